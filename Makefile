@@ -1,0 +1,59 @@
+# ServicePact — `make demo` runs the product with demo data, `make test` runs every check.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SP := $(BIN)/servicepact
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test lint typecheck imports pytest test-browser test-postgres bench clean messages
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+var:
+	mkdir -p var
+
+demo: install var
+	$(SP) migrate --noinput
+	$(SP) seed-demo
+	@echo ""
+	@echo "ServicePact demo: http://$(HOST):$(PORT)/   (Ctrl-C to stop)"
+	DEBUG=1 $(SP) runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy --strict src/servicepact/slaclock
+
+imports: install
+	$(BIN)/lint-imports
+
+# The browser tests run in CI (.ci/run) and with `make test-browser`; `make test` runs the rest.
+test: lint typecheck imports
+	$(BIN)/pytest -q -m "not browser"
+
+test-browser: install
+	$(BIN)/pytest -q -m browser
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -m "not browser"
+
+bench: install
+	$(BIN)/python bench/sla_engine.py --quick
+	@for b in bench/*.py; do [ "$$b" = bench/sla_engine.py ] || $(BIN)/python $$b --quick; done
+
+messages: install
+	cd src/servicepact && ../../$(BIN)/django-admin makemessages -l zh_Hans --ignore 'tests/*'
+
+clean:
+	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,508 @@
+"""All writes to calendars, plans and contracts. Keyword-only, transactional, validated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from servicepact.contracts.choices import (
+    PRIORITIES,
+    ContractStatus,
+    KpiKind,
+    MeasurementCalendar,
+    Metric,
+    Severity,
+)
+from servicepact.contracts.models import (
+    Calendar,
+    CalendarHours,
+    CalendarOverride,
+    Contract,
+    ContractVersion,
+    Holiday,
+    KpiCommitment,
+    ServicePlan,
+    SlaTarget,
+)
+from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.time import local_midnight, now, require_aware
+from servicepact.customers.models import Customer
+from servicepact.slaclock import CalendarError, holiday_dates, parse_calendar
+
+# ---------------------------------------------------------------- calendars
+
+
+def _validate_calendar_data(data: Mapping[str, Any], field_prefix: str = "") -> None:
+    try:
+        parse_calendar(data)
+    except CalendarError as exc:
+        raise DomainValidationError(
+            {f"{field_prefix}{exc.field}" if exc.field else "calendar": [str(exc)]}
+        ) from exc
+
+
+def _bump(calendar: Calendar) -> None:
+    Calendar.objects.filter(pk=calendar.pk).update(revision=F("revision") + 1)
+    calendar.refresh_from_db(fields=["revision"])
+
+
+@transaction.atomic
+def create_calendar(
+    *,
+    name: str,
+    timezone: str,
+    weekly: Any,
+    holidays: Iterable[tuple[date, str]] = (),
+    overrides: Mapping[date, list[list[str]]] | None = None,
+    description: str = "",
+) -> Calendar:
+    """Creates a calendar after the engine has accepted it (errors name the field)."""
+    data = {
+        "timezone": timezone,
+        "weekly": weekly,
+        "holidays": [d.isoformat() for d, _ in holidays],
+        "overrides": {d.isoformat(): w for d, w in (overrides or {}).items()},
+    }
+    _validate_calendar_data(data)
+    if Calendar.objects.filter(name=name).exists():
+        raise DomainValidationError({"name": [f"a calendar named {name!r} exists"]})
+    calendar = Calendar.objects.create(name=name, timezone=timezone, description=description)
+    CalendarHours.objects.create(calendar=calendar, effective_from=None, weekly=weekly)
+    Holiday.objects.bulk_create([Holiday(calendar=calendar, date=d, name=n) for d, n in holidays])
+    CalendarOverride.objects.bulk_create(
+        [
+            CalendarOverride(calendar=calendar, date=d, windows=w)
+            for d, w in (overrides or {}).items()
+        ]
+    )
+    return calendar
+
+
+@transaction.atomic
+def set_calendar_hours(
+    *, calendar: Calendar, weekly: Any, effective_from: date | None
+) -> CalendarHours:
+    """Sets the weekly windows from a local date on (a new calendar version)."""
+    _validate_calendar_data({"timezone": calendar.timezone, "weekly": weekly})
+    row, _ = CalendarHours.objects.update_or_create(
+        calendar=calendar, effective_from=effective_from, defaults={"weekly": weekly}
+    )
+    _bump(calendar)
+    return row
+
+
+@transaction.atomic
+def set_calendar_override(
+    *, calendar: Calendar, day: date, windows: list[list[str]], note: str = ""
+) -> None:
+    _validate_calendar_data(
+        {"timezone": calendar.timezone, "weekly": {}, "overrides": {day.isoformat(): windows}}
+    )
+    CalendarOverride.objects.update_or_create(
+        calendar=calendar, date=day, defaults={"windows": windows, "note": note}
+    )
+    _bump(calendar)
+
+
+@transaction.atomic
+def add_holidays(*, calendar: Calendar, holidays: Iterable[tuple[date, str]]) -> int:
+    """Adds holiday rows (existing dates keep their name); returns how many were new."""
+    existing = set(calendar.holidays.values_list("date", flat=True))
+    rows = [Holiday(calendar=calendar, date=d, name=n) for d, n in holidays if d not in existing]
+    Holiday.objects.bulk_create(rows)
+    if rows:
+        _bump(calendar)
+    return len(rows)
+
+
+# The holidays package names a shifted day off "Day off (substituted from 01/26/2025)": the
+# date it was substituted from is a weekend day worked instead (China's make-up working days).
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
+def makeup_workdays(found: Iterable[tuple[date, str]]) -> list[date]:
+    days = set()
+    for _, name in found:
+        match = _SUBSTITUTED.search(name)
+        if match:
+            month, day, year = (int(g) for g in match.groups())
+            days.add(date(year, month, day))
+    return sorted(days)
+
+
+@transaction.atomic
+def import_holidays(
+    *,
+    calendar: Calendar,
+    country: str,
+    years: Iterable[int],
+    subdiv: str | None = None,
+    makeup_windows: list[list[str]] | None = None,
+) -> int:
+    """Imports a country's public holidays as data (the engine never consults the package).
+
+    With ``makeup_windows``, weekend days that the holidays package lists as worked in exchange
+    for a day off become overrides with those windows. Returns the number of new holidays.
+    """
+    try:
+        found = holiday_dates(country, list(years), subdiv=subdiv)
+    except (ValueError, NotImplementedError, KeyError) as exc:
+        raise DomainValidationError({"country": [str(exc)]}) from exc
+    added = add_holidays(calendar=calendar, holidays=found)
+    if makeup_windows is not None:
+        for day in makeup_workdays(found):
+            if not calendar.overrides.filter(date=day).exists():
+                set_calendar_override(
+                    calendar=calendar, day=day, windows=makeup_windows, note="make-up working day"
+                )
+    return added
+
+
+# ---------------------------------------------------------------- plans and targets
+
+
+def _validate_target(priority: int, metric: str, target_minutes: int) -> None:
+    errors: dict[str, list[str]] = {}
+    if priority not in PRIORITIES:
+        errors["priority"] = ["must be 1, 2, 3 or 4"]
+    if metric not in Metric.values:
+        errors["metric"] = [f"must be one of {', '.join(Metric.values)}"]
+    if target_minutes < 0:
+        errors["target_minutes"] = ["must not be negative"]
+    if errors:
+        raise DomainValidationError(errors)
+
+
+def validate_priority_matrix(matrix: Any, field: str = "priority_matrix") -> None:
+    ok = (
+        isinstance(matrix, list)
+        and len(matrix) == 4
+        and all(
+            isinstance(r, list) and len(r) == 4 and all(v in PRIORITIES for v in r) for r in matrix
+        )
+    )
+    if not ok:
+        raise DomainValidationError(
+            {field: ["must be 4 rows (impact 1-4) of 4 priorities 1-4 (urgency 1-4)"]}
+        )
+
+
+@transaction.atomic
+def create_plan(
+    *,
+    name: str,
+    code: str,
+    calendar: Calendar,
+    targets: Iterable[Mapping[str, Any]] = (),
+    description: str = "",
+    priority_matrix: list[list[int]] | None = None,
+    priority_names: Mapping[str, str] | None = None,
+) -> ServicePlan:
+    """``targets``: dicts with priority, metric, target_minutes and optional calendar / measure_in_site_timezone."""
+    kwargs: dict[str, Any] = {}
+    if priority_matrix is not None:
+        validate_priority_matrix(priority_matrix)
+        kwargs["priority_matrix"] = priority_matrix
+    if priority_names is not None:
+        kwargs["priority_names"] = dict(priority_names)
+    if ServicePlan.objects.filter(code=code).exists():
+        raise DomainValidationError({"code": [f"a plan with code {code!r} exists"]})
+    plan = ServicePlan.objects.create(
+        name=name, code=code, calendar=calendar, description=description, **kwargs
+    )
+    for t in targets:
+        set_target(plan=plan, **t)
+    return plan
+
+
+@transaction.atomic
+def set_target(
+    *,
+    priority: int,
+    metric: str,
+    target_minutes: int,
+    plan: ServicePlan | None = None,
+    version: ContractVersion | None = None,
+    calendar: Calendar | None = None,
+    measure_in_site_timezone: bool = False,
+) -> SlaTarget:
+    """Sets one (priority, metric) target on a plan or on a contract version."""
+    _validate_target(priority, metric, target_minutes)
+    if (plan is None) == (version is None):
+        raise DomainValidationError(
+            {"plan": ["exactly one of plan or contract version is required"]}
+        )
+    owner_calendar = plan.calendar if plan is not None else version.contract.plan.calendar  # type: ignore[union-attr]
+    target, _ = SlaTarget.objects.update_or_create(
+        plan=plan,
+        contract_version=version,
+        priority=priority,
+        metric=metric,
+        defaults={
+            "target_minutes": target_minutes,
+            "calendar": calendar or owner_calendar,
+            "measure_in_site_timezone": measure_in_site_timezone,
+        },
+    )
+    return target
+
+
+# ---------------------------------------------------------------- contracts
+
+
+def _parse_decimal(value: Any, field: str) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainValidationError({field: [f"not a number: {value!r}"]}) from exc
+    if result < 0:
+        raise DomainValidationError({field: ["must not be negative"]})
+    return result
+
+
+def validate_kpi(
+    kind: str, target: Any, severity: str = "", measurement_calendar: str = "24x7"
+) -> Decimal:
+    errors: dict[str, list[str]] = {}
+    if kind not in KpiKind.values:
+        errors["kind"] = [f"must be one of {', '.join(KpiKind.values)}"]
+    value = _parse_decimal(target, "target")
+    if kind == KpiKind.AVAILABILITY and not (Decimal(0) < value <= Decimal(100)):
+        errors["target"] = ["availability is a percentage in (0, 100]"]
+    if kind == KpiKind.PATCH_DEADLINE and severity not in Severity.values:
+        errors["severity"] = [f"a patch deadline needs a severity: {', '.join(Severity.values)}"]
+    if kind != KpiKind.PATCH_DEADLINE and severity:
+        errors["severity"] = ["only patch deadlines have a severity"]
+    if measurement_calendar not in MeasurementCalendar.values:
+        errors["measurement_calendar"] = [f"must be one of {', '.join(MeasurementCalendar.values)}"]
+    if errors:
+        raise DomainValidationError(errors)
+    return value
+
+
+def _add_kpis(version: ContractVersion, kpis: Iterable[Mapping[str, Any]]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for i, k in enumerate(kpis):
+        kind, severity = k.get("kind", ""), k.get("severity", "") or ""
+        try:
+            value = validate_kpi(
+                kind, k.get("target"), severity, k.get("measurement_calendar", "24x7")
+            )
+        except DomainValidationError as exc:
+            raise DomainValidationError(
+                {f"kpis[{i}].{f}": m for f, m in exc.errors.items()}
+            ) from exc
+        if (kind, severity) in seen:
+            raise DomainValidationError(
+                {f"kpis[{i}].kind": [f"duplicate commitment {kind} {severity}".strip()]}
+            )
+        seen.add((kind, severity))
+        KpiCommitment.objects.create(
+            contract_version=version,
+            kind=kind,
+            target=value,
+            severity=severity,
+            measurement_calendar=k.get("measurement_calendar", "24x7"),
+            notes=k.get("notes", ""),
+        )
+
+
+def _add_overrides(version: ContractVersion, overrides: Iterable[Mapping[str, Any]]) -> None:
+    for i, o in enumerate(overrides):
+        calendar = o.get("calendar")
+        try:
+            set_target(
+                version=version,
+                priority=int(o.get("priority", 0)),
+                metric=str(o.get("metric", "")),
+                target_minutes=int(o.get("target_minutes", -1)),
+                calendar=calendar,
+                measure_in_site_timezone=bool(o.get("measure_in_site_timezone", False)),
+            )
+        except DomainValidationError as exc:
+            raise DomainValidationError(
+                {f"target_overrides[{i}].{f}": m for f, m in exc.errors.items()}
+            ) from exc
+
+
+@transaction.atomic
+def create_contract(
+    *,
+    number: str,
+    customer: Customer,
+    plan: ServicePlan,
+    start_date: date,
+    end_date: date,
+    renewal: str = "manual",
+    notice_days: int = 90,
+    grace_days: int = 30,
+    fee_amount: Decimal | str | int = 0,
+    fee_currency: str = "USD",
+    fee_period: str = "monthly",
+    included_hours: Decimal | str | int = 0,
+    service_manager: Any = None,
+    kpis: Iterable[Mapping[str, Any]] = (),
+    target_overrides: Iterable[Mapping[str, Any]] = (),
+    priority_matrix: list[list[int]] | None = None,
+    priority_names: Mapping[str, str] | None = None,
+    activate: bool = True,
+    actor: Any = None,
+) -> Contract:
+    """Creates a contract with its first version (in force from the start of the term)."""
+    errors: dict[str, list[str]] = {}
+    if end_date < start_date:
+        errors["end_date"] = ["must not be before start_date"]
+    if Contract.objects.filter(number=number).exists():
+        errors["number"] = [f"contract {number!r} exists"]
+    if renewal not in ("automatic", "manual"):
+        errors["renewal"] = ["must be automatic or manual"]
+    if fee_period not in ("monthly", "quarterly", "yearly"):
+        errors["fee_period"] = ["must be monthly, quarterly or yearly"]
+    if len(fee_currency) != 3:
+        errors["fee_currency"] = ["must be a 3-letter ISO 4217 code"]
+    if errors:
+        raise DomainValidationError(errors)
+    if priority_matrix is not None:
+        validate_priority_matrix(priority_matrix)
+    contract = Contract.objects.create(
+        number=number,
+        customer=customer,
+        plan=plan,
+        start_date=start_date,
+        end_date=end_date,
+        renewal=renewal,
+        notice_days=notice_days,
+        grace_days=grace_days,
+        fee_amount=_parse_decimal(fee_amount, "fee_amount"),
+        fee_currency=fee_currency.upper(),
+        fee_period=fee_period,
+        included_hours=_parse_decimal(included_hours, "included_hours"),
+        service_manager=service_manager,
+    )
+    version = ContractVersion.objects.create(
+        contract=contract,
+        number=1,
+        effective_from=local_midnight(start_date, customer.timezone),
+        reason="Initial terms",
+        priority_matrix=priority_matrix,
+        priority_names=dict(priority_names) if priority_names else None,
+        created_by=actor,
+    )
+    _add_kpis(version, kpis)
+    _add_overrides(version, target_overrides)
+    if activate:
+        activate_contract(contract=contract)
+    return contract
+
+
+@transaction.atomic
+def activate_contract(*, contract: Contract, at: datetime | None = None) -> Contract:
+    if contract.activated_at is not None:
+        raise TransitionError(f"contract {contract.number} is already activated")
+    contract.activated_at = require_aware(at) if at else now()
+    contract.status = contract.status_on(contract.activated_at.date())
+    contract.save(update_fields=["activated_at", "status", "updated_at"])
+    return contract
+
+
+@transaction.atomic
+def amend_contract(
+    *,
+    contract: Contract,
+    effective_from: datetime,
+    reason: str,
+    kpis: Iterable[Mapping[str, Any]] | None = None,
+    target_overrides: Iterable[Mapping[str, Any]] | None = None,
+    priority_matrix: list[list[int]] | None = None,
+    priority_names: Mapping[str, str] | None = None,
+    actor: Any = None,
+) -> ContractVersion:
+    """Adds a dated version. What is not given is carried over from the version before it."""
+    require_aware(effective_from, "effective_from")
+    if not reason.strip():
+        raise DomainValidationError({"reason": ["an amendment needs a reason"]})
+    if contract.versions.filter(effective_from=effective_from).exists():
+        raise DomainValidationError({"effective_from": ["a version with this instant exists"]})
+    previous = (
+        contract.versions.filter(effective_from__lte=effective_from)
+        .order_by("-effective_from")
+        .first()
+    )
+    if previous is None:
+        previous = contract.versions.order_by("effective_from").first()
+    if priority_matrix is not None:
+        validate_priority_matrix(priority_matrix)
+    number = (
+        contract.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    version = ContractVersion.objects.create(
+        contract=contract,
+        number=number,
+        effective_from=effective_from,
+        reason=reason,
+        priority_matrix=priority_matrix
+        if priority_matrix is not None
+        else (previous and previous.priority_matrix),
+        priority_names=dict(priority_names)
+        if priority_names is not None
+        else (previous and previous.priority_names),
+        created_by=actor,
+    )
+    if kpis is None and previous is not None:
+        kpis = [
+            {
+                "kind": k.kind,
+                "target": k.target,
+                "severity": k.severity,
+                "measurement_calendar": k.measurement_calendar,
+                "notes": k.notes,
+            }
+            for k in previous.kpis.all()
+        ]
+    if target_overrides is None and previous is not None:
+        target_overrides = [
+            {
+                "priority": t.priority,
+                "metric": t.metric,
+                "target_minutes": t.target_minutes,
+                "calendar": t.calendar,
+                "measure_in_site_timezone": t.measure_in_site_timezone,
+            }
+            for t in previous.targets.all()
+        ]
+    _add_kpis(version, kpis or ())
+    _add_overrides(version, target_overrides or ())
+    return version
+
+
+@transaction.atomic
+def terminate_contract(*, contract: Contract, on: date, reason: str) -> Contract:
+    if contract.status == ContractStatus.TERMINATED:
+        raise TransitionError(f"contract {contract.number} is already terminated")
+    if not reason.strip():
+        raise DomainValidationError({"reason": ["termination needs a reason"]})
+    contract.terminated_on = on
+    contract.termination_reason = reason
+    contract.status = contract.status_on(now().date())
+    contract.save(update_fields=["terminated_on", "termination_reason", "status", "updated_at"])
+    return contract
+
+
+def refresh_contract_status(*, contract: Contract, day: date) -> tuple[str, str]:
+    """Stores the status the dates give on ``day``; returns (before, after)."""
+    before = contract.status
+    after = contract.status_on(day)
+    if before != after:
+        Contract.objects.filter(pk=contract.pk).update(status=after)
+        contract.status = after
+    return before, after
+
+
+def unique_violation(exc: IntegrityError) -> DomainValidationError:
+    return DomainValidationError({"__all__": [f"conflicts with an existing record: {exc}"]})

@@ -1,0 +1,87 @@
+"""The terms in force: which version of a contract applies at an instant, and what it promises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from servicepact.contracts.choices import DEFAULT_PRIORITY_MATRIX, DEFAULT_PRIORITY_NAMES, Metric
+from servicepact.contracts.models import Contract, ContractVersion, ServicePlan, SlaTarget
+
+
+@dataclass(frozen=True)
+class TargetTerm:
+    priority: int
+    metric: str
+    target_seconds: int
+    calendar_id: int
+    measure_in_site_timezone: bool
+    source: str  # "plan Gold 7x24x4" or "contract C-1 v2": where the number comes from
+
+
+@dataclass(frozen=True)
+class Terms:
+    plan: ServicePlan | None
+    version: ContractVersion | None
+    matrix: list[list[int]]
+    names: dict[str, str]
+    targets: dict[tuple[int, str], TargetTerm] = field(default_factory=dict)
+
+    def priority_for(self, impact: int, urgency: int) -> int:
+        return priority_from_matrix(self.matrix, impact, urgency)
+
+    def priority_name(self, priority: int) -> str:
+        return self.names.get(str(priority), f"P{priority}")
+
+    def target(self, priority: int, metric: str) -> TargetTerm | None:
+        return self.targets.get((priority, metric))
+
+
+def priority_from_matrix(matrix: list[list[int]], impact: int, urgency: int) -> int:
+    if not (1 <= impact <= 4 and 1 <= urgency <= 4):
+        raise ValueError("impact and urgency must be 1..4")
+    return int(matrix[impact - 1][urgency - 1])
+
+
+def default_terms() -> Terms:
+    """Out of contract: the default priority policy and no targets."""
+    return Terms(
+        plan=None, version=None, matrix=DEFAULT_PRIORITY_MATRIX, names=DEFAULT_PRIORITY_NAMES
+    )
+
+
+def version_in_force(contract: Contract, at: datetime) -> ContractVersion | None:
+    return contract.versions.filter(effective_from__lte=at).order_by("-effective_from").first()
+
+
+def terms_for_version(version: ContractVersion) -> Terms:
+    """Plan targets, overridden per (priority, metric) by the version's own targets."""
+    plan = version.contract.plan
+    targets: dict[tuple[int, str], TargetTerm] = {}
+    for row in SlaTarget.objects.filter(plan=plan):
+        targets[(row.priority, row.metric)] = _term(row, f"plan {plan.name}")
+    for row in SlaTarget.objects.filter(contract_version=version):
+        targets[(row.priority, row.metric)] = _term(
+            row, f"contract {version.contract.number} v{version.number}"
+        )
+    return Terms(
+        plan=plan,
+        version=version,
+        matrix=version.priority_matrix or plan.priority_matrix,
+        names={**DEFAULT_PRIORITY_NAMES, **plan.priority_names, **(version.priority_names or {})},
+        targets=targets,
+    )
+
+
+def _term(row: SlaTarget, source: str) -> TargetTerm:
+    return TargetTerm(
+        priority=row.priority,
+        metric=row.metric,
+        target_seconds=row.target_minutes * 60,
+        calendar_id=row.calendar_id,
+        measure_in_site_timezone=row.measure_in_site_timezone,
+        source=source,
+    )
+
+
+METRIC_ORDER = [Metric.FIRST_RESPONSE, Metric.ON_SITE, Metric.RESTORE, Metric.RESOLUTION]

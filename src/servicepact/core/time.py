@@ -1,0 +1,87 @@
+"""Time helpers. Every instant in ServicePact is aware; a naive one is a bug, so it raises."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+def now() -> datetime:
+    """The current instant (time-machine controls it in tests)."""
+    return timezone.now()
+
+
+def require_aware(value: datetime, field: str = "instant") -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{field}: naive datetime {value.isoformat()} (an aware instant is required)"
+        )
+    return value
+
+
+def to_epoch(value: datetime) -> int:
+    return int(require_aware(value).timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(int(seconds), tz=UTC)
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(_("Unknown time zone: %(name)s") % {"name": name}) from exc
+
+
+def validate_timezone(name: str) -> None:
+    """Django field validator for IANA zone names."""
+    zone(name)
+
+
+def local_midnight(day: date, tz: str) -> datetime:
+    """The first instant of a local date (midnight may not exist in a few zones; fold=0)."""
+    return datetime.combine(day, time(0), tzinfo=zone(tz))
+
+
+def local_date(instant: datetime, tz: str) -> date:
+    return require_aware(instant).astimezone(zone(tz)).date()
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(available_timezones())]
+
+
+def format_duration(seconds: int) -> str:
+    """Compact human duration: 1d 2h 05m, 3h 20m, 45m, 30s; negative values get a minus."""
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h {minutes:02d}m"
+    if hours:
+        return f"{sign}{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{sign}{minutes}m"
+    return f"{sign}{secs}s"
+
+
+__all__ = [
+    "UTC",
+    "format_duration",
+    "from_epoch",
+    "local_date",
+    "local_midnight",
+    "now",
+    "require_aware",
+    "timedelta",
+    "to_epoch",
+    "validate_timezone",
+    "zone",
+]

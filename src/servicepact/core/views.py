@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from servicepact.customers.selectors import contact_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Sends each user to the right place: staff to the desk, contacts to the portal."""
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "core/landing.html")
+    if user.is_staff:
+        return redirect("/desk/")
+    if contact_for(user) is not None:
+        return redirect("/portal/")
+    return render(request, "core/landing.html", {"no_role": True})
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,692 @@
+"""Demo data, built only through the real service functions so every clock, pause and breach
+is genuine. Deterministic (fixed random seed) and relative to the day it runs, so the demo
+always shows the last twelve months and a live queue.
+
+Steps: catalogue (plans, calendars) -> country calendars -> users and teams -> customers,
+sites, contacts -> assets -> contracts (with an amendment, one in grace) -> twelve months of
+ticket history -> a handful of open tickets at different points of their clocks.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from servicepact.accounts.choices import StaffRole
+from servicepact.accounts.models import StaffProfile, Team
+from servicepact.assets.models import Asset, ContractLine
+from servicepact.contracts.catalogue import SOFTWARE_L2, STANDARD_NBD, ensure_catalogue
+from servicepact.contracts.choices import Metric
+from servicepact.contracts.models import Calendar, Contract
+from servicepact.contracts.services import (
+    amend_contract,
+    create_calendar,
+    create_contract,
+    import_holidays,
+)
+from servicepact.core.time import now as current_time
+from servicepact.core.time import zone
+from servicepact.customers.models import Contact, Customer, Site
+from servicepact.tickets import services as ts
+from servicepact.tickets.choices import Category, Channel
+from servicepact.tickets.models import Ticket
+
+PASSWORD = "demo"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DemoCustomer:
+    customer: Customer
+    contact: Contact
+    contract: Contract
+    assets: list[Asset]
+    tickets_per_month: int
+    categories: list[str]
+    business_hours: bool
+    extra_contacts: list[Contact] = field(default_factory=list)
+
+
+def already_seeded() -> bool:
+    return Customer.objects.filter(code="acme").exists()
+
+
+def _user(
+    username: str,
+    *,
+    staff: bool = False,
+    superuser: bool = False,
+    first: str = "",
+    last: str = "",
+    email: str = "",
+) -> Any:
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        user = user_model(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=email or f"{username}@demo.servicepact.test",
+        )
+        user.is_staff = staff or superuser
+        user.is_superuser = superuser
+        user.set_password(PASSWORD)
+        user.save()
+    return user
+
+
+def _staff(progress: Progress) -> dict[str, Any]:
+    admin = _user("admin", superuser=True, first="Ada", last="Admin")
+    agent = _user("agent", staff=True, first="Alex", last="Agent")
+    engineer = _user("engineer", staff=True, first="Erin", last="Field")
+    manager = _user("manager", staff=True, first="Morgan", last="Manager")
+    for user, role, tz in (
+        (admin, StaffRole.SERVICE_MANAGER, "Europe/Berlin"),
+        (agent, StaffRole.AGENT_L1, "Europe/Berlin"),
+        (engineer, StaffRole.ENGINEER, "America/New_York"),
+        (manager, StaffRole.SERVICE_MANAGER, "Europe/Berlin"),
+    ):
+        StaffProfile.objects.get_or_create(user=user, defaults={"role": role, "timezone": tz})
+    desk, _ = Team.objects.get_or_create(
+        name="Service desk", defaults={"email": "desk@demo.servicepact.test"}
+    )
+    field_team, _ = Team.objects.get_or_create(
+        name="Field engineering", defaults={"email": "field@demo.servicepact.test"}
+    )
+    l2, _ = Team.objects.get_or_create(
+        name="Software L2", defaults={"email": "l2@demo.servicepact.test"}
+    )
+    desk.members.add(agent, admin)
+    field_team.members.add(engineer)
+    l2.members.add(agent)
+    progress("staff users and teams")
+    return {
+        "admin": admin,
+        "agent": agent,
+        "engineer": engineer,
+        "manager": manager,
+        "desk": desk,
+        "field": field_team,
+        "l2": l2,
+    }
+
+
+def _country_calendar(
+    name: str,
+    tz: str,
+    windows: list[list[str]],
+    country: str,
+    years: list[int],
+    subdiv: str | None = None,
+    makeup: bool = False,
+) -> Calendar:
+    found = Calendar.objects.filter(name=name).first()
+    if found:
+        return found
+    calendar = create_calendar(
+        name=name,
+        timezone=tz,
+        weekly={d: windows for d in WEEKDAYS},
+        description=f"{country} business hours with public holidays",
+    )
+    import_holidays(
+        calendar=calendar,
+        country=country,
+        years=years,
+        subdiv=subdiv,
+        makeup_windows=windows if makeup else None,
+    )
+    return calendar
+
+
+def _customer(
+    name: str, code: str, tz: str, sites: list[tuple[str, str, str]]
+) -> tuple[Customer, list[Site]]:
+    customer = Customer.objects.create(name=name, code=code, timezone=tz)
+    rows = [
+        Site.objects.create(customer=customer, name=n, address=a, timezone=z) for n, a, z in sites
+    ]
+    return customer, rows
+
+
+def _contact(customer: Customer, site: Site, username: str, name: str) -> Contact:
+    first, _, last = name.partition(" ")
+    user = _user(username, first=first, last=last, email=f"{username}@{customer.code}.example")
+    return Contact.objects.create(
+        customer=customer, user=user, site=site, name=name, email=user.email, phone="+1 555 0100"
+    )
+
+
+def _assets(
+    customer: Customer,
+    sites: list[Site],
+    prefix: str,
+    count: int,
+    models: list[tuple[str, str]],
+    rng: random.Random,
+    kind: str = "server",
+) -> list[Asset]:
+    rows = []
+    for i in range(1, count + 1):
+        vendor, model = models[i % len(models)]
+        rows.append(
+            Asset.objects.create(
+                customer=customer,
+                site=sites[i % len(sites)],
+                kind=kind,
+                hostname=f"{prefix}{i:02d}",
+                serial_number=f"{prefix[:3].upper()}{rng.randrange(10**7, 10**8)}",
+                vendor=vendor,
+                model=model,
+                warranty_end=current_time().date() + timedelta(days=rng.randrange(-60, 900)),
+                ip_address=f"10.{len(prefix)}.{i // 250}.{i % 250 + 1}",
+            )
+        )
+    return rows
+
+
+def _cover(contract: Contract, assets: list[Asset]) -> None:
+    ContractLine.objects.bulk_create(
+        [ContractLine(contract=contract, asset=a, start_date=contract.start_date) for a in assets]
+    )
+
+
+def _months_ago(today: date, months: int) -> date:
+    y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(y, m + 1, 1)
+
+
+def _build_customers(
+    staff: dict[str, Any], rng: random.Random, progress: Progress
+) -> list[DemoCustomer]:
+    cat = ensure_catalogue()
+    today = current_time().date()
+    years = list(range(today.year - 2, today.year + 3))
+    china = _country_calendar(
+        "China business hours", "Asia/Shanghai", [["09:00", "18:00"]], "CN", years, makeup=True
+    )
+    germany = _country_calendar(
+        "Germany business hours (Berlin)",
+        "Europe/Berlin",
+        [["08:00", "17:00"]],
+        "DE",
+        years,
+        subdiv="BE",
+    )
+    progress("plans and calendars (CN holidays with make-up working days, DE-BE holidays)")
+
+    acme, acme_sites = _customer(
+        "Acme Hosting",
+        "acme",
+        "America/New_York",
+        [
+            ("NYC1 data center", "55 Broad Street, New York, NY", "America/New_York"),
+            ("Ashburn DC2", "21715 Filigree Ct, Ashburn, VA", "America/New_York"),
+        ],
+    )
+    globex, globex_sites = _customer(
+        "Globex Manufacturing",
+        "globex",
+        "Asia/Shanghai",
+        [
+            ("Suzhou plant", "88 Xinghu Street, Suzhou Industrial Park", "Asia/Shanghai"),
+            ("Shanghai office", "1000 Lujiazui Ring Road, Shanghai", "Asia/Shanghai"),
+        ],
+    )
+    nord, nord_sites = _customer(
+        "Nordlicht Software GmbH",
+        "nordlicht",
+        "Europe/Berlin",
+        [
+            ("Berlin HQ", "Friedrichstraße 68, 10117 Berlin", "Europe/Berlin"),
+        ],
+    )
+    acme_it = _contact(acme, acme_sites[0], "acme-it", "Dana Whitfield")
+    acme_ops = _contact(acme, acme_sites[1], "acme-ops", "Luis Ortega")
+    globex_it = _contact(globex, globex_sites[0], "globex-it", "Li Wei")
+    nord_it = _contact(nord, nord_sites[0], "nordlicht-it", "Jonas Becker")
+    progress("customers, sites and contacts")
+
+    acme_assets = _assets(
+        acme,
+        acme_sites,
+        "acme-web",
+        30,
+        [("Dell", "PowerEdge R760"), ("HPE", "ProLiant DL380 Gen11"), ("Supermicro", "SYS-621C")],
+        rng,
+    )
+    globex_assets = _assets(
+        globex,
+        globex_sites,
+        "gx-mes",
+        22,
+        [("Lenovo", "ThinkSystem SR650 V3"), ("Inspur", "NF5280M7")],
+        rng,
+    )
+    nord_assets = _assets(
+        nord,
+        nord_sites,
+        "nl-app",
+        8,
+        [("VMware", "vSphere VM"), ("KVM", "Proxmox VM")],
+        rng,
+        kind="virtual",
+    )
+    # Two Globex servers are not on the contract: their tickets are out of contract.
+    progress(f"{len(acme_assets) + len(globex_assets) + len(nord_assets)} assets")
+
+    start = _months_ago(today, 13)
+    acme_contract = create_contract(
+        number="ACME-GOLD-001",
+        customer=acme,
+        plan=cat.gold,
+        start_date=start,
+        end_date=today + timedelta(days=75),
+        renewal="automatic",
+        notice_days=90,
+        grace_days=30,
+        fee_amount=Decimal("24000.00"),
+        fee_currency="USD",
+        fee_period="monthly",
+        included_hours=Decimal("40"),
+        service_manager=staff["manager"],
+        kpis=[
+            {"kind": "availability", "target": "99.95"},
+            {"kind": "ddos_capacity", "target": "400"},
+            {"kind": "bandwidth", "target": "10000"},
+            {"kind": "rto", "target": "240"},
+            {"kind": "rpo", "target": "60"},
+            {"kind": "patch_deadline", "target": "72", "severity": "critical"},
+            {"kind": "patch_deadline", "target": "168", "severity": "high"},
+            {"kind": "backup_drill", "target": "90"},
+        ],
+    )
+    amend_at = datetime.combine(_months_ago(today, 5), time(0), tzinfo=zone("America/New_York"))
+    amend_contract(
+        contract=acme_contract,
+        effective_from=amend_at,
+        actor=staff["manager"],
+        reason="Renegotiated: P2 resolution within 16 h instead of 24 h; availability 99.95 % kept.",
+        target_overrides=[
+            {
+                "priority": 2,
+                "metric": Metric.RESOLUTION,
+                "target_minutes": 960,
+                "calendar": cat.always,
+            }
+        ],
+    )
+    globex_contract = create_contract(
+        number="GLOBEX-NBD-001",
+        customer=globex,
+        plan=cat.standard_nbd,
+        start_date=start,
+        end_date=start + timedelta(days=730),
+        renewal="manual",
+        notice_days=90,
+        grace_days=30,
+        fee_amount=Decimal("68000.00"),
+        fee_currency="CNY",
+        fee_period="monthly",
+        included_hours=Decimal("20"),
+        service_manager=staff["manager"],
+        kpis=[
+            {"kind": "availability", "target": "99.5", "measurement_calendar": "coverage"},
+            {"kind": "patch_deadline", "target": "120", "severity": "critical"},
+        ],
+        # Globex is measured on the China calendar: holidays and make-up working days.
+        target_overrides=[
+            {"priority": p, "metric": m, "target_minutes": minutes, "calendar": china}
+            for (p, m), minutes in STANDARD_NBD.items()
+        ],
+        priority_names={
+            "1": "P1 紧急 Critical",
+            "2": "P2 高 High",
+            "3": "P3 中 Medium",
+            "4": "P4 低 Low",
+        },
+    )
+    nord_contract = create_contract(
+        number="NORD-L2-001",
+        customer=nord,
+        plan=cat.software_l2,
+        start_date=_months_ago(today, 13),
+        end_date=today - timedelta(days=12),
+        renewal="manual",
+        notice_days=60,
+        grace_days=30,
+        fee_amount=Decimal("3500.00"),
+        fee_currency="EUR",
+        fee_period="monthly",
+        included_hours=Decimal("10"),
+        service_manager=staff["manager"],
+        kpis=[{"kind": "rto", "target": "480"}, {"kind": "backup_drill", "target": "180"}],
+        target_overrides=[
+            {"priority": p, "metric": m, "target_minutes": minutes, "calendar": germany}
+            for (p, m), minutes in SOFTWARE_L2.items()
+        ],
+    )
+    _cover(acme_contract, acme_assets)
+    _cover(globex_contract, globex_assets[:-2])
+    _cover(nord_contract, nord_assets)
+    progress(
+        "contracts: Acme Gold (amended), Globex NBD on the China calendar, Nordlicht L2 (in grace)"
+    )
+    hardware = [Category.HARDWARE, Category.HARDWARE, Category.OPERATING_SYSTEM, Category.NETWORK]
+    return [
+        DemoCustomer(
+            acme,
+            acme_it,
+            acme_contract,
+            acme_assets,
+            24,
+            [*hardware, Category.DDOS, Category.SECURITY, Category.BACKUP, Category.REQUEST],
+            False,
+            [acme_ops],
+        ),
+        DemoCustomer(
+            globex,
+            globex_it,
+            globex_contract,
+            globex_assets,
+            14,
+            [*hardware, Category.REQUEST],
+            True,
+        ),
+        DemoCustomer(
+            nord,
+            nord_it,
+            nord_contract,
+            nord_assets,
+            7,
+            [Category.APPLICATION, Category.APPLICATION, Category.SECURITY, Category.REQUEST],
+            True,
+        ),
+    ]
+
+
+SUBJECTS = {
+    Category.HARDWARE: [
+        "Disk failure reported by RAID controller",
+        "PSU redundancy lost",
+        "ECC memory errors",
+        "Fan failure alarm",
+        "Server does not power on after maintenance",
+    ],
+    Category.OPERATING_SYSTEM: [
+        "Kernel panic after update",
+        "Filesystem read-only",
+        "Time drift on host",
+    ],
+    Category.NETWORK: ["Packet loss on uplink", "BGP session flapping", "Switch port errors"],
+    Category.DDOS: ["Volumetric attack on customer prefix", "SYN flood against load balancer"],
+    Category.SECURITY: ["Critical CVE needs patching", "Suspicious login attempts"],
+    Category.BACKUP: ["Nightly backup job failed", "Restore request for deleted VM"],
+    Category.REQUEST: [
+        "Add IP addresses to allow list",
+        "Request firmware upgrade window",
+        "New user account for monitoring portal",
+    ],
+    Category.APPLICATION: [
+        "ERP interface queue stuck",
+        "Report generation times out",
+        "License server unreachable",
+    ],
+}
+
+
+def _business_instant(day: date, tz: str, rng: random.Random) -> datetime:
+    return datetime.combine(day, time(rng.randrange(8, 18), rng.randrange(0, 60)), tzinfo=zone(tz))
+
+
+def _history_ticket(
+    dc: DemoCustomer, opened: datetime, staff: dict[str, Any], rng: random.Random
+) -> None:
+    """One past ticket through its whole life; delays are drawn so that most clocks are met."""
+    category = rng.choice(dc.categories)
+    impact, urgency = rng.choice([(1, 1), (1, 2), (2, 2), (2, 3), (3, 3), (3, 3), (3, 4), (4, 4)])
+    hardware = category in (Category.HARDWARE,)
+    ticket = ts.open_ticket(
+        customer=dc.customer,
+        contact=dc.contact,
+        asset=rng.choice(dc.assets),
+        subject=rng.choice(SUBJECTS[category]),
+        description="Reported by the customer's operations team.",
+        channel=rng.choice([Channel.PORTAL, Channel.EMAIL, Channel.PHONE, Channel.MONITORING]),
+        category=category,
+        impact=impact,
+        urgency=urgency,
+        opened_at=opened,
+    )
+    slow = rng.random() < 0.1  # roughly one ticket in ten runs late on something
+    scale = {1: 0.25, 2: 0.5, 3: 1.0, 4: 2.0}[ticket.priority] * (
+        rng.uniform(2.0, 6.0) if slow else 1.0
+    )
+    step = lambda minutes: timedelta(minutes=max(1, int(rng.uniform(0.2, 1.0) * minutes * scale)))  # noqa: E731
+    t = opened + step(40)
+    agent = staff["agent"]
+    ts.assign_ticket(ticket=ticket, actor=agent, assignee=agent, team=staff["desk"], at=t)
+    ts.acknowledge_ticket(ticket=ticket, actor=agent, at=t)
+    t += step(30)
+    ts.start_work(ticket=ticket, actor=agent, at=t)
+    if hardware and ticket.coverage != "out_of_contract":
+        t += step(300)
+        ts.record_onsite_arrival(
+            ticket=ticket, actor=staff["engineer"], at=t, engineer="Erin Field"
+        )
+    if rng.random() < 0.3:
+        t += step(60)
+        ts.pause_ticket(
+            ticket=ticket,
+            actor=agent,
+            reason="Waiting for the customer to grant remote access",
+            at=t,
+        )
+        t += timedelta(hours=rng.randrange(2, 30))
+        ts.resume_ticket(ticket=ticket, actor=agent, at=t)
+    if rng.random() < 0.5:
+        t += step(120)
+        ts.record_restore(
+            ticket=ticket, actor=agent, note="Workaround applied; service restored.", at=t
+        )
+    t += step(600)
+    ts.add_comment(ticket=ticket, author=agent, body="Root cause identified and fixed.", at=t)
+    ts.resolve_ticket(
+        ticket=ticket, actor=agent, resolution="Fixed and verified with the customer.", at=t
+    )
+    t += timedelta(hours=rng.randrange(1, 48))
+    if t < current_time():
+        ts.close_ticket(ticket=ticket, actor=dc.contact.user, at=t)
+
+
+def _history(
+    customers: list[DemoCustomer], staff: dict[str, Any], rng: random.Random, progress: Progress
+) -> int:
+    today = current_time().date()
+    count = 0
+    for months_back in range(12, -1, -1):
+        first = _months_ago(today, months_back)
+        last = _months_ago(today, months_back - 1) - timedelta(days=1) if months_back else today
+        with transaction.atomic():
+            for dc in customers:
+                tz = dc.customer.timezone
+                for _ in range(dc.tickets_per_month):
+                    day = first + timedelta(days=rng.randrange((last - first).days + 1))
+                    opened = (
+                        _business_instant(day, tz, rng)
+                        if dc.business_hours and rng.random() < 0.8
+                        else datetime.combine(
+                            day, time(rng.randrange(24), rng.randrange(60)), tzinfo=zone(tz)
+                        )
+                    )
+                    if opened >= current_time() - timedelta(days=12):
+                        continue  # the last days belong to the live queue
+                    _history_ticket(dc, opened, staff, rng)
+                    count += 1
+        progress(f"history {first:%Y-%m}: {count} tickets so far")
+    return count
+
+
+def _open_tickets(customers: list[DemoCustomer], staff: dict[str, Any], progress: Progress) -> None:
+    """A live queue: tickets at different points of their clocks."""
+    acme, globex, nord = customers
+    agent = staff["agent"]
+    moment = current_time()
+    ago = lambda **kw: moment - timedelta(**kw)  # noqa: E731
+    # Acme P1: opened 9 minutes ago, first response (15 min) at 60 %.
+    ts.open_ticket(
+        customer=acme.customer,
+        contact=acme.contact,
+        asset=acme.assets[0],
+        category=Category.HARDWARE,
+        subject="Storage array offline: customer VMs down",
+        impact=1,
+        urgency=1,
+        opened_at=ago(minutes=9),
+        channel=Channel.PHONE,
+        description="All VMs on the array are unreachable.",
+    )
+    # Acme P2: acknowledged, engineer en route, on-site (4 h) at ~80 %.
+    t = ts.open_ticket(
+        customer=acme.customer,
+        contact=acme.extra_contacts[0],
+        asset=acme.assets[3],
+        category=Category.HARDWARE,
+        subject="Redundant PSU failed on acme-web04",
+        impact=2,
+        urgency=2,
+        opened_at=ago(hours=3, minutes=15),
+        channel=Channel.MONITORING,
+    )
+    ts.assign_ticket(
+        ticket=t,
+        actor=agent,
+        assignee=staff["engineer"],
+        team=staff["field"],
+        at=ago(hours=3, minutes=5),
+    )
+    ts.acknowledge_ticket(ticket=t, actor=agent, at=ago(hours=3, minutes=5))
+    ts.start_work(ticket=t, actor=agent, at=ago(hours=3))
+    ts.add_comment(
+        ticket=t,
+        author=agent,
+        body="Replacement PSU dispatched from the Ashburn depot.",
+        at=ago(hours=2),
+    )
+    ts.add_comment(
+        ticket=t,
+        author=agent,
+        body="Spare part SKU 865414-B21 reserved.",
+        internal=True,
+        at=ago(hours=2),
+    )
+    # Acme P3: breached resolution, never resolved.
+    t = ts.open_ticket(
+        customer=acme.customer,
+        contact=acme.contact,
+        asset=acme.assets[7],
+        category=Category.NETWORK,
+        subject="Intermittent packet loss on uplink",
+        impact=3,
+        urgency=3,
+        opened_at=ago(days=2, hours=5),
+    )
+    ts.acknowledge_ticket(ticket=t, actor=agent, at=ago(days=2, hours=4, minutes=30))
+    ts.start_work(ticket=t, actor=agent, at=ago(days=2, hours=4))
+    # Acme P2 waiting on customer (paused).
+    t = ts.open_ticket(
+        customer=acme.customer,
+        contact=acme.contact,
+        asset=acme.assets[11],
+        category=Category.BACKUP,
+        subject="Restore request for deleted VM",
+        impact=2,
+        urgency=3,
+        opened_at=ago(hours=6),
+    )
+    ts.acknowledge_ticket(ticket=t, actor=agent, at=ago(hours=5, minutes=50))
+    ts.pause_ticket(
+        ticket=t,
+        actor=agent,
+        reason="Waiting for the customer to name the restore point",
+        at=ago(hours=4),
+    )
+    # Globex: a new ticket on a business-hours clock, and one out of contract.
+    ts.open_ticket(
+        customer=globex.customer,
+        contact=globex.contact,
+        asset=globex.assets[2],
+        category=Category.HARDWARE,
+        subject="RAID controller battery warning",
+        impact=3,
+        urgency=2,
+        opened_at=ago(hours=20),
+    )
+    ts.open_ticket(
+        customer=globex.customer,
+        contact=globex.contact,
+        asset=globex.assets[-1],
+        category=Category.HARDWARE,
+        subject="Old test server fails POST",
+        impact=4,
+        urgency=4,
+        opened_at=ago(hours=30),
+        channel=Channel.EMAIL,
+    )
+    # Nordlicht: opened during the grace period.
+    t = ts.open_ticket(
+        customer=nord.customer,
+        contact=nord.contact,
+        asset=nord.assets[0],
+        category=Category.APPLICATION,
+        subject="License server unreachable after update",
+        impact=2,
+        urgency=2,
+        opened_at=ago(hours=26),
+    )
+    ts.acknowledge_ticket(ticket=t, actor=agent, at=ago(hours=25))
+    ts.propose_solution(
+        ticket=t, actor=agent, solution="Roll back the license daemon to 11.19.2.", at=ago(hours=2)
+    )
+    progress(
+        f"{Ticket.objects.exclude(status__in=['resolved', 'closed']).count()} open tickets in the queue"
+    )
+
+
+def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool:
+    """Creates the demo data set; returns False (and changes nothing) if it is already there."""
+    if already_seeded():
+        progress("demo data already present; nothing to do")
+        return False
+    rng = random.Random(20261122)
+    with transaction.atomic():
+        staff = _staff(progress)
+        customers = _build_customers(staff, rng, progress)
+    if history:
+        _history(customers, staff, rng, progress)
+    with transaction.atomic():
+        _open_tickets(customers, staff, progress)
+    return True
+
+
+DEMO_LOGINS = [
+    ("admin", "superuser: admin, desk"),
+    ("agent", "service desk agent"),
+    ("engineer", "on-site engineer"),
+    ("manager", "service manager"),
+    ("acme-it", "contact of Acme Hosting (New York, Gold 7x24x4)"),
+    ("globex-it", "contact of Globex Manufacturing (Shanghai, Standard NBD)"),
+    (
+        "nordlicht-it",
+        "contact of Nordlicht Software GmbH (Berlin, Software maintenance L2, in grace)",
+    ),
+]

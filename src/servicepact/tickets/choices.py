@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketKind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    REQUEST = "request", _("Service request")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+    MONITORING = "monitoring", _("Monitoring")
+
+
+class Category(models.TextChoices):
+    HARDWARE = "hardware", _("Hardware")
+    OPERATING_SYSTEM = "os", _("Operating system")
+    NETWORK = "network", _("Network")
+    APPLICATION = "application", _("Application")
+    SECURITY = "security", _("Security")
+    DDOS = "ddos", _("DDoS")
+    BACKUP = "backup", _("Backup / restore")
+    REQUEST = "request", _("Request")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING = "waiting", _("Waiting on customer")
+    SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.ACKNOWLEDGED,
+    Status.IN_PROGRESS,
+    Status.WAITING,
+    Status.SOLUTION_PROPOSED,
+)
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    STARTED = "started", _("Work started")
+    PAUSED = "paused", _("Waiting on customer")
+    RESUMED = "resumed", _("Resumed")
+    RESTORED = "restored", _("Service restored (workaround)")
+    ONSITE_ARRIVED = "onsite_arrived", _("Engineer on site")
+    SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    ASSIGNED = "assigned", _("Assigned")
+    COMMENTED = "commented", _("Comment")
+    DEADLINE_MOVED = "deadline_moved", _("Deadline moved")
+    THRESHOLD_CROSSED = "threshold_crossed", _("Escalation threshold crossed")
+    BREACHED = "breached", _("SLA breached")
+    UPDATED = "updated", _("Updated")
+
+
+class ClockState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")

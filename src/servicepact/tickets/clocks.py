@@ -1,0 +1,68 @@
+"""Ticket events -> engine clock events, per metric. Pure functions; no database access.
+
+Which ticket events start, pause, resume and stop each metric's clock (docs/sla-clock.md,
+"Ticket clocks"):
+
+| metric          | start             | pause / resume               | stop                      |
+|-----------------|-------------------|------------------------------|---------------------------|
+| first response  | opened            | –                            | acknowledged              |
+| on-site arrival | opened            | –                            | onsite_arrived            |
+| restore         | opened            | waiting on customer / resumed| restored or resolved      |
+| resolution      | opened, reopened  | waiting on customer / resumed| resolved                  |
+
+The on-site arrival clock applies only to hardware tickets: a network or software fault
+fixed remotely never needed an engineer on site, so it cannot breach that promise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from servicepact.contracts.choices import Metric
+from servicepact.slaclock import ClockEvent
+from servicepact.tickets.choices import EventKind
+
+DEFAULT_THRESHOLDS: tuple[int, ...] = (50, 75, 90, 100)
+
+_STOPS: dict[str, frozenset[str]] = {
+    Metric.FIRST_RESPONSE: frozenset({EventKind.ACKNOWLEDGED}),
+    Metric.ON_SITE: frozenset({EventKind.ONSITE_ARRIVED}),
+    Metric.RESTORE: frozenset({EventKind.RESTORED, EventKind.RESOLVED}),
+    Metric.RESOLUTION: frozenset({EventKind.RESOLVED}),
+}
+_PAUSABLE = frozenset({Metric.RESTORE, Metric.RESOLUTION})
+_RESTARTABLE = frozenset({Metric.RESOLUTION})
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """The part of a ticket event the clocks need (so this module needs no ORM rows)."""
+
+    at: datetime
+    kind: str
+    reason: str = ""
+
+
+ONSITE_CATEGORIES = frozenset({"hardware"})
+
+
+def metric_applies(metric: str, category: str) -> bool:
+    return metric != Metric.ON_SITE or category in ONSITE_CATEGORIES
+
+
+def clock_events(metric: str, events: Iterable[EventFact]) -> list[ClockEvent]:
+    out: list[ClockEvent] = []
+    for e in events:
+        if e.kind == EventKind.OPENED:
+            out.append(ClockEvent(at=e.at, kind="start"))
+        elif e.kind in _STOPS[metric]:
+            out.append(ClockEvent(at=e.at, kind="stop"))
+        elif e.kind == EventKind.REOPENED and metric in _RESTARTABLE:
+            out.append(ClockEvent(at=e.at, kind="start", reason=e.reason))
+        elif e.kind == EventKind.PAUSED and metric in _PAUSABLE:
+            out.append(ClockEvent(at=e.at, kind="pause", reason=e.reason))
+        elif e.kind == EventKind.RESUMED and metric in _PAUSABLE:
+            out.append(ClockEvent(at=e.at, kind="resume"))
+    return out

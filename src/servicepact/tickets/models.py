@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from servicepact.accounts.models import Team
+from servicepact.assets.models import Asset
+from servicepact.contracts.choices import CoverageStatus, Metric
+from servicepact.contracts.models import Calendar, Contract, ContractVersion
+from servicepact.core.models import ImmutableModelError, TimeStampedModel
+from servicepact.customers.models import Contact, Customer, Site
+from servicepact.tickets.choices import (
+    Category,
+    Channel,
+    ClockState,
+    EventKind,
+    Status,
+    TicketKind,
+)
+
+ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
+
+
+class Ticket(TimeStampedModel):
+    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=TicketKind.choices, default=TicketKind.INCIDENT
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    asset = models.ForeignKey(
+        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL
+    )
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.HARDWARE
+    )
+    impact = models.PositiveSmallIntegerField(_("impact"), validators=ONE_TO_FOUR, default=3)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), validators=ONE_TO_FOUR, default=3)
+    priority = models.PositiveSmallIntegerField(_("priority"), validators=ONE_TO_FOUR, default=4)
+    priority_name = models.CharField(_("priority name"), max_length=60, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    waiting_reason = models.CharField(_("waiting reason"), max_length=300, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    # Coverage, resolved once at opening (terms in force then) and kept with its explanation.
+    coverage = models.CharField(_("coverage"), max_length=20, choices=CoverageStatus.choices)
+    coverage_explanation = models.TextField(_("coverage explanation"))
+    coverage_expires_on = models.DateField(_("contract expired on"), null=True, blank=True)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    contract_version = models.ForeignKey(
+        ContractVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    timezone = models.CharField(_("customer time zone"), max_length=64, default="UTC")
+    opened_at = models.DateTimeField(_("opened at"), db_index=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The earliest deadline of a running clock: the desk queue sorts by it.
+    next_deadline_at = models.DateTimeField(
+        _("next deadline"), null=True, blank=True, db_index=True
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            models.Index(fields=["customer", "status"]),
+            models.Index(fields=["status", "priority"]),
+            models.Index(fields=["contract", "opened_at"]),
+        ]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return f"/desk/tickets/{self.pk}/"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.RESOLVED, Status.CLOSED)
+
+
+class TicketEvent(models.Model):
+    """An immutable fact on a ticket's timeline: who, when, what, before and after.
+
+    ``at`` is when it happened (an on-site arrival can be recorded later); ``recorded_at`` is
+    when ServicePact learnt it. Clocks are derived from ``at``.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=24, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    public = models.BooleanField(_("visible to the customer"), default=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+
+    def __str__(self) -> str:
+        return f"{self.at.isoformat()} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableModelError("ticket events are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableModelError("ticket events are immutable")
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("comment"))
+    is_internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:40]}"
+
+
+class SlaClock(models.Model):
+    """One (ticket, metric) measurement, a snapshot derived from the ticket's events.
+
+    ``next_check_at`` is the next instant the worker must look at this clock (next escalation
+    threshold or the breach); it is NULL when nothing can happen without a new event.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    target_seconds = models.PositiveIntegerField(_("target (business seconds)"))
+    target_source = models.CharField(_("target from"), max_length=120, blank=True)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="clocks")
+    calendar_revision = models.PositiveIntegerField()
+    timezone = models.CharField(_("measured in zone"), max_length=64)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ClockState.choices, default=ClockState.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    elapsed_seconds = models.BigIntegerField(_("elapsed business seconds"), default=0)
+    remaining_seconds = models.BigIntegerField(_("remaining business seconds"), default=0)
+    breached_by_seconds = models.BigIntegerField(_("breached by (business seconds)"), default=0)
+    evaluated_at = models.DateTimeField(_("evaluated at"))
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
+    last_threshold = models.PositiveSmallIntegerField(_("last threshold crossed (%)"), default=0)
+    breach_recorded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["ticket", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "metric"], name="slaclock_unique_metric")
+        ]
+        indexes = [
+            # The worker's due-work index: only clocks with something to do are in it.
+            models.Index(
+                fields=["next_check_at"],
+                name="slaclock_due_idx",
+                condition=models.Q(next_check_at__isnull=False),
+            ),
+            models.Index(fields=["state", "deadline_at"]),
+        ]
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric} {self.state}"
+
+    @property
+    def fraction(self) -> float:
+        if self.target_seconds == 0:
+            return 1.0
+        return self.elapsed_seconds / self.target_seconds

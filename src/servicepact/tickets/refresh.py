@@ -1,0 +1,231 @@
+"""Re-derive a ticket's SLA clocks from its events with the engine, and store the snapshot.
+
+Called after every ticket change, by the worker for due clocks, and when a calendar, a
+priority or the contract terms change. Deterministic: the same events, terms, calendars and
+``now`` give the same clocks. A move of a deadline for a reason that is not itself a ticket
+event (priority, calendar edit, amended terms) leaves a ``deadline_moved`` event saying why.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from servicepact.contracts.calendars import compiled_calendar
+from servicepact.contracts.choices import CoverageStatus
+from servicepact.contracts.models import Calendar
+from servicepact.contracts.terms import (
+    METRIC_ORDER,
+    TargetTerm,
+    Terms,
+    default_terms,
+    terms_for_version,
+)
+from servicepact.core.time import local_date
+from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock
+from servicepact.tickets.choices import ClockState, EventKind
+from servicepact.tickets.clocks import DEFAULT_THRESHOLDS, EventFact, clock_events, metric_applies
+from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
+
+
+def ticket_terms(ticket: Ticket) -> Terms:
+    if ticket.contract_version_id is None or ticket.coverage == CoverageStatus.OUT_OF_CONTRACT:
+        return default_terms()
+    return terms_for_version(ticket.contract_version)  # type: ignore[arg-type]
+
+
+def thresholds_for(ticket: Ticket) -> tuple[int, ...]:
+    """Escalation thresholds in percent of the target, ascending, ending with 100."""
+    return DEFAULT_THRESHOLDS
+
+
+def event_facts(ticket: Ticket) -> list[EventFact]:
+    rows = (
+        TicketEvent.objects.filter(ticket=ticket)
+        .order_by("at", "id")
+        .values_list("at", "kind", "data")
+    )
+    return [
+        EventFact(at=at, kind=kind, reason=(data or {}).get("reason", ""))
+        for at, kind, data in rows
+    ]
+
+
+def clock_calendar(
+    ticket: Ticket, term: TargetTerm, calendars: dict[int, Calendar], until: date
+) -> CompiledCalendar:
+    calendar = calendars.get(term.calendar_id)
+    if calendar is None:
+        calendar = calendars[term.calendar_id] = Calendar.objects.get(pk=term.calendar_id)
+    zone = ticket.timezone if term.measure_in_site_timezone else calendar.timezone
+    first = local_date(ticket.opened_at, zone)
+    return compiled_calendar(calendar, timezone=zone, first=first, last=max(first, until))
+
+
+def evaluate_metric(
+    ticket: Ticket,
+    term: TargetTerm,
+    facts: list[EventFact],
+    now: datetime,
+    calendars: dict[int, Calendar],
+) -> tuple[ClockResult, Calendar, str]:
+    compiled = clock_calendar(ticket, term, calendars, now.date())
+    result = evaluate_clock(compiled, term.target_seconds, clock_events(term.metric, facts), now)
+    return result, calendars[term.calendar_id], compiled.timezone
+
+
+def next_check(
+    result: ClockResult, last_threshold: int, thresholds: tuple[int, ...]
+) -> datetime | None:
+    """The next instant a threshold (100 % = the breach) falls due; None if none can."""
+    if result.stopped_at is not None or result.deadline is None:
+        return None
+    instants = [result.instant_at_fraction(p / 100) for p in thresholds if p > last_threshold]
+    found = [i for i in instants if i is not None]
+    return min(found) if found else None
+
+
+def _store(
+    ticket: Ticket,
+    clock: SlaClock | None,
+    term: TargetTerm,
+    result: ClockResult,
+    calendar: Calendar,
+    zone: str,
+    now: datetime,
+) -> SlaClock:
+    if clock is None:
+        clock = SlaClock(ticket=ticket, metric=term.metric)
+    clock.priority = ticket.priority
+    clock.target_seconds = term.target_seconds
+    clock.target_source = term.source[:120]
+    clock.calendar = calendar
+    clock.calendar_revision = calendar.revision
+    clock.timezone = zone
+    clock.state = str(result.state)
+    clock.started_at = result.started_at or ticket.opened_at
+    clock.stopped_at = result.stopped_at
+    clock.deadline_at = result.deadline
+    clock.breached_at = result.breached_at
+    clock.elapsed_seconds = result.elapsed_seconds
+    clock.remaining_seconds = result.remaining_seconds
+    clock.breached_by_seconds = result.breached_by_seconds
+    clock.evaluated_at = now
+    clock.next_check_at = next_check(result, clock.last_threshold, thresholds_for(ticket))
+    clock.save()
+    return clock
+
+
+def _fmt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _move_reason(
+    clock: SlaClock, term: TargetTerm, calendar: Calendar, reason: str | None
+) -> str | None:
+    if reason:
+        return reason
+    if clock.calendar_id == calendar.pk and clock.calendar_revision != calendar.revision:
+        return f"calendar {calendar.name} changed (revision {clock.calendar_revision} -> {calendar.revision})"
+    if clock.target_seconds != term.target_seconds:
+        return f"target changed from {clock.target_seconds // 60} to {term.target_seconds // 60} min ({term.source})"
+    return None
+
+
+def _record(
+    ticket: Ticket,
+    kind: str,
+    at: datetime,
+    now: datetime,
+    data: dict[str, Any],
+    public: bool = True,
+) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket, kind=kind, at=at, recorded_at=now, data=data, public=public
+    )
+
+
+def refresh_clocks(ticket: Ticket, *, now: datetime, reason: str | None = None) -> list[SlaClock]:
+    """Re-derives every clock of the ticket; records breaches and explained deadline moves."""
+    terms = ticket_terms(ticket)
+    facts = event_facts(ticket)
+    existing = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
+    calendars: dict[int, Calendar] = {}
+    clocks: list[SlaClock] = []
+    for metric in METRIC_ORDER:
+        term = (
+            terms.target(ticket.priority, metric)
+            if metric_applies(metric, ticket.category)
+            else None
+        )
+        clock = existing.get(metric)
+        if term is None:
+            if clock is not None:
+                _record(
+                    ticket,
+                    EventKind.DEADLINE_MOVED,
+                    now,
+                    now,
+                    {
+                        "metric": metric,
+                        "before": _fmt(clock.deadline_at),
+                        "after": None,
+                        "reason": reason or "no target for this metric at the new priority",
+                    },
+                )
+                clock.delete()
+            continue
+        result, calendar, zone = evaluate_metric(ticket, term, facts, now, calendars)
+        if clock is not None:
+            why = _move_reason(clock, term, calendar, reason)
+            if why and clock.deadline_at != result.deadline:
+                _record(
+                    ticket,
+                    EventKind.DEADLINE_MOVED,
+                    now,
+                    now,
+                    {
+                        "metric": metric,
+                        "before": _fmt(clock.deadline_at),
+                        "after": _fmt(result.deadline),
+                        "reason": why,
+                    },
+                )
+        clock = _store(ticket, clock, term, result, calendar, zone, now)
+        _record_breach(ticket, clock, result, now)
+        clocks.append(clock)
+    ticket.next_deadline_at = min(
+        (c.deadline_at for c in clocks if c.stopped_at is None and c.deadline_at is not None),
+        default=None,
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(next_deadline_at=ticket.next_deadline_at)
+    return clocks
+
+
+def _record_breach(ticket: Ticket, clock: SlaClock, result: ClockResult, now: datetime) -> None:
+    breached = (
+        result.state == ClockState.BREACHED
+        and result.breached_at is not None
+        and result.breached_at <= now
+    )
+    if breached and not clock.breach_recorded:
+        _record(
+            ticket,
+            EventKind.BREACHED,
+            result.breached_at,
+            now,  # type: ignore[arg-type]
+            {
+                "metric": clock.metric,
+                "deadline": _fmt(result.breached_at),
+                "target_seconds": clock.target_seconds,
+            },
+        )
+        SlaClock.objects.filter(pk=clock.pk).update(breach_recorded=True)
+        clock.breach_recorded = True
+    elif not breached and clock.breach_recorded:
+        # A retroactive event (e.g. an on-site arrival recorded late) proved the promise kept.
+        _record(
+            ticket, EventKind.UPDATED, now, now, {"metric": clock.metric, "breach_withdrawn": True}
+        )
+        SlaClock.objects.filter(pk=clock.pk).update(breach_recorded=False)
+        clock.breach_recorded = False

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+from servicepact.core import views as core_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("servicepact.accounts.urls")),
+    path("desk/", include("servicepact.desk.urls")),
+    path("portal/", include("servicepact.portal.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("servicepact.api.urls")),
+]
