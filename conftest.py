@@ -11,3 +11,9 @@ def _clear_calendar_cache() -> None:
     from servicepact.contracts.calendars import clear_cache
 
     clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    """PBKDF2 costs ~0.5 s per user on this hardware; tests do not test hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

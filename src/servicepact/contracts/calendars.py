@@ -13,7 +13,7 @@ from typing import Any
 from servicepact.contracts.models import Calendar
 from servicepact.slaclock import CompiledCalendar, compile_calendar, parse_calendar
 
-_cache: dict[tuple[int, int, str, int, int], CompiledCalendar] = {}
+_cache: dict[tuple[int, float, int, str, int, int], CompiledCalendar] = {}
 _lock = threading.Lock()
 _MAX_ENTRIES = 256
 
@@ -63,7 +63,8 @@ def compiled_calendar(
 ) -> CompiledCalendar:
     zone_name = timezone or calendar.timezone
     y0, y1 = span_years(first, last)
-    key = (calendar.pk, calendar.revision, zone_name, y0, y1)
+    # created_at guards against a reused primary key (SQLite reuses the highest rowid).
+    key = (calendar.pk, calendar.created_at.timestamp(), calendar.revision, zone_name, y0, y1)
     with _lock:
         hit = _cache.get(key)
     if hit is not None:

@@ -1,0 +1,183 @@
+"""Assets (servers and other covered things), their contract lines and their coverage."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from servicepact.api.common import (
+    DEFAULT_LIMIT,
+    LIMIT_MAX,
+    Ref,
+    get_or_404,
+    page,
+    reference,
+    require_staff,
+)
+from servicepact.api.lines import ContractRef
+from servicepact.assets import services as asset_services
+from servicepact.assets.coverage import resolve_coverage
+from servicepact.assets.models import ContractLine
+from servicepact.assets.selectors import assets_for
+from servicepact.core.time import now
+from servicepact.customers.selectors import customers_for, sites_for
+
+router = Router(tags=["assets"])
+
+
+class AssetIn(Schema):
+    customer: int
+    hostname: str
+    site: int | None = None
+    kind: str = "server"
+    serial_number: str = ""
+    model: str = ""
+    vendor: str = ""
+    ip_address: str | None = None
+    warranty_end: date | None = None
+    labels: dict[str, Any] = {}
+
+
+class AssetPatch(Schema):
+    hostname: str | None = None
+    site: int | None = None
+    kind: str | None = None
+    serial_number: str | None = None
+    model: str | None = None
+    vendor: str | None = None
+    ip_address: str | None = None
+    warranty_end: date | None = None
+    labels: dict[str, Any] | None = None
+
+
+class AssetLineOut(Schema):
+    id: int
+    contract: ContractRef
+    start_date: date
+    end_date: date | None
+
+
+class AssetOut(Schema):
+    id: int
+    customer: Ref
+    site: Ref | None
+    kind: str
+    hostname: str
+    serial_number: str
+    model: str
+    vendor: str
+    ip_address: str | None
+    warranty_end: date | None
+    labels: dict[str, Any]
+    contract_lines: list[AssetLineOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_contract_lines(obj: Any) -> list[Any]:
+        return list(obj.contract_lines.all())
+
+
+class AssetList(Schema):
+    items: list[AssetOut]
+    count: int
+
+
+class CoverageOut(Schema):
+    at: datetime
+    status: str
+    explanation: str
+    contract_id: int | None
+    contract_number: str | None
+    version: int | None
+    expires_on: date | None
+    priority: int
+    priority_name: str
+
+
+def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    if "site" in data:
+        data["site"] = reference(sites_for(request.user), data["site"], "site")
+    return data
+
+
+@router.get("/assets", response=AssetList)
+def list_assets(
+    request: HttpRequest,
+    customer: int | None = None,
+    site: int | None = None,
+    contract: int | None = None,
+    q: str | None = None,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    """Filters: customer, site, contract (has a line on it), q (hostname or serial number)."""
+    qs = assets_for(request.user).order_by("customer__name", "hostname", "id")
+    if customer is not None:
+        qs = qs.filter(customer_id=customer)
+    if site is not None:
+        qs = qs.filter(site_id=site)
+    if contract is not None:
+        qs = qs.filter(pk__in=ContractLine.objects.filter(contract=contract).values("asset_id"))
+    if q:
+        qs = qs.filter(Q(hostname__icontains=q) | Q(serial_number__icontains=q))
+    return page(qs, limit=limit, offset=offset)
+
+
+@router.post("/assets", response={201: AssetOut})
+def create_asset(request: HttpRequest, payload: AssetIn) -> Status[Any]:
+    require_staff(request, "create assets")
+    data = payload.dict()
+    with transaction.atomic():
+        data["customer"] = reference(customers_for(request.user), data["customer"], "customer")
+        asset = asset_services.create_asset(**_resolve(request, data))
+    return Status(201, assets_for(request.user).get(pk=asset.pk))
+
+
+@router.get("/assets/{asset_id}", response=AssetOut)
+def get_asset(request: HttpRequest, asset_id: int) -> Any:
+    return get_or_404(assets_for(request.user), asset_id)
+
+
+@router.patch("/assets/{asset_id}", response=AssetOut)
+def update_asset(request: HttpRequest, asset_id: int, payload: AssetPatch) -> Any:
+    asset = get_or_404(assets_for(request.user), asset_id)
+    require_staff(request, "edit assets")
+    with transaction.atomic():
+        changes = _resolve(request, payload.dict(exclude_unset=True))
+        asset_services.update_asset(asset=asset, changes=changes)
+    return assets_for(request.user).get(pk=asset.pk)
+
+
+@router.get("/assets/{asset_id}/coverage", response=CoverageOut)
+def asset_coverage(
+    request: HttpRequest,
+    asset_id: int,
+    at: AwareDatetime | None = None,
+    impact: int = Query(3, ge=1, le=4),
+    urgency: int = Query(3, ge=1, le=4),
+) -> dict[str, Any]:
+    """Which contract would cover a ticket on this asset at ``at`` (default now), and why."""
+    asset = get_or_404(assets_for(request.user), asset_id)
+    moment = at or now()
+    coverage = resolve_coverage(
+        customer=asset.customer, asset=asset, at=moment, impact=impact, urgency=urgency
+    )
+    priority = coverage.terms.priority_for(impact, urgency)
+    return {
+        "at": moment,
+        "status": coverage.status,
+        "explanation": coverage.explanation,
+        "contract_id": coverage.contract.pk if coverage.contract else None,
+        "contract_number": coverage.contract.number if coverage.contract else None,
+        "version": coverage.version.number if coverage.version else None,
+        "expires_on": coverage.expires_on,
+        "priority": priority,
+        "priority_name": coverage.terms.priority_name(priority),
+    }

@@ -1,0 +1,369 @@
+"""Contracts, their dated versions (amendments) with targets and KPI commitments, and lines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from servicepact.api.common import (
+    DEFAULT_LIMIT,
+    LIMIT_MAX,
+    Ref,
+    UserRef,
+    get_or_404,
+    page,
+    query_error,
+    reference,
+    require_staff,
+    user_ref,
+)
+from servicepact.api.lines import LineIn, LineList, LineOut
+from servicepact.api.terms import (
+    KpiIn,
+    KpiOut,
+    TargetIn,
+    TargetOut,
+    kpi_rows,
+    render_target,
+    sorted_targets,
+    target_order,
+    target_rows,
+)
+from servicepact.assets import services as asset_services
+from servicepact.assets.selectors import assets_for, contract_lines_for
+from servicepact.contracts import services
+from servicepact.contracts.choices import DEFAULT_PRIORITY_NAMES, ContractStatus
+from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.contracts.selectors import (
+    calendars_for,
+    contracts_for,
+    contracts_with_terms_for,
+    plans_for,
+    version_in_force,
+)
+from servicepact.core.time import local_date, now
+from servicepact.customers import services as customer_services
+from servicepact.customers.selectors import customers_for
+from servicepact.tickets.services import reassess_contract_tickets
+
+router = Router(tags=["contracts"])
+
+
+class PlanRef(Schema):
+    id: int
+    name: str
+    code: str
+
+
+class ContractIn(Schema):
+    number: str
+    customer: int
+    plan: int
+    start_date: date
+    end_date: date
+    renewal: str = "manual"
+    notice_days: int = 90
+    grace_days: int = 30
+    fee_amount: Decimal = Decimal("0")
+    fee_currency: str = "USD"
+    fee_period: str = "monthly"
+    included_hours: Decimal = Decimal("0")
+    service_manager: int | None = None
+    kpis: list[KpiIn] = []
+    target_overrides: list[TargetIn] = []
+    priority_matrix: list[list[int]] | None = None
+    priority_names: dict[str, str] | None = None
+    activate: bool = True
+
+
+class AmendIn(Schema):
+    """What is left out is carried over from the version in force before ``effective_from``."""
+
+    effective_from: AwareDatetime
+    reason: str
+    kpis: list[KpiIn] | None = None
+    target_overrides: list[TargetIn] | None = None
+    priority_matrix: list[list[int]] | None = None
+    priority_names: dict[str, str] | None = None
+
+
+class TerminateIn(Schema):
+    on: date
+    reason: str
+
+
+class EffectiveTargetOut(TargetOut):
+    source: str
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    effective_from: datetime
+    reason: str
+    created_by: UserRef | None
+    created_at: datetime
+    priority_matrix: list[list[int]]
+    priority_names: dict[str, str]
+    targets: list[EffectiveTargetOut]
+    target_overrides: list[TargetOut]
+    kpis: list[KpiOut]
+
+
+class VersionList(Schema):
+    items: list[VersionOut]
+    count: int
+
+
+class ContractOut(Schema):
+    id: int
+    number: str
+    customer: Ref
+    plan: PlanRef
+    start_date: date
+    end_date: date
+    status: str
+    status_today: str
+    renewal: str
+    notice_days: int
+    grace_days: int
+    fee_amount: Decimal
+    fee_currency: str
+    fee_period: str
+    included_hours: Decimal
+    service_manager: UserRef | None
+    activated_at: datetime | None
+    terminated_on: date | None
+    termination_reason: str
+    current_version: int | None
+
+
+class ContractDetail(ContractOut):
+    versions: list[VersionOut]
+
+
+class ContractList(Schema):
+    items: list[ContractOut]
+    count: int
+
+
+def render_contract(contract: Contract, moment: datetime) -> dict[str, Any]:
+    versions = list(contract.versions.all())
+    current = version_in_force(versions, moment)
+    return {
+        "id": contract.pk,
+        "number": contract.number,
+        "customer": contract.customer,
+        "plan": contract.plan,
+        "start_date": contract.start_date,
+        "end_date": contract.end_date,
+        "status": contract.status,
+        "status_today": contract.status_on(local_date(moment, contract.customer.timezone)),
+        "renewal": contract.renewal,
+        "notice_days": contract.notice_days,
+        "grace_days": contract.grace_days,
+        "fee_amount": contract.fee_amount,
+        "fee_currency": contract.fee_currency,
+        "fee_period": contract.fee_period,
+        "included_hours": contract.included_hours,
+        "service_manager": user_ref(contract.service_manager),
+        "activated_at": contract.activated_at,
+        "terminated_on": contract.terminated_on,
+        "termination_reason": contract.termination_reason,
+        "current_version": current.number if current else None,
+    }
+
+
+def render_version(version: ContractVersion, contract: Contract) -> dict[str, Any]:
+    """A version as the complete terms it stands for: the plan's targets, overridden per
+    (priority, metric) by the version's own; its priority policy; its KPI commitments."""
+    plan = contract.plan
+    own = sorted_targets(list(version.targets.all()))
+    effective: dict[tuple[int, str], tuple[Any, str]] = {
+        (t.priority, t.metric): (t, f"plan {plan.name}") for t in plan.targets.all()
+    }
+    for t in own:
+        effective[(t.priority, t.metric)] = (t, f"contract {contract.number} v{version.number}")
+    return {
+        "id": version.pk,
+        "number": version.number,
+        "effective_from": version.effective_from,
+        "reason": version.reason,
+        "created_by": user_ref(version.created_by),
+        "created_at": version.created_at,
+        "priority_matrix": version.priority_matrix or plan.priority_matrix,
+        "priority_names": {
+            **DEFAULT_PRIORITY_NAMES,
+            **plan.priority_names,
+            **(version.priority_names or {}),
+        },
+        "targets": [
+            {**render_target(t), "source": source}
+            for t, source in (effective[k] for k in sorted(effective, key=target_order))
+        ],
+        "target_overrides": [render_target(t) for t in own],
+        "kpis": kpi_rows(list(version.kpis.all())),
+    }
+
+
+def render_detail(contract: Contract, moment: datetime) -> dict[str, Any]:
+    return {
+        **render_contract(contract, moment),
+        "versions": [render_version(v, contract) for v in contract.versions.all()],
+    }
+
+
+def _detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
+    contract = get_or_404(contracts_with_terms_for(request.user), contract_id)
+    return render_detail(contract, now())
+
+
+@router.get("/contracts", response=ContractList)
+def list_contracts(
+    request: HttpRequest,
+    customer: int | None = None,
+    plan: int | None = None,
+    status: str | None = None,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    """Contracts the caller may see; ``status`` filters on the stored status (comma-separated)."""
+    qs = contracts_for(request.user).order_by("number", "id")
+    if customer is not None:
+        qs = qs.filter(customer_id=customer)
+    if plan is not None:
+        qs = qs.filter(plan_id=plan)
+    if status:
+        if not set(status.split(",")) <= set(ContractStatus.values):
+            raise query_error(
+                "status", f"each status must be one of {', '.join(ContractStatus.values)}"
+            )
+        qs = qs.filter(status__in=status.split(","))
+    result = page(qs, limit=limit, offset=offset)
+    moment = now()
+    result["items"] = [render_contract(c, moment) for c in result["items"]]
+    return result
+
+
+@router.post("/contracts", response={201: ContractDetail})
+def create_contract(request: HttpRequest, payload: ContractIn) -> Status[Any]:
+    """Creates a contract and its version 1 (in force from the start of the term)."""
+    require_staff(request, "create contracts")
+    data = payload.dict()
+    with transaction.atomic():
+        data["customer"] = reference(customers_for(request.user), payload.customer, "customer")
+        data["plan"] = reference(plans_for(request.user), payload.plan, "plan")
+        data["service_manager"] = customer_services.user_by_id(
+            payload.service_manager, "service_manager"
+        )
+        data["target_overrides"] = target_rows(
+            payload.target_overrides, calendars_for(request.user), "target_overrides"
+        )
+        contract = services.create_contract(**data, actor=request.user)
+    return Status(201, _detail(request, contract.pk))
+
+
+@router.get("/contracts/{contract_id}", response=ContractDetail)
+def get_contract(request: HttpRequest, contract_id: int) -> Any:
+    return _detail(request, contract_id)
+
+
+@router.post("/contracts/{contract_id}/activate", response=ContractDetail)
+def activate_contract(request: HttpRequest, contract_id: int) -> Any:
+    contract = get_or_404(contracts_for(request.user), contract_id)
+    require_staff(request, "activate contracts")
+    with transaction.atomic():
+        services.activate_contract(contract=contract)
+    return _detail(request, contract_id)
+
+
+@router.post("/contracts/{contract_id}/terminate", response=ContractDetail)
+def terminate_contract(request: HttpRequest, contract_id: int, payload: TerminateIn) -> Any:
+    contract = get_or_404(contracts_for(request.user), contract_id)
+    require_staff(request, "terminate contracts")
+    with transaction.atomic():
+        services.terminate_contract(contract=contract, on=payload.on, reason=payload.reason)
+    return _detail(request, contract_id)
+
+
+@router.get("/contracts/{contract_id}/versions", response=VersionList)
+def list_versions(request: HttpRequest, contract_id: int) -> dict[str, Any]:
+    """Every version, oldest first (a contract has few; the list is not paginated)."""
+    contract = get_or_404(contracts_with_terms_for(request.user), contract_id)
+    items = [render_version(v, contract) for v in contract.versions.all()]
+    return {"items": items, "count": len(items)}
+
+
+@router.post("/contracts/{contract_id}/versions", response={201: VersionOut})
+def amend_contract(request: HttpRequest, contract_id: int, payload: AmendIn) -> Status[Any]:
+    """A new dated version. Open tickets opened after ``effective_from`` move to it and their
+    clocks are recomputed, each moved deadline recorded with the amendment's reason (ADR 0002)."""
+    contract = get_or_404(contracts_for(request.user), contract_id)
+    require_staff(request, "amend contracts")
+    calendars = calendars_for(request.user)
+    with transaction.atomic():
+        overrides = (
+            None
+            if payload.target_overrides is None
+            else target_rows(payload.target_overrides, calendars, "target_overrides")
+        )
+        version = services.amend_contract(
+            contract=contract,
+            effective_from=payload.effective_from,
+            reason=payload.reason,
+            kpis=None if payload.kpis is None else [k.dict() for k in payload.kpis],
+            target_overrides=overrides,
+            priority_matrix=payload.priority_matrix,
+            priority_names=payload.priority_names,
+            actor=request.user,
+        )
+        reassess_contract_tickets(contract=contract, reason=payload.reason)
+    return Status(201, _version(request, contract_id, version.number))
+
+
+def _version(request: HttpRequest, contract_id: int, number: int) -> dict[str, Any]:
+    contract = get_or_404(contracts_with_terms_for(request.user), contract_id)
+    for version in contract.versions.all():
+        if version.number == number:
+            return render_version(version, contract)
+    raise Http404(f"No version {number} of contract {contract.number}")
+
+
+@router.get("/contracts/{contract_id}/versions/{number}", response=VersionOut)
+def get_version(request: HttpRequest, contract_id: int, number: int) -> Any:
+    return _version(request, contract_id, number)
+
+
+@router.get("/contracts/{contract_id}/lines", response=LineList)
+def list_lines(
+    request: HttpRequest,
+    contract_id: int,
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    """The assets the contract covers (one line per asset and period)."""
+    contract = get_or_404(contracts_for(request.user), contract_id)
+    qs = contract_lines_for(request.user).filter(contract=contract)
+    return page(qs, limit=limit, offset=offset)
+
+
+@router.post("/contracts/{contract_id}/lines", response={201: LineOut})
+def add_line(request: HttpRequest, contract_id: int, payload: LineIn) -> Status[Any]:
+    """Puts an asset under the contract (default from the start of the term)."""
+    contract = get_or_404(contracts_for(request.user), contract_id)
+    require_staff(request, "add assets to contracts")
+    with transaction.atomic():
+        asset = reference(assets_for(request.user), payload.asset, "asset")
+        line = asset_services.add_contract_line(
+            contract=contract,
+            asset=asset,  # type: ignore[arg-type]
+            start_date=payload.start_date,
+            end_date=payload.end_date,
+        )
+    return Status(201, contract_lines_for(request.user).get(pk=line.pk))

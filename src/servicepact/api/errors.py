@@ -1,0 +1,79 @@
+"""Every error is JSON with ``detail``; validation errors list the fields by ``loc``.
+
+422 has one shape whether pydantic (request parsing) or a service (domain rules) refused:
+``{"detail": [{"loc": ["body", "impact"], "msg": "...", "type": "..."}]}``. A domain field
+such as ``kpis[0].target`` becomes ``["body", "kpis", 0, "target"]``; a rule that concerns
+no single field (``__all__``) has ``loc: ["body"]``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from servicepact.core.errors import DomainValidationError, TransitionError
+
+# The name every handler gives its body parameter; it is not part of the client's field path.
+BODY_PARAM = "payload"
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def field_loc(field: str, source: str = "body") -> list[Any]:
+    """``"kpis[0].target"`` -> ``["body", "kpis", 0, "target"]``; ``"__all__"`` -> ``["body"]``."""
+    if field in ("", "__all__"):
+        return [source]
+    parts: list[Any] = [source]
+    for name, index in _PART.findall(field):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def field_errors(errors: dict[str, list[str]], source: str = "body") -> list[dict[str, Any]]:
+    return [
+        {"loc": field_loc(field, source), "msg": str(msg), "type": "invalid"}
+        for field, messages in errors.items()
+        for msg in messages
+    ]
+
+
+def _ninja_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for error in errors:
+        loc = list(error.get("loc", ()))
+        if len(loc) >= 2 and loc[0] == "body" and loc[1] == BODY_PARAM:
+            del loc[1]
+        out.append({"loc": loc, "msg": error.get("msg", ""), "type": error.get("type", "")})
+    return out
+
+
+def install(api: NinjaAPI) -> None:
+    def unprocessable(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
+        return api.create_response(request, {"detail": errors}, status=422)
+
+    @api.exception_handler(NinjaValidationError)
+    def request_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        return unprocessable(request, _ninja_errors(exc.errors))
+
+    @api.exception_handler(DomainValidationError)
+    def domain_invalid(request: HttpRequest, exc: DomainValidationError) -> HttpResponse:
+        return unprocessable(request, field_errors(exc.errors))
+
+    @api.exception_handler(DjangoValidationError)
+    def model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return unprocessable(request, field_errors(errors))
+
+    @api.exception_handler(TransitionError)
+    def conflict(request: HttpRequest, exc: TransitionError) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message}, status=409)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        detail = str(exc) or "You are not allowed to do this."
+        return api.create_response(request, {"detail": detail}, status=403)

@@ -1,0 +1,36 @@
+"""Contract lines: an asset covered by a contract from a date (schemas shared by two routers)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ninja import Schema
+
+
+class ContractRef(Schema):
+    id: int
+    number: str
+
+
+class AssetRef(Schema):
+    id: int
+    hostname: str
+
+
+class LineIn(Schema):
+    asset: int
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+class LineOut(Schema):
+    id: int
+    contract: ContractRef
+    asset: AssetRef
+    start_date: date
+    end_date: date | None
+
+
+class LineList(Schema):
+    items: list[LineOut]
+    count: int

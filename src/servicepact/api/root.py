@@ -1,0 +1,48 @@
+"""The REST API root (django-ninja). Routers live in api/<resource>.py and are added here.
+
+Conventions (docs/api.md): bearer token or session auth on every endpoint; lists answer
+``{"items": [...], "count": N}`` with ``?limit=&offset=``; errors are ``{"detail": ...}``
+(401, 403, 404 outside the caller's tenancy, 409 invalid transition, 422 with field errors).
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from servicepact.api import (
+    assets,
+    calendars,
+    contacts,
+    contracts,
+    customers,
+    errors,
+    me,
+    plans,
+    sites,
+    ticket_actions,
+    tickets,
+)
+from servicepact.api.auth import api_auth
+
+api = NinjaAPI(
+    title="ServicePact API",
+    version="1",
+    urls_namespace="api",
+    auth=api_auth(),
+    description="Contracts, coverage, tickets and exact SLA clocks. See docs/api.md.",
+)
+errors.install(api)
+
+for module in (
+    me,
+    customers,
+    sites,
+    contacts,
+    calendars,
+    plans,
+    contracts,
+    assets,
+    tickets,
+    ticket_actions,
+):
+    api.add_router("", module.router)

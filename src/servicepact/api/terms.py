@@ -1,0 +1,87 @@
+"""Schemas and renderers shared by plans and contracts: SLA targets and KPI commitments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Schema
+
+from servicepact.api.common import Ref, reference
+from servicepact.contracts.models import Calendar, KpiCommitment, SlaTarget
+from servicepact.contracts.terms import METRIC_ORDER
+
+
+class TargetIn(Schema):
+    priority: int
+    metric: str
+    target_minutes: int
+    calendar: int | None = None
+    measure_in_site_timezone: bool = False
+
+
+class TargetOut(Schema):
+    priority: int
+    metric: str
+    target_minutes: int
+    target_seconds: int
+    calendar: Ref
+    measure_in_site_timezone: bool
+
+
+class KpiIn(Schema):
+    kind: str
+    target: Decimal
+    severity: str = ""
+    measurement_calendar: str = "24x7"
+    notes: str = ""
+
+
+class KpiOut(Schema):
+    id: int
+    kind: str
+    target: Decimal
+    unit: str
+    severity: str
+    measurement_calendar: str
+    notes: str
+
+
+def target_rows(
+    targets: list[TargetIn], calendars: QuerySet[Calendar], field: str
+) -> list[dict[str, Any]]:
+    """Target inputs for the services, with calendar ids resolved (422 names the row)."""
+    rows = []
+    for i, t in enumerate(targets):
+        row = t.dict()
+        row["calendar"] = reference(calendars, t.calendar, f"{field}[{i}].calendar")
+        rows.append(row)
+    return rows
+
+
+_METRIC_RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
+
+
+def target_order(key: tuple[int, str]) -> tuple[int, int]:
+    """(priority, metric) in reading order: P1 first, then first response .. resolution."""
+    return key[0], _METRIC_RANK.get(key[1], len(_METRIC_RANK))
+
+
+def sorted_targets(rows: list[SlaTarget]) -> list[SlaTarget]:
+    return sorted(rows, key=lambda t: target_order((t.priority, t.metric)))
+
+
+def render_target(t: SlaTarget) -> dict[str, Any]:
+    return {
+        "priority": t.priority,
+        "metric": t.metric,
+        "target_minutes": t.target_minutes,
+        "target_seconds": t.target_minutes * 60,
+        "calendar": t.calendar,
+        "measure_in_site_timezone": t.measure_in_site_timezone,
+    }
+
+
+def kpi_rows(kpis: list[KpiCommitment]) -> list[KpiCommitment]:
+    return sorted(kpis, key=lambda k: (k.kind, k.severity))

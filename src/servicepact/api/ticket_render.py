@@ -1,0 +1,281 @@
+"""What a ticket looks like over the API: summary (lists) and detail (with live SLA clocks).
+
+The detail evaluates every clock at request time with the engine from the ticket's events
+under its terms (``tickets.refresh.evaluate_metric``), so elapsed and remaining are current
+to the second; it writes nothing. Lists show the stored snapshot (``evaluated_at`` says when).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema
+
+from servicepact.api.common import Ref, UserRef, is_staff, user_ref
+from servicepact.api.lines import AssetRef
+from servicepact.contracts.models import Calendar
+from servicepact.contracts.terms import METRIC_ORDER
+from servicepact.tickets.models import SlaClock, Ticket
+from servicepact.tickets.refresh import evaluate_metric, event_facts, ticket_terms
+from servicepact.tickets.selectors import visible_comments, visible_events
+
+_RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
+
+
+class CoverageOut(Schema):
+    status: str
+    explanation: str
+    contract_id: int | None
+    contract_number: str | None
+    version: int | None
+    expires_on: date | None
+
+
+class ClockSummary(Schema):
+    metric: str
+    state: str
+    target_seconds: int
+    deadline: datetime | None
+    breached_at: datetime | None
+    evaluated_at: datetime
+
+
+class ClockOut(Schema):
+    metric: str
+    state: str
+    priority: int
+    target_seconds: int
+    target_source: str
+    calendar: Ref
+    timezone: str
+    started_at: datetime | None
+    stopped_at: datetime | None
+    deadline: datetime | None
+    elapsed_seconds: int
+    remaining_seconds: int
+    breached_at: datetime | None
+    breached_by_seconds: int
+    fraction: float
+    next_check_at: datetime | None = None
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    at: datetime
+    recorded_at: datetime
+    actor: UserRef | None
+    data: dict[str, Any]
+    public: bool
+
+
+class CommentOut(Schema):
+    id: int
+    author: UserRef | None
+    body: str
+    internal: bool
+    created_at: datetime
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    kind: str
+    status: str
+    subject: str
+    customer: Ref
+    contact: Ref | None
+    asset: AssetRef | None
+    site: Ref | None
+    channel: str
+    category: str
+    impact: int
+    urgency: int
+    priority: int
+    priority_name: str
+    waiting_reason: str
+    assignee: UserRef | None
+    team: Ref | None
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    next_deadline_at: datetime | None
+    coverage: CoverageOut
+    clocks: list[ClockSummary]
+
+
+class TicketDetail(TicketOut):
+    description: str
+    opened_by: UserRef | None
+    evaluated_at: datetime
+    clocks: list[ClockOut]  # type: ignore[assignment]
+    events: list[EventOut]
+    comments: list[CommentOut]
+
+
+class TicketList(Schema):
+    items: list[TicketOut]
+    count: int
+
+
+def _ref(obj: Any, attr: str = "name") -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.pk, attr: getattr(obj, attr)}
+
+
+def coverage_of(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "status": ticket.coverage,
+        "explanation": ticket.coverage_explanation,
+        "contract_id": ticket.contract_id,
+        "contract_number": ticket.contract.number if ticket.contract else None,
+        "version": ticket.contract_version.number if ticket.contract_version else None,
+        "expires_on": ticket.coverage_expires_on,
+    }
+
+
+def _fields(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "kind": ticket.kind,
+        "status": ticket.status,
+        "subject": ticket.subject,
+        "customer": _ref(ticket.customer),
+        "contact": _ref(ticket.contact),
+        "asset": _ref(ticket.asset, "hostname"),
+        "site": _ref(ticket.site),
+        "channel": ticket.channel,
+        "category": ticket.category,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "priority": ticket.priority,
+        "priority_name": ticket.priority_name,
+        "waiting_reason": ticket.waiting_reason,
+        "assignee": user_ref(ticket.assignee),
+        "team": _ref(ticket.team),
+        "opened_at": ticket.opened_at,
+        "acknowledged_at": ticket.acknowledged_at,
+        "resolved_at": ticket.resolved_at,
+        "closed_at": ticket.closed_at,
+        "next_deadline_at": ticket.next_deadline_at,
+        "coverage": coverage_of(ticket),
+    }
+
+
+def render_summary(ticket: Ticket) -> dict[str, Any]:
+    """A list row: the stored clock snapshots (prefetched), no per-row queries."""
+    clocks = sorted(ticket.clocks.all(), key=lambda c: _RANK.get(c.metric, len(_RANK)))
+    return {
+        **_fields(ticket),
+        "clocks": [
+            {
+                "metric": c.metric,
+                "state": c.state,
+                "target_seconds": c.target_seconds,
+                "deadline": c.deadline_at,
+                "breached_at": c.breached_at,
+                "evaluated_at": c.evaluated_at,
+            }
+            for c in clocks
+        ],
+    }
+
+
+def _stored(clock: SlaClock) -> dict[str, Any]:
+    return {
+        "state": clock.state,
+        "started_at": clock.started_at,
+        "stopped_at": clock.stopped_at,
+        "deadline": clock.deadline_at,
+        "elapsed_seconds": clock.elapsed_seconds,
+        "remaining_seconds": clock.remaining_seconds,
+        "breached_at": clock.breached_at,
+        "breached_by_seconds": clock.breached_by_seconds,
+        "fraction": clock.fraction,
+    }
+
+
+def live_clocks(ticket: Ticket, moment: datetime, *, staff: bool) -> list[dict[str, Any]]:
+    """Every stored clock re-evaluated at ``moment`` (read-only; same inputs as refresh_clocks)."""
+    stored = sorted(
+        SlaClock.objects.filter(ticket=ticket).select_related("calendar"),
+        key=lambda c: _RANK.get(c.metric, len(_RANK)),
+    )
+    if not stored:
+        return []
+    terms = ticket_terms(ticket)
+    facts = event_facts(ticket)
+    calendars: dict[int, Calendar] = {}
+    out = []
+    for clock in stored:
+        term = terms.target(ticket.priority, clock.metric)
+        row = {
+            "metric": clock.metric,
+            "priority": clock.priority,
+            "target_seconds": clock.target_seconds,
+            "target_source": clock.target_source,
+            "calendar": {"id": clock.calendar_id, "name": clock.calendar.name},
+            "timezone": clock.timezone,
+            **_stored(clock),
+            # The worker's schedule, not a customer's concern.
+            "next_check_at": clock.next_check_at if staff else None,
+        }
+        if term is not None:
+            # (Without a term the next refresh drops this clock; until then show the snapshot.)
+            result, calendar, zone = evaluate_metric(ticket, term, facts, moment, calendars)
+            row.update(
+                priority=ticket.priority,
+                target_seconds=term.target_seconds,
+                target_source=term.source,
+                calendar={"id": calendar.pk, "name": calendar.name},
+                timezone=zone,
+                state=str(result.state),
+                started_at=result.started_at,
+                stopped_at=result.stopped_at,
+                deadline=result.deadline,
+                elapsed_seconds=result.elapsed_seconds,
+                remaining_seconds=result.remaining_seconds,
+                breached_at=result.breached_at,
+                breached_by_seconds=result.breached_by_seconds,
+                fraction=result.fraction,
+            )
+        out.append(row)
+    return out
+
+
+def render_detail(request: HttpRequest, ticket: Ticket, moment: datetime) -> dict[str, Any]:
+    user = request.user
+    return {
+        **_fields(ticket),
+        "description": ticket.description,
+        "opened_by": user_ref(ticket.opened_by),
+        "evaluated_at": moment,
+        "clocks": live_clocks(ticket, moment, staff=is_staff(request)),
+        "events": [render_event(e) for e in visible_events(user, ticket)],
+        "comments": [render_comment(c) for c in visible_comments(user, ticket)],
+    }
+
+
+def render_event(event: Any) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "at": event.at,
+        "recorded_at": event.recorded_at,
+        "actor": user_ref(event.actor),
+        "data": event.data,
+        "public": event.public,
+    }
+
+
+def render_comment(comment: Any) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "author": user_ref(comment.author),
+        "body": comment.body,
+        "internal": comment.is_internal,
+        "created_at": comment.created_at,
+    }

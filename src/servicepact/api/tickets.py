@@ -1,0 +1,160 @@
+"""Tickets: list (filters), open, detail with live clocks, and the event timeline.
+
+Transitions and comments are in ``ticket_actions``. A contact sees and opens tickets of its own customer
+only; staff see and do everything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import AwareDatetime
+
+from servicepact.api.common import (
+    DEFAULT_LIMIT,
+    LIMIT_MAX,
+    caller_contact,
+    is_staff,
+    page,
+    query_error,
+    reference,
+)
+from servicepact.api.ticket_render import (
+    EventOut,
+    TicketDetail,
+    TicketList,
+    render_detail,
+    render_event,
+    render_summary,
+)
+from servicepact.assets.selectors import assets_for
+from servicepact.core.errors import DomainValidationError
+from servicepact.core.time import now
+from servicepact.customers.selectors import contacts_for, customers_for
+from servicepact.tickets import services
+from servicepact.tickets.choices import Category, Channel, TicketKind
+from servicepact.tickets.choices import Status as TicketStatus
+from servicepact.tickets.selectors import get_ticket, ticket_list, visible_events
+
+router = Router(tags=["tickets"])
+
+
+class TicketIn(Schema):
+    customer: int | None = None
+    asset: int | None = None
+    contact: int | None = None
+    subject: str
+    description: str = ""
+    channel: str = Channel.API.value
+    category: str = Category.HARDWARE.value
+    kind: str = TicketKind.INCIDENT.value
+    impact: int = 3
+    urgency: int = 3
+    priority: int | None = None
+
+
+class EventList(Schema):
+    items: list[EventOut]
+    count: int
+
+
+def detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    """The ticket as the caller may see it, clocks evaluated now (404 outside its tenancy)."""
+    return render_detail(request, get_ticket(request.user, ticket_id), now())
+
+
+def _assignee_filter(request: HttpRequest, assigned_to: str | None) -> int | None:
+    if assigned_to is None:
+        return None
+    if assigned_to == "me":
+        return int(request.user.pk)
+    if not assigned_to.isdigit():
+        raise query_error("assigned_to", 'a user id or "me"')
+    return int(assigned_to)
+
+
+@router.get("/tickets", response=TicketList)
+def list_tickets(
+    request: HttpRequest,
+    status: str | None = Query(None, description="comma-separated statuses"),
+    priority: int | None = Query(None, ge=1, le=4),
+    customer: int | None = None,
+    asset: int | None = None,
+    breaching_before: AwareDatetime | None = None,
+    assigned_to: str | None = Query(None, description='a user id or "me"'),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    """Newest first. ``breaching_before`` (an ISO instant with offset): tickets whose next
+    running deadline falls before it. ``assigned_to``: a user id or ``me``."""
+    if status and not set(status.split(",")) <= set(TicketStatus.values):
+        raise query_error("status", f"each status must be one of {', '.join(TicketStatus.values)}")
+    qs = ticket_list(
+        request.user,
+        status=status,
+        priority=priority,
+        customer=customer,
+        asset=asset,
+        breaching_before=breaching_before,
+        assignee=_assignee_filter(request, assigned_to),
+    ).order_by("-opened_at", "-id")
+    result = page(qs, limit=limit, offset=offset)
+    result["items"] = [render_summary(t) for t in result["items"]]
+    return result
+
+
+def _opening_party(request: HttpRequest, payload: TicketIn) -> tuple[Any, Any]:
+    """(customer, default contact): staff name the customer; a contact opens for its own."""
+    if is_staff(request):
+        if payload.customer is None:
+            raise DomainValidationError({"customer": ["required"]})
+        return reference(customers_for(request.user), payload.customer, "customer"), None
+    contact = caller_contact(request)
+    if contact is None:
+        raise PermissionDenied("Only provider staff and customer contacts may open tickets.")
+    if payload.customer is not None and payload.customer != contact.customer_id:
+        raise PermissionDenied("A contact opens tickets for its own customer only.")
+    if payload.priority is not None:
+        raise PermissionDenied("Only provider staff may set the priority.")
+    return contact.customer, contact
+
+
+@router.post("/tickets", response={201: TicketDetail})
+def open_ticket(request: HttpRequest, payload: TicketIn) -> Status[Any]:
+    """Opens a ticket: coverage is resolved, the priority derived, the clocks started."""
+    customer, own_contact = _opening_party(request, payload)
+    with transaction.atomic():
+        asset = reference(assets_for(request.user), payload.asset, "asset")
+        contact = reference(contacts_for(request.user), payload.contact, "contact")
+        ticket = services.open_ticket(
+            customer=customer,
+            subject=payload.subject,
+            description=payload.description,
+            contact=contact or own_contact,
+            asset=asset,
+            channel=payload.channel,
+            category=payload.category,
+            kind=payload.kind,
+            impact=payload.impact,
+            urgency=payload.urgency,
+            priority=payload.priority,
+            actor=request.user,
+        )
+    return Status(201, detail(request, ticket.pk))
+
+
+@router.get("/tickets/{ticket_id}", response=TicketDetail)
+def get_ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    return detail(request, ticket_id)
+
+
+@router.get("/tickets/{ticket_id}/events", response=EventList)
+def list_events(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    """The timeline, oldest first (contacts see public events only)."""
+    ticket = get_ticket(request.user, ticket_id)
+    items = [render_event(e) for e in visible_events(request.user, ticket)]
+    return {"items": items, "count": len(items)}

@@ -1,0 +1,179 @@
+"""Template filters and tags shared by the desk and the portal: durations, instants shown in a
+given time zone, live countdowns and progress-bar widths.
+
+Instants are stored in UTC; a page shows each one in the zone that matters to its reader (the
+customer's site, the agent's profile), so these filters always take the zone explicitly instead
+of relying on the request's current time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils import dateformat
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from servicepact.core.time import format_duration, now, zone
+
+register = template.Library()
+
+DATETIME_FORMAT = "D j M Y, H:i T"
+MEDIUM_DATETIME_FORMAT = "D j M, H:i T"
+SHORT_DATETIME_FORMAT = "j M, H:i T"
+
+
+def _in_zone(value: datetime, tz: str | None) -> datetime:
+    return value.astimezone(zone(tz or "UTC"))
+
+
+@register.filter
+def duration(seconds: int | float | None) -> str:
+    """Business or wall-clock seconds as "1d 2h 05m" / "3h 20m" / "45m" / "30s"."""
+    if seconds is None or seconds == "":
+        return ""
+    return format_duration(int(seconds))
+
+
+@register.filter
+def minutes(value: int | None) -> str:
+    """Minutes as a compact duration (targets are stored in minutes)."""
+    if value is None or value == "":
+        return ""
+    return format_duration(int(value) * 60)
+
+
+@register.filter
+def in_zone(value: datetime | None, tz: str | None = "UTC") -> str:
+    """``{{ instant|in_zone:"Asia/Shanghai" }}`` -> "Tue 25 Nov 2025, 14:30 CST"."""
+    if not value:
+        return ""
+    return dateformat.format(_in_zone(value, tz), DATETIME_FORMAT)
+
+
+@register.filter
+def in_zone_medium(value: datetime | None, tz: str | None = "UTC") -> str:
+    """Weekday, day and time without the year: "Tue 25 Nov, 14:30 CST" (deadlines)."""
+    if not value:
+        return ""
+    return dateformat.format(_in_zone(value, tz), MEDIUM_DATETIME_FORMAT)
+
+
+@register.filter
+def in_zone_short(value: datetime | None, tz: str | None = "UTC") -> str:
+    """The compact form for tables: "25 Nov, 14:30 CST"."""
+    if not value:
+        return ""
+    return dateformat.format(_in_zone(value, tz), SHORT_DATETIME_FORMAT)
+
+
+@register.filter
+def date_in_zone(value: datetime | None, tz: str | None = "UTC") -> date | None:
+    """The local date of an instant in a zone (for "opened on" style cells)."""
+    if not value:
+        return None
+    return _in_zone(value, tz).date()
+
+
+@register.filter
+def isoformat(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@register.filter
+def bar_percent(fraction: float | None) -> int:
+    """A progress bar width in percent, clamped to 0..100."""
+    if fraction is None:
+        return 0
+    return max(0, min(100, round(float(fraction) * 100)))
+
+
+@register.filter
+def percent(fraction: float | None) -> str:
+    """A fraction as a whole percentage ("83 %"); over 100 % stays visible (breached clocks)."""
+    if fraction is None:
+        return ""
+    return f"{round(float(fraction) * 100)} %"
+
+
+def countdown_duration(seconds: int) -> str:
+    """Like ``format_duration`` but with seconds below a day, so a countdown visibly ticks.
+
+    app.js (``formatCountdown``) formats exactly the same way.
+    """
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    mins, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h {mins:02d}m"
+    if hours:
+        return f"{hours}h {mins:02d}m {secs:02d}s"
+    if mins:
+        return f"{mins}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def countdown_text(deadline: datetime, moment: datetime) -> str:
+    """What the server renders before the script takes over (and what stays without JS)."""
+    seconds = int((deadline - moment).total_seconds())
+    if seconds >= 0:
+        return _("%(duration)s left") % {"duration": countdown_duration(seconds)}
+    return _("%(duration)s overdue") % {"duration": countdown_duration(-seconds)}
+
+
+@register.simple_tag
+def countdown(deadline: datetime | None, empty: str = "") -> str:
+    """A live countdown to ``deadline``: app.js updates every ``[data-deadline]`` each second."""
+    if not deadline:
+        return format_html('<span class="countdown countdown-none">{}</span>', empty)
+    moment = now()
+    state = "past" if deadline <= moment else "future"
+    return format_html(
+        '<time class="countdown countdown-{}" datetime="{}" data-deadline="{}" '
+        'data-future="{}" data-past="{}">{}</time>',
+        state,
+        deadline.isoformat(),
+        deadline.isoformat(),
+        _("%(duration)s left") % {"duration": "%s"},
+        _("%(duration)s overdue") % {"duration": "%s"},
+        countdown_text(deadline, moment),
+    )
+
+
+@register.filter
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO-8601 string stored in event data (e.g. a moved deadline) back to an instant."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
+    """``{{ labels|get_item:event.data.metric }}``; the key itself when it is missing."""
+    if not mapping:
+        return key
+    return mapping.get(key, key)
+
+
+@register.filter
+def accessible_widget(field: BoundField) -> str:
+    """Renders a form field's widget linked to its help text and errors for assistive tech."""
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+    attrs: dict[str, str] = {}
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
