@@ -1,0 +1,190 @@
+"""The ticket actions of the desk: which are offered in which status, and which service each calls.
+
+``allowed`` mirrors the statuses ``tickets.services`` accepts, only to decide which buttons to
+show; the service still checks (a stale page gets a TransitionError, shown as a 409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from servicepact.desk import forms as f
+from servicepact.tickets import services
+from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
+from servicepact.tickets.models import Ticket
+
+ACTIVE = (Status.ACKNOWLEDGED, Status.IN_PROGRESS)
+NOT_CLOSED = (*OPEN_STATUSES, Status.RESOLVED)
+
+Runner = Callable[[Ticket, Any, dict[str, Any]], object]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: Any
+    form_class: type[forms.Form]
+    allowed: tuple[str, ...]
+    run: Runner
+    done_message: Any
+    once: str | None = None  # hidden once an event of this kind exists (restore, on-site)
+    tone: str = "secondary"  # primary | secondary | danger (button style)
+
+    @property
+    def needs_input(self) -> bool:
+        return bool(self.form_class.base_fields)
+
+
+def _call(service: Callable[..., object]) -> Runner:
+    def run(ticket: Ticket, actor: Any, data: dict[str, Any]) -> object:
+        return service(ticket=ticket, actor=actor, **data)
+
+    return run
+
+
+def _comment(ticket: Ticket, actor: Any, data: dict[str, Any]) -> object:
+    return services.add_comment(
+        ticket=ticket, author=actor, body=data["body"], internal=data["internal"]
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action(
+            "acknowledge",
+            _("Acknowledge"),
+            f.EmptyForm,
+            (Status.NEW,),
+            _call(services.acknowledge_ticket),
+            _("Acknowledged: the first response is recorded."),
+            tone="primary",
+        ),
+        Action(
+            "start",
+            _("Start work"),
+            f.EmptyForm,
+            (Status.ACKNOWLEDGED,),
+            _call(services.start_work),
+            _("Work started."),
+            tone="primary",
+        ),
+        Action(
+            "resume",
+            _("Resume"),
+            f.EmptyForm,
+            (Status.WAITING,),
+            _call(services.resume_ticket),
+            _("Resumed: the paused clocks run again."),
+            tone="primary",
+        ),
+        Action(
+            "close",
+            _("Close"),
+            f.EmptyForm,
+            (Status.RESOLVED,),
+            _call(services.close_ticket),
+            _("Closed."),
+        ),
+        Action(
+            "assign",
+            _("Assign"),
+            f.AssignForm,
+            NOT_CLOSED,
+            _call(services.assign_ticket),
+            _("Assignment saved."),
+        ),
+        Action(
+            "pause",
+            _("Pause (waiting on customer)"),
+            f.PauseForm,
+            (*ACTIVE, Status.SOLUTION_PROPOSED),
+            _call(services.pause_ticket),
+            _("Paused: restore and resolution clocks stop until you resume."),
+        ),
+        Action(
+            "onsite",
+            _("Record on-site arrival"),
+            f.OnsiteForm,
+            OPEN_STATUSES,
+            _call(services.record_onsite_arrival),
+            _("On-site arrival recorded."),
+            once=EventKind.ONSITE_ARRIVED,
+        ),
+        Action(
+            "restore",
+            _("Record service restored"),
+            f.RestoreForm,
+            ACTIVE,
+            _call(services.record_restore),
+            _("Restoration recorded: the restore clock stopped."),
+            once=EventKind.RESTORED,
+        ),
+        Action(
+            "propose",
+            _("Propose solution"),
+            f.ProposeForm,
+            ACTIVE,
+            _call(services.propose_solution),
+            _("Solution proposed to the customer."),
+        ),
+        Action(
+            "resolve",
+            _("Resolve"),
+            f.ResolveForm,
+            (*ACTIVE, Status.SOLUTION_PROPOSED),
+            _call(services.resolve_ticket),
+            _("Resolved: the resolution clock stopped."),
+            tone="primary",
+        ),
+        Action(
+            "priority",
+            _("Change priority"),
+            f.PriorityForm,
+            OPEN_STATUSES,
+            _call(services.change_priority),
+            _("Priority changed; the clocks were re-measured."),
+        ),
+        Action(
+            "reopen",
+            _("Reopen"),
+            f.ReopenForm,
+            (Status.RESOLVED,),
+            _call(services.reopen_ticket),
+            _("Reopened: the resolution clock continues."),
+            tone="danger",
+        ),
+        Action(
+            "comment",
+            _("Add comment"),
+            f.CommentForm,
+            tuple(Status.values),
+            _comment,
+            _("Comment added."),
+            tone="primary",
+        ),
+    ]
+}
+
+
+def available(ticket: Ticket, recorded: set[str]) -> list[Action]:
+    """The actions valid in the ticket's status (``recorded``: event kinds it already has)."""
+    return [
+        a
+        for a in ACTIONS.values()
+        if a.name != "comment"
+        and ticket.status in a.allowed
+        and (a.once is None or a.once not in recorded)
+    ]
+
+
+def make_form(action: Action, data: Any = None, *, priority_names: dict[int, str]) -> forms.Form:
+    prefix = action.name
+    if action.form_class is f.PriorityForm:
+        return f.PriorityForm(data, prefix=prefix, names=priority_names)
+    return action.form_class(data, prefix=prefix)

@@ -1,0 +1,137 @@
+"""Forms of the desk: the queue filters and one small form per ticket action.
+
+Action forms only parse input; the rules (a pause needs a reason, a solution must not be empty
+...) live in ``tickets.services`` and come back as ``DomainValidationError``, which the view
+attaches to the field it names. So most fields are ``required=False`` here but carry the HTML
+``required`` attribute: the browser helps, the service decides.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from servicepact.accounts.models import Team
+from servicepact.customers.models import Customer
+from servicepact.tickets.choices import OPEN_STATUSES
+
+PRIORITY_CHOICES = [(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")]
+
+
+def _text(label: Any, *, rows: int = 2, required_html: bool = True, **kw: Any) -> forms.CharField:
+    attrs = {"rows": rows}
+    if required_html:
+        attrs["required"] = "required"
+    return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs=attrs), **kw)
+
+
+class QueueFilterForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Customer.objects.order_by("name"),
+        required=False,
+        empty_label=_("All customers"),
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=[("", _("All priorities")), *PRIORITY_CHOICES],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All open")), *[(s.value, s.label) for s in OPEN_STATUSES]],
+        required=False,
+    )
+    within = forms.IntegerField(
+        label=_("Breaching within (hours)"),
+        min_value=1,
+        max_value=24 * 31,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": _("any"), "inputmode": "numeric"}),
+    )
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters only: a bad value in one field does not empty the queue."""
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
+
+
+class EmptyForm(forms.Form):
+    """Actions that need nothing but the click (acknowledge, resume, close …)."""
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.order_by("name"), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
+            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        )
+        self.fields["assignee"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: u.get_full_name() or u.get_username()
+        )
+
+
+class PauseForm(forms.Form):
+    reason = _text(_("What are you waiting for from the customer?"))
+
+
+class OnsiteForm(forms.Form):
+    engineer = forms.CharField(label=_("Engineer"), required=False, max_length=200)
+    at = forms.DateTimeField(
+        label=_("Arrived at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text=_("Leave empty for now. Your time zone."),
+    )
+
+
+class RestoreForm(forms.Form):
+    note = _text(_("Workaround applied"), required_html=False)
+
+
+class ProposeForm(forms.Form):
+    solution = _text(_("Proposed solution"), rows=3)
+
+
+class ResolveForm(forms.Form):
+    resolution = _text(_("Resolution"), rows=3, required_html=False)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("New priority"), choices=PRIORITY_CHOICES, coerce=int)
+    reason = _text(_("Why does the priority change?"))
+
+    def __init__(self, *args: Any, names: dict[int, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if names:
+            self.fields["priority"].choices = [  # type: ignore[attr-defined]
+                (p, f"P{p} · {names[p]}") for p, _label in PRIORITY_CHOICES
+            ]
+
+
+class ReopenForm(forms.Form):
+    reason = _text(_("Why is the ticket reopened?"))
+
+
+class CommentForm(forms.Form):
+    body = _text(_("Comment"), rows=3)
+    internal = forms.BooleanField(
+        label=_("Internal note (never shown to the customer)"), required=False
+    )

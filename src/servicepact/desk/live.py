@@ -1,0 +1,207 @@
+"""Live clock values for the desk: what each SLA clock says *now*, and the ticket's SLA state.
+
+Stored ``SlaClock`` rows are snapshots taken when the ticket last changed (or the worker last
+looked). Two ways to bring them up to now, both read-only:
+
+- ``clocks_for_ticket`` (ticket page): re-evaluates every clock from the ticket's events with
+  the engine (``tickets.refresh.evaluate_metric``) — exact, and gives the pauses.
+- ``advance_snapshot`` (queue): a running clock accrues only business time between its snapshot
+  and now (any pause or stop would have been an event, and a new snapshot), so adding
+  ``business_seconds(evaluated_at, now)`` on its cached calendar is exact and costs no query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from servicepact.contracts.calendars import compiled_calendar
+from servicepact.contracts.choices import Metric
+from servicepact.contracts.models import Calendar
+from servicepact.contracts.terms import METRIC_ORDER
+from servicepact.core.time import local_date
+from servicepact.tickets.choices import ClockState
+from servicepact.tickets.models import SlaClock, Ticket
+from servicepact.tickets.refresh import evaluate_metric, event_facts, ticket_terms
+
+AT_RISK_FRACTION = 0.75
+
+
+class SlaState(models.TextChoices):
+    """A ticket's colour in the queue; ordered from the most to the least alarming."""
+
+    BREACHED = "breached", _("Breached")
+    AT_RISK = "at_risk", _("At risk")
+    ON_TRACK = "on_track", _("On track")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    NO_SLA = "no_sla", _("No SLA")
+
+
+@dataclass(frozen=True)
+class LiveClock:
+    metric: str
+    state: str  # ClockState value (running, paused, met, breached) as of now
+    target_seconds: int
+    elapsed_seconds: int
+    started_at: datetime | None
+    stopped_at: datetime | None
+    deadline_at: datetime | None  # None while paused
+    breached_at: datetime | None
+    calendar_name: str
+    timezone: str
+    source: str
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return str(Metric(self.metric).label) if self.metric in Metric.values else self.metric
+
+    @property
+    def fraction(self) -> float:
+        if self.target_seconds == 0:
+            return 1.0 if self.started_at else 0.0
+        return self.elapsed_seconds / self.target_seconds
+
+    @property
+    def remaining_seconds(self) -> int:
+        return max(0, self.target_seconds - self.elapsed_seconds)
+
+    @property
+    def breached_by_seconds(self) -> int:
+        return max(0, self.elapsed_seconds - self.target_seconds)
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None and self.state in (ClockState.RUNNING, ClockState.BREACHED)
+
+    @property
+    def tone(self) -> str:
+        """The SlaState colour of this one clock."""
+        if self.state == ClockState.BREACHED:
+            return SlaState.BREACHED
+        if self.state == ClockState.MET:
+            return SlaState.MET
+        if self.state == ClockState.PAUSED:
+            return SlaState.PAUSED
+        if self.fraction >= AT_RISK_FRACTION:
+            return SlaState.AT_RISK
+        return SlaState.ON_TRACK
+
+    @property
+    def tone_label(self) -> str:
+        return str(SlaState(self.tone).label)
+
+
+def _state(elapsed: int, target: int, stopped: bool, paused: bool) -> str:
+    # The engine's rule: breached means business time beyond the target.
+    if elapsed > target:
+        return ClockState.BREACHED
+    if stopped:
+        return ClockState.MET
+    return ClockState.PAUSED if paused else ClockState.RUNNING
+
+
+def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveClock:
+    """The stored clock advanced to ``now`` (``clock.calendar`` should be select_related)."""
+    elapsed = clock.elapsed_seconds
+    running = clock.stopped_at is None and clock.deadline_at is not None
+    if running and now > clock.evaluated_at:
+        first = local_date(ticket.opened_at, clock.timezone)
+        compiled = compiled_calendar(
+            clock.calendar,
+            timezone=clock.timezone,
+            first=first,
+            last=max(first, local_date(now, clock.timezone)),
+        )
+        elapsed += compiled.business_seconds(clock.evaluated_at, now)
+    return LiveClock(
+        metric=clock.metric,
+        state=_state(
+            elapsed,
+            clock.target_seconds,
+            stopped=clock.stopped_at is not None,
+            paused=not running and clock.stopped_at is None,
+        ),
+        target_seconds=clock.target_seconds,
+        elapsed_seconds=elapsed,
+        started_at=clock.started_at,
+        stopped_at=clock.stopped_at,
+        deadline_at=clock.deadline_at,
+        breached_at=clock.breached_at,
+        calendar_name=clock.calendar.name,
+        timezone=clock.timezone,
+        source=clock.target_source,
+    )
+
+
+def clocks_for_ticket(ticket: Ticket, now: datetime) -> list[LiveClock]:
+    """Every clock of one ticket, re-evaluated from its events under its terms (read-only)."""
+    stored = {
+        c.metric: c for c in SlaClock.objects.filter(ticket=ticket).select_related("calendar")
+    }
+    if not stored:
+        return []
+    terms = ticket_terms(ticket)
+    facts = event_facts(ticket)
+    calendars: dict[int, Calendar] = {}
+    result: list[LiveClock] = []
+    for metric in METRIC_ORDER:
+        clock = stored.get(metric)
+        if clock is None:
+            continue
+        term = terms.target(ticket.priority, metric)
+        if term is None:
+            result.append(advance_snapshot(clock, ticket, now))
+            continue
+        res, calendar, zone_name = evaluate_metric(ticket, term, facts, now, calendars)
+        result.append(
+            LiveClock(
+                metric=metric,
+                state=str(res.state),
+                target_seconds=term.target_seconds,
+                elapsed_seconds=res.elapsed_seconds,
+                started_at=res.started_at,
+                stopped_at=res.stopped_at,
+                deadline_at=res.deadline,
+                breached_at=res.breached_at,
+                calendar_name=calendar.name,
+                timezone=zone_name,
+                source=term.source,
+                pauses=res.pauses,
+            )
+        )
+    return result
+
+
+def ticket_state(clocks: Iterable[LiveClock]) -> str:
+    """The ticket's colour: breached > at risk > on track > paused > met > no SLA.
+
+    Breached means a promise on this ticket is broken (a clock beyond its target, running or
+    not); at risk means a running clock has used 75 % or more of its target; paused means no
+    clock runs but one waits (a ticket waiting on the customer whose on-site clock still runs
+    is on track or at risk, not paused).
+    """
+    clocks = list(clocks)
+    if not clocks:
+        return SlaState.NO_SLA
+    tones = {c.tone for c in clocks}
+    if SlaState.BREACHED in tones:
+        return SlaState.BREACHED
+    if SlaState.AT_RISK in tones:
+        return SlaState.AT_RISK
+    if SlaState.ON_TRACK in tones:
+        return SlaState.ON_TRACK
+    if SlaState.PAUSED in tones:
+        return SlaState.PAUSED
+    return SlaState.MET
+
+
+def next_clock(clocks: Iterable[LiveClock]) -> LiveClock | None:
+    """The running clock whose deadline comes first (the one the queue sorts by)."""
+    running = [c for c in clocks if c.is_running and c.deadline_at is not None]
+    return min(running, key=lambda c: c.deadline_at) if running else None  # type: ignore[arg-type,return-value]

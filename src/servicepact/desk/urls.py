@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from servicepact.desk import views
+
+app_name = "desk"
+urlpatterns: list[URLPattern] = [
+    path("", views.queue, name="queue"),
+    path("queue/rows/", views.queue_rows, name="queue-rows"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
+    path("customers/", views.customer_list, name="customers"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer"),
+    path("contracts/", views.contract_list, name="contracts"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("assets/<int:pk>/", views.asset_detail, name="asset"),
+]

@@ -1,0 +1,348 @@
+"""Staff desk views: parse the request, call a service or a selector, render.
+
+Every page is server-rendered and works without JavaScript; htmx only refreshes the queue rows.
+Ticket actions are POST forms that redirect back to the ticket (POST-redirect-GET); a refused
+transition re-renders the page with status 409, invalid input with 422 and the field named.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
+
+from servicepact.assets.coverage import resolve_coverage
+from servicepact.assets.models import Asset
+from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
+from servicepact.contracts.models import Contract
+from servicepact.contracts.terms import METRIC_ORDER
+from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.time import local_date, now, zone
+from servicepact.customers.selectors import customers_for
+from servicepact.desk.access import staff_required
+from servicepact.desk.actions import ACTIONS, Action, available, make_form
+from servicepact.desk.compliance import contract_compliance
+from servicepact.desk.forms import QueueFilterForm
+from servicepact.desk.live import SlaState, clocks_for_ticket, ticket_state
+from servicepact.desk.queue import build_queue
+from servicepact.desk.records import (
+    contract_dates,
+    contract_terms,
+    coverage_bars,
+    current_line,
+    target_rows,
+)
+from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
+from servicepact.tickets.models import Ticket
+from servicepact.tickets.refresh import ticket_terms
+from servicepact.tickets.selectors import get_ticket, ticket_list, visible_comments, visible_events
+
+# Events that belong on a ticket's clock timeline (the rest is in the full history).
+CLOCK_EVENTS = frozenset(
+    {
+        EventKind.OPENED,
+        EventKind.ACKNOWLEDGED,
+        EventKind.PAUSED,
+        EventKind.RESUMED,
+        EventKind.ONSITE_ARRIVED,
+        EventKind.RESTORED,
+        EventKind.RESOLVED,
+        EventKind.REOPENED,
+        EventKind.PRIORITY_CHANGED,
+        EventKind.DEADLINE_MOVED,
+        EventKind.THRESHOLD_CROSSED,
+        EventKind.BREACHED,
+        EventKind.UPDATED,  # only written for clock reasons: breach withdrawn, new terms
+    }
+)
+
+
+BY_DEADLINE = (F("next_deadline_at").asc(nulls_last=True), "opened_at")
+
+
+def agent_timezone(user: Any) -> str:
+    """The agent's own zone (StaffProfile.timezone), UTC without a profile."""
+    try:
+        return user.staff_profile.timezone or "UTC"
+    except (ObjectDoesNotExist, AttributeError):
+        return "UTC"
+
+
+def labels() -> dict[str, dict[str, str]]:
+    return {
+        "metric_labels": {k: str(v) for k, v in Metric.choices},
+        "status_labels": {k: str(v) for k, v in Status.choices},
+    }
+
+
+# ---------------------------------------------------------------- queue
+
+
+def _queue_context(request: HttpRequest) -> dict[str, Any]:
+    form = QueueFilterForm(request.GET)
+    moment = now()
+    return {
+        "form": form,
+        "queue": build_queue(request.user, form.values(), moment),
+        "now": moment,
+        "agent_tz": agent_timezone(request.user),
+        "query": request.GET.urlencode(),
+    }
+
+
+@require_GET
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "desk/queue.html", _queue_context(request))
+
+
+@require_GET
+@staff_required
+def queue_rows(request: HttpRequest) -> HttpResponse:
+    """The queue's table body (and, out of band, the counts): polled every 30 s by htmx."""
+    context = {**_queue_context(request), "oob": True}
+    response = render(request, "desk/_queue_rows.html", context)
+    if getattr(request, "htmx", False) and request.htmx.trigger == "queue-filters":
+        query = context["query"]
+        push_url(response, reverse("desk:queue") + (f"?{query}" if query else ""))
+    return response
+
+
+# ---------------------------------------------------------------- ticket
+
+
+def _ticket_context(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    bound: tuple[str, Any] | None = None,
+    error: str = "",
+) -> dict[str, Any]:
+    moment = now()
+    user = request.user
+    terms = ticket_terms(ticket)
+    names = {p: terms.priority_name(p) for p in (1, 2, 3, 4)}
+    events = list(visible_events(user, ticket))
+    recorded = {e.kind for e in events}
+    forms: list[tuple[Action, Any]] = []
+    for action in available(ticket, recorded):
+        form = bound[1] if bound and bound[0] == action.name else None
+        forms.append((action, form or make_form(action, priority_names=names)))
+    comment_form = (
+        bound[1]
+        if bound and bound[0] == "comment"
+        else make_form(ACTIONS["comment"], priority_names=names)
+    )
+    clocks = clocks_for_ticket(ticket, moment)
+    state = ticket_state(clocks)
+    return {
+        "ticket": ticket,
+        "now": moment,
+        "clocks": clocks,
+        "state": state,
+        "state_label": str(SlaState(state).label),
+        "agent_tz": agent_timezone(user),
+        "events": events,
+        "timeline": [e for e in events if e.kind in CLOCK_EVENTS],
+        "comments": list(visible_comments(user, ticket)),
+        "actions": forms,
+        "open_action": bound[0] if bound else "",
+        "comment_form": comment_form,
+        "error": error,
+        "plan": ticket.contract.plan if ticket.contract_id else None,
+        **labels(),
+    }
+
+
+@require_GET
+@staff_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request.user, pk)
+    return render(request, "desk/ticket.html", _ticket_context(request, ticket))
+
+
+@require_POST
+@staff_required
+def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404("No such action")
+    ticket = get_ticket(request.user, pk)
+    terms = ticket_terms(ticket)
+    form = make_form(
+        action, request.POST, priority_names={p: terms.priority_name(p) for p in (1, 2, 3, 4)}
+    )
+    # A datetime typed into the form is the agent's local time.
+    with timezone.override(zone(agent_timezone(request.user))):
+        valid = form.is_valid()
+    if not valid:
+        return _rerender(request, ticket, action, form, status=422)
+    try:
+        action.run(ticket, request.user, form.cleaned_data)
+    except TransitionError as exc:
+        return _rerender(request, ticket, action, form, status=409, error=exc.message)
+    except DomainValidationError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return _rerender(request, ticket, action, form, status=422)
+    messages.success(request, action.done_message)
+    anchor = "#comments" if name == "comment" else ""
+    return redirect(reverse("desk:ticket", args=[ticket.pk]) + anchor)
+
+
+def _rerender(
+    request: HttpRequest, ticket: Ticket, action: Action, form: Any, *, status: int, error: str = ""
+) -> HttpResponse:
+    fresh = get_ticket(request.user, ticket.pk)  # the page shows the state as it is now
+    context = _ticket_context(request, fresh, bound=(action.name, form), error=error)
+    context["failed_action"] = action
+    return render(request, "desk/ticket.html", context, status=status)
+
+
+# ---------------------------------------------------------------- customers, contracts, assets
+
+
+def _today(tz: str) -> date:
+    return local_date(now(), tz)
+
+
+def _with_status(contract: Contract, today: date) -> tuple[Contract, str, str]:
+    status = contract.status_on(today)
+    return contract, status, str(ContractStatus(status).label)
+
+
+@require_GET
+@staff_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    customers = customers_for(request.user).annotate(
+        site_count=Count("sites", distinct=True),
+        asset_count=Count("assets", distinct=True),
+        contract_count=Count("contracts", distinct=True),
+        open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES), distinct=True),
+    )
+    return render(request, "desk/customers.html", {"customers": customers})
+
+
+@require_GET
+@staff_required
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(customers_for(request.user), pk=pk)
+    today = _today(customer.timezone)
+    contracts = list(customer.contracts.select_related("plan").order_by("-start_date"))
+    assets = list(
+        customer.assets.select_related("site").prefetch_related("contract_lines__contract__plan")
+    )
+    asset_rows = [(a, current_line(list(a.contract_lines.all()), today)) for a in assets]
+    tickets = ticket_list(request.user, customer=customer.pk, open_only=True).order_by(*BY_DEADLINE)
+    return render(
+        request,
+        "desk/customer.html",
+        {
+            "customer": customer,
+            "today": today,
+            "sites": customer.sites.all(),
+            "contacts": customer.contacts.select_related("site", "user"),
+            "contracts": [_with_status(c, today) for c in contracts],
+            "asset_rows": asset_rows,
+            "covered_count": sum(1 for _a, line in asset_rows if line),
+            "tickets": tickets,
+            "now": now(),
+            "agent_tz": agent_timezone(request.user),
+        },
+    )
+
+
+@require_GET
+@staff_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    contracts = (
+        Contract.objects.select_related("customer", "plan")
+        .annotate(
+            asset_count=Count("lines", distinct=True),
+            open_tickets=Count(
+                "tickets", filter=Q(tickets__status__in=OPEN_STATUSES), distinct=True
+            ),
+        )
+        .order_by("customer__name", "number")
+    )
+    rows = [_with_status(c, _today(c.customer.timezone)) for c in contracts]
+    return render(request, "desk/contracts.html", {"rows": rows})
+
+
+@require_GET
+@staff_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(
+        Contract.objects.select_related("customer", "plan", "plan__calendar", "service_manager"),
+        pk=pk,
+    )
+    moment = now()
+    today = _today(contract.customer.timezone)
+    terms = contract_terms(contract, moment)
+    period, compliance = contract_compliance(contract, moment)
+    return render(
+        request,
+        "desk/contract.html",
+        {
+            "contract": contract,
+            "status": contract.status_on(today),
+            "status_label": ContractStatus(contract.status_on(today)).label,
+            "today": today,
+            **contract_dates(contract),
+            "terms": terms,
+            "version": terms.version if terms else None,
+            "metrics": [Metric(m).label for m in METRIC_ORDER],
+            "target_rows": target_rows(terms) if terms else [],
+            "kpis": terms.version.kpis.all() if terms and terms.version else [],
+            "versions": contract.versions.select_related("created_by").order_by("-number"),
+            "lines": contract.lines.select_related("asset", "asset__site").order_by(
+                "asset__hostname"
+            ),
+            "period": period,
+            "compliance": compliance,
+            "open_tickets": ticket_list(request.user, open_only=True)
+            .filter(contract=contract)
+            .order_by(*BY_DEADLINE),
+            "now": moment,
+            "agent_tz": agent_timezone(request.user),
+        },
+    )
+
+
+@require_GET
+@staff_required
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_object_or_404(Asset.objects.select_related("customer", "site"), pk=pk)
+    moment = now()
+    today = _today(asset.customer.timezone)
+    lines = list(
+        asset.contract_lines.select_related("contract", "contract__plan").order_by("start_date")
+    )
+    coverage = resolve_coverage(
+        customer=asset.customer, asset=asset, at=moment, impact=3, urgency=3
+    )
+    tickets = ticket_list(request.user, asset=asset.pk).order_by("-opened_at")
+    return render(
+        request,
+        "desk/asset.html",
+        {
+            "asset": asset,
+            "today": today,
+            "coverage": coverage,
+            "coverage_label": CoverageStatus(coverage.status).label,
+            "bars": coverage_bars(lines, today),
+            "tickets": tickets[:100],
+            "ticket_count": tickets.count(),
+            "now": moment,
+            "agent_tz": agent_timezone(request.user),
+        },
+    )

@@ -1,0 +1,85 @@
+"""What a new ticket would get if filed now: coverage, priority and each target's deadline.
+
+Read-only by construction: coverage resolution and the engine's deadline arithmetic only read
+the database (compiled calendars are cached in memory). Mirrors ``tickets.services.open_ticket``
+(site and zone choice, metrics that apply to the category) so the preview matches the ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from servicepact.assets.coverage import Coverage, resolve_coverage
+from servicepact.assets.models import Asset
+from servicepact.contracts.calendars import compiled_calendar
+from servicepact.contracts.choices import Metric
+from servicepact.contracts.models import Calendar
+from servicepact.contracts.terms import METRIC_ORDER
+from servicepact.core.time import local_date
+from servicepact.customers.models import Contact
+from servicepact.slaclock import SpanError
+from servicepact.tickets.clocks import metric_applies
+
+
+@dataclass(frozen=True)
+class DeadlinePreview:
+    metric: str
+    target_seconds: int
+    deadline_at: datetime | None  # None only if the calendar never opens within its span
+
+    @property
+    def label(self) -> str:
+        return str(Metric(self.metric).label)
+
+
+@dataclass(frozen=True)
+class TicketPreview:
+    coverage: Coverage
+    priority: int
+    priority_name: str
+    at: datetime
+    deadlines: list[DeadlinePreview] = field(default_factory=list)
+
+
+def preview_ticket(
+    *,
+    contact: Contact,
+    asset: Asset | None,
+    impact: int,
+    urgency: int,
+    category: str,
+    at: datetime,
+) -> TicketPreview:
+    customer = contact.customer
+    coverage = resolve_coverage(
+        customer=customer, asset=asset, at=at, impact=impact, urgency=urgency
+    )
+    terms = coverage.terms
+    priority = terms.priority_for(impact, urgency)
+    site = (asset.site if asset else None) or contact.site
+    ticket_zone = site.timezone if site else customer.timezone
+    calendars: dict[int, Calendar] = {}
+    deadlines = []
+    for metric in METRIC_ORDER:
+        term = terms.target(priority, metric) if metric_applies(metric, category) else None
+        if term is None:
+            continue
+        calendar = calendars.get(term.calendar_id)
+        if calendar is None:
+            calendar = calendars[term.calendar_id] = Calendar.objects.get(pk=term.calendar_id)
+        zone_name = ticket_zone if term.measure_in_site_timezone else calendar.timezone
+        day = local_date(at, zone_name)
+        compiled = compiled_calendar(calendar, timezone=zone_name, first=day, last=day)
+        try:
+            deadline: datetime | None = compiled.deadline(at, term.target_seconds)
+        except SpanError:
+            deadline = None
+        deadlines.append(DeadlinePreview(metric, term.target_seconds, deadline))
+    return TicketPreview(
+        coverage=coverage,
+        priority=priority,
+        priority_name=terms.priority_name(priority),
+        at=at,
+        deadlines=deadlines,
+    )

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from servicepact.portal import views
+
+app_name = "portal"
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("tickets/new/", views.ticket_new, name="ticket-new"),
+    path("tickets/preview/", views.ticket_preview, name="ticket-preview"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/comment/", views.ticket_comment, name="ticket-comment"),
+    path("tickets/<int:pk>/close/", views.ticket_close, name="ticket-close"),
+    path("tickets/<int:pk>/reopen/", views.ticket_reopen, name="ticket-reopen"),
+    path("contracts/", views.contract_list, name="contracts"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("assets/", views.asset_list, name="assets"),
+    path("assets/<int:pk>/", views.asset_detail, name="asset"),
+]

@@ -1,0 +1,390 @@
+"""Customer portal views. Every query goes through the tenancy selectors, so another customer's
+ticket, asset or contract is a 404; internal comments and events never reach these pages.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from servicepact.assets.coverage import resolve_coverage
+from servicepact.assets.models import Asset, ContractLine
+from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
+from servicepact.contracts.models import Calendar, Contract
+from servicepact.contracts.terms import METRIC_ORDER, Terms, terms_for_version, version_in_force
+from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.time import local_date, now
+from servicepact.customers.selectors import scope_to_customer
+from servicepact.portal.access import contact_required
+from servicepact.portal.clocks import customer_clocks
+from servicepact.portal.forms import CommentForm, NewTicketForm, PreviewForm, ReopenForm
+from servicepact.portal.preview import preview_ticket
+from servicepact.tickets import services
+from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, EventKind, Status
+from servicepact.tickets.models import Ticket
+from servicepact.tickets.selectors import get_ticket, tickets_for, visible_comments, visible_events
+
+COVERING = (ContractStatus.ACTIVE, ContractStatus.GRACE)
+
+
+def _assets(request: HttpRequest) -> QuerySet[Asset]:
+    return scope_to_customer(Asset.objects.select_related("site"), request.user).order_by(
+        "hostname"
+    )
+
+
+def _contracts(request: HttpRequest) -> QuerySet[Contract]:
+    return scope_to_customer(
+        Contract.objects.select_related("plan", "plan__calendar", "customer"), request.user
+    )
+
+
+def _tz(request: HttpRequest) -> str:
+    return request.contact.local_timezone  # type: ignore[attr-defined]
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "metric_labels": {k: str(v) for k, v in Metric.choices},
+        "status_labels": {k: str(v) for k, v in Status.choices},
+    }
+
+
+def _status(contract: Contract) -> tuple[str, str]:
+    status = contract.status_on(local_date(now(), contract.customer.timezone))
+    return status, str(ContractStatus(status).label)
+
+
+# ---------------------------------------------------------------- tickets
+
+
+@require_GET
+@contact_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The customer's tickets (the whole organisation's), open ones first by deadline."""
+    show = request.GET.get("show", "open")
+    tickets = tickets_for(request.user)
+    open_count = tickets.filter(status__in=OPEN_STATUSES).count()
+    to_confirm = tickets.filter(status=Status.RESOLVED).count()
+    if show == "open":
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif show == "closed":
+        tickets = tickets.filter(status__in=[Status.RESOLVED, Status.CLOSED])
+    else:
+        show = "all"
+    tickets = tickets.order_by(F("next_deadline_at").asc(nulls_last=True), "-opened_at")
+    contracts = [(c, *_status(c)) for c in _contracts(request).order_by("-end_date")]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "tickets": tickets[:200],
+            "show": show,
+            "open_count": open_count,
+            "to_confirm": to_confirm,
+            "contracts": [row for row in contracts if row[1] in COVERING],
+            "tz": _tz(request),
+        },
+    )
+
+
+def _parse_preview(request: HttpRequest, data: Any) -> tuple[PreviewForm, Any]:
+    form = PreviewForm(data, assets=_assets(request))
+    if not form.is_valid():
+        return form, None
+    preview = preview_ticket(
+        contact=request.contact,  # type: ignore[attr-defined]
+        asset=form.cleaned_data["asset"],
+        impact=form.cleaned_data["impact"],
+        urgency=form.cleaned_data["urgency"],
+        category=form.cleaned_data["category"],
+        at=now(),
+    )
+    return form, preview
+
+
+@require_http_methods(["GET", "POST"])
+@contact_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    """File a ticket. Without JavaScript, the "Show priority and deadlines" button posts the form
+    back with ``preview`` set and the page shows the preview instead of creating the ticket."""
+    contact = request.contact  # type: ignore[attr-defined]
+    form = NewTicketForm(
+        request.POST or None,
+        assets=_assets(request),
+        initial={"asset": request.GET.get("asset")} if request.method == "GET" else None,
+    )
+    preview = None
+    status = 200
+    if request.method == "POST":
+        if "preview" in request.POST:
+            _form, preview = _parse_preview(request, request.POST)
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.open_ticket(
+                    customer=contact.customer,
+                    contact=contact,
+                    asset=data["asset"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    category=data["category"],
+                    kind="request" if data["category"] == Category.REQUEST else "incident",
+                    impact=data["impact"],
+                    urgency=data["urgency"],
+                    channel=Channel.PORTAL,
+                    actor=request.user,
+                )
+            except DomainValidationError as exc:
+                for field, problems in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, problems)
+                status = 422
+            else:
+                messages.success(
+                    request,
+                    _("Ticket %(number)s is filed. These are the deadlines that apply.")
+                    % {"number": ticket.number},
+                )
+                return redirect("portal:ticket", pk=ticket.pk)
+        else:
+            status = 422
+        if preview is None and form.is_bound:
+            _form, preview = _parse_preview(request, request.POST)
+    return render(
+        request,
+        "portal/ticket_new.html",
+        {"form": form, "preview": preview, "tz": _tz(request)},
+        status=status,
+    )
+
+
+@require_GET
+@contact_required
+def ticket_preview(request: HttpRequest) -> HttpResponse:
+    """The htmx preview: priority and deadlines for the answers so far. Writes nothing."""
+    _form, preview = _parse_preview(request, request.GET)
+    return render(request, "portal/_preview.html", {"preview": preview, "tz": _tz(request)})
+
+
+def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    events = list(visible_events(request.user, ticket))
+    proposal = next((e for e in reversed(events) if e.kind == EventKind.SOLUTION_PROPOSED), None)
+    return {
+        "ticket": ticket,
+        "clocks": customer_clocks(ticket, now()),
+        "events": events,
+        "comments": list(visible_comments(request.user, ticket)),
+        "proposal": proposal,
+        "comment_form": extra.pop("comment_form", None) or CommentForm(prefix="comment"),
+        "reopen_form": extra.pop("reopen_form", None) or ReopenForm(prefix="reopen"),
+        "tz": _tz(request),
+        **_labels(),
+        **extra,
+    }
+
+
+@require_GET
+@contact_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request.user, pk)
+    return render(request, "portal/ticket.html", _ticket_context(request, ticket))
+
+
+@require_POST
+@contact_required
+def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request.user, pk)
+    form = CommentForm(request.POST, prefix="comment")
+    form.is_valid()
+    try:
+        services.add_comment(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
+    except DomainValidationError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+        context = _ticket_context(request, ticket, comment_form=form)
+        return render(request, "portal/ticket.html", context, status=422)
+    messages.success(request, _("Your comment was added."))
+    return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#comments")
+
+
+@require_POST
+@contact_required
+def ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request.user, pk)
+    try:
+        services.close_ticket(ticket=ticket, actor=request.user)
+    except TransitionError as exc:
+        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
+        return render(request, "portal/ticket.html", context, status=409)
+    messages.success(request, _("Thank you: the ticket is closed."))
+    return redirect("portal:ticket", pk=ticket.pk)
+
+
+@require_POST
+@contact_required
+def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = get_ticket(request.user, pk)
+    form = ReopenForm(request.POST, prefix="reopen")
+    form.is_valid()
+    try:
+        services.reopen_ticket(
+            ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except TransitionError as exc:
+        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
+        return render(request, "portal/ticket.html", context, status=409)
+    except DomainValidationError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+        context = _ticket_context(request, ticket, reopen_form=form)
+        return render(request, "portal/ticket.html", context, status=422)
+    messages.success(request, _("The ticket is reopened; we are on it again."))
+    return redirect("portal:ticket", pk=ticket.pk)
+
+
+# ---------------------------------------------------------------- contracts and assets
+
+
+@require_GET
+@contact_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    rows = [(c, *_status(c)) for c in _contracts(request).order_by("-end_date")]
+    return render(request, "portal/contracts.html", {"rows": rows})
+
+
+def target_rows(terms: Terms) -> list[dict[str, Any]]:
+    calendars = dict(
+        Calendar.objects.filter(pk__in={t.calendar_id for t in terms.targets.values()}).values_list(
+            "pk", "name"
+        )
+    )
+    return [
+        {
+            "priority": p,
+            "name": terms.priority_name(p),
+            "cells": [
+                {
+                    "term": (term := terms.target(p, m)),
+                    "calendar": calendars.get(term.calendar_id) if term else None,
+                    "override": False,
+                }
+                for m in METRIC_ORDER
+            ],
+        }
+        for p in (1, 2, 3, 4)
+    ]
+
+
+@require_GET
+@contact_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = get_object_or_404(_contracts(request), pk=pk)
+    version = version_in_force(contract, now()) or contract.versions.order_by("number").first()
+    terms = terms_for_version(version) if version else None
+    status, status_label = _status(contract)
+    return render(
+        request,
+        "portal/contract.html",
+        {
+            "contract": contract,
+            "status": status,
+            "status_label": status_label,
+            "version": version,
+            "notice_by": contract.end_date - timedelta(days=contract.notice_days),
+            "grace_until": contract.end_date + timedelta(days=contract.grace_days),
+            "metrics": [Metric(m).label for m in METRIC_ORDER],
+            "target_rows": target_rows(terms) if terms else [],
+            "matrix": terms.matrix if terms else [],
+            "kpis": version.kpis.all() if version else [],
+            "asset_count": contract.lines.count(),
+            "tz": _tz(request),
+        },
+    )
+
+
+def _covering_line(lines: list[ContractLine], today: date) -> ContractLine | None:
+    for line in sorted(lines, key=lambda x: x.start_date, reverse=True):
+        in_line = line.start_date <= today and (line.end_date is None or line.end_date >= today)
+        if in_line and line.contract.status_on(today) in COVERING:
+            return line
+    return None
+
+
+@require_GET
+@contact_required
+def asset_list(request: HttpRequest) -> HttpResponse:
+    contact = request.contact  # type: ignore[attr-defined]
+    today = local_date(now(), contact.customer.timezone)
+    assets = _assets(request).prefetch_related("contract_lines__contract__plan")
+    rows = []
+    for asset in assets:
+        line = _covering_line(list(asset.contract_lines.all()), today)
+        status = line.contract.status_on(today) if line else None
+        rows.append({"asset": asset, "line": line, "status": status})
+    return render(request, "portal/assets.html", {"rows": rows})
+
+
+@require_GET
+@contact_required
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_object_or_404(_assets(request).select_related("customer"), pk=pk)
+    moment = now()
+    today = local_date(moment, asset.customer.timezone)
+    coverage = resolve_coverage(
+        customer=asset.customer, asset=asset, at=moment, impact=3, urgency=3
+    )
+    lines = list(
+        asset.contract_lines.select_related("contract", "contract__plan").order_by("start_date")
+    )
+    return render(
+        request,
+        "portal/asset.html",
+        {
+            "asset": asset,
+            "coverage": coverage,
+            "coverage_label": CoverageStatus(coverage.status).label,
+            "bars": coverage_bars(lines, today),
+            "tickets": tickets_for(request.user).filter(asset=asset).order_by("-opened_at")[:100],
+            "tz": _tz(request),
+        },
+    )
+
+
+def coverage_bars(lines: list[ContractLine], today: date) -> dict[str, Any]:
+    """Positions (percent of the whole span) of each contract line and of today."""
+    if not lines:
+        return {"rows": []}
+    ends = [line.end_date or line.contract.end_date for line in lines]
+    first = min(min(line.start_date for line in lines), today)
+    last = max(*ends, today)
+    span = max(1, (last - first).days)
+    rows = []
+    for line, end in zip(lines, ends, strict=True):
+        status = line.contract.status_on(today)
+        rows.append(
+            {
+                "line": line,
+                "end": end,
+                "status": status,
+                "status_label": ContractStatus(status).label,
+                "left": round(100 * (line.start_date - first).days / span, 2),
+                "width": max(0.5, round(100 * (end - line.start_date).days / span, 2)),
+                "grace_until": line.contract.end_date + timedelta(days=line.contract.grace_days)
+                if end == line.contract.end_date
+                else None,
+            }
+        )
+    return {
+        "rows": rows,
+        "first": first,
+        "last": last,
+        "today": round(100 * (today - first).days / span, 2),
+    }

@@ -1,0 +1,51 @@
+/* ServicePact: live countdowns. Every element with data-deadline (an ISO instant) shows the
+   time left (or overdue) and is updated once a second. Elements swapped in by htmx are picked
+   up on the next tick because the query runs each time. Without JavaScript the server-rendered
+   text stays. The format matches core/templatetags/sp_tags.py countdown_duration. */
+(function () {
+  "use strict";
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  function formatCountdown(totalSeconds) {
+    var s = Math.abs(Math.trunc(totalSeconds));
+    var days = Math.floor(s / 86400);
+    var hours = Math.floor((s % 86400) / 3600);
+    var mins = Math.floor((s % 3600) / 60);
+    var secs = s % 60;
+    if (days) return days + "d " + hours + "h " + pad(mins) + "m";
+    if (hours) return hours + "h " + pad(mins) + "m " + pad(secs) + "s";
+    if (mins) return mins + "m " + pad(secs) + "s";
+    return secs + "s";
+  }
+
+  function tick() {
+    var now = Date.now();
+    var nodes = document.querySelectorAll("[data-deadline]");
+    for (var i = 0; i < nodes.length; i++) {
+      var el = nodes[i];
+      var deadline = Date.parse(el.getAttribute("data-deadline"));
+      if (isNaN(deadline)) continue;
+      var left = Math.round((deadline - now) / 1000);
+      var past = left < 0;
+      var template = el.getAttribute(past ? "data-past" : "data-future") || "%s";
+      var text = template.replace("%s", formatCountdown(left));
+      if (el.textContent !== text) el.textContent = text;
+      el.classList.toggle("countdown-past", past);
+      el.classList.toggle("countdown-future", !past);
+    }
+  }
+
+  function start() {
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
