@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from servicepact.accounts.auth import api_auth
 from servicepact.api import (
     assets,
     calendars,
@@ -22,7 +23,9 @@ from servicepact.api import (
     ticket_actions,
     tickets,
 )
-from servicepact.api.auth import api_auth
+from servicepact.changes.api import router as changes_router
+from servicepact.monitoring.api import availability_router
+from servicepact.monitoring.api import router as monitoring_router
 
 api = NinjaAPI(
     title="ServicePact API",
@@ -46,3 +49,8 @@ for module in (
     ticket_actions,
 ):
     api.add_router("", module.router)
+
+# Monitoring, availability and changes routers carry their own auth (source tokens too).
+api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
+api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
+api.add_router("/changes", changes_router)

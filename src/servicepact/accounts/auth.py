@@ -1,4 +1,6 @@
-"""Who is calling: a bearer token (per-user, stored hashed) or the browser session.
+"""Who is calling the API: a bearer token (per-user, stored hashed) or the browser session.
+
+Shared by every router (api, monitoring, changes, worker).
 
 The session path keeps Django's CSRF check on unsafe methods, but only for a request that
 actually carries a logged-in session: an anonymous request gets 401, not a CSRF 403.

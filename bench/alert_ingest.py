@@ -1,0 +1,411 @@
+"""Benchmark of alert ingestion through the real endpoint, against raw bulk INSERT.
+
+Workload (deterministic): one customer with a 24x7 contract covering 100 assets (30 with
+--quick) and a customer-scoped Alertmanager source. Alerts are posted as Alertmanager v4
+webhook deliveries of 10 alerts each with Django's test client (full middleware stack, token
+auth, parser, matching, dedup, tickets, outages) to ``POST /api/v1/alerts/alertmanager``:
+
+* firing: every alert once; 90 % name an asset by ``instance`` (host:port), 10 % match
+  nothing (kept for triage). The first alert of an asset opens its incident (coverage,
+  clocks); the others join it (a public comment each) and every matched one opens an outage;
+* repeat: the same firing deliveries again (deduplication: no state change);
+* resolved: every alert resolves (outage closed, a comment on the ticket).
+
+Rate = alerts in the bodies / seconds of wall-clock time, for the three phases together.
+Baseline: the rows that run wrote (alerts, transitions, outages, tickets, ticket events,
+comments, clocks, and whatever else appeared), inserted again as they are (fresh primary keys,
+unique columns made distinct) with multi-row INSERT statements in one transaction: the floor
+of "storing what arrived". ``raw_alerts_per_s`` = alerts received / seconds of that insert;
+``ratio`` = endpoint alerts/s / raw alerts/s (= raw seconds / endpoint seconds).
+
+Runs on a throwaway SQLite file under var/bench/, and also on PostgreSQL when DATABASE_URL is
+set (a throwaway database on that server, dropped after).
+
+    .venv/bin/python bench/alert_ingest.py [--quick]
+
+The last line is machine-readable:
+RESULT sqlite_alerts_per_s=... sqlite_raw_alerts_per_s=... sqlite_ratio=... [postgres_...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+SETUP_AT = datetime(2025, 6, 2, 8, tzinfo=UTC)
+FIRING_FROM = datetime(2025, 6, 2, 9, tzinfo=UTC)
+GROUP = 10
+OFFSET = 100_000_000  # primary keys of the raw copies start above every real one
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Persistent connections, as a production deployment runs (0 reconnects per request).
+    os.environ.setdefault("CONN_MAX_AGE", "60")
+    import django
+
+    django.setup()
+
+
+# ---------------------------------------------------------------- child: one database
+
+
+def build(assets: int) -> str:
+    """Customer, 24x7 plan and contract, ``assets`` assets on it (node-0000...), the source;
+    returns the source's token."""
+    from servicepact.assets.models import Asset, ContractLine
+    from servicepact.contracts.services import create_calendar, create_contract, create_plan
+    from servicepact.customers.models import Customer, Site
+    from servicepact.monitoring.services import create_alert_source
+
+    calendar = create_calendar(name="24x7", timezone="UTC", weekly="24x7")
+    plan = create_plan(
+        name="Bench",
+        code="bench",
+        calendar=calendar,
+        targets=[
+            {"priority": p, "metric": m, "target_minutes": t}
+            for p in (1, 2, 3, 4)
+            for m, t in (("first_response", 30 * p), ("resolution", 240 * p))
+        ],
+    )
+    customer = Customer.objects.create(name="Bench", code="bench", timezone="Europe/Paris")
+    site = Site.objects.create(customer=customer, name="DC1", timezone="Europe/Paris")
+    contract = create_contract(
+        number="B-1",
+        customer=customer,
+        plan=plan,
+        start_date=date(2025, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
+    for i in range(assets):
+        asset = Asset.objects.create(customer=customer, site=site, hostname=f"node-{i:04d}")
+        ContractLine.objects.create(contract=contract, asset=asset, start_date=date(2025, 1, 1))
+    _, token = create_alert_source(name="prom", kind="alertmanager", customer=customer)
+    return token
+
+
+def stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def payloads(
+    alerts: int, assets: int, status: str, round_: int, warmup: bool = False
+) -> list[bytes]:
+    """Deliveries of GROUP alerts. Round r uses its own assets (node-<r*assets+k>) and
+    fingerprints, so every round is the same work on a fresh part of the data. The warm-up
+    uses asset node-<r*assets> only and matches every alert."""
+    bodies = []
+    base = (round_ + 1) * 10**6 + (5 * 10**5 if warmup else 0)
+    for first in range(0, alerts, GROUP):
+        group = []
+        for i in range(first, min(first + GROUP, alerts)):
+            node = round_ * assets + (0 if warmup else i % assets)
+            host = f"node-{node:04d}" if i % 10 or warmup else f"unknown-{base + i}"
+            starts = FIRING_FROM + timedelta(seconds=i)
+            group.append(
+                {
+                    "status": status,
+                    "labels": {
+                        "alertname": ("InstanceDown", "HighLoad", "DiskFull")[i % 3],
+                        "instance": f"{host}:9100",
+                        "job": "node",
+                        "severity": ("critical", "warning", "warning")[i % 3],
+                    },
+                    "annotations": {"summary": f"{host} alert {i}"},
+                    "startsAt": stamp(starts),
+                    "endsAt": stamp(starts + timedelta(minutes=45))
+                    if status == "resolved"
+                    else "0001-01-01T00:00:00Z",
+                    "generatorURL": "http://prometheus.bench:9090/graph?g0.expr=up",
+                    "fingerprint": f"{base + i:016x}",
+                }
+            )
+        body = {
+            "receiver": "servicepact",
+            "status": status,
+            "alerts": group,
+            "groupLabels": {"job": "node"},
+            "commonLabels": {"job": "node"},
+            "commonAnnotations": {},
+            "externalURL": "http://alertmanager.bench:9093",
+            "version": "4",
+            "groupKey": '{}:{job="node"}',
+            "truncatedAlerts": 0,
+        }
+        bodies.append(json.dumps(body).encode())
+    return bodies
+
+
+def endpoint_url() -> tuple[str, str | None]:
+    """The real root API if the lead mounted the router there, else the test mount."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve("/api/v1/alerts/alertmanager")
+        return "root", None
+    except Resolver404:
+        return "private", "servicepact.monitoring.tests.urls"
+
+
+def post_all(client: Any, token: str, bodies: list[bytes]) -> None:
+    for body in bodies:
+        response = client.post(
+            "/api/v1/alerts/alertmanager",
+            data=body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"endpoint answered {response.status_code}: {response.content!r}")
+
+
+def max_ids() -> dict[Any, int]:
+    from django.apps import apps
+
+    return {
+        model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+    }
+
+
+def written_rows(before: dict[Any, int]) -> dict[Any, list[list[Any]]]:
+    """Per model, the rows with a primary key above ``before``: what the run inserted."""
+    rows = {}
+    for model, last in before.items():
+        fields = [f.attname for f in model._meta.concrete_fields]
+        found = [list(r) for r in model.objects.filter(pk__gt=last).values_list(*fields)]
+        if found:
+            rows[model] = found
+    return rows
+
+
+def raw_insert(rows: dict[Any, list[list[Any]]]) -> float:
+    """Inserts copies of the rows (pk + OFFSET, foreign keys among them too) with multi-row
+    INSERT statements, one transaction; returns the seconds taken."""
+    from django.db import connection, transaction
+
+    copied = set(rows)
+    statements = []
+    for model, data in rows.items():
+        fields = model._meta.concrete_fields
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = connection.ops.quote_name(model._meta.db_table)
+        values = [
+            [
+                field.get_db_prep_save(_copy(field, value, copied), connection)
+                for field, value in zip(fields, row, strict=True)
+            ]
+            for row in data
+        ]
+        limit = connection.features.max_query_params or 65_535
+        batch = max(1, min(1_000, limit // len(fields)))
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        for first in range(0, len(values), batch):
+            chunk = values[first : first + batch]
+            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one] * len(chunk))
+            statements.append((sql, [v for row in chunk for v in row]))
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+    seconds = time.perf_counter() - started
+    _drop_copies(list(rows))
+    return seconds
+
+
+def _drop_copies(models: list[Any]) -> None:
+    """Removes the copies so the next round starts from the same state (SQLite: and puts
+    AUTOINCREMENT back below OFFSET)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model in models:  # foreign keys are deferred to the commit
+            table = connection.ops.quote_name(model._meta.db_table)
+            pk = connection.ops.quote_name(model._meta.pk.column)
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} >= %s", [OFFSET])
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    f"UPDATE sqlite_sequence SET seq = (SELECT MAX({pk}) FROM {table}) "
+                    "WHERE name = %s",
+                    [model._meta.db_table],
+                )
+
+
+def _copy(field: Any, value: Any, copied: set[Any]) -> Any:
+    """A column value for the copy: keys shifted, unique text made distinct."""
+    if value is None:
+        return value
+    if field.primary_key or (field.is_relation and field.related_model in copied):
+        return value + OFFSET
+    if (field.unique and not field.is_relation) or field.name == "fingerprint":
+        return f"{value}~"  # ticket number; (source, fingerprint)
+    return value
+
+
+def measure(alerts: int, assets: int, rounds: int) -> dict[str, Any]:
+    import time_machine
+    from django.core.management import call_command
+    from django.test import Client, override_settings
+
+    call_command("migrate", verbosity=0)
+    with time_machine.travel(SETUP_AT, tick=False):
+        token = build(assets * rounds + 1)
+    where, urlconf = endpoint_url()
+    client = Client()
+    results = []
+    # Frozen clock: every delivery happens "now", after the firing times it reports.
+    with (
+        override_settings(**({"ROOT_URLCONF": urlconf} if urlconf else {})),
+        time_machine.travel(FIRING_FROM + timedelta(hours=2), tick=False),
+    ):
+        warm = payloads(GROUP, 1, "firing", assets * rounds, warmup=True)
+        post_all(client, token, warm)  # imports, caches, first-request costs
+        for round_ in range(rounds):
+            firing = payloads(alerts, assets, "firing", round_)
+            resolved = payloads(alerts, assets, "resolved", round_)
+            before = max_ids()
+            started = time.perf_counter()
+            post_all(client, token, firing)
+            post_all(client, token, firing)
+            post_all(client, token, resolved)
+            seconds = time.perf_counter() - started
+            rows = written_rows(before)
+            results.append((seconds, raw_insert(rows), rows))
+    received = 3 * alerts
+    seconds = min(r[0] for r in results)
+    raw_seconds = min(r[1] for r in results)
+    rows = results[0][2]
+    counts = {
+        m._meta.label: len(r) for m, r in sorted(rows.items(), key=lambda i: i[0]._meta.label)
+    }
+    total = sum(counts.values())
+    return {
+        "endpoint": where,
+        "alerts": received,
+        "rounds": [round(r[0], 3) for r in results],
+        "raw_rounds": [round(r[1], 4) for r in results],
+        "seconds": seconds,
+        "alerts_per_s": received / seconds,
+        "rows": counts,
+        "rows_total": total,
+        "raw_seconds": raw_seconds,
+        "raw_rows_per_s": total / raw_seconds,
+        "raw_alerts_per_s": received / raw_seconds,
+    }
+
+
+def child(backend: str, alerts: int, assets: int, rounds: int, out: Path) -> int:
+    if backend == "sqlite":
+        path = ROOT / "var" / "bench" / "alert_ingest.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        setup_django(f"sqlite:///{path}")
+        try:
+            results = measure(alerts, assets, rounds)
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    else:
+        results = on_throwaway_postgres(alerts, assets, rounds)
+    out.write_text(json.dumps(results))
+    return 0
+
+
+def on_throwaway_postgres(alerts: int, assets: int, rounds: int) -> dict[str, Any]:
+    import dj_database_url
+    import psycopg
+
+    server = dj_database_url.parse(os.environ["DATABASE_URL"])
+    name = f"servicepact_bench_alerts_{os.getpid()}"
+    admin = psycopg.connect(
+        dbname="postgres",
+        user=server["USER"],
+        password=server["PASSWORD"] or None,
+        host=server["HOST"] or None,
+        port=server["PORT"] or None,
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        setup_django(os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name)
+        from django.db import connections
+
+        try:
+            return measure(alerts, assets, rounds)
+        finally:
+            connections.close_all()
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+
+# ---------------------------------------------------------------- parent
+
+
+def run_backend(backend: str, alerts: int, assets: int, rounds: int) -> dict[str, Any]:
+    out = ROOT / "var" / "bench" / f"alert_ingest_{backend}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    args = [sys.executable, __file__, "--child", backend, "--alerts", str(alerts)]
+    args += ["--assets", str(assets), "--rounds", str(rounds)]
+    subprocess.run([*args, "--out", str(out)], check=True)
+    results = json.loads(out.read_text())
+    out.unlink()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer alerts (under a minute)")
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    parser.add_argument("--alerts", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--assets", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.alerts, args.assets, args.rounds, args.out)
+    alerts, assets, rounds = (200, 20, 2) if args.quick else (1000, 50, 4)
+    backends = ["sqlite"] + (["postgres"] if os.environ.get("DATABASE_URL") else [])
+    fields = []
+    for backend in backends:
+        r = run_backend(backend, alerts, assets, rounds)
+        print(
+            f"{backend}: {r['alerts']} alerts per round ({alerts} firing, {alerts} repeated, "
+            f"{alerts} resolved; endpoint on the {r['endpoint']} API); rounds {r['rounds']} s; "
+            f"best {r['seconds']:.2f} s = {r['alerts_per_s']:.0f} alerts/s",
+            flush=True,
+        )
+        print(f"  rows written: {r['rows_total']} {r['rows']}")
+        ratio = r["alerts_per_s"] / r["raw_alerts_per_s"]  # = raw seconds / endpoint seconds
+        print(
+            f"  raw multi-row INSERT of the same rows: {r['raw_seconds']:.3f} s = "
+            f"{r['raw_rows_per_s']:.0f} rows/s = {r['raw_alerts_per_s']:.0f} alerts/s; "
+            f"endpoint / raw = {ratio:.4f}",
+            flush=True,
+        )
+        fields += [
+            f"{backend}_alerts_per_s={r['alerts_per_s']:.0f}",
+            f"{backend}_raw_alerts_per_s={r['raw_alerts_per_s']:.0f}",
+            f"{backend}_ratio={ratio:.4f}",
+        ]
+    print("RESULT " + " ".join(fields))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

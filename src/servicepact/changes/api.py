@@ -1,0 +1,179 @@
+"""Changes API, mounted at /api/v1/changes: list, read, request, approve, reject, complete.
+
+Tenancy: a contact sees its own customer's changes; another customer's change is a 404.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from ninja import Router, Schema, Status
+
+from servicepact.accounts.auth import api_auth
+from servicepact.assets.models import Asset
+from servicepact.changes import services
+from servicepact.changes.models import Change
+from servicepact.changes.selectors import changes_for, get_change
+from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.pagination import paginate
+from servicepact.customers.selectors import is_staff
+
+router = Router(tags=["changes"], auth=api_auth())
+
+
+class ChangeOut(Schema):
+    id: int
+    number: str
+    customer: int
+    title: str
+    description: str
+    assets: list[int]
+    planned_start: datetime
+    planned_end: datetime
+    status: str
+    approved_by: str | None
+    approved_at: datetime | None
+    rejected_at: datetime | None
+    rejection_reason: str
+    completed_at: datetime | None
+
+
+class ChangeList(Schema):
+    items: list[ChangeOut]
+    count: int
+
+
+class ChangeIn(Schema):
+    title: str
+    description: str = ""
+    assets: list[int]
+    planned_start: datetime
+    planned_end: datetime
+
+
+class RejectIn(Schema):
+    reason: str = ""
+
+
+def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) -> JsonResponse:
+    body: dict[str, Any] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def domain_error(exc: Exception) -> JsonResponse:
+    """DomainValidationError -> 422, TransitionError -> 409, PermissionDenied -> 403."""
+    if isinstance(exc, DomainValidationError):
+        return error(422, str(exc), exc.errors)
+    if isinstance(exc, TransitionError):
+        return error(409, exc.message)
+    return error(403, str(exc) or "not allowed")
+
+
+def change_out(change: Change) -> dict[str, Any]:
+    return {
+        "id": change.pk,
+        "number": change.number,
+        "customer": change.customer_id,
+        "title": change.title,
+        "description": change.description,
+        "assets": sorted(a.pk for a in change.assets.all()),
+        "planned_start": change.planned_start,
+        "planned_end": change.planned_end,
+        "status": change.status,
+        "approved_by": change.approved_by.get_username() if change.approved_by else None,
+        "approved_at": change.approved_at,
+        "rejected_at": change.rejected_at,
+        "rejection_reason": change.rejection_reason,
+        "completed_at": change.completed_at,
+    }
+
+
+@router.get("", response=ChangeList)
+def list_changes(
+    request: HttpRequest, status: str = "", limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    qs = changes_for(request.auth)
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    items, count = paginate(qs, limit=limit, offset=offset)
+    return {"items": [change_out(c) for c in items], "count": count}
+
+
+@router.post("", response={201: ChangeOut})
+def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
+    """Staff request a change; the assets must all belong to one customer."""
+    if not is_staff(request.auth):
+        return error(403, "only provider staff request changes through the API")
+    assets = list(Asset.objects.filter(pk__in=payload.assets).select_related("customer"))
+    missing = sorted(set(payload.assets) - {a.pk for a in assets})
+    if missing or not assets:
+        return error(422, "unknown assets", {"assets": [f"no such asset: {missing}"]})
+    try:
+        change = services.request_change(
+            customer=assets[0].customer,
+            title=payload.title,
+            description=payload.description,
+            assets=assets,
+            planned_start=payload.planned_start,
+            planned_end=payload.planned_end,
+            actor=request.auth,
+        )
+    except DomainValidationError as exc:
+        return domain_error(exc)
+    return Status(201, change_out(change))
+
+
+@router.get("/{change_id}", response=ChangeOut)
+def read_change(request: HttpRequest, change_id: int) -> Any:
+    return change_out(get_change(request.auth, change_id))
+
+
+def _decide(request: HttpRequest, change_id: int, action: str, **kwargs: Any) -> Any:
+    change = get_change(request.auth, change_id)
+    service = getattr(services, f"{action}_change")
+    try:
+        change = service(change=change, actor=request.auth, **kwargs)
+    except (DomainValidationError, TransitionError, PermissionDenied) as exc:
+        return domain_error(exc)
+    return change_out(get_change(request.auth, change.pk))
+
+
+@router.post("/{change_id}/approve", response=ChangeOut)
+def approve(request: HttpRequest, change_id: int) -> Any:
+    """A contact of the change's customer approves; its window becomes planned downtime."""
+    return _decide(request, change_id, "approve")
+
+
+@router.post(
+    "/{change_id}/reject",
+    response=ChangeOut,
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": RejectIn.model_json_schema()}},
+        }
+    },
+)
+def reject(request: HttpRequest, change_id: int) -> Any:
+    """Body optional: JSON {"reason": "..."} or a form field ``reason``."""
+    reason: Any = request.POST.get("reason", "")
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body) if request.body.strip() else {}
+            reason = body.get("reason", "") if isinstance(body, dict) else None
+        except ValueError:
+            reason = None
+    if not isinstance(reason, str):
+        return error(422, 'body: expected {"reason": "..."}', {"reason": ["expected a string"]})
+    return _decide(request, change_id, "reject", reason=reason)
+
+
+@router.post("/{change_id}/complete", response=ChangeOut)
+def complete(request: HttpRequest, change_id: int) -> Any:
+    return _decide(request, change_id, "complete")

@@ -1,0 +1,62 @@
+"""Change reads, scoped by tenancy, and the approved windows availability excludes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from servicepact.changes.choices import APPROVED_STATUSES
+from servicepact.changes.models import Change
+from servicepact.customers.selectors import scope_to_customer
+
+
+def changes_for(user: Any) -> QuerySet[Change]:
+    """Staff see every change; a contact its customer's; anyone else nothing."""
+    qs = Change.objects.select_related(
+        "customer", "requested_by", "approved_by", "rejected_by"
+    ).prefetch_related("assets")
+    return scope_to_customer(qs, user)
+
+
+def get_change(user: Any, pk: int) -> Change:
+    """The change if the user may see it; otherwise 404 (existence is not revealed)."""
+    change = changes_for(user).filter(pk=pk).first()
+    if change is None:
+        raise Http404("No such change")
+    return change
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+    change_id: int
+
+
+def approved_windows(
+    asset_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, list[Window]]:
+    """Approved (or done) maintenance windows overlapping [start, end), per asset, by start."""
+    asset_ids = list(asset_ids)
+    windows: dict[int, list[Window]] = defaultdict(list)
+    if not asset_ids:
+        return windows
+    rows = (
+        Change.assets.through.objects.filter(
+            asset_id__in=asset_ids,
+            change__status__in=APPROVED_STATUSES,
+            change__planned_start__lt=end,
+            change__planned_end__gt=start,
+        )
+        .order_by("change__planned_start", "change_id")
+        .values_list("asset_id", "change_id", "change__planned_start", "change__planned_end")
+    )
+    for asset_id, change_id, planned_start, planned_end in rows:
+        windows[asset_id].append(Window(planned_start, planned_end, change_id))
+    return windows

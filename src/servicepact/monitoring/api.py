@@ -1,0 +1,251 @@
+"""Monitoring API.
+
+``router`` (mount at the API root, prefix ""):
+    POST /alerts/{kind}   alert webhooks (alertmanager | zabbix | generic), source token
+    POST /measurements    measured KPI values, source token or staff (token or session)
+``availability_router`` (mount at "/contracts", beside the contracts router):
+    GET  /{contract_id}/availability?period=YYYY-MM   staff; a contact only its own contracts
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Router, Schema, Status
+
+from servicepact.accounts.auth import BearerAuth, SessionAuth, api_auth
+from servicepact.assets.models import Asset, ContractLine
+from servicepact.contracts.models import Contract
+from servicepact.core.errors import DomainValidationError
+from servicepact.core.time import local_date
+from servicepact.core.time import now as current_time
+from servicepact.customers.selectors import is_staff
+from servicepact.monitoring.auth import SourceTokenAuth
+from servicepact.monitoring.availability import contract_availability, parse_period
+from servicepact.monitoring.models import AlertSource, Measurement
+from servicepact.monitoring.selectors import get_contract
+from servicepact.monitoring.services import ingest_alerts, record_measurement
+from servicepact.monitoring.sources import PARSERS, PayloadError
+
+router = Router(tags=["monitoring"])
+availability_router = Router(tags=["availability"], auth=api_auth())
+
+
+def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) -> JsonResponse:
+    body: dict[str, Any] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+# ---------------------------------------------------------------- alerts
+
+
+class AlertsAccepted(Schema):
+    accepted: int
+    tickets: list[int]
+    unmatched: int
+
+
+@router.post("/alerts/{kind}", auth=SourceTokenAuth(), response=AlertsAccepted)
+def post_alerts(request: HttpRequest, kind: str) -> Any:
+    """Receives one webhook delivery; 400 (nothing stored) if the payload is not valid."""
+    source: AlertSource = request.auth  # type: ignore[attr-defined]
+    parser = PARSERS.get(kind)
+    if parser is None:
+        return error(404, f"unknown alert source kind {kind!r}; use one of {', '.join(PARSERS)}")
+    if source.kind != kind:
+        return error(
+            403,
+            f"this token belongs to the {source.kind} source {source.name!r}: "
+            f"post to /api/v1/alerts/{source.kind}",
+        )
+    try:
+        data = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError) as exc:
+        return error(400, f"body: not valid JSON ({exc})")
+    try:
+        alerts = parser(data)
+    except PayloadError as exc:
+        return error(400, str(exc))
+    return ingest_alerts(source=source, alerts=alerts).as_dict()
+
+
+# ---------------------------------------------------------------- measurements
+
+
+class MeasurementIn(Schema):
+    contract: int | str | None = None  # id or number
+    asset: int | str | None = None  # id or hostname: the contract covering it is used
+    kind: str
+    value: Decimal
+    unit: str = ""
+    measured_at: datetime | None = None
+    note: str = ""
+
+
+class MeasurementOut(Schema):
+    id: int
+    contract: int
+    asset: int | None
+    kind: str
+    value: str
+    unit: str
+    measured_at: datetime
+    target: str | None
+    met: bool | None
+    ticket: int | None
+    note: str
+
+
+def measurement_out(m: Measurement) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "contract": m.contract_id,
+        "asset": m.asset_id,
+        "kind": m.kind,
+        "value": format(m.value.normalize(), "f"),
+        "unit": m.unit,
+        "measured_at": m.measured_at,
+        "target": format(m.target.normalize(), "f") if m.target is not None else None,
+        "met": m.met,
+        "ticket": m.ticket_id,
+        "note": m.note,
+    }
+
+
+def _find_asset(ref: int | str, customer_id: int | None) -> Asset | None:
+    assets = Asset.objects.select_related("customer")
+    if customer_id is not None:
+        assets = assets.filter(customer_id=customer_id)
+    text = str(ref).strip()
+    found = list(assets.filter(pk=int(text))[:1]) if text.isdigit() else []
+    return found[0] if found else assets.filter(hostname__iexact=text).first()
+
+
+def _find_contract(
+    payload: MeasurementIn, customer_id: int | None, asset: Asset | None, at: datetime
+) -> Contract | JsonResponse:
+    contracts = Contract.objects.select_related("customer")
+    if customer_id is not None:
+        contracts = contracts.filter(customer_id=customer_id)
+    if payload.contract is not None:
+        text = str(payload.contract).strip()
+        contract = contracts.filter(number=text).first()
+        if contract is None and text.isdigit():
+            contract = contracts.filter(pk=int(text)).first()
+        return contract or error(404, f"no such contract: {text}")
+    if asset is None:
+        return error(422, "name the contract or the asset", {"contract": ["required"]})
+    day = local_date(at, asset.customer.timezone)
+    ids = set(
+        ContractLine.objects.filter(asset=asset, start_date__lte=day)
+        .exclude(end_date__lt=day)
+        .values_list("contract_id", flat=True)
+    )
+    if len(ids) != 1:
+        why = "is on no contract line" if not ids else "is on several contracts; name one"
+        return error(422, f"asset {asset.hostname} {why}", {"contract": [why]})
+    return contracts.get(pk=ids.pop())
+
+
+@router.post(
+    "/measurements",
+    auth=[SourceTokenAuth(), BearerAuth(), SessionAuth()],
+    response={201: MeasurementOut},
+)
+def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
+    """A measured KPI value (DDoS peak, bandwidth, RPO, RTO) judged against the contract."""
+    caller = request.auth  # type: ignore[attr-defined]
+    source = caller if isinstance(caller, AlertSource) else None
+    if source is None and not is_staff(caller):
+        return error(403, "measurements come from monitoring sources or provider staff")
+    customer_id = source.customer_id if source else None
+    at = payload.measured_at or current_time()
+    if at.tzinfo is None or at.utcoffset() is None:
+        return error(422, "measured_at: needs a UTC offset", {"measured_at": ["naive"]})
+    asset = None
+    if payload.asset is not None:
+        asset = _find_asset(payload.asset, customer_id)
+        if asset is None:
+            return error(404, f"no such asset: {payload.asset}")
+    contract = _find_contract(payload, customer_id, asset, at)
+    if isinstance(contract, JsonResponse):
+        return contract
+    try:
+        measurement = record_measurement(
+            contract=contract,
+            kind=payload.kind,
+            value=payload.value,
+            unit=payload.unit,
+            measured_at=at,
+            asset=asset,
+            note=payload.note,
+            source=source,
+            actor=None if source else caller,
+        )
+    except DomainValidationError as exc:
+        return error(422, str(exc), exc.errors)
+    return Status(201, measurement_out(measurement))
+
+
+# ---------------------------------------------------------------- availability
+
+
+class SliceOut(Schema):
+    asset_id: int
+    hostname: str
+    start: datetime
+    end: datetime
+    seconds: int
+    planned: bool
+    cause: str
+    change_id: int | None
+
+
+class AvailabilityOut(Schema):
+    contract_id: int
+    contract_number: str
+    period: str
+    calendar: str
+    measured_seconds: int
+    unplanned_downtime_seconds: int
+    planned_downtime_seconds: int
+    availability_percent: str | None
+    commitment_percent: str | None
+    met: bool | None
+    slices: list[SliceOut]
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+@availability_router.get("/{contract_id}/availability", response=AvailabilityOut)
+def get_availability(request: HttpRequest, contract_id: int, period: str = "") -> Any:
+    """Availability of a contract for a local month (default: the current one)."""
+    contract = get_contract(request.auth, contract_id)  # type: ignore[attr-defined]
+    if not period:
+        period = local_date(current_time(), contract.customer.timezone).strftime("%Y-%m")
+    try:
+        year, month = parse_period(period)
+    except DomainValidationError as exc:
+        return error(422, str(exc), exc.errors)
+    result = contract_availability(contract, year, month)
+    return {
+        "contract_id": result.contract_id,
+        "contract_number": contract.number,
+        "period": result.period,
+        "calendar": result.calendar,
+        "measured_seconds": result.measured_seconds,
+        "unplanned_downtime_seconds": result.unplanned_downtime_seconds,
+        "planned_downtime_seconds": result.planned_downtime_seconds,
+        "availability_percent": _decimal(result.availability_percent),
+        "commitment_percent": _decimal(result.commitment_percent),
+        "met": result.met,
+        "slices": [s.__dict__ for s in result.slices],
+    }

@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from servicepact.assets.models import Asset
+from servicepact.contracts.choices import KpiKind
+from servicepact.contracts.models import Contract, KpiCommitment
+from servicepact.core.models import TimeStampedModel
+from servicepact.customers.models import Customer
+from servicepact.monitoring.choices import (
+    DEFAULT_SEVERITY_PRIORITIES,
+    AlertStatus,
+    OutageOrigin,
+    SourceKind,
+)
+from servicepact.tickets.models import Ticket
+
+ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
+
+
+def normalise_severity(severity: str) -> str:
+    return "_".join(str(severity).strip().lower().split())
+
+
+def validate_severity_map(value: Any) -> None:
+    """{"critical": 1, "warning": 3, ...}: severity names to priorities 1..4."""
+    if not isinstance(value, dict):
+        raise ValidationError(_('must be a JSON object such as {"critical": 1, "warning": 3}'))
+    bad = [k for k, v in value.items() if type(v) is not int or not 1 <= v <= 4]
+    if bad:
+        raise ValidationError(
+            _("priorities must be integers 1..4; wrong for: %(keys)s") % {"keys": ", ".join(bad)}
+        )
+
+
+class AlertSource(TimeStampedModel):
+    """A monitoring system that posts alerts (and measurements) with its own bearer token.
+
+    Only the SHA-256 of the token is stored (like accounts.ApiToken).
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=SourceKind.choices)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alert_sources",
+        help_text=_("If set, alerts only match this customer's assets."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    token_prefix = models.CharField(_("token prefix"), max_length=16, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    severity_map = models.JSONField(
+        _("severity -> priority"),
+        default=dict,
+        blank=True,
+        validators=[validate_severity_map],
+        help_text=_('Overrides the default mapping, e.g. {"critical": 1, "warning": 3}.'),
+    )
+    default_priority = models.PositiveSmallIntegerField(
+        _("priority for unknown severities"), default=3, validators=ONE_TO_FOUR
+    )
+    outage_max_priority = models.PositiveSmallIntegerField(
+        _("outage up to priority"),
+        default=4,
+        validators=ONE_TO_FOUR,
+        help_text=_("A firing alert of this priority or a more urgent one counts as an outage."),
+    )
+    auto_resolve = models.BooleanField(
+        _("resolve tickets automatically"),
+        default=False,
+        help_text=_("Resolve the incident when its last alert resolves (acknowledged tickets)."),
+    )
+    flap_transitions = models.PositiveSmallIntegerField(
+        _("flapping: transitions"), default=4, validators=[MinValueValidator(2)]
+    )
+    flap_window_minutes = models.PositiveIntegerField(
+        _("flapping: window (minutes)"), default=30, validators=[MinValueValidator(1)]
+    )
+    open_ticket_on_miss = models.BooleanField(
+        _("open a ticket when a measurement misses its commitment"), default=False
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alert source")
+        verbose_name_plural = _("alert sources")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def flap_window(self) -> timedelta:
+        return timedelta(minutes=self.flap_window_minutes)
+
+    def priority_for(self, severity: str, default: int | None = None) -> int:
+        key = normalise_severity(severity)
+        own = {normalise_severity(k): v for k, v in (self.severity_map or {}).items()}
+        if key in own:
+            return int(own[key])
+        if key in DEFAULT_SEVERITY_PRIORITIES:
+            return DEFAULT_SEVERITY_PRIORITIES[key]
+        return default if default is not None else self.default_priority
+
+
+class Alert(models.Model):
+    """One alert of one source, deduplicated by fingerprint; its state changes are transitions.
+
+    ``asset`` is NULL while no asset matches: such alerts wait for triage in the desk.
+    """
+
+    source = models.ForeignKey(AlertSource, on_delete=models.PROTECT, related_name="alerts")
+    fingerprint = models.CharField(_("fingerprint"), max_length=200)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    asset = models.ForeignKey(
+        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    match_note = models.CharField(_("matching"), max_length=300, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    severity = models.CharField(_("severity"), max_length=40, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), validators=ONE_TO_FOUR)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    labels = models.JSONField(_("labels"), default=dict, blank=True)
+    annotations = models.JSONField(_("annotations"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=1000, blank=True)
+    category = models.CharField(_("ticket category"), max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=AlertStatus.choices)
+    starts_at = models.DateTimeField(_("firing since"))
+    ends_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    counts_as_outage = models.BooleanField(_("counts as outage"), default=True)
+    flapping = models.BooleanField(_("flapping"), default=False)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    first_received_at = models.DateTimeField(_("first received at"))
+    last_received_at = models.DateTimeField(_("last received at"))
+    receipts = models.PositiveIntegerField(_("deliveries"), default=1)
+
+    class Meta:
+        ordering = ["-last_received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "fingerprint"], name="alert_unique_fp")
+        ]
+        indexes = [
+            models.Index(fields=["asset", "status"]),
+            # The desk's triage list: only unmatched alerts are in it.
+            models.Index(
+                fields=["-last_received_at"],
+                name="alert_unmatched_idx",
+                condition=models.Q(asset__isnull=True),
+            ),
+        ]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.status}] {self.fingerprint}"
+
+
+class AlertTransition(models.Model):
+    """An alert changed state (firing <-> resolved) at ``at``; flapping is counted from these."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="transitions")
+    status = models.CharField(_("status"), max_length=10, choices=AlertStatus.choices)
+    at = models.DateTimeField(_("at"))
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["alert", "at"])]
+        verbose_name = _("alert transition")
+        verbose_name_plural = _("alert transitions")
+
+    def __str__(self) -> str:
+        return f"{self.at.isoformat()} {self.status}"
+
+
+class Outage(models.Model):
+    """An asset was down during [started_at, ended_at) (ended_at NULL: still down).
+
+    From a firing alert, or recorded by staff for what monitoring missed. Flapping merges an
+    alert's outages into the first one: the others point to it with ``merged_into`` and are
+    ignored by availability.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="outages")
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    origin = models.CharField(_("origin"), max_length=10, choices=OutageOrigin.choices)
+    alert = models.ForeignKey(
+        Alert, on_delete=models.SET_NULL, null=True, blank=True, related_name="outages"
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="outages"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+                name="outage_time_order",
+            )
+        ]
+        indexes = [models.Index(fields=["asset", "started_at"])]
+        verbose_name = _("outage")
+        verbose_name_plural = _("outages")
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.started_at.isoformat()} {self.cause}"
+
+    @property
+    def cause(self) -> str:
+        """ "alert <fingerprint>" | "ticket SP-000123" | "manual: <reason>" (availability slices)."""
+        if self.origin == OutageOrigin.ALERT and self.alert_id is not None:
+            return f"alert {self.alert.fingerprint}"
+        if self.ticket_id is not None:
+            return f"ticket {self.ticket.number}"
+        return f"manual: {self.reason}"
+
+
+class Measurement(models.Model):
+    """A measured KPI value, judged against the commitment in force when it was measured."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="measurements")
+    asset = models.ForeignKey(
+        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=KpiKind.choices)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=10)
+    measured_at = models.DateTimeField(_("measured at"))
+    source = models.ForeignKey(
+        AlertSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    commitment = models.ForeignKey(
+        KpiCommitment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    target = models.DecimalField(
+        _("target"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    met = models.BooleanField(_("met"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["measured_at", "id"]
+        indexes = [models.Index(fields=["contract", "measured_at"])]
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {format(self.value.normalize(), 'f')} {self.unit}"

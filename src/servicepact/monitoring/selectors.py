@@ -1,0 +1,62 @@
+"""Monitoring reads: the desk's triage list, outages, measurements, tenancy-scoped contracts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from servicepact.contracts.models import Contract
+from servicepact.customers.selectors import scope_to_customer
+from servicepact.monitoring.models import Alert, AlertSource, Measurement, Outage
+
+
+def unmatched_alerts(*, source: AlertSource | None = None, status: str = "") -> QuerySet[Alert]:
+    """Alerts no asset matched, newest first: the desk's triage list (staff only).
+
+    Resolve one with ``services.assign_alert_asset``.
+    """
+    qs = Alert.objects.filter(asset__isnull=True).select_related("source", "customer")
+    if source is not None:
+        qs = qs.filter(source=source)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-last_received_at", "-id")
+
+
+def alerts_for_asset(asset_id: int) -> QuerySet[Alert]:
+    return Alert.objects.filter(asset_id=asset_id).select_related("source", "ticket")
+
+
+def outages_for(asset_ids: list[int], start: datetime, end: datetime) -> QuerySet[Outage]:
+    """Outages (not merged away) of these assets overlapping [start, end), by start."""
+    return (
+        Outage.objects.filter(asset_id__in=asset_ids, merged_into__isnull=True)
+        .filter(started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .select_related("alert", "ticket", "asset")
+        .order_by("started_at", "id")
+    )
+
+
+def measurements_for(contract: Contract, start: datetime, end: datetime) -> QuerySet[Measurement]:
+    """The contract's measurements taken in [start, end), oldest first."""
+    return (
+        Measurement.objects.filter(contract=contract, measured_at__gte=start, measured_at__lt=end)
+        .select_related("commitment", "source", "ticket", "asset")
+        .order_by("measured_at", "id")
+    )
+
+
+def contracts_for(user: Any) -> QuerySet[Contract]:
+    return scope_to_customer(Contract.objects.select_related("customer", "plan"), user)
+
+
+def get_contract(user: Any, pk: int) -> Contract:
+    """The contract if the user may see it; otherwise 404."""
+    contract = contracts_for(user).filter(pk=pk).first()
+    if contract is None:
+        raise Http404("No such contract")
+    return contract

@@ -1,0 +1,231 @@
+"""All writes of monitoring: alert sources, alert ingestion, outages, triage, measurements.
+
+Keyword-only, one transaction each. ``ingest_alerts`` lives in ingest.py (the pipeline) and
+``record_measurement`` in measurements.py; both are re-exported here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from servicepact.accounts.services import hash_token
+from servicepact.assets.models import Asset
+from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.time import now as current_time
+from servicepact.core.time import require_aware
+from servicepact.customers.models import Customer
+from servicepact.monitoring.choices import AlertStatus, OutageOrigin, SourceKind
+from servicepact.monitoring.ingest import IngestResult, fire_effects, ingest_alerts
+from servicepact.monitoring.measurements import record_measurement
+from servicepact.monitoring.models import Alert, AlertSource, Outage, validate_severity_map
+from servicepact.tickets.models import Ticket
+
+SOURCE_TOKEN_PREFIX = "spsrc_"
+
+__all__ = [
+    "IngestResult",
+    "assign_alert_asset",
+    "authenticate_source",
+    "create_alert_source",
+    "end_outage",
+    "ingest_alerts",
+    "record_measurement",
+    "record_outage",
+    "rotate_source_token",
+]
+
+
+# ---------------------------------------------------------------- sources
+
+
+def new_source_token() -> tuple[str, str, str]:
+    """(raw token, prefix, sha256): the raw token is shown once and never stored."""
+    raw = SOURCE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return raw, raw[:12], hash_token(raw)
+
+
+def _validate_source(
+    name: str, kind: str, severity_map: dict[str, int], priorities: dict[str, int]
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["must not be empty"]
+    elif AlertSource.objects.filter(name=name.strip()).exists():
+        errors["name"] = [f"an alert source named {name.strip()!r} exists"]
+    if kind not in SourceKind.values:
+        errors["kind"] = [f"must be one of {', '.join(SourceKind.values)}"]
+    try:
+        validate_severity_map(severity_map)
+    except ValidationError as exc:
+        errors["severity_map"] = list(exc.messages)
+    for field, value in priorities.items():
+        if value not in (1, 2, 3, 4):
+            errors[field] = ["must be 1 to 4"]
+    if errors:
+        raise DomainValidationError(errors)
+
+
+@transaction.atomic
+def create_alert_source(
+    *,
+    name: str,
+    kind: str,
+    customer: Customer | None = None,
+    severity_map: dict[str, int] | None = None,
+    default_priority: int = 3,
+    outage_max_priority: int = 4,
+    auto_resolve: bool = False,
+    flap_transitions: int = 4,
+    flap_window_minutes: int = 30,
+    open_ticket_on_miss: bool = False,
+) -> tuple[AlertSource, str]:
+    """Creates a source; returns it with its raw token (shown once, stored as SHA-256)."""
+    severity_map = dict(severity_map or {})
+    _validate_source(
+        name,
+        kind,
+        severity_map,
+        {"default_priority": default_priority, "outage_max_priority": outage_max_priority},
+    )
+    if flap_transitions < 2 or flap_window_minutes < 1:
+        raise DomainValidationError(
+            {"flap_transitions": ["flapping needs >= 2 transitions within >= 1 minute"]}
+        )
+    raw, prefix, digest = new_source_token()
+    source = AlertSource.objects.create(
+        name=name.strip(),
+        kind=kind,
+        customer=customer,
+        token_prefix=prefix,
+        token_hash=digest,
+        severity_map=severity_map,
+        default_priority=default_priority,
+        outage_max_priority=outage_max_priority,
+        auto_resolve=auto_resolve,
+        flap_transitions=flap_transitions,
+        flap_window_minutes=flap_window_minutes,
+        open_ticket_on_miss=open_ticket_on_miss,
+    )
+    return source, raw
+
+
+@transaction.atomic
+def rotate_source_token(*, source: AlertSource) -> str:
+    """Replaces the token; the old one stops working at once. Returns the new raw token."""
+    raw, prefix, digest = new_source_token()
+    AlertSource.objects.filter(pk=source.pk).update(token_prefix=prefix, token_hash=digest)
+    source.token_prefix, source.token_hash = prefix, digest
+    return raw
+
+
+def authenticate_source(raw: str) -> AlertSource | None:
+    """The active source with this token, or None (the API answers 401)."""
+    if not raw:
+        return None
+    return (
+        AlertSource.objects.select_related("customer")
+        .filter(token_hash=hash_token(raw), is_active=True)
+        .first()
+    )
+
+
+# ---------------------------------------------------------------- outages
+
+
+@transaction.atomic
+def record_outage(
+    *,
+    asset: Asset,
+    started_at: datetime,
+    ended_at: datetime | None,
+    reason: str,
+    ticket: Ticket | None = None,
+    actor: Any = None,
+) -> Outage:
+    """A manual outage, for downtime monitoring missed (cause "ticket …" or "manual: …")."""
+    require_aware(started_at, "started_at")
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["say what happened"]
+    if started_at > current_time():
+        errors["started_at"] = ["must not be in the future"]
+    if ended_at is not None:
+        require_aware(ended_at, "ended_at")
+        if ended_at < started_at:
+            errors["ended_at"] = ["must not be before started_at"]
+        elif ended_at > current_time():
+            errors["ended_at"] = ["must not be in the future"]
+    if ticket is not None and ticket.asset_id not in (None, asset.pk):
+        errors["ticket"] = [f"ticket {ticket.number} is about another asset"]
+    if ticket is not None and ticket.customer_id != asset.customer_id:
+        errors["ticket"] = [f"ticket {ticket.number} belongs to another customer"]
+    if errors:
+        raise DomainValidationError(errors)
+    return Outage.objects.create(
+        asset=asset,
+        started_at=started_at,
+        ended_at=ended_at,
+        origin=OutageOrigin.MANUAL,
+        ticket=ticket,
+        reason=reason.strip()[:300],
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+@transaction.atomic
+def end_outage(*, outage: Outage, ended_at: datetime) -> Outage:
+    outage = Outage.objects.select_for_update().get(pk=outage.pk)
+    require_aware(ended_at, "ended_at")
+    if outage.ended_at is not None:
+        raise TransitionError(f"the outage already ended at {outage.ended_at.isoformat()}")
+    if ended_at < outage.started_at or ended_at > current_time():
+        raise DomainValidationError({"ended_at": ["must lie between the outage's start and now"]})
+    outage.ended_at = ended_at
+    outage.save(update_fields=["ended_at"])
+    return outage
+
+
+# ---------------------------------------------------------------- triage
+
+
+@transaction.atomic
+def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Any = None) -> Alert:
+    """Triage: attach an unmatched alert to an asset and replay what matching would have done.
+
+    Past firing episodes become outages (if the alert counts as one); a still-firing alert opens
+    or joins the asset's incident ticket and an open outage.
+    """
+    alert = Alert.objects.select_for_update().select_related("source").get(pk=alert.pk)
+    if alert.asset_id is not None:
+        raise TransitionError(f"alert {alert.fingerprint} is already on asset {alert.asset_id}")
+    source = alert.source
+    if source.customer_id is not None and asset.customer_id != source.customer_id:
+        raise DomainValidationError(
+            {"asset": [f"{asset.hostname} is not an asset of {source.customer.name}"]}
+        )
+    who = actor.get_username() if getattr(actor, "pk", None) else "staff"
+    alert.asset, alert.customer_id = asset, asset.customer_id
+    alert.match_note = f"assigned to {asset.hostname} by {who}"[:300]
+    started: datetime | None = None
+    for transition in alert.transitions.order_by("at", "id"):
+        if transition.status == AlertStatus.FIRING:
+            started = transition.at
+        elif started is not None:
+            if alert.counts_as_outage:
+                Outage.objects.create(
+                    asset=asset,
+                    started_at=started,
+                    ended_at=transition.at,
+                    origin=OutageOrigin.ALERT,
+                    alert=alert,
+                )
+            started = None
+    if alert.status == AlertStatus.FIRING and started is not None:
+        fire_effects(alert, source, started)
+    alert.save()
+    return alert

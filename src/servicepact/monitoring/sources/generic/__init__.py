@@ -1,0 +1,1 @@
+"""Generic JSON alerts, for anything that is neither Alertmanager nor Zabbix."""

@@ -1,0 +1,1 @@
+"""Zabbix webhook media type (servicepact_media_type.js) receiver."""
