@@ -662,6 +662,195 @@ def _open_tickets(customers: list[DemoCustomer], staff: dict[str, Any], progress
     )
 
 
+def _monitoring(
+    customers: list[DemoCustomer], staff: dict[str, Any], rng: random.Random, progress: Progress
+) -> None:
+    """Outages, an approved maintenance window, KPI measurements and live alerts.
+
+    History goes through the services that accept past instants (manual outages with their
+    tickets, measurements); the live part goes through the real alert ingestion path.
+    """
+    from servicepact.changes.services import approve_change, complete_change, request_change
+    from servicepact.monitoring.ingest import ingest_alerts
+    from servicepact.monitoring.measurements import record_measurement
+    from servicepact.monitoring.services import create_alert_source, record_outage
+    from servicepact.monitoring.sources.base import ParsedAlert
+
+    acme, globex, _ = customers
+    moment = current_time()
+    # Downtime behind some of the year's urgent hardware tickets.
+    outages = 0
+    for dc in (acme, globex):
+        for t in Ticket.objects.filter(
+            customer=dc.customer,
+            priority__lte=2,
+            category=Category.HARDWARE,
+            resolved_at__isnull=False,
+        ).order_by("opened_at")[::3]:
+            minutes = rng.randrange(4, 95)
+            record_outage(
+                asset=t.asset,
+                started_at=t.opened_at,
+                ended_at=t.opened_at + timedelta(minutes=minutes),
+                reason=t.subject,
+                ticket=t,
+                actor=staff["agent"],
+            )
+            outages += 1
+    # The bad month: a storage controller failure took four hosts down for six hours.
+    bad = datetime.combine(
+        _months_ago(moment.date(), 4) + timedelta(days=11), time(13, 40), tzinfo=zone("UTC")
+    )
+    incident = ts.open_ticket(
+        customer=acme.customer,
+        contact=acme.contact,
+        asset=acme.assets[20],
+        category=Category.HARDWARE,
+        subject="Storage controller failure: four hosts down",
+        impact=1,
+        urgency=1,
+        opened_at=bad,
+        channel=Channel.PHONE,
+    )
+    ts.acknowledge_ticket(ticket=incident, actor=staff["agent"], at=bad + timedelta(minutes=9))
+    ts.record_onsite_arrival(
+        ticket=incident, actor=staff["engineer"], at=bad + timedelta(hours=5, minutes=10)
+    )
+    ts.record_restore(
+        ticket=incident,
+        actor=staff["engineer"],
+        at=bad + timedelta(hours=6),
+        note="Controller swapped",
+    )
+    ts.resolve_ticket(ticket=incident, actor=staff["engineer"], at=bad + timedelta(hours=9))
+    for asset in acme.assets[20:24]:
+        record_outage(
+            asset=asset,
+            started_at=bad,
+            ended_at=bad + timedelta(hours=6),
+            reason=incident.subject,
+            ticket=incident if asset == incident.asset else None,
+            actor=staff["agent"],
+        )
+    outages += 4
+    # A firmware window last month, approved by the customer: its downtime is planned.
+    first = _months_ago(moment.date(), 1)
+    start = datetime.combine(first + timedelta(days=9), time(2), tzinfo=zone("America/New_York"))
+    change = request_change(
+        customer=acme.customer,
+        title="BMC and BIOS firmware update, rack B",
+        assets=acme.assets[10:14],
+        planned_start=start,
+        planned_end=start + timedelta(hours=3),
+        description="Rolling reboot of four hosts.",
+        actor=staff["agent"],
+    )
+    approve_change(change=change, actor=acme.contact.user)
+    complete_change(change=change, actor=staff["agent"])
+    for asset in acme.assets[10:14]:
+        record_outage(
+            asset=asset,
+            started_at=start + timedelta(minutes=20),
+            ended_at=start + timedelta(minutes=48),
+            reason="Reboot for firmware update (approved maintenance)",
+            actor=staff["agent"],
+        )
+    # Next week's window waits for the customer's approval in the portal.
+    nxt = datetime.combine(
+        moment.date() + timedelta(days=6), time(1), tzinfo=zone("America/New_York")
+    )
+    request_change(
+        customer=acme.customer,
+        title="Core switch software upgrade",
+        assets=acme.assets[:6],
+        planned_start=nxt,
+        planned_end=nxt + timedelta(hours=2),
+        actor=staff["agent"],
+        description="Expected downtime per host: under 5 minutes.",
+    )
+    # Measured commitments: monthly DDoS peaks and bandwidth tests (one peak above capacity).
+    for months_back in range(12, 0, -1):
+        at = datetime.combine(
+            _months_ago(moment.date(), months_back) + timedelta(days=14),
+            time(15),
+            tzinfo=zone("UTC"),
+        )
+        peak = 610 if months_back == 4 else rng.randrange(40, 380)
+        record_measurement(
+            contract=acme.contract,
+            kind="ddos_capacity",
+            value=peak,
+            measured_at=at,
+            note="Largest attack mitigated this month",
+            actor=staff["agent"],
+        )
+        record_measurement(
+            contract=acme.contract,
+            kind="bandwidth",
+            value=rng.randrange(9400, 9990),
+            measured_at=at,
+            note="Monthly throughput test",
+            actor=staff["agent"],
+        )
+    record_measurement(
+        contract=acme.contract,
+        kind="rpo",
+        value=35,
+        measured_at=moment - timedelta(days=20),
+        note="Backup age at restore drill",
+    )
+    record_measurement(
+        contract=acme.contract,
+        kind="rto",
+        value=205,
+        measured_at=moment - timedelta(days=20),
+        note="Restore drill duration",
+    )
+    # Live alerts through the real ingestion path: one on a known host, one for triage.
+    source, _ = create_alert_source(
+        name="Acme Prometheus",
+        kind="alertmanager",
+        customer=acme.customer,
+        severity_map={"critical": 1, "warning": 3},
+    )
+    ingest_alerts(
+        source=source,
+        alerts=[
+            ParsedAlert(
+                fingerprint="demo-node-down-17",
+                status="firing",
+                name="NodeDown",
+                starts_at=moment - timedelta(minutes=4),
+                severity="critical",
+                summary="acme-web17 is not answering node_exporter scrapes",
+                labels={
+                    "alertname": "NodeDown",
+                    "instance": "acme-web17:9100",
+                    "severity": "critical",
+                },
+                hosts=("acme-web17:9100", "acme-web17"),
+            ),
+            ParsedAlert(
+                fingerprint="demo-unknown-1",
+                status="firing",
+                name="HighLoad",
+                starts_at=moment - timedelta(minutes=30),
+                severity="warning",
+                summary="Load above 30 for 15 minutes",
+                labels={
+                    "alertname": "HighLoad",
+                    "instance": "10.9.8.7:9100",
+                    "severity": "warning",
+                },
+                hosts=("10.9.8.7:9100", "10.9.8.7"),
+            ),
+        ],
+    )
+    progress(
+        f"monitoring: {outages + 4} outages, 2 maintenance windows, 26 measurements, 2 live alerts"
+    )
+
+
 def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool:
     """Creates the demo data set; returns False (and changes nothing) if it is already there."""
     if already_seeded():
@@ -675,6 +864,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _history(customers, staff, rng, progress)
     with transaction.atomic():
         _open_tickets(customers, staff, progress)
+        _monitoring(customers, staff, rng, progress)
     return True
 
 
