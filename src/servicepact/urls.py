@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("servicepact.accounts.urls")),
     path("desk/", include("servicepact.desk.urls")),
     path("portal/", include("servicepact.portal.urls")),
+    path("reports/", include("servicepact.reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("servicepact.api.urls")),
 ]

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from servicepact.billing.models import (
+    AvailabilityCreditTier,
+    BreachCredit,
+    CreditAudit,
+    CreditLine,
+    CreditSchedule,
+    ForceMajeure,
+    PeriodCredit,
+    WorkLog,
+)
+
+
+class TierInline(admin.TabularInline):
+    model = AvailabilityCreditTier
+    extra = 0
+
+
+class BreachCreditInline(admin.TabularInline):
+    model = BreachCredit
+    extra = 0
+
+
+@admin.register(CreditSchedule)
+class CreditScheduleAdmin(admin.ModelAdmin):
+    list_display = ["contract_version", "cap_percent", "claim_window_days"]
+    inlines = [TierInline, BreachCreditInline]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = CreditLine
+    fields = ["position", "rule", "description", "percent", "amount", "excluded"]
+
+
+class AuditInline(ReadOnlyInline):
+    model = CreditAudit
+    fields = ["at", "actor_name", "action", "reason", "before", "after"]
+
+
+@admin.register(PeriodCredit)
+class PeriodCreditAdmin(admin.ModelAdmin):
+    """Read-only: credits change through the billing services, which audit every change."""
+
+    list_display = ["contract", "period", "status", "computed_amount", "approved_amount"]
+    list_filter = ["status", "period"]
+    inlines = [LineInline, AuditInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ForceMajeure)
+class ForceMajeureAdmin(admin.ModelAdmin):
+    list_display = ["contract", "ticket", "starts_at", "ends_at", "reason", "flagged_by"]
+    readonly_fields = ["flagged_by", "flagged_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WorkLog)
+class WorkLogAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "user", "date", "minutes", "billable"]
+    list_filter = ["billable"]
+    raw_id_fields = ["ticket"]

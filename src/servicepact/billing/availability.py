@@ -1,0 +1,78 @@
+"""Availability for credits and statements, from the monitoring app (docs/availability-interface.md).
+
+The monitoring app owns the measurement: unplanned vs planned downtime (planned maintenance
+inside an approved change window never counts against availability). Billing only takes
+force majeure out of the unplanned downtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from servicepact.billing.exclusions import ForceMajeureRules
+from servicepact.billing.periods import Period
+from servicepact.contracts.models import Contract
+from servicepact.core.time import to_epoch
+
+try:  # built alongside (issue 6); until it lands there is simply no availability figure
+    from servicepact.monitoring.availability import contract_availability
+except ImportError:  # pragma: no cover - depends on the monitoring app's progress
+    contract_availability = None
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def monitoring_available() -> bool:
+    return contract_availability is not None
+
+
+def measure(contract: Contract, period: Period) -> Any | None:
+    """The monitoring app's AvailabilityResult for the month, or None without monitoring."""
+    if contract_availability is None:
+        return None
+    return contract_availability(contract, period.year, period.month)
+
+
+@dataclass(frozen=True)
+class CreditedAvailability:
+    """Availability as the credit rules see it: force majeure downtime taken out."""
+
+    percent: Decimal | None
+    measured_seconds: int
+    unplanned_seconds: int
+    planned_seconds: int
+    force_majeure_seconds: int
+    commitment_percent: Decimal | None
+
+
+def credited_availability(result: Any | None, rules: ForceMajeureRules) -> CreditedAvailability:
+    """Availability with unplanned downtime inside force-majeure periods excluded.
+
+    A slice's excluded seconds are its measured seconds in proportion to the part of its wall
+    time inside a flagged period (exact on a 24x7 measurement calendar).
+    """
+    if result is None:
+        return CreditedAvailability(None, 0, 0, 0, 0, None)
+    excluded = 0
+    for s in result.slices:
+        if s.planned:
+            continue
+        start, end = to_epoch(s.start), to_epoch(s.end)
+        inside = rules.overlap_seconds(start, end)
+        if inside and end > start:
+            excluded += s.seconds * inside // (end - start)
+    percent = result.availability_percent
+    if excluded and result.measured_seconds:
+        unplanned = max(0, result.unplanned_downtime_seconds - excluded)
+        ratio = Decimal(unplanned) / Decimal(result.measured_seconds)
+        percent = (100 * (1 - ratio)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    return CreditedAvailability(
+        percent=percent,
+        measured_seconds=result.measured_seconds,
+        unplanned_seconds=result.unplanned_downtime_seconds,
+        planned_seconds=result.planned_downtime_seconds,
+        force_majeure_seconds=excluded,
+        commitment_percent=result.commitment_percent,
+    )

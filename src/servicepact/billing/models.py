@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from servicepact.billing.choices import AuditAction, CreditRule, CreditStatus
+from servicepact.contracts.choices import Metric
+from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.core.models import ImmutableModelError
+from servicepact.tickets.models import Ticket
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class CreditSchedule(models.Model):
+    """The service credits a contract version promises; amended with the version it belongs to."""
+
+    contract_version = models.OneToOneField(
+        ContractVersion, on_delete=models.CASCADE, related_name="credit_schedule"
+    )
+    cap_percent = models.DecimalField(
+        _("cap (% of the monthly fee)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text=_("Empty: no cap."),
+    )
+    claim_window_days = models.PositiveIntegerField(
+        _("claim window (days after the month)"), default=30
+    )
+    notes = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("credit schedule")
+        verbose_name_plural = _("credit schedules")
+
+    def __str__(self) -> str:
+        return f"credits of {self.contract_version}"
+
+
+class AvailabilityCreditTier(models.Model):
+    """Availability below ``below_percent`` earns ``credit_percent`` of the monthly fee.
+
+    Tiers do not add up: the most severe tier the month falls into applies.
+    """
+
+    schedule = models.ForeignKey(CreditSchedule, on_delete=models.CASCADE, related_name="tiers")
+    below_percent = models.DecimalField(
+        _("availability below (%)"), max_digits=7, decimal_places=4, validators=PERCENT
+    )
+    credit_percent = models.DecimalField(
+        _("credit (% of the monthly fee)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+
+    class Meta:
+        ordering = ["schedule", "-below_percent"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "below_percent"], name="tier_unique_below")
+        ]
+        verbose_name = _("availability credit tier")
+        verbose_name_plural = _("availability credit tiers")
+
+    def __str__(self) -> str:
+        return f"below {self.below_percent.normalize()} % -> {self.credit_percent.normalize()} %"
+
+
+class BreachCredit(models.Model):
+    """Each breached clock of (metric, priority) earns ``credit_percent`` of the monthly fee."""
+
+    schedule = models.ForeignKey(
+        CreditSchedule, on_delete=models.CASCADE, related_name="breach_credits"
+    )
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    credit_percent = models.DecimalField(
+        _("credit per breach (% of the monthly fee)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT,
+    )
+
+    class Meta:
+        ordering = ["schedule", "priority", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "metric", "priority"], name="breachcredit_unique"
+            )
+        ]
+        verbose_name = _("breach credit")
+        verbose_name_plural = _("breach credits")
+
+    def __str__(self) -> str:
+        return f"P{self.priority} {self.metric}: {self.credit_percent.normalize()} %"
+
+
+class ForceMajeure(models.Model):
+    """A ticket or a period a manager declared force majeure: its breaches earn no credit.
+
+    A period also removes the unplanned downtime inside it from the availability credit.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="force_majeure")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="force_majeure"
+    )
+    starts_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+    reason = models.TextField(_("reason"))
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    flagged_at = models.DateTimeField(_("flagged at"))
+
+    class Meta:
+        ordering = ["contract", "flagged_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ticket__isnull=False)
+                | models.Q(
+                    starts_at__isnull=False,
+                    ends_at__isnull=False,
+                    ends_at__gt=models.F("starts_at"),
+                ),
+                name="forcemajeure_ticket_or_period",
+            )
+        ]
+        verbose_name = _("force majeure")
+        verbose_name_plural = _("force majeure")
+
+    def __str__(self) -> str:
+        what = f"ticket {self.ticket_id}" if self.ticket_id else f"{self.starts_at}–{self.ends_at}"
+        return f"{self.contract_id}: {what}"
+
+
+class PeriodCredit(models.Model):
+    """The credits of one contract for one month: computed, then approved or adjusted, applied."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="period_credits")
+    period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM")
+    status = models.CharField(
+        _("status"), max_length=12, choices=CreditStatus.choices, default=CreditStatus.COMPUTED
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    monthly_fee = models.DecimalField(_("monthly fee"), max_digits=12, decimal_places=2)
+    computed_percent = models.DecimalField(
+        _("computed (% of the monthly fee)"), max_digits=7, decimal_places=2
+    )
+    computed_amount = models.DecimalField(_("computed amount"), max_digits=12, decimal_places=2)
+    approved_amount = models.DecimalField(
+        _("approved amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    claim_deadline = models.DateField(_("claims accepted until"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("approved/adjusted at"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period", "contract"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period"], name="periodcredit_unique")
+        ]
+        indexes = [models.Index(fields=["period", "status"])]
+        verbose_name = _("period credit")
+        verbose_name_plural = _("period credits")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period}: {self.amount_due} {self.currency}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        """The approved (or adjusted) amount once decided, else the computed one."""
+        return self.computed_amount if self.approved_amount is None else self.approved_amount
+
+
+class CreditLine(models.Model):
+    """One credit and the rule that produced it (an excluded breach is kept at 0 with why)."""
+
+    credit = models.ForeignKey(PeriodCredit, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    rule = models.CharField(_("rule"), max_length=16, choices=CreditRule.choices)
+    description = models.CharField(_("rule applied"), max_length=300)
+    percent = models.DecimalField(_("% of the monthly fee"), max_digits=7, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ticket_number = models.CharField(max_length=20, blank=True)
+    metric = models.CharField(max_length=20, blank=True)
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    excluded = models.BooleanField(_("excluded"), default=False)
+    exclusion_reason = models.CharField(_("excluded because"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["credit", "position"]
+        verbose_name = _("credit line")
+        verbose_name_plural = _("credit lines")
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.amount}"
+
+
+class CreditAudit(models.Model):
+    """An immutable record of every change to a period's credits: who, when, what, why."""
+
+    credit = models.ForeignKey(PeriodCredit, on_delete=models.PROTECT, related_name="audit")
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=12, choices=AuditAction.choices)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"))
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["credit", "at", "id"]
+        verbose_name = _("credit audit record")
+        verbose_name_plural = _("credit audit records")
+
+    def __str__(self) -> str:
+        return f"{self.at.isoformat()} {self.action} by {self.actor_name or '-'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableModelError("credit audit records are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableModelError("credit audit records are immutable")
+
+
+class WorkLog(models.Model):
+    """Time spent on a ticket, counted against the contract's included hours when billable."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="work_logs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="work_logs"
+    )
+    minutes = models.PositiveIntegerField(_("minutes"), validators=[MinValueValidator(1)])
+    date = models.DateField(_("date"))
+    billable = models.BooleanField(_("billable"), default=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["ticket", "date"])]
+        verbose_name = _("work log")
+        verbose_name_plural = _("work logs")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.date} {self.minutes} min"

@@ -1,0 +1,70 @@
+"""The credit schedule in force: per contract version, carried over by later versions.
+
+``contracts.amend_contract`` copies targets and KPIs into a new version but cannot know
+about credits (billing sits above contracts), so a version without a schedule of its own
+uses the schedule of the latest earlier version that has one — the same carry-over rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from servicepact.billing.models import CreditSchedule
+from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.contracts.terms import version_in_force
+
+
+@dataclass(frozen=True)
+class ScheduleTerms:
+    """A credit schedule as plain values (what the credit rules need)."""
+
+    version_id: int
+    label: str  # "ACME-1 v2": where the numbers come from
+    cap_percent: Decimal | None
+    claim_window_days: int
+    tiers: tuple[tuple[Decimal, Decimal], ...] = ()  # (below %, credit %), most severe first
+    breach: dict[tuple[str, int], Decimal] = field(default_factory=dict)
+
+
+def _terms(schedule: CreditSchedule, version: ContractVersion) -> ScheduleTerms:
+    tiers = sorted((t.below_percent, t.credit_percent) for t in schedule.tiers.all())
+    return ScheduleTerms(
+        version_id=version.pk,
+        label=f"{version.contract.number} v{schedule.contract_version.number}",
+        cap_percent=schedule.cap_percent,
+        claim_window_days=schedule.claim_window_days,
+        tiers=tuple(tiers),
+        breach={(b.metric, b.priority): b.credit_percent for b in schedule.breach_credits.all()},
+    )
+
+
+def schedules_by_version(contract: Contract) -> dict[int, ScheduleTerms | None]:
+    """Every version of the contract -> the schedule that applies to it (None: no credits)."""
+    versions = list(contract.versions.select_related("contract").order_by("effective_from"))
+    own = {
+        s.contract_version_id: s
+        for s in CreditSchedule.objects.filter(contract_version__contract=contract)
+        .select_related("contract_version")
+        .prefetch_related("tiers", "breach_credits")
+    }
+    result: dict[int, ScheduleTerms | None] = {}
+    current: CreditSchedule | None = None
+    for version in versions:
+        current = own.get(version.pk, current)
+        result[version.pk] = None if current is None else _terms(current, version)
+    return result
+
+
+def schedule_at(contract: Contract, at: datetime) -> ScheduleTerms | None:
+    """The schedule of the version in force at ``at`` (the first version before the term)."""
+    version = version_in_force(contract, at) or contract.versions.order_by("effective_from").first()
+    if version is None:
+        return None
+    return schedules_by_version(contract).get(version.pk)
+
+
+def version_labels(versions: Iterable[ContractVersion]) -> dict[int, str]:
+    return {v.pk: f"{v.contract.number} v{v.number}" for v in versions}

@@ -1,0 +1,435 @@
+"""All writes to billing: credit schedules, force majeure, period credits, work logs.
+
+Period credits move computed -> approved | adjusted -> applied. Only a computed credit can be
+recomputed; approving twice, adjusting an applied credit or applying an undecided one is a
+409 (``TransitionError``). Every change leaves an immutable ``CreditAudit`` row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from servicepact.accounts.choices import StaffRole
+from servicepact.billing.choices import AuditAction, CreditStatus
+from servicepact.billing.credits import CENT, CreditDraft, draft_credit, monthly_fee
+from servicepact.billing.facts import PeriodFacts, period_facts
+from servicepact.billing.models import (
+    AvailabilityCreditTier,
+    BreachCredit,
+    CreditAudit,
+    CreditLine,
+    CreditSchedule,
+    ForceMajeure,
+    PeriodCredit,
+    WorkLog,
+)
+from servicepact.billing.periods import Period
+from servicepact.contracts.choices import PRIORITIES, Metric
+from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.time import local_date, require_aware
+from servicepact.core.time import now as current_time
+from servicepact.tickets.models import Ticket
+
+MANAGER_ROLES = frozenset({StaffRole.SERVICE_MANAGER, StaffRole.BILLING})
+
+# ---------------------------------------------------------------- helpers
+
+
+def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors[field] = [f"not a number: {value!r}"]
+        return Decimal(0)
+    if not result.is_finite() or not Decimal(0) <= result <= Decimal(100):
+        errors[field] = ["must be a percentage from 0 to 100"]
+    return result
+
+
+def require_manager(actor: Any, action: str) -> None:
+    """Credits and force majeure are decided by service managers and billing staff (403)."""
+    if getattr(actor, "is_superuser", False):
+        return
+    profile = getattr(actor, "staff_profile", None) if getattr(actor, "is_staff", False) else None
+    if profile is None or profile.role not in MANAGER_ROLES:
+        raise PermissionDenied(f"only a service manager or billing may {action}")
+
+
+def _reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise DomainValidationError({"reason": ["a reason is required"]})
+    return reason.strip()
+
+
+def _actor_name(actor: Any) -> str:
+    return actor.get_username() if getattr(actor, "pk", None) else "system"
+
+
+# ---------------------------------------------------------------- schedules
+
+
+@transaction.atomic
+def set_credit_schedule(
+    *,
+    version: ContractVersion,
+    tiers: Iterable[tuple[Any, Any]] = (),
+    breach_credits: Iterable[Mapping[str, Any]] = (),
+    cap_percent: Any = None,
+    claim_window_days: int = 30,
+    notes: str = "",
+) -> CreditSchedule:
+    """Sets (replaces) the credit schedule of a contract version.
+
+    ``tiers``: (below_percent, credit_percent) pairs; ``breach_credits``: dicts with metric,
+    priority, credit_percent; ``cap_percent`` None means no cap.
+    """
+    errors: dict[str, list[str]] = {}
+    cap = None if cap_percent is None else _percent(cap_percent, "cap_percent", errors)
+    if claim_window_days < 0:
+        errors["claim_window_days"] = ["must not be negative"]
+    tier_rows = []
+    for i, (below, credit) in enumerate(tiers):
+        tier_rows.append(
+            (_percent(below, f"tiers[{i}].below_percent", errors),
+             _percent(credit, f"tiers[{i}].credit_percent", errors))
+        )  # fmt: skip
+    if len({b for b, _ in tier_rows}) != len(tier_rows):
+        errors["tiers"] = ["two tiers have the same threshold"]
+    breach_rows = []
+    for i, row in enumerate(breach_credits):
+        metric, priority = str(row.get("metric", "")), row.get("priority")
+        if metric not in Metric.values:
+            errors[f"breach_credits[{i}].metric"] = [f"must be one of {', '.join(Metric.values)}"]
+        if priority not in PRIORITIES:
+            errors[f"breach_credits[{i}].priority"] = ["must be 1, 2, 3 or 4"]
+        credit = _percent(row.get("credit_percent"), f"breach_credits[{i}].credit_percent", errors)
+        breach_rows.append((metric, priority, credit))
+    if len({(m, p) for m, p, _ in breach_rows}) != len(breach_rows):
+        errors["breach_credits"] = ["two credits for the same metric and priority"]
+    if errors:
+        raise DomainValidationError(errors)
+    CreditSchedule.objects.filter(contract_version=version).delete()
+    schedule = CreditSchedule.objects.create(
+        contract_version=version,
+        cap_percent=cap,
+        claim_window_days=claim_window_days,
+        notes=notes,
+    )
+    AvailabilityCreditTier.objects.bulk_create(
+        [AvailabilityCreditTier(schedule=schedule, below_percent=b, credit_percent=c)
+         for b, c in tier_rows]
+    )  # fmt: skip
+    BreachCredit.objects.bulk_create(
+        [BreachCredit(schedule=schedule, metric=m, priority=p, credit_percent=c)
+         for m, p, c in breach_rows]
+    )  # fmt: skip
+    return schedule
+
+
+# ---------------------------------------------------------------- force majeure
+
+
+@transaction.atomic
+def flag_force_majeure(
+    *,
+    contract: Contract,
+    actor: Any,
+    reason: str,
+    ticket: Ticket | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> ForceMajeure:
+    """A manager declares a ticket, or a period, force majeure: no credit for its breaches.
+
+    Recompute the affected month's credits afterwards (while they are still computed).
+    """
+    require_manager(actor, "flag force majeure")
+    text = _reason(reason)
+    if ticket is None and (starts_at is None or ends_at is None):
+        raise DomainValidationError({"ticket": ["give a ticket or a period (starts_at, ends_at)"]})
+    if ticket is not None and ticket.contract_id != contract.pk:
+        raise DomainValidationError({"ticket": [f"{ticket.number} is not on {contract.number}"]})
+    if starts_at is not None or ends_at is not None:
+        if starts_at is None or ends_at is None:
+            raise DomainValidationError({"ends_at": ["a period needs both ends"]})
+        require_aware(starts_at, "starts_at")
+        require_aware(ends_at, "ends_at")
+        if ends_at <= starts_at:
+            raise DomainValidationError({"ends_at": ["must be after starts_at"]})
+    return ForceMajeure.objects.create(
+        contract=contract,
+        ticket=ticket,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=text,
+        flagged_by=actor,
+        flagged_at=current_time(),
+    )
+
+
+# ---------------------------------------------------------------- period credits
+
+
+def credit_summary(credit: PeriodCredit | None) -> dict[str, Any] | None:
+    """What an audit row records of a credit's state."""
+    if credit is None:
+        return None
+    return {
+        "status": credit.status,
+        "computed_amount": str(credit.computed_amount),
+        "computed_percent": str(credit.computed_percent),
+        "approved_amount": None if credit.approved_amount is None else str(credit.approved_amount),
+        "currency": credit.currency,
+        "lines": [
+            {
+                "rule": line.rule,
+                "percent": str(line.percent),
+                "amount": str(line.amount),
+                "ticket": line.ticket_number,
+                "excluded": line.excluded,
+            }
+            for line in credit.lines.all()
+        ],
+    }
+
+
+def _audit(
+    credit: PeriodCredit,
+    *,
+    action: str,
+    actor: Any,
+    before: dict[str, Any] | None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> CreditAudit:
+    return CreditAudit.objects.create(
+        credit=credit,
+        at=at or current_time(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=_actor_name(actor),
+        action=action,
+        before=before,
+        after=credit_summary(credit),
+        reason=reason,
+    )
+
+
+def claim_deadline(facts: PeriodFacts) -> date | None:
+    if facts.schedule is None:
+        return None
+    return facts.period.last_day + timedelta(days=facts.schedule.claim_window_days)
+
+
+def availability_note(facts: PeriodFacts) -> str:
+    fm = facts.availability.force_majeure_seconds
+    return f"{fm} s of force-majeure downtime excluded" if fm else ""
+
+
+def draft_for(facts: PeriodFacts) -> CreditDraft:
+    return draft_credit(
+        fee=monthly_fee(facts.contract),
+        schedule=facts.schedule,
+        schedules=facts.schedules,
+        availability=facts.availability.percent,
+        availability_note=availability_note(facts),
+        breaches=facts.breaches,
+    )
+
+
+def compute_period_credits(
+    *,
+    contract: Contract,
+    period: str | Period,
+    actor: Any = None,
+    facts: PeriodFacts | None = None,
+) -> PeriodCredit:
+    """Computes (or recomputes, while still ``computed``) a month's credits from the rules.
+
+    409 once approved, adjusted or applied, and after the claim window has closed.
+    """
+    month = period if isinstance(period, Period) else Period.parse(period)
+    facts = facts or period_facts(contract, month)
+    draft = draft_for(facts)
+    deadline = claim_deadline(facts)
+    moment = current_time()
+    try:
+        with transaction.atomic():
+            return _store_credit(contract, month, facts, draft, deadline, actor, moment)
+    except IntegrityError:
+        # Another worker created the row between our read and our insert: recompute over it.
+        with transaction.atomic():
+            return _store_credit(contract, month, facts, draft, deadline, actor, moment)
+
+
+def _store_credit(
+    contract: Contract,
+    month: Period,
+    facts: PeriodFacts,
+    draft: CreditDraft,
+    deadline: date | None,
+    actor: Any,
+    moment: datetime,
+) -> PeriodCredit:
+    credit = (
+        PeriodCredit.objects.select_for_update()
+        .filter(contract=contract, period=str(month))
+        .first()
+    )
+    before = credit_summary(credit)
+    if credit is not None and credit.status != CreditStatus.COMPUTED:
+        raise TransitionError(
+            f"credits of {contract.number} for {month} are {credit.get_status_display()}; "
+            "only computed credits can be recomputed"
+        )
+    if deadline is not None and local_date(moment, facts.timezone) > deadline:
+        raise TransitionError(
+            f"the claim window for {contract.number} {month} closed on {deadline.isoformat()}"
+        )
+    if credit is None:
+        credit = PeriodCredit(contract=contract, period=str(month))
+    credit.currency = contract.fee_currency
+    credit.monthly_fee = draft.monthly_fee
+    credit.computed_percent = draft.percent.quantize(CENT)
+    credit.computed_amount = draft.amount.quantize(CENT)
+    credit.claim_deadline = deadline
+    credit.computed_at = moment
+    credit.save()
+    credit.lines.all().delete()
+    CreditLine.objects.bulk_create(
+        [
+            CreditLine(
+                credit=credit,
+                position=i,
+                rule=line.rule,
+                description=line.description[:300],
+                percent=line.percent.quantize(CENT),
+                amount=line.amount.quantize(CENT),
+                ticket_id=line.ticket_id,
+                ticket_number=line.ticket_number,
+                metric=line.metric,
+                priority=line.priority,
+                excluded=line.excluded,
+                exclusion_reason=line.exclusion_reason[:300],
+            )
+            for i, line in enumerate(draft.lines, start=1)
+        ]
+    )
+    action = AuditAction.COMPUTE if before is None else AuditAction.RECOMPUTE
+    _audit(credit, action=action, actor=actor, before=before, at=moment)
+    return credit
+
+
+def _locked(credit: PeriodCredit) -> PeriodCredit:
+    return PeriodCredit.objects.select_for_update().get(pk=credit.pk)
+
+
+def _check(credit: PeriodCredit, action: str, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    if credit.status not in allowed:
+        names = ", ".join(str(CreditStatus(s).label) for s in allowed)
+        raise TransitionError(
+            f"cannot {action} the credits of {credit.period}: they are "
+            f"{credit.get_status_display()}; allowed from: {names}"
+        )
+
+
+@transaction.atomic
+def approve_credits(*, credit: PeriodCredit, actor: Any, reason: str) -> PeriodCredit:
+    """A manager accepts the computed amount as owed: computed -> approved."""
+    require_manager(actor, "approve credits")
+    text = _reason(reason)
+    credit = _locked(credit)
+    _check(credit, "approve", [CreditStatus.COMPUTED])
+    before = credit_summary(credit)
+    moment = current_time()
+    credit.status = CreditStatus.APPROVED
+    credit.approved_amount = credit.computed_amount
+    credit.decided_by, credit.decided_at = actor, moment
+    credit.save(update_fields=["status", "approved_amount", "decided_by", "decided_at"])
+    _audit(credit, action=AuditAction.APPROVE, actor=actor, before=before, reason=text, at=moment)
+    return credit
+
+
+@transaction.atomic
+def adjust_credits(
+    *, credit: PeriodCredit, amount: Decimal | str | int, actor: Any, reason: str
+) -> PeriodCredit:
+    """A manager sets another amount owed (with a reason): computed | approved | adjusted -> adjusted."""
+    require_manager(actor, "adjust credits")
+    text = _reason(reason)
+    try:
+        value = Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        raise DomainValidationError({"amount": [f"not a number: {amount!r}"]}) from None
+    if not value.is_finite() or value < 0:
+        raise DomainValidationError({"amount": ["must not be negative"]})
+    if value != value.quantize(CENT):
+        raise DomainValidationError({"amount": ["at most two decimals"]})
+    value = value.quantize(CENT)
+    credit = _locked(credit)
+    _check(credit, "adjust", [CreditStatus.COMPUTED, CreditStatus.APPROVED, CreditStatus.ADJUSTED])
+    before = credit_summary(credit)
+    moment = current_time()
+    credit.status = CreditStatus.ADJUSTED
+    credit.approved_amount = value
+    credit.decided_by, credit.decided_at = actor, moment
+    credit.save(update_fields=["status", "approved_amount", "decided_by", "decided_at"])
+    _audit(credit, action=AuditAction.ADJUST, actor=actor, before=before, reason=text, at=moment)
+    return credit
+
+
+@transaction.atomic
+def mark_applied(*, credit: PeriodCredit, actor: Any, reason: str = "") -> PeriodCredit:
+    """The decided amount went out (credit note, invoice deduction): approved | adjusted -> applied."""
+    require_manager(actor, "mark credits applied")
+    credit = _locked(credit)
+    _check(credit, "mark applied", [CreditStatus.APPROVED, CreditStatus.ADJUSTED])
+    before = credit_summary(credit)
+    moment = current_time()
+    credit.status = CreditStatus.APPLIED
+    credit.applied_at = moment
+    credit.save(update_fields=["status", "applied_at"])
+    _audit(
+        credit,
+        action=AuditAction.APPLY,
+        actor=actor,
+        before=before,
+        reason=reason.strip(),
+        at=moment,
+    )
+    return credit
+
+
+# ---------------------------------------------------------------- work logs
+
+
+@transaction.atomic
+def log_work(
+    *,
+    ticket: Ticket,
+    user: Any,
+    minutes: int,
+    day: date,
+    billable: bool = True,
+    note: str = "",
+) -> WorkLog:
+    """Records time spent on a ticket; billable time counts against the included hours."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+        errors["minutes"] = ["must be 1 to 1440 minutes"]
+    if not getattr(user, "is_staff", False):
+        errors["user"] = ["only provider staff log work"]
+    if day > local_date(current_time(), ticket.timezone):
+        errors["date"] = ["must not be in the future"]
+    if errors:
+        raise DomainValidationError(errors)
+    return WorkLog.objects.create(
+        ticket=ticket, user=user, minutes=minutes, date=day, billable=billable, note=note.strip()
+    )

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class StatementStatus(models.TextChoices):
+    GENERATED = "generated", _("Generated")
+    SENT = "sent", _("Sent to the customer")
+    NO_RECIPIENTS = "no_recipients", _("Generated; no contact receives statements")
+
+
+class Format(models.TextChoices):
+    HTML = "html", "HTML"
+    PDF = "pdf", "PDF"
+    CSV = "csv", "CSV"
+    JSON = "json", "JSON"

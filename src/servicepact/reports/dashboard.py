@@ -1,0 +1,220 @@
+"""The provider's portfolio dashboard: compliance, breaches, risk, credits, renewals.
+
+Compliance and breaches cover the current month to date in the provider's time zone
+(settings.TIME_ZONE): every contract's clocks decided since the 1st, computed in one bulk
+engine pass and aggregated with numpy. At-risk clocks, credits and renewals are SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, DecimalField, Sum
+from django.db.models.functions import Coalesce
+
+from servicepact.billing.choices import CreditStatus
+from servicepact.billing.clockdata import METRICS, ClockSet, load_clocks
+from servicepact.billing.models import PeriodCredit
+from servicepact.billing.periods import Period
+from servicepact.contracts.choices import ContractStatus, Metric
+from servicepact.contracts.models import Contract
+from servicepact.core.time import local_date
+from servicepact.core.time import now as current_time
+from servicepact.reports.charts import SERIES_COLOURS, Point, bar_chart, stacked_bars
+from servicepact.reports.statement import percent
+from servicepact.tickets.choices import ClockState
+from servicepact.tickets.models import SlaClock
+
+AT_RISK_WITHIN = timedelta(hours=4)
+AT_RISK_LIST = 25
+RENEWAL_DAYS = 90
+
+
+def _groups(clocks: ClockSet, key_of_contract: dict[int, str]) -> list[dict[str, Any]]:
+    """met / breached / % per group (customer or plan), worst compliance first."""
+    if len(clocks) == 0:
+        return []
+    names = sorted(set(key_of_contract.values()))
+    position = {name: i for i, name in enumerate(names)}
+    ids = np.array(sorted(key_of_contract), dtype=np.int64)
+    group_of_id = np.array([position[key_of_contract[int(i)]] for i in ids], dtype=np.int64)
+    inverse = group_of_id[np.searchsorted(ids, clocks.contract_id)]  # every contract is known
+    total = np.bincount(inverse, minlength=len(names))
+    breached = np.bincount(inverse[clocks.breached], minlength=len(names))
+    rows = [
+        {
+            "name": name,
+            "met": int(total[i] - breached[i]),
+            "breached": int(breached[i]),
+            "total": int(total[i]),
+            "percent": percent(int(total[i] - breached[i]), int(total[i])),
+        }
+        for i, name in enumerate(names)
+        if total[i]
+    ]
+    return sorted(rows, key=lambda r: (Decimal(r["percent"] or "100"), r["name"]))
+
+
+def _breach_matrix(clocks: ClockSet) -> list[dict[str, Any]]:
+    hit = clocks.breached
+    cells = np.zeros((len(METRICS), 4), dtype=np.int64)
+    np.add.at(cells, (clocks.metric[hit], clocks.priority[hit] - 1), 1)
+    return [
+        {"metric": m, "label": str(Metric(m).label), "by_priority": [int(v) for v in cells[i]]}
+        for i, m in enumerate(METRICS)
+    ]
+
+
+def _at_risk(now: datetime) -> dict[str, Any]:
+    """Running clocks whose deadline is past or within the next 4 hours (stored snapshots)."""
+    qs = SlaClock.objects.filter(
+        state=ClockState.RUNNING,
+        deadline_at__isnull=False,
+        deadline_at__lte=now + AT_RISK_WITHIN,
+        ticket__contract__isnull=False,
+    )
+    rows = (
+        qs.select_related("ticket", "ticket__customer")
+        .order_by("deadline_at", "pk")
+        .only(
+            "metric", "priority", "deadline_at", "target_seconds",
+            "ticket__number", "ticket__subject", "ticket__customer__name",
+        )[:AT_RISK_LIST]
+    )  # fmt: skip
+    return {
+        "count": qs.count(),
+        "overdue": qs.filter(deadline_at__lte=now).count(),
+        "rows": [
+            {
+                "ticket": c.ticket.number,
+                "ticket_id": c.ticket_id,
+                "customer": c.ticket.customer.name,
+                "subject": c.ticket.subject,
+                "metric": str(Metric(c.metric).label),
+                "priority": c.priority,
+                "deadline": c.deadline_at,
+                "minutes_left": int((c.deadline_at - now).total_seconds() // 60),
+            }
+            for c in rows
+        ],
+    }
+
+
+def _credits(period: Period) -> dict[str, Any]:
+    """Credits of the last closed month that are not applied yet, by currency."""
+    open_credits = PeriodCredit.objects.filter(
+        period=str(period),
+        status__in=[CreditStatus.COMPUTED, CreditStatus.APPROVED, CreditStatus.ADJUSTED],
+    )
+    due = Coalesce("approved_amount", "computed_amount", output_field=DecimalField())
+    totals = (
+        open_credits.order_by()
+        .values("currency")
+        .annotate(amount=Sum(due), contracts=Count("pk"))
+        .order_by("currency")
+    )
+    top = (
+        open_credits.annotate(due=due)
+        .filter(due__gt=0)
+        .select_related("contract", "contract__customer")
+        .order_by("-due", "contract__number")[:10]
+    )
+    return {
+        "period": str(period),
+        "totals": [
+            {"currency": t["currency"], "amount": t["amount"], "contracts": t["contracts"]}
+            for t in totals
+        ],
+        "rows": [
+            {
+                "contract": c.contract.number,
+                "customer": c.contract.customer.name,
+                "status": c.get_status_display(),
+                "amount": c.due,
+                "currency": c.currency,
+            }
+            for c in top
+        ],
+    }
+
+
+def _renewals(today: Any) -> list[dict[str, Any]]:
+    rows = (
+        Contract.objects.filter(
+            end_date__gte=today,
+            end_date__lte=today + timedelta(days=RENEWAL_DAYS),
+            status__in=[ContractStatus.ACTIVE, ContractStatus.GRACE],
+        )
+        .select_related("customer", "plan")
+        .order_by("end_date", "number")
+    )
+    return [
+        {
+            "contract": c.number,
+            "contract_id": c.pk,
+            "customer": c.customer.name,
+            "plan": c.plan.name,
+            "end_date": c.end_date,
+            "days_left": (c.end_date - today).days,
+            "renewal": c.get_renewal_display(),
+            "notice_by": c.end_date - timedelta(days=c.notice_days),
+        }
+        for c in rows
+    ]
+
+
+def portfolio(now: datetime | None = None) -> dict[str, Any]:
+    moment = now or current_time()
+    zone = settings.TIME_ZONE
+    month = Period.containing(moment, zone)
+    start, _ = month.bounds(zone)
+    clocks = load_clocks(since=start, cutoff=moment)
+    decided = clocks.take(clocks.decided_between(start, moment + timedelta(seconds=1)))
+    contracts = {
+        c["pk"]: c
+        for c in Contract.objects.filter(pk__in=np.unique(decided.contract_id).tolist()).values(
+            "pk", "customer__name", "plan__name"
+        )
+    }
+    by_customer = _groups(decided, {k: v["customer__name"] for k, v in contracts.items()})
+    by_plan = _groups(decided, {k: v["plan__name"] for k, v in contracts.items()})
+    total = len(decided)
+    met = total - int(decided.breached.sum())
+    data = {
+        "now": moment,
+        "month": str(month),
+        "overall": {"met": met, "breached": total - met, "total": total,
+                    "percent": percent(met, total)},
+        "by_customer": by_customer,
+        "by_plan": by_plan,
+        "breaches": _breach_matrix(decided),
+        "at_risk": _at_risk(moment),
+        "credits": _credits(month.shift(-1)),
+        "renewals": _renewals(local_date(moment, zone)),
+    }  # fmt: skip
+    data["charts"] = _charts(data)
+    return data
+
+
+def _charts(data: dict[str, Any]) -> dict[str, Any]:
+    def compliance(rows: list[dict[str, Any]], title: str) -> Any:
+        points = [
+            Point(r["name"], None if r["percent"] is None else Decimal(r["percent"]))
+            for r in rows[:20]
+        ]
+        return bar_chart(points, title=title, y_max=100, unit="%")
+
+    groups = [f"P{p}" for p in (1, 2, 3, 4)]
+    series = [
+        (row["label"], SERIES_COLOURS[i % len(SERIES_COLOURS)], row["by_priority"])
+        for i, row in enumerate(data["breaches"])
+    ]
+    return {
+        "by_customer": compliance(data["by_customer"], "Compliance by customer, month to date"),
+        "by_plan": compliance(data["by_plan"], "Compliance by plan, month to date"),
+        "breaches": stacked_bars(groups, series, title="Breaches by priority and metric"),
+    }

@@ -1,0 +1,188 @@
+"""A statement snapshot rendered as HTML, PDF (WeasyPrint), CSV and JSON.
+
+The PDF is the same body template as the HTML page inside a print layout, and the charts are
+inline SVG, so the PDF shows what the page shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string, select_template
+from django.utils.safestring import SafeString
+
+from servicepact.reports.charts import Point, bar_chart, line_chart
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+
+
+def base_template(audience: str = "") -> str:
+    """The desk's or portal's base page (they extend the site's base.html), else base.html,
+    else a standalone page; all of them have the blocks ``title`` and ``content``."""
+    names = [f"{audience}/base.html"] if audience else []
+    return select_template([*names, "base.html", "reports/standalone.html"]).template.name
+
+
+def charts(snapshot: dict[str, Any]) -> dict[str, SafeString]:
+    trend = snapshot["trend"]
+    labels = [m[2:] for m in trend["months"]]  # "25-06": short enough for 12 columns
+    compliance = [
+        Point(label, None if v is None else Decimal(v))
+        for label, v in zip(labels, trend["compliance_percent"], strict=True)
+    ]
+    availability = [
+        Point(label, None if v is None else Decimal(v))
+        for label, v in zip(labels, trend["availability_percent"], strict=True)
+    ]
+    commitment = trend.get("availability_commitment")
+    known = [float(p.value) for p in availability if p.value is not None]
+    if commitment is not None:
+        known.append(float(commitment))
+    # A raised baseline: 99.9 and 99.95 % would look the same on a 0-100 scale.
+    floor = min(known, default=99.0)
+    y_min = max(0.0, min(99.0, float(int(floor * 10) - 1) / 10))
+    return {
+        "compliance_trend": line_chart(
+            compliance, title="SLA compliance per month (met / decided clocks)", y_min=0, y_max=100
+        ),
+        "availability": bar_chart(
+            availability,
+            title="Availability per month",
+            y_min=y_min,
+            y_max=100,
+            target=None if commitment is None else Decimal(commitment),
+            unit="%",
+            colour_below_target=True,
+        ),
+    }
+
+
+def context(snapshot: dict[str, Any], audience: str = "", **extra: Any) -> dict[str, Any]:
+    return {
+        "s": snapshot,
+        "tz": snapshot["contract"]["timezone"],
+        "charts": charts(snapshot),
+        "base_template": base_template(audience),
+        **extra,
+    }
+
+
+def render_html(snapshot: dict[str, Any], request: Any = None, **extra: Any) -> str:
+    return render_to_string("reports/statement.html", context(snapshot, **extra), request=request)
+
+
+def render_pdf(snapshot: dict[str, Any]) -> bytes:
+    from weasyprint import HTML  # heavy import (Pango): only when a PDF is asked for
+
+    html = render_to_string("reports/statement_print.html", context(snapshot))
+    return bytes(HTML(string=html).write_pdf())
+
+
+def render_json(snapshot: dict[str, Any]) -> str:
+    return json.dumps(snapshot, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def render_csv(snapshot: dict[str, Any]) -> str:
+    """Sections one after the other, each a '# name' line, a header row and rows."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    c = snapshot["contract"]
+
+    def section(name: str, header: list[str], rows: list[list[Any]]) -> None:
+        w.writerow([f"# {name}"])
+        w.writerow(header)
+        w.writerows(rows)
+        w.writerow([])
+
+    section(
+        "statement",
+        ["contract", "customer", "plan", "period", "timezone", "cutoff", "generated_at"],
+        [[c["number"], c["customer"], c["plan"], snapshot["period"], c["timezone"],
+          snapshot["cutoff"], snapshot["generated_at"]]],
+    )  # fmt: skip
+    section(
+        "tickets",
+        ["priority", "name", "opened", "resolved"],
+        [[r["priority"], r["name"], r["opened"], r["resolved"]]
+         for r in snapshot["tickets"]["by_priority"]],
+    )  # fmt: skip
+    section(
+        "compliance",
+        ["metric", "priority", "met", "breached", "total", "percent", "mean_seconds",
+         "p90_seconds", "target_seconds"],
+        [[r["metric"], r["priority"], r["met"], r["breached"], r["total"], r["percent"] or "",
+          _blank(r["mean_seconds"]), _blank(r["p90_seconds"]), _blank(r["target_seconds"])]
+         for r in snapshot["compliance"]["rows"]],
+    )  # fmt: skip
+    a = snapshot["availability"]
+    section(
+        "availability",
+        ["percent", "commitment", "met", "measured_seconds", "unplanned_seconds",
+         "planned_seconds", "force_majeure_seconds"],
+        [[a.get("percent") or "", a.get("commitment") or "", _blank(a.get("met")),
+          _blank(a.get("measured_seconds")), _blank(a.get("unplanned_seconds")),
+          _blank(a.get("planned_seconds")), _blank(a.get("force_majeure_seconds"))]],
+    )  # fmt: skip
+    section(
+        "kpis",
+        ["kind", "severity", "unit", "commitment", "measurements", "met", "missed", "lowest",
+         "highest"],
+        [[k["kind"], k["severity"], k["unit"], k["commitment"] or "", k["measurements"],
+          k["met"], k["missed"], k["lowest"] or "", k["highest"] or ""]
+         for k in snapshot["kpis"]],
+    )  # fmt: skip
+    section(
+        "breaches",
+        ["ticket", "priority", "metric", "deadline", "breached_by_seconds", "cause", "excluded"],
+        [[b["ticket"], b["priority"], b["metric"], b["deadline"], b["breached_by_seconds"],
+          b["cause"], b["excluded_because"]] for b in snapshot["breaches"]],
+    )  # fmt: skip
+    cr = snapshot["credits"]
+    section(
+        "credits",
+        ["rule", "description", "ticket", "percent", "amount", "currency", "excluded"],
+        [[x["rule"], x["description"], x["ticket"], x["percent"], x["amount"], cr["currency"],
+          x["exclusion_reason"]] for x in cr["lines"]]
+        + [["total", cr["status"], "", cr["percent"], cr["amount"], cr["currency"], ""]],
+    )  # fmt: skip
+    h = snapshot["hours"]
+    section(
+        "hours",
+        ["used", "included", "over", "non_billable"],
+        [[h["used"], h["included"], h["over"], h["non_billable"]]],
+    )
+    t = snapshot["trend"]
+    section(
+        "trend",
+        ["month", "compliance_percent", "availability_percent"],
+        [[m, cp or "", ap or ""] for m, cp, ap in
+         zip(t["months"], t["compliance_percent"], t["availability_percent"], strict=True)],
+    )  # fmt: skip
+    return out.getvalue()
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def render(snapshot: dict[str, Any], fmt: str) -> bytes:
+    """The statement in a download format: pdf, csv, json or a standalone html page."""
+    if fmt == "pdf":
+        return render_pdf(snapshot)
+    if fmt == "csv":
+        return render_csv(snapshot).encode()
+    if fmt == "json":
+        return render_json(snapshot).encode()
+    if fmt == "html":
+        html = render_to_string("reports/statement_print.html", context(snapshot))
+        return html.encode()
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from servicepact.contracts.models import Contract
+from servicepact.reports.choices import StatementStatus
+
+
+class Statement(models.Model):
+    """The statement of a closed month, frozen as generated (one per contract and month)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="statements")
+    period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM")
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=StatementStatus.choices,
+        default=StatementStatus.GENERATED,
+    )
+    snapshot = models.JSONField(_("statement"))
+    generated_at = models.DateTimeField(_("generated at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.JSONField(_("sent to"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-period", "contract"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period"], name="statement_unique_period")
+        ]
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period}"

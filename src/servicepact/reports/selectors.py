@@ -1,0 +1,58 @@
+"""Reads of the reports app, scoped by tenancy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from servicepact.billing.models import PeriodCredit
+from servicepact.billing.periods import Period
+from servicepact.contracts.models import Contract
+from servicepact.core.time import now as current_time
+from servicepact.customers.selectors import scope_to_customer
+from servicepact.reports.models import Statement
+from servicepact.reports.statement import build_statement
+
+
+def contracts_for(user: Any) -> QuerySet[Contract]:
+    return scope_to_customer(
+        Contract.objects.select_related("customer", "plan"), user, field="customer"
+    )
+
+
+def get_contract(user: Any, pk: int) -> Contract:
+    """The contract if the user may see it, else 404 (another customer's is never revealed)."""
+    contract = contracts_for(user).filter(pk=pk).first()
+    if contract is None:
+        raise Http404("No such contract")
+    return contract
+
+
+def default_period(contract: Contract, now: datetime | None = None) -> Period:
+    """The last closed month in the customer's time zone."""
+    return Period.containing(now or current_time(), contract.customer.timezone).shift(-1)
+
+
+def statement_for(
+    contract: Contract, period: Period, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """A closed month's frozen statement (with the credits' current status), else live figures."""
+    stored = Statement.objects.filter(contract=contract, period=str(period)).first()
+    if stored is None:
+        return build_statement(contract, period, now=now)
+    snapshot = dict(stored.snapshot)
+    credit = PeriodCredit.objects.filter(contract=contract, period=str(period)).first()
+    if credit is not None:
+        # Approval, adjustment and application happen after the close: show where they are.
+        snapshot["credits"] = {
+            **snapshot["credits"],
+            "status": credit.status,
+            "approved_amount": None
+            if credit.approved_amount is None
+            else str(credit.approved_amount),
+            "amount_due": str(credit.amount_due),
+        }
+    return snapshot

@@ -1,0 +1,115 @@
+"""Writes of the reports app: closing a month (statement snapshot + e-mail to the customer)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from servicepact.billing.periods import Period
+from servicepact.billing.services import compute_period_credits
+from servicepact.contracts.models import Contract
+from servicepact.core.errors import TransitionError
+from servicepact.core.time import now as current_time
+from servicepact.customers.models import Contact
+from servicepact.notifications.choices import Audience
+from servicepact.notifications.services import Message, notify_email
+from servicepact.reports.choices import StatementStatus
+from servicepact.reports.models import Statement
+from servicepact.reports.statement import build_statement
+
+
+def close_period(
+    contract: Contract, period: str | Period, *, now: datetime | None = None
+) -> Statement:
+    """Closes a contract's month: computes its credits, freezes the statement, e-mails it.
+
+    Idempotent: a month that already has a statement returns it and sends nothing again.
+    Steps:
+    1. refuse a month that has not ended yet (409);
+    2. compute the period credits, unless a manager already decided them or the claim
+       window has closed (then they stay as they are);
+    3. build the statement snapshot and store it (one row per contract and month; a
+       concurrent run finds the row and stops);
+    4. queue one e-mail per contact who receives statements, through the notifications
+       outbox in the same transaction (idempotency key per statement and address).
+    """
+    month = period if isinstance(period, Period) else Period.parse(period)
+    existing = Statement.objects.filter(contract=contract, period=str(month)).first()
+    if existing is not None:
+        return existing
+    moment = now or current_time()
+    _, end = month.bounds(contract.customer.timezone)
+    if end > moment:
+        raise TransitionError(f"{month} has not ended yet for {contract.number}")
+    # Already decided by a manager, or claims closed: the credits then stand as they are.
+    with contextlib.suppress(TransitionError):
+        compute_period_credits(contract=contract, period=month)
+    snapshot = build_statement(contract, month, now=moment)
+    with transaction.atomic():
+        statement, created = Statement.objects.get_or_create(
+            contract=contract,
+            period=str(month),
+            defaults={"snapshot": snapshot, "generated_at": moment},
+        )
+        if created:
+            _send(statement, contract, snapshot, moment)
+    return statement
+
+
+def statement_url(contract: Contract, period: str) -> str:
+    site = settings.SERVICEPACT["SITE_URL"].rstrip("/")
+    return f"{site}/reports/portal/contracts/{contract.pk}/statement/?period={period}"
+
+
+def _message(statement: Statement, contract: Contract, snapshot: dict[str, Any]) -> Message:
+    overall = snapshot["compliance"]["overall"]
+    credits = snapshot["credits"]
+    url = statement_url(contract, statement.period)
+    body = "\n".join(
+        [
+            f"Your SLA statement for contract {contract.number}, {statement.period}:",
+            "",
+            f"  SLA compliance: {overall['percent'] or '-'} % "
+            f"({overall['met']} of {overall['total']} clocks met)",
+            f"  Breaches: {len(snapshot['breaches'])}",
+            f"  Service credits: {credits['amount_due']} {credits['currency']} ({credits['status']})",
+            f"  Hours used / included: {snapshot['hours']['used']} / {snapshot['hours']['included']}",
+            "",
+            f"Statement (HTML, PDF, CSV, JSON): {url}",
+            "The audit export on the same page lets you recompute every clock yourself.",
+        ]
+    )
+    return Message(
+        event="statement.ready",
+        subject=f"SLA statement {contract.number} {statement.period}",
+        body=body,
+        payload={"contract": contract.number, "period": statement.period, "url": url},
+        contract_id=contract.pk,
+    )
+
+
+def _send(
+    statement: Statement, contract: Contract, snapshot: dict[str, Any], moment: datetime
+) -> None:
+    contacts = Contact.objects.filter(
+        customer_id=contract.customer_id, receives_statements=True
+    ).exclude(email="")
+    message = _message(statement, contract, snapshot)
+    recipients = []
+    for contact in contacts.order_by("pk"):
+        notify_email(
+            key=f"statement:{statement.pk}",
+            address=contact.email,
+            message=message,
+            audience=Audience.CUSTOMER,
+            now=moment,
+        )
+        recipients.append(contact.email)
+    statement.recipients = recipients
+    statement.status = StatementStatus.SENT if recipients else StatementStatus.NO_RECIPIENTS
+    statement.sent_at = moment if recipients else None
+    statement.save(update_fields=["recipients", "status", "sent_at"])

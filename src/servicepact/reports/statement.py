@@ -1,0 +1,424 @@
+"""The monthly SLA statement of a contract, as one JSON-serialisable snapshot.
+
+Definitions (docs/statements.md): a clock counts in the month that contains its decision
+instant (its breach instant if breached, else its stop), decided as of the cut-off
+min(end of month, now). Compliance = met / (met + breached). Mean and 90th percentile are
+over the month's clocks that had stopped by the cut-off, in business seconds; the 90th
+percentile is the nearest rank (the ceil(0.9 n)-th smallest). Everything is aggregated with
+SQL and numpy over the whole month at once; nothing loops over tickets in the ORM.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Max, Min, Q
+
+from servicepact.billing.availability import measure
+from servicepact.billing.clockdata import METRICS, ClockSet
+from servicepact.billing.credits import monthly_fee
+from servicepact.billing.facts import PeriodFacts, period_facts
+from servicepact.billing.models import PeriodCredit
+from servicepact.billing.periods import Period
+from servicepact.billing.selectors import hours_summary
+from servicepact.billing.services import claim_deadline, draft_for
+from servicepact.contracts.choices import KPI_UNITS, KpiKind, Metric
+from servicepact.contracts.models import Contract
+from servicepact.contracts.terms import Terms, default_terms, terms_for_version, version_in_force
+from servicepact.core.time import format_duration
+from servicepact.core.time import now as current_time
+from servicepact.tickets.choices import Category
+from servicepact.tickets.models import Ticket
+
+try:  # the monitoring app's KPI measurements (docs/availability-interface.md)
+    from servicepact.monitoring.selectors import measurements_for
+except ImportError:  # pragma: no cover - depends on the monitoring app's progress
+    measurements_for = None
+
+SCHEMA = 1
+TREND_MONTHS = 12
+PRIORITIES = (1, 2, 3, 4)
+TWO = Decimal("0.01")
+
+
+def percent(met: int, total: int) -> str | None:
+    """met / total as a percentage with two decimals (half up); None when nothing counted."""
+    if total == 0:
+        return None
+    return str((Decimal(100 * met) / Decimal(total)).quantize(TWO, rounding=ROUND_HALF_UP))
+
+
+def nearest_rank(values: np.ndarray[Any, Any], fraction: float) -> int | None:
+    """The ceil(fraction * n)-th smallest value (nearest-rank percentile)."""
+    if values.size == 0:
+        return None
+    rank = max(1, math.ceil(fraction * values.size))
+    return int(np.partition(values, rank - 1)[rank - 1])
+
+
+def _mean(values: np.ndarray[Any, Any]) -> int | None:
+    if values.size == 0:
+        return None
+    total = Decimal(int(values.sum()))
+    return int((total / values.size).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _plain(value: Decimal) -> str:
+    """240.0000 -> '240', 99.9500 -> '99.95' (never '2.4E+2')."""
+    return f"{value.normalize():f}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def build_statement(
+    contract: Contract, period: str | Period, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The statement snapshot (what close_period stores and every format renders)."""
+    month = period if isinstance(period, Period) else Period.parse(period)
+    moment = now or current_time()
+    first = month.shift(-(TREND_MONTHS - 1))
+    trend_start, _ = first.bounds(contract.customer.timezone)
+    facts = period_facts(contract, month, now=moment, since=trend_start)
+    terms = _terms(facts)
+    return {
+        "schema": SCHEMA,
+        "contract": _contract(contract, facts),
+        "period": str(month),
+        "period_start": _iso(facts.start),
+        "period_end": _iso(facts.end),
+        "cutoff": _iso(facts.cutoff),
+        "generated_at": _iso(moment),
+        "final": facts.cutoff >= facts.end,
+        "tickets": _tickets(contract, facts, terms),
+        "compliance": _compliance(facts.month, terms),
+        "availability": _availability(facts),
+        "kpis": _kpis(contract, facts),
+        "breaches": _breaches(facts),
+        "credits": _credits(facts),
+        "hours": _hours(contract, month),
+        "trend": _trend(contract, facts, first, month),
+    }
+
+
+def _terms(facts: PeriodFacts) -> Terms:
+    version = version_in_force(facts.contract, facts.end - timedelta(seconds=1))
+    return terms_for_version(version) if version is not None else default_terms()
+
+
+def _contract(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
+    return {
+        "id": contract.pk,
+        "number": contract.number,
+        "customer": contract.customer.name,
+        "customer_id": contract.customer_id,
+        "plan": contract.plan.name,
+        "timezone": facts.timezone,
+        "currency": contract.fee_currency,
+        "fee": str(contract.fee_amount),
+        "fee_period": contract.fee_period,
+        "monthly_fee": str(monthly_fee(contract)),
+        "term": [contract.start_date.isoformat(), contract.end_date.isoformat()],
+    }
+
+
+def _tickets(contract: Contract, facts: PeriodFacts, terms: Terms) -> dict[str, Any]:
+    in_month = Q(opened_at__gte=facts.start, opened_at__lt=facts.end)
+    resolved = Q(resolved_at__gte=facts.start, resolved_at__lt=facts.end)
+    rows = {
+        r["priority"]: r
+        for r in Ticket.objects.filter(contract=contract)
+        .filter(in_month | resolved)
+        .values("priority")
+        .annotate(opened=Count("pk", filter=in_month), resolved=Count("pk", filter=resolved))
+    }
+    by_priority = [
+        {
+            "priority": p,
+            "name": terms.priority_name(p),
+            "opened": rows.get(p, {}).get("opened", 0),
+            "resolved": rows.get(p, {}).get("resolved", 0),
+        }
+        for p in PRIORITIES
+    ]
+    return {
+        "by_priority": by_priority,
+        "opened": sum(r["opened"] for r in by_priority),
+        "resolved": sum(r["resolved"] for r in by_priority),
+    }
+
+
+def _compliance(month: ClockSet, terms: Terms) -> dict[str, Any]:
+    """Met / total, mean and p90 per (metric, priority), per metric and overall."""
+    rows, by_metric = [], []
+    met_all = breached_all = 0
+    for code, metric in enumerate(METRICS):
+        in_metric = month.metric == code
+        met_m = breached_m = 0
+        for p in PRIORITIES:
+            cell = in_metric & (month.priority == p)
+            if not cell.any():
+                continue
+            met = int((cell & ~month.breached).sum())
+            breached = int((cell & month.breached).sum())
+            times = month.elapsed[cell & month.stopped]
+            target = terms.target(p, metric)
+            rows.append(
+                {
+                    "metric": metric,
+                    "metric_label": str(Metric(metric).label),
+                    "priority": p,
+                    "met": met,
+                    "breached": breached,
+                    "total": met + breached,
+                    "percent": percent(met, met + breached),
+                    "mean_seconds": _mean(times),
+                    "p90_seconds": nearest_rank(times, 0.9),
+                    "target_seconds": None if target is None else target.target_seconds,
+                }
+            )
+            met_m, breached_m = met_m + met, breached_m + breached
+        if met_m + breached_m:
+            by_metric.append(
+                {
+                    "metric": metric,
+                    "metric_label": str(Metric(metric).label),
+                    "met": met_m,
+                    "breached": breached_m,
+                    "total": met_m + breached_m,
+                    "percent": percent(met_m, met_m + breached_m),
+                }
+            )
+        met_all, breached_all = met_all + met_m, breached_all + breached_m
+    return {
+        "rows": rows,
+        "by_metric": by_metric,
+        "overall": {
+            "met": met_all,
+            "breached": breached_all,
+            "total": met_all + breached_all,
+            "percent": percent(met_all, met_all + breached_all),
+        },
+    }
+
+
+def _availability(facts: PeriodFacts) -> dict[str, Any]:
+    result = facts.availability_result
+    if result is None:
+        return {"measured": False, "note": "availability is not measured (no monitoring)"}
+    credited = facts.availability
+    return {
+        "measured": result.availability_percent is not None,
+        "calendar": result.calendar,
+        "percent": None
+        if result.availability_percent is None
+        else str(result.availability_percent),
+        "credited_percent": None if credited.percent is None else str(credited.percent),
+        "commitment": None if result.commitment_percent is None else str(result.commitment_percent),
+        "met": result.met,
+        "measured_seconds": result.measured_seconds,
+        "unplanned_seconds": result.unplanned_downtime_seconds,
+        "planned_seconds": result.planned_downtime_seconds,
+        "force_majeure_seconds": credited.force_majeure_seconds,
+        "downtime": [
+            {
+                "asset": s.hostname,
+                "start": _iso(s.start),
+                "end": _iso(s.end),
+                "seconds": s.seconds,
+                "planned": s.planned,
+                "cause": s.cause,
+            }
+            for s in result.slices
+        ],
+    }
+
+
+def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
+    """Other KPI measurements of the month against their commitments (one row per kind)."""
+    version = version_in_force(contract, facts.end - timedelta(seconds=1))
+    commitments = {
+        (k.kind, k.severity): k
+        for k in (version.kpis.all() if version is not None else [])
+        if k.kind != KpiKind.AVAILABILITY
+    }
+    measured: dict[tuple[str, str], dict[str, Any]] = {}
+    if measurements_for is not None:
+        qs = measurements_for(contract, facts.start, facts.end).exclude(kind=KpiKind.AVAILABILITY)
+        for row in (
+            qs.order_by()
+            .values("kind", "commitment__severity")
+            .annotate(
+                n_total=Count("pk"),
+                n_met=Count("pk", filter=Q(met=True)),
+                n_missed=Count("pk", filter=Q(met=False)),
+                v_min=Min("value"),
+                v_max=Max("value"),
+            )
+        ):
+            measured[(row["kind"], row["commitment__severity"] or "")] = row
+    out = []
+    for key in sorted(set(commitments) | set(measured)):
+        kind, severity = key
+        commitment, row = commitments.get(key), measured.get(key, {})
+        out.append(
+            {
+                "kind": kind,
+                "label": str(KpiKind(kind).label),
+                "severity": severity,
+                "unit": KPI_UNITS[kind],
+                "commitment": None if commitment is None else _plain(commitment.target),
+                "measurements": row.get("n_total", 0),
+                "met": row.get("n_met", 0),
+                "missed": row.get("n_missed", 0),
+                "lowest": None if row.get("v_min") is None else _plain(row["v_min"]),
+                "highest": None if row.get("v_max") is None else _plain(row["v_max"]),
+            }
+        )
+    return out
+
+
+def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
+    stopped = {
+        (int(facts.month.ticket_id[i]), METRICS[int(facts.month.metric[i])])
+        for i in np.flatnonzero(facts.month.breached & facts.month.stopped).tolist()
+    }
+    # Labels once, not once per breach (translation lookups add up over 10,000s of rows).
+    metric_labels = {m: str(Metric(m).label) for m in METRICS}
+    category_labels = {str(c.value): str(c.label) for c in Category}
+    out = []
+    for b in facts.breaches:
+        category = category_labels.get(b.category, b.category)
+        out.append(
+            {
+                "ticket": b.ticket_number,
+                "ticket_id": b.ticket_id,
+                "priority": b.priority,
+                "metric": b.metric,
+                "metric_label": metric_labels[b.metric],
+                "deadline": b.deadline.isoformat(),
+                "breached_by_seconds": b.breached_by_seconds,
+                "breached_by": format_duration(b.breached_by_seconds),
+                "stopped": (b.ticket_id, b.metric) in stopped,
+                "cause": f"{category}: {b.subject}" if b.subject else "",
+                "excluded": b.excluded_because is not None,
+                "excluded_because": b.excluded_because or "",
+            }
+        )
+    return out
+
+
+def _credits(facts: PeriodFacts) -> dict[str, Any]:
+    """The stored period credit if there is one, else what the rules give now (a preview)."""
+    stored = (
+        PeriodCredit.objects.filter(contract=facts.contract, period=str(facts.period))
+        .prefetch_related("lines")
+        .first()
+    )
+    if stored is not None:
+        lines = [
+            {
+                "rule": x.rule,
+                "description": x.description,
+                "percent": str(x.percent),
+                "amount": str(x.amount),
+                "ticket": x.ticket_number,
+                "excluded": x.excluded,
+                "exclusion_reason": x.exclusion_reason,
+            }
+            for x in stored.lines.all()
+        ]
+        return {
+            "preview": False,
+            "status": stored.status,
+            "currency": stored.currency,
+            "monthly_fee": str(stored.monthly_fee),
+            "percent": str(stored.computed_percent),
+            "amount": str(stored.computed_amount),
+            "approved_amount": None
+            if stored.approved_amount is None
+            else str(stored.approved_amount),
+            "amount_due": str(stored.amount_due),
+            "claim_deadline": None
+            if stored.claim_deadline is None
+            else stored.claim_deadline.isoformat(),
+            "lines": lines,
+        }
+    draft = draft_for(facts)
+    deadline = claim_deadline(facts)
+    return {
+        "preview": True,
+        "status": "preview",
+        "currency": facts.contract.fee_currency,
+        "monthly_fee": str(draft.monthly_fee),
+        "percent": str(draft.percent.quantize(TWO)),
+        "amount": str(draft.amount.quantize(TWO)),
+        "approved_amount": None,
+        "amount_due": str(draft.amount.quantize(TWO)),
+        "claim_deadline": None if deadline is None else deadline.isoformat(),
+        "lines": [
+            {
+                "rule": x.rule,
+                "description": x.description,
+                "percent": str(x.percent.quantize(TWO)),
+                "amount": str(x.amount.quantize(TWO)),
+                "ticket": x.ticket_number,
+                "excluded": x.excluded,
+                "exclusion_reason": x.exclusion_reason,
+            }
+            for x in draft.lines
+        ],
+    }
+
+
+def _hours(contract: Contract, month: Period) -> dict[str, str]:
+    summary = hours_summary(contract, month)
+    return {
+        "used": str(summary.used),
+        "non_billable": str(summary.non_billable),
+        "included": str(summary.included),
+        "over": str(summary.over),
+        "remaining": str(summary.remaining),
+    }
+
+
+def _trend(contract: Contract, facts: PeriodFacts, first: Period, last: Period) -> dict[str, Any]:
+    """Compliance and availability for the 12 months ending with this one (as of the cut-off)."""
+    months = [first.shift(i) for i in range(TREND_MONTHS)]
+    tz = facts.timezone
+    edges = np.array(
+        [int(m.bounds(tz)[0].timestamp()) for m in months] + [int(facts.end.timestamp())],
+        dtype=np.int64,
+    )
+    clocks = facts.clocks
+    decided = clocks.decided
+    slot = np.searchsorted(edges, clocks.decided_at, side="right") - 1
+    inside = decided & (slot >= 0) & (slot < TREND_MONTHS)
+    met = np.bincount(slot[inside & ~clocks.breached], minlength=TREND_MONTHS)
+    total = np.bincount(slot[inside], minlength=TREND_MONTHS)
+    started = Period(contract.start_date.year, contract.start_date.month)
+    availability = []
+    for m in months:
+        if m == last:
+            result = facts.availability_result
+        elif m < started:
+            result = None
+        else:
+            result = measure(contract, m)
+        value = None if result is None else result.availability_percent
+        availability.append(None if value is None else str(value))
+    commitment = None
+    if facts.availability_result is not None and facts.availability_result.commitment_percent:
+        commitment = str(facts.availability_result.commitment_percent)
+    return {
+        "months": [str(m) for m in months],
+        "compliance_percent": [percent(int(met[i]), int(total[i])) for i in range(TREND_MONTHS)],
+        "decided": [int(t) for t in total],
+        "availability_percent": availability,
+        "availability_commitment": commitment,
+    }

@@ -1,0 +1,36 @@
+"""Display helpers for statement snapshots (ISO instants and seconds)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django import template
+
+from servicepact.core.time import format_duration
+
+register = template.Library()
+
+
+@register.filter
+def local(value: str | None, tz: str) -> str:
+    """'2025-06-02T18:00:00+00:00' in 'America/New_York' -> '2025-06-02 14:00 EDT'."""
+    if not value:
+        return "–"
+    instant = datetime.fromisoformat(value).astimezone(ZoneInfo(tz))
+    return instant.strftime("%Y-%m-%d %H:%M %Z")
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    return "–" if seconds is None else format_duration(int(seconds))
+
+
+@register.filter
+def pct(value: str | None) -> str:
+    return "–" if value is None else f"{value} %"
+
+
+@register.filter
+def minutes(seconds: int | None) -> str:
+    return "–" if seconds is None else f"{int(seconds) // 60} min"
