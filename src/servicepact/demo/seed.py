@@ -851,6 +851,63 @@ def _monitoring(
     )
 
 
+def _credits_and_hours(
+    customers: list[DemoCustomer], staff: dict[str, Any], rng: random.Random, progress: Progress
+) -> None:
+    """Credit schedules on every version, work logged on the year's tickets, closed months."""
+    from servicepact.billing.services import log_work, set_credit_schedule
+    from servicepact.reports.services import close_period
+
+    acme, globex, nord = customers
+    for version in acme.contract.versions.all():
+        set_credit_schedule(
+            version=version,
+            tiers=[("99.95", "5"), ("99.9", "10"), ("99", "25")],
+            breach_credits=[
+                {"metric": Metric.ON_SITE, "priority": 1, "credit_percent": "2"},
+                {"metric": Metric.RESOLUTION, "priority": 1, "credit_percent": "2"},
+                {"metric": Metric.FIRST_RESPONSE, "priority": 1, "credit_percent": "1"},
+            ],
+            cap_percent="30",
+            claim_window_days=60,
+            notes="Schedule C of the Gold agreement",
+        )
+    for dc in (globex, nord):
+        set_credit_schedule(
+            version=dc.contract.versions.get(number=1),
+            tiers=[("99.5", "5")],
+            breach_credits=[
+                {"metric": Metric.RESOLUTION, "priority": 1, "credit_percent": "3"},
+                {"metric": Metric.RESOLUTION, "priority": 2, "credit_percent": "1"},
+            ],
+            cap_percent="20",
+            claim_window_days=30,
+        )
+    logged = 0
+    for t in (
+        Ticket.objects.filter(resolved_at__isnull=False)
+        .exclude(coverage="out_of_contract")
+        .order_by("pk")
+    ):
+        if rng.random() < 0.6:
+            log_work(
+                ticket=t,
+                user=staff["engineer"] if t.category == Category.HARDWARE else staff["agent"],
+                minutes=rng.choice([15, 30, 45, 60, 90, 120, 180]),
+                day=t.resolved_at.date(),
+                note="Diagnosis and fix",
+            )
+            logged += 1
+    moment = current_time()
+    closed = 0
+    for dc in customers:
+        for months_back in (4, 3, 2, 1):
+            first = _months_ago(moment.date(), months_back)
+            close_period(dc.contract, f"{first:%Y-%m}", now=moment)
+            closed += 1
+    progress(f"credit schedules, {logged} work logs, {closed} monthly statements closed")
+
+
 def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool:
     """Creates the demo data set; returns False (and changes nothing) if it is already there."""
     if already_seeded():
@@ -865,6 +922,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
     with transaction.atomic():
         _open_tickets(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
+        _credits_and_hours(customers, staff, rng, progress)
     return True
 
 
