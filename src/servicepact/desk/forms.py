@@ -135,3 +135,17 @@ class CommentForm(forms.Form):
     internal = forms.BooleanField(
         label=_("Internal note (never shown to the customer)"), required=False
     )
+
+
+class AssignAlertForm(forms.Form):
+    """Triage: the asset an unmatched alert is about (the service checks the customer)."""
+
+    asset = forms.ModelChoiceField(label=_("Asset"), queryset=None, empty_label=_("Choose a host"))
+
+    def __init__(self, *args: Any, assets: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["asset"]
+        field.queryset = assets  # type: ignore[attr-defined]
+        field.label_from_instance = (  # type: ignore[attr-defined]
+            lambda a: f"{a.hostname} ({a.customer.name})"
+        )

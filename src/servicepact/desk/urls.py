@@ -15,4 +15,9 @@ urlpatterns: list[URLPattern] = [
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
+    path("changes/", views.change_list, name="changes"),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/assign/", views.alert_assign, name="alert-assign"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notifications-read"),
 ]

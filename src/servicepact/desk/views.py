@@ -12,16 +12,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset
+from servicepact.changes.choices import ChangeStatus
+from servicepact.changes.selectors import changes_for
 from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
 from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import METRIC_ORDER
@@ -30,8 +34,9 @@ from servicepact.core.time import local_date, now, zone
 from servicepact.customers.selectors import customers_for
 from servicepact.desk.access import staff_required
 from servicepact.desk.actions import ACTIONS, Action, available, make_form
+from servicepact.desk.availability import recent_availability
 from servicepact.desk.compliance import contract_compliance
-from servicepact.desk.forms import QueueFilterForm
+from servicepact.desk.forms import AssignAlertForm, QueueFilterForm
 from servicepact.desk.live import SlaState, clocks_for_ticket, ticket_state
 from servicepact.desk.queue import build_queue
 from servicepact.desk.records import (
@@ -41,6 +46,12 @@ from servicepact.desk.records import (
     current_line,
     target_rows,
 )
+from servicepact.monitoring.models import Alert
+from servicepact.monitoring.selectors import unmatched_alerts
+from servicepact.monitoring.services import assign_alert_asset
+from servicepact.notifications.choices import Channel as NotificationChannel
+from servicepact.notifications.models import Notification
+from servicepact.notifications.selectors import dead_letters, mark_read, unread_for
 from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.refresh import ticket_terms
@@ -309,6 +320,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "period": period,
             "compliance": compliance,
+            "availability": recent_availability(contract, moment),
             "open_tickets": ticket_list(request.user, open_only=True)
             .filter(contract=contract)
             .order_by(*BY_DEADLINE),
@@ -346,3 +358,129 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agent_tz": agent_timezone(request.user),
         },
     )
+
+
+# ---------------------------------------------------------------- changes (read-only)
+
+
+@require_GET
+@staff_required
+def change_list(request: HttpRequest) -> HttpResponse:
+    """Every customer's maintenance windows; the customer approves them in the portal."""
+    status = request.GET.get("status", "")
+    changes = changes_for(request.user).order_by("-planned_start", "-id")
+    if status in ChangeStatus.values:
+        changes = changes.filter(status=status)
+    else:
+        status = ""
+    return render(
+        request,
+        "desk/changes.html",
+        {
+            "changes": changes[:500],
+            "status": status,
+            "statuses": ChangeStatus.choices,
+            "agent_tz": agent_timezone(request.user),
+        },
+    )
+
+
+# ---------------------------------------------------------------- alert triage
+
+
+def _alert_assets(alert: Alert) -> QuerySet[Asset]:
+    """The hosts an alert may be put on: its source's customer's, or any for a shared source."""
+    assets = Asset.objects.select_related("customer").order_by("hostname", "customer__name")
+    customer_id = alert.source.customer_id
+    return assets.filter(customer_id=customer_id) if customer_id else assets
+
+
+def _alert_form(alert: Alert, data: Any = None) -> AssignAlertForm:
+    return AssignAlertForm(data, assets=_alert_assets(alert), auto_id=f"id_alert{alert.pk}_%s")
+
+
+def _alerts_page(
+    request: HttpRequest,
+    *,
+    bound: tuple[int, Any] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    alerts = list(unmatched_alerts()[:200])
+    rows = [(a, bound[1] if bound and bound[0] == a.pk else _alert_form(a)) for a in alerts]
+    context = {
+        "rows": rows,
+        "total": unmatched_alerts().count(),
+        "error": error,
+        "agent_tz": agent_timezone(request.user),
+    }
+    return render(request, "desk/alerts.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """Alerts no asset matched, newest first, each with a form to put it on a host."""
+    return _alerts_page(request)
+
+
+@require_POST
+@staff_required
+def alert_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(Alert.objects.select_related("source", "source__customer"), pk=pk)
+    form = _alert_form(alert, request.POST)
+    if not form.is_valid():
+        return _alerts_page(request, bound=(alert.pk, form), status=422)
+    asset = form.cleaned_data["asset"]
+    try:
+        assign_alert_asset(alert=alert, asset=asset, actor=request.user)
+    except TransitionError as exc:
+        return _alerts_page(request, error=exc.message, status=409)
+    except DomainValidationError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return _alerts_page(request, bound=(alert.pk, form), status=422)
+    messages.success(
+        request,
+        _("Alert %(name)s is now on %(host)s.") % {"name": alert.name, "host": asset.hostname},
+    )
+    return redirect("desk:alerts")
+
+
+# ---------------------------------------------------------------- notifications
+
+
+@require_GET
+@staff_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The agent's in-app notifications (unread first) and the outbox's dead letters."""
+    unread = list(unread_for(request.user)[:100])
+    recent = Notification.objects.filter(
+        user=request.user, channel=NotificationChannel.IN_APP, read_at__isnull=False
+    ).order_by("-read_at", "-id")[:20]
+    dead = dead_letters()
+    return render(
+        request,
+        "desk/notifications.html",
+        {
+            "unread": unread,
+            "recent": recent,
+            "dead": dead[:200],
+            "dead_count": dead.count(),
+            "agent_tz": agent_timezone(request.user),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def notification_read(request: HttpRequest) -> HttpResponse:
+    """Marks one notification (``id``) or, without one, all of the agent's unread ones read."""
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    count = mark_read(user=request.user, ids=ids or None)
+    messages.success(
+        request,
+        ngettext("%(n)d notification marked read.", "%(n)d notifications marked read.", count)
+        % {"n": count},
+    )
+    return redirect("desk:notifications")

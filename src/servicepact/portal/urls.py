@@ -17,4 +17,8 @@ urlpatterns: list[URLPattern] = [
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
+    path("changes/", views.change_list, name="changes"),
+    path("changes/<int:pk>/", views.change_detail, name="change"),
+    path("changes/<int:pk>/approve/", views.change_approve, name="change-approve"),
+    path("changes/<int:pk>/reject/", views.change_reject, name="change-reject"),
 ]

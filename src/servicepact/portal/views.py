@@ -17,6 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset, ContractLine
+from servicepact.changes import services as change_services
+from servicepact.changes.choices import ChangeStatus
+from servicepact.changes.forms import ApproveChangeForm, RejectChangeForm
+from servicepact.changes.models import Change
+from servicepact.changes.selectors import changes_for, get_change
 from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import METRIC_ORDER, Terms, terms_for_version, version_in_force
@@ -24,6 +29,7 @@ from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
 from servicepact.portal.access import contact_required
+from servicepact.portal.availability import recent_availability
 from servicepact.portal.clocks import customer_clocks
 from servicepact.portal.forms import CommentForm, NewTicketForm, PreviewForm, ReopenForm
 from servicepact.portal.preview import preview_ticket
@@ -287,7 +293,8 @@ def target_rows(terms: Terms) -> list[dict[str, Any]]:
 @contact_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(_contracts(request), pk=pk)
-    version = version_in_force(contract, now()) or contract.versions.order_by("number").first()
+    moment = now()
+    version = version_in_force(contract, moment) or contract.versions.order_by("number").first()
     terms = terms_for_version(version) if version else None
     status, status_label = _status(contract)
     return render(
@@ -305,6 +312,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "matrix": terms.matrix if terms else [],
             "kpis": version.kpis.all() if version else [],
             "asset_count": contract.lines.count(),
+            "availability": recent_availability(contract, moment),
             "tz": _tz(request),
         },
     )
@@ -388,3 +396,84 @@ def coverage_bars(lines: list[ContractLine], today: date) -> dict[str, Any]:
         "last": last,
         "today": round(100 * (today - first).days / span, 2),
     }
+
+
+# ---------------------------------------------------------------- maintenance windows (changes)
+
+
+@require_GET
+@contact_required
+def change_list(request: HttpRequest) -> HttpResponse:
+    """The customer's maintenance windows: those awaiting a decision first, then the rest."""
+    changes = list(changes_for(request.user).order_by("-planned_start", "-id"))
+    pending = sorted(
+        (c for c in changes if c.status == ChangeStatus.REQUESTED),
+        key=lambda c: (c.planned_start, c.pk),
+    )
+    return render(
+        request,
+        "portal/changes.html",
+        {
+            "pending": pending,
+            "others": [c for c in changes if c.status != ChangeStatus.REQUESTED],
+            "tz": _tz(request),
+        },
+    )
+
+
+def _change_context(request: HttpRequest, change: Change, **extra: Any) -> dict[str, Any]:
+    return {
+        "change": change,
+        "assets": change.assets.order_by("hostname"),
+        "window_seconds": int((change.planned_end - change.planned_start).total_seconds()),
+        "approve_form": extra.pop("approve_form", None) or ApproveChangeForm(prefix="approve"),
+        "reject_form": extra.pop("reject_form", None) or RejectChangeForm(prefix="reject"),
+        "tz": _tz(request),
+        **extra,
+    }
+
+
+@require_GET
+@contact_required
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_change(request.user, pk)
+    return render(request, "portal/change.html", _change_context(request, change))
+
+
+@require_POST
+@contact_required
+def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve the window: downtime inside it becomes planned. PermissionDenied is a 403."""
+    change = get_change(request.user, pk)
+    form = ApproveChangeForm(request.POST, prefix="approve")
+    form.is_valid()
+    try:
+        change_services.approve_change(change=change, actor=request.user)
+    except TransitionError as exc:
+        context = _change_context(request, get_change(request.user, pk), error=exc.message)
+        return render(request, "portal/change.html", context, status=409)
+    messages.success(
+        request,
+        _("Change %(number)s is approved: downtime inside its window counts as planned.")
+        % {"number": change.number},
+    )
+    return redirect("portal:change", pk=change.pk)
+
+
+@require_POST
+@contact_required
+def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_change(request.user, pk)
+    form = RejectChangeForm(request.POST, prefix="reject")
+    if not form.is_valid():
+        context = _change_context(request, change, reject_form=form)
+        return render(request, "portal/change.html", context, status=422)
+    try:
+        change_services.reject_change(
+            change=change, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except TransitionError as exc:
+        context = _change_context(request, get_change(request.user, pk), error=exc.message)
+        return render(request, "portal/change.html", context, status=409)
+    messages.success(request, _("Change %(number)s is rejected.") % {"number": change.number})
+    return redirect("portal:change", pk=change.pk)

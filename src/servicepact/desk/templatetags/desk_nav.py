@@ -1,0 +1,21 @@
+"""The desk header's counts: unmatched alerts waiting for triage, the agent's unread notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from servicepact.monitoring.selectors import unmatched_alerts
+from servicepact.notifications.selectors import unread_count
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def desk_nav_counts(context: Any) -> dict[str, int]:
+    """``{% desk_nav_counts as counts %}`` -> {"alerts": n, "unread": n} (two COUNT queries)."""
+    user = context.get("user")
+    if user is None or not getattr(user, "is_staff", False):
+        return {"alerts": 0, "unread": 0}
+    return {"alerts": unmatched_alerts().count(), "unread": unread_count(user)}
