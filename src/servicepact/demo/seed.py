@@ -699,7 +699,7 @@ def _monitoring(
             outages += 1
     # The bad month: a storage controller failure took four hosts down for six hours.
     bad = datetime.combine(
-        _months_ago(moment.date(), 4) + timedelta(days=11), time(13, 40), tzinfo=zone("UTC")
+        _months_ago(moment.date(), 1) + timedelta(days=11), time(13, 40), tzinfo=zone("UTC")
     )
     incident = ts.open_ticket(
         customer=acme.customer,
@@ -775,7 +775,7 @@ def _monitoring(
             time(15),
             tzinfo=zone("UTC"),
         )
-        peak = 610 if months_back == 4 else rng.randrange(40, 380)
+        peak = 610 if months_back == 1 else rng.randrange(40, 380)
         record_measurement(
             contract=acme.contract,
             kind="ddos_capacity",
