@@ -26,3 +26,13 @@ def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def clock():  # type: ignore[no-untyped-def]
+    """Controls time: ``clock.at(instant)`` freezes it there (time-machine, no ticking)."""
+    from servicepact.tickets.testing import Clock
+
+    c = Clock()
+    yield c
+    c.stop()

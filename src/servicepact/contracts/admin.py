@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from servicepact.contracts.escalation import ContractEvent, EscalationPolicy, EscalationStep
 from servicepact.contracts.models import (
     Calendar,
     CalendarHours,
@@ -129,3 +130,32 @@ class ContractAdmin(admin.ModelAdmin):
     list_filter = ["status", "plan", "renewal"]
     search_fields = ["number", "customer__name"]
     inlines = [VersionInline]
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    """Thresholds of a plan, or a contract's override, with the actions each triggers."""
+
+    inlines = [EscalationStepInline]
+
+
+@admin.register(ContractEvent)
+class ContractEventAdmin(admin.ModelAdmin):
+    """Contract history (renewals, status changes, reminders): read-only."""
+
+    list_display = ["contract", "kind", "at"]
+    list_filter = ["kind"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -330,3 +330,6 @@ class KpiCommitment(models.Model):
     @property
     def unit(self) -> str:
         return KPI_UNITS[self.kind]
+
+
+from servicepact.contracts.escalation import EscalationPolicy, EscalationStep  # noqa: E402, F401

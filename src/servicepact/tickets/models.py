@@ -95,6 +95,12 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["customer", "status"]),
             models.Index(fields=["status", "priority"]),
             models.Index(fields=["contract", "opened_at"]),
+            # Auto-close finds resolved tickets by age without scanning the others.
+            models.Index(
+                fields=["resolved_at"],
+                name="ticket_autoclose_idx",
+                condition=models.Q(status="resolved"),
+            ),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")

@@ -35,8 +35,15 @@ def ticket_terms(ticket: Ticket) -> Terms:
 
 
 def thresholds_for(ticket: Ticket) -> tuple[int, ...]:
-    """Escalation thresholds in percent of the target, ascending, ending with 100."""
-    return DEFAULT_THRESHOLDS
+    """Escalation thresholds in percent of the target, ascending, ending with 100.
+
+    The contract's own escalation policy, else its plan's, else DEFAULT_THRESHOLDS.
+    """
+    from servicepact.contracts.escalation import steps_for_contract
+
+    if ticket.contract_id is None:
+        return DEFAULT_THRESHOLDS
+    return tuple(step.percent for step in steps_for_contract(ticket.contract_id))
 
 
 def event_facts(ticket: Ticket) -> list[EventFact]:
@@ -106,7 +113,8 @@ def _store(
     clock.started_at = result.started_at or ticket.opened_at
     clock.stopped_at = result.stopped_at
     clock.deadline_at = result.deadline
-    clock.breached_at = result.breached_at
+    # The engine reports when elapsed reached the target; only a breached clock was breached.
+    clock.breached_at = result.breached_at if result.state == ClockState.BREACHED else None
     clock.elapsed_seconds = result.elapsed_seconds
     clock.remaining_seconds = result.remaining_seconds
     clock.breached_by_seconds = result.breached_by_seconds

@@ -6,11 +6,16 @@ They go through the real services, so a test starts from a state the product can
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from django.contrib.auth import get_user_model
+from django.test import Client
 
+from servicepact.accounts.models import StaffProfile
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract, ServicePlan
@@ -18,6 +23,31 @@ from servicepact.contracts.services import create_calendar, create_contract, cre
 from servicepact.customers.models import Contact, Customer, Site
 
 NY = "America/New_York"
+NYZ = ZoneInfo(NY)
+
+
+def ny(*args: int) -> datetime:
+    """An instant in New York local time: ``ny(2025, 6, 9, 10)``."""
+    return datetime(*args, tzinfo=NYZ)  # type: ignore[misc]
+
+
+class Clock:
+    """Moves time-machine's frozen clock: ``clock.at(ny(...))`` (the ``clock`` fixture)."""
+
+    def __init__(self) -> None:
+        self._traveller: Any = None
+
+    def at(self, instant: datetime) -> None:
+        self.stop()
+        self._traveller = time_machine.travel(instant, tick=False)
+        self._traveller.start()
+
+    def stop(self) -> None:
+        if self._traveller is not None:
+            self._traveller.stop()
+            self._traveller = None
+
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 FR, ONSITE, RESTORE, RES = Metric.FIRST_RESPONSE, Metric.ON_SITE, Metric.RESTORE, Metric.RESOLUTION
 
@@ -125,3 +155,42 @@ def world(
         calendar,
         agent or user(f"{code}-agent", staff=True),
     )
+
+
+# ---------------------------------------------------------------- fixtures of the desk and portal suites
+# Imported by desk/tests/conftest.py and portal/tests/conftest.py (the two apps may not import
+# each other).
+
+
+@pytest.fixture
+def acme(db: Any) -> World:
+    """Acme (New York business hours, contract ACME-1) with an agent in Berlin."""
+    w = world(code="acme")
+    StaffProfile.objects.create(user=w.agent, timezone="Europe/Berlin")
+    return w
+
+
+@pytest.fixture
+def globex(db: Any) -> World:
+    return world(code="globex", tz="Asia/Shanghai")
+
+
+def login(who: Any) -> Client:
+    client = Client()
+    client.force_login(who)
+    return client
+
+
+@pytest.fixture
+def agent_client(acme: World) -> Client:
+    return login(acme.agent)
+
+
+@pytest.fixture
+def contact_client(acme: World) -> Client:
+    return login(acme.contact.user)
+
+
+@pytest.fixture
+def other_agent(db: Any) -> Any:
+    return user("second-agent", staff=True)

@@ -3,43 +3,19 @@ and a time-machine clock. Every instant is aware; EDT (UTC-4) applies in June 20
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.test import Client
 
 from servicepact.accounts.services import create_api_token
-from servicepact.contracts.calendars import clear_cache
 from servicepact.tickets import services as ticket_services
 from servicepact.tickets.models import Ticket
-from servicepact.tickets.testing import World, user, world
+from servicepact.tickets.testing import Clock, World, ny, user, world
 
 NY = ZoneInfo("America/New_York")
 BASE = "/api/v1"
-
-
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)
-
-
-class Clock:
-    """Moves time-machine's frozen clock: ``clock.at(ny(...))``."""
-
-    def __init__(self) -> None:
-        self._traveller: Any = None
-
-    def at(self, instant: datetime) -> None:
-        self.stop()
-        self._traveller = time_machine.travel(instant, tick=False)
-        self._traveller.start()
-
-    def stop(self) -> None:
-        if self._traveller is not None:
-            self._traveller.stop()
-            self._traveller = None
 
 
 class Api:
@@ -68,29 +44,6 @@ class Api:
 
     def put(self, path: str, body: Any) -> Any:
         return self.client.put(self._url(path), body, content_type="application/json")
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The fixtures create users with passwords; PBKDF2 would cost ~0.5 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_calendar_cache():
-    """Compiled calendars are cached by (pk, revision, ...); SQLite reuses primary keys after
-    each test's rollback, so a cached calendar of an earlier test could answer for a new one."""
-    clear_cache()
-    yield
-    clear_cache()
-
-
-@pytest.fixture
-def clock():
-    c = Clock()
-    c.at(ny(2025, 6, 2, 8))  # Monday 08:00, before business hours
-    yield c
-    c.stop()
 
 
 @pytest.fixture
@@ -142,3 +95,10 @@ def open_ticket(w: World, **kwargs: Any) -> Ticket:
     }
     fields.update(kwargs)
     return ticket_services.open_ticket(**fields)
+
+
+@pytest.fixture
+def clock(clock: Clock) -> Clock:
+    """The project's clock, started at Monday 2025-06-02 08:00 New York (before business hours)."""
+    clock.at(ny(2025, 6, 2, 8))
+    return clock

@@ -6,17 +6,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-import time_machine
 from django.test import Client
+
+from servicepact.tickets.testing import Clock, ny  # noqa: F401  (re-exported to the tests)
 
 NY = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
-
-
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)
 
 
 def utc(*args: int) -> datetime:
@@ -25,30 +21,6 @@ def utc(*args: int) -> datetime:
 
 def sample(kind: str, name: str) -> dict[str, Any]:
     return json.loads((SOURCES / kind / "samples" / name).read_text())
-
-
-class Clock:
-    """Moves time-machine's frozen clock: ``clock.at(ny(...))``."""
-
-    def __init__(self) -> None:
-        self._traveller: time_machine.travel | None = None
-
-    def at(self, instant: datetime) -> None:
-        self.stop()
-        self._traveller = time_machine.travel(instant, tick=False)
-        self._traveller.start()
-
-    def stop(self) -> None:
-        if self._traveller is not None:
-            self._traveller.stop()
-            self._traveller = None
-
-
-@pytest.fixture
-def clock():
-    c = Clock()
-    yield c
-    c.stop()
 
 
 def post_json(client: Client, url: str, body: Any, token: str | None = None) -> Any:

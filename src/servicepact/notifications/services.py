@@ -1,0 +1,182 @@
+"""Writes to the outbox: enqueue (idempotent), mark read, retry dead letters.
+
+Callers enqueue inside their own transaction: the row commits with the domain event or not at
+all, and the unique idempotency key makes a re-run a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from servicepact.core.time import now as current_time
+from servicepact.notifications.choices import Audience, Channel, Status
+from servicepact.notifications.models import Notification, WebhookEndpoint
+
+KEY_MAX = 255
+
+
+@dataclass(frozen=True)
+class Message:
+    """What is said, independent of who receives it and how."""
+
+    event: str
+    subject: str
+    body: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    ticket_id: int | None = None
+    contract_id: int | None = None
+
+
+def idempotency_key(*parts: object) -> str:
+    """Joins parts with ':'; a key longer than the column is replaced by its SHA-256."""
+    key = ":".join(str(p) for p in parts)
+    if len(key) > KEY_MAX:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
+
+
+def enqueue(
+    *,
+    key: str,
+    channel: str,
+    recipient: str,
+    message: Message,
+    audience: str = Audience.STAFF,
+    user: Any = None,
+    endpoint: WebhookEndpoint | None = None,
+    not_before: datetime | None = None,
+    now: datetime | None = None,
+) -> Notification:
+    """Adds one outbox row, or returns the existing row with the same idempotency key."""
+    moment = now or current_time()
+    # A row held back by the calendar becomes due when the calendar opens.
+    due = max(moment, not_before) if not_before else moment
+    # get_or_create inserts in a savepoint: a concurrent insert of the same key waits for the
+    # other transaction, then finds its row instead of failing the caller's transaction.
+    row, _ = Notification.objects.get_or_create(
+        idempotency_key=idempotency_key(key),
+        defaults={
+            "channel": channel,
+            "recipient": recipient[:500],
+            "audience": audience,
+            "event": message.event,
+            "user": user,
+            "endpoint": endpoint,
+            "subject": message.subject[:200],
+            "body": message.body,
+            "payload": message.payload,
+            "ticket_id": message.ticket_id,
+            "contract_id": message.contract_id,
+            "not_before": not_before if not_before and not_before > moment else None,
+            "next_attempt_at": due,
+            "created_at": moment,
+            "status": Status.PENDING,
+        },
+    )
+    return row
+
+
+def notify_user(
+    *, key: str, user: Any, message: Message, now: datetime | None = None, email: bool = True
+) -> list[Notification]:
+    """A staff user: an in-app notification, and an e-mail when the user has an address."""
+    if user is None or not user.is_active:
+        return []
+    rows = [
+        enqueue(
+            key=f"{key}:user:{user.pk}:{Channel.IN_APP}",
+            channel=Channel.IN_APP,
+            recipient=user.get_username(),
+            user=user,
+            message=message,
+            now=now,
+        )
+    ]
+    if email and user.email:
+        rows.append(
+            enqueue(
+                key=f"{key}:user:{user.pk}:{Channel.EMAIL}",
+                channel=Channel.EMAIL,
+                recipient=user.email,
+                user=user,
+                message=message,
+                now=now,
+            )
+        )
+    return rows
+
+
+def notify_email(
+    *,
+    key: str,
+    address: str,
+    message: Message,
+    audience: str = Audience.STAFF,
+    not_before: datetime | None = None,
+    now: datetime | None = None,
+) -> Notification | None:
+    if not address:
+        return None
+    return enqueue(
+        key=f"{key}:{address.lower()}:{Channel.EMAIL}",
+        channel=Channel.EMAIL,
+        recipient=address,
+        message=message,
+        audience=audience,
+        not_before=not_before,
+        now=now,
+    )
+
+
+def endpoints_for(*, customer_id: int | None) -> Iterable[WebhookEndpoint]:
+    """Without a customer: the provider's own endpoints; with one: that customer's endpoints."""
+    rows = WebhookEndpoint.objects.filter(active=True)
+    if customer_id is None:
+        return rows.filter(customer__isnull=True).order_by("pk")
+    return rows.filter(customer_id=customer_id).order_by("pk")
+
+
+def notify_webhooks(
+    *,
+    key: str,
+    message: Message,
+    customer_id: int | None = None,
+    not_before: datetime | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """The provider's endpoints (at once), or a customer's (customer-facing: ``not_before``)."""
+    audience = Audience.STAFF if customer_id is None else Audience.CUSTOMER
+    return [
+        enqueue(
+            key=f"{key}:endpoint:{endpoint.pk}:{Channel.WEBHOOK}",
+            channel=Channel.WEBHOOK,
+            recipient=endpoint.url,
+            endpoint=endpoint,
+            message=message,
+            audience=audience,
+            not_before=not_before if customer_id is not None else None,
+            now=now,
+        )
+        for endpoint in endpoints_for(customer_id=customer_id)
+    ]
+
+
+def mark_read(*, user: Any, ids: Iterable[int] | None = None, now: datetime | None = None) -> int:
+    """Marks the user's in-app notifications read (all unread ones when ``ids`` is None)."""
+    rows = Notification.objects.filter(user=user, channel=Channel.IN_APP, read_at__isnull=True)
+    if ids is not None:
+        rows = rows.filter(pk__in=list(ids))
+    return rows.update(read_at=now or current_time())
+
+
+def retry_dead(*, ids: Iterable[int], now: datetime | None = None) -> int:
+    """Puts dead letters back in the queue with a fresh set of attempts."""
+    return Notification.objects.filter(pk__in=list(ids), status=Status.DEAD).update(
+        status=Status.PENDING,
+        attempts=0,
+        next_attempt_at=now or current_time(),
+    )

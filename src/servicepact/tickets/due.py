@@ -1,0 +1,560 @@
+"""Due ticket work for the worker: escalation thresholds, lapsed-contract notices, auto-close.
+
+``process_due_clocks(now=..., batch=...)``:
+
+1. Find candidates: tickets of the first ``batch`` clocks with ``next_check_at <= now``, read
+   through the partial index ``slaclock_due_idx`` (only clocks with something to do are in it).
+2. Claim each ticket in its own transaction: ``select_for_update(skip_locked=True)`` on the
+   ticket row (PostgreSQL; SQLite serialises write transactions instead). Locking the ticket
+   first is the order every ticket service uses, so workers and requests never deadlock; a
+   ticket another worker holds is skipped. Under the lock, re-read which clocks are still due.
+3. Re-derive the ticket's clocks with the engine (``refresh_clocks`` records breaches).
+4. For each due clock, every threshold above ``last_threshold`` whose instant has passed is a
+   ``threshold_crossed`` event at that instant; store ``last_threshold`` and the next instant.
+5. Run the crossed steps' actions: raise the priority, reassign to a team, enqueue the
+   notifications (idempotency key ``esc:<clock>:<percent>:<recipient>:<channel>``).
+6. Commit. Events, clock changes and outbox rows commit together or not at all, so a crash
+   loses nothing and a re-run duplicates nothing; the delivery step sends them afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from servicepact.accounts.models import Team
+from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
+from servicepact.contracts.escalation import (
+    ContractEvent,
+    ContractEventKind,
+    Step,
+    steps_for_contract,
+)
+from servicepact.contracts.lifecycle import customer_addresses, customer_not_before
+from servicepact.contracts.models import Calendar, Contract
+from servicepact.contracts.terms import TargetTerm, Terms
+from servicepact.core.errors import TransitionError
+from servicepact.core.time import zone as tz
+from servicepact.notifications.choices import Audience
+from servicepact.notifications.models import Notification
+from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
+from servicepact.slaclock import ClockResult, SpanError
+from servicepact.tickets.choices import ClockState, EventKind, Status
+from servicepact.tickets.models import SlaClock, Ticket
+from servicepact.tickets.refresh import (
+    clock_calendar,
+    evaluate_metric,
+    event_facts,
+    next_check,
+    refresh_clocks,
+    ticket_terms,
+)
+from servicepact.tickets.services import assign_ticket, change_priority, close_ticket, record_event
+
+logger = logging.getLogger(__name__)
+
+LAPSED_EVENT = "ticket.contract_lapsed"
+
+
+@dataclass(frozen=True)
+class Crossing:
+    clock: SlaClock
+    percent: int
+    at: datetime
+    deadline: datetime | None
+
+
+@dataclass
+class PassCache:
+    """Rows that many tickets of one pass share: terms per contract version, escalation steps
+    per contract, calendars. A pass lasts seconds; the next one reads them again."""
+
+    terms: dict[int | None, Terms] = field(default_factory=dict)
+    steps: dict[int | None, tuple[Step, ...]] = field(default_factory=dict)
+    calendars: dict[int, Calendar] = field(default_factory=dict)
+
+    def terms_for(self, ticket: Ticket) -> Terms:
+        covered = ticket.coverage != CoverageStatus.OUT_OF_CONTRACT
+        key = ticket.contract_version_id if covered else None
+        if key not in self.terms:
+            self.terms[key] = ticket_terms(ticket)
+        return self.terms[key]
+
+    def steps_for(self, ticket: Ticket) -> tuple[Step, ...]:
+        if ticket.contract_id not in self.steps:
+            self.steps[ticket.contract_id] = steps_for_contract(ticket.contract_id)
+        return self.steps[ticket.contract_id]
+
+
+@dataclass
+class DueReport:
+    tickets: int = 0
+    clocks: int = 0
+    thresholds: int = 0
+    skipped: int = 0
+    failed: int = 0
+    candidates: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- claiming
+
+
+def due_candidates(now: datetime, batch: int) -> list[int]:
+    """Step 1: ticket ids of the earliest due clocks (an index range scan, not a table scan)."""
+    rows = (
+        SlaClock.objects.filter(next_check_at__lte=now)
+        .order_by("next_check_at")
+        .values_list("ticket_id", flat=True)[:batch]
+    )
+    return list(dict.fromkeys(rows))
+
+
+def claim_ticket(ticket_id: int) -> Ticket | None:
+    """Step 2: the locked ticket, or None when another worker holds it."""
+    rows = Ticket.objects.select_related(
+        "customer",
+        "contact",
+        "contact__user",
+        "assignee",
+        "team",
+        "contract",
+        "contract__plan",
+        "contract__plan__calendar",
+        "contract__customer",
+        "contract__service_manager",
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        rows = rows.select_for_update(skip_locked=True, of=("self",))
+    return rows.filter(pk=ticket_id).first()
+
+
+def process_due_clocks(*, now: datetime, batch: int = 500) -> DueReport:
+    report = DueReport()
+    cache = PassCache()
+    candidates = due_candidates(now, batch)
+    report.candidates = len(candidates)
+    for ticket_id in candidates:
+        try:
+            process_ticket(ticket_id, now, report, cache)
+        except Exception as exc:
+            # The transaction rolled back: the clocks stay due and the next pass retries.
+            report.failed += 1
+            report.errors.append(f"ticket {ticket_id}: {type(exc).__name__}: {exc}")
+            logger.exception("due clocks of ticket %s failed", ticket_id)
+    return report
+
+
+def process_ticket(ticket_id: int, now: datetime, report: DueReport, cache: PassCache) -> None:
+    with transaction.atomic():
+        ticket = claim_ticket(ticket_id)
+        if ticket is None:
+            report.skipped += 1
+            return
+        due = set(
+            SlaClock.objects.filter(ticket=ticket, next_check_at__lte=now).values_list(
+                "metric", flat=True
+            )
+        )
+        if not due:
+            report.skipped += 1  # another worker did it between steps 1 and 2
+            return
+        crossings = evaluate_due(ticket, due, now, cache)
+        report.tickets += 1
+        report.clocks += len(due)
+        report.thresholds += len(crossings)
+        if crossings:
+            escalate(ticket, crossings, now, cache)
+
+
+# ---------------------------------------------------------------- thresholds
+
+
+def evaluate_due(ticket: Ticket, due: set[str], now: datetime, cache: PassCache) -> list[Crossing]:
+    """Steps 3 and 4: refresh, then record the crossed thresholds of the due clocks."""
+    clocks = {c.metric: c for c in refresh_clocks(ticket, now=now)}
+    # The same thresholds as thresholds_for(ticket), from the pass's cache of policies.
+    thresholds = tuple(step.percent for step in cache.steps_for(ticket))
+    terms = cache.terms_for(ticket)
+    facts = event_facts(ticket)
+    crossings: list[Crossing] = []
+    for metric in sorted(due):
+        clock = clocks.get(metric)
+        term = terms.target(ticket.priority, metric)
+        if clock is None or term is None:
+            continue  # the metric no longer applies (the refresh removed the clock)
+        result, _calendar, _zone = evaluate_metric(ticket, term, facts, now, cache.calendars)
+        for percent in (p for p in thresholds if p > clock.last_threshold):
+            instant = crossing_instant(result, percent)
+            if instant is None or instant > now:
+                break
+            record_event(
+                ticket,
+                kind=EventKind.THRESHOLD_CROSSED,
+                at=instant,
+                recorded_at=now,
+                public=False,
+                data={
+                    "metric": metric,
+                    "percent": percent,
+                    "deadline": result.deadline.isoformat() if result.deadline else None,
+                },
+            )
+            crossings.append(Crossing(clock, percent, instant, result.deadline))
+            clock.last_threshold = percent
+        clock.next_check_at = next_check(result, clock.last_threshold, thresholds)
+        if (
+            clock.next_check_at is not None
+            and clock.next_check_at <= now
+            and result.deadline is not None
+        ):
+            # The deadline has come but the clock is not breached yet (see crossing_instant):
+            # look again one business second after it.
+            clock.next_check_at = breach_check_at(ticket, term, result.deadline, now, cache)
+        SlaClock.objects.filter(pk=clock.pk).update(
+            last_threshold=clock.last_threshold, next_check_at=clock.next_check_at
+        )
+    return crossings
+
+
+def breach_check_at(
+    ticket: Ticket, term: TargetTerm, deadline: datetime, now: datetime, cache: PassCache
+) -> datetime | None:
+    compiled = clock_calendar(ticket, term, cache.calendars, now.date())
+    try:
+        return compiled.next_open(deadline) + timedelta(seconds=1)
+    except SpanError:
+        return None  # the calendar never opens again: nothing more can happen
+
+
+def crossing_instant(result: ClockResult, percent: int) -> datetime | None:
+    """When the clock reached ``percent`` of its target; None if it has not (or cannot).
+
+    100 % is the breach, and a clock stopped exactly at its deadline is met (elapsed must
+    exceed the target). So the 100 % step fires only once the clock is breached, one business
+    second after the deadline (a closing time: the next opening); its instant is the deadline,
+    like the breach event's.
+    """
+    if percent >= 100:
+        return result.breached_at if result.state == ClockState.BREACHED else None
+    return result.instant_at_fraction(percent / 100)
+
+
+# ---------------------------------------------------------------- actions
+
+
+def escalate(ticket: Ticket, crossings: list[Crossing], now: datetime, cache: PassCache) -> None:
+    """Step 5: priority and team first, so that the messages describe the new state."""
+    steps = {s.percent: s for s in cache.steps_for(ticket)}
+    crossed = [(c, steps.get(c.percent, Step(c.percent))) for c in crossings]
+    ticket = _raise_priority(ticket, crossed)
+    ticket = _reassign(ticket, crossed)
+    for crossing, step in crossed:
+        notify_crossing(ticket, crossing, step, now)
+
+
+def _why(crossing: Crossing) -> str:
+    return _("escalation: %(metric)s reached %(percent)d %% of its target") % {
+        "metric": Metric(crossing.clock.metric).label,
+        "percent": crossing.percent,
+    }
+
+
+def _raise_priority(ticket: Ticket, crossed: list[tuple[Crossing, Step]]) -> Ticket:
+    """At most one level per pass, however many steps ask for it."""
+    asking = [c for c, s in crossed if s.raise_priority]
+    if not asking or ticket.priority <= 1 or not ticket.is_open:
+        return ticket
+    change_priority(
+        ticket=ticket, actor=None, priority=ticket.priority - 1, reason=_why(asking[-1])
+    )
+    return _reload(ticket)
+
+
+def _reassign(ticket: Ticket, crossed: list[tuple[Crossing, Step]]) -> Ticket:
+    """The highest step with a team wins; an assignee who is in that team keeps the ticket."""
+    team_ids = [s.reassign_team_id for _, s in crossed if s.reassign_team_id]
+    if not team_ids or team_ids[-1] == ticket.team_id:
+        return ticket
+    team = Team.objects.get(pk=team_ids[-1])
+    keep = (
+        ticket.assignee
+        if ticket.assignee and team.members.filter(pk=ticket.assignee.pk).exists()
+        else None
+    )
+    assign_ticket(ticket=ticket, actor=None, assignee=keep, team=team)
+    return _reload(ticket)
+
+
+def _reload(ticket: Ticket) -> Ticket:
+    return claim_ticket(ticket.pk) or ticket
+
+
+def _local(instant: datetime | None, zone: str) -> str:
+    return instant.astimezone(tz(zone)).strftime("%Y-%m-%d %H:%M %Z") if instant else "-"
+
+
+def _payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
+    return {
+        "ticket": {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "priority": ticket.priority,
+            "status": ticket.status,
+            "customer": ticket.customer.name,
+        },
+        "metric": crossing.clock.metric,
+        "percent": crossing.percent,
+        "crossed_at": crossing.at.isoformat(),
+        "deadline": crossing.deadline.isoformat() if crossing.deadline else None,
+    }
+
+
+def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
+    values = {
+        "number": ticket.number,
+        "metric": Metric(crossing.clock.metric).label,
+        "percent": crossing.percent,
+        "deadline": _local(crossing.deadline, ticket.timezone),
+        "subject": ticket.subject,
+        "customer": ticket.customer.name,
+        "priority": ticket.priority_name or f"P{ticket.priority}",
+        "url": settings.SERVICEPACT["SITE_URL"] + ticket.get_absolute_url(),
+    }
+    if crossing.percent >= 100:
+        subject = _("[%(number)s] %(metric)s target breached") % values
+    else:
+        subject = _("[%(number)s] %(metric)s at %(percent)d %% of its target") % values
+    body = (
+        _(
+            "%(number)s %(subject)s\nCustomer: %(customer)s\nPriority: %(priority)s\n"
+            "%(metric)s: %(percent)d %% of the target used; deadline %(deadline)s.\n%(url)s"
+        )
+        % values
+    )
+    return Message(
+        event="ticket.threshold_crossed",
+        subject=subject,
+        body=body,
+        payload=_payload(ticket, crossing),
+        ticket_id=ticket.pk,
+        contract_id=ticket.contract_id,
+    )
+
+
+def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
+    values = {
+        "number": ticket.number,
+        "metric": Metric(crossing.clock.metric).label,
+        "deadline": _local(crossing.deadline, ticket.timezone),
+        "subject": ticket.subject,
+        "percent": crossing.percent,
+    }
+    if crossing.percent >= 100:
+        subject = _("[%(number)s] %(metric)s deadline missed") % values
+        body = (
+            _(
+                'We missed the %(metric)s deadline (%(deadline)s) of ticket %(number)s "%(subject)s". '
+                "The breach is recorded and counts in your SLA statement. We keep working on it."
+            )
+            % values
+        )
+    else:
+        subject = _("[%(number)s] %(metric)s deadline approaching") % values
+        body = (
+            _(
+                '%(percent)d %% of the %(metric)s time of ticket %(number)s "%(subject)s" has elapsed; '
+                "the deadline is %(deadline)s."
+            )
+            % values
+        )
+    return Message(
+        event="ticket.threshold_crossed",
+        subject=subject,
+        body=body,
+        payload=_payload(ticket, crossing),
+        ticket_id=ticket.pk,
+        contract_id=ticket.contract_id,
+    )
+
+
+def contact_address(ticket: Ticket) -> str:
+    contact = ticket.contact
+    if contact is None:
+        return ""
+    return contact.email or (contact.user.email if contact.user else "")
+
+
+def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetime) -> None:
+    key = f"esc:{crossing.clock.pk}:{crossing.percent}"
+    message = staff_message(ticket, crossing)
+    team_members = (
+        list(ticket.team.members.filter(is_active=True).order_by("pk")) if ticket.team else []
+    )
+    service_manager = ticket.contract.service_manager if ticket.contract else None
+    notify_team = step.notify_team
+    notify_manager = step.notify_service_manager
+    if step.notify_assignee:
+        if ticket.assignee is not None:
+            notify_user(key=key, user=ticket.assignee, message=message, now=now)
+        elif ticket.team is not None:
+            notify_team = True  # nobody owns the ticket yet: the team hears about it
+        else:
+            notify_manager = True
+    if notify_team and ticket.team is not None:
+        if ticket.team.email:
+            notify_email(
+                key=f"{key}:team:{ticket.team.pk}",
+                address=ticket.team.email,
+                message=message,
+                now=now,
+            )
+        for member in team_members:
+            notify_user(key=key, user=member, message=message, now=now, email=not ticket.team.email)
+    if notify_manager:
+        notify_user(key=key, user=service_manager, message=message, now=now)
+    notify_webhooks(key=key, message=message, now=now)
+    if step.notify_customer and ticket.contract is not None:
+        to_customer = customer_message(ticket, crossing)
+        not_before = customer_not_before(
+            contract=ticket.contract, now=now, priority=ticket.priority, site_zone=ticket.timezone
+        )
+        notify_email(
+            key=key,
+            address=contact_address(ticket),
+            message=to_customer,
+            audience=Audience.CUSTOMER,
+            not_before=not_before,
+            now=now,
+        )
+        notify_webhooks(
+            key=key,
+            message=to_customer,
+            customer_id=ticket.customer_id,
+            not_before=not_before,
+            now=now,
+        )
+
+
+# ---------------------------------------------------------------- tickets opened in grace
+
+
+def lapsed_contract_ids(now: datetime) -> list[int]:
+    """Contracts in grace, and those whose status changed in the last two days (a ticket opened
+    on the last day of grace is still told after the contract expired)."""
+    recent = ContractEvent.objects.filter(
+        kind=ContractEventKind.STATUS_CHANGED, at__gte=now - timedelta(days=2)
+    )
+    rows = Contract.objects.filter(
+        Q(status=ContractStatus.GRACE) | Q(pk__in=recent.values("contract_id"))
+    )
+    return list(rows.values_list("pk", flat=True))
+
+
+def notify_lapsed(*, now: datetime, batch: int = 500) -> int:
+    """Tickets opened while their contract was in grace: the customer is told once that the
+    contract has lapsed. Found by (contract, opened_at) among grace contracts, minus the
+    tickets that already have the notice."""
+    told = Notification.objects.filter(ticket_id=OuterRef("pk"), event=LAPSED_EVENT)
+    tickets = (
+        Ticket.objects.filter(
+            contract_id__in=lapsed_contract_ids(now), coverage=CoverageStatus.GRACE
+        )
+        .filter(~Exists(told))
+        .select_related(
+            "contract",
+            "contract__plan",
+            "contract__plan__calendar",
+            "contract__customer",
+            "contact",
+            "contact__user",
+            "customer",
+        )
+        .order_by("opened_at")[:batch]
+    )
+    count = 0
+    for ticket in tickets:
+        with transaction.atomic():
+            count += _tell_lapsed(ticket, now)
+    return count
+
+
+def _tell_lapsed(ticket: Ticket, now: datetime) -> int:
+    contract = ticket.contract
+    assert contract is not None
+    grace_end = contract.end_date + timedelta(days=contract.grace_days)
+    values = {
+        "number": ticket.number,
+        "contract": contract.number,
+        "end": contract.end_date.isoformat(),
+        "grace_end": grace_end.isoformat(),
+    }
+    message = Message(
+        event=LAPSED_EVENT,
+        ticket_id=ticket.pk,
+        contract_id=contract.pk,
+        subject=_("[%(number)s] Contract %(contract)s has lapsed") % values,
+        body=_(
+            "Ticket %(number)s was opened after contract %(contract)s expired on %(end)s. We handle it under "
+            "the contract's terms during the grace period, which ends on %(grace_end)s; after that, new "
+            "tickets are out of contract. Please contact your service manager to renew."
+        )
+        % values,
+        payload={
+            "ticket": {"id": ticket.pk, "number": ticket.number},
+            "contract": contract.number,
+            "expired_on": contract.end_date.isoformat(),
+            "grace_ends_on": grace_end.isoformat(),
+        },
+    )
+    address = contact_address(ticket)
+    addresses = [(0, address)] if address else customer_addresses(contract)
+    not_before = customer_not_before(
+        contract=contract, now=now, priority=ticket.priority, site_zone=ticket.timezone
+    )
+    for _pk, email in addresses:
+        notify_email(
+            key=f"lapsed:{ticket.pk}",
+            address=email,
+            message=message,
+            audience=Audience.CUSTOMER,
+            not_before=not_before,
+            now=now,
+        )
+    notify_webhooks(
+        key=f"lapsed:{ticket.pk}",
+        message=message,
+        customer_id=ticket.customer_id,
+        not_before=not_before,
+        now=now,
+    )
+    return 1 if addresses else 0
+
+
+# ---------------------------------------------------------------- auto-close
+
+
+def auto_close(*, now: datetime, batch: int = 500) -> int:
+    """Resolved tickets the customer did not confirm within AUTO_CLOSE_DAYS close themselves."""
+    days = int(settings.SERVICEPACT.get("AUTO_CLOSE_DAYS", 7))
+    ids = list(
+        Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - timedelta(days=days))
+        .order_by("resolved_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    closed = 0
+    for ticket in Ticket.objects.filter(pk__in=ids).order_by("resolved_at"):
+        try:
+            close_ticket(ticket=ticket, actor=None, automatic=True)
+            closed += 1
+        except TransitionError:
+            pass  # reopened or closed by someone else meanwhile
+    return closed

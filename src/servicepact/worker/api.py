@@ -1,0 +1,62 @@
+"""``/api/v1/notifications``: the outbox, for staff (contacts get 403, anonymous callers 401).
+
+Registered on the API root with
+``api.add_router("/notifications", "servicepact.worker.api.router")``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from servicepact.accounts.auth import api_auth
+from servicepact.core.pagination import paginate
+from servicepact.notifications.choices import Channel, Status
+from servicepact.notifications.selectors import notifications
+
+router = Router(tags=["notifications"], auth=api_auth())
+
+
+class NotificationOut(Schema):
+    id: int
+    channel: str
+    audience: str
+    event: str
+    recipient: str
+    subject: str
+    status: str
+    attempts: int
+    idempotency_key: str
+    ticket_id: int | None
+    contract_id: int | None
+    not_before: datetime | None
+    next_attempt_at: datetime | None
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut]
+    count: int
+
+
+class NotificationFilters(Schema):
+    status: Status | None = None
+    channel: Channel | None = None
+    ticket: int | None = Field(None, description="ticket id")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("", response=NotificationPage, summary="List outbox notifications (staff)")
+def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]) -> dict[str, Any]:
+    if not request.user.is_staff:
+        raise HttpError(403, "only provider staff can list notifications")
+    rows = notifications(status=filters.status, channel=filters.channel, ticket_id=filters.ticket)
+    items, count = paginate(rows, limit=filters.limit, offset=filters.offset)
+    return {"items": items, "count": count}

@@ -1,0 +1,99 @@
+"""One pass of the worker: every kind of due work, in order, each bounded by ``batch``.
+
+1. Due clocks: thresholds, breaches and escalations (``tickets.due.process_due_clocks``);
+   their notifications are enqueued in the same transactions.
+2. Outbox delivery, after those commits (``notifications.delivery.deliver_due``).
+3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
+   then the "contract has lapsed" notice for tickets opened in grace.
+4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
+
+Every step is idempotent and safe to run in several processes at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
+from servicepact.core.time import now as current_time
+from servicepact.notifications.delivery import DeliveryReport, deliver_due
+from servicepact.reports.jobs import close_due_statements
+from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
+from servicepact.tickets.services import recompute_stale_clocks
+
+logger = logging.getLogger("servicepact.worker")
+
+
+@dataclass
+class PassReport:
+    now: datetime
+    batch: int
+    clocks: DueReport = field(default_factory=DueReport)
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    lifecycle: LifecycleReport = field(default_factory=LifecycleReport)
+    lapsed: int = 0
+    closed: int = 0
+    recomputed: int = 0
+    statements: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def full(self) -> bool:
+        """A step used its whole batch: more work is probably waiting, so do not sleep."""
+        return (
+            self.clocks.candidates >= self.batch
+            or self.delivery.attempted >= self.batch
+            or self.closed >= self.batch
+            or self.lapsed >= self.batch
+        )
+
+    def summary(self) -> str:
+        c, d, lc = self.clocks, self.delivery, self.lifecycle
+        return (
+            f"pass at {self.now.isoformat()}: clocks tickets={c.tickets} clocks={c.clocks} "
+            f"thresholds={c.thresholds} skipped={c.skipped} failed={c.failed} | "
+            f"outbox sent={d.sent} retry={d.failed} dead={d.dead} | "
+            f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
+            f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
+            f"statements={self.statements} | {self.seconds:.3f}s"
+            + (" (stopped early)" if self.interrupted else "")
+        )
+
+
+def run_pass(
+    now: datetime | None = None, *, batch: int = 500, stop: Callable[[], bool] | None = None
+) -> PassReport:
+    """Runs the steps in order; when ``stop()`` turns true, the step in progress finishes its
+    batch and the remaining steps wait for the next process."""
+    moment = now or current_time()
+    stopping = stop or (lambda: False)
+    started = time.perf_counter()
+    report = PassReport(now=moment, batch=batch)
+
+    def clocks() -> None:
+        # Clocks measured on an edited calendar first, so thresholds use the new deadlines.
+        report.recomputed = recompute_stale_clocks(limit=batch)
+        report.clocks = process_due_clocks(now=moment, batch=batch)
+
+    steps: list[Callable[[], None]] = [
+        clocks,
+        lambda: setattr(report, "delivery", deliver_due(now=moment, batch=batch)),
+        lambda: setattr(report, "lifecycle", run_lifecycle(now=moment)),
+        lambda: setattr(report, "lapsed", notify_lapsed(now=moment, batch=batch)),
+        lambda: setattr(report, "closed", auto_close(now=moment, batch=batch)),
+        # Months that ended: credits computed, statement frozen and e-mailed (idempotent).
+        lambda: setattr(report, "statements", close_due_statements(moment)),
+    ]
+    for step in steps:
+        step()
+        if stopping():
+            report.interrupted = True
+            break
+    report.seconds = time.perf_counter() - started
+    logger.info(report.summary())
+    return report
