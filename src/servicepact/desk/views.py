@@ -34,7 +34,6 @@ from servicepact.core.time import local_date, now, zone
 from servicepact.customers.selectors import customers_for
 from servicepact.desk.access import staff_required
 from servicepact.desk.actions import ACTIONS, Action, available, make_form
-from servicepact.desk.availability import recent_availability
 from servicepact.desk.compliance import contract_compliance
 from servicepact.desk.forms import AssignAlertForm, QueueFilterForm
 from servicepact.desk.live import SlaState, clocks_for_ticket, ticket_state
@@ -46,6 +45,7 @@ from servicepact.desk.records import (
     current_line,
     target_rows,
 )
+from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
 from servicepact.monitoring.selectors import unmatched_alerts
 from servicepact.monitoring.services import assign_alert_asset

@@ -39,7 +39,7 @@ from servicepact.contracts.choices import KpiKind, MeasurementCalendar
 from servicepact.contracts.models import Contract, KpiCommitment
 from servicepact.contracts.terms import version_in_force
 from servicepact.core.errors import DomainValidationError
-from servicepact.core.time import local_midnight
+from servicepact.core.time import local_date, local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import outages_for
@@ -282,3 +282,41 @@ def _split(
     if t < end:
         parts.append((t, end, None))
     return parts
+
+
+# ---------------------------------------------------------------- recent months for the contract pages
+# Used by the desk and the portal alike (the two apps may not import each other).
+
+
+@dataclass(frozen=True)
+class MonthAvailability:
+    first: date  # the 1st of the local month
+    current: bool  # the month is still running (measured to now)
+    result: AvailabilityResult
+
+    @property
+    def has_commitment(self) -> bool:
+        return self.result.commitment_percent is not None
+
+    @property
+    def calendar_label(self) -> str:
+        return str(MeasurementCalendar(self.result.calendar).label)
+
+    @property
+    def downtime_seconds(self) -> int:
+        return self.result.unplanned_downtime_seconds + self.result.planned_downtime_seconds
+
+
+def previous_month(first: date) -> date:
+    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
+
+
+def recent_availability(contract: Contract, moment: datetime) -> list[MonthAvailability]:
+    """This local month (so far) and the previous one, newest first."""
+    today = local_date(moment, contract.customer.timezone)
+    this_month = today.replace(day=1)
+    months = [(this_month, True), (previous_month(this_month), False)]
+    return [
+        MonthAvailability(first, current, contract_availability(contract, first.year, first.month))
+        for first, current in months
+    ]

@@ -28,8 +28,8 @@ from servicepact.contracts.terms import METRIC_ORDER, Terms, terms_for_version, 
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
+from servicepact.monitoring.availability import recent_availability
 from servicepact.portal.access import contact_required
-from servicepact.portal.availability import recent_availability
 from servicepact.portal.clocks import customer_clocks
 from servicepact.portal.forms import CommentForm, NewTicketForm, PreviewForm, ReopenForm
 from servicepact.portal.preview import preview_ticket
