@@ -15,10 +15,9 @@ from ninja import Schema
 
 from servicepact.api.common import Ref, UserRef, is_staff, user_ref
 from servicepact.api.lines import AssetRef
-from servicepact.contracts.models import Calendar
 from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.tickets.models import SlaClock, Ticket
-from servicepact.tickets.refresh import evaluate_metric, event_facts, ticket_terms
+from servicepact.tickets.refresh import evaluate_live
 from servicepact.tickets.selectors import visible_comments, visible_events
 
 _RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
@@ -200,18 +199,9 @@ def _stored(clock: SlaClock) -> dict[str, Any]:
 
 def live_clocks(ticket: Ticket, moment: datetime, *, staff: bool) -> list[dict[str, Any]]:
     """Every stored clock re-evaluated at ``moment`` (read-only; same inputs as refresh_clocks)."""
-    stored = sorted(
-        SlaClock.objects.filter(ticket=ticket).select_related("calendar"),
-        key=lambda c: _RANK.get(c.metric, len(_RANK)),
-    )
-    if not stored:
-        return []
-    terms = ticket_terms(ticket)
-    facts = event_facts(ticket)
-    calendars: dict[int, Calendar] = {}
     out = []
-    for clock in stored:
-        term = terms.target(ticket.priority, clock.metric)
+    for live in evaluate_live(ticket, moment):
+        clock = live.clock
         row = {
             "metric": clock.metric,
             "priority": clock.priority,
@@ -223,15 +213,15 @@ def live_clocks(ticket: Ticket, moment: datetime, *, staff: bool) -> list[dict[s
             # The worker's schedule, not a customer's concern.
             "next_check_at": clock.next_check_at if staff else None,
         }
-        if term is not None:
+        if live.result is not None and live.term is not None:
             # (Without a term the next refresh drops this clock; until then show the snapshot.)
-            result, calendar, zone = evaluate_metric(ticket, term, facts, moment, calendars)
+            result = live.result
             row.update(
                 priority=ticket.priority,
-                target_seconds=term.target_seconds,
-                target_source=term.source,
-                calendar={"id": calendar.pk, "name": calendar.name},
-                timezone=zone,
+                target_seconds=live.term.target_seconds,
+                target_source=live.term.source,
+                calendar={"id": live.calendar.pk, "name": live.calendar.name},
+                timezone=live.timezone,
                 state=str(result.state),
                 started_at=result.started_at,
                 stopped_at=result.stopped_at,

@@ -21,12 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import Metric
-from servicepact.contracts.models import Calendar
-from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.core.time import local_date
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
-from servicepact.tickets.refresh import evaluate_metric, event_facts, ticket_terms
+from servicepact.tickets.refresh import evaluate_live
 
 AT_RISK_FRACTION = 0.75
 
@@ -141,37 +139,25 @@ def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveCloc
 
 def clocks_for_ticket(ticket: Ticket, now: datetime) -> list[LiveClock]:
     """Every clock of one ticket, re-evaluated from its events under its terms (read-only)."""
-    stored = {
-        c.metric: c for c in SlaClock.objects.filter(ticket=ticket).select_related("calendar")
-    }
-    if not stored:
-        return []
-    terms = ticket_terms(ticket)
-    facts = event_facts(ticket)
-    calendars: dict[int, Calendar] = {}
     result: list[LiveClock] = []
-    for metric in METRIC_ORDER:
-        clock = stored.get(metric)
-        if clock is None:
+    for live in evaluate_live(ticket, now):
+        if live.result is None or live.term is None:
+            result.append(advance_snapshot(live.clock, ticket, now))
             continue
-        term = terms.target(ticket.priority, metric)
-        if term is None:
-            result.append(advance_snapshot(clock, ticket, now))
-            continue
-        res, calendar, zone_name = evaluate_metric(ticket, term, facts, now, calendars)
+        res = live.result
         result.append(
             LiveClock(
-                metric=metric,
+                metric=live.clock.metric,
                 state=str(res.state),
-                target_seconds=term.target_seconds,
+                target_seconds=live.term.target_seconds,
                 elapsed_seconds=res.elapsed_seconds,
                 started_at=res.started_at,
                 stopped_at=res.stopped_at,
                 deadline_at=res.deadline,
                 breached_at=res.breached_at,
-                calendar_name=calendar.name,
-                timezone=zone_name,
-                source=term.source,
+                calendar_name=live.calendar.name,
+                timezone=live.timezone,
+                source=live.term.source,
                 pauses=res.pauses,
             )
         )

@@ -1,7 +1,6 @@
 """The SLA clocks a customer sees on a ticket, re-evaluated from the ticket's events (read-only).
 
-The desk has the same evaluation in ``desk/live.py``; the two apps may not import each other
-(import-linter: independent siblings), so this is the customer's small copy.
+The evaluation itself is ``tickets.refresh.evaluate_live``, shared with the desk and the API.
 """
 
 from __future__ import annotations
@@ -12,11 +11,9 @@ from datetime import datetime
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.contracts.choices import Metric
-from servicepact.contracts.models import Calendar
-from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.tickets.choices import ClockState
-from servicepact.tickets.models import SlaClock, Ticket
-from servicepact.tickets.refresh import evaluate_metric, event_facts, ticket_terms
+from servicepact.tickets.models import Ticket
+from servicepact.tickets.refresh import evaluate_live
 
 AT_RISK_FRACTION = 0.75
 TONE_LABELS = {
@@ -75,31 +72,20 @@ class CustomerClock:
 
 def customer_clocks(ticket: Ticket, now: datetime) -> list[CustomerClock]:
     """The ticket's clocks as of ``now``, in metric order."""
-    stored = {c.metric for c in SlaClock.objects.filter(ticket=ticket).only("metric")}
-    if not stored:
-        return []
-    terms = ticket_terms(ticket)
-    facts = event_facts(ticket)
-    calendars: dict[int, Calendar] = {}
-    clocks = []
-    for metric in METRIC_ORDER:
-        term = terms.target(ticket.priority, metric) if metric in stored else None
-        if term is None:
-            continue
-        result, calendar, zone_name = evaluate_metric(ticket, term, facts, now, calendars)
-        clocks.append(
-            CustomerClock(
-                metric=metric,
-                state=str(result.state),
-                target_seconds=term.target_seconds,
-                elapsed_seconds=result.elapsed_seconds,
-                started_at=result.started_at,
-                stopped_at=result.stopped_at,
-                deadline_at=result.deadline,
-                breached_at=result.breached_at,
-                calendar_name=calendar.name,
-                timezone=zone_name,
-                source=term.source,
-            )
+    return [
+        CustomerClock(
+            metric=live.clock.metric,
+            state=str(live.result.state),
+            target_seconds=live.term.target_seconds,
+            elapsed_seconds=live.result.elapsed_seconds,
+            started_at=live.result.started_at,
+            stopped_at=live.result.stopped_at,
+            deadline_at=live.result.deadline,
+            breached_at=live.result.breached_at,
+            calendar_name=live.calendar.name,
+            timezone=live.timezone,
+            source=live.term.source,
         )
-    return clocks
+        for live in evaluate_live(ticket, now)
+        if live.result is not None and live.term is not None
+    ]

@@ -8,6 +8,7 @@ event (priority, calendar edit, amended terms) leaves a ``deadline_moved`` event
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -79,6 +80,49 @@ def evaluate_metric(
     compiled = clock_calendar(ticket, term, calendars, now.date())
     result = evaluate_clock(compiled, term.target_seconds, clock_events(term.metric, facts), now)
     return result, calendars[term.calendar_id], compiled.timezone
+
+
+@dataclass(frozen=True)
+class LiveClock:
+    """A stored clock re-evaluated at some instant (read-only).
+
+    ``result`` is None when the ticket's current priority has no target for the metric: the
+    next refresh removes that clock, and until then its snapshot is all there is.
+    """
+
+    clock: SlaClock
+    term: TargetTerm | None
+    result: ClockResult | None
+    calendar: Calendar
+    timezone: str
+
+
+def evaluate_live(ticket: Ticket, now: datetime) -> list[LiveClock]:
+    """Every stored clock of the ticket evaluated at ``now`` from its events, in metric order.
+
+    The same inputs as ``refresh_clocks`` but nothing is written: pages and the API show
+    current elapsed/remaining values without waiting for the worker.
+    """
+    stored = {
+        c.metric: c for c in SlaClock.objects.filter(ticket=ticket).select_related("calendar")
+    }
+    if not stored:
+        return []
+    terms = ticket_terms(ticket)
+    facts = event_facts(ticket)
+    calendars: dict[int, Calendar] = {}
+    out: list[LiveClock] = []
+    for metric in METRIC_ORDER:
+        clock = stored.get(metric)
+        if clock is None:
+            continue
+        term = terms.target(ticket.priority, metric)
+        if term is None:
+            out.append(LiveClock(clock, None, None, clock.calendar, clock.timezone))
+            continue
+        result, calendar, zone = evaluate_metric(ticket, term, facts, now, calendars)
+        out.append(LiveClock(clock, term, result, calendar, zone))
+    return out
 
 
 def next_check(
