@@ -53,7 +53,7 @@ bench: install
 	@for b in bench/*.py; do [ "$$b" = bench/sla_engine.py ] || $(BIN)/python $$b --quick; done
 
 messages: install
-	cd src/servicepact && ../../$(BIN)/django-admin makemessages -l zh_Hans --ignore 'tests/*'
+	cd src/servicepact && ../../$(SP) makemessages -l zh_Hans --ignore "*/tests/*"
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache
