@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("desk/contracts/<int:contract_id>/audit/", views.audit_desk, name="audit_desk"),
     path(
+        "desk/contracts/<int:contract_id>/credits/<slug:action>/",
+        views.credit_decision,
+        name="credit_decision",
+    ),
+    path(
         "portal/contracts/<int:contract_id>/statement/",
         views.statement_portal,
         name="statement_portal",

@@ -7,14 +7,20 @@ dashboard are for staff (anyone else gets a 404, not a hint that the page exists
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from servicepact.billing import services as billing
+from servicepact.billing.models import CreditAudit, PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
-from servicepact.core.errors import DomainValidationError
+from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.customers.selectors import is_staff
 from servicepact.reports import formats
 from servicepact.reports.audit import audit_export
@@ -40,18 +46,23 @@ def _require_staff(request: HttpRequest) -> None:
 
 
 def _statement(
-    request: HttpRequest, contract: Contract, audit_url: str, audience: str
+    request: HttpRequest,
+    contract: Contract,
+    audit_url: str,
+    audience: str,
+    period: Period | None = None,
+    **extra: object,
 ) -> HttpResponse:
     fmt = request.GET.get("format", "html")
     if fmt not in FORMATS:
         raise Http404("Unknown format")
-    period = _period(request, contract)
+    period = period or _period(request, contract)
     snapshot = statement_for(contract, period)
     if fmt == "html":
         return render(
             request,
             "reports/statement.html",
-            formats.context(snapshot, audience=audience, audit_url=audit_url),
+            formats.context(snapshot, audience=audience, audit_url=audit_url, **extra),
         )
     response = HttpResponse(formats.render(snapshot, fmt), content_type=formats.CONTENT_TYPES[fmt])
     name = f"statement-{contract.number}-{period}.{fmt}"
@@ -67,13 +78,79 @@ def _audit(request: HttpRequest, contract: Contract) -> HttpResponse:
     return response
 
 
+def _desk_statement(request: HttpRequest, contract: Contract, period: Period) -> HttpResponse:
+    """The staff view: the statement plus the month's credit decisions and their audit trail."""
+    credit = PeriodCredit.objects.filter(contract=contract, period=str(period)).first()
+    return _statement(
+        request,
+        contract,
+        reverse("reports:audit_desk", args=[contract.pk]),
+        "desk",
+        period,
+        credit=credit,
+        credit_audit=CreditAudit.objects.filter(credit=credit).order_by("at", "id")
+        if credit
+        else [],
+    )
+
+
 @login_required
 def statement_desk(request: HttpRequest, contract_id: int) -> HttpResponse:
     _require_staff(request)
     contract = get_object_or_404(
         Contract.objects.select_related("customer", "plan"), pk=contract_id
     )
-    return _statement(request, contract, reverse("reports:audit_desk", args=[contract.pk]), "desk")
+    return _desk_statement(request, contract, _period(request, contract))
+
+
+# A manager's decisions on a month's credits. The billing services check the role (403), the
+# state (409) and the input (422), and audit every change.
+CREDIT_ACTIONS = {
+    "approve": lambda credit, user, post: billing.approve_credits(
+        credit=credit, actor=user, reason=post.get("reason", "")
+    ),
+    "adjust": lambda credit, user, post: billing.adjust_credits(
+        credit=credit, actor=user, amount=post.get("amount", ""), reason=post.get("reason", "")
+    ),
+    "apply": lambda credit, user, post: billing.mark_applied(
+        credit=credit, actor=user, reason=post.get("reason", "")
+    ),
+}
+
+
+@login_required
+@require_POST
+def credit_decision(request: HttpRequest, contract_id: int, action: str) -> HttpResponse:
+    """Approve, adjust or mark applied a month's credits (POST-redirect-GET; a refusal
+    re-renders the statement with 403, 409 or 422 and the service's message)."""
+    _require_staff(request)
+    decide = CREDIT_ACTIONS.get(action)
+    if decide is None:
+        raise Http404("Unknown action")
+    contract = get_object_or_404(
+        Contract.objects.select_related("customer", "plan"), pk=contract_id
+    )
+    try:
+        period = Period.parse(request.POST.get("period", ""))
+    except DomainValidationError:
+        raise Http404("No such period") from None
+    credit = get_object_or_404(PeriodCredit, contract=contract, period=str(period))
+    try:
+        decide(credit, request.user, request.POST)
+    except PermissionDenied as exc:
+        error, status = str(exc), 403
+    except TransitionError as exc:
+        error, status = exc.message, 409
+    except DomainValidationError as exc:
+        error, status = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()), 422
+    else:
+        messages.success(request, _("The credits of %(period)s are updated.") % {"period": period})
+        url = reverse("reports:statement_desk", args=[contract.pk])
+        return redirect(f"{url}?period={period}")
+    messages.error(request, error)
+    response = _desk_statement(request, contract, period)
+    response.status_code = status
+    return response
 
 
 @login_required

@@ -13,9 +13,7 @@ from servicepact.billing.testing import ny
 from servicepact.contracts.models import Contract
 from servicepact.core.errors import DomainValidationError
 from servicepact.tickets import services as ts
-from servicepact.tickets.testing import world
-
-from .conftest import Clock
+from servicepact.tickets.testing import Clock, world
 
 pytestmark = pytest.mark.django_db
 

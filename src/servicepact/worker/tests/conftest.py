@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 
 from servicepact.accounts.models import Team
@@ -32,29 +31,6 @@ def ny(*args: int) -> datetime:
     return datetime(*args, tzinfo=NY)
 
 
-class Clock:
-    """Moves time-machine's frozen clock: ``clock.at(utc(...))``."""
-
-    def __init__(self) -> None:
-        self._traveller: time_machine.travel | None = None
-
-    def at(self, instant: datetime) -> datetime:
-        self.stop()
-        self._traveller = time_machine.travel(instant, tick=False)
-        self._traveller.start()
-        return instant
-
-    def stop(self) -> None:
-        if self._traveller is not None:
-            self._traveller.stop()
-            self._traveller = None
-
-
-@pytest.fixture
-def clock():
-    c = Clock()
-    yield c
-    c.stop()
 
 
 @pytest.fixture
