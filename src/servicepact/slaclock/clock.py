@@ -64,10 +64,21 @@ class ClockResult:
         if self._replay.paused:
             return None
         # Decimal(str(f)) keeps 0.1 * 30 at exactly 3 seconds rather than 3.0000000000000004.
-        threshold = math.ceil(Decimal(str(f)) * self.target_seconds)
-        if self._replay.stopped is not None and self.elapsed_seconds < threshold:
+        return self.instant_at_elapsed(math.ceil(Decimal(str(f)) * self.target_seconds))
+
+    def instant_at_elapsed(self, seconds: int) -> datetime | None:
+        """When elapsed business time reaches ``seconds``; None while paused, before the
+        start, and for a stopped clock that never got there. ``target_seconds + 1`` is the
+        breach instant (breached means elapsed > target)."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        if self._calendar is None or self._replay is None or self.state == ClockState.PENDING:
             return None
-        instant = self._calendar.deadline_epoch(self._replay.started, threshold, self._replay.idle)
+        if self._replay.paused:
+            return None
+        if self._replay.stopped is not None and self.elapsed_seconds < seconds:
+            return None
+        instant = self._calendar.deadline_epoch(self._replay.started, seconds, self._replay.idle)
         return utc_datetime(instant)
 
 

@@ -39,17 +39,16 @@ from servicepact.contracts.escalation import (
 )
 from servicepact.contracts.lifecycle import customer_addresses, customer_not_before
 from servicepact.contracts.models import Calendar, Contract
-from servicepact.contracts.terms import TargetTerm, Terms
+from servicepact.contracts.terms import Terms
 from servicepact.core.errors import TransitionError
 from servicepact.core.time import zone as tz
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
-from servicepact.slaclock import ClockResult, SpanError
+from servicepact.slaclock import ClockResult
 from servicepact.tickets.choices import ClockState, EventKind, Status
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import (
-    clock_calendar,
     evaluate_metric,
     event_facts,
     next_check,
@@ -210,28 +209,10 @@ def evaluate_due(ticket: Ticket, due: set[str], now: datetime, cache: PassCache)
             crossings.append(Crossing(clock, percent, instant, result.deadline))
             clock.last_threshold = percent
         clock.next_check_at = next_check(result, clock.last_threshold, thresholds)
-        if (
-            clock.next_check_at is not None
-            and clock.next_check_at <= now
-            and result.deadline is not None
-        ):
-            # The deadline has come but the clock is not breached yet (see crossing_instant):
-            # look again one business second after it.
-            clock.next_check_at = breach_check_at(ticket, term, result.deadline, now, cache)
         SlaClock.objects.filter(pk=clock.pk).update(
             last_threshold=clock.last_threshold, next_check_at=clock.next_check_at
         )
     return crossings
-
-
-def breach_check_at(
-    ticket: Ticket, term: TargetTerm, deadline: datetime, now: datetime, cache: PassCache
-) -> datetime | None:
-    compiled = clock_calendar(ticket, term, cache.calendars, now.date())
-    try:
-        return compiled.next_open(deadline) + timedelta(seconds=1)
-    except SpanError:
-        return None  # the calendar never opens again: nothing more can happen
 
 
 def crossing_instant(result: ClockResult, percent: int) -> datetime | None:

@@ -125,13 +125,22 @@ def evaluate_live(ticket: Ticket, now: datetime) -> list[LiveClock]:
     return out
 
 
+def threshold_due_at(result: ClockResult, percent: int) -> datetime | None:
+    """When the ``percent`` step falls due. 100 % is the breach, one business second past the
+    deadline (a clock stopped exactly on its target is met); for a deadline at a closing time
+    that is just after the next opening, so the worker is not woken while nothing can change."""
+    if percent >= 100:
+        return result.instant_at_elapsed(result.target_seconds + 1)
+    return result.instant_at_fraction(percent / 100)
+
+
 def next_check(
     result: ClockResult, last_threshold: int, thresholds: tuple[int, ...]
 ) -> datetime | None:
     """The next instant a threshold (100 % = the breach) falls due; None if none can."""
     if result.stopped_at is not None or result.deadline is None:
         return None
-    instants = [result.instant_at_fraction(p / 100) for p in thresholds if p > last_threshold]
+    instants = [threshold_due_at(result, p) for p in thresholds if p > last_threshold]
     found = [i for i in instants if i is not None]
     return min(found) if found else None
 
