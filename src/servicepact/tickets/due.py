@@ -463,8 +463,11 @@ def notify_lapsed(*, now: datetime, batch: int = 500) -> int:
     )
     count = 0
     for ticket in tickets:
-        with transaction.atomic():
-            count += _tell_lapsed(ticket, now)
+        try:
+            with transaction.atomic():
+                count += _tell_lapsed(ticket, now)
+        except Exception:  # one broken ticket must not stop the notices of the others
+            logger.exception("lapsed-contract notice for ticket %s failed", ticket.pk)
     return count
 
 
@@ -538,4 +541,6 @@ def auto_close(*, now: datetime, batch: int = 500) -> int:
             closed += 1
         except TransitionError:
             pass  # reopened or closed by someone else meanwhile
+        except Exception:  # one broken ticket must not stop the others
+            logger.exception("auto-close of ticket %s failed", ticket.pk)
     return closed

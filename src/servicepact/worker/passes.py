@@ -39,6 +39,7 @@ class PassReport:
     closed: int = 0
     recomputed: int = 0
     statements: int = 0
+    failed_steps: int = 0
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -60,7 +61,7 @@ class PassReport:
             f"outbox sent={d.sent} retry={d.failed} dead={d.dead} | "
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
-            f"statements={self.statements} | {self.seconds:.3f}s"
+            f"statements={self.statements} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
             + (" (stopped early)" if self.interrupted else "")
         )
 
@@ -90,7 +91,13 @@ def run_pass(
         lambda: setattr(report, "statements", close_due_statements(moment)),
     ]
     for step in steps:
-        step()
+        try:
+            step()
+        except Exception:
+            # A step that fails (a database hiccup, a bug) is logged and retried next pass;
+            # the steps after it still run, so one stuck job cannot stop the others.
+            logger.exception("worker step %s failed", getattr(step, "__name__", step))
+            report.failed_steps += 1
         if stopping():
             report.interrupted = True
             break

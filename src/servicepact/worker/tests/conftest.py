@@ -31,8 +31,6 @@ def ny(*args: int) -> datetime:
     return datetime(*args, tzinfo=NY)
 
 
-
-
 @pytest.fixture
 def receiver_url():
     """A webhook receiver on 127.0.0.1 that answers 200: (url, delivery ids received)."""

@@ -101,3 +101,23 @@ def test_sigterm_stops_the_loop_cleanly(tmp_path: Path):
             proc.kill()
     assert proc.returncode == 0
     assert out.strip() == "worker stopped"
+
+
+@pytest.mark.django_db
+def test_a_failing_step_is_logged_and_the_later_steps_still_run(clock, monkeypatch, caplog):
+    """If delivery raises (e.g. the database hiccups), the pass logs it, counts one failed step
+    and still runs the lifecycle, auto-close and statement steps after it."""
+    from servicepact.worker import passes
+
+    clock.at(utc(2025, 6, 2, 10))
+
+    def broken(**kwargs):
+        raise RuntimeError("outbox table locked")
+
+    monkeypatch.setattr(passes, "deliver_due", broken)
+    ran = []
+    monkeypatch.setattr(passes, "auto_close", lambda **kw: ran.append("auto_close") or 0)
+    report = passes.run_pass()
+    assert report.failed_steps == 1
+    assert ran == ["auto_close"]
+    assert "worker step" in caplog.text and "outbox table locked" in caplog.text
