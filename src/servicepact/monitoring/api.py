@@ -19,6 +19,7 @@ from ninja import Router, Schema, Status
 
 from servicepact.accounts.auth import BearerAuth, SessionAuth, api_auth
 from servicepact.assets.models import Asset, ContractLine
+from servicepact.contracts.choices import ContractStatus
 from servicepact.contracts.models import Contract
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import local_date
@@ -118,13 +119,24 @@ def measurement_out(m: Measurement) -> dict[str, Any]:
     }
 
 
-def _find_asset(ref: int | str, customer_id: int | None) -> Asset | None:
+def _find_asset(ref: int | str, customer_id: int | None) -> Asset | JsonResponse | None:
+    """By id, else by hostname. Hostnames are unique per customer only: a name that matches
+    several assets is a 422, never a guess (as in alert matching)."""
     assets = Asset.objects.select_related("customer")
     if customer_id is not None:
         assets = assets.filter(customer_id=customer_id)
     text = str(ref).strip()
     found = list(assets.filter(pk=int(text))[:1]) if text.isdigit() else []
-    return found[0] if found else assets.filter(hostname__iexact=text).first()
+    if found:
+        return found[0]
+    named = list(assets.filter(hostname__iexact=text)[:2])
+    if len(named) > 1:
+        why = f"hostname {text} belongs to several customers; give the asset id"
+        return error(422, why, {"asset": [why]})
+    return named[0] if named else None
+
+
+_COVERING = (ContractStatus.ACTIVE, ContractStatus.GRACE)
 
 
 def _find_contract(
@@ -147,10 +159,16 @@ def _find_contract(
         .exclude(end_date__lt=day)
         .values_list("contract_id", flat=True)
     )
-    if len(ids) != 1:
-        why = "is on no contract line" if not ids else "is on several contracts; name one"
+    # As in coverage: drafts, terminated and expired contracts cover nothing; active beats grace.
+    in_force = [c for c in contracts.filter(pk__in=ids) if c.status_on(day) in _COVERING]
+    active = [c for c in in_force if c.status_on(day) == ContractStatus.ACTIVE]
+    candidates = active or in_force
+    if len(candidates) != 1:
+        why = (
+            "is on no contract in force" if not candidates else "is on several contracts; name one"
+        )
         return error(422, f"asset {asset.hostname} {why}", {"contract": [why]})
-    return contracts.get(pk=ids.pop())
+    return candidates[0]
 
 
 @router.post(
@@ -173,6 +191,8 @@ def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
         asset = _find_asset(payload.asset, customer_id)
         if asset is None:
             return error(404, f"no such asset: {payload.asset}")
+        if isinstance(asset, JsonResponse):
+            return asset
     contract = _find_contract(payload, customer_id, asset, at)
     if isinstance(contract, JsonResponse):
         return contract

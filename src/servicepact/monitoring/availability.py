@@ -23,6 +23,7 @@ The interface reports and credits code against is docs/availability-interface.md
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,16 +75,16 @@ class AvailabilityResult:
     slices: tuple[DowntimeSlice, ...]
 
 
+_PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
 def parse_period(text: str) -> tuple[int, int]:
     """ "2025-06" -> (2025, 6); anything else is a DomainValidationError on ``period``."""
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        date(year, month, 1)
-    except ValueError:
-        raise DomainValidationError({"period": [f"expected YYYY-MM, got {text!r}"]}) from None
-    if len(text) != 7:
+    match = _PERIOD.fullmatch(text)
+    # Years stop before 9999 so that "the month after" always exists.
+    if match is None or not 1900 <= int(match.group(1)) < 9999:
         raise DomainValidationError({"period": [f"expected YYYY-MM, got {text!r}"]})
-    return year, month
+    return int(match.group(1)), int(match.group(2))
 
 
 def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:
