@@ -8,7 +8,6 @@ no single field (``__all__``) has ``loc: ["body"]``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,29 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
-from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.errors import DomainValidationError, TransitionError, field_errors
 
 # The name every handler gives its body parameter; it is not part of the client's field path.
 BODY_PARAM = "payload"
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def field_loc(field: str, source: str = "body") -> list[Any]:
-    """``"kpis[0].target"`` -> ``["body", "kpis", 0, "target"]``; ``"__all__"`` -> ``["body"]``."""
-    if field in ("", "__all__"):
-        return [source]
-    parts: list[Any] = [source]
-    for name, index in _PART.findall(field):
-        parts.append(int(index) if index else name)
-    return parts
-
-
-def field_errors(errors: dict[str, list[str]], source: str = "body") -> list[dict[str, Any]]:
-    return [
-        {"loc": field_loc(field, source), "msg": str(msg), "type": "invalid"}
-        for field, messages in errors.items()
-        for msg in messages
-    ]
 
 
 def _ninja_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

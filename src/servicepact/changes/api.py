@@ -18,7 +18,7 @@ from servicepact.assets.models import Asset
 from servicepact.changes import services
 from servicepact.changes.models import Change
 from servicepact.changes.selectors import changes_for, get_change
-from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.errors import DomainValidationError, TransitionError, field_errors
 from servicepact.core.pagination import paginate
 from servicepact.customers.selectors import is_staff
 
@@ -60,9 +60,8 @@ class RejectIn(Schema):
 
 
 def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) -> JsonResponse:
-    body: dict[str, Any] = {"detail": detail}
-    if errors is not None:
-        body["errors"] = errors
+    """``{"detail": ...}``; with field errors, the API's one 422 shape (core.errors.field_errors)."""
+    body: dict[str, Any] = {"detail": field_errors(errors) if errors is not None else detail}
     return JsonResponse(body, status=status)
 
 

@@ -21,7 +21,7 @@ from servicepact.accounts.auth import BearerAuth, SessionAuth, api_auth
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import ContractStatus
 from servicepact.contracts.models import Contract
-from servicepact.core.errors import DomainValidationError
+from servicepact.core.errors import DomainValidationError, field_errors
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
@@ -37,9 +37,8 @@ availability_router = Router(tags=["availability"], auth=api_auth())
 
 
 def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) -> JsonResponse:
-    body: dict[str, Any] = {"detail": detail}
-    if errors is not None:
-        body["errors"] = errors
+    """``{"detail": ...}``; with field errors, the API's one 422 shape (core.errors.field_errors)."""
+    body: dict[str, Any] = {"detail": field_errors(errors) if errors is not None else detail}
     return JsonResponse(body, status=status)
 
 

@@ -112,9 +112,9 @@ def test_lists_are_scoped_and_staff_create_and_complete(client, setup):
         content_type="application/json",
         **staff,
     )
-    assert (bad.status_code, bad.json()["errors"]) == (
+    assert (bad.status_code, bad.json()["detail"]) == (
         422,
-        {"planned_end": ["must be after planned_start"]},
+        [{"loc": ["body", "planned_end"], "msg": "must be after planned_start", "type": "invalid"}],
     )
     contact_create = client.post(
         "/api/v1/changes",

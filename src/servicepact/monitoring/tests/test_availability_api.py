@@ -59,4 +59,4 @@ def test_bad_period_is_422(client, two, period):
     client.force_login(acme.agent)
     response = client.get(url(acme.contract, period))
     assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["period"]
+    assert [e["loc"][-1] for e in response.json()["detail"]] == ["period"]

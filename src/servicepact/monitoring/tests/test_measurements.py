@@ -142,7 +142,7 @@ def test_without_a_commitment_in_force_the_value_is_kept_unjudged(client, w, sta
 def test_invalid_measurements_are_422_and_store_nothing(client, w, staff_token, body, field):
     response = post_json(client, URL, body, staff_token)
     assert response.status_code == 422
-    assert list(response.json()["errors"]) == [field]
+    assert [e["loc"][-1] for e in response.json()["detail"]] == [field]
     assert not Measurement.objects.exists()
 
 

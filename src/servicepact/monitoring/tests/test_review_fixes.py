@@ -43,7 +43,7 @@ def test_a_hostname_of_two_customers_is_not_guessed(client, clock):
     body = {"asset": "srv01", "kind": "bandwidth", "value": "900"}
     response = post_json(client, URL, body, token)
     assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["asset"]
+    assert [e["loc"][-1] for e in response.json()["detail"]] == ["asset"]
     assert not Measurement.objects.exists()
 
 
