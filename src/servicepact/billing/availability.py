@@ -15,21 +15,16 @@ from servicepact.billing.exclusions import ForceMajeureRules
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
 from servicepact.core.time import to_epoch
-
-try:  # built alongside (issue 6); until it lands there is simply no availability figure
-    from servicepact.monitoring.availability import contract_availability
-except ImportError:  # pragma: no cover - depends on the monitoring app's progress
-    contract_availability = None
+from servicepact.monitoring.availability import contract_availability
 
 FOUR_PLACES = Decimal("0.0001")
 
 
-def monitoring_available() -> bool:
-    return contract_availability is not None
-
-
 def measure(contract: Contract, period: Period) -> Any | None:
-    """The monitoring app's AvailabilityResult for the month, or None without monitoring."""
+    """The monitoring app's AvailabilityResult for the month.
+
+    (None only where a rule test replaces ``contract_availability`` to isolate the ticket rules.)
+    """
     if contract_availability is None:
         return None
     return contract_availability(contract, period.year, period.month)

@@ -31,13 +31,9 @@ from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version, version_in_force
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
+from servicepact.monitoring.selectors import measurements_for
 from servicepact.tickets.choices import Category
 from servicepact.tickets.models import Ticket
-
-try:  # the monitoring app's KPI measurements (docs/availability-interface.md)
-    from servicepact.monitoring.selectors import measurements_for
-except ImportError:  # pragma: no cover - depends on the monitoring app's progress
-    measurements_for = None
 
 SCHEMA = 1
 TREND_MONTHS = 12
@@ -248,20 +244,19 @@ def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
         if k.kind != KpiKind.AVAILABILITY
     }
     measured: dict[tuple[str, str], dict[str, Any]] = {}
-    if measurements_for is not None:
-        qs = measurements_for(contract, facts.start, facts.end).exclude(kind=KpiKind.AVAILABILITY)
-        for row in (
-            qs.order_by()
-            .values("kind", "commitment__severity")
-            .annotate(
-                n_total=Count("pk"),
-                n_met=Count("pk", filter=Q(met=True)),
-                n_missed=Count("pk", filter=Q(met=False)),
-                v_min=Min("value"),
-                v_max=Max("value"),
-            )
-        ):
-            measured[(row["kind"], row["commitment__severity"] or "")] = row
+    qs = measurements_for(contract, facts.start, facts.end).exclude(kind=KpiKind.AVAILABILITY)
+    for row in (
+        qs.order_by()
+        .values("kind", "commitment__severity")
+        .annotate(
+            n_total=Count("pk"),
+            n_met=Count("pk", filter=Q(met=True)),
+            n_missed=Count("pk", filter=Q(met=False)),
+            v_min=Min("value"),
+            v_max=Max("value"),
+        )
+    ):
+        measured[(row["kind"], row["commitment__severity"] or "")] = row
     out = []
     for key in sorted(set(commitments) | set(measured)):
         kind, severity = key

@@ -202,8 +202,6 @@ def test_planned_maintenance_with_the_monitoring_app(clock, monkeypatch):
     inside an approved change window (planned). 1800 of 2,592,000 s: 99.9305 % (truncated):
     below 99.95 -> 5 % = 150.00; the planned 14,400 s do not count (else 99.375 % -> 10 %)."""
     monkeypatch.undo()  # the real monitoring app, not the autouse stub
-    if not availability_module.monitoring_available():
-        pytest.skip("the monitoring app's availability module is not installed")
     from servicepact.changes.services import approve_change, request_change
     from servicepact.monitoring.services import record_outage
 
