@@ -240,7 +240,7 @@ def load_clocks(
         version_id,
     ) = cols.T.copy()
     stop[stop > cut] = NONE  # stopped after the cut-off: still running then
-    pauses = _replay_paused(ticket_id, metric, int(start.min()), cut, start, stop)
+    pauses = _replay_paused(ticket_id, metric, int(start.min()), cut, start, stop, contract_ids)
     width = len(zones) + 1
     keys, inverse = np.unique(calendar_id * width + zone_code, return_inverse=True)
     uses = [(int(k) // width, zones[int(k) % width]) for k in keys.tolist()]
@@ -393,6 +393,7 @@ def _replay_paused(
     cut: int,
     start: Array,
     stop: Array,
+    contract_ids: Sequence[int] | None = None,
 ) -> PauseSet:
     """The idle intervals of every clock as of the cut-off (pauses, and the gap between a
     stop and a reopening), exactly as ``slaclock.evaluate_clock`` would count them.
@@ -405,10 +406,15 @@ def _replay_paused(
     cut-off matters too: the stored stop is then the latest one).
     """
     n = ticket_id.size
+    events = TicketEvent.objects.filter(
+        kind__in=(*_REPLAY_KINDS, EventKind.RESUMED), at__gte=_utc(earliest)
+    )
+    if contract_ids is not None:
+        # A statement's contract only: do not read every customer's pauses to drop them.
+        tickets = Ticket.objects.filter(contract_id__in=list(contract_ids))
+        events = events.filter(ticket_id__in=Subquery(tickets.values("pk")))
     marks = _fetch(
-        TicketEvent.objects.filter(
-            kind__in=(*_REPLAY_KINDS, EventKind.RESUMED), at__gte=_utc(earliest)
-        )
+        events
         .annotate(
             kind_code=Case(
                 When(kind=EventKind.PAUSED, then=Value(0)),
