@@ -38,7 +38,12 @@ from servicepact.slaclock import (
 )
 from servicepact.slaclock.clock_replay import replay
 from servicepact.tickets.choices import EventKind
-from servicepact.tickets.clocks import EventFact, clock_events
+from servicepact.tickets.clocks import (
+    CLOCK_EVENT_KINDS,
+    PAUSABLE_METRICS,
+    EventFact,
+    clock_events,
+)
 from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
 
 METRICS: tuple[str, ...] = tuple(str(m) for m in METRIC_ORDER)
@@ -46,17 +51,6 @@ NONE = -1  # "no instant" in the int64 arrays
 _CHUNK_ROWS = 50_000
 _IN_CHUNK = 2_000  # ids per IN (...): under every backend's parameter limit
 
-# Ticket events that can start, pause, resume or stop a clock (tickets/clocks.py).
-CLOCK_EVENT_KINDS = (
-    EventKind.OPENED,
-    EventKind.ACKNOWLEDGED,
-    EventKind.ONSITE_ARRIVED,
-    EventKind.RESTORED,
-    EventKind.RESOLVED,
-    EventKind.REOPENED,
-    EventKind.PAUSED,
-    EventKind.RESUMED,
-)
 # Only tickets with one of these need their events replayed; for every other ticket the
 # stored clock's start and first stop are the whole story.
 _REPLAY_KINDS = (EventKind.PAUSED, EventKind.REOPENED)
@@ -383,7 +377,7 @@ def _calendars(pairs: list[tuple[int, str]], earliest: int, cut: int) -> list[Ca
     ]
 
 
-_PAUSABLE = np.array([m in ("restore", "resolution") for m in METRICS])
+_PAUSABLE = np.array([m in PAUSABLE_METRICS for m in METRICS])
 
 
 def _replay_paused(
@@ -414,8 +408,7 @@ def _replay_paused(
         tickets = Ticket.objects.filter(contract_id__in=list(contract_ids))
         events = events.filter(ticket_id__in=Subquery(tickets.values("pk")))
     marks = _fetch(
-        events
-        .annotate(
+        events.annotate(
             kind_code=Case(
                 When(kind=EventKind.PAUSED, then=Value(0)),
                 When(kind=EventKind.RESUMED, then=Value(1)),

@@ -35,6 +35,17 @@ _STOPS: dict[str, frozenset[str]] = {
 _PAUSABLE = frozenset({Metric.RESTORE, Metric.RESOLUTION})
 _RESTARTABLE = frozenset({Metric.RESOLUTION})
 
+# For bulk readers (statements): the metrics a pause applies to, and every ticket event kind
+# that can start, pause, resume or stop some clock. Derived from the rules above.
+PAUSABLE_METRICS: frozenset[str] = frozenset(str(m) for m in _PAUSABLE)
+CLOCK_EVENT_KINDS: tuple[str, ...] = (
+    EventKind.OPENED,
+    *sorted({k for stops in _STOPS.values() for k in stops}),
+    EventKind.REOPENED,
+    EventKind.PAUSED,
+    EventKind.RESUMED,
+)
+
 
 @dataclass(frozen=True)
 class EventFact:
