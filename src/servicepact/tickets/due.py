@@ -26,14 +26,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.models import Team
 from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
 from servicepact.contracts.escalation import (
-    ContractEvent,
-    ContractEventKind,
     Step,
     steps_for_contract,
 )
@@ -428,15 +426,15 @@ def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetim
 # ---------------------------------------------------------------- tickets opened in grace
 
 
+# How far back a ticket opened in grace is still told (a worker that was down for days
+# catches up; a fresh install does not mail about tickets from long ago).
+LAPSED_NOTICE_DAYS = 90
+
+
 def lapsed_contract_ids(now: datetime) -> list[int]:
-    """Contracts in grace, and those whose status changed in the last two days (a ticket opened
-    on the last day of grace is still told after the contract expired)."""
-    recent = ContractEvent.objects.filter(
-        kind=ContractEventKind.STATUS_CHANGED, at__gte=now - timedelta(days=2)
-    )
-    rows = Contract.objects.filter(
-        Q(status=ContractStatus.GRACE) | Q(pk__in=recent.values("contract_id"))
-    )
+    """Contracts in grace or expired since: a ticket opened in grace is told even when the
+    notice goes out after the contract expired (a renewed contract is active: no notice)."""
+    rows = Contract.objects.filter(status__in=(ContractStatus.GRACE, ContractStatus.EXPIRED))
     return list(rows.values_list("pk", flat=True))
 
 
@@ -447,7 +445,9 @@ def notify_lapsed(*, now: datetime, batch: int = 500) -> int:
     told = Notification.objects.filter(ticket_id=OuterRef("pk"), event=LAPSED_EVENT)
     tickets = (
         Ticket.objects.filter(
-            contract_id__in=lapsed_contract_ids(now), coverage=CoverageStatus.GRACE
+            contract_id__in=lapsed_contract_ids(now),
+            coverage=CoverageStatus.GRACE,
+            opened_at__gte=now - timedelta(days=LAPSED_NOTICE_DAYS),
         )
         .filter(~Exists(told))
         .select_related(

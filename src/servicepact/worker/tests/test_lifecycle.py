@@ -167,6 +167,25 @@ def test_grace_then_expiry_with_events_and_customer_hours(clock):
     assert Notification.objects.filter(event="ticket.contract_lapsed").count() == 1
 
 
+def test_a_grace_ticket_is_told_even_when_the_worker_was_down_past_expiry(clock):
+    """A ticket opened on the last day of grace (2026-01-30) while no worker ran; the next pass
+    comes on 2026-02-06, six days after the contract expired: the contact is still told once."""
+    clock.at(ny(2025, 12, 1))
+    s = setup_contract(tz="America/New_York", targets={(3, "first_response"): 120})
+    pass_on(clock, ny(2026, 1, 1, 0, 5))
+    clock.at(ny(2026, 1, 30, 15))
+    ticket = ts.open_ticket(customer=s.customer, contact=s.contact, subject="Disk")
+    assert ticket.coverage == "grace"
+    pass_on(clock, ny(2026, 2, 6, 10))
+    s.contract.refresh_from_db()
+    assert s.contract.status == "expired"
+    run_pass()
+    notice = Notification.objects.get(event="ticket.contract_lapsed")
+    assert (notice.ticket_id, notice.recipient) == (ticket.pk, "it@acme.test")
+    run_pass()
+    assert Notification.objects.filter(event="ticket.contract_lapsed").count() == 1
+
+
 def test_automatic_renewal_extends_the_term_and_never_lapses(clock):
     """Renews automatically, term 2025-01-01..2025-12-31 (12 months). The first pass of
     2026-01-01 extends it to 2026-12-31 (event 'renewed', still active, no grace); a year
