@@ -249,16 +249,18 @@ def compute_period_credits(
     period: str | Period,
     actor: Any = None,
     facts: PeriodFacts | None = None,
+    now: datetime | None = None,
 ) -> PeriodCredit:
-    """Computes (or recomputes, while still ``computed``) a month's credits from the rules.
+    """Computes (or recomputes, while still ``computed``) a month's credits from the rules,
+    as of ``now`` (default: the current instant) for both the figures and the claim window.
 
     409 once approved, adjusted or applied, and after the claim window has closed.
     """
     month = period if isinstance(period, Period) else Period.parse(period)
-    facts = facts or period_facts(contract, month)
+    moment = now or current_time()
+    facts = facts or period_facts(contract, month, now=moment)
     draft = draft_for(facts)
     deadline = claim_deadline(facts)
-    moment = current_time()
     try:
         with transaction.atomic():
             return _store_credit(contract, month, facts, draft, deadline, actor, moment)

@@ -47,7 +47,7 @@ def close_period(
         raise TransitionError(f"{month} has not ended yet for {contract.number}")
     # Already decided by a manager, or claims closed: the credits then stand as they are.
     with contextlib.suppress(TransitionError):
-        compute_period_credits(contract=contract, period=month)
+        compute_period_credits(contract=contract, period=month, now=moment)
     snapshot = build_statement(contract, month, now=moment)
     with transaction.atomic():
         statement, created = Statement.objects.get_or_create(
