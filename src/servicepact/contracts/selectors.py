@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 
 from servicepact.contracts.models import (
     Calendar,
@@ -72,6 +73,18 @@ def contracts_for(user: Any) -> QuerySet[Contract]:
         Prefetch("versions", queryset=ContractVersion.objects.order_by("number"))
     )
     return scope_to_customer(qs, user)
+
+
+def get_contract(user: Any, pk: int) -> Contract:
+    """The contract if the user may see it, else 404 (another customer's is never revealed)."""
+    contract = (
+        scope_to_customer(Contract.objects.select_related("customer", "plan"), user)
+        .filter(pk=pk)
+        .first()
+    )
+    if contract is None:
+        raise Http404("No such contract")
+    return contract
 
 
 def contracts_with_terms_for(user: Any) -> QuerySet[Contract]:

@@ -21,6 +21,7 @@ from servicepact.accounts.auth import BearerAuth, SessionAuth, api_auth
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import ContractStatus
 from servicepact.contracts.models import Contract
+from servicepact.contracts.selectors import get_contract
 from servicepact.core.errors import DomainValidationError, field_errors
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
@@ -28,7 +29,6 @@ from servicepact.customers.selectors import is_staff
 from servicepact.monitoring.auth import SourceTokenAuth
 from servicepact.monitoring.availability import contract_availability, parse_period
 from servicepact.monitoring.models import AlertSource, Measurement
-from servicepact.monitoring.selectors import get_contract
 from servicepact.monitoring.services import ingest_alerts, record_measurement
 from servicepact.monitoring.sources import PARSERS, PayloadError
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from servicepact.contracts.models import Contract
-from servicepact.customers.selectors import scope_to_customer
 from servicepact.monitoring.models import Alert, AlertSource, Measurement, Outage
 
 
@@ -48,15 +45,3 @@ def measurements_for(contract: Contract, start: datetime, end: datetime) -> Quer
         .select_related("commitment", "source", "ticket", "asset")
         .order_by("measured_at", "id")
     )
-
-
-def contracts_for(user: Any) -> QuerySet[Contract]:
-    return scope_to_customer(Contract.objects.select_related("customer", "plan"), user)
-
-
-def get_contract(user: Any, pk: int) -> Contract:
-    """The contract if the user may see it; otherwise 404."""
-    contract = contracts_for(user).filter(pk=pk).first()
-    if contract is None:
-        raise Http404("No such contract")
-    return contract

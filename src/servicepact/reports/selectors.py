@@ -5,30 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
-from django.http import Http404
-
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
 from servicepact.core.time import now as current_time
-from servicepact.customers.selectors import scope_to_customer
 from servicepact.reports.models import Statement
 from servicepact.reports.statement import build_statement
-
-
-def contracts_for(user: Any) -> QuerySet[Contract]:
-    return scope_to_customer(
-        Contract.objects.select_related("customer", "plan"), user, field="customer"
-    )
-
-
-def get_contract(user: Any, pk: int) -> Contract:
-    """The contract if the user may see it, else 404 (another customer's is never revealed)."""
-    contract = contracts_for(user).filter(pk=pk).first()
-    if contract is None:
-        raise Http404("No such contract")
-    return contract
 
 
 def default_period(contract: Contract, now: datetime | None = None) -> Period:

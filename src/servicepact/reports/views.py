@@ -20,12 +20,13 @@ from servicepact.billing import services as billing
 from servicepact.billing.models import CreditAudit, PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
+from servicepact.contracts.selectors import get_contract
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.customers.selectors import is_staff
 from servicepact.reports import formats
 from servicepact.reports.audit import audit_export
 from servicepact.reports.dashboard import portfolio
-from servicepact.reports.selectors import default_period, get_contract, statement_for
+from servicepact.reports.selectors import default_period, statement_for
 
 FORMATS = ("html", "pdf", "csv", "json")
 
