@@ -21,6 +21,7 @@ from servicepact.assets.models import Asset
 from servicepact.changes.choices import ChangeStatus
 from servicepact.changes.models import Change
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.services import save_validated
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
@@ -74,7 +75,7 @@ def request_change(
         errors["planned_end"] = ["must be after planned_start"]
     if errors:
         raise DomainValidationError(errors)
-    change = Change.objects.create(
+    change = Change(
         customer=customer,
         title=title.strip(),
         description=description,
@@ -83,6 +84,7 @@ def request_change(
         requested_by=actor if getattr(actor, "pk", None) else None,
         requested_at=current_time(),
     )
+    save_validated(change)  # the model's limits (title length ...) as field errors
     change.assets.set(assets)
     return change
 

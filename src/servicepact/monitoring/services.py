@@ -10,19 +10,19 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from servicepact.accounts.services import hash_token
 from servicepact.assets.models import Asset
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.services import save_validated
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
-from servicepact.monitoring.choices import AlertStatus, OutageOrigin, SourceKind
+from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult, fire_effects, ingest_alerts
 from servicepact.monitoring.measurements import record_measurement
-from servicepact.monitoring.models import Alert, AlertSource, Outage, validate_severity_map
+from servicepact.monitoring.models import Alert, AlertSource, Outage
 from servicepact.tickets.models import Ticket
 
 SOURCE_TOKEN_PREFIX = "spsrc_"
@@ -49,27 +49,6 @@ def new_source_token() -> tuple[str, str, str]:
     return raw, raw[:12], hash_token(raw)
 
 
-def _validate_source(
-    name: str, kind: str, severity_map: dict[str, int], priorities: dict[str, int]
-) -> None:
-    errors: dict[str, list[str]] = {}
-    if not name.strip():
-        errors["name"] = ["must not be empty"]
-    elif AlertSource.objects.filter(name=name.strip()).exists():
-        errors["name"] = [f"an alert source named {name.strip()!r} exists"]
-    if kind not in SourceKind.values:
-        errors["kind"] = [f"must be one of {', '.join(SourceKind.values)}"]
-    try:
-        validate_severity_map(severity_map)
-    except ValidationError as exc:
-        errors["severity_map"] = list(exc.messages)
-    for field, value in priorities.items():
-        if value not in (1, 2, 3, 4):
-            errors[field] = ["must be 1 to 4"]
-    if errors:
-        raise DomainValidationError(errors)
-
-
 @transaction.atomic
 def create_alert_source(
     *,
@@ -85,25 +64,18 @@ def create_alert_source(
     open_ticket_on_miss: bool = False,
 ) -> tuple[AlertSource, str]:
     """Creates a source; returns it with its raw token (shown once, stored as SHA-256)."""
-    severity_map = dict(severity_map or {})
-    _validate_source(
-        name,
-        kind,
-        severity_map,
-        {"default_priority": default_priority, "outage_max_priority": outage_max_priority},
-    )
     if flap_transitions < 2 or flap_window_minutes < 1:
         raise DomainValidationError(
             {"flap_transitions": ["flapping needs >= 2 transitions within >= 1 minute"]}
         )
     raw, prefix, digest = new_source_token()
-    source = AlertSource.objects.create(
+    source = AlertSource(
         name=name.strip(),
         kind=kind,
         customer=customer,
         token_prefix=prefix,
         token_hash=digest,
-        severity_map=severity_map,
+        severity_map=dict(severity_map or {}),
         default_priority=default_priority,
         outage_max_priority=outage_max_priority,
         auto_resolve=auto_resolve,
@@ -111,6 +83,9 @@ def create_alert_source(
         flap_window_minutes=flap_window_minutes,
         open_ticket_on_miss=open_ticket_on_miss,
     )
+    # The model's own validators (choices, 1..4, lengths, the severity map, a unique name)
+    # report every bad field at once.
+    save_validated(source)
     return source, raw
 
 

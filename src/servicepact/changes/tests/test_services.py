@@ -118,3 +118,12 @@ def test_approved_windows_per_asset():
         second.pk: [approved.pk],
     }
     assert approved_windows([w.asset.pk], ny(2025, 6, 14, 4), ny(2025, 6, 15)) == {}
+
+
+def test_a_title_too_long_is_a_field_error_and_stores_nothing():
+    """The model's limit (200 characters) is reported on ``title``; no change is stored."""
+    w = world()
+    with pytest.raises(DomainValidationError) as exc:
+        request(w, title="t" * 201)
+    assert list(exc.value.errors) == ["title"]
+    assert not Change.objects.exists()

@@ -46,7 +46,7 @@ def test_errors_name_the_problem():
     with pytest.raises(CommandError, match="customer: no customer with code 'nope'"):
         run("create", "x", "--kind", "zabbix", "--customer", "nope")
     run("create", "x", "--kind", "zabbix")
-    with pytest.raises(CommandError, match="name: an alert source named 'x' exists"):
+    with pytest.raises(CommandError, match="name: Alert source with this Name already exists"):
         run("create", "x", "--kind", "zabbix")
     with pytest.raises(CommandError, match="name: no alert source named 'y'"):
         run("rotate", "y")
@@ -105,4 +105,13 @@ def test_admin_rejects_a_bad_severity_map(client):
     )
     assert response.status_code == 200
     assert "priorities must be integers 1..4; wrong for: high" in response.content.decode()
+    assert not AlertSource.objects.exists()
+
+
+def test_a_name_too_long_is_a_field_error_and_stores_nothing():
+    """The model's own limits apply (101 characters): an error naming the field, no row."""
+    from servicepact.monitoring.models import AlertSource
+
+    with pytest.raises(CommandError, match=r"name: Ensure this value has at most 100 characters"):
+        run("create", "n" * 101, "--kind", "generic")
     assert not AlertSource.objects.exists()
