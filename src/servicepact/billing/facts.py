@@ -16,8 +16,8 @@ from servicepact.billing.credits import BreachFact
 from servicepact.billing.exclusions import ForceMajeureRules, force_majeure_rules
 from servicepact.billing.periods import Period
 from servicepact.billing.schedules import ScheduleTerms, schedules_by_version
-from servicepact.contracts.models import Contract
-from servicepact.contracts.terms import version_in_force
+from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.contracts.terms import version_for_period
 from servicepact.core.time import now as current_time
 from servicepact.tickets.models import Ticket
 
@@ -38,6 +38,7 @@ class PeriodFacts:
     force_majeure: ForceMajeureRules
     availability_result: Any | None  # monitoring's AvailabilityResult
     availability: CreditedAvailability
+    version: ContractVersion | None  # the terms of the month (in force at its end)
     schedule: ScheduleTerms | None  # in force at the end of the month: tiers, cap, claims
     schedules: dict[int, ScheduleTerms | None]  # per contract version: breach credits
 
@@ -61,9 +62,7 @@ def period_facts(
     result = measure(contract, period) if with_availability else None
     schedules = schedules_by_version(contract)
     # The terms in force on the month's last second give the tiers, the cap and the window.
-    version = version_in_force(contract, end - timedelta(seconds=1)) or (
-        contract.versions.order_by("effective_from").first()
-    )
+    version = version_for_period(contract, end - timedelta(seconds=1))
     return PeriodFacts(
         contract=contract,
         period=period,
@@ -77,6 +76,7 @@ def period_facts(
         force_majeure=rules,
         availability_result=result,
         availability=credited_availability(result, rules),
+        version=version,
         schedule=schedules.get(version.pk) if version is not None else None,
         schedules=schedules,
     )

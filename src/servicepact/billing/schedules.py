@@ -7,14 +7,11 @@ uses the schedule of the latest earlier version that has one — the same carry-
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 from servicepact.billing.models import CreditSchedule
 from servicepact.contracts.models import Contract, ContractVersion
-from servicepact.contracts.terms import version_in_force
 
 
 @dataclass(frozen=True)
@@ -56,15 +53,3 @@ def schedules_by_version(contract: Contract) -> dict[int, ScheduleTerms | None]:
         current = own.get(version.pk, current)
         result[version.pk] = None if current is None else _terms(current, version)
     return result
-
-
-def schedule_at(contract: Contract, at: datetime) -> ScheduleTerms | None:
-    """The schedule of the version in force at ``at`` (the first version before the term)."""
-    version = version_in_force(contract, at) or contract.versions.order_by("effective_from").first()
-    if version is None:
-        return None
-    return schedules_by_version(contract).get(version.pk)
-
-
-def version_labels(versions: Iterable[ContractVersion]) -> dict[int, str]:
-    return {v.pk: f"{v.contract.number} v{v.number}" for v in versions}

@@ -54,6 +54,15 @@ def version_in_force(contract: Contract, at: datetime) -> ContractVersion | None
     return contract.versions.filter(effective_from__lte=at).order_by("-effective_from").first()
 
 
+def version_for_period(contract: Contract, at: datetime) -> ContractVersion | None:
+    """The version in force at ``at``; before the first one takes effect, the first one.
+
+    For periods (a month's statement and credits), which are measured under some terms even
+    when the term starts mid-month.
+    """
+    return version_in_force(contract, at) or contract.versions.order_by("effective_from").first()
+
+
 def terms_for_version(version: ContractVersion) -> Terms:
     """Plan targets, overridden per (priority, metric) by the version's own targets."""
     plan = version.contract.plan

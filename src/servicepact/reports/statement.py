@@ -11,7 +11,7 @@ SQL and numpy over the whole month at once; nothing loops over tickets in the OR
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -28,7 +28,7 @@ from servicepact.billing.selectors import hours_summary
 from servicepact.billing.services import claim_deadline, draft_for
 from servicepact.contracts.choices import KPI_UNITS, KpiKind, Metric
 from servicepact.contracts.models import Contract
-from servicepact.contracts.terms import Terms, default_terms, terms_for_version, version_in_force
+from servicepact.contracts.terms import Terms, default_terms, terms_for_version
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
@@ -103,8 +103,7 @@ def build_statement(
 
 
 def _terms(facts: PeriodFacts) -> Terms:
-    version = version_in_force(facts.contract, facts.end - timedelta(seconds=1))
-    return terms_for_version(version) if version is not None else default_terms()
+    return terms_for_version(facts.version) if facts.version is not None else default_terms()
 
 
 def _contract(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
@@ -237,7 +236,7 @@ def _availability(facts: PeriodFacts) -> dict[str, Any]:
 
 def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
     """Other KPI measurements of the month against their commitments (one row per kind)."""
-    version = version_in_force(contract, facts.end - timedelta(seconds=1))
+    version = facts.version
     commitments = {
         (k.kind, k.severity): k
         for k in (version.kpis.all() if version is not None else [])
