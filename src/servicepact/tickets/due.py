@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -233,7 +233,16 @@ def escalate(ticket: Ticket, crossings: list[Crossing], now: datetime, cache: Pa
     """Step 5: priority and team first, so that the messages describe the new state."""
     steps = {s.percent: s for s in cache.steps_for(ticket)}
     crossed = [(c, steps.get(c.percent, Step(c.percent))) for c in crossings]
+    priority = ticket.priority
     ticket = _raise_priority(ticket, crossed)
+    if ticket.priority != priority:
+        # The new priority moved the deadlines: the messages quote the new ones.
+        deadlines = dict(
+            SlaClock.objects.filter(ticket=ticket).values_list("metric", "deadline_at")
+        )
+        crossed = [
+            (replace(c, deadline=deadlines.get(c.clock.metric, c.deadline)), s) for c, s in crossed
+        ]
     ticket = _reassign(ticket, crossed)
     for crossing, step in crossed:
         notify_crossing(ticket, crossing, step, now)

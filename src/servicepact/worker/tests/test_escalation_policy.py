@@ -164,3 +164,21 @@ def test_a_paused_clock_does_not_escalate(clock):
     res.refresh_from_db()
     # 960 min target: 50 % = 8 h of running time; 2 h ran before the pause, 6 h remain from 20:00.
     assert res.next_check_at == utc(2025, 6, 3, 2)
+
+
+@pytest.mark.django_db
+def test_messages_of_a_priority_raising_step_quote_the_new_deadline(clock):
+    """50 % of P3's first response (120 min from 10:00) at 11:00 raises the ticket to P2,
+    whose 60-minute first response ends at 11:00, not 12:00: the manager's message says 11:00."""
+    clock.at(utc(2025, 6, 2, 9))
+    s = setup_contract(targets=TARGETS)
+    set_escalation_policy(
+        contract=s.contract,
+        steps=[{"percent": 50, "raise_priority": True, "notify_service_manager": True}],
+    )
+    clock.at(utc(2025, 6, 2, 10))
+    open_p3(s)
+    clock.at(utc(2025, 6, 2, 11))
+    run_pass()
+    message = Notification.objects.get(recipient="acme-manager@provider.test")
+    assert message.payload["deadline"] == utc(2025, 6, 2, 11).isoformat()
