@@ -384,9 +384,6 @@ def contact_address(ticket: Ticket) -> str:
 def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetime) -> None:
     key = f"esc:{crossing.clock.pk}:{crossing.percent}"
     message = staff_message(ticket, crossing)
-    team_members = (
-        list(ticket.team.members.filter(is_active=True).order_by("pk")) if ticket.team else []
-    )
     service_manager = ticket.contract.service_manager if ticket.contract else None
     notify_team = step.notify_team
     notify_manager = step.notify_service_manager
@@ -405,7 +402,7 @@ def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetim
                 message=message,
                 now=now,
             )
-        for member in team_members:
+        for member in ticket.team.members.filter(is_active=True).order_by("pk"):
             notify_user(key=key, user=member, message=message, now=now, email=not ticket.team.email)
     if notify_manager:
         notify_user(key=key, user=service_manager, message=message, now=now)
