@@ -47,10 +47,8 @@ from servicepact.slaclock import ClockResult
 from servicepact.tickets.choices import ClockState, EventKind, Status
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import (
-    evaluate_metric,
-    event_facts,
     next_check,
-    refresh_clocks,
+    refresh_clock_results,
     ticket_terms,
 )
 from servicepact.tickets.services import assign_ticket, change_priority, close_ticket, record_event
@@ -176,18 +174,17 @@ def process_ticket(ticket_id: int, now: datetime, report: DueReport, cache: Pass
 
 def evaluate_due(ticket: Ticket, due: set[str], now: datetime, cache: PassCache) -> list[Crossing]:
     """Steps 3 and 4: refresh, then record the crossed thresholds of the due clocks."""
-    clocks = {c.metric: c for c in refresh_clocks(ticket, now=now)}
     # The same thresholds as thresholds_for(ticket), from the pass's cache of policies.
     thresholds = tuple(step.percent for step in cache.steps_for(ticket))
-    terms = cache.terms_for(ticket)
-    facts = event_facts(ticket)
+    refreshed = refresh_clock_results(
+        ticket, now=now, thresholds=thresholds, terms=cache.terms_for(ticket)
+    )
+    clocks = {clock.metric: (clock, result) for clock, result in refreshed}
     crossings: list[Crossing] = []
     for metric in sorted(due):
-        clock = clocks.get(metric)
-        term = terms.target(ticket.priority, metric)
-        if clock is None or term is None:
+        if metric not in clocks:
             continue  # the metric no longer applies (the refresh removed the clock)
-        result, _calendar, _zone = evaluate_metric(ticket, term, facts, now, cache.calendars)
+        clock, result = clocks[metric]
         for percent in (p for p in thresholds if p > clock.last_threshold):
             instant = crossing_instant(result, percent)
             if instant is None or instant > now:

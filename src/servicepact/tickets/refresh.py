@@ -153,6 +153,7 @@ def _store(
     calendar: Calendar,
     zone: str,
     now: datetime,
+    thresholds: tuple[int, ...],
 ) -> SlaClock:
     if clock is None:
         clock = SlaClock(ticket=ticket, metric=term.metric)
@@ -172,7 +173,7 @@ def _store(
     clock.remaining_seconds = result.remaining_seconds
     clock.breached_by_seconds = result.breached_by_seconds
     clock.evaluated_at = now
-    clock.next_check_at = next_check(result, clock.last_threshold, thresholds_for(ticket))
+    clock.next_check_at = next_check(result, clock.last_threshold, thresholds)
     clock.save()
     return clock
 
@@ -208,11 +209,26 @@ def _record(
 
 def refresh_clocks(ticket: Ticket, *, now: datetime, reason: str | None = None) -> list[SlaClock]:
     """Re-derives every clock of the ticket; records breaches and explained deadline moves."""
-    terms = ticket_terms(ticket)
+    return [clock for clock, _ in refresh_clock_results(ticket, now=now, reason=reason)]
+
+
+def refresh_clock_results(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    thresholds: tuple[int, ...] | None = None,
+    terms: Terms | None = None,
+) -> list[tuple[SlaClock, ClockResult]]:
+    """``refresh_clocks`` that also hands back each clock's engine result (the worker walks
+    the thresholds with it instead of evaluating again); ``thresholds`` and ``terms`` may
+    come from a caller's cache."""
+    terms = terms or ticket_terms(ticket)
+    thresholds = thresholds or thresholds_for(ticket)
     facts = event_facts(ticket)
     existing = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
     calendars: dict[int, Calendar] = {}
-    clocks: list[SlaClock] = []
+    clocks: list[tuple[SlaClock, ClockResult]] = []
     for metric in METRIC_ORDER:
         term = (
             terms.target(ticket.priority, metric)
@@ -252,11 +268,11 @@ def refresh_clocks(ticket: Ticket, *, now: datetime, reason: str | None = None) 
                         "reason": why,
                     },
                 )
-        clock = _store(ticket, clock, term, result, calendar, zone, now)
+        clock = _store(ticket, clock, term, result, calendar, zone, now, thresholds)
         _record_breach(ticket, clock, result, now)
-        clocks.append(clock)
+        clocks.append((clock, result))
     ticket.next_deadline_at = min(
-        (c.deadline_at for c in clocks if c.stopped_at is None and c.deadline_at is not None),
+        (c.deadline_at for c, _ in clocks if c.stopped_at is None and c.deadline_at is not None),
         default=None,
     )
     Ticket.objects.filter(pk=ticket.pk).update(next_deadline_at=ticket.next_deadline_at)
