@@ -16,7 +16,6 @@ from .conftest import ny
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.usefixtures("frozen"),
-    pytest.mark.urls("servicepact.changes.tests.urls"),
 ]
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from ninja import NinjaAPI, Router
 
 from servicepact.changes.api import router as changes_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
-
-pytestmark = pytest.mark.urls("servicepact.monitoring.tests.urls")
 
 
 def test_openapi_lists_every_path(client):

@@ -10,7 +10,7 @@ from servicepact.tickets.testing import world
 
 from .conftest import ny, with_availability
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.monitoring.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from servicepact.tickets.testing import world
 
 from .conftest import post_json, sample, utc, with_availability
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.monitoring.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 ALERTS = "/api/v1/alerts/alertmanager"
 

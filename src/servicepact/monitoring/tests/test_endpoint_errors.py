@@ -11,7 +11,7 @@ from servicepact.tickets.testing import world
 
 from .conftest import am_alert, am_payload, post_json, sample, utc
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.monitoring.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 ALERTS = "/api/v1/alerts/alertmanager"
 

@@ -13,7 +13,7 @@ from servicepact.tickets.testing import world
 
 from .conftest import am_alert, am_payload, post_json, utc
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.monitoring.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 URL = "/api/v1/alerts/alertmanager"
 

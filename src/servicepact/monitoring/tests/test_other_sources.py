@@ -12,7 +12,7 @@ from servicepact.tickets.testing import world
 
 from .conftest import post_json, sample, utc
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.monitoring.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

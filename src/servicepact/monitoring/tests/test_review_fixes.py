@@ -16,7 +16,7 @@ from servicepact.tickets.testing import world
 
 from .conftest import ny, post_json
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.monitoring.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 URL = "/api/v1/measurements"
 

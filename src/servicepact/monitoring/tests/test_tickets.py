@@ -14,7 +14,7 @@ from servicepact.tickets.testing import world
 
 from .conftest import am_alert, am_payload, post_json, sample, utc
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.monitoring.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 URL = "/api/v1/alerts/alertmanager"
 T0, T1 = utc(2025, 6, 10, 18, 0), utc(2025, 6, 10, 18, 30)

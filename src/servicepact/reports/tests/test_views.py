@@ -11,7 +11,7 @@ import pytest
 from servicepact.billing.testing import june_month, ny
 from servicepact.tickets.testing import world
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.reports.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
