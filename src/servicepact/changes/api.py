@@ -9,7 +9,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema, Status
 
@@ -18,7 +17,7 @@ from servicepact.assets.models import Asset
 from servicepact.changes import services
 from servicepact.changes.models import Change
 from servicepact.changes.selectors import changes_for, get_change
-from servicepact.core.errors import DomainValidationError, TransitionError, field_errors
+from servicepact.core.errors import field_errors
 from servicepact.core.pagination import paginate
 from servicepact.customers.selectors import is_staff
 
@@ -65,15 +64,6 @@ def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) 
     return JsonResponse(body, status=status)
 
 
-def domain_error(exc: Exception) -> JsonResponse:
-    """DomainValidationError -> 422, TransitionError -> 409, PermissionDenied -> 403."""
-    if isinstance(exc, DomainValidationError):
-        return error(422, str(exc), exc.errors)
-    if isinstance(exc, TransitionError):
-        return error(409, exc.message)
-    return error(403, str(exc) or "not allowed")
-
-
 def change_out(change: Change) -> dict[str, Any]:
     return {
         "id": change.pk,
@@ -113,18 +103,15 @@ def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
     missing = sorted(set(payload.assets) - {a.pk for a in assets})
     if missing or not assets:
         return error(422, "unknown assets", {"assets": [f"no such asset: {missing}"]})
-    try:
-        change = services.request_change(
-            customer=assets[0].customer,
-            title=payload.title,
-            description=payload.description,
-            assets=assets,
-            planned_start=payload.planned_start,
-            planned_end=payload.planned_end,
-            actor=request.auth,
-        )
-    except DomainValidationError as exc:
-        return domain_error(exc)
+    change = services.request_change(
+        customer=assets[0].customer,
+        title=payload.title,
+        description=payload.description,
+        assets=assets,
+        planned_start=payload.planned_start,
+        planned_end=payload.planned_end,
+        actor=request.auth,
+    )
     return Status(201, change_out(change))
 
 
@@ -134,12 +121,10 @@ def read_change(request: HttpRequest, change_id: int) -> Any:
 
 
 def _decide(request: HttpRequest, change_id: int, action: str, **kwargs: Any) -> Any:
+    # Refusals (403, 409, 422) are answered by the API's exception handlers (api/errors.py).
     change = get_change(request.auth, change_id)
     service = getattr(services, f"{action}_change")
-    try:
-        change = service(change=change, actor=request.auth, **kwargs)
-    except (DomainValidationError, TransitionError, PermissionDenied) as exc:
-        return domain_error(exc)
+    change = service(change=change, actor=request.auth, **kwargs)
     return change_out(get_change(request.auth, change.pk))
 
 

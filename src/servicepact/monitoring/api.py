@@ -195,20 +195,18 @@ def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
     contract = _find_contract(payload, customer_id, asset, at)
     if isinstance(contract, JsonResponse):
         return contract
-    try:
-        measurement = record_measurement(
-            contract=contract,
-            kind=payload.kind,
-            value=payload.value,
-            unit=payload.unit,
-            measured_at=at,
-            asset=asset,
-            note=payload.note,
-            source=source,
-            actor=None if source else caller,
-        )
-    except DomainValidationError as exc:
-        return error(422, str(exc), exc.errors)
+    # A DomainValidationError is answered by the API's handler (api/errors.py): one 422 shape.
+    measurement = record_measurement(
+        contract=contract,
+        kind=payload.kind,
+        value=payload.value,
+        unit=payload.unit,
+        measured_at=at,
+        asset=asset,
+        note=payload.note,
+        source=source,
+        actor=None if source else caller,
+    )
     return Status(201, measurement_out(measurement))
 
 
@@ -252,8 +250,8 @@ def get_availability(request: HttpRequest, contract_id: int, period: str = "") -
         period = local_date(current_time(), contract.customer.timezone).strftime("%Y-%m")
     try:
         year, month = parse_period(period)
-    except DomainValidationError as exc:
-        return error(422, str(exc), exc.errors)
+    except DomainValidationError as exc:  # a query parameter: loc ["query", "period"]
+        return JsonResponse({"detail": field_errors(exc.errors, source="query")}, status=422)
     result = contract_availability(contract, year, month)
     return {
         "contract_id": result.contract_id,
