@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -35,6 +34,7 @@ from servicepact.contracts.choices import ContractStatus, Renewal
 from servicepact.contracts.escalation import ContractEvent, ContractEventKind
 from servicepact.contracts.models import Calendar, Contract, SlaTarget
 from servicepact.contracts.services import refresh_contract_status
+from servicepact.core.config import option
 from servicepact.core.time import local_date, local_midnight
 from servicepact.customers.models import Contact
 from servicepact.notifications.choices import Audience
@@ -46,10 +46,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_REMINDER_DAYS = (90, 60, 30, 7)
 DEFAULT_EXPORT_REMINDER_DAYS = 30
 _LIVE = (ContractStatus.DRAFT, ContractStatus.ACTIVE, ContractStatus.GRACE)
-
-
-def _option(name: str, default: Any) -> Any:
-    return getattr(settings, "SERVICEPACT", {}).get(name, default)
 
 
 # ---------------------------------------------------------------- customer hours
@@ -320,7 +316,7 @@ def transition(contract: Contract, today: date, now: datetime) -> bool:
 
 
 def reminder_days(contract: Contract) -> list[int]:
-    days = set(_option("RENEWAL_REMINDER_DAYS", DEFAULT_REMINDER_DAYS)) | {contract.notice_days}
+    days = set(option("RENEWAL_REMINDER_DAYS", DEFAULT_REMINDER_DAYS)) | {contract.notice_days}
     return sorted(d for d in days if d > 0)
 
 
@@ -384,7 +380,7 @@ def remind_renewal(contract: Contract, today: date, now: datetime) -> bool:
 
 def remind_export(contract: Contract, today: date, now: datetime) -> bool:
     """Step 4: before a contract that will not renew by itself ends, suggest exporting the data."""
-    days = int(_option("EXPORT_REMINDER_DAYS", DEFAULT_EXPORT_REMINDER_DAYS))
+    days = int(option("EXPORT_REMINDER_DAYS", DEFAULT_EXPORT_REMINDER_DAYS))
     left = (contract.end_date - today).days
     if (
         contract.renewal == Renewal.AUTOMATIC
@@ -427,9 +423,7 @@ def candidates(now: datetime) -> list[int]:
     The window is one day wider on each side than the largest offset, for time zones.
     """
     horizon = (
-        max(
-            [*_option("RENEWAL_REMINDER_DAYS", DEFAULT_REMINDER_DAYS), DEFAULT_EXPORT_REMINDER_DAYS]
-        )
+        max([*option("RENEWAL_REMINDER_DAYS", DEFAULT_REMINDER_DAYS), DEFAULT_EXPORT_REMINDER_DAYS])
         + 1
     )
     utc_today = now.date()

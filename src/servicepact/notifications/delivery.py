@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import F
 
+from servicepact.core.config import option as config_option
 from servicepact.core.time import now as current_time
 from servicepact.notifications.choices import DUE_STATUSES, Channel, Status
 from servicepact.notifications.models import Notification
@@ -49,8 +49,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 def option(name: str) -> Any:
-    """Delivery settings from settings.SERVICEPACT, read at call time (tests override them)."""
-    return getattr(settings, "SERVICEPACT", {}).get(name, DEFAULTS[name])
+    """Delivery settings from settings.SERVICEPACT, with the defaults above."""
+    return config_option(name, DEFAULTS[name])
 
 
 @dataclass
