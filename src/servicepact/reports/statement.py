@@ -32,6 +32,7 @@ from servicepact.contracts.terms import Terms, default_terms, terms_for_version
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
+from servicepact.reports.models import Statement
 from servicepact.tickets.choices import Category
 from servicepact.tickets.models import Ticket
 
@@ -396,15 +397,26 @@ def _trend(contract: Contract, facts: PeriodFacts, first: Period, last: Period) 
     met = np.bincount(slot[inside & ~clocks.breached], minlength=TREND_MONTHS)
     total = np.bincount(slot[inside], minlength=TREND_MONTHS)
     started = Period(contract.start_date.year, contract.start_date.month)
+    # Closed months keep the figure frozen in their statement; only the others are measured.
+    # (Model rows, at most 11: a JSON key lookup comes back with the decimal string
+    # "100.0000" turned into a float on SQLite.)
+    frozen = {
+        row.period: row.snapshot.get("availability", {}).get("percent")
+        for row in Statement.objects.filter(
+            contract=contract, period__in=[str(m) for m in months]
+        ).only("period", "snapshot")
+    }
     availability = []
     for m in months:
         if m == last:
-            result = facts.availability_result
+            value = facts.availability_result and facts.availability_result.availability_percent
         elif m < started:
-            result = None
+            value = None
+        elif str(m) in frozen:
+            value = frozen[str(m)]
         else:
             result = measure(contract, m)
-        value = None if result is None else result.availability_percent
+            value = None if result is None else result.availability_percent
         availability.append(None if value is None else str(value))
     commitment = None
     if facts.availability_result is not None and facts.availability_result.commitment_percent:

@@ -105,3 +105,26 @@ def test_the_workers_step_closes_every_due_month_once(june):
     ]
     assert Notification.objects.filter(channel="email").count() == 6
     assert close_due_statements(now) == 0
+
+
+def test_the_trend_takes_a_closed_months_frozen_availability(june, clock):
+    """June is closed (its statement frozen). An outage recorded for June afterwards does not
+    change July's trend entry for June: closed months are read from their statement, not
+    measured again; the current month is measured."""
+    from datetime import UTC, datetime
+
+    from servicepact.monitoring.services import record_outage
+    from servicepact.reports.statement import build_statement
+
+    june_statement = close_period(june.contract, "2025-06")
+    frozen = june_statement.snapshot["availability"].get("percent")
+    record_outage(
+        asset=june.world.asset,
+        started_at=datetime(2025, 6, 20, 1, tzinfo=UTC),
+        ended_at=datetime(2025, 6, 20, 9, tzinfo=UTC),
+        reason="found later",
+    )
+    clock.at(ny(2025, 8, 1, 12))
+    trend = build_statement(june.contract, "2025-07")["trend"]
+    assert trend["months"][-2:] == ["2025-06", "2025-07"]
+    assert trend["availability_percent"][-2] == frozen
