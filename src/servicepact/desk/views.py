@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
+from servicepact.accounts.selectors import staff_timezone
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset
 from servicepact.changes.choices import ChangeStatus
@@ -80,12 +80,7 @@ CLOCK_EVENTS = frozenset(
 BY_DEADLINE = (F("next_deadline_at").asc(nulls_last=True), "opened_at")
 
 
-def agent_timezone(user: Any) -> str:
-    """The agent's own zone (StaffProfile.timezone), UTC without a profile."""
-    try:
-        return user.staff_profile.timezone or "UTC"
-    except (ObjectDoesNotExist, AttributeError):
-        return "UTC"
+agent_timezone = staff_timezone  # the agent's own zone (StaffProfile.timezone)
 
 
 def labels() -> dict[str, dict[str, str]]:
