@@ -8,6 +8,7 @@ app_name = "desk"
 urlpatterns: list[URLPattern] = [
     path("", views.queue, name="queue"),
     path("queue/rows/", views.queue_rows, name="queue-rows"),
+    path("search/", views.search, name="search"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
     path("customers/", views.customer_list, name="customers"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count, F, Q, QuerySet
@@ -45,6 +46,7 @@ from servicepact.desk.records import (
     current_line,
     target_rows,
 )
+from servicepact.desk.search import search_tickets, ticket_number
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
 from servicepact.monitoring.selectors import unmatched_alerts
@@ -121,6 +123,32 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
         query = context["query"]
         push_url(response, reverse("desk:queue") + (f"?{query}" if query else ""))
     return response
+
+
+# ---------------------------------------------------------------- search
+
+
+@require_GET
+@staff_required
+def search(request: HttpRequest) -> HttpResponse:
+    """The header's search box: a number that names one ticket opens it; else a result list."""
+    term = request.GET.get("q", "").strip()
+    number = ticket_number(term)
+    if number and request.GET.get("page") is None:
+        exact = Ticket.objects.filter(number=number).values_list("pk", flat=True).first()
+        if exact is not None:
+            return redirect("desk:ticket", pk=exact)
+    results = search_tickets(term, page=request.GET.get("page"))
+    return render(
+        request,
+        "desk/search.html",
+        {
+            "q": term,
+            "page": results,
+            "page_query": urlencode({"q": term}),
+            "agent_tz": agent_timezone(request.user),
+        },
+    )
 
 
 # ---------------------------------------------------------------- ticket
