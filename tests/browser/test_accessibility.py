@@ -1,0 +1,190 @@
+"""Accessibility: axe-core (from npm, ``npm ci`` at the repository root) on every main page.
+
+Each persona signs in through the login form, opens each of its pages, injects
+``node_modules/axe-core/axe.min.js`` and runs ``axe.run`` with the WCAG 2.0/2.1/2.2 A and AA
+rules. The test fails on any ``serious`` or ``critical`` violation and names, per page, the
+rule, its impact and the offending nodes (CSS selector and the HTML axe saw).
+
+The data is the demo set without its twelve months of history (``seed_demo(history=False)``,
+about 3 s): open tickets, an alert, maintenance windows, closed months with credits.
+
+To check a new page, add one line to ``STAFF_PAGES`` or ``CONTACT_PAGES``: a name and a
+function from the seeded objects to the page's URL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = ("serious", "critical")
+PASSWORD = "demo"  # the demo seeder's password for every login
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """The demo objects the URL builders point at (all of Acme, the demo's richest customer)."""
+
+    customer_id: int
+    contract_id: int
+    asset_id: int
+    ticket_id: int
+    change_id: int
+    period: str
+
+
+URL = Callable[[Seeded], str]
+
+STAFF_PAGES: list[tuple[str, URL]] = [
+    ("desk queue", lambda s: "/desk/"),
+    ("desk ticket", lambda s: f"/desk/tickets/{s.ticket_id}/"),
+    ("desk customers", lambda s: "/desk/customers/"),
+    ("desk customer", lambda s: f"/desk/customers/{s.customer_id}/"),
+    ("desk contracts", lambda s: "/desk/contracts/"),
+    ("desk contract", lambda s: f"/desk/contracts/{s.contract_id}/"),
+    ("desk asset", lambda s: f"/desk/assets/{s.asset_id}/"),
+    ("desk changes", lambda s: "/desk/changes/"),
+    ("desk alerts", lambda s: "/desk/alerts/"),
+    ("desk notifications", lambda s: "/desk/notifications/"),
+    ("dashboard", lambda s: "/reports/dashboard/"),
+    (
+        "desk statement",
+        lambda s: f"/reports/desk/contracts/{s.contract_id}/statement/?period={s.period}",
+    ),
+    ("admin index", lambda s: "/admin/"),
+]
+
+CONTACT_PAGES: list[tuple[str, URL]] = [
+    ("portal home", lambda s: "/portal/"),
+    ("portal ticket", lambda s: f"/portal/tickets/{s.ticket_id}/"),
+    ("portal new ticket", lambda s: "/portal/tickets/new/"),
+    ("portal contracts", lambda s: "/portal/contracts/"),
+    ("portal contract", lambda s: f"/portal/contracts/{s.contract_id}/"),
+    ("portal assets", lambda s: "/portal/assets/"),
+    ("portal asset", lambda s: f"/portal/assets/{s.asset_id}/"),
+    ("portal changes", lambda s: "/portal/changes/"),
+    ("portal change", lambda s: f"/portal/changes/{s.change_id}/"),
+    (
+        "portal statement",
+        lambda s: f"/reports/portal/contracts/{s.contract_id}/statement/?period={s.period}",
+    ),
+]
+
+# Who signs in (demo user) and what they open; the login page is checked before signing in.
+PERSONAS: dict[str, tuple[str, list[tuple[str, URL]]]] = {
+    "staff": ("manager", STAFF_PAGES),
+    "contact": ("acme-it", CONTACT_PAGES),
+}
+
+
+def _seed() -> Seeded:
+    from servicepact.changes.models import Change
+    from servicepact.customers.models import Customer
+    from servicepact.demo.seed import seed_demo
+    from servicepact.reports.models import Statement
+    from servicepact.tickets.models import Ticket
+
+    seed_demo(history=False)
+    customer = Customer.objects.get(code="acme")
+    ticket = Ticket.objects.filter(customer=customer, resolved_at__isnull=True).order_by("pk")[0]
+    contract = ticket.contract
+    # The month with the storage incident (a closed month with a breach and credits).
+    statement = Statement.objects.filter(contract=contract).order_by("-period")[0]
+    return Seeded(
+        customer_id=customer.pk,
+        contract_id=contract.pk,
+        asset_id=ticket.asset_id,
+        ticket_id=ticket.pk,
+        change_id=Change.objects.filter(customer=customer).order_by("pk")[0].pk,
+        period=str(statement.period),
+    )
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    """The page's serious and critical WCAG violations as axe reports them."""
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html,
+                                          summary: n.failureSummary})),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+    return [v for v in result if v["impact"] in BLOCKING]
+
+
+def _report(found: dict[str, list[dict[str, Any]]]) -> str:
+    lines = []
+    for page_name, violations in found.items():
+        for v in violations:
+            lines.append(f"{page_name}: {v['id']} ({v['impact']}) {v['help']}")
+            for node in v["nodes"]:
+                lines.append(f"    {json.dumps(node['target'])}  {node['html'][:160]}")
+                summary = " ".join((node["summary"] or "").split())
+                lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+def _sign_in(page: Page, username: str) -> None:
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+def test_axe_finds_no_serious_violation(page: Page, persona: str) -> None:
+    assert AXE_JS.exists(), "run `npm ci` at the repository root first (axe-core)"
+    seeded = _seed()
+    username, pages = PERSONAS[persona]
+    found: dict[str, list[dict[str, Any]]] = {}
+    checked = []
+
+    page.goto("/login/")
+    found["login"] = _axe(page)
+    page.goto("/login/")
+    _sign_in(page, username)
+    for name, url in pages:
+        response = page.goto(url(seeded))
+        assert response is not None and response.status == 200, f"{name}: {url(seeded)}"
+        page.wait_for_load_state("networkidle")  # htmx fragments (queue rows, preview) are in
+        found[name] = _axe(page)
+        checked.append(name)
+
+    assert checked == [name for name, _ in pages]
+    failing = {name: v for name, v in found.items() if v}
+    if failing:
+        pytest.fail(f"axe: serious/critical WCAG violations\n{_report(failing)}", pytrace=False)
+
+
+def test_the_check_reports_colour_only_links_and_poor_contrast(page: Page) -> None:
+    """The harness itself: axe runs, and what it finds reaches the report with rule and node."""
+    page.set_content(
+        """<!doctype html><html lang="en"><head><title>Bad page</title>
+        <style>body { color: #18212d; background: #fff; } a { color: #2457d6;
+        text-decoration: none; } .faint { color: #b8bec6; }</style></head>
+        <body><main><h1>Bad page</h1>
+        <p>Read the <a href="/terms/">terms</a> before you sign.</p>
+        <p class="faint">Barely readable</p></main></body></html>"""
+    )
+    found = {v["id"]: v for v in _axe(page)}
+    assert sorted(found) == ["color-contrast", "link-in-text-block"]
+    assert [n["target"] for n in found["link-in-text-block"]["nodes"]] == [["a"]]
+    assert [n["target"] for n in found["color-contrast"]["nodes"]] == [[".faint"]]
+    report = _report({"bad page": list(found.values())})
+    assert "bad page: link-in-text-block (serious)" in report
+    assert '["a"]  <a href="/terms/">terms</a>' in report
