@@ -55,24 +55,25 @@ def test_the_html_and_the_pdf_share_the_body(clock):
     assert "<script>" not in html.split('<div class="statement">', 1)[1]
 
 
-def _structure_types(node: object, found: set[str]) -> set[str]:
-    """The structure element types (/S) in a tagged PDF's structure tree."""
+def _structure(node: object, found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(type, alternate text) of every element in a tagged PDF's structure tree."""
     node = node.get_object() if hasattr(node, "get_object") else node
     if isinstance(node, list):
         for child in node:
-            _structure_types(child, found)
+            _structure(child, found)
     elif isinstance(node, dict):
         if "/S" in node:
-            found.add(str(node["/S"]))
+            found.append((str(node["/S"]), str(node.get("/Alt", ""))))
         if "/K" in node:
-            _structure_types(node["/K"], found)
+            _structure(node["/K"], found)
     return found
 
 
 @pytest.mark.parametrize(("language", "lang"), [("en", "en"), ("zh-hans", "zh-hans")])
 def test_the_pdf_is_tagged_with_language_and_title(clock, language, lang):
     """PDF/UA-1: a structure tree (headings, tables, figures), /MarkInfo Marked true, the
-    document's language from the active translation, and its title shown as the window title."""
+    document's language from the active translation, its title shown as the window title, and
+    the charts as figures with alternate text."""
     june = june_month(clock)
     snapshot = build_statement(june.contract, "2025-06", now=ny(2025, 7, 1, 12))
     with translation.override(language):
@@ -83,8 +84,12 @@ def test_the_pdf_is_tagged_with_language_and_title(clock, language, lang):
     assert str(catalog["/Lang"]) == lang
     assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)
     assert reader.metadata.title.endswith("ACME-1 2025-06")
-    types = _structure_types(catalog["/StructTreeRoot"], set())
+    elements = _structure(catalog["/StructTreeRoot"], [])
+    types = {kind for kind, _ in elements}
     assert {"/Document", "/H1", "/H2", "/Table", "/TH", "/TD", "/P", "/Figure"} <= types, types
+    # The two charts: figures whose alternate text is the chart's <title>.
+    figures = [alt for kind, alt in elements if kind == "/Figure"]
+    assert len(figures) == 2 and all(figures), figures
 
 
 def test_an_untagged_pdf_fails_the_tag_checks():
