@@ -2,7 +2,7 @@
 
 Each persona signs in through the login form, opens each of its pages, injects
 ``node_modules/axe-core/axe.min.js`` and runs ``axe.run`` with the WCAG 2.0/2.1/2.2 A and AA
-rules. The test fails on any ``serious`` or ``critical`` violation and names, per page, the
+rules, at desktop width and again at 390 px (a phone). The test fails on any ``serious`` or ``critical`` violation and names, per page, the
 rule, its impact and the offending nodes (CSS selector and the HTML axe saw).
 
 The data is the demo set without its twelve months of history (``seed_demo(history=False)``,
@@ -29,6 +29,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = ("serious", "critical")
+DESKTOP = {"width": 1360, "height": 900}  # the ``page`` fixture's size
+PHONE = {"width": 390, "height": 844}
 PASSWORD = "demo"  # the demo seeder's password for every login
 
 
@@ -140,10 +142,12 @@ def _axe(page: Page) -> list[dict[str, Any]]:
     such as the ticket's action forms in <details>, are opened first so that axe sees them)."""
     # Evaluated through the DevTools protocol, not as a <script> tag: the site's
     # Content-Security-Policy (no inline script) does not apply to it.
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     result = page.evaluate(
         """async (tags) => {
+            await new Promise(done => requestAnimationFrame(() => done()));  // after resize
             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
             return r.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
@@ -185,6 +189,9 @@ def test_axe_finds_no_serious_violation(page: Page, persona: str) -> None:
 
     page.goto("/login/")
     found["login"] = _axe(page)
+    page.set_viewport_size(PHONE)
+    found[f"login @{PHONE['width']}px"] = _axe(page)
+    page.set_viewport_size(DESKTOP)
     page.goto("/login/")
     _sign_in(page, username)
     for check in pages:
@@ -194,6 +201,9 @@ def test_axe_finds_no_serious_violation(page: Page, persona: str) -> None:
         if check.prepare:
             check.prepare(page)
         found[check.name] = _axe(page)
+        page.set_viewport_size(PHONE)  # the small-screen layout: cards, scrolling tables
+        found[f"{check.name} @{PHONE['width']}px"] = _axe(page)
+        page.set_viewport_size(DESKTOP)
         checked.append(check.name)
 
     assert checked == [check.name for check in pages]
@@ -222,3 +232,42 @@ def test_the_check_reports_colour_only_links_and_poor_contrast(page: Page) -> No
     report = _report({"bad page": list(found.values())})
     assert "bad page: link-in-text-block (serious)" in report
     assert '["a"]  <a href="/terms/">terms</a>' in report
+
+
+WRAPS_JS = """() => [...document.querySelectorAll('.table-wrap')].map(w => ({
+    scrolls: w.scrollWidth > w.clientWidth + 1, tabindex: w.getAttribute('tabindex'),
+    role: w.getAttribute('role'), name: w.getAttribute('aria-label')}))"""
+
+
+def test_a_table_that_scrolls_sideways_is_reachable_by_keyboard(
+    page: Page, demo: dict[str, Any], login: Any
+) -> None:
+    """app.js: at 390 px the contract's tables scroll inside focusable, named regions that the
+    arrow keys scroll; at desktop width a table that fits is no tab stop."""
+    login(page, "acme-agent", "pw-acme-agent")
+    page.goto(f"/desk/contracts/{demo['acme'].contract.pk}/")
+    wide = page.evaluate(WRAPS_JS)
+    assert wide and any(not w["scrolls"] for w in wide)
+    assert all(w["tabindex"] is None for w in wide if not w["scrolls"])
+
+    page.set_viewport_size(PHONE)
+    page.wait_for_function(
+        "() => document.querySelector('.table-wrap[tabindex=\"0\"][role=region]') !== null"
+    )
+    narrow = page.evaluate(WRAPS_JS)
+    scrolling = [w for w in narrow if w["scrolls"]]
+    assert scrolling
+    assert all(w["tabindex"] == "0" and w["role"] == "region" for w in scrolling), scrolling
+    assert "SLA targets per priority (business time)" in [w["name"] for w in scrolling]
+
+    region = page.get_by_role("region", name="SLA targets per priority (business time)")
+    region.focus()
+    assert region.evaluate("el => el.scrollLeft") == 0
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+
+    page.set_viewport_size(DESKTOP)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.table-wrap')].every("
+        "w => w.scrollWidth > w.clientWidth + 1 || !w.hasAttribute('tabindex'))"
+    )
