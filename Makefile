@@ -46,8 +46,13 @@ imports: install
 test: lint typecheck imports
 	$(BIN)/pytest -q -m "not browser"
 
-test-browser: install
+test-browser: install node_modules/axe-core/axe.min.js
 	$(BIN)/pytest -q -m browser
+
+# axe-core for the accessibility browser test (package.json / package-lock.json).
+node_modules/axe-core/axe.min.js: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -m "not browser"
