@@ -84,6 +84,9 @@ class Ticket(TimeStampedModel):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when the customer writes, cleared when staff answer: the desk queue's "customer
+    # replied" mark (a column, so the queue reads it with the row).
+    customer_replied_at = models.DateTimeField(_("customer replied at"), null=True, blank=True)
     # The earliest deadline of a running clock: the desk queue sorts by it.
     next_deadline_at = models.DateTimeField(
         _("next deadline"), null=True, blank=True, db_index=True
