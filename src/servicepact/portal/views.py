@@ -32,10 +32,10 @@ from servicepact.monitoring.availability import recent_availability
 from servicepact.portal.access import contact_required
 from servicepact.portal.clocks import customer_clocks
 from servicepact.portal.forms import CommentForm, NewTicketForm, PreviewForm, ReopenForm
-from servicepact.portal.preview import preview_ticket
 from servicepact.tickets import services
 from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, EventKind, Status
 from servicepact.tickets.models import Ticket
+from servicepact.tickets.preview import preview_ticket
 from servicepact.tickets.selectors import get_ticket, tickets_for, visible_comments, visible_events
 
 COVERING = (ContractStatus.ACTIVE, ContractStatus.GRACE)
@@ -106,8 +106,10 @@ def _parse_preview(request: HttpRequest, data: Any) -> tuple[PreviewForm, Any]:
     form = PreviewForm(data, assets=_assets(request))
     if not form.is_valid():
         return form, None
+    contact = request.contact  # type: ignore[attr-defined]
     preview = preview_ticket(
-        contact=request.contact,  # type: ignore[attr-defined]
+        customer=contact.customer,
+        contact=contact,
         asset=form.cleaned_data["asset"],
         impact=form.cleaned_data["impact"],
         urgency=form.cleaned_data["urgency"],
@@ -177,7 +179,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 def ticket_preview(request: HttpRequest) -> HttpResponse:
     """The htmx preview: priority and deadlines for the answers so far. Writes nothing."""
     _form, preview = _parse_preview(request, request.GET)
-    return render(request, "portal/_preview.html", {"preview": preview, "tz": _tz(request)})
+    return render(
+        request, "servicepact/_ticket_preview.html", {"preview": preview, "tz": _tz(request)}
+    )
 
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from servicepact.tickets.choices import (
 from servicepact.tickets.models import Comment, Ticket, TicketEvent
 from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
 from servicepact.tickets.notify import Step, notify_step
+from servicepact.tickets.preview import ticket_site, ticket_zone
 from servicepact.tickets.refresh import refresh_clocks
 from servicepact.tickets.refresh import ticket_terms as _ticket_terms
 from servicepact.tickets.transitions import ALLOWED
@@ -203,7 +204,7 @@ def open_ticket(
         customer=customer, asset=asset, at=at, impact=impact, urgency=urgency, priority=priority
     )
     final_priority = priority or coverage.terms.priority_for(impact, urgency)
-    site = (asset.site if asset else None) or (contact.site if contact else None)
+    site = ticket_site(asset, contact)
     ticket = Ticket.objects.create(
         kind=kind,
         customer=customer,
@@ -224,7 +225,7 @@ def open_ticket(
         coverage_expires_on=coverage.expires_on,
         contract=coverage.contract,
         contract_version=coverage.version,
-        timezone=site.timezone if site else customer.timezone,
+        timezone=ticket_zone(site, customer),
         opened_at=at,
         opened_by=actor if getattr(actor, "pk", None) else None,
     )
