@@ -20,6 +20,7 @@ from servicepact.assets.models import Asset
 from servicepact.customers.models import Contact, Customer
 from servicepact.tickets.choices import (
     OPEN_STATUSES,
+    REASON_MAX_CHARS,
     SUBJECT_MAX_CHARS,
     TEXT_MAX_CHARS,
     Category,
@@ -30,8 +31,16 @@ from servicepact.tickets.choices import (
 PRIORITY_CHOICES = [(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")]
 
 
-def _text(label: Any, *, rows: int = 2, required_html: bool = True, **kw: Any) -> forms.CharField:
-    attrs = {"rows": rows}
+def _text(
+    label: Any,
+    *,
+    rows: int = 2,
+    required_html: bool = True,
+    limit: int = TEXT_MAX_CHARS,
+    **kw: Any,
+) -> forms.CharField:
+    # ``maxlength`` stops the browser at the limit; the service checks it (a field error).
+    attrs: dict[str, Any] = {"rows": rows, "maxlength": str(limit)}
     if required_html:
         attrs["required"] = "required"
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs=attrs), **kw)
@@ -97,7 +106,7 @@ class AssignForm(forms.Form):
 
 
 class PauseForm(forms.Form):
-    reason = _text(_("What are you waiting for from the customer?"))
+    reason = _text(_("What are you waiting for from the customer?"), limit=REASON_MAX_CHARS)
 
 
 class OnsiteForm(forms.Form):
