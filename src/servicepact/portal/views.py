@@ -40,6 +40,7 @@ from servicepact.portal.forms import (
 )
 from servicepact.tickets import services
 from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, EventKind, Status
+from servicepact.tickets.history import customer_history
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.preview import preview_ticket
 from servicepact.tickets.selectors import get_ticket, tickets_for, visible_comments, visible_events
@@ -198,7 +199,7 @@ def ticket_preview(request: HttpRequest) -> HttpResponse:
 
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
-    events = list(visible_events(request.user, ticket))
+    events = customer_history(visible_events(request.user, ticket))
     proposal = next((e for e in reversed(events) if e.kind == EventKind.SOLUTION_PROPOSED), None)
     return {
         "ticket": ticket,

@@ -118,6 +118,20 @@ class Ticket(TimeStampedModel):
     def is_open(self) -> bool:
         return self.status not in (Status.RESOLVED, Status.CLOSED)
 
+    # What a customer's contact reads. A ticket opened by monitoring carries the alert's name,
+    # labels and fingerprint: the provider's internal wording, shown to staff only.
+    @property
+    def customer_subject(self) -> str:
+        if self.channel != Channel.MONITORING:
+            return self.subject
+        if self.asset_id:
+            return str(_("Monitoring alert on %(host)s") % {"host": self.asset.hostname})
+        return str(_("Monitoring alert"))
+
+    @property
+    def customer_description(self) -> str:
+        return "" if self.channel == Channel.MONITORING else self.description
+
 
 class TicketEvent(models.Model):
     """An immutable fact on a ticket's timeline: who, when, what, before and after.

@@ -85,8 +85,8 @@ def _site_url(path: str) -> str:
 # ---------------------------------------------------------------- messages
 
 
-def _subject(ticket: Ticket, step: str) -> str:
-    values = {"number": ticket.number, "subject": ticket.subject}
+def _subject(ticket: Ticket, step: str, subject: str) -> str:
+    values = {"number": ticket.number, "subject": subject}
     subjects: dict[str, Callable[[], str]] = {
         Step.STAFF_REPLY: lambda: _("[%(number)s] New reply: %(subject)s"),
         Step.WAITING: lambda: _("[%(number)s] We are waiting for you: %(subject)s"),
@@ -126,16 +126,17 @@ def _lead(step: str) -> str:
 def build_message(ticket: Ticket, step: str, text: str, *, for_customer: bool) -> Message:
     """The message of a step, in the active language (callers wrap it in the recipient's)."""
     path = f"/portal/tickets/{ticket.pk}/" if for_customer else ticket.get_absolute_url()
+    subject = ticket.customer_subject if for_customer else ticket.subject
     body = "\n\n".join(part for part in (_lead(step), text.strip(), _site_url(path)) if part)
     return Message(
         event=f"ticket.{step}",
-        subject=_subject(ticket, step),
+        subject=_subject(ticket, step, subject),
         body=body,
         payload={
             "ticket": {
                 "id": ticket.pk,
                 "number": ticket.number,
-                "subject": ticket.subject,
+                "subject": subject,
                 "status": ticket.status,
             },
             "step": str(step),

@@ -553,7 +553,7 @@ def add_comment(
     staff reply clears that mark.
     """
     body = _text("body", body, required="must not be empty")
-    if internal and not getattr(author, "is_staff", False):
+    if internal and _is_customer(author):  # staff and the system (author None) may
         raise DomainValidationError({"internal": ["only provider staff write internal comments"]})
     ticket = _lock(ticket)
     moment = _instant(at, ticket)
