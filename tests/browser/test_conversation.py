@@ -37,7 +37,7 @@ def test_agent_takes_a_phone_ticket_and_the_customer_accepts_the_solution(
 ) -> None:
     """The desk form: the customer narrows contacts and assets (htmx), the preview follows
     impact and urgency before any subject; the ticket opens; a proposal is accepted in the portal."""
-    acme, globex = demo["acme"], demo["globex"]
+    globex = demo["globex"]
     login(page, "acme-agent", "pw-acme-agent")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="New ticket").click()
     expect(page).to_have_url(re.compile(r"/desk/tickets/new/$"))

@@ -66,7 +66,9 @@ def _preview(data: QueryDict) -> tuple[TicketPreview | None, str]:
     return preview, zone
 
 
-def _page(request: HttpRequest, form: NewTicketForm, data: QueryDict, status: int = 200) -> Any:
+def _page(
+    request: HttpRequest, form: NewTicketForm, data: QueryDict, status: int = 200
+) -> HttpResponse:
     preview, other = _preview(data)
     context = {
         "form": form,

@@ -69,7 +69,7 @@ def language_of(recipient: Any) -> str:
 
     Stand-in for ``notifications.language_for`` (being added on another branch): merge them.
     """
-    return getattr(recipient, "language", None) or settings.LANGUAGE_CODE
+    return str(getattr(recipient, "language", None) or settings.LANGUAGE_CODE)
 
 
 @contextmanager
