@@ -47,3 +47,15 @@ def test_a_200000_character_comment_is_a_field_error(working, agent_client):
     }
     assert Comment.objects.count() == 0
     assert TicketEvent.objects.count() == events
+
+
+def test_the_timelines_say_who_resumed_a_waiting_ticket(
+    acme, working, agent_client, contact_client
+):
+    ts.pause_ticket(ticket=working, actor=acme.agent, reason="Send the logs")
+    ts.add_comment(ticket=working, author=acme.contact.user, body="Logs attached")
+    desk = agent_client.get(f"/desk/tickets/{working.pk}/").content.decode()
+    assert "Resumed: the customer replied" in desk
+    assert 'data-testid="customer-replied"' in desk
+    portal = contact_client.get(f"/portal/tickets/{working.pk}/").content.decode()
+    assert "Resumed: you replied" in portal
