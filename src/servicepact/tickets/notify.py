@@ -30,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicepact.core.config import option
-from servicepact.core.time import zone as tz
+from servicepact.core.time import format_instant
 from servicepact.customers.models import Contact, Customer
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.services import (
@@ -242,17 +242,12 @@ def notify_change_requested(*, change: Any) -> int:
     return rows
 
 
-def _local(instant: Any, zone: str) -> str:
-    """A wall-clock time with its zone named (never a bare "CST")."""
-    return f"{instant.astimezone(tz(zone)):%Y-%m-%d %H:%M} ({zone})"
-
-
 def _change_message(change: Any, zone: str) -> Message:
     values = {
         "number": change.number,
         "title": change.title,
-        "start": _local(change.planned_start, zone),
-        "end": _local(change.planned_end, zone),
+        "start": format_instant(change.planned_start, zone),
+        "end": format_instant(change.planned_end, zone),
     }
     parts = [
         _(

@@ -43,5 +43,8 @@ def test_requested_change_mails_each_contact_who_can_approve_in_their_zone():
     assert mail.subject == (
         f"[{change.number}] Maintenance window awaiting your approval: Replace RAID controller"
     )
-    assert "from 2025-06-14 08:00 (Europe/Berlin) to 2025-06-14 10:00 (Europe/Berlin)" in mail.body
+    assert (
+        "from 2025-06-14 08:00 Europe/Berlin (UTC+02:00) to 2025-06-14 10:00 Europe/Berlin "
+        "(UTC+02:00)" in mail.body
+    )
     assert f"/portal/changes/{change.pk}/" in mail.body
