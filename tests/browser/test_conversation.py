@@ -53,7 +53,9 @@ def test_agent_takes_a_phone_ticket_and_the_customer_accepts_the_solution(
     page.get_by_label("Impact").select_option("1")
     page.get_by_label("Urgency").select_option("1")
     expect(page.get_by_test_id("preview-priority")).to_have_text("P1")
-    expect(page.get_by_test_id("preview-other-first_response")).to_contain_text("(Asia/Shanghai)")
+    expect(page.get_by_test_id("preview-other-first_response")).to_contain_text(
+        "Asia/Shanghai (UTC+08:00)"
+    )
     page.get_by_label("Subject").fill("Line controller rebooting, reported by phone")
     page.get_by_role("button", name="Open ticket").click()
     expect(page).to_have_url(re.compile(r"/desk/tickets/\d+/$"))
