@@ -151,3 +151,17 @@ def test_the_admin_reads_tickets_and_points_to_the_desk(acme, client):
     listing = client.get("/admin/tickets/ticket/").content.decode()
     assert 'href="/desk/tickets/new/"' in listing
     assert client.get("/admin/tickets/ticket/add/").status_code == 403
+
+
+def test_without_javascript_update_narrows_the_lists_and_creates_nothing(
+    clock, acme, globex, agent_client
+):
+    """ "Update lists and preview" posts back: the chosen customer's contacts only, a preview."""
+    clock.at(ny(2025, 6, 9, 10))
+    data = {"customer": globex.customer.pk, "impact": 1, "urgency": 1, "refresh": "1"}
+    response = agent_client.post("/desk/tickets/new/", data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert [c.name for c in form.fields["contact"].queryset] == ["globex IT"]
+    assert response.context["preview"].priority == 1
+    assert Ticket.objects.count() == 0
