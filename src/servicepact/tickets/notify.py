@@ -190,17 +190,15 @@ def notify_step(*, ticket: Ticket, step: str, event: TicketEvent, text: str = ""
 
 
 def _tell_customer(ticket: Ticket, step: str, text: str, key: str) -> int:
-    rows = 0
     contact = ticket.contact
+    with _in_language(contact):  # the site's language when the ticket has no contact
+        message = build_message(ticket, step, text, for_customer=True)
     address = contact_address(contact)
+    rows = 0
     if address:
-        with _in_language(contact):
-            message = build_message(ticket, step, text, for_customer=True)
         rows += bool(
             notify_email(key=key, address=address, message=message, audience=Audience.CUSTOMER)
         )
-    with _in_language(contact):
-        message = build_message(ticket, step, text, for_customer=True)
     rows += len(notify_webhooks(key=key, message=message, customer_id=ticket.customer_id))
     return rows
 
