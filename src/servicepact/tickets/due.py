@@ -303,6 +303,12 @@ def _payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
     }
 
 
+def _customer_payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
+    payload = _payload(ticket, crossing)
+    payload["ticket"]["subject"] = ticket.customer_subject
+    return payload
+
+
 def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
     values = {
         "number": ticket.number,
@@ -340,7 +346,7 @@ def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
         "number": ticket.number,
         "metric": Metric(crossing.clock.metric).label,
         "deadline": _local(crossing.deadline, ticket.timezone),
-        "subject": ticket.subject,
+        "subject": ticket.customer_subject,  # never a monitoring alert's name
         "percent": crossing.percent,
     }
     if crossing.percent >= 100:
@@ -365,7 +371,7 @@ def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
         event="ticket.threshold_crossed",
         subject=subject,
         body=body,
-        payload=_payload(ticket, crossing),
+        payload=_customer_payload(ticket, crossing),
         ticket_id=ticket.pk,
         contract_id=ticket.contract_id,
     )
