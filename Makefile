@@ -48,7 +48,7 @@ test-browser: install
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -m "not browser"
 
-# Benchmarks run without DEBUG (like production) on the development key.
+# Benchmarks run without DEBUG (like production) on the development key (the scripts also default it).
 bench: export SERVICEPACT_INSECURE_DEV_KEY ?= 1
 bench: install
 	$(BIN)/python bench/sla_engine.py --quick

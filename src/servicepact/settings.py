@@ -92,7 +92,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out username+IP before the password is even checked.
-    "axes.backends.AxesStandaloneBackend",
+    "servicepact.accounts.throttle.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

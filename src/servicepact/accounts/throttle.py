@@ -8,6 +8,9 @@ are whatever the client sent, and can be forged). Without the flag the header is
 
 from __future__ import annotations
 
+from typing import Any
+
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -23,3 +26,24 @@ def client_ip(request: HttpRequest) -> str | None:
         if hops:
             return hops[-1]
     return request.META.get("REMOTE_ADDR")
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Axes' lockout check, first in ``AUTHENTICATION_BACKENDS``.
+
+    Axes refuses to authenticate without a request. Every sign-in over HTTP passes one (the
+    login form, the admin's); a call without one comes from code on the server itself (the
+    test client's ``login()``, a shell), which has nothing to throttle, so it is let through
+    to the password check instead of failing.
+    """
+
+    def authenticate(  # type: ignore[override]
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -135,3 +135,11 @@ def get_user_model_create_superuser():  # type: ignore[no-untyped-def]
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw-root")
+
+
+def test_the_test_clients_login_still_works_without_a_request():
+    """Client.login() authenticates without a request; the lockout check lets it through."""
+    user("ann")
+    client = Client()
+    assert client.login(username="ann", password="pw-ann") is True
+    assert client.login(username="ann", password="wrong") is False
