@@ -126,7 +126,10 @@ def test_portal_and_its_htmx_preview_work_under_the_policy(
     violations.assert_none("portal ticket")
 
     # The token page: create one, see it once, revoke it.
-    page.goto("/account/tokens/")
+    # The header's account menu leads there.
+    page.locator(".usermenu-account > summary").click()
+    page.get_by_role("link", name="API tokens").click()
+    expect(page).to_have_url(re.compile(r"/account/tokens/$"))
     page.get_by_label("Name").fill("monitoring")
     page.get_by_role("button", name="Create token").click()
     secret = page.get_by_test_id("new-token").locator("code").inner_text()
