@@ -7,9 +7,11 @@ settings (EMAIL_BACKEND, EMAIL_HOST, ...), SERVICEPACT_VAR_DIR. See README "Conf
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -31,10 +33,13 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("SERVICEPACT_INSECURE_DEV_KEY", True):
-        raise ImproperlyConfigured("SECRET_KEY must be set in the environment")
-    # A fixed development key, only ever used when SECRET_KEY is unset (demo, tests).
-    # Production deployments set SERVICEPACT_INSECURE_DEV_KEY=0 to make this an error.
+    # Fail closed: without DEBUG a missing key is an error, unless the development key is
+    # asked for explicitly (the test runner and `make bench` do; `make demo` sets DEBUG=1).
+    if not DEBUG and not env_bool("SERVICEPACT_INSECURE_DEV_KEY", False):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in the environment when DEBUG is off "
+            "(see docs/security.md; for local experiments set DEBUG=1)"
+        )
     SECRET_KEY = "servicepact-insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -50,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # its bundled Swagger UI (static files): the API docs work offline
+    "axes",
     "servicepact.core",
     "servicepact.accounts",
     "servicepact.notifications",
@@ -79,6 +85,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Security (docs/security.md): CSP header, API body limit, login lockout (axes goes last).
+    "csp.middleware.CSPMiddleware",
+    "servicepact.core.limits.ApiBodyLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out username+IP before the password is even checked.
+    "servicepact.accounts.throttle.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "servicepact.urls"
@@ -153,14 +169,55 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-# Security middleware stays on; these tighten it when served over HTTPS.
+# --- Security (docs/security.md) -------------------------------------------------------
+# Off by default so `DEBUG=0 servicepact serve` answers on plain HTTP on loopback; the
+# production environment in docs/security.md turns them on and `check --deploy` is clean.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SERVICEPACT_BEHIND_PROXY", False):
+    # The reverse proxy terminates TLS and says so; it must overwrite this header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# Request bodies: 2.5 MB for forms and API JSON (a JSON 413 on /api/v1/, core.limits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# Login throttling (django-axes): failures counted per username + client IP.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "servicepact.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "servicepact.accounts.throttle.client_ip"
+AXES_VERBOSE = False
+
+# Content Security Policy (django-csp): everything from our own origin, no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # A nonce for the statement pages' <style>; the hash is 500.html's self-contained
+        # <style> (core/tests/test_security_headers.py checks it matches the template).
+        "style-src": ["'self'", NONCE, "'sha256-lnFin79ne/b4GAv+709UHfWMTJkfok/ZR9gGzPOtlxQ='"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# --- end Security -----------------------------------------------------------------------
 
 # Email: console in development/demo, SMTP when EMAIL_HOST is set.
 EMAIL_BACKEND = os.environ.get(
@@ -181,6 +238,8 @@ SERVICEPACT = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.
     "AUTO_CLOSE_DAYS": int(os.environ.get("SERVICEPACT_AUTO_CLOSE_DAYS", "7")),
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
+    # API tokens expire this many days after creation unless created with another expiry.
+    "API_TOKEN_DAYS": int(os.environ.get("SERVICEPACT_API_TOKEN_DAYS", "365")),
 }
 
 LOGGING = {
