@@ -93,13 +93,19 @@ def post(
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = kind(parts.hostname, parts.port, timeout=connect_timeout)
     try:
-        connection.connect()  # TCP (and TLS) within the connect timeout
+        try:
+            connection.connect()  # TCP (and TLS) within the connect timeout
+        except TimeoutError as exc:
+            raise TimeoutError(f"timed out connecting ({connect_timeout:g} s)") from exc
         assert connection.sock is not None
         connection.sock.settimeout(read_timeout)  # then each read waits at most this long
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        connection.request("POST", target, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(1024)
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read(1024)
+        except TimeoutError as exc:
+            raise TimeoutError(f"timed out waiting for the answer ({read_timeout:g} s)") from exc
         if not 200 <= response.status < 300:
             raise HTTPError(response.status, response.reason)
         return response.status
