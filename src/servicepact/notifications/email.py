@@ -8,7 +8,8 @@
 * threading per ticket: every message about ticket 123 is ``In-Reply-To`` and ``References``
   ``<ticket-123@<domain>>``, so mail clients show one conversation per ticket;
 * a link to the ticket: the portal page for customers, the desk page for staff;
-* rendered in the row's language (the recipient's, ``language_for``).
+* rendered in the row's language (the recipient's, ``language_for``), which
+  ``Content-Language`` names.
 
 ``<domain>`` is ``mail_domain()``: ``SERVICEPACT_MAIL_DOMAIN``, else the domain of
 ``DEFAULT_FROM_EMAIL``.
@@ -62,6 +63,7 @@ def headers(row: Notification) -> dict[str, str]:
     values = {
         "Message-ID": message_id(row),
         "Auto-Submitted": "auto-generated",
+        "Content-Language": row.language or settings.LANGUAGE_CODE,
         DELIVERY_HEADER: row.idempotency_key,
     }
     if row.ticket_id is not None:
