@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema
 
 from servicepact.accounts.auth import api_auth
 from servicepact.notifications.models import WebhookEndpoint
@@ -85,9 +85,10 @@ def list_webhook_endpoints(request: HttpRequest) -> dict[str, Any]:
     summary="Give a webhook endpoint a new signing secret (staff)",
 )
 def rotate_endpoint_secret(
-    request: HttpRequest, endpoint_id: int, payload: RotateIn
+    request: HttpRequest, endpoint_id: int, payload: Body[RotateIn | None] = None
 ) -> WebhookEndpoint:
     _staff(request)
+    payload = payload or RotateIn()
     return rotate_webhook_secret(
         endpoint=_endpoint(endpoint_id),
         overlap=timedelta(hours=payload.overlap_hours),
