@@ -8,7 +8,7 @@ none is due:
    ``select_for_update(skip_locked=True)``; SQLite serialises the transaction instead. It
    counts the attempt and pushes ``next_attempt_at`` one lease ahead, so no other worker picks
    the rows while they are being sent.
-2. Send the rows concurrently on a small, bounded thread pool (``NOTIFY_CONCURRENCY``),
+2. Send the rows concurrently on a bounded thread pool (``NOTIFY_CONCURRENCY`` threads),
    outside any transaction. The threads only talk to the network (SMTP, HTTP with connect
    and read timeouts); every database write happens in the calling thread.
 3. Record the outcome: sent; or failed, retried after an exponential backoff; or dead after
@@ -19,8 +19,10 @@ With a ``budget`` (seconds; the worker's pass uses ``OUTBOX_PASS_BUDGET``) the c
 new chunk once the budget is spent and waits no longer than that for sends in flight: those
 go on in the background and record their own outcome when they end (in the sending thread,
 with its own database connection). So a receiver that never answers costs a pass at most
-the budget, never its timeout, and the clocks of the next pass do not wait for it. The rows
-in flight count against ``MAX_IN_FLIGHT``; past it, nothing more is claimed until some end.
+the budget, never its timeout, and the clocks of the next pass do not wait for it. At most
+``NOTIFY_CONCURRENCY`` sends are in flight, those left by earlier passes included, each on
+its own thread, and at most ``NOTIFY_PER_ENDPOINT`` to one webhook endpoint: a receiver that
+never answers holds two threads, not all of them, and the other messages keep flowing.
 Without a budget (tests, scripts) the call waits for every send it started.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,7 +54,8 @@ CHUNK = 20
 DEFAULTS: dict[str, Any] = {
     "NOTIFY_MAX_ATTEMPTS": 6,  # then the row is a dead letter
     "NOTIFY_BACKOFF_SECONDS": 60,  # 60 s, 2 min, 4 min, 8 min, 16 min between attempts
-    "NOTIFY_CONCURRENCY": 8,  # sends at once (threads of the delivery pool)
+    "NOTIFY_CONCURRENCY": 16,  # sends in flight at most (threads of the delivery pool)
+    "NOTIFY_PER_ENDPOINT": 2,  # sends in flight to one webhook endpoint at most
     "WEBHOOK_CONNECT_TIMEOUT": 3.0,  # seconds to open the connection (TCP and TLS)
     "WEBHOOK_TIMEOUT": 10.0,  # seconds to wait for each read of the answer
     "OUTBOX_PASS_BUDGET": 2.0,  # seconds a worker pass spends on the outbox at most
@@ -134,7 +138,7 @@ class Pool:
         self.changed = threading.Condition()
         self.executor: ThreadPoolExecutor | None = None
         self.size = 0
-        self.detached: set[Future[str | None]] = set()
+        self.detached: dict[Future[str | None], int | None] = {}  # -> endpoint id
 
     def submit(self, row: Notification) -> Future[str | None]:
         with self.changed:
@@ -149,7 +153,7 @@ class Pool:
     def detach(self, future: Future[str | None], row: Notification) -> None:
         """The caller stops waiting: the send records its own outcome when it ends."""
         with self.changed:
-            self.detached.add(future)
+            self.detached[future] = row.endpoint_id
         future.add_done_callback(lambda done: self._record_detached(done, row))
 
     def _record_detached(self, future: Future[str | None], row: Notification) -> None:
@@ -161,12 +165,13 @@ class Pool:
             if threading.current_thread() is not threading.main_thread():
                 connection.close()  # this pool thread's own connection
             with self.changed:
-                self.detached.discard(future)
+                self.detached.pop(future, None)
                 self.changed.notify_all()
 
-    def in_flight(self) -> int:
+    def busy(self) -> Counter[int]:
+        """Detached sends per endpoint (e-mail and in-app rows count under 0)."""
         with self.changed:
-            return len(self.detached)
+            return Counter(endpoint or 0 for endpoint in self.detached.values())
 
     def drain(self, timeout: float | None = None) -> bool:
         """Waits for the detached sends and their records; True when none is left."""
@@ -186,7 +191,8 @@ def drain(timeout: float | None = None) -> bool:
 
 
 def max_in_flight() -> int:
-    return 2 * max(1, int(option("NOTIFY_CONCURRENCY")))
+    """Every send in flight has its own thread: none waits in a queue behind a slow one."""
+    return max(1, int(option("NOTIFY_CONCURRENCY")))
 
 
 def _lease(rows: int) -> timedelta:
@@ -197,13 +203,27 @@ def _lease(rows: int) -> timedelta:
     return timedelta(seconds=rounds * per_send + 60)
 
 
-def claim(*, now: datetime, limit: int) -> list[Notification]:
-    """Locks up to ``limit`` due rows, counts the attempt and leases them (step 1)."""
+def claim(*, now: datetime, limit: int, busy: Counter[int] | None = None) -> list[Notification]:
+    """Locks up to ``limit`` due rows, counts the attempt and leases them (step 1).
+
+    ``busy``: sends in flight per endpoint; an endpoint with ``NOTIFY_PER_ENDPOINT`` of them
+    gets no more, so one receiver that does not answer cannot take every thread."""
+    per_endpoint = max(1, int(option("NOTIFY_PER_ENDPOINT")))
+    taken: Counter[int] = Counter(busy or {})
     with transaction.atomic():
         due = Notification.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        rows = list(due.select_related("endpoint").order_by("next_attempt_at", "id")[:limit])
+        candidates = due.select_related("endpoint").order_by("next_attempt_at", "id")
+        rows: list[Notification] = []
+        for row in candidates[: limit * 4]:
+            if row.endpoint_id is not None:
+                if taken[row.endpoint_id] >= per_endpoint:
+                    continue
+                taken[row.endpoint_id] += 1
+            rows.append(row)
+            if len(rows) == limit:
+                break
         if rows:
             # Counting the attempt here means a row that kills the worker still runs out of attempts.
             Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
@@ -237,38 +257,38 @@ def record(row: Notification, now: datetime, error: str | None) -> str:
 def deliver_due(
     *, now: datetime | None = None, batch: int = 500, budget: float | None = None
 ) -> DeliveryReport:
-    """Claims, sends and records due rows (see the module docstring); ``budget`` in seconds."""
+    """Claims, sends and records due rows (see the module docstring); ``budget`` in seconds.
+
+    A sliding window: up to ``max_in_flight()`` sends at once (less those an earlier budgeted
+    call left in flight); each one that ends is recorded and makes room for the next claim."""
     moment = now or current_time()
     deadline = None if budget is None else time.monotonic() + budget
     report = DeliveryReport()
-    while report.attempted < batch:
-        room = min(CHUNK, batch - report.attempted)
-        if deadline is not None:
-            if time.monotonic() >= deadline:
-                break
-            room = min(room, max_in_flight() - POOL.in_flight())
-            if room <= 0:
-                break  # the pool is busy with slow receivers: leave the rest for later passes
-        rows = claim(now=moment, limit=room)
-        _send_chunk(rows, moment, deadline, report)
-        if len(rows) < room:
+    pending: dict[Future[str | None], Notification] = {}
+    claimed, more = 0, True
+    while True:
+        if more and claimed < batch and not _expired(deadline):
+            detached = POOL.busy() if deadline is not None else Counter()
+            room = min(CHUNK, batch - claimed, max_in_flight() - len(pending) - detached.total())
+            if room > 0:
+                busy = detached + Counter(r.endpoint_id for r in pending.values() if r.endpoint_id)
+                rows = claim(now=moment, limit=room, busy=busy)
+                claimed += len(rows)
+                more = len(rows) == room
+                pending.update({POOL.submit(row): row for row in rows})
+        if not pending or _expired(deadline):
             break
-    return report
-
-
-def _send_chunk(
-    rows: list[Notification], moment: datetime, deadline: float | None, report: DeliveryReport
-) -> None:
-    pending = {POOL.submit(row): row for row in rows}
-    while pending:
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            break
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         done, _ = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
         for future in done:
-            row = pending.pop(future)
-            # sent_at is the pass's instant for a send inside the budget.
-            report.count(record(row, moment, future.result()))
+            # sent_at is the pass's instant for a send that ends within the call.
+            report.count(record(pending.pop(future), moment, future.result()))
+            more = True  # its endpoint may have room again
     for future, row in pending.items():
         POOL.detach(future, row)
         report.in_flight += 1
+    return report
+
+
+def _expired(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
