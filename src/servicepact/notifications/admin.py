@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     autocomplete_fields = ["customer"]
     readonly_fields = ["secret", "previous_secret", "previous_secret_expires_at", "created_at"]
     actions = ["rotate_secret", "end_rollover"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.action(description=_("Rotate the signing secret (the old one stays valid for 24 h)"))
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
