@@ -281,9 +281,11 @@ def deliver_due(
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         done, _ = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
         for future in done:
+            row = pending.pop(future)
             # sent_at is the pass's instant for a send that ends within the call.
-            report.count(record(pending.pop(future), moment, future.result()))
-            more = True  # its endpoint may have room again
+            report.count(record(row, moment, future.result()))
+            if row.endpoint_id is not None:
+                more = True  # rows held back by NOTIFY_PER_ENDPOINT may go now
     for future, row in pending.items():
         POOL.detach(future, row)
         report.in_flight += 1

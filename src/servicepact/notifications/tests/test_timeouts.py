@@ -1,4 +1,5 @@
-"""Webhook delivery has its own connect and read timeouts, and sends concurrently."""
+"""Webhook delivery has its own connect and read timeouts, sends concurrently, and gives one
+receiver at most NOTIFY_PER_ENDPOINT threads."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from servicepact.notifications.delivery import deliver_due
+from servicepact.notifications.delivery import deliver_due, drain
 from servicepact.notifications.models import Notification, WebhookEndpoint
-from servicepact.notifications.services import Message, notify_webhooks
+from servicepact.notifications.services import Message, notify_email, notify_webhooks
 
 from .conftest import utc
 
@@ -110,3 +111,71 @@ def test_sends_run_concurrently(frozen, settings):
         server.server_close()
     assert (report.sent, report.failed, report.in_flight) == (3, 0, 0)
     assert set(Notification.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_receiver_that_holds_requests_gets_two_threads_and_mail_keeps_flowing(frozen, settings):
+    """Four webhooks to one receiver that holds every request, two e-mails, four threads,
+    NOTIFY_PER_ENDPOINT 2, a 3 s budget: the receiver gets two requests (not four), both
+    e-mails are sent within the call, the two other webhooks are not even attempted, and the
+    call returns with two sends in flight. Once the receiver answers, those two record
+    themselves as sent."""
+    settings.SERVICEPACT = {
+        **settings.SERVICEPACT,
+        "NOTIFY_CONCURRENCY": 4,
+        "NOTIFY_PER_ENDPOINT": 2,
+        "WEBHOOK_TIMEOUT": 30.0,
+    }
+    release = threading.Event()
+    arrived: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            arrived.append(self.headers["webhook-id"])
+            release.wait(30)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
+    try:
+        WebhookEndpoint.objects.create(
+            name="held", url=f"http://127.0.0.1:{server.server_address[1]}/"
+        )
+        frozen(T0)
+        for n in range(4):
+            notify_webhooks(key=f"w{n}", message=Message("ticket.threshold_crossed", "s", "b"))
+        for n in range(2):
+            notify_email(key=f"m{n}", address=f"it{n}@acme.test", message=Message("e", "s", "b"))
+        report = deliver_due(budget=3.0)
+        assert (report.sent, report.failed, report.in_flight) == (2, 0, 2)
+        assert len(arrived) == 2
+        assert set(
+            Notification.objects.filter(channel="email").values_list("status", flat=True)
+        ) == {"sent"}
+        webhooks = Notification.objects.filter(channel="webhook")
+        assert sorted(webhooks.values_list("status", "attempts")) == [
+            ("pending", 0),
+            ("pending", 0),
+            ("pending", 1),
+            ("pending", 1),
+        ]
+        release.set()
+        assert drain(timeout=10)
+        assert sorted(webhooks.values_list("status", "attempts")) == [
+            ("pending", 0),
+            ("pending", 0),
+            ("sent", 1),
+            ("sent", 1),
+        ]
+    finally:
+        release.set()
+        drain(timeout=10)
+        server.shutdown()
+        server.server_close()
