@@ -25,7 +25,11 @@ demo: install var
 	$(SP) migrate --noinput
 	$(SP) seed-demo
 	@echo ""
-	@echo "ServicePact demo: http://$(HOST):$(PORT)/   (Ctrl-C to stop)"
+	@echo "ServicePact demo: http://$(HOST):$(PORT)/   (Ctrl-C to stop; the worker stops with it)"
+	@# The worker (SLA alerts, notifications, month close) runs beside the server and is
+	@# stopped when the server exits, however it exits.
+	DEBUG=1 $(SP) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(SP) runserver $(HOST):$(PORT)
 
 lint: install
@@ -42,8 +46,13 @@ imports: install
 test: lint typecheck imports
 	$(BIN)/pytest -q -m "not browser"
 
-test-browser: install
+test-browser: install node_modules/axe-core/axe.min.js
 	$(BIN)/pytest -q -m browser
+
+# axe-core for the accessibility browser test (package.json / package-lock.json).
+node_modules/axe-core/axe.min.js: package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -m "not browser"

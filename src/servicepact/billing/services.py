@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from servicepact.accounts.choices import StaffRole
 from servicepact.billing.choices import AuditAction, CreditStatus
-from servicepact.billing.credits import CENT, CreditDraft, draft_credit, monthly_fee
+from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
 from servicepact.billing.facts import PeriodFacts, period_facts
 from servicepact.billing.models import (
     AvailabilityCreditTier,
@@ -30,6 +30,7 @@ from servicepact.billing.models import (
     WorkLog,
 )
 from servicepact.billing.periods import Period
+from servicepact.billing.schedules import schedule_for_period
 from servicepact.contracts.choices import PRIORITIES, Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -53,12 +54,18 @@ def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
     return result
 
 
+def may_decide_credits(actor: Any) -> bool:
+    """Whether ``actor`` decides credits and force majeure (service managers, billing,
+    superusers). The one rule: pages ask it before showing a form, services before writing."""
+    if getattr(actor, "is_superuser", False):
+        return True
+    profile = getattr(actor, "staff_profile", None) if getattr(actor, "is_staff", False) else None
+    return profile is not None and profile.role in MANAGER_ROLES
+
+
 def require_manager(actor: Any, action: str) -> None:
     """Credits and force majeure are decided by service managers and billing staff (403)."""
-    if getattr(actor, "is_superuser", False):
-        return
-    profile = getattr(actor, "staff_profile", None) if getattr(actor, "is_staff", False) else None
-    if profile is None or profile.role not in MANAGER_ROLES:
+    if not may_decide_credits(actor):
         raise PermissionDenied(f"only a service manager or billing may {action}")
 
 
@@ -328,6 +335,15 @@ def _store_credit(
     return credit
 
 
+def credit_cap(credit: PeriodCredit) -> Decimal | None:
+    """The most a month's credits may amount to: the cap % (of the schedule in force at the
+    end of the month) of the stored monthly fee; None when the schedule has no cap."""
+    schedule = schedule_for_period(credit.contract, Period.parse(credit.period))
+    if schedule is None or schedule.cap_percent is None:
+        return None
+    return money(credit.monthly_fee, schedule.cap_percent)
+
+
 def _locked(credit: PeriodCredit) -> PeriodCredit:
     return PeriodCredit.objects.select_for_update().get(pk=credit.pk)
 
@@ -370,13 +386,20 @@ def adjust_credits(
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
         raise DomainValidationError({"amount": [f"not a number: {amount!r}"]}) from None
-    if not value.is_finite() or value < 0:
+    if not value.is_finite():
+        raise DomainValidationError({"amount": [f"not a number: {amount!r}"]})
+    if value < 0:
         raise DomainValidationError({"amount": ["must not be negative"]})
     if value != value.quantize(CENT):
         raise DomainValidationError({"amount": ["at most two decimals"]})
     value = value.quantize(CENT)
     credit = _locked(credit)
     _check(credit, "adjust", [CreditStatus.COMPUTED, CreditStatus.APPROVED, CreditStatus.ADJUSTED])
+    cap = credit_cap(credit)
+    if cap is not None and value > cap:
+        raise DomainValidationError(
+            {"amount": [f"must not exceed the contract's cap of {cap} {credit.currency}"]}
+        )
     before = credit_summary(credit)
     moment = current_time()
     credit.status = CreditStatus.ADJUSTED

@@ -80,7 +80,8 @@ def link_label(row: Notification) -> str:
 def build_email(row: Notification) -> EmailMultiAlternatives:
     """The message for one outbox row, rendered in the row's language."""
     with translation.override(row.language or settings.LANGUAGE_CODE):
-        link = ticket_link(row)
+        # A body that already quotes the ticket's page (conversation messages do) keeps it there.
+        link = "" if (url := ticket_link(row)) and url in row.body else url
         label = link_label(row) if link else ""
         text = row.body + (f"\n\n{label}\n{link}" if link else "")
         context = {

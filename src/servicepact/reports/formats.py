@@ -12,8 +12,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string, select_template
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from servicepact.reports.charts import Point, bar_chart, line_chart
 
@@ -83,8 +85,13 @@ def render_html(snapshot: dict[str, Any], request: Any = None, **extra: Any) -> 
 def render_pdf(snapshot: dict[str, Any]) -> bytes:
     from weasyprint import HTML  # heavy import (Pango): only when a PDF is asked for
 
-    html = render_to_string("reports/statement_print.html", context(snapshot))
-    return bytes(HTML(string=html).write_pdf())
+    # Tagged for screen readers (PDF/UA-1: structure tree, /MarkInfo, the document's language
+    # from <html lang> and its title from <title>, shown as the window title).
+    html = render_to_string(
+        "reports/statement_print.html",
+        context(snapshot, LANGUAGE_CODE=get_language() or settings.LANGUAGE_CODE),
+    )
+    return bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
 
 
 def render_json(snapshot: dict[str, Any]) -> str:
@@ -152,7 +159,7 @@ def render_csv(snapshot: dict[str, Any]) -> str:
         ["rule", "description", "ticket", "percent", "amount", "currency", "excluded"],
         [[x["rule"], x["description"], x["ticket"], x["percent"], x["amount"], cr["currency"],
           x["exclusion_reason"]] for x in cr["lines"]]
-        + [["total", cr["status"], "", cr["percent"], cr["amount"], cr["currency"], ""]],
+        + [["total", cr["status"], "", cr["percent"], cr["amount_due"], cr["currency"], ""]],
     )  # fmt: skip
     h = snapshot["hours"]
     section(

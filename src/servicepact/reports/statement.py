@@ -308,6 +308,18 @@ def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
     return out
 
 
+def credit_decision(credit: PeriodCredit) -> dict[str, Any]:
+    """The decision part of a stored credit as the statement shows it. ``amount_due`` is THE
+    credit total of every format (HTML, PDF, CSV, JSON): the decided (approved, adjusted,
+    applied) amount once a manager decided, else the computed one (``PeriodCredit.amount_due``).
+    """
+    return {
+        "status": credit.status,
+        "approved_amount": None if credit.approved_amount is None else str(credit.approved_amount),
+        "amount_due": str(credit.amount_due),
+    }
+
+
 def _credits(facts: PeriodFacts) -> dict[str, Any]:
     """The stored period credit if there is one, else what the rules give now (a preview)."""
     stored = (
@@ -330,15 +342,11 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
         ]
         return {
             "preview": False,
-            "status": stored.status,
             "currency": stored.currency,
             "monthly_fee": str(stored.monthly_fee),
             "percent": str(stored.computed_percent),
             "amount": str(stored.computed_amount),
-            "approved_amount": None
-            if stored.approved_amount is None
-            else str(stored.approved_amount),
-            "amount_due": str(stored.amount_due),
+            **credit_decision(stored),
             "claim_deadline": None
             if stored.claim_deadline is None
             else stored.claim_deadline.isoformat(),

@@ -44,7 +44,7 @@ from servicepact.contracts.lifecycle import customer_addresses, customer_not_bef
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms
 from servicepact.core.errors import TransitionError
-from servicepact.core.time import zone as tz
+from servicepact.core.time import format_instant
 from servicepact.notifications import language_for
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
@@ -313,7 +313,7 @@ def _reload(ticket: Ticket) -> Ticket:
 
 
 def _local(instant: datetime | None, zone: str) -> str:
-    return instant.astimezone(tz(zone)).strftime("%Y-%m-%d %H:%M %Z") if instant else "-"
+    return format_instant(instant, zone) if instant else "-"
 
 
 def _payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
@@ -333,6 +333,12 @@ def _payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
         "crossed_at": crossing.at.isoformat(),
         "deadline": crossing.deadline.isoformat() if crossing.deadline else None,
     }
+
+
+def _customer_payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
+    payload = _payload(ticket, crossing)
+    payload["ticket"]["subject"] = ticket.customer_subject
+    return payload
 
 
 def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
@@ -376,7 +382,7 @@ def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
         "number": ticket.number,
         "metric": Metric(crossing.clock.metric).label,
         "deadline": _local(crossing.deadline, ticket.timezone),
-        "subject": ticket.subject,
+        "subject": ticket.customer_subject,  # never a monitoring alert's name
         "percent": crossing.percent,
     }
     if crossing.percent >= 100:
@@ -401,7 +407,7 @@ def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
         event="ticket.threshold_crossed",
         subject=subject,
         body=body,
-        payload=_payload(ticket, crossing),
+        payload=_customer_payload(ticket, crossing),
         ticket_id=ticket.pk,
         contract_id=ticket.contract_id,
     )

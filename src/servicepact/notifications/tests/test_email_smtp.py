@@ -151,3 +151,19 @@ def test_email_is_rendered_in_the_row_language(frozen, smtp_server):
 def test_language_for(recipient, expected):
     """Own language, else the user account's, else LANGUAGE_CODE; unknown codes fall back."""
     assert language_for(recipient) == expected
+
+
+def test_a_body_that_quotes_the_ticket_page_gets_no_second_link(frozen, smtp_server):
+    """Conversation messages end with the ticket's page: the e-mail does not add it again."""
+    frozen(T0)
+    body = "The customer wrote:\n\nAny news?\n\nhttps://sp.example.com/desk/tickets/42/"
+    notify_email(
+        key="conv:42:7",
+        address="ops@provider.test",
+        message=Message("ticket.customer_reply", "[SP-000042] The customer replied", body, {}, 42),
+    )
+    assert deliver_due().sent == 1
+    (mail,) = smtp_server.messages()
+    text, html = mail.iter_parts()
+    assert content(text) == body
+    assert content(html).count("https://sp.example.com/desk/tickets/42/") == 1

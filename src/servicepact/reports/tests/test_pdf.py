@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
+from pypdf.generic import BooleanObject
 
 from servicepact.billing.testing import june_month, ny
 from servicepact.reports.formats import render_html, render_pdf
@@ -51,3 +53,50 @@ def test_the_html_and_the_pdf_share_the_body(clock):
     assert "SLA compliance per month (met / decided clocks)" in html
     assert "Availability per month" in html
     assert "<script>" not in html.split('<div class="statement">', 1)[1]
+
+
+def _structure(node: object, found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(type, alternate text) of every element in a tagged PDF's structure tree."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, list):
+        for child in node:
+            _structure(child, found)
+    elif isinstance(node, dict):
+        if "/S" in node:
+            found.append((str(node["/S"]), str(node.get("/Alt", ""))))
+        if "/K" in node:
+            _structure(node["/K"], found)
+    return found
+
+
+@pytest.mark.parametrize(("language", "lang"), [("en", "en"), ("zh-hans", "zh-hans")])
+def test_the_pdf_is_tagged_with_language_and_title(clock, language, lang):
+    """PDF/UA-1: a structure tree (headings, tables, figures), /MarkInfo Marked true, the
+    document's language from the active translation, its title shown as the window title, and
+    the charts as figures with alternate text."""
+    june = june_month(clock)
+    snapshot = build_statement(june.contract, "2025-06", now=ny(2025, 7, 1, 12))
+    with translation.override(language):
+        pdf = render_pdf(snapshot)
+    reader = PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"] == BooleanObject(True)
+    assert str(catalog["/Lang"]) == lang
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)
+    assert reader.metadata.title.endswith("ACME-1 2025-06")
+    elements = _structure(catalog["/StructTreeRoot"], [])
+    types = {kind for kind, _ in elements}
+    assert {"/Document", "/H1", "/H2", "/Table", "/TH", "/TD", "/P", "/Figure"} <= types, types
+    # The two charts: figures whose alternate text is the chart's <title>.
+    figures = [alt for kind, alt in elements if kind == "/Figure"]
+    assert len(figures) == 2 and all(figures), figures
+
+
+def test_an_untagged_pdf_fails_the_tag_checks():
+    """The checks above can fail: WeasyPrint's default output has no structure tree."""
+    from weasyprint import HTML
+
+    reader = PdfReader(io.BytesIO(HTML(string="<p>plain</p>").write_pdf()))
+    catalog = reader.trailer["/Root"]
+    assert "/StructTreeRoot" not in catalog and "/MarkInfo" not in catalog
+    assert "/Lang" not in catalog

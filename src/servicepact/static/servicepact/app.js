@@ -49,3 +49,47 @@
     start();
   }
 })();
+
+/* Accessibility: a table wider than the screen scrolls sideways inside its .table-wrap. Such a
+   wrapper is made focusable, so the keyboard can scroll it, and is named after its section's
+   heading (WCAG 2.1.1, axe scrollable-region-focusable). A wrapper that fits gets no extra tab
+   stop. Checked again on resize and after htmx swaps. */
+(function () {
+  "use strict";
+
+  function nameOf(wrap) {
+    var caption = wrap.querySelector("caption");
+    var section = wrap.closest("section, .card");
+    var heading = section ? section.querySelector("h2, h3") : null;
+    var source = caption || heading;
+    return source ? source.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  function update() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) {
+      var wrap = wraps[i];
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (wrap.getAttribute("tabindex") === "0") continue;
+        var name = nameOf(wrap);
+        wrap.setAttribute("tabindex", "0");
+        if (name) {
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", name);
+        }
+      } else if (wrap.hasAttribute("tabindex")) {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", update);
+  } else {
+    update();
+  }
+  window.addEventListener("resize", update);
+  document.addEventListener("htmx:afterSettle", update);
+})();

@@ -1,0 +1,273 @@
+"""Accessibility: axe-core (from npm, ``npm ci`` at the repository root) on every main page.
+
+Each persona signs in through the login form, opens each of its pages, injects
+``node_modules/axe-core/axe.min.js`` and runs ``axe.run`` with the WCAG 2.0/2.1/2.2 A and AA
+rules, at desktop width and again at 390 px (a phone). The test fails on any ``serious`` or
+``critical`` violation and names, per page, the rule, its impact and the offending nodes (CSS
+selector, the HTML axe saw, and axe's explanation).
+
+The data is the demo set without its twelve months of history (``seed_demo(history=False)``,
+about 3 s): open tickets, an alert, maintenance windows, closed months with credits.
+
+To check a new page, add one ``Check`` to ``STAFF_PAGES`` or ``CONTACT_PAGES``: a name, a
+function from the seeded objects to the page's URL and, if needed, what to do on the page
+before axe runs (fill a form, open a panel).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from playwright.sync_api import Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BLOCKING = ("serious", "critical")
+DESKTOP = {"width": 1360, "height": 900}  # the ``page`` fixture's size
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "demo"  # the demo seeder's password for every login
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """The demo objects the URL builders point at (all of Acme, the demo's richest customer)."""
+
+    customer_id: int
+    contract_id: int
+    asset_id: int
+    ticket_id: int
+    resolved_ticket_id: int
+    change_id: int
+    period: str
+
+
+URL = Callable[[Seeded], str]
+
+
+class Check(NamedTuple):
+    """A page to check: its name in the report, its URL, and what to do there first."""
+
+    name: str
+    url: URL
+    prepare: Callable[[Page], None] | None = None
+
+
+def _fill_new_ticket(page: Page) -> None:
+    """Choose a system, impact and urgency so the live priority preview is on the page."""
+    page.get_by_label("Which system is affected?").select_option(index=1)
+    page.get_by_label("Subject").fill("Database server does not boot")
+    page.get_by_label("The whole company, or all of our services").check()
+    page.get_by_label("Right now: our business has stopped").check()
+    page.get_by_test_id("preview-priority").wait_for()
+
+
+STAFF_PAGES: list[Check] = [
+    Check("desk queue", lambda s: "/desk/"),
+    Check("desk ticket", lambda s: f"/desk/tickets/{s.ticket_id}/"),
+    Check("desk ticket (resolved, breached)", lambda s: f"/desk/tickets/{s.resolved_ticket_id}/"),
+    Check("desk customers", lambda s: "/desk/customers/"),
+    Check("desk customer", lambda s: f"/desk/customers/{s.customer_id}/"),
+    Check("desk contracts", lambda s: "/desk/contracts/"),
+    Check("desk contract", lambda s: f"/desk/contracts/{s.contract_id}/"),
+    Check("desk asset", lambda s: f"/desk/assets/{s.asset_id}/"),
+    Check("desk changes", lambda s: "/desk/changes/"),
+    Check("desk alerts", lambda s: "/desk/alerts/"),
+    Check("desk notifications", lambda s: "/desk/notifications/"),
+    Check("dashboard", lambda s: "/reports/dashboard/"),
+    Check(
+        "desk statement",
+        lambda s: f"/reports/desk/contracts/{s.contract_id}/statement/?period={s.period}",
+    ),
+    Check("admin index", lambda s: "/admin/"),
+]
+
+CONTACT_PAGES: list[Check] = [
+    Check("portal home", lambda s: "/portal/"),
+    Check("portal ticket", lambda s: f"/portal/tickets/{s.ticket_id}/"),
+    Check("portal ticket (resolved)", lambda s: f"/portal/tickets/{s.resolved_ticket_id}/"),
+    Check("portal new ticket", lambda s: "/portal/tickets/new/"),
+    Check("portal new ticket (preview)", lambda s: "/portal/tickets/new/", _fill_new_ticket),
+    Check("portal contracts", lambda s: "/portal/contracts/"),
+    Check("portal contract", lambda s: f"/portal/contracts/{s.contract_id}/"),
+    Check("portal assets", lambda s: "/portal/assets/"),
+    Check("portal asset", lambda s: f"/portal/assets/{s.asset_id}/"),
+    Check("portal changes", lambda s: "/portal/changes/"),
+    Check("portal change", lambda s: f"/portal/changes/{s.change_id}/"),
+    Check(
+        "portal statement",
+        lambda s: f"/reports/portal/contracts/{s.contract_id}/statement/?period={s.period}",
+    ),
+]
+
+# Who signs in (demo user) and what they open; the login page is checked before signing in.
+PERSONAS: dict[str, tuple[str, list[Check]]] = {
+    "staff": ("manager", STAFF_PAGES),
+    "contact": ("acme-it", CONTACT_PAGES),
+}
+
+
+def _seed() -> Seeded:
+    from servicepact.changes.models import Change
+    from servicepact.customers.models import Customer
+    from servicepact.demo.seed import seed_demo
+    from servicepact.reports.models import Statement
+    from servicepact.tickets.models import Ticket
+
+    seed_demo(history=False)
+    customer = Customer.objects.get(code="acme")
+    ticket = Ticket.objects.filter(customer=customer, resolved_at__isnull=True).order_by("pk")[0]
+    contract = ticket.contract
+    # The month with the storage incident (a closed month with a breach and credits).
+    statement = Statement.objects.filter(contract=contract).order_by("-period")[0]
+    incident = Ticket.objects.get(subject="Storage controller failure: four hosts down")
+    return Seeded(
+        customer_id=customer.pk,
+        contract_id=contract.pk,
+        asset_id=ticket.asset_id,
+        ticket_id=ticket.pk,
+        resolved_ticket_id=incident.pk,
+        change_id=Change.objects.filter(customer=customer).order_by("pk")[0].pk,
+        period=str(statement.period),
+    )
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    """The page's serious and critical WCAG violations as axe reports them (folded parts,
+    such as the ticket's action forms in <details>, are opened first so that axe sees them)."""
+    # Evaluated through the DevTools protocol, not as a <script> tag: the site's
+    # Content-Security-Policy (no inline script) does not apply to it.
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    result = page.evaluate(
+        """async (tags) => {
+            await new Promise(done => requestAnimationFrame(() => done()));  // after resize
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return r.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html,
+                                          summary: n.failureSummary})),
+            }));
+        }""",
+        WCAG_TAGS,
+    )
+    return [v for v in result if v["impact"] in BLOCKING]
+
+
+def _axe_at_both_widths(page: Page, name: str, found: dict[str, list[dict[str, Any]]]) -> None:
+    """axe at desktop width, then in the small-screen layout (cards, scrolling tables)."""
+    found[name] = _axe(page)
+    page.set_viewport_size(PHONE)
+    found[f"{name} @{PHONE['width']}px"] = _axe(page)
+    page.set_viewport_size(DESKTOP)
+
+
+def _report(found: dict[str, list[dict[str, Any]]]) -> str:
+    lines = []
+    for page_name, violations in found.items():
+        for v in violations:
+            lines.append(f"{page_name}: {v['id']} ({v['impact']}) {v['help']}")
+            for node in v["nodes"]:
+                lines.append(f"    {json.dumps(node['target'])}  {node['html'][:160]}")
+                summary = " ".join((node["summary"] or "").split())
+                lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+def _sign_in(page: Page, username: str) -> None:
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+def test_axe_finds_no_serious_violation(page: Page, persona: str) -> None:
+    assert AXE_JS.exists(), "run `npm ci` at the repository root first (axe-core)"
+    seeded = _seed()
+    username, pages = PERSONAS[persona]
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    page.goto("/login/")
+    _axe_at_both_widths(page, "login", found)
+    page.goto("/login/")
+    _sign_in(page, username)
+    for check in pages:
+        response = page.goto(check.url(seeded))
+        assert response is not None and response.status == 200, f"{check.name}: {response}"
+        page.wait_for_load_state("networkidle")  # htmx fragments (queue rows) are in
+        if check.prepare:
+            check.prepare(page)
+        _axe_at_both_widths(page, check.name, found)
+
+    failing = {name: v for name, v in found.items() if v}
+    if failing:
+        pytest.fail(f"axe: serious/critical WCAG violations\n{_report(failing)}", pytrace=False)
+
+
+def test_the_check_reports_colour_only_links_and_poor_contrast(page: Page) -> None:
+    """The harness itself: axe runs under a CSP that forbids inline script, and what it finds
+    reaches the report with rule, impact and node."""
+    page.set_content(
+        """<!doctype html><html lang="en"><head><title>Bad page</title>
+        <meta http-equiv="Content-Security-Policy" content="script-src 'none'">
+        <style>body { color: #18212d; background: #fff; } a { color: #2457d6;
+        text-decoration: none; } .faint { color: #b8bec6; }</style></head>
+        <body><main><h1>Bad page</h1><script>window.inlineRan = true;</script>
+        <p>Read the <a href="/terms/">terms</a> before you sign.</p>
+        <p class="faint">Barely readable</p></main></body></html>"""
+    )
+    assert page.evaluate("window.inlineRan === undefined")  # a CSP like the site's is in force
+    found = {v["id"]: v for v in _axe(page)}
+    assert sorted(found) == ["color-contrast", "link-in-text-block"]
+    assert [n["target"] for n in found["link-in-text-block"]["nodes"]] == [["a"]]
+    assert [n["target"] for n in found["color-contrast"]["nodes"]] == [[".faint"]]
+    report = _report({"bad page": list(found.values())})
+    assert "bad page: link-in-text-block (serious)" in report
+    assert '["a"]  <a href="/terms/">terms</a>' in report
+
+
+WRAPS_JS = """() => [...document.querySelectorAll('.table-wrap')].map(w => ({
+    scrolls: w.scrollWidth > w.clientWidth + 1, tabindex: w.getAttribute('tabindex'),
+    role: w.getAttribute('role'), name: w.getAttribute('aria-label')}))"""
+
+
+def test_a_table_that_scrolls_sideways_is_reachable_by_keyboard(
+    page: Page, demo: dict[str, Any], login: Any
+) -> None:
+    """app.js: at 390 px the contract's tables scroll inside focusable, named regions that the
+    arrow keys scroll; at desktop width a table that fits is no tab stop."""
+    login(page, "acme-agent", "pw-acme-agent")
+    page.goto(f"/desk/contracts/{demo['acme'].contract.pk}/")
+    wide = page.evaluate(WRAPS_JS)
+    assert wide and any(not w["scrolls"] for w in wide)
+    assert all(w["tabindex"] is None for w in wide if not w["scrolls"])
+
+    page.set_viewport_size(PHONE)
+    page.wait_for_function(
+        "() => document.querySelector('.table-wrap[tabindex=\"0\"][role=region]') !== null"
+    )
+    narrow = page.evaluate(WRAPS_JS)
+    scrolling = [w for w in narrow if w["scrolls"]]
+    assert scrolling
+    assert all(w["tabindex"] == "0" and w["role"] == "region" for w in scrolling), scrolling
+    assert "SLA targets per priority (business time)" in [w["name"] for w in scrolling]
+
+    region = page.get_by_role("region", name="SLA targets per priority (business time)")
+    region.focus()
+    assert region.evaluate("el => el.scrollLeft") == 0
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+
+    page.set_viewport_size(DESKTOP)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.table-wrap')].every("
+        "w => w.scrollWidth > w.clientWidth + 1 || !w.hasAttribute('tabindex'))"
+    )
