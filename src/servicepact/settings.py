@@ -232,7 +232,11 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServicePact <servicepact@localhost>")
+# The domain of notification Message-IDs and of the default sender (docs/worker.md "E-mail").
+SERVICEPACT_MAIL_DOMAIN = os.environ.get("SERVICEPACT_MAIL_DOMAIN", "").strip()
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"ServicePact <servicepact@{SERVICEPACT_MAIL_DOMAIN or 'localhost'}>"
+)
 
 SERVICEPACT = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.

@@ -2,7 +2,8 @@
 
 1. Due clocks: thresholds, breaches and escalations (``tickets.due.process_due_clocks``);
    their notifications are enqueued in the same transactions.
-2. Outbox delivery, after those commits (``notifications.delivery.deliver_due``).
+2. Outbox delivery, after those commits (``notifications.delivery.deliver_due``), for at most
+   ``OUTBOX_PASS_BUDGET`` seconds: sends still in flight then finish in the background.
 3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
    then the "contract has lapsed" notice for tickets opened in grace.
 4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
@@ -20,7 +21,7 @@ from datetime import datetime
 
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.time import now as current_time
-from servicepact.notifications.delivery import DeliveryReport, deliver_due
+from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
 from servicepact.reports.jobs import close_due_statements
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
 from servicepact.tickets.services import recompute_stale_clocks
@@ -58,7 +59,7 @@ class PassReport:
         return (
             f"pass at {self.now.isoformat()}: clocks tickets={c.tickets} clocks={c.clocks} "
             f"thresholds={c.thresholds} skipped={c.skipped} failed={c.failed} | "
-            f"outbox sent={d.sent} retry={d.failed} dead={d.dead} | "
+            f"outbox sent={d.sent} retry={d.failed} dead={d.dead} inflight={d.in_flight} | "
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
             f"statements={self.statements} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
@@ -83,7 +84,12 @@ def run_pass(
 
     steps: list[Callable[[], None]] = [
         clocks,
-        lambda: setattr(report, "delivery", deliver_due(now=moment, batch=batch)),
+        # At most OUTBOX_PASS_BUDGET seconds: slow receivers finish in the background.
+        lambda: setattr(
+            report,
+            "delivery",
+            deliver_due(now=moment, batch=batch, budget=float(option("OUTBOX_PASS_BUDGET"))),
+        ),
         lambda: setattr(report, "lifecycle", run_lifecycle(now=moment)),
         lambda: setattr(report, "lapsed", notify_lapsed(now=moment, batch=batch)),
         lambda: setattr(report, "closed", auto_close(now=moment, batch=batch)),
