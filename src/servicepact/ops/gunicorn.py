@@ -1,4 +1,8 @@
-"""gunicorn embedded: ``servicepact serve`` builds its configuration from options, not a file."""
+"""gunicorn embedded: ``servicepact serve`` builds its configuration from options, not a file.
+
+Imported only once the options are valid: importing gunicorn reads ``WEB_CONCURRENCY`` and
+fails with a bare traceback when it is not a number.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +10,6 @@ import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
-
-
-def default_workers(cores: int | None = None) -> int:
-    """gunicorn's rule of thumb, 2 × cores + 1, capped at 12: each worker holds a database
-    connection and its own memory, and more processes than that only queue on the database."""
-    count = cores if cores is not None else (os.cpu_count() or 1)
-    return min(2 * count + 1, 12)
-
-
-def gunicorn_logging() -> dict[str, Any]:
-    """gunicorn's own log lines (boot, worker restarts, access) in ServicePact's format."""
-    from django.conf import settings
-
-    formatter = settings.LOGGING["handlers"]["console"]["formatter"]
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "filters": settings.LOGGING["filters"],
-        "formatters": settings.LOGGING["formatters"],
-        "handlers": {
-            "gunicorn": {
-                "class": "logging.StreamHandler",
-                "formatter": formatter,
-                "filters": ["request_id"],
-            }
-        },
-        "loggers": {
-            "gunicorn.error": {"handlers": ["gunicorn"], "level": "INFO", "propagate": False},
-            "gunicorn.access": {"handlers": ["gunicorn"], "level": "INFO", "propagate": False},
-        },
-    }
 
 
 def _child_exit(server: Any, worker: Any) -> None:

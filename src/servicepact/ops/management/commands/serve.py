@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from servicepact.ops.checks import require_static_manifest
-from servicepact.ops.gunicorn import ServeApplication, default_workers, gunicorn_logging
+from servicepact.ops.serving import default_workers, gunicorn_logging
 from servicepact.ops.staticfiles import ManifestState, manifest_state
 
 
@@ -75,6 +75,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        workers = options["workers"] or self._env_workers()
         # Before anything imports prometheus_client: it picks its storage at import time.
         metrics_dir, private = self._metrics_dir()
         if not options["no_collectstatic"]:
@@ -84,7 +85,7 @@ class Command(BaseCommand):
         connections.close_all()
         gunicorn_options = {
             "bind": options["bind"],
-            "workers": options["workers"] or self._env_workers(),
+            "workers": workers,
             "threads": options["threads"],
             "timeout": options["timeout"],
             "accesslog": "-" if options["access_log"] else None,
@@ -94,6 +95,8 @@ class Command(BaseCommand):
             "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
             "logconfig_dict": gunicorn_logging(),
         }
+        from servicepact.ops.gunicorn import ServeApplication
+
         try:
             ServeApplication(gunicorn_options).run()
         finally:
