@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from servicepact.core.models import WorkerHeartbeat
 from servicepact.core.time import now
+from servicepact.worker.passes import run_pass
 
 from .conftest import utc
 
@@ -71,3 +73,15 @@ def test_a_beat_prunes_workers_silent_for_a_day(clock):
         "alive:2",
         "alive:3",
     ]
+
+
+@pytest.mark.django_db
+def test_a_worker_pass_records_the_heartbeat_readyz_reads(clock):
+    """A real pass (nothing due) beats at 10:00; at 10:03 readyz is satisfied."""
+    clock.at(utc(2025, 6, 2, 10))
+    run_pass()
+    clock.at(utc(2025, 6, 2, 10, 3))
+    response = Client().get("/readyz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["checks"]["worker"]["detail"] == "last pass 180 s ago"
