@@ -281,6 +281,7 @@ def main() -> int:
             f"{args.workers} gunicorn workers, {args.clients} clients, {seconds:.0f} s per "
             f"endpoint, {len(ids)} tickets read"
         )
+        print("load average before the load: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         session = login(port)
         makers = requests(token, session, ids, customer)
         phases = {name: load(port, name, makers[name], args.clients, seconds) for name in ENDPOINTS}
@@ -293,6 +294,7 @@ def main() -> int:
                 proc.kill()
         admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         admin.close()
+    print("load average after the load: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     base = phases["healthz"].percentile(0.5)
     print(
         f"{'endpoint':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p50/healthz':>12} {'errors':>7}"
