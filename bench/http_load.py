@@ -18,8 +18,10 @@ Workload (deterministic data, bounded load, loopback only):
    - ``desk_queue``: ``GET /desk/`` with a staff session (logged in through ``/login/``);
    - ``api_create``: ``POST /api/v1/tickets`` (one new ticket per request, with its clocks).
 
-Prints req/s (2xx answers per second), p50/p95/p99 latency and the endpoint's p50 divided by
-``healthz``'s p50 in the same run (how much heavier than "the server answers at all").
+Prints req/s (2xx answers per second), p50/p95/p99 latency, the endpoint's p50 divided by
+``healthz``'s p50 in the same run (how much heavier than "the server answers at all"), and
+the server time per request (workers × 1000 / req/s: with more clients than workers, every
+worker is busy the whole phase, so latency is mostly queueing and this is the cost).
 The last line is machine-readable::
 
     RESULT workers=2 clients=20 seconds=30 healthz_rps=... healthz_p50_ms=... api_list_rps=...
@@ -296,6 +298,10 @@ def main() -> int:
         admin.close()
     print("load average after the load: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     base = phases["healthz"].percentile(0.5)
+
+    def server_ms(p: Phase) -> float:
+        return args.workers * 1000 / p.rps if p.rps else float("nan")
+
     print(
         f"{'endpoint':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p50/healthz':>12} {'errors':>7}"
     )
@@ -304,13 +310,14 @@ def main() -> int:
         ratio = p.percentile(0.5) / base
         print(
             f"{name:<12} {p.rps:8.1f} {p.percentile(0.5):8.1f} {p.percentile(0.95):8.1f} "
-            f"{p.percentile(0.99):8.1f} {ratio:12.1f} {p.errors:7d}"
+            f"{p.percentile(0.99):8.1f} {ratio:12.1f} {server_ms(p):10.1f} {p.errors:7d}"
         )
         result += [
             f"{name}_rps={p.rps:.1f}",
             f"{name}_p50_ms={p.percentile(0.5):.1f}",
             f"{name}_p95_ms={p.percentile(0.95):.1f}",
             f"{name}_p99_ms={p.percentile(0.99):.1f}",
+            f"{name}_server_ms={server_ms(p):.1f}",
             f"{name}_errors={p.errors}",
         ]
         if name != "healthz":
