@@ -89,4 +89,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "failing": failing,
         "checks": {name: {"ok": c.ok, "detail": c.detail} for name, c in checks.items()},
     }
-    return JsonResponse(body, status=503 if failing else 200)
+    response = JsonResponse(body, status=503 if failing else 200)
+    # A load balancer probes every few seconds: a 503 here is an answer, not a server error,
+    # so Django's "Service Unavailable" ERROR line per probe is not written (the body and
+    # /metrics say what fails).
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
