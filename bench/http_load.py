@@ -308,7 +308,7 @@ def main() -> int:
         return args.workers * 1000 / p.rps if p.rps else float("nan")
 
     print(
-        f"{'endpoint':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p50/healthz':>12} {'errors':>7}"
+        f"{'endpoint':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p50/healthz':>12} {'server ms':>10} {'errors':>7}"
     )
     result = [f"workers={args.workers}", f"clients={args.clients}", f"seconds={seconds:.0f}"]
     for name, p in phases.items():
