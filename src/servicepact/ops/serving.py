@@ -13,8 +13,11 @@ def default_workers(cores: int | None = None) -> int:
     return min(2 * count + 1, 12)
 
 
-def gunicorn_logging() -> dict[str, Any]:
-    """gunicorn's own log lines (boot, worker restarts, access) in ServicePact's format."""
+def gunicorn_logging(*, access: bool) -> dict[str, Any]:
+    """gunicorn's own log lines (boot, worker restarts, access) in ServicePact's format.
+
+    With a logging dict, gunicorn writes access lines whatever ``accesslog`` says, so without
+    ``access`` the access logger is raised above INFO."""
     from django.conf import settings
 
     formatter = settings.LOGGING["handlers"]["console"]["formatter"]
@@ -34,6 +37,10 @@ def gunicorn_logging() -> dict[str, Any]:
         "root": {"level": "WARNING", "handlers": ["gunicorn"]},
         "loggers": {
             "gunicorn.error": {"handlers": ["gunicorn"], "level": "INFO", "propagate": False},
-            "gunicorn.access": {"handlers": ["gunicorn"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {
+                "handlers": ["gunicorn"],
+                "level": "INFO" if access else "WARNING",
+                "propagate": False,
+            },
         },
     }

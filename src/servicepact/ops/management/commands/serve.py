@@ -93,7 +93,10 @@ class Command(BaseCommand):
             "errorlog": "-",
             "proc_name": "servicepact",
             "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
-            "logconfig_dict": gunicorn_logging(),
+            "logconfig_dict": gunicorn_logging(access=options["access_log"]),
+            # gunicorn >= 27 opens a control socket in $HOME by default; one per user, so two
+            # servers on a host would share it. Nothing here uses it (older versions ignore this).
+            "control_socket_disable": True,
         }
         from servicepact.ops.gunicorn import ServeApplication
 
