@@ -43,3 +43,25 @@ def require_static_manifest() -> None:
     if errors:
         error = errors[0]
         raise SystemCheckError(f"{error.id}: {error.msg}\n\tHINT: {error.hint}")
+
+
+@checks.register()
+def metrics_allow_list(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``SERVICEPACT_METRICS_ALLOW`` must be CIDRs: a typo would otherwise be a 500 per scrape."""
+    import ipaddress
+
+    from servicepact.core.config import option
+
+    errors: list[CheckMessage] = []
+    for cidr in option("METRICS_ALLOW", None) or ():
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            errors.append(
+                checks.Error(
+                    f"SERVICEPACT_METRICS_ALLOW: {cidr!r} is not an address or a CIDR network",
+                    hint="Comma-separated, e.g. 127.0.0.1/32,::1/128,10.0.5.0/24",
+                    id="servicepact.E002",
+                )
+            )
+    return errors

@@ -177,3 +177,14 @@ def test_gauges_are_zero_on_an_empty_database(clock):
     assert m[("servicepact_worker_lag_seconds", ())] == 0
     assert m[("servicepact_worker_last_pass_timestamp_seconds", ())] == 0
     assert m[("servicepact_open_tickets", (("sla_state", "breached"),))] == 0
+
+
+def test_a_malformed_allow_list_is_a_start_up_error(settings):
+    from servicepact.ops.checks import metrics_allow_list
+
+    settings.SERVICEPACT = {**settings.SERVICEPACT, "METRICS_ALLOW": ["10.0.0.0/8", "10.0.0/33"]}
+    (error,) = metrics_allow_list()
+    assert error.id == "servicepact.E002"
+    assert "'10.0.0/33' is not an address or a CIDR network" in error.msg
+    settings.SERVICEPACT = {**settings.SERVICEPACT, "METRICS_ALLOW": ["10.0.0.0/8", "::1"]}
+    assert metrics_allow_list() == []
