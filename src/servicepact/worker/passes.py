@@ -7,6 +7,8 @@
 3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
    then the "contract has lapsed" notice for tickets opened in grace.
 4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
+5. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+   ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
+from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
 from servicepact.reports.jobs import close_due_statements
@@ -43,6 +46,11 @@ class PassReport:
     failed_steps: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No step raised and no due clock failed (``worker --once`` exits 1 otherwise)."""
+        return self.failed_steps == 0 and self.clocks.failed == 0
 
     @property
     def full(self) -> bool:
@@ -108,5 +116,19 @@ def run_pass(
             report.interrupted = True
             break
     report.seconds = time.perf_counter() - started
-    logger.info(report.summary())
+    _beat(report)
+    logger.log(logging.INFO if report.ok else logging.ERROR, report.summary())
     return report
+
+
+def _beat(report: PassReport) -> None:
+    try:
+        record_heartbeat(
+            at=current_time(),
+            ok=report.ok,
+            failed_steps=report.failed_steps,
+            pass_seconds=report.seconds,
+        )
+    except Exception:
+        logger.exception("worker heartbeat failed")
+        report.failed_steps += 1
