@@ -180,6 +180,10 @@ SERVICEPACT = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.
     "AUTO_CLOSE_DAYS": int(os.environ.get("SERVICEPACT_AUTO_CLOSE_DAYS", "7")),
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
+    # Alert webhooks (docs/monitoring.md, "Big deliveries"): the largest body accepted (bytes,
+    # else a JSON 413), and the most alerts processed in the request (more: queued, 202).
+    "ALERT_MAX_BODY": int(os.environ.get("SERVICEPACT_ALERT_MAX_BODY", str(10 * 1024 * 1024))),
+    "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "500")),
 }
 
 LOGGING = {

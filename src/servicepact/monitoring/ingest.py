@@ -55,9 +55,12 @@ class IngestResult:
         return {"accepted": self.accepted, "tickets": self.tickets, "unmatched": self.unmatched}
 
 
-def ingest_alerts(*, source: AlertSource, alerts: Sequence[ParsedAlert]) -> IngestResult:
+def ingest_alerts(
+    *, source: AlertSource, alerts: Sequence[ParsedAlert], received_at: datetime | None = None
+) -> IngestResult:
+    """``received_at``: when the delivery arrived (queued chunks: not now, see inbox.py)."""
     result = IngestResult()
-    moment = current_time()
+    moment = received_at or current_time()
     with transaction.atomic():
         # One locked read for the whole delivery (a group is usually known alerts).
         known = {

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.time import now as current_time
+from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due
 from servicepact.reports.jobs import close_due_statements
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
@@ -40,6 +41,7 @@ class PassReport:
     recomputed: int = 0
     statements: int = 0
     failed_steps: int = 0
+    queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -83,6 +85,8 @@ def run_pass(
 
     steps: list[Callable[[], None]] = [
         clocks,
+        # Big alert deliveries accepted with a 202: ten chunks of 200 per pass.
+        lambda: setattr(report, "queued_alerts", drain_inbox(limit=10)),
         lambda: setattr(report, "delivery", deliver_due(now=moment, batch=batch)),
         lambda: setattr(report, "lifecycle", run_lifecycle(now=moment)),
         lambda: setattr(report, "lapsed", notify_lapsed(now=moment, batch=batch)),
