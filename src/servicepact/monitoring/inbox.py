@@ -18,6 +18,7 @@ Chunks are taken in arrival order, so the alerts of a delivery keep their order.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -70,12 +71,16 @@ def queue_alerts(*, source: AlertSource, alerts: list[ParsedAlert], received_at:
     return len(alerts)
 
 
-def drain_inbox(*, limit: int = 50) -> int:
-    """Stores up to ``limit`` queued chunks, each in its own transaction; returns the number
-    of alerts stored."""
+def drain_inbox(*, limit: int = 50, budget_seconds: float | None = None) -> int:
+    """Stores up to ``limit`` queued chunks, each in its own transaction, stopping early once
+    ``budget_seconds`` have passed (the worker's other steps must not wait behind a storm);
+    returns the number of alerts stored."""
     stored = 0
     skip: list[int] = []  # chunks that failed in this pass
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     for _ in range(limit):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
         try:
             done = _drain_one(skip)
         except _ChunkFailed as failed:

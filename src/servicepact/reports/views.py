@@ -32,7 +32,7 @@ from servicepact.reports.audit import audit_export
 from servicepact.reports.dashboard import portfolio
 from servicepact.reports.selectors import default_period, statement_for
 
-FORMATS = ("html", "pdf", "csv", "json")
+FORMATS = ("html", "pdf", "csv", "json", "csvzip")
 View = Callable[..., HttpResponse]
 
 
@@ -89,7 +89,7 @@ def _statement(
             formats.context(snapshot, audience=audience, audit_url=audit_url, **extra),
         )
     response = HttpResponse(formats.render(snapshot, fmt), content_type=formats.CONTENT_TYPES[fmt])
-    name = f"statement-{contract.number}-{period}.{fmt}"
+    name = f"statement-{contract.number}-{period}.{formats.EXTENSIONS.get(fmt, fmt)}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

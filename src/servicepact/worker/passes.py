@@ -85,8 +85,8 @@ def run_pass(
 
     steps: list[Callable[[], None]] = [
         clocks,
-        # Big alert deliveries accepted with a 202: ten chunks of 200 per pass.
-        lambda: setattr(report, "queued_alerts", drain_inbox(limit=10)),
+        # Big alert deliveries accepted with a 202: chunks of 200, for at most 5 s a pass.
+        lambda: setattr(report, "queued_alerts", drain_inbox(limit=batch, budget_seconds=5)),
         lambda: setattr(report, "delivery", deliver_due(now=moment, batch=batch)),
         lambda: setattr(report, "lifecycle", run_lifecycle(now=moment)),
         lambda: setattr(report, "lapsed", notify_lapsed(now=moment, batch=batch)),
