@@ -33,6 +33,7 @@ from servicepact.billing.periods import Period
 from servicepact.contracts.choices import PRIORITIES, Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.money import format_amount, parse_amount, quantize
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
 from servicepact.tickets.models import Ticket
@@ -183,15 +184,17 @@ def credit_summary(credit: PeriodCredit | None) -> dict[str, Any] | None:
         return None
     return {
         "status": credit.status,
-        "computed_amount": str(credit.computed_amount),
+        "computed_amount": format_amount(credit.computed_amount, credit.currency),
         "computed_percent": str(credit.computed_percent),
-        "approved_amount": None if credit.approved_amount is None else str(credit.approved_amount),
+        "approved_amount": None
+        if credit.approved_amount is None
+        else format_amount(credit.approved_amount, credit.currency),
         "currency": credit.currency,
         "lines": [
             {
                 "rule": line.rule,
                 "percent": str(line.percent),
-                "amount": str(line.amount),
+                "amount": format_amount(line.amount, credit.currency),
                 "ticket": line.ticket_number,
                 "excluded": line.excluded,
             }
@@ -240,6 +243,7 @@ def draft_for(facts: PeriodFacts) -> CreditDraft:
         availability=facts.availability.percent,
         availability_note=availability_note(facts),
         breaches=facts.breaches,
+        currency=facts.contract.fee_currency,
     )
 
 
@@ -299,7 +303,7 @@ def _store_credit(
     credit.currency = contract.fee_currency
     credit.monthly_fee = draft.monthly_fee
     credit.computed_percent = draft.percent.quantize(CENT)
-    credit.computed_amount = draft.amount.quantize(CENT)
+    credit.computed_amount = quantize(draft.amount, credit.currency)
     credit.claim_deadline = deadline
     credit.computed_at = moment
     credit.save()
@@ -312,7 +316,7 @@ def _store_credit(
                 rule=line.rule,
                 description=line.description[:300],
                 percent=line.percent.quantize(CENT),
-                amount=line.amount.quantize(CENT),
+                amount=quantize(line.amount, credit.currency),
                 ticket_id=line.ticket_id,
                 ticket_number=line.ticket_number,
                 metric=line.metric,
@@ -366,15 +370,7 @@ def adjust_credits(
     """A manager sets another amount owed (with a reason): computed | approved | adjusted -> adjusted."""
     require_manager(actor, "adjust credits")
     text = _reason(reason)
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        raise DomainValidationError({"amount": [f"not a number: {amount!r}"]}) from None
-    if not value.is_finite() or value < 0:
-        raise DomainValidationError({"amount": ["must not be negative"]})
-    if value != value.quantize(CENT):
-        raise DomainValidationError({"amount": ["at most two decimals"]})
-    value = value.quantize(CENT)
+    value = parse_amount(amount, credit.currency, "amount")  # the currency's minor unit
     credit = _locked(credit)
     _check(credit, "adjust", [CreditStatus.COMPUTED, CreditStatus.APPROVED, CreditStatus.ADJUSTED])
     before = credit_summary(credit)
