@@ -14,7 +14,6 @@ from servicepact.monitoring.models import Alert, AlertTransition, QueuedAlerts
 from servicepact.monitoring.services import create_alert_source, drain_inbox
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.testing import world
-from servicepact.worker.passes import run_pass
 
 from .conftest import am_alert, am_payload, post_json, utc
 
@@ -108,8 +107,7 @@ def test_a_big_delivery_is_queued_then_stored_by_the_worker_in_chunks(
         "fp2",
         "fp3",
     ]
-    report = run_pass()
-    assert report.queued_alerts == 1 and report.failed_steps == 0
+    assert drain_inbox(limit=2, budget_seconds=60) == 1
     assert Alert.objects.count() == 5 and Ticket.objects.count() == 1
     # Stored as received at 18:01 (the delivery), not when the worker ran.
     assert set(Alert.objects.values_list("first_received_at", flat=True)) == {
