@@ -102,7 +102,7 @@ def _drain_one(skip: list[int]) -> int | None:
     try:
         with transaction.atomic():
             chunk = (
-                QueuedAlerts.objects.select_for_update(skip_locked=True)
+                QueuedAlerts.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("source")
                 .filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
                 .exclude(pk__in=skip)
