@@ -5,6 +5,8 @@ PostgreSQL refuses NUL characters and overlong fingerprints that SQLite would ta
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
 from servicepact.monitoring.services import create_alert_source
@@ -201,3 +203,28 @@ def test_zabbix_unicode_digits_are_not_a_timestamp(client, zabbix):
     response = post_json(client, "/api/v1/alerts/zabbix", data, zabbix)
     assert response.status_code == 400
     assert response.json()["detail"].startswith("body.event_timestamp: expected a UNIX timestamp")
+
+
+@pytest.mark.parametrize("hint", ["²", "9" * 30])
+def test_an_asset_label_that_is_no_id_leaves_the_alert_unmatched(client, token, hint):
+    """'²' passes str.isdigit() and 30 digits overflow a bigint: neither is an asset id."""
+    alert = am_alert("odd", "firing", STARTS, servicepact_asset=hint)
+    response = post_json(client, ALERTS, am_payload(alert), token)
+    assert response.status_code == 200
+    assert response.json()["unmatched"] == 1
+    assert Alert.objects.get().match_note == f"servicepact_asset={hint} matches no asset of Acme"
+
+
+def test_alerts_on_the_same_host_share_one_matching(client, token):
+    """Ten alerts naming one host: the hostname is looked up once, all are on the asset."""
+    alerts = [am_alert(f"fp{i}", "firing", STARTS, instance="acme-srv01:9100") for i in range(10)]
+    with CaptureQueriesContext(connection) as queries:
+        response = post_json(client, ALERTS, am_payload(*alerts), token)
+    lookups = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "assets_asset" in q["sql"] and "hostname" in q["sql"] and "acme-srv01" in q["sql"]
+    ]
+    assert len(lookups) == 1, lookups
+    assert response.status_code == 200 and response.json()["unmatched"] == 0
+    assert set(Alert.objects.values_list("asset__hostname", flat=True)) == {"acme-srv01"}
