@@ -25,7 +25,11 @@ demo: install var
 	$(SP) migrate --noinput
 	$(SP) seed-demo
 	@echo ""
-	@echo "ServicePact demo: http://$(HOST):$(PORT)/   (Ctrl-C to stop)"
+	@echo "ServicePact demo: http://$(HOST):$(PORT)/   (Ctrl-C to stop; the worker stops with it)"
+	@# The worker (SLA alerts, notifications, month close) runs beside the server and is
+	@# stopped when the server exits, however it exits.
+	DEBUG=1 $(SP) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(SP) runserver $(HOST):$(PORT)
 
 lint: install

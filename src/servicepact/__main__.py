@@ -8,6 +8,25 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+from typing import Any
+
+
+def ensure_database_dir(db: dict[str, Any] | None = None) -> Path | None:
+    """Creates the SQLite database's folder (``var/`` by default) so that the first
+    ``servicepact migrate`` after ``make install`` works; PostgreSQL needs nothing."""
+    if db is None:
+        from django.conf import settings
+
+        db = settings.DATABASES["default"]
+    name = str(db.get("NAME") or "")
+    if db.get("ENGINE") != "django.db.backends.sqlite3" or name in ("", ":memory:"):
+        return None
+    if name.startswith("file:"):  # a SQLite URI: not a plain path
+        return None
+    folder = Path(name).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return sla_main(args[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicepact.settings")
+    ensure_database_dir()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(args)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI (static files): the API docs work offline
     "servicepact.core",
     "servicepact.accounts",
     "servicepact.notifications",

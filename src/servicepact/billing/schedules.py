@@ -8,10 +8,13 @@ uses the schedule of the latest earlier version that has one — the same carry-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from servicepact.billing.models import CreditSchedule
+from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.contracts.terms import version_for_period
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,11 @@ def schedules_by_version(contract: Contract) -> dict[int, ScheduleTerms | None]:
         current = own.get(version.pk, current)
         result[version.pk] = None if current is None else _terms(current, version)
     return result
+
+
+def schedule_for_period(contract: Contract, period: Period) -> ScheduleTerms | None:
+    """The schedule in force on the month's last second: it gives the tiers, the cap and
+    the claim window of the month (what ``billing.facts.period_facts`` uses too)."""
+    _, end = period.bounds(contract.customer.timezone)
+    version = version_for_period(contract, end - timedelta(seconds=1))
+    return None if version is None else schedules_by_version(contract).get(version.pk)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from servicepact.accounts.choices import StaffRole
 from servicepact.billing.choices import AuditAction, CreditStatus
-from servicepact.billing.credits import CENT, CreditDraft, draft_credit, monthly_fee
+from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
 from servicepact.billing.facts import PeriodFacts, period_facts
 from servicepact.billing.models import (
     AvailabilityCreditTier,
@@ -30,6 +30,7 @@ from servicepact.billing.models import (
     WorkLog,
 )
 from servicepact.billing.periods import Period
+from servicepact.billing.schedules import schedule_for_period
 from servicepact.contracts.choices import PRIORITIES, Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -54,12 +55,18 @@ def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
     return result
 
 
+def may_decide_credits(actor: Any) -> bool:
+    """Whether ``actor`` decides credits and force majeure (service managers, billing,
+    superusers). The one rule: pages ask it before showing a form, services before writing."""
+    if getattr(actor, "is_superuser", False):
+        return True
+    profile = getattr(actor, "staff_profile", None) if getattr(actor, "is_staff", False) else None
+    return profile is not None and profile.role in MANAGER_ROLES
+
+
 def require_manager(actor: Any, action: str) -> None:
     """Credits and force majeure are decided by service managers and billing staff (403)."""
-    if getattr(actor, "is_superuser", False):
-        return
-    profile = getattr(actor, "staff_profile", None) if getattr(actor, "is_staff", False) else None
-    if profile is None or profile.role not in MANAGER_ROLES:
+    if not may_decide_credits(actor):
         raise PermissionDenied(f"only a service manager or billing may {action}")
 
 
@@ -332,6 +339,15 @@ def _store_credit(
     return credit
 
 
+def credit_cap(credit: PeriodCredit) -> Decimal | None:
+    """The most a month's credits may amount to: the cap % (of the schedule in force at the
+    end of the month) of the stored monthly fee; None when the schedule has no cap."""
+    schedule = schedule_for_period(credit.contract, Period.parse(credit.period))
+    if schedule is None or schedule.cap_percent is None:
+        return None
+    return money(credit.monthly_fee, schedule.cap_percent, credit.currency)
+
+
 def _locked(credit: PeriodCredit) -> PeriodCredit:
     return PeriodCredit.objects.select_for_update().get(pk=credit.pk)
 
@@ -373,6 +389,16 @@ def adjust_credits(
     value = parse_amount(amount, credit.currency, "amount")  # the currency's minor unit
     credit = _locked(credit)
     _check(credit, "adjust", [CreditStatus.COMPUTED, CreditStatus.APPROVED, CreditStatus.ADJUSTED])
+    cap = credit_cap(credit)
+    if cap is not None and value > cap:
+        raise DomainValidationError(
+            {
+                "amount": [
+                    f"must not exceed the contract's cap of "
+                    f"{format_amount(cap, credit.currency)} {credit.currency}"
+                ]
+            }
+        )
     before = credit_summary(credit)
     moment = current_time()
     credit.status = CreditStatus.ADJUSTED

@@ -74,7 +74,9 @@ def parse_amount(value: Any, code: str, field: str = "amount") -> Decimal:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise DomainValidationError({field: [f"not a number: {value!r}"]}) from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        raise DomainValidationError({field: [f"not a number: {value!r}"]})
+    if amount < 0:
         raise DomainValidationError({field: ["must not be negative"]})
     if amount > MAX_AMOUNT:
         raise DomainValidationError({field: [f"at most {MAX_AMOUNT}"]})

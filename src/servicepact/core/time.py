@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
 
@@ -85,3 +85,29 @@ __all__ = [
     "validate_timezone",
     "zone",
 ]
+
+
+def utc_offset(instant: datetime) -> str:
+    """The offset of an aware local instant as "UTC+08:00" / "UTC-04:00" / "UTC+05:45"."""
+    offset = require_aware(instant).utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def zone_label(instant: datetime, tz: str) -> str:
+    """How a shown time names its zone, never by an abbreviation ("CST" is Shanghai, Chicago
+    and Havana): "Asia/Shanghai (UTC+08:00)"; UTC itself is just "UTC"."""
+    local = require_aware(instant).astimezone(zone(tz))
+    if tz in ("UTC", "Etc/UTC"):
+        return "UTC"
+    return f"{tz} ({utc_offset(local)})"
+
+
+def format_instant(instant: datetime, tz: str, fmt: str = "Y-m-d H:i") -> str:
+    """An instant for people: its local time in ``tz`` (a Django date format without zone
+    characters) and the zone's name and offset: "2025-10-01 09:00 Asia/Shanghai (UTC+08:00)".
+    Every page, e-mail and export that shows a time calls this (templates through the
+    ``sp_tags`` filters), so none is ambiguous."""
+    local = require_aware(instant).astimezone(zone(tz))
+    return f"{dateformat.format(local, fmt)} {zone_label(local, tz)}"

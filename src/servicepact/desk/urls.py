@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import views
+from servicepact.desk import change_pages, views
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
     path("", views.queue, name="queue"),
     path("queue/rows/", views.queue_rows, name="queue-rows"),
+    path("search/", views.search, name="search"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
     path("customers/", views.customer_list, name="customers"),
@@ -16,6 +17,9 @@ urlpatterns: list[URLPattern] = [
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("changes/", views.change_list, name="changes"),
+    path("changes/new/", change_pages.change_new, name="change-new"),
+    path("changes/<int:pk>/", change_pages.change_detail, name="change"),
+    path("changes/<int:pk>/<slug:name>/", change_pages.change_action, name="change-action"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:pk>/assign/", views.alert_assign, name="alert-assign"),
     path("notifications/", views.notification_list, name="notifications"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
+from servicepact.accounts.selectors import staff_timezone
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset
 from servicepact.changes.choices import ChangeStatus
@@ -45,6 +46,7 @@ from servicepact.desk.records import (
     current_line,
     target_rows,
 )
+from servicepact.desk.search import search_tickets, ticket_number
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
 from servicepact.monitoring.selectors import unmatched_alerts
@@ -80,12 +82,7 @@ CLOCK_EVENTS = frozenset(
 BY_DEADLINE = (F("next_deadline_at").asc(nulls_last=True), "opened_at")
 
 
-def agent_timezone(user: Any) -> str:
-    """The agent's own zone (StaffProfile.timezone), UTC without a profile."""
-    try:
-        return user.staff_profile.timezone or "UTC"
-    except (ObjectDoesNotExist, AttributeError):
-        return "UTC"
+agent_timezone = staff_timezone  # the agent's own zone (StaffProfile.timezone)
 
 
 def labels() -> dict[str, dict[str, str]]:
@@ -126,6 +123,32 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
         query = context["query"]
         push_url(response, reverse("desk:queue") + (f"?{query}" if query else ""))
     return response
+
+
+# ---------------------------------------------------------------- search
+
+
+@require_GET
+@staff_required
+def search(request: HttpRequest) -> HttpResponse:
+    """The header's search box: a number that names one ticket opens it; else a result list."""
+    term = request.GET.get("q", "").strip()
+    number = ticket_number(term)
+    if number and request.GET.get("page") is None:
+        exact = Ticket.objects.filter(number=number).values_list("pk", flat=True).first()
+        if exact is not None:
+            return redirect("desk:ticket", pk=exact)
+    results = search_tickets(term, page=request.GET.get("page"))
+    return render(
+        request,
+        "desk/search.html",
+        {
+            "q": term,
+            "page": results,
+            "page_query": urlencode({"q": term}),
+            "agent_tz": agent_timezone(request.user),
+        },
+    )
 
 
 # ---------------------------------------------------------------- ticket

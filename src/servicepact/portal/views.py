@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import F, QuerySet
@@ -26,6 +27,7 @@ from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import METRIC_ORDER, Terms, terms_for_version, version_in_force
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.pagination import paginate_page
 from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
 from servicepact.monitoring.availability import recent_availability
@@ -57,6 +59,9 @@ def _tz(request: HttpRequest) -> str:
     return request.contact.local_timezone  # type: ignore[attr-defined]
 
 
+TICKETS_PER_PAGE = 50
+
+
 def _labels() -> dict[str, Any]:
     return {
         "metric_labels": {k: str(v) for k, v in Metric.choices},
@@ -86,13 +91,22 @@ def home(request: HttpRequest) -> HttpResponse:
         tickets = tickets.filter(status__in=[Status.RESOLVED, Status.CLOSED])
     else:
         show = "all"
-    tickets = tickets.order_by(F("next_deadline_at").asc(nulls_last=True), "-opened_at")
+    tickets = tickets.order_by(F("next_deadline_at").asc(nulls_last=True), "-opened_at", "-pk")
     contracts = [(c, *_status(c)) for c in _contracts(request).order_by("-end_date")]
+    # SQL-limited pages; the open list reuses the count above instead of counting again.
+    page = paginate_page(
+        tickets,
+        page=request.GET.get("page"),
+        per_page=TICKETS_PER_PAGE,
+        count=open_count if show == "open" else None,
+    )
     return render(
         request,
         "portal/home.html",
         {
-            "tickets": tickets[:200],
+            "tickets": page.items,
+            "page": page,
+            "page_query": urlencode({"show": show}),
             "show": show,
             "open_count": open_count,
             "to_confirm": to_confirm,

@@ -176,9 +176,16 @@ def stacked_bars(
     width: int = 440,
     height: int = 220,
 ) -> SafeString:
-    """Counts per group, stacked by series (name, colour, one count per group), with a legend."""
-    left, right, top, bottom = 44, 12, 28, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """Counts per group, stacked by series (name, colour, one count per group), with a legend.
+
+    The legend names every series and wraps onto more rows instead of running off the
+    drawing (four metric names do not fit on one 440-unit row); the plot moves down.
+    """
+    left, right, bottom = 44, 12, 34
+    legend = _legend([(name, colour) for name, colour, _ in series], left, width - right)
+    extra = LEGEND_ROW * max((row for row, _, _, _ in legend), default=0)
+    top, total_height = 28 + extra, height + extra
+    plot_w, plot_h = width - left - right, height - 28 - bottom
     totals = [sum(s[2][i] for s in series) for i in range(len(groups))]
     hi = max([*totals, 1])
     slot = plot_w / max(1, len(groups))
@@ -204,17 +211,34 @@ def stacked_bars(
                 )
             base -= h
         body.append(
-            f'<text x="{cx:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="9" '
-            f'fill="{MUTED}" {FONT}>{escape(_short(group))}</text>'
+            f'<text x="{cx:.1f}" y="{total_height - bottom + 16}" text-anchor="middle" '
+            f'font-size="9" fill="{MUTED}" {FONT}>{escape(_short(group))}</text>'
         )
-    x = left
-    for name, colour, _ in series:
+    for row, x, name, colour in legend:
+        y = 6 + LEGEND_ROW * row
         body.append(
-            f'<rect x="{x}" y="6" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="15" font-size="10" fill="{INK}" {FONT}>{escape(name)}</text>'
+            f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{y + 9}" font-size="10" fill="{INK}" {FONT}>{escape(name)}</text>'
         )
-        x += 24 + 7 * len(name)
-    return _svg(width, height, title, body)
+    return _svg(width, total_height, title, body)
+
+
+LEGEND_ROW = 14
+
+
+def _legend(
+    items: Sequence[tuple[str, str]], left: int, right: int
+) -> list[tuple[int, int, str, str]]:
+    """(row, x, name, colour) per legend item: left to right, a new row when one is full
+    (a name is estimated at 6 units a character at font size 10)."""
+    placed, row, x = [], 0, left
+    for name, colour in items:
+        item = 14 + 6 * len(name)
+        if x > left and x + item > right:
+            row, x = row + 1, left
+        placed.append((row, x, name, colour))
+        x += item + 12
+    return placed
 
 
 def _short(label: str, limit: int = 14) -> str:

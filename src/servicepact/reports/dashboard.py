@@ -148,28 +148,38 @@ def _credits(period: Period) -> dict[str, Any]:
 
 
 def _renewals(today: Any) -> list[dict[str, Any]]:
+    """Contracts ending in the next 90 days, and those already in grace (ended, still served
+    under their terms): the ones most urgently needing a renewal talk come first."""
     rows = (
+        # Active or in grace by the stored status (ended ones are few: the lifecycle job
+        # moves them on); the dates then decide, as the job will.
         Contract.objects.filter(
-            end_date__gte=today,
             end_date__lte=today + timedelta(days=RENEWAL_DAYS),
             status__in=[ContractStatus.ACTIVE, ContractStatus.GRACE],
         )
         .select_related("customer", "plan")
         .order_by("end_date", "number")
     )
-    return [
-        {
-            "contract": c.number,
-            "contract_id": c.pk,
-            "customer": c.customer.name,
-            "plan": c.plan.name,
-            "end_date": c.end_date,
-            "days_left": (c.end_date - today).days,
-            "renewal": c.get_renewal_display(),
-            "notice_by": c.end_date - timedelta(days=c.notice_days),
-        }
-        for c in rows
-    ]
+    out = []
+    for c in rows:
+        status = c.status_on(today)  # the stored status may lag the nightly job by a day
+        if status not in (ContractStatus.ACTIVE, ContractStatus.GRACE):
+            continue
+        out.append(
+            {
+                "contract": c.number,
+                "contract_id": c.pk,
+                "customer": c.customer.name,
+                "plan": c.plan.name,
+                "end_date": c.end_date,
+                "days_left": (c.end_date - today).days,
+                "in_grace": status == ContractStatus.GRACE,
+                "grace_until": c.end_date + timedelta(days=c.grace_days),
+                "renewal": c.get_renewal_display(),
+                "notice_by": c.end_date - timedelta(days=c.notice_days),
+            }
+        )
+    return out
 
 
 def portfolio(now: datetime | None = None) -> dict[str, Any]:
@@ -191,6 +201,7 @@ def portfolio(now: datetime | None = None) -> dict[str, Any]:
     met = total - int(decided.breached.sum())
     data = {
         "now": moment,
+        "zone": zone,
         "month": str(month),
         "overall": {"met": met, "breached": total - met, "total": total,
                     "percent": percent(met, total)},
@@ -214,9 +225,11 @@ def _charts(data: dict[str, Any]) -> dict[str, Any]:
         return bar_chart(points, title=title, y_max=100, unit="%")
 
     groups = [f"P{p}" for p in (1, 2, 3, 4)]
+    # Every metric with a breach is a series with a legend entry (colours stay per metric).
     series = [
         (row["label"], SERIES_COLOURS[i % len(SERIES_COLOURS)], row["by_priority"])
         for i, row in enumerate(data["breaches"])
+        if any(row["by_priority"])
     ]
     return {
         "by_customer": compliance(data["by_customer"], "Compliance by customer, month to date"),

@@ -173,7 +173,7 @@ def tables(snapshot: dict[str, Any]) -> list[Table]:
         ["rule", "description", "ticket", "percent", "amount", "currency", "excluded"],
         [[x["rule"], x["description"], x["ticket"], x["percent"], x["amount"], cr["currency"],
           x["exclusion_reason"]] for x in cr["lines"]]
-        + [["total", cr["status"], "", cr["percent"], cr["amount"], cr["currency"], ""]],
+        + [["total", cr["status"], "", cr["percent"], cr["amount_due"], cr["currency"], ""]],
     )  # fmt: skip
     h = snapshot["hours"]
     section(

@@ -10,7 +10,7 @@ from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
 from servicepact.core.time import now as current_time
 from servicepact.reports.models import Statement
-from servicepact.reports.statement import build_statement
+from servicepact.reports.statement import build_statement, credit_decision
 
 
 def default_period(contract: Contract, now: datetime | None = None) -> Period:
@@ -29,12 +29,5 @@ def statement_for(
     credit = PeriodCredit.objects.filter(contract=contract, period=str(period)).first()
     if credit is not None:
         # Approval, adjustment and application happen after the close: show where they are.
-        snapshot["credits"] = {
-            **snapshot["credits"],
-            "status": credit.status,
-            "approved_amount": None
-            if credit.approved_amount is None
-            else str(credit.approved_amount),
-            "amount_due": str(credit.amount_due),
-        }
+        snapshot["credits"] = {**snapshot["credits"], **credit_decision(credit)}
     return snapshot

@@ -309,6 +309,20 @@ def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
     return out
 
 
+def credit_decision(credit: PeriodCredit) -> dict[str, Any]:
+    """The decision part of a stored credit as the statement shows it. ``amount_due`` is THE
+    credit total of every format (HTML, PDF, CSV, JSON): the decided (approved, adjusted,
+    applied) amount once a manager decided, else the computed one (``PeriodCredit.amount_due``).
+    """
+    return {
+        "status": credit.status,
+        "approved_amount": None
+        if credit.approved_amount is None
+        else format_amount(credit.approved_amount, credit.currency),
+        "amount_due": format_amount(credit.amount_due, credit.currency),
+    }
+
+
 def _credits(facts: PeriodFacts) -> dict[str, Any]:
     """The stored period credit if there is one, else what the rules give now (a preview)."""
     stored = (
@@ -331,15 +345,11 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
         ]
         return {
             "preview": False,
-            "status": stored.status,
             "currency": stored.currency,
             "monthly_fee": format_amount(stored.monthly_fee, stored.currency),
             "percent": str(stored.computed_percent),
             "amount": format_amount(stored.computed_amount, stored.currency),
-            "approved_amount": None
-            if stored.approved_amount is None
-            else format_amount(stored.approved_amount, stored.currency),
-            "amount_due": format_amount(stored.amount_due, stored.currency),
+            **credit_decision(stored),
             "claim_deadline": None
             if stored.claim_deadline is None
             else stored.claim_deadline.isoformat(),

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from servicepact.accounts.selectors import staff_timezone
 from servicepact.billing import services as billing
 from servicepact.billing.models import CreditAudit, PeriodCredit
 from servicepact.billing.periods import Period
@@ -104,7 +105,11 @@ def _audit(request: HttpRequest, contract: Contract) -> HttpResponse:
 
 def _desk_statement(request: HttpRequest, contract: Contract, period: Period) -> HttpResponse:
     """The staff view: the statement plus the month's credit decisions and their audit trail."""
-    credit = PeriodCredit.objects.filter(contract=contract, period=str(period)).first()
+    credit = (
+        PeriodCredit.objects.select_related("contract__customer")
+        .filter(contract=contract, period=str(period))
+        .first()
+    )
     return _statement(
         request,
         contract,
@@ -115,6 +120,9 @@ def _desk_statement(request: HttpRequest, contract: Contract, period: Period) ->
         credit_audit=CreditAudit.objects.filter(credit=credit).order_by("at", "id")
         if credit
         else [],
+        credit_cap=billing.credit_cap(credit) if credit else None,
+        # The services' own rule: an agent sees the decisions, not forms that answer 403.
+        can_decide=billing.may_decide_credits(request.user),
     )
 
 
@@ -206,5 +214,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/dashboard.html",
-        {"d": portfolio(), "base_template": formats.base_template("desk")},
+        {
+            "d": portfolio(),
+            "viewer_tz": staff_timezone(request.user),
+            "base_template": formats.base_template("desk"),
+        },
     )

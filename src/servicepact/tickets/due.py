@@ -39,7 +39,7 @@ from servicepact.contracts.lifecycle import customer_addresses, customer_not_bef
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms
 from servicepact.core.errors import TransitionError
-from servicepact.core.time import zone as tz
+from servicepact.core.time import format_instant
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
@@ -283,7 +283,7 @@ def _reload(ticket: Ticket) -> Ticket:
 
 
 def _local(instant: datetime | None, zone: str) -> str:
-    return instant.astimezone(tz(zone)).strftime("%Y-%m-%d %H:%M %Z") if instant else "-"
+    return format_instant(instant, zone) if instant else "-"
 
 
 def _payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:

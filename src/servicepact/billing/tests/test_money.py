@@ -49,7 +49,7 @@ def test_a_known_code_is_upper_cased_and_three_decimal_currencies_are_refused():
         ("100.5", "JPY", "JPY amounts have no decimals"),
         ("1.005", "USD", "USD amounts have at most 2 decimals"),
         ("-1", "USD", "must not be negative"),
-        ("NaN", "USD", "must not be negative"),
+        ("NaN", "USD", "not a number: 'NaN'"),
         ("12,50", "EUR", "not a number: '12,50'"),
         ("10000000000", "USD", "at most 9999999999.99"),
     ],

@@ -13,21 +13,27 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.utils import dateformat
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from servicepact.core.time import format_duration, now, zone
+from servicepact.core.time import format_duration, format_instant, now, zone, zone_label
 
 register = template.Library()
 
-DATETIME_FORMAT = "D j M Y, H:i T"
-MEDIUM_DATETIME_FORMAT = "D j M, H:i T"
-SHORT_DATETIME_FORMAT = "j M, H:i T"
+# Local date and time only: ``core.time.format_instant`` appends the zone's IANA name and
+# UTC offset. Never the "T"/"e" format characters: abbreviations like "CST" are ambiguous.
+DATETIME_FORMAT = "D j M Y, H:i"
+MEDIUM_DATETIME_FORMAT = "D j M, H:i"
+SHORT_DATETIME_FORMAT = "j M, H:i"
+ISO_DATETIME_FORMAT = "Y-m-d H:i"
 
 
 def _in_zone(value: datetime, tz: str | None) -> datetime:
     return value.astimezone(zone(tz or "UTC"))
+
+
+def _stamp(value: datetime | None, tz: str | None, fmt: str) -> str:
+    return format_instant(value, tz or "UTC", fmt) if value else ""
 
 
 @register.filter
@@ -48,26 +54,34 @@ def minutes(value: int | None) -> str:
 
 @register.filter
 def in_zone(value: datetime | None, tz: str | None = "UTC") -> str:
-    """``{{ instant|in_zone:"Asia/Shanghai" }}`` -> "Tue 25 Nov 2025, 14:30 CST"."""
-    if not value:
-        return ""
-    return dateformat.format(_in_zone(value, tz), DATETIME_FORMAT)
+    """``{{ instant|in_zone:"Asia/Shanghai" }}`` ->
+    "Tue 25 Nov 2025, 14:30 Asia/Shanghai (UTC+08:00)"."""
+    return _stamp(value, tz, DATETIME_FORMAT)
 
 
 @register.filter
 def in_zone_medium(value: datetime | None, tz: str | None = "UTC") -> str:
-    """Weekday, day and time without the year: "Tue 25 Nov, 14:30 CST" (deadlines)."""
-    if not value:
-        return ""
-    return dateformat.format(_in_zone(value, tz), MEDIUM_DATETIME_FORMAT)
+    """Weekday, day and time without the year (deadlines):
+    "Tue 25 Nov, 14:30 Asia/Shanghai (UTC+08:00)"."""
+    return _stamp(value, tz, MEDIUM_DATETIME_FORMAT)
 
 
 @register.filter
 def in_zone_short(value: datetime | None, tz: str | None = "UTC") -> str:
-    """The compact form for tables: "25 Nov, 14:30 CST"."""
-    if not value:
-        return ""
-    return dateformat.format(_in_zone(value, tz), SHORT_DATETIME_FORMAT)
+    """The compact form for tables: "25 Nov, 14:30 Asia/Shanghai (UTC+08:00)"."""
+    return _stamp(value, tz, SHORT_DATETIME_FORMAT)
+
+
+@register.filter
+def in_zone_iso(value: datetime | None, tz: str | None = "UTC") -> str:
+    """Sortable, for audits and dashboards: "2025-10-01 09:00 Asia/Shanghai (UTC+08:00)"."""
+    return _stamp(value, tz, ISO_DATETIME_FORMAT)
+
+
+@register.filter
+def zone_name(tz: str | None, at: datetime | None = None) -> str:
+    """A zone as pages name it, at an instant (default now): "Asia/Shanghai (UTC+08:00)"."""
+    return zone_label(at or now(), tz or "UTC")
 
 
 @register.filter

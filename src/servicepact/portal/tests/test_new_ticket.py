@@ -69,7 +69,7 @@ def test_preview_shows_priority_and_deadlines_in_the_contacts_time_and_writes_no
     }
     html = response.content.decode()
     assert "<html" not in html
-    assert "Mon 3 Mar, 10:30 EST" in html
+    assert "Mon 3 Mar, 10:30 America/New_York (UTC-05:00)" in html
     assert f"Covered by contract {acme.contract.number}" in html
 
 
@@ -119,8 +119,8 @@ def test_submitting_files_the_ticket_and_shows_priority_and_deadlines(clock, acm
     html = contact_client.get(response["Location"]).content.decode()
     assert f"Ticket {ticket.number} is filed" in html
     assert "Absolute priority" in html
-    assert "Mon 3 Mar, 10:30 EST" in html  # first response
-    assert "Mon 3 Mar, 18:00 EST" in html  # resolution
+    assert "Mon 3 Mar, 10:30 America/New_York (UTC-05:00)" in html  # first response
+    assert "Mon 3 Mar, 18:00 America/New_York (UTC-05:00)" in html  # resolution
 
 
 def test_an_empty_subject_is_refused_on_the_field_and_nothing_is_written(

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django import template
 
-from servicepact.core.time import format_duration
+from servicepact.core.time import format_duration, format_instant
 
 register = template.Library()
 
 
 @register.filter
 def local(value: str | None, tz: str) -> str:
-    """'2025-06-02T18:00:00+00:00' in 'America/New_York' -> '2025-06-02 14:00 EDT'."""
+    """'2025-06-02T18:00:00+00:00' in 'America/New_York' ->
+    '2025-06-02 14:00 America/New_York (UTC-04:00)'."""
     if not value:
         return "–"
-    instant = datetime.fromisoformat(value).astimezone(ZoneInfo(tz))
-    return instant.strftime("%Y-%m-%d %H:%M %Z")
+    return format_instant(datetime.fromisoformat(value), tz)
 
 
 @register.filter
