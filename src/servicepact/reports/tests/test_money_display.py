@@ -32,3 +32,19 @@ def test_a_jpy_statement_has_no_decimals(clock, computed):
         "3001",
     )
     assert credits["lines"] and all("." not in line["amount"] for line in credits["lines"])
+
+
+def test_the_desk_credit_panel_shows_whole_yen(client, clock):
+    june = june_month(clock)
+    Contract.objects.filter(pk=june.contract.pk).update(
+        fee_currency="JPY", fee_amount=Decimal("3001")
+    )
+    clock.at(ny(2025, 7, 2, 9))
+    contract = Contract.objects.get(pk=june.contract.pk)
+    compute_period_credits(contract=contract, period="2025-06")
+    client.force_login(june.world.agent)
+    html = client.get(
+        f"/reports/desk/contracts/{contract.pk}/statement/", {"period": "2025-06"}
+    ).content.decode()
+    assert "credit-decisions" in html
+    assert html.count("135 JPY") >= 3 and "135.00" not in html
