@@ -246,6 +246,10 @@ SERVICEPACT = {
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
     # API tokens expire this many days after creation unless created with another expiry.
     "API_TOKEN_DAYS": int(os.environ.get("SERVICEPACT_API_TOKEN_DAYS", "365")),
+    # Alert webhooks (docs/monitoring.md, "Big deliveries"): the largest body accepted (bytes,
+    # else a JSON 413), and the most alerts processed in the request (more: queued, 202).
+    "ALERT_MAX_BODY": int(os.environ.get("SERVICEPACT_ALERT_MAX_BODY", str(10 * 1024 * 1024))),
+    "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "500")),
 }
 
 # --- Production serving (ops: serve, probes, metrics, logs; docs/deployment.md) ---------------

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from servicepact.billing.choices import FEE_PERIOD_MONTHS, CreditRule
 from servicepact.billing.schedules import ScheduleTerms
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Contract
+from servicepact.core.money import quantize
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -73,13 +74,14 @@ class CreditDraft:
 
 
 def monthly_fee(contract: Contract) -> Decimal:
-    """The fee of one month: a quarterly fee / 3, a yearly fee / 12 (to the cent)."""
+    """The fee of one month: a quarterly fee / 3, a yearly fee / 12 (to the currency's
+    minor unit: the cent, the yen)."""
     months = FEE_PERIOD_MONTHS[contract.fee_period]
-    return (contract.fee_amount / months).quantize(CENT, rounding=ROUND_HALF_UP)
+    return quantize(contract.fee_amount / months, contract.fee_currency)
 
 
-def money(fee: Decimal, percent: Decimal) -> Decimal:
-    return (fee * percent / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+def money(fee: Decimal, percent: Decimal, currency: str) -> Decimal:
+    return quantize(fee * percent / HUNDRED, currency)
 
 
 def _pct(value: Decimal) -> str:
@@ -87,7 +89,11 @@ def _pct(value: Decimal) -> str:
 
 
 def availability_line(
-    schedule: ScheduleTerms | None, availability: Decimal | None, fee: Decimal, note: str = ""
+    schedule: ScheduleTerms | None,
+    availability: Decimal | None,
+    fee: Decimal,
+    note: str = "",
+    currency: str = "USD",
 ) -> DraftLine | None:
     """The tier the month's availability falls into (the lowest threshold it is below)."""
     if schedule is None or availability is None:
@@ -104,12 +110,15 @@ def availability_line(
         rule=CreditRule.AVAILABILITY,
         description=f"{text}; {note}" if note else text,
         percent=credit,
-        amount=money(fee, credit),
+        amount=money(fee, credit, currency),
     )
 
 
 def breach_lines(
-    schedules: Mapping[int, ScheduleTerms | None], breaches: Iterable[BreachFact], fee: Decimal
+    schedules: Mapping[int, ScheduleTerms | None],
+    breaches: Iterable[BreachFact],
+    fee: Decimal,
+    currency: str = "USD",
 ) -> list[DraftLine]:
     """One line per breach the ticket's schedule pays for, in the order given."""
     lines = []
@@ -128,7 +137,7 @@ def breach_lines(
                 rule=CreditRule.BREACH,
                 description=rule,
                 percent=Decimal("0") if excluded else credit,
-                amount=Decimal("0.00") if excluded else money(fee, credit),
+                amount=quantize(Decimal(0), currency) if excluded else money(fee, credit, currency),
                 ticket_id=b.ticket_id,
                 ticket_number=b.ticket_number,
                 metric=b.metric,
@@ -141,7 +150,7 @@ def breach_lines(
 
 
 def cap_line(
-    schedule: ScheduleTerms | None, lines: list[DraftLine], fee: Decimal
+    schedule: ScheduleTerms | None, lines: list[DraftLine], fee: Decimal, currency: str = "USD"
 ) -> DraftLine | None:
     if schedule is None or schedule.cap_percent is None:
         return None
@@ -157,7 +166,7 @@ def cap_line(
             f"(schedule {schedule.label})"
         ),
         percent=cap - percent,
-        amount=money(fee, cap) - amount,
+        amount=money(fee, cap, currency) - amount,
     )
 
 
@@ -169,15 +178,17 @@ def draft_credit(
     availability: Decimal | None,
     availability_note: str,
     breaches: Iterable[BreachFact],
+    currency: str = "USD",
 ) -> CreditDraft:
     """All lines of a month: availability tier, breaches, then the cap (``schedule`` is the
-    one in force at the end of the month: it gives the tiers and the cap)."""
+    one in force at the end of the month: it gives the tiers and the cap). Amounts are
+    rounded to ``currency``'s minor unit (core.money)."""
     lines: list[DraftLine] = []
-    tier = availability_line(schedule, availability, fee, availability_note)
+    tier = availability_line(schedule, availability, fee, availability_note, currency)
     if tier is not None:
         lines.append(tier)
-    lines.extend(breach_lines(schedules, breaches, fee))
-    cap = cap_line(schedule, lines, fee)
+    lines.extend(breach_lines(schedules, breaches, fee, currency))
+    cap = cap_line(schedule, lines, fee, currency)
     if cap is not None:
         lines.append(cap)
     return CreditDraft(monthly_fee=fee, lines=tuple(lines))

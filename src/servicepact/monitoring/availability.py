@@ -23,7 +23,6 @@ The interface reports and credits code against is docs/availability-interface.md
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import KpiKind, MeasurementCalendar
 from servicepact.contracts.models import Contract, KpiCommitment
 from servicepact.contracts.terms import version_in_force
-from servicepact.core.errors import DomainValidationError
+from servicepact.core.periods import Period
 from servicepact.core.time import local_date, local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.models import Outage
@@ -75,16 +74,11 @@ class AvailabilityResult:
     slices: tuple[DowntimeSlice, ...]
 
 
-_PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-
-
 def parse_period(text: str) -> tuple[int, int]:
-    """ "2025-06" -> (2025, 6); anything else is a DomainValidationError on ``period``."""
-    match = _PERIOD.fullmatch(text)
-    # Years stop before 9999 so that "the month after" always exists.
-    if match is None or not 1900 <= int(match.group(1)) < 9999:
-        raise DomainValidationError({"period": [f"expected YYYY-MM, got {text!r}"]})
-    return int(match.group(1)), int(match.group(2))
+    """ "2025-06" -> (2025, 6); anything else is a DomainValidationError on ``period``
+    (core.periods.Period.parse: the one parser of a month)."""
+    period = Period.parse(text)
+    return period.year, period.month
 
 
 def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:

@@ -16,7 +16,6 @@ reopened ticket, the time it was closed — every interval the clock did not cou
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -33,6 +32,7 @@ from servicepact.billing.facts import CHUNK, period_facts, ticket_rows
 from servicepact.billing.periods import Period
 from servicepact.contracts.calendars import calendar_json
 from servicepact.contracts.models import Contract
+from servicepact.core.csvexport import csv_text
 from servicepact.core.time import now as current_time
 from servicepact.slaclock.cli_common import format_minutes
 from servicepact.tickets.clocks import EventFact, clock_events
@@ -89,7 +89,7 @@ def audit_export(contract: Contract, period: str | Period, *, now: datetime | No
         plan_calendar = contract.plan.calendar
         name = slugify(plan_calendar.name) or "calendar"
         files[f"calendar-{name}.json"] = json.dumps(calendar_json(plan_calendar), indent=2)
-        files["clocks.csv"] = ",".join(HEADER) + "\n"
+        files["clocks.csv"] = csv_text(HEADER, [])
         manifest.append(
             {
                 "calendar": f"calendar-{name}.json",
@@ -109,23 +109,19 @@ def audit_export(contract: Contract, period: str | Period, *, now: datetime | No
 
 
 def _csv(clocks: ClockSet, rows: list[int], ids: list[str], zone: ZoneInfo) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    for r in rows:
-        pauses = ";".join(
-            f"{_instant(a, zone)}/{_instant(b, zone)}" for a, b in clocks.pause_rows(r)
-        )
-        writer.writerow(
-            (
-                ids[r],
-                _instant(int(clocks.start[r]), zone),
-                format_minutes(int(clocks.target[r])),
-                _instant(int(clocks.end[r]), zone),
-                pauses,
-            )
-        )
-    return out.getvalue()
+    """Machine-facing (the input of ``sla batch``): core.csvexport's cells, no BOM."""
+    return csv_text(HEADER, (_clock_row(clocks, r, ids, zone) for r in rows))
+
+
+def _clock_row(clocks: ClockSet, r: int, ids: list[str], zone: ZoneInfo) -> tuple[str, ...]:
+    pauses = ";".join(f"{_instant(a, zone)}/{_instant(b, zone)}" for a, b in clocks.pause_rows(r))
+    return (
+        ids[r],
+        _instant(int(clocks.start[r]), zone),
+        format_minutes(int(clocks.target[r])),
+        _instant(int(clocks.end[r]), zone),
+        pauses,
+    )
 
 
 def _ticket_events(ticket_ids: list[int], cutoff: datetime) -> dict[int, list[tuple[Any, ...]]]:

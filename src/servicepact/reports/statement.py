@@ -29,6 +29,7 @@ from servicepact.billing.services import claim_deadline, draft_for
 from servicepact.contracts.choices import KPI_UNITS, KpiKind, Metric
 from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version
+from servicepact.core.money import format_amount
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
@@ -116,9 +117,9 @@ def _contract(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
         "plan": contract.plan.name,
         "timezone": facts.timezone,
         "currency": contract.fee_currency,
-        "fee": str(contract.fee_amount),
+        "fee": format_amount(contract.fee_amount, contract.fee_currency),
         "fee_period": contract.fee_period,
-        "monthly_fee": str(monthly_fee(contract)),
+        "monthly_fee": format_amount(monthly_fee(contract), contract.fee_currency),
         "term": [contract.start_date.isoformat(), contract.end_date.isoformat()],
     }
 
@@ -315,8 +316,10 @@ def credit_decision(credit: PeriodCredit) -> dict[str, Any]:
     """
     return {
         "status": credit.status,
-        "approved_amount": None if credit.approved_amount is None else str(credit.approved_amount),
-        "amount_due": str(credit.amount_due),
+        "approved_amount": None
+        if credit.approved_amount is None
+        else format_amount(credit.approved_amount, credit.currency),
+        "amount_due": format_amount(credit.amount_due, credit.currency),
     }
 
 
@@ -333,7 +336,7 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
                 "rule": x.rule,
                 "description": x.description,
                 "percent": str(x.percent),
-                "amount": str(x.amount),
+                "amount": format_amount(x.amount, stored.currency),
                 "ticket": x.ticket_number,
                 "excluded": x.excluded,
                 "exclusion_reason": x.exclusion_reason,
@@ -343,9 +346,9 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
         return {
             "preview": False,
             "currency": stored.currency,
-            "monthly_fee": str(stored.monthly_fee),
+            "monthly_fee": format_amount(stored.monthly_fee, stored.currency),
             "percent": str(stored.computed_percent),
-            "amount": str(stored.computed_amount),
+            "amount": format_amount(stored.computed_amount, stored.currency),
             **credit_decision(stored),
             "claim_deadline": None
             if stored.claim_deadline is None
@@ -354,22 +357,23 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
         }
     draft = draft_for(facts)
     deadline = claim_deadline(facts)
+    currency = facts.contract.fee_currency
     return {
         "preview": True,
         "status": "preview",
-        "currency": facts.contract.fee_currency,
-        "monthly_fee": str(draft.monthly_fee),
+        "currency": currency,
+        "monthly_fee": format_amount(draft.monthly_fee, currency),
         "percent": str(draft.percent.quantize(TWO)),
-        "amount": str(draft.amount.quantize(TWO)),
+        "amount": format_amount(draft.amount, currency),
         "approved_amount": None,
-        "amount_due": str(draft.amount.quantize(TWO)),
+        "amount_due": format_amount(draft.amount, currency),
         "claim_deadline": None if deadline is None else deadline.isoformat(),
         "lines": [
             {
                 "rule": x.rule,
                 "description": x.description,
                 "percent": str(x.percent.quantize(TWO)),
-                "amount": str(x.amount.quantize(TWO)),
+                "amount": format_amount(x.amount, currency),
                 "ticket": x.ticket_number,
                 "excluded": x.excluded,
                 "exclusion_reason": x.exclusion_reason,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +23,12 @@ _MINUTE_QUANTUM = Decimal("0.0001")
 _MAX_MINUTES = 100 * 366 * 24 * 60
 _FIRST_HORIZON_DAYS = 400
 _MAX_HORIZON_DAYS = 366 * 100  # beyond a century without enough open time: give up
+# Instants the commands accept. The calendar is compiled a day before the earliest and up to
+# two centuries (target + horizon) after the latest; both must stay inside datetime's years
+# 1..9999, and a span from year 1 to today would compile two thousand years of calendar.
+EARLIEST_YEAR, LAST_YEAR = 1900, 8999
+_EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+_LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
 
 
 class CliError(Exception):
@@ -59,6 +65,8 @@ def parse_instant(text: str) -> int:
         raise ValueError(f"not an ISO-8601 instant with offset: {text!r}") from None
     if value.tzinfo is None:
         raise ValueError(f"not an ISO-8601 instant with offset: {text!r} has no UTC offset")
+    if not _EARLIEST <= value < _LATEST:
+        raise ValueError(f"{text.strip()!r} is outside the years {EARLIEST_YEAR}..{LAST_YEAR}")
     return (value - EPOCH) // SECOND
 
 

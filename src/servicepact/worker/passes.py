@@ -24,6 +24,7 @@ from datetime import datetime
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
+from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
 from servicepact.reports.jobs import close_due_statements
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
@@ -44,6 +45,7 @@ class PassReport:
     recomputed: int = 0
     statements: int = 0
     failed_steps: int = 0
+    queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -92,6 +94,8 @@ def run_pass(
 
     steps: list[Callable[[], None]] = [
         clocks,
+        # Big alert deliveries accepted with a 202: chunks of 200, for at most 5 s a pass.
+        lambda: setattr(report, "queued_alerts", drain_inbox(limit=batch, budget_seconds=5)),
         # At most OUTBOX_PASS_BUDGET seconds: slow receivers finish in the background.
         lambda: setattr(
             report,
