@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.accounts.models import Team
+from servicepact.contracts.terms import priority_label
 from servicepact.customers.models import Customer
 from servicepact.tickets.choices import OPEN_STATUSES
 
@@ -122,7 +123,7 @@ class PriorityForm(forms.Form):
         super().__init__(*args, **kwargs)
         if names:
             self.fields["priority"].choices = [  # type: ignore[attr-defined]
-                (p, f"P{p} · {names[p]}") for p, _label in PRIORITY_CHOICES
+                (p, priority_label(p, names[p])) for p, _label in PRIORITY_CHOICES
             ]
 
 
