@@ -32,7 +32,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from servicepact.assets.models import Asset, ContractLine
-from servicepact.changes.selectors import approved_windows
+from servicepact.changes.selectors import Window, approved_windows
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import KpiKind, MeasurementCalendar
 from servicepact.contracts.models import Contract, KpiCommitment
@@ -40,6 +40,7 @@ from servicepact.contracts.terms import version_in_force
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import from_epoch, local_date, local_midnight, to_epoch
 from servicepact.core.time import now as current_time
+from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import outages_for
 from servicepact.slaclock.statement_rules import (
     OutageSpan,
@@ -64,6 +65,7 @@ class DowntimeSlice:
     planned: bool  # inside an approved maintenance window
     cause: str  # "alert <fingerprint>" | "ticket SP-000123" | "manual: <reason>"
     change_id: int | None  # the approved change that made it planned
+    outage_id: int | None = None  # the outage it is a part of
 
 
 @dataclass(frozen=True)
@@ -92,21 +94,59 @@ def parse_period(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:
+@dataclass(frozen=True)
+class AvailabilityInputs:
+    """Everything a month's availability is computed from (the audit export writes it out,
+    so a customer can recompute the figure without our database)."""
+
+    first: date  # the 1st of the local month
+    after: date  # the 1st of the next local month
+    period_start: datetime
+    period_end: datetime
+    horizon: datetime  # min(period end, now): the current month is measured to date
+    calendar: str  # "24x7" | "coverage"
+    commitment: KpiCommitment | None
+    spans: dict[Asset, list[Span]]  # per covered asset, the instants its line covers
+    outages: list[Outage]  # not merged away, overlapping [period start, horizon)
+    windows: dict[int, list[Window]]  # approved (or done) change windows per asset
+
+
+def availability_inputs(contract: Contract, year: int, month: int) -> AvailabilityInputs:
     tz = contract.customer.timezone
     first = date(year, month, 1)
     after = date(year + month // 12, month % 12 + 1, 1)
     period_start = local_midnight(first, tz).astimezone(UTC)
     period_end = local_midnight(after, tz).astimezone(UTC)
-    horizon = min(period_end, current_time())  # the current month is measured to date
+    horizon = min(period_end, current_time())
     commitment = _commitment(contract, period_start, period_end)
     calendar = commitment.measurement_calendar if commitment else MeasurementCalendar.ALWAYS
     spans = _covered_spans(contract, first, after, horizon)
-    measure = _measurer(contract, calendar, first, after)
+    asset_ids = [asset.pk for asset in spans]
+    outages = list(outages_for(asset_ids, period_start, horizon)) if asset_ids else []
+    windows = approved_windows(sorted({o.asset_id for o in outages}), period_start, horizon)
+    return AvailabilityInputs(
+        first=first,
+        after=after,
+        period_start=period_start,
+        period_end=period_end,
+        horizon=horizon,
+        calendar=str(calendar),
+        commitment=commitment,
+        spans=spans,
+        outages=outages,
+        windows=dict(windows),
+    )
+
+
+def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:
+    inputs = availability_inputs(contract, year, month)
+    commitment = inputs.commitment
+    spans = inputs.spans
+    measure = _measurer(contract, inputs.calendar, inputs.first, inputs.after)
     measured = sum(
         measure(asset, a, b) for asset, asset_spans in spans.items() for a, b in asset_spans
     )
-    slices = _slices(spans, period_start, horizon, measure)
+    slices = _slices(inputs, measure)
     unplanned = sum(s.seconds for s in slices if not s.planned)
     planned = sum(s.seconds for s in slices if s.planned)
     percent = availability_percent(measured, unplanned)
@@ -114,7 +154,7 @@ def contract_availability(contract: Contract, year: int, month: int) -> Availabi
     return AvailabilityResult(
         contract_id=contract.pk,
         period=f"{year:04d}-{month:02d}",
-        calendar=str(calendar),
+        calendar=inputs.calendar,
         measured_seconds=measured,
         unplanned_downtime_seconds=unplanned,
         planned_downtime_seconds=planned,
@@ -197,29 +237,28 @@ def _measurer(contract: Contract, calendar: str, first: date, after: date) -> Me
     return measure
 
 
-def _slices(
-    spans: dict[Asset, list[Span]], period_start: datetime, horizon: datetime, measure: Measure
-) -> list[DowntimeSlice]:
+def outage_span(outage: Outage) -> OutageSpan:
+    return OutageSpan(
+        id=outage.pk,
+        asset_id=outage.asset_id,
+        start=to_epoch(outage.started_at),
+        end=None if outage.ended_at is None else to_epoch(outage.ended_at),
+        cause=outage.cause,
+    )
+
+
+def window_span(window: Window) -> WindowSpan:
+    return WindowSpan(to_epoch(window.start), to_epoch(window.end), window.change_id)
+
+
+def _slices(inputs: AvailabilityInputs, measure: Measure) -> list[DowntimeSlice]:
     """The month's downtime (statement_rules.downtime_slices, on whole epoch seconds)."""
+    spans = inputs.spans
     if not spans:
         return []
     by_id = {asset.pk: asset for asset in spans}
-    outages = [
-        OutageSpan(
-            id=o.pk,
-            asset_id=o.asset_id,
-            start=to_epoch(o.started_at),
-            end=None if o.ended_at is None else to_epoch(o.ended_at),
-            cause=o.cause,
-        )
-        for o in outages_for(list(by_id), period_start, horizon)
-    ]
-    windows = {
-        asset_id: [WindowSpan(to_epoch(w.start), to_epoch(w.end), w.change_id) for w in ws]
-        for asset_id, ws in approved_windows(
-            sorted({o.asset_id for o in outages}), period_start, horizon
-        ).items()
-    }
+    outages = [outage_span(o) for o in inputs.outages]
+    windows = {asset_id: [window_span(w) for w in ws] for asset_id, ws in inputs.windows.items()}
     epoch_spans = {
         asset.pk: [(to_epoch(a), to_epoch(b)) for a, b in asset_spans]
         for asset, asset_spans in spans.items()
@@ -238,8 +277,9 @@ def _slices(
             planned=s.planned,
             cause=s.cause,
             change_id=s.change_id,
+            outage_id=s.outage_id,
         )
-        for s in downtime_slices(epoch_spans, outages, windows, to_epoch(horizon), seconds)
+        for s in downtime_slices(epoch_spans, outages, windows, to_epoch(inputs.horizon), seconds)
     ]
 
 

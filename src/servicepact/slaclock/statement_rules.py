@@ -155,6 +155,7 @@ class Slice:
     planned: bool
     cause: str
     change_id: int | None
+    outage_id: int = 0
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:
@@ -246,6 +247,7 @@ def downtime_slices(
                             planned=change_id is not None,
                             cause=outage.cause,
                             change_id=change_id,
+                            outage_id=outage.id,
                         )
                     )
     slices.sort(key=lambda s: (s.start, s.asset_id))
