@@ -3,7 +3,6 @@ every figure with no database, and a tampered figure is named (exit 1)."""
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
