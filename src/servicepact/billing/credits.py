@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import partial
 
 from servicepact.billing.choices import FEE_PERIOD_MONTHS
 from servicepact.contracts.choices import Metric
@@ -71,23 +72,6 @@ def breach_lines(
     return rules.breach_lines(schedules, breaches, fee, metric_label)
 
 
-def draft_credit(
-    *,
-    fee: Decimal,
-    schedule: ScheduleTerms | None,
-    schedules: Mapping[int, ScheduleTerms | None],
-    availability: Decimal | None,
-    availability_note: str,
-    breaches: Iterable[BreachFact],
-) -> CreditDraft:
-    """All lines of a month: availability tier, breaches, then the cap (``schedule`` is the
-    one in force at the end of the month: it gives the tiers and the cap)."""
-    return rules.draft_credit(
-        fee=fee,
-        schedule=schedule,
-        schedules=schedules,
-        availability=availability,
-        availability_note=availability_note,
-        breaches=breaches,
-        metric_label=metric_label,
-    )
+# All lines of a month: availability tier, breaches, then the cap (``schedule`` is the one
+# in force at the end of the month: it gives the tiers and the cap); labels translated.
+draft_credit = partial(rules.draft_credit, metric_label=metric_label)
