@@ -60,7 +60,7 @@ class Figure:
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
