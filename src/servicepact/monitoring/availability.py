@@ -139,7 +139,11 @@ def availability_inputs(contract: Contract, year: int, month: int) -> Availabili
 
 
 def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:
-    inputs = availability_inputs(contract, year, month)
+    return availability_from(contract, availability_inputs(contract, year, month))
+
+
+def availability_from(contract: Contract, inputs: AvailabilityInputs) -> AvailabilityResult:
+    """The month's availability from its inputs (see ``availability_inputs``)."""
     commitment = inputs.commitment
     spans = inputs.spans
     measure = _measurer(contract, inputs.calendar, inputs.first, inputs.after)
@@ -153,7 +157,7 @@ def contract_availability(contract: Contract, year: int, month: int) -> Availabi
     met = availability_met(measured, unplanned, commitment.target if commitment else None)
     return AvailabilityResult(
         contract_id=contract.pk,
-        period=f"{year:04d}-{month:02d}",
+        period=f"{inputs.first.year:04d}-{inputs.first.month:02d}",
         calendar=inputs.calendar,
         measured_seconds=measured,
         unplanned_downtime_seconds=unplanned,

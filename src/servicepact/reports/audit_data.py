@@ -34,8 +34,8 @@ from servicepact.contracts.models import Contract
 from servicepact.core.time import from_epoch
 from servicepact.monitoring.availability import (
     AvailabilityInputs,
+    availability_from,
     availability_inputs,
-    contract_availability,
 )
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import measurements_for
@@ -68,7 +68,7 @@ def _zone(contract: Contract, asset: Any) -> str:
 
 def _availability(contract: Contract, period: Period) -> dict[str, str]:
     inputs = availability_inputs(contract, period.year, period.month)
-    result = contract_availability(contract, period.year, period.month)
+    result = availability_from(contract, inputs)
     files: dict[str, str] = {}
     coverage: dict[str, str] = {}
     if inputs.calendar == "coverage":
