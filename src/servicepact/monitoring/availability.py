@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -65,7 +65,8 @@ class DowntimeSlice:
     planned: bool  # inside an approved maintenance window
     cause: str  # "alert <fingerprint>" | "ticket SP-000123" | "manual: <reason>"
     change_id: int | None  # the approved change that made it planned
-    outage_id: int | None = None  # the outage it is a part of
+    # The outage it is a part of (a reference, not part of the slice's value).
+    outage_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
