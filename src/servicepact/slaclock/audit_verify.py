@@ -14,6 +14,7 @@ export (not a zip, a file missing, bad JSON or CSV; the message names the file a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -148,9 +149,13 @@ def _batch(export: Export, entry: dict[str, Any], folder: Path) -> dict[str, dic
     source_text = export.text(clocks)
     (folder / "in.csv").write_text(source_text, encoding="utf-8")
     try:
-        run_batch(
-            load_calendar(str(folder / "cal.json")), str(folder / "in.csv"), str(folder / "out.csv")
-        )
+        # (stderr captured: no progress line naming a temporary file)
+        with contextlib.redirect_stderr(io.StringIO()):
+            run_batch(
+                load_calendar(str(folder / "cal.json")),
+                str(folder / "in.csv"),
+                str(folder / "out.csv"),
+            )
     except CliError as exc:
         raise BadExport(f"{clocks}: {str(exc).replace(str(folder / 'in.csv'), clocks)}") from None
     rows: dict[str, dict[str, str]] = {}

@@ -217,3 +217,18 @@ def test_verify_runs_without_django(clock, tmp_path):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert result.stdout.rstrip().endswith(" figures, 0 differ")
+
+
+def test_a_broken_row_in_the_export_exits_2_naming_file_line_and_field(clock, tmp_path, capsys):
+    path = export_to(tmp_path, june_month(clock))
+
+    def break_start(text: str) -> str:
+        lines = text.splitlines()
+        cells = lines[1].split(",")
+        cells[1] = "yesterday"
+        lines[1] = ",".join(cells)
+        return "\n".join(lines) + "\n"
+
+    code, out, err = verify(capsys, rewrite(path, "clocks.csv", break_start))
+    assert (code, out) == (2, "")
+    assert "audit verify: clocks.csv: clocks.csv:2: start: not an ISO-8601 instant" in err
