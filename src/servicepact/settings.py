@@ -251,6 +251,8 @@ SERVICEPACT = {
     "ALERT_MAX_BODY": int(os.environ.get("SERVICEPACT_ALERT_MAX_BODY", str(10 * 1024 * 1024))),
     "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "500")),
 }
+# The API's body limit per path prefix (core.limits); alert webhooks take ALERT_MAX_BODY.
+SERVICEPACT["API_BODY_LIMITS"] = {"/api/v1/alerts/": "ALERT_MAX_BODY"}
 
 # --- Production serving (ops: serve, probes, metrics, logs; docs/deployment.md) ---------------
 # CONN_MAX_AGE (above, seconds a connection is kept; 0 = per request) pairs with health checks

@@ -108,7 +108,8 @@ HTML_TEMPLATES = [
     for path in SRC.rglob("templates/**/*.html")
     # The PDF statement is rendered by WeasyPrint and e-mail bodies by mail clients (which drop
     # <style> blocks, so inline styles are the norm there); neither is served to a browser.
-    if path.name != "statement_print.html" and "templates/notifications/email" not in path.as_posix()
+    if path.name != "statement_print.html"
+    and "templates/notifications/email" not in path.as_posix()
 ]
 
 

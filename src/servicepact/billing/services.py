@@ -37,6 +37,7 @@ from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.money import format_amount, parse_amount, quantize
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
+from servicepact.slaclock import statement_rules
 from servicepact.tickets.models import Ticket
 
 MANAGER_ROLES = frozenset({StaffRole.SERVICE_MANAGER, StaffRole.BILLING})
@@ -238,8 +239,7 @@ def claim_deadline(facts: PeriodFacts) -> date | None:
 
 
 def availability_note(facts: PeriodFacts) -> str:
-    fm = facts.availability.force_majeure_seconds
-    return f"{fm} s of force-majeure downtime excluded" if fm else ""
+    return statement_rules.availability_note(facts.availability.force_majeure_seconds)
 
 
 def draft_for(facts: PeriodFacts) -> CreditDraft:

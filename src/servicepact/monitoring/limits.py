@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 
+from servicepact.core import limits as core_limits
 from servicepact.core.config import option
 from servicepact.monitoring.sources.base import PayloadError
 
@@ -29,13 +30,9 @@ def read_body(request: HttpRequest) -> bytes | JsonResponse:
     """The body, or a JSON 413 when it is over the limit (declared length or bytes sent)."""
     limit = int(option("ALERT_MAX_BODY", MAX_BODY))
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
+        return core_limits.read_body(request, limit=limit)
+    except core_limits.BodyTooLarge:
         return too_large(limit)
-    body = request.read(limit + 1)
-    return too_large(limit) if len(body) > limit else body
 
 
 def load_json(body: bytes) -> Any:

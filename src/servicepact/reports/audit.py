@@ -9,7 +9,9 @@ calendar file):
   ``id,start,target_minutes,end,pauses``, one row per clock the statement counts;
 
 and ``events.json`` (every clock with its ticket events, pauses and the provider's result)
-plus ``README.txt`` with the commands. ``end`` is the stop, or the cut-off for a clock still
+plus ``README.txt`` with the commands. The rest of what the statement is computed from
+(availability, credits, KPIs, the statement itself) comes from ``reports.audit_data``;
+``servicepact audit verify EXPORT.zip`` recomputes every figure from the zip alone. ``end`` is the stop, or the cut-off for a clock still
 running there but already breached; ``pauses`` are the waits on the customer and, for a
 reopened ticket, the time it was closed — every interval the clock did not count.
 """
@@ -34,6 +36,7 @@ from servicepact.contracts.calendars import calendar_json
 from servicepact.contracts.models import Contract
 from servicepact.core.csvexport import csv_text
 from servicepact.core.time import now as current_time
+from servicepact.reports.audit_data import period_files
 from servicepact.slaclock.cli_common import format_minutes
 from servicepact.tickets.clocks import EventFact, clock_events
 from servicepact.tickets.models import TicketEvent
@@ -63,7 +66,8 @@ def _names(uses: list[CalendarUse], used: list[int]) -> dict[int, str]:
 def audit_export(contract: Contract, period: str | Period, *, now: datetime | None = None) -> bytes:
     """The zip for one contract-month (see the module docstring)."""
     month = period if isinstance(period, Period) else Period.parse(period)
-    facts = period_facts(contract, month, now=now or current_time(), with_availability=False)
+    moment = now or current_time()
+    facts = period_facts(contract, month, now=moment, with_availability=False)
     clocks = facts.month
     numbers = ticket_rows(clocks.ticket_id.tolist(), "number")
     ids = [
@@ -100,6 +104,7 @@ def audit_export(contract: Contract, period: str | Period, *, now: datetime | No
     events = _events_json(contract, facts.period, facts.cutoff, clocks, ids, names, several)
     events["files"] = manifest
     files["events.json"] = json.dumps(events, indent=2, ensure_ascii=False)
+    files.update(period_files(contract, facts, moment))
     files["README.txt"] = _readme(contract, month, manifest)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -169,6 +174,8 @@ def _events_json(
             {
                 "id": ids[r],
                 "ticket_id": int(clocks.ticket_id[r]),
+                "ticket": ids[r].rsplit("/", 1)[0],
+                "version_id": None if clocks.version_id[r] < 0 else int(clocks.version_id[r]),
                 "metric": metric,
                 "priority": int(clocks.priority[r]),
                 "calendar": f"calendar-{names[index]}.json",
@@ -190,7 +197,11 @@ def _events_json(
     return {
         "contract": contract.number,
         "period": str(period),
+        "timezone": contract.customer.timezone,
+        "period_start": _utc(int(period.bounds(contract.customer.timezone)[0].timestamp())),
+        "period_end": _utc(int(period.bounds(contract.customer.timezone)[1].timestamp())),
         "cutoff": cutoff.astimezone(UTC).isoformat(),
+        "metrics": list(METRICS),
         "rule": "a clock counts in the month of its breach instant (breached) or stop (met)",
         "totals": {"met": met, "breached": len(clocks) - met},
         "clocks": out,
@@ -218,6 +229,26 @@ def _readme(contract: Contract, month: Period, manifest: list[dict[str, str]]) -
         "",
         "Count breached=true and breached=false: they are the statement's breached and met",
         "figures. events.json lists each clock's ticket events, pauses and our result.",
+        "",
+        "Recompute the whole statement (compliance, availability, credits with the cap, KPIs)",
+        "from this zip alone, again without our database:",
+        "",
+        f"  servicepact audit verify audit-{contract.number}-{month}.zip",
+        "",
+        "It prints every figure with the statement's value beside it and exits 0 when all",
+        "match, 1 when any differs. The files it reads:",
+        "",
+        "  events.json        the clocks (metric, priority, ticket, contract version, stopped)",
+        "  availability.json  covered assets and spans, outages (origin, source, start, end,",
+        "                     planned/unplanned seconds), approved maintenance windows,",
+        "                     the measurement calendar rule (24x7 or coverage), commitment",
+        "  coverage-*.json    the coverage calendar per zone (coverage rule only)",
+        "  credits.json       fee, currency, credit schedule in force (tiers, cap, claim",
+        "                     window), per-breach credits per contract version, force majeure",
+        "  kpis.json          KPI commitments and the month's measurements",
+        "  statement.json     the statement's own figures, for comparison",
+        "",
+        'The rules are written out in docs/statements.md ("The audit export").',
         "",
     ]
     return "\n".join(lines)

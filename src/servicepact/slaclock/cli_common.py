@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -87,10 +86,11 @@ def parse_pauses(text: str) -> list[tuple[int, int]]:
 
 
 def minutes_to_seconds(text: str) -> int:
-    """Whole seconds of a decimal minute count, rounded up.
+    """Whole seconds of a decimal minute count, rounded to the nearest second (half up).
 
-    Rounding up keeps "earliest instant with business time >= target" exact at the
-    one-second precision of the engine (90.25 s of target is reached at 91 s).
+    A target is whole seconds: a decimal is only a way of writing them, and spreadsheets
+    write 1027 s as ``17.116666666666667`` minutes (1027.00000000000002 s), which must stay
+    1027 s, not become 1028 s (docs/sla-clock.md, "Precision").
     """
     try:
         minutes = Decimal(text.strip())
@@ -100,7 +100,7 @@ def minutes_to_seconds(text: str) -> int:
         raise ValueError(f"not a non-negative number of minutes: {text!r}")
     if minutes > _MAX_MINUTES:
         raise ValueError(f"more than {_MAX_MINUTES} minutes (a century): {text!r}")
-    return math.ceil(minutes * 60)
+    return int((minutes * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def format_minutes(seconds: int) -> str:
