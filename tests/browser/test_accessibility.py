@@ -85,6 +85,12 @@ STAFF_PAGES: list[Check] = [
         "desk statement",
         lambda s: f"/reports/desk/contracts/{s.contract_id}/statement/?period={s.period}",
     ),
+    Check("desk new ticket", lambda s: "/desk/tickets/new/"),
+    Check("desk search", lambda s: "/desk/search/?q=storage"),
+    Check("desk new change", lambda s: "/desk/changes/new/"),
+    Check("desk change", lambda s: f"/desk/changes/{s.change_id}/"),
+    Check("API tokens (staff)", lambda s: "/account/tokens/"),
+    Check("password change (staff)", lambda s: "/account/password/"),
     Check("admin index", lambda s: "/admin/"),
 ]
 
@@ -98,6 +104,8 @@ CONTACT_PAGES: list[Check] = [
     Check("portal contract", lambda s: f"/portal/contracts/{s.contract_id}/"),
     Check("portal assets", lambda s: "/portal/assets/"),
     Check("portal asset", lambda s: f"/portal/assets/{s.asset_id}/"),
+    Check("portal tickets awaiting confirmation", lambda s: "/portal/?show=confirm"),
+    Check("API tokens (contact)", lambda s: "/account/tokens/"),
     Check("portal changes", lambda s: "/portal/changes/"),
     Check("portal change", lambda s: f"/portal/changes/{s.change_id}/"),
     Check(

@@ -37,7 +37,7 @@ FORMATS = ("html", "pdf", "csv", "json", "csvzip")
 View = Callable[..., HttpResponse]
 
 
-class UnknownPeriod(Http404):
+class UnknownPeriod(ValueError):
     """``?period=`` is not a month a statement can have (core.periods.Period.parse)."""
 
 
@@ -52,7 +52,8 @@ def _period(request: HttpRequest, contract: Contract) -> Period:
 
 
 def _answers_unknown_period(view: View) -> View:
-    """A bad ``?period=`` is a 404 page that says what is wrong with the period."""
+    """A bad ``?period=`` is a 422 page that names ``period`` and says what is wrong with it
+    (the contract is looked up first: another customer's contract stays a 404)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -60,7 +61,7 @@ def _answers_unknown_period(view: View) -> View:
             return view(request, *args, **kwargs)
         except UnknownPeriod as exc:
             context = {"field": "period", "message": str(exc)}
-            return render(request, "reports/unknown_period.html", context, status=404)
+            return render(request, "reports/unknown_period.html", context, status=422)
 
     return wrapper
 

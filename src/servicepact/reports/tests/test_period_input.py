@@ -1,4 +1,4 @@
-"""A ``?period=`` that is not a month a statement can have is a 404 page naming ``period``,
+"""A ``?period=`` that is not a month a statement can have is a 422 page naming ``period``,
 never a 500, on every statement page and audit export (desk and portal); one parser
 (core.periods.Period.parse) decides, the API's availability too."""
 
@@ -25,20 +25,20 @@ def june(clock):
 
 
 @pytest.mark.parametrize("period", BAD)
-def test_bad_periods_on_every_page_are_a_404_naming_the_period(client, june, period):
+def test_bad_periods_on_every_page_are_a_422_naming_the_period(client, june, period):
     contract = june.contract.pk
     client.force_login(june.world.agent)
     staff = [f"/reports/desk/contracts/{contract}/{page}/" for page in ("statement", "audit")]
     for url in staff:
         response = client.get(url, {"period": period})
-        assert response.status_code == 404, url
+        assert response.status_code == 422, url
         html = response.content.decode()
         assert "<strong>period</strong>: expected YYYY-MM from 1900-01 to 9998-12" in html, url
     client.force_login(june.world.contact.user)
     for page in ("statement", "audit"):
         url = f"/reports/portal/contracts/{contract}/{page}/"
         response = client.get(url, {"period": period, "format": "csv"})
-        assert response.status_code == 404, url
+        assert response.status_code == 422, url
         assert "<strong>period</strong>:" in response.content.decode()
     assert not Statement.objects.filter(period=period).exists()
 

@@ -70,7 +70,7 @@ def test_downloads_in_every_format(client, june):
     assert "on_site,1,1,2,3,33.33,16800,21600,14400" in text
     data = json.loads(client.get(desk(june) + "?period=2025-06&format=json").content)
     assert data["compliance"]["overall"]["percent"] == "72.22"
-    assert client.get(desk(june) + "?period=2025-13").status_code == 404
+    assert client.get(desk(june) + "?period=2025-13").status_code == 422
     assert client.get(desk(june) + "?format=docx").status_code == 404
 
 
