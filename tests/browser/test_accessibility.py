@@ -153,7 +153,9 @@ def _axe(page: Page) -> list[dict[str, Any]]:
     # Content-Security-Policy (no inline script) does not apply to it.
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    # Only the page's own folded parts: the header's account menu is a pop-up that, opened,
+    # overlays whatever lies under it (a state no one sees while using the page).
+    page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true; })")
     result = page.evaluate(
         """async (tags) => {
             await new Promise(done => requestAnimationFrame(() => done()));  // after resize
