@@ -17,6 +17,7 @@ from servicepact.api import (
     contracts,
     customers,
     errors,
+    idempotency,
     me,
     plans,
     sites,
@@ -55,3 +56,6 @@ api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
 api.add_router("/notifications", "servicepact.worker.api.router")
+
+# After every router: wraps the creates marked ``idempotent`` (Idempotency-Key).
+idempotency.install(api)
