@@ -34,26 +34,17 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from servicepact.api.models import IdempotencyKey
-from servicepact.core.api_schema import IDEMPOTENT_ATTR
+from servicepact.core.api_schema import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_PATTERN,
+    IDEMPOTENT_ATTR,
+)
 from servicepact.core.config import option
 from servicepact.core.time import now
 
-HEADER = "Idempotency-Key"
+HEADER = IDEMPOTENCY_HEADER
 REPLAYED = "Idempotent-Replayed"
-KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # visible ASCII, as a header value carries safely
-_KEY = re.compile(KEY_PATTERN)
-
-OPENAPI_PARAMETER = {
-    "in": "header",
-    "name": HEADER,
-    "required": False,
-    "description": (
-        "Any unique string (e.g. a UUID). The same key and body from the same user within "
-        "24 h returns the first answer (header Idempotent-Replayed: true) instead of creating "
-        "again; the same key with another body is a 422."
-    ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
-}
+_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 _PENDING = "_servicepact_idempotency"
 REUSED = "this key was already used with a different request; use a new key"
@@ -129,8 +120,14 @@ def _store(request: HttpRequest, response: HttpResponse) -> None:
     )
 
 
-def _guard_view(view: Callable[..., Any]) -> Callable[..., Any]:
+def _marked(view: Any) -> bool:
+    return bool(getattr(view, IDEMPOTENT_ATTR, False))
+
+
+def guard_view(view: Callable[..., Any]) -> Callable[..., Any]:
     """Runs after authentication and parsing: replay, refuse, or note what to store."""
+    if not _marked(view):
+        return view
 
     @functools.wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -149,15 +146,19 @@ def _guard_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def _guard_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def guard_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The whole request in one transaction; a 2xx answer is stored with it."""
+    operation = getattr(run, "__self__", None)
+    if operation is None or not _marked(operation.view_func):
+        return run
 
-    def guarded(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    @functools.wraps(run)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if HEADER not in request.headers:
-            return run(request, **kwargs)
+            return run(request, *args, **kwargs)
         try:
             with transaction.atomic():
-                response = run(request, **kwargs)
+                response = run(request, *args, **kwargs)
                 if hasattr(request, _PENDING) and 200 <= response.status_code < 300:
                     _store(request, response)
                 else:
@@ -172,36 +173,22 @@ def _guard_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             if row is None:
                 raise
             if row.fingerprint != request_fingerprint:
-                return _reused_response(request)
+                return _reused_response()
             return replay_response(row)
 
     return guarded
 
 
-def _reused_response(request: HttpRequest) -> HttpResponse:
+def _reused_response() -> HttpResponse:
     return JsonResponse({"detail": key_error(REUSED, "key_reused").errors}, status=422)
 
 
 def install(api: NinjaAPI) -> None:
-    """Wraps every operation marked ``idempotent`` and documents the header on it."""
+    """Wraps every operation marked ``idempotent`` (the others pass through untouched)."""
 
     @api.exception_handler(Replay)
     def replayed(request: HttpRequest, exc: Replay) -> HttpResponse:
         return replay_response(exc.row)
 
-    for operation in marked_operations(api):
-        operation.view_func = _guard_view(operation.view_func)
-        operation.run = _guard_run(operation.run)  # type: ignore[method-assign]
-        extra = operation.openapi_extra or {}
-        extra.setdefault("parameters", []).append(OPENAPI_PARAMETER)
-        operation.openapi_extra = extra
-
-
-def marked_operations(api: NinjaAPI) -> list[Any]:
-    found = []
-    for _prefix, router in api._routers:
-        for path_view in router.path_operations.values():
-            for operation in path_view.operations:
-                if getattr(operation.view_func, IDEMPOTENT_ATTR, False):
-                    found.append(operation)
-    return found
+    api.add_decorator(guard_view, mode="operation")
+    api.add_decorator(guard_run, mode="view")

@@ -57,5 +57,5 @@ api.add_router("/contracts", availability_router)  # /contracts/{id}/availabilit
 api.add_router("/changes", changes_router)
 api.add_router("/notifications", "servicepact.worker.api.router")
 
-# After every router: wraps the creates marked ``idempotent`` (Idempotency-Key).
+# Idempotency-Key on the creates marked ``idempotent`` (every router inherits the decorators).
 idempotency.install(api)

@@ -24,6 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
 from ninja import Path, Query, Schema
+from ninja.utils import contribute_operation_callback
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from servicepact.core.pagination import MAX_LIMIT
@@ -178,9 +179,37 @@ Offset = Annotated[int, Query(0, ge=0, le=MAX_OFFSET)]
 # ---------------------------------------------------------------- idempotent creates
 
 IDEMPOTENT_ATTR = "servicepact_idempotent"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # visible ASCII: safe in any header
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "description": (
+        "Any unique string (e.g. a UUID). The same key and body from the same user within "
+        "24 h return the first answer (with the header Idempotent-Replayed: true) instead of "
+        "creating again; the same key with another body is a 422 on this header."
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": IDEMPOTENCY_KEY_PATTERN,
+    },
+}
+
+
+def _document_header(operation: Any) -> None:
+    extra = dict(operation.openapi_extra or {})
+    extra["parameters"] = [*extra.get("parameters", []), IDEMPOTENCY_PARAMETER]
+    operation.openapi_extra = extra
 
 
 def idempotent(view: Any) -> Any:
-    """Marks a POST that creates: it honours ``Idempotency-Key`` (``api.idempotency``)."""
+    """Marks a POST that creates: it honours ``Idempotency-Key`` (``api.idempotency`` does the
+    work for every router of the API; this only marks the view and documents the header).
+    Put it under the ``@router.post(...)`` line."""
     setattr(view, IDEMPOTENT_ATTR, True)
+    contribute_operation_callback(view, _document_header)
     return view
