@@ -110,7 +110,7 @@ class AssetList(Schema):
     count: int
 
 
-class CoverageOut(Schema):
+class AssetCoverageOut(Schema):
     at: datetime
     status: str
     explanation: str
@@ -196,7 +196,7 @@ def update_asset(request: HttpRequest, asset_id: Id, payload: AssetPatch) -> Any
 
 @router.get(
     "/assets/{asset_id}/coverage",
-    response=reads(CoverageOut, 404, 422),
+    response=reads(AssetCoverageOut, 404, 422),
     operation_id="assets_coverage",
     summary="Which contract covers an asset at an instant",
 )
