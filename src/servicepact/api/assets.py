@@ -24,6 +24,7 @@ from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.assets.selectors import assets_for
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
@@ -137,7 +138,7 @@ def list_assets(
     site: IdFilter = None,
     contract: IdFilter = None,
     q: Text | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Filters: customer, site, contract (has a line on it), q (hostname or serial number)."""

@@ -20,6 +20,7 @@ from servicepact.contracts.calendars import calendar_json
 from servicepact.contracts.models import Calendar, CalendarOverride
 from servicepact.contracts.selectors import calendars_for
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     Id,
     Limit,
@@ -131,7 +132,7 @@ def _engine_check(data: dict[str, Any]) -> None:
 )
 def list_calendars(
     request: HttpRequest,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     result = page(calendars_for(request.user).order_by("name", "id"), limit=limit, offset=offset)

@@ -19,6 +19,7 @@ from servicepact.api.common import (
     user_ref,
 )
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
@@ -112,7 +113,7 @@ def list_contacts(
     request: HttpRequest,
     customer: IdFilter = None,
     site: IdFilter = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     qs = _contacts(request).order_by("customer__name", "name", "id")

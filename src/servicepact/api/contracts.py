@@ -46,6 +46,7 @@ from servicepact.contracts.selectors import (
     version_in_force,
 )
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
@@ -260,7 +261,7 @@ def list_contracts(
     customer: IdFilter = None,
     plan: IdFilter = None,
     status: Text | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Contracts the caller may see; ``status`` filters on the stored status (comma-separated)."""
@@ -416,7 +417,7 @@ def get_version(request: HttpRequest, contract_id: Id, number: Id) -> Any:
 def list_lines(
     request: HttpRequest,
     contract_id: Id,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """The assets the contract covers (one line per asset and period)."""

@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 
 from servicepact.api.common import get_or_404, page, require_staff
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     Id,
     Limit,
@@ -84,7 +85,7 @@ def list_customers(
     request: HttpRequest,
     q: Text | None = None,
     is_active: bool | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Customers the caller may see (a contact: its own), filtered by name/code and activity."""

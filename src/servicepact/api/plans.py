@@ -27,6 +27,7 @@ from servicepact.contracts import services
 from servicepact.contracts.models import ServicePlan
 from servicepact.contracts.selectors import calendars_for, plans_for
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
@@ -86,7 +87,7 @@ class PlanList(Schema):
 def list_plans(
     request: HttpRequest,
     is_active: bool | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Staff see the catalogue; a contact sees the plans its contracts are on."""

@@ -17,6 +17,7 @@ from servicepact.api.common import (
     require_staff,
 )
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
@@ -76,7 +77,7 @@ class SiteList(Schema):
 def list_sites(
     request: HttpRequest,
     customer: IdFilter = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     qs = sites_for(request.user).order_by("customer__name", "name", "id")

@@ -31,6 +31,7 @@ from servicepact.api.ticket_render import (
 )
 from servicepact.assets.selectors import assets_for
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     MAX_DB_INT,
     ApiIn,
     BodyId,
@@ -119,7 +120,7 @@ def list_tickets(
     asset: IdFilter = None,
     breaching_before: AwareDatetime | None = None,
     assigned_to: AssigneeFilter = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Newest first. ``breaching_before`` (an ISO instant with offset): tickets whose next

@@ -18,6 +18,7 @@ from servicepact.changes import services
 from servicepact.changes.models import Change
 from servicepact.changes.selectors import changes_for, get_change
 from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
@@ -104,7 +105,7 @@ def change_out(change: Change) -> dict[str, Any]:
     "", response=reads(ChangeList, 422), operation_id="changes_list", summary="List changes"
 )
 def list_changes(
-    request: HttpRequest, status: Text = "", limit: Limit = 50, offset: Offset = 0
+    request: HttpRequest, status: Text = "", limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> dict[str, Any]:
     qs = changes_for(request.auth)
     if status:
