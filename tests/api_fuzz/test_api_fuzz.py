@@ -13,6 +13,8 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.core import signals
+from django.db import close_old_connections
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -52,6 +54,18 @@ def _config() -> SchemathesisConfig:
             "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
         }
     )
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction() -> Any:
+    """The real WSGI handler closes the connection after each request (as in production);
+    inside the test's transaction that would drop it on PostgreSQL. Django's own test client
+    switches this off the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
