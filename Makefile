@@ -7,7 +7,7 @@ SP := $(BIN)/servicepact
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint typecheck imports pytest test-browser test-postgres bench clean messages
+.PHONY: install demo test lint typecheck imports pytest test-browser test-postgres test-api-fuzz bench clean messages
 
 install: $(STAMP)
 
@@ -56,6 +56,10 @@ node_modules/axe-core/axe.min.js: package-lock.json
 
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -m "not browser"
+
+# Schemathesis against /api/v1/openapi.json, as staff and as a contact (docs/api.md).
+test-api-fuzz: install
+	SERVICEPACT_FUZZ=1 $(BIN)/pytest -q -m schemathesis tests/api_fuzz
 
 # Benchmarks run without DEBUG (like production) on the development key (the scripts also default it).
 bench: export SERVICEPACT_INSECURE_DEV_KEY ?= 1

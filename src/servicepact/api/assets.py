@@ -12,8 +12,6 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
     Ref,
     get_or_404,
     page,
@@ -23,37 +21,61 @@ from servicepact.api.common import (
 from servicepact.api.lines import ContractRef
 from servicepact.assets import services as asset_services
 from servicepact.assets.coverage import resolve_coverage
-from servicepact.assets.models import ContractLine
+from servicepact.assets.models import Asset, ContractLine
 from servicepact.assets.selectors import assets_for
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    BodyId,
+    Id,
+    IdFilter,
+    Limit,
+    Offset,
+    Text,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.core.time import now
 from servicepact.customers.selectors import customers_for, sites_for
 
 router = Router(tags=["assets"])
 
 
-class AssetIn(Schema):
-    customer: int
-    hostname: str
-    site: int | None = None
-    kind: str = "server"
-    serial_number: str = ""
-    model: str = ""
-    vendor: str = ""
-    ip_address: str | None = None
+Hostname = model_text(Asset, "hostname")
+Kind = model_text(Asset, "kind")
+SerialNumber = model_text(Asset, "serial_number")
+ModelName = model_text(Asset, "model")
+Vendor = model_text(Asset, "vendor")
+IpAddress = model_text(Asset, "ip_address")
+
+
+class AssetIn(ApiIn):
+    customer: BodyId
+    hostname: Hostname
+    site: BodyId | None = None
+    kind: Kind = "server"
+    serial_number: SerialNumber = ""
+    model: ModelName = ""
+    vendor: Vendor = ""
+    ip_address: IpAddress | None = None
     warranty_end: date | None = None
     labels: dict[str, Any] = {}
 
 
-class AssetPatch(Schema):
-    hostname: str | None = None
-    site: int | None = None
-    kind: str | None = None
-    serial_number: str | None = None
-    model: str | None = None
-    vendor: str | None = None
-    ip_address: str | None = None
+class AssetPatch(ApiIn):
+    """Fields left out stay as they are; ``null`` only where the field may be empty."""
+
+    hostname: Hostname = None  # type: ignore[assignment]
+    site: BodyId | None = None
+    kind: Kind = None  # type: ignore[assignment]
+    serial_number: SerialNumber = None  # type: ignore[assignment]
+    model: ModelName = None  # type: ignore[assignment]
+    vendor: Vendor = None  # type: ignore[assignment]
+    ip_address: IpAddress | None = None
     warranty_end: date | None = None
-    labels: dict[str, Any] | None = None
+    labels: dict[str, Any] = None  # type: ignore[assignment]
 
 
 class AssetLineOut(Schema):
@@ -89,7 +111,7 @@ class AssetList(Schema):
     count: int
 
 
-class CoverageOut(Schema):
+class AssetCoverageOut(Schema):
     at: datetime
     status: str
     explanation: str
@@ -107,15 +129,17 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@router.get("/assets", response=AssetList)
+@router.get(
+    "/assets", response=reads(AssetList, 422), operation_id="assets_list", summary="List assets"
+)
 def list_assets(
     request: HttpRequest,
-    customer: int | None = None,
-    site: int | None = None,
-    contract: int | None = None,
-    q: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    customer: IdFilter = None,
+    site: IdFilter = None,
+    contract: IdFilter = None,
+    q: Text | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Filters: customer, site, contract (has a line on it), q (hostname or serial number)."""
     qs = assets_for(request.user).order_by("customer__name", "hostname", "id")
@@ -130,7 +154,13 @@ def list_assets(
     return page(qs, limit=limit, offset=offset)
 
 
-@router.post("/assets", response={201: AssetOut})
+@router.post(
+    "/assets",
+    response=writes(AssetOut, status=201),
+    operation_id="assets_create",
+    summary="Create an asset",
+)
+@idempotent
 def create_asset(request: HttpRequest, payload: AssetIn) -> Status[Any]:
     require_staff(request, "create assets")
     data = payload.dict()
@@ -140,13 +170,23 @@ def create_asset(request: HttpRequest, payload: AssetIn) -> Status[Any]:
     return Status(201, assets_for(request.user).get(pk=asset.pk))
 
 
-@router.get("/assets/{asset_id}", response=AssetOut)
-def get_asset(request: HttpRequest, asset_id: int) -> Any:
+@router.get(
+    "/assets/{asset_id}",
+    response=reads(AssetOut, 404, 422),
+    operation_id="assets_get",
+    summary="Get an asset",
+)
+def get_asset(request: HttpRequest, asset_id: Id) -> Any:
     return get_or_404(assets_for(request.user), asset_id)
 
 
-@router.patch("/assets/{asset_id}", response=AssetOut)
-def update_asset(request: HttpRequest, asset_id: int, payload: AssetPatch) -> Any:
+@router.patch(
+    "/assets/{asset_id}",
+    response=writes(AssetOut, 404),
+    operation_id="assets_update",
+    summary="Update an asset",
+)
+def update_asset(request: HttpRequest, asset_id: Id, payload: AssetPatch) -> Any:
     asset = get_or_404(assets_for(request.user), asset_id)
     require_staff(request, "edit assets")
     with transaction.atomic():
@@ -155,10 +195,15 @@ def update_asset(request: HttpRequest, asset_id: int, payload: AssetPatch) -> An
     return assets_for(request.user).get(pk=asset.pk)
 
 
-@router.get("/assets/{asset_id}/coverage", response=CoverageOut)
+@router.get(
+    "/assets/{asset_id}/coverage",
+    response=reads(AssetCoverageOut, 404, 422),
+    operation_id="assets_coverage",
+    summary="Which contract covers an asset at an instant",
+)
 def asset_coverage(
     request: HttpRequest,
-    asset_id: int,
+    asset_id: Id,
     at: AwareDatetime | None = None,
     impact: int = Query(3, ge=1, le=4),
     urgency: int = Query(3, ge=1, le=4),

@@ -8,44 +8,61 @@ checked by the engine first, so an error names the exact JSON path (``weekly.mon
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 
-from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, get_or_404, page, require_staff
+from servicepact.api.common import get_or_404, page, require_staff
 from servicepact.contracts import services
 from servicepact.contracts.calendars import calendar_json
-from servicepact.contracts.models import Calendar
+from servicepact.contracts.models import Calendar, CalendarOverride
 from servicepact.contracts.selectors import calendars_for
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    Id,
+    Limit,
+    Offset,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.core.errors import DomainValidationError
 from servicepact.slaclock import CalendarError, parse_calendar
 
 router = Router(tags=["calendars"])
 
 
-class CalendarIn(Schema):
-    name: str
-    description: str = ""
-    timezone: str
+Name = model_text(Calendar, "name")
+Description = model_text(Calendar, "description")
+Timezone = model_text(Calendar, "timezone")
+Note = model_text(CalendarOverride, "note")
+
+
+class CalendarIn(ApiIn):
+    name: Name
+    description: Description = ""
+    timezone: Timezone
     weekly: Any = Field(..., description='"24x7" or {"mon": [["09:00", "18:00"]], ...}')
     holidays: list[Any] = Field(default_factory=list, description='["2025-12-25", ...]')
     overrides: dict[str, Any] = Field(default_factory=dict)
     versions: list[Any] = Field(default_factory=list, description='[{"from": date, "weekly": ...}]')
 
 
-class HoursIn(Schema):
+class HoursIn(ApiIn):
     effective_from: date | None = None
     weekly: Any
 
 
-class OverrideIn(Schema):
+class OverrideIn(ApiIn):
     windows: list[list[str]]
-    note: str = ""
+    note: Note = ""
 
 
-class HolidaysIn(Schema):
+class HolidaysIn(ApiIn):
     holidays: list[Any]
 
 
@@ -107,18 +124,29 @@ def _engine_check(data: dict[str, Any]) -> None:
         raise DomainValidationError({exc.field or "__all__": [exc.detail]}) from exc
 
 
-@router.get("/calendars", response=CalendarList)
+@router.get(
+    "/calendars",
+    response=reads(CalendarList, 422),
+    operation_id="calendars_list",
+    summary="List calendars",
+)
 def list_calendars(
     request: HttpRequest,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     result = page(calendars_for(request.user).order_by("name", "id"), limit=limit, offset=offset)
     result["items"] = [render(c) for c in result["items"]]
     return result
 
 
-@router.post("/calendars", response={201: CalendarOut})
+@router.post(
+    "/calendars",
+    response=writes(CalendarOut, status=201),
+    operation_id="calendars_create",
+    summary="Create a calendar",
+)
+@idempotent
 def create_calendar(request: HttpRequest, payload: CalendarIn) -> Status[Any]:
     require_staff(request, "create calendars")
     holidays = _holidays(payload.holidays)
@@ -149,19 +177,34 @@ def create_calendar(request: HttpRequest, payload: CalendarIn) -> Status[Any]:
     return Status(201, render(calendars_for(request.user).get(pk=calendar.pk)))
 
 
-@router.get("/calendars/{calendar_id}", response=CalendarOut)
-def get_calendar(request: HttpRequest, calendar_id: int) -> Any:
+@router.get(
+    "/calendars/{calendar_id}",
+    response=reads(CalendarOut, 404, 422),
+    operation_id="calendars_get",
+    summary="Get a calendar",
+)
+def get_calendar(request: HttpRequest, calendar_id: Id) -> Any:
     return render(get_or_404(calendars_for(request.user), calendar_id))
 
 
-@router.get("/calendars/{calendar_id}/engine", response=dict[str, Any])
-def get_calendar_engine_json(request: HttpRequest, calendar_id: int) -> Any:
+@router.get(
+    "/calendars/{calendar_id}/engine",
+    response=reads(dict[str, Any], 404, 422),
+    operation_id="calendars_engine_json",
+    summary="Get a calendar in the engine's JSON format",
+)
+def get_calendar_engine_json(request: HttpRequest, calendar_id: Id) -> Any:
     """The calendar exactly as the engine reads it (``servicepact sla --calendar FILE``)."""
     return calendar_json(get_or_404(calendars_for(request.user), calendar_id))
 
 
-@router.post("/calendars/{calendar_id}/hours", response=CalendarOut)
-def set_hours(request: HttpRequest, calendar_id: int, payload: HoursIn) -> Any:
+@router.post(
+    "/calendars/{calendar_id}/hours",
+    response=writes(CalendarOut, 404),
+    operation_id="calendars_set_hours",
+    summary="Set a calendar's weekly hours from a date",
+)
+def set_hours(request: HttpRequest, calendar_id: Id, payload: HoursIn) -> Any:
     """Weekly windows in force from a local date on (no date: from the beginning)."""
     calendar = get_or_404(calendars_for(request.user), calendar_id)
     require_staff(request, "edit calendars")
@@ -172,8 +215,15 @@ def set_hours(request: HttpRequest, calendar_id: int, payload: HoursIn) -> Any:
     return render(calendars_for(request.user).get(pk=calendar.pk))
 
 
-@router.put("/calendars/{calendar_id}/overrides/{day}", response=CalendarOut)
-def set_override(request: HttpRequest, calendar_id: int, day: date, payload: OverrideIn) -> Any:
+@router.put(
+    "/calendars/{calendar_id}/overrides/{day}",
+    response=writes(CalendarOut, 404),
+    operation_id="calendars_set_override",
+    summary="Replace one date's hours",
+)
+def set_override(
+    request: HttpRequest, calendar_id: Id, day: Annotated[date, Path(...)], payload: OverrideIn
+) -> Any:
     """Replaces one local date's windows (``[]`` closes the date)."""
     calendar = get_or_404(calendars_for(request.user), calendar_id)
     require_staff(request, "edit calendars")
@@ -184,8 +234,13 @@ def set_override(request: HttpRequest, calendar_id: int, day: date, payload: Ove
     return render(calendars_for(request.user).get(pk=calendar.pk))
 
 
-@router.post("/calendars/{calendar_id}/holidays", response=CalendarOut)
-def add_holidays(request: HttpRequest, calendar_id: int, payload: HolidaysIn) -> Any:
+@router.post(
+    "/calendars/{calendar_id}/holidays",
+    response=writes(CalendarOut, 404),
+    operation_id="calendars_add_holidays",
+    summary="Add holidays to a calendar",
+)
+def add_holidays(request: HttpRequest, calendar_id: Id, payload: HolidaysIn) -> Any:
     """Adds holidays (dates already present keep their name)."""
     calendar = get_or_404(calendars_for(request.user), calendar_id)
     require_staff(request, "edit calendars")

@@ -11,14 +11,11 @@ from ninja import Schema
 from ninja.errors import ValidationError
 
 from servicepact.core.errors import DomainValidationError
-from servicepact.core.pagination import MAX_LIMIT, paginate
+from servicepact.core.pagination import paginate
 from servicepact.customers.models import Contact
 from servicepact.customers.selectors import contact_for
 
 M = TypeVar("M", bound=Model)
-
-DEFAULT_LIMIT = 50
-LIMIT_MAX = MAX_LIMIT
 
 
 def is_staff(request: HttpRequest) -> bool:

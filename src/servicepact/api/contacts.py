@@ -7,11 +7,9 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
     Ref,
     UserRef,
     get_or_404,
@@ -20,31 +18,53 @@ from servicepact.api.common import (
     require_staff,
     user_ref,
 )
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    BodyId,
+    Id,
+    IdFilter,
+    Limit,
+    Offset,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.customers import services as customer_services
+from servicepact.customers.models import Contact
 from servicepact.customers.selectors import contacts_for, customers_for, sites_for
 
 router = Router(tags=["contacts"])
 
 
-class ContactIn(Schema):
-    customer: int
-    name: str
-    email: str = ""
-    phone: str = ""
-    site: int | None = None
-    timezone: str = ""
-    user: int | None = None
+Name = model_text(Contact, "name")
+Email = model_text(Contact, "email")
+Phone = model_text(Contact, "phone")
+Timezone = model_text(Contact, "timezone")
+
+
+class ContactIn(ApiIn):
+    customer: BodyId
+    name: Name
+    email: Email = ""
+    phone: Phone = ""
+    site: BodyId | None = None
+    timezone: Timezone = ""
+    user: BodyId | None = None
     receives_statements: bool = True
 
 
-class ContactPatch(Schema):
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    site: int | None = None
-    timezone: str | None = None
-    user: int | None = None
-    receives_statements: bool | None = None
+class ContactPatch(ApiIn):
+    """Fields left out stay as they are; ``null`` only where the field may be empty."""
+
+    name: Name = None  # type: ignore[assignment]
+    email: Email = None  # type: ignore[assignment]
+    phone: Phone = None  # type: ignore[assignment]
+    site: BodyId | None = None
+    timezone: Timezone = None  # type: ignore[assignment]
+    user: BodyId | None = None
+    receives_statements: bool = None  # type: ignore[assignment]
 
 
 class ContactOut(Schema):
@@ -83,13 +103,18 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-@router.get("/contacts", response=ContactList)
+@router.get(
+    "/contacts",
+    response=reads(ContactList, 422),
+    operation_id="contacts_list",
+    summary="List contacts",
+)
 def list_contacts(
     request: HttpRequest,
-    customer: int | None = None,
-    site: int | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    customer: IdFilter = None,
+    site: IdFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     qs = _contacts(request).order_by("customer__name", "name", "id")
     if customer is not None:
@@ -99,7 +124,13 @@ def list_contacts(
     return page(qs, limit=limit, offset=offset)
 
 
-@router.post("/contacts", response={201: ContactOut})
+@router.post(
+    "/contacts",
+    response=writes(ContactOut, status=201),
+    operation_id="contacts_create",
+    summary="Create a contact",
+)
+@idempotent
 def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Any]:
     require_staff(request, "create contacts")
     data = payload.dict()
@@ -108,13 +139,23 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[Any]:
         return Status(201, customer_services.create_contact(**_resolve(request, data)))
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut)
-def get_contact(request: HttpRequest, contact_id: int) -> Any:
+@router.get(
+    "/contacts/{contact_id}",
+    response=reads(ContactOut, 404, 422),
+    operation_id="contacts_get",
+    summary="Get a contact",
+)
+def get_contact(request: HttpRequest, contact_id: Id) -> Any:
     return get_or_404(_contacts(request), contact_id)
 
 
-@router.patch("/contacts/{contact_id}", response=ContactOut)
-def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Any:
+@router.patch(
+    "/contacts/{contact_id}",
+    response=writes(ContactOut, 404),
+    operation_id="contacts_update",
+    summary="Update a contact",
+)
+def update_contact(request: HttpRequest, contact_id: Id, payload: ContactPatch) -> Any:
     contact = get_or_404(_contacts(request), contact_id)
     require_staff(request, "edit contacts")
     with transaction.atomic():

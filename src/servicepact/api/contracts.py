@@ -8,12 +8,10 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
     Ref,
     UserRef,
     get_or_404,
@@ -47,6 +45,22 @@ from servicepact.contracts.selectors import (
     plans_for,
     version_in_force,
 )
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    BodyId,
+    Id,
+    IdFilter,
+    Limit,
+    Offset,
+    Text,
+    idempotent,
+    model_decimal,
+    model_int,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.core.time import local_date, now
 from servicepact.customers import services as customer_services
 from servicepact.customers.selectors import customers_for
@@ -61,20 +75,32 @@ class PlanRef(Schema):
     code: str
 
 
-class ContractIn(Schema):
-    number: str
-    customer: int
-    plan: int
+Number = model_text(Contract, "number")
+Renewal = model_text(Contract, "renewal")
+NoticeDays = model_int(Contract, "notice_days")
+GraceDays = model_int(Contract, "grace_days")
+FeeAmount = model_decimal(Contract, "fee_amount")
+FeeCurrency = model_text(Contract, "fee_currency")
+FeePeriod = model_text(Contract, "fee_period")
+IncludedHours = model_decimal(Contract, "included_hours")
+Reason = model_text(ContractVersion, "reason")
+TerminationReason = model_text(Contract, "termination_reason")
+
+
+class ContractIn(ApiIn):
+    number: Number
+    customer: BodyId
+    plan: BodyId
     start_date: date
     end_date: date
-    renewal: str = "manual"
-    notice_days: int = 90
-    grace_days: int = 30
-    fee_amount: Decimal = Decimal("0")
-    fee_currency: str = "USD"
-    fee_period: str = "monthly"
-    included_hours: Decimal = Decimal("0")
-    service_manager: int | None = None
+    renewal: Renewal = "manual"
+    notice_days: NoticeDays = 90
+    grace_days: GraceDays = 30
+    fee_amount: FeeAmount = Decimal("0")
+    fee_currency: FeeCurrency = "USD"
+    fee_period: FeePeriod = "monthly"
+    included_hours: IncludedHours = Decimal("0")
+    service_manager: BodyId | None = None
     kpis: list[KpiIn] = []
     target_overrides: list[TargetIn] = []
     priority_matrix: list[list[int]] | None = None
@@ -82,20 +108,20 @@ class ContractIn(Schema):
     activate: bool = True
 
 
-class AmendIn(Schema):
+class AmendIn(ApiIn):
     """What is left out is carried over from the version in force before ``effective_from``."""
 
     effective_from: AwareDatetime
-    reason: str
+    reason: Reason
     kpis: list[KpiIn] | None = None
     target_overrides: list[TargetIn] | None = None
     priority_matrix: list[list[int]] | None = None
     priority_names: dict[str, str] | None = None
 
 
-class TerminateIn(Schema):
+class TerminateIn(ApiIn):
     on: date
-    reason: str
+    reason: TerminationReason
 
 
 class EffectiveTargetOut(TargetOut):
@@ -224,14 +250,19 @@ def _detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     return render_detail(contract, now())
 
 
-@router.get("/contracts", response=ContractList)
+@router.get(
+    "/contracts",
+    response=reads(ContractList, 422),
+    operation_id="contracts_list",
+    summary="List contracts",
+)
 def list_contracts(
     request: HttpRequest,
-    customer: int | None = None,
-    plan: int | None = None,
-    status: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    customer: IdFilter = None,
+    plan: IdFilter = None,
+    status: Text | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Contracts the caller may see; ``status`` filters on the stored status (comma-separated)."""
     qs = contracts_for(request.user).order_by("number", "id")
@@ -251,7 +282,13 @@ def list_contracts(
     return result
 
 
-@router.post("/contracts", response={201: ContractDetail})
+@router.post(
+    "/contracts",
+    response=writes(ContractDetail, status=201),
+    operation_id="contracts_create",
+    summary="Create a contract",
+)
+@idempotent
 def create_contract(request: HttpRequest, payload: ContractIn) -> Status[Any]:
     """Creates a contract and its version 1 (in force from the start of the term)."""
     require_staff(request, "create contracts")
@@ -269,13 +306,23 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Status[Any]:
     return Status(201, _detail(request, contract.pk))
 
 
-@router.get("/contracts/{contract_id}", response=ContractDetail)
-def get_contract(request: HttpRequest, contract_id: int) -> Any:
+@router.get(
+    "/contracts/{contract_id}",
+    response=reads(ContractDetail, 404, 422),
+    operation_id="contracts_get",
+    summary="Get a contract with its versions",
+)
+def get_contract(request: HttpRequest, contract_id: Id) -> Any:
     return _detail(request, contract_id)
 
 
-@router.post("/contracts/{contract_id}/activate", response=ContractDetail)
-def activate_contract(request: HttpRequest, contract_id: int) -> Any:
+@router.post(
+    "/contracts/{contract_id}/activate",
+    response=writes(ContractDetail, 404, 409),
+    operation_id="contracts_activate",
+    summary="Activate a draft contract",
+)
+def activate_contract(request: HttpRequest, contract_id: Id) -> Any:
     contract = get_or_404(contracts_for(request.user), contract_id)
     require_staff(request, "activate contracts")
     with transaction.atomic():
@@ -283,8 +330,13 @@ def activate_contract(request: HttpRequest, contract_id: int) -> Any:
     return _detail(request, contract_id)
 
 
-@router.post("/contracts/{contract_id}/terminate", response=ContractDetail)
-def terminate_contract(request: HttpRequest, contract_id: int, payload: TerminateIn) -> Any:
+@router.post(
+    "/contracts/{contract_id}/terminate",
+    response=writes(ContractDetail, 404, 409),
+    operation_id="contracts_terminate",
+    summary="Terminate a contract",
+)
+def terminate_contract(request: HttpRequest, contract_id: Id, payload: TerminateIn) -> Any:
     contract = get_or_404(contracts_for(request.user), contract_id)
     require_staff(request, "terminate contracts")
     with transaction.atomic():
@@ -292,16 +344,27 @@ def terminate_contract(request: HttpRequest, contract_id: int, payload: Terminat
     return _detail(request, contract_id)
 
 
-@router.get("/contracts/{contract_id}/versions", response=VersionList)
-def list_versions(request: HttpRequest, contract_id: int) -> dict[str, Any]:
+@router.get(
+    "/contracts/{contract_id}/versions",
+    response=reads(VersionList, 404, 422),
+    operation_id="contracts_versions_list",
+    summary="List a contract's versions",
+)
+def list_versions(request: HttpRequest, contract_id: Id) -> dict[str, Any]:
     """Every version, oldest first (a contract has few; the list is not paginated)."""
     contract = get_or_404(contracts_with_terms_for(request.user), contract_id)
     items = [render_version(v, contract) for v in contract.versions.all()]
     return {"items": items, "count": len(items)}
 
 
-@router.post("/contracts/{contract_id}/versions", response={201: VersionOut})
-def amend_contract(request: HttpRequest, contract_id: int, payload: AmendIn) -> Status[Any]:
+@router.post(
+    "/contracts/{contract_id}/versions",
+    response=writes(VersionOut, 404, 409, status=201),
+    operation_id="contracts_amend",
+    summary="Amend a contract (a new dated version)",
+)
+@idempotent
+def amend_contract(request: HttpRequest, contract_id: Id, payload: AmendIn) -> Status[Any]:
     """A new dated version. Open tickets opened after ``effective_from`` move to it and their
     clocks are recomputed, each moved deadline recorded with the amendment's reason (ADR 0002)."""
     contract = get_or_404(contracts_for(request.user), contract_id)
@@ -335,17 +398,27 @@ def _version(request: HttpRequest, contract_id: int, number: int) -> dict[str, A
     raise Http404(f"No version {number} of contract {contract.number}")
 
 
-@router.get("/contracts/{contract_id}/versions/{number}", response=VersionOut)
-def get_version(request: HttpRequest, contract_id: int, number: int) -> Any:
+@router.get(
+    "/contracts/{contract_id}/versions/{number}",
+    response=reads(VersionOut, 404, 422),
+    operation_id="contracts_versions_get",
+    summary="Get one version of a contract",
+)
+def get_version(request: HttpRequest, contract_id: Id, number: Id) -> Any:
     return _version(request, contract_id, number)
 
 
-@router.get("/contracts/{contract_id}/lines", response=LineList)
+@router.get(
+    "/contracts/{contract_id}/lines",
+    response=reads(LineList, 404, 422),
+    operation_id="contracts_lines_list",
+    summary="List the assets a contract covers",
+)
 def list_lines(
     request: HttpRequest,
-    contract_id: int,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    contract_id: Id,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """The assets the contract covers (one line per asset and period)."""
     contract = get_or_404(contracts_for(request.user), contract_id)
@@ -353,8 +426,14 @@ def list_lines(
     return page(qs, limit=limit, offset=offset)
 
 
-@router.post("/contracts/{contract_id}/lines", response={201: LineOut})
-def add_line(request: HttpRequest, contract_id: int, payload: LineIn) -> Status[Any]:
+@router.post(
+    "/contracts/{contract_id}/lines",
+    response=writes(LineOut, 404, 409, status=201),
+    operation_id="contracts_lines_add",
+    summary="Put an asset under a contract",
+)
+@idempotent
+def add_line(request: HttpRequest, contract_id: Id, payload: LineIn) -> Status[Any]:
     """Puts an asset under the contract (default from the start of the term)."""
     contract = get_or_404(contracts_for(request.user), contract_id)
     require_staff(request, "add assets to contracts")

@@ -8,29 +8,50 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 
-from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, get_or_404, page, require_staff
+from servicepact.api.common import get_or_404, page, require_staff
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    Id,
+    Limit,
+    Offset,
+    Text,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.customers import services as customer_services
+from servicepact.customers.models import Customer
 from servicepact.customers.selectors import customers_for
 
 router = Router(tags=["customers"])
 
 
-class CustomerIn(Schema):
-    name: str
-    code: str
-    timezone: str = "UTC"
-    notes: str = ""
+Name = model_text(Customer, "name")
+Code = model_text(Customer, "code")
+Timezone = model_text(Customer, "timezone")
+Notes = model_text(Customer, "notes")
+
+
+class CustomerIn(ApiIn):
+    name: Name
+    code: Code
+    timezone: Timezone = "UTC"
+    notes: Notes = ""
     is_active: bool = True
 
 
-class CustomerPatch(Schema):
-    name: str | None = None
-    code: str | None = None
-    timezone: str | None = None
-    notes: str | None = None
-    is_active: bool | None = None
+class CustomerPatch(ApiIn):
+    """Fields left out stay as they are; ``null`` only where the field may be empty."""
+
+    name: Name = None  # type: ignore[assignment]
+    code: Code = None  # type: ignore[assignment]
+    timezone: Timezone = None  # type: ignore[assignment]
+    notes: Notes = None  # type: ignore[assignment]
+    is_active: bool = None  # type: ignore[assignment]
 
 
 class CustomerOut(Schema):
@@ -54,13 +75,18 @@ class CustomerList(Schema):
     count: int
 
 
-@router.get("/customers", response=CustomerList)
+@router.get(
+    "/customers",
+    response=reads(CustomerList, 422),
+    operation_id="customers_list",
+    summary="List customers",
+)
 def list_customers(
     request: HttpRequest,
-    q: str | None = None,
+    q: Text | None = None,
     is_active: bool | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Customers the caller may see (a contact: its own), filtered by name/code and activity."""
     qs = customers_for(request.user).order_by("name", "id")
@@ -71,20 +97,36 @@ def list_customers(
     return page(qs, limit=limit, offset=offset)
 
 
-@router.post("/customers", response={201: CustomerOut})
+@router.post(
+    "/customers",
+    response=writes(CustomerOut, status=201),
+    operation_id="customers_create",
+    summary="Create a customer",
+)
+@idempotent
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
     require_staff(request, "create customers")
     with transaction.atomic():
         return Status(201, customer_services.create_customer(**payload.dict()))
 
 
-@router.get("/customers/{customer_id}", response=CustomerOut)
-def get_customer(request: HttpRequest, customer_id: int) -> Any:
+@router.get(
+    "/customers/{customer_id}",
+    response=reads(CustomerOut, 404, 422),
+    operation_id="customers_get",
+    summary="Get a customer",
+)
+def get_customer(request: HttpRequest, customer_id: Id) -> Any:
     return get_or_404(customers_for(request.user), customer_id)
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut)
-def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Any:
+@router.patch(
+    "/customers/{customer_id}",
+    response=writes(CustomerOut, 404),
+    operation_id="customers_update",
+    summary="Update a customer",
+)
+def update_customer(request: HttpRequest, customer_id: Id, payload: CustomerPatch) -> Any:
     customer = get_or_404(customers_for(request.user), customer_id)
     require_staff(request, "edit customers")
     with transaction.atomic():

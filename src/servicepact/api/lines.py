@@ -6,6 +6,8 @@ from datetime import date
 
 from ninja import Schema
 
+from servicepact.core.api_schema import ApiIn, BodyId
+
 
 class ContractRef(Schema):
     id: int
@@ -17,8 +19,8 @@ class AssetRef(Schema):
     hostname: str
 
 
-class LineIn(Schema):
-    asset: int
+class LineIn(ApiIn):
+    asset: BodyId
     start_date: date | None = None
     end_date: date | None = None
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from servicepact.api.common import Ref, caller_contact, display_name
+from servicepact.core.api_schema import reads
 
 router = Router(tags=["me"])
 
@@ -26,7 +27,7 @@ class MeOut(Schema):
     contact: MyContact | None
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response=reads(MeOut), operation_id="me_get", summary="Who am I")
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     contact = caller_contact(request)

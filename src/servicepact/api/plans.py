@@ -7,11 +7,9 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
     Ref,
     get_or_404,
     page,
@@ -28,16 +26,33 @@ from servicepact.api.terms import (
 from servicepact.contracts import services
 from servicepact.contracts.models import ServicePlan
 from servicepact.contracts.selectors import calendars_for, plans_for
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    BodyId,
+    Id,
+    Limit,
+    Offset,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.core.errors import DomainValidationError
 
 router = Router(tags=["plans"])
 
 
-class PlanIn(Schema):
-    name: str
-    code: str
-    description: str = ""
-    calendar: int
+Name = model_text(ServicePlan, "name")
+Code = model_text(ServicePlan, "code")
+Description = model_text(ServicePlan, "description")
+
+
+class PlanIn(ApiIn):
+    name: Name
+    code: Code
+    description: Description = ""
+    calendar: BodyId
     targets: list[TargetIn] = []
     priority_matrix: list[list[int]] | None = None
     priority_names: dict[str, str] | None = None
@@ -66,12 +81,14 @@ class PlanList(Schema):
     count: int
 
 
-@router.get("/plans", response=PlanList)
+@router.get(
+    "/plans", response=reads(PlanList, 422), operation_id="plans_list", summary="List service plans"
+)
 def list_plans(
     request: HttpRequest,
     is_active: bool | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Staff see the catalogue; a contact sees the plans its contracts are on."""
     qs = plans_for(request.user).order_by("name", "id")
@@ -90,7 +107,13 @@ def _set_targets(plan: ServicePlan, rows: list[dict[str, Any]]) -> None:
             ) from exc
 
 
-@router.post("/plans", response={201: PlanOut})
+@router.post(
+    "/plans",
+    response=writes(PlanOut, status=201),
+    operation_id="plans_create",
+    summary="Create a service plan",
+)
+@idempotent
 def create_plan(request: HttpRequest, payload: PlanIn) -> Status[Any]:
     require_staff(request, "create plans")
     calendars = calendars_for(request.user)
@@ -109,13 +132,23 @@ def create_plan(request: HttpRequest, payload: PlanIn) -> Status[Any]:
     return Status(201, plans_for(request.user).get(pk=plan.pk))
 
 
-@router.get("/plans/{plan_id}", response=PlanOut)
-def get_plan(request: HttpRequest, plan_id: int) -> Any:
+@router.get(
+    "/plans/{plan_id}",
+    response=reads(PlanOut, 404, 422),
+    operation_id="plans_get",
+    summary="Get a service plan",
+)
+def get_plan(request: HttpRequest, plan_id: Id) -> Any:
     return get_or_404(plans_for(request.user), plan_id)
 
 
-@router.put("/plans/{plan_id}/targets", response=PlanOut)
-def set_plan_target(request: HttpRequest, plan_id: int, payload: TargetIn) -> Any:
+@router.put(
+    "/plans/{plan_id}/targets",
+    response=writes(PlanOut, 404),
+    operation_id="plans_set_target",
+    summary="Set one target of a service plan",
+)
+def set_plan_target(request: HttpRequest, plan_id: Id, payload: TargetIn) -> Any:
     """Sets one (priority, metric) target of the plan (created or replaced)."""
     plan = get_or_404(plans_for(request.user), plan_id)
     require_staff(request, "edit plans")

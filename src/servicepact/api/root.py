@@ -17,6 +17,7 @@ from servicepact.api import (
     contracts,
     customers,
     errors,
+    idempotency,
     me,
     plans,
     sites,
@@ -56,3 +57,6 @@ api.add_router("/contracts", availability_router)  # /contracts/{id}/availabilit
 api.add_router("/changes", changes_router)
 api.add_router("/notifications", "servicepact.worker.api.router")
 api.add_router("/webhooks", "servicepact.notifications.api.router")
+
+# Idempotency-Key on the creates marked ``idempotent`` (every router inherits the decorators).
+idempotency.install(api)

@@ -7,34 +7,53 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
     Ref,
     get_or_404,
     page,
     reference,
     require_staff,
 )
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    BodyId,
+    Id,
+    IdFilter,
+    Limit,
+    Offset,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.customers import services as customer_services
+from servicepact.customers.models import Site
 from servicepact.customers.selectors import customers_for, sites_for
 
 router = Router(tags=["sites"])
 
 
-class SiteIn(Schema):
-    customer: int
-    name: str
-    timezone: str
-    address: str = ""
+Name = model_text(Site, "name")
+Timezone = model_text(Site, "timezone")
+Address = model_text(Site, "address")
 
 
-class SitePatch(Schema):
-    name: str | None = None
-    timezone: str | None = None
-    address: str | None = None
+class SiteIn(ApiIn):
+    customer: BodyId
+    name: Name
+    timezone: Timezone
+    address: Address = ""
+
+
+class SitePatch(ApiIn):
+    """Fields left out stay as they are; ``null`` only where the field may be empty."""
+
+    name: Name = None  # type: ignore[assignment]
+    timezone: Timezone = None  # type: ignore[assignment]
+    address: Address = None  # type: ignore[assignment]
 
 
 class SiteOut(Schema):
@@ -52,12 +71,14 @@ class SiteList(Schema):
     count: int
 
 
-@router.get("/sites", response=SiteList)
+@router.get(
+    "/sites", response=reads(SiteList, 422), operation_id="sites_list", summary="List sites"
+)
 def list_sites(
     request: HttpRequest,
-    customer: int | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    customer: IdFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     qs = sites_for(request.user).order_by("customer__name", "name", "id")
     if customer is not None:
@@ -65,7 +86,13 @@ def list_sites(
     return page(qs, limit=limit, offset=offset)
 
 
-@router.post("/sites", response={201: SiteOut})
+@router.post(
+    "/sites",
+    response=writes(SiteOut, status=201),
+    operation_id="sites_create",
+    summary="Create a site",
+)
+@idempotent
 def create_site(request: HttpRequest, payload: SiteIn) -> Status[Any]:
     require_staff(request, "create sites")
     data = payload.dict()
@@ -74,13 +101,23 @@ def create_site(request: HttpRequest, payload: SiteIn) -> Status[Any]:
         return Status(201, customer_services.create_site(**data))
 
 
-@router.get("/sites/{site_id}", response=SiteOut)
-def get_site(request: HttpRequest, site_id: int) -> Any:
+@router.get(
+    "/sites/{site_id}",
+    response=reads(SiteOut, 404, 422),
+    operation_id="sites_get",
+    summary="Get a site",
+)
+def get_site(request: HttpRequest, site_id: Id) -> Any:
     return get_or_404(sites_for(request.user), site_id)
 
 
-@router.patch("/sites/{site_id}", response=SiteOut)
-def update_site(request: HttpRequest, site_id: int, payload: SitePatch) -> Any:
+@router.patch(
+    "/sites/{site_id}",
+    response=writes(SiteOut, 404),
+    operation_id="sites_update",
+    summary="Update a site",
+)
+def update_site(request: HttpRequest, site_id: Id, payload: SitePatch) -> Any:
     site = get_or_404(sites_for(request.user), site_id)
     require_staff(request, "edit sites")
     with transaction.atomic():

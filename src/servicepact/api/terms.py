@@ -11,13 +11,23 @@ from ninja import Schema
 from servicepact.api.common import Ref, reference
 from servicepact.contracts.models import Calendar, KpiCommitment, SlaTarget
 from servicepact.contracts.terms import METRIC_ORDER
+from servicepact.core.api_schema import ApiIn, BodyId, model_decimal, model_int, model_text
+
+Metric = model_text(SlaTarget, "metric")
+TargetPriority = model_int(SlaTarget, "priority")
+TargetMinutes = model_int(SlaTarget, "target_minutes")
+KpiKind = model_text(KpiCommitment, "kind")
+Severity = model_text(KpiCommitment, "severity")
+MeasurementCalendar = model_text(KpiCommitment, "measurement_calendar")
+KpiNotes = model_text(KpiCommitment, "notes")
+KpiTarget = model_decimal(KpiCommitment, "target")
 
 
-class TargetIn(Schema):
-    priority: int
-    metric: str
-    target_minutes: int
-    calendar: int | None = None
+class TargetIn(ApiIn):
+    priority: TargetPriority
+    metric: Metric
+    target_minutes: TargetMinutes
+    calendar: BodyId | None = None
     measure_in_site_timezone: bool = False
 
 
@@ -30,12 +40,12 @@ class TargetOut(Schema):
     measure_in_site_timezone: bool
 
 
-class KpiIn(Schema):
-    kind: str
-    target: Decimal
-    severity: str = ""
-    measurement_calendar: str = "24x7"
-    notes: str = ""
+class KpiIn(ApiIn):
+    kind: KpiKind
+    target: KpiTarget
+    severity: Severity = ""
+    measurement_calendar: MeasurementCalendar = "24x7"
+    notes: KpiNotes = ""
 
 
 class KpiOut(Schema):

@@ -22,47 +22,63 @@ from servicepact.accounts.models import Team
 from servicepact.api.common import is_staff, reference
 from servicepact.api.ticket_render import CommentOut, TicketDetail, render_comment
 from servicepact.api.tickets import detail
+from servicepact.core.api_schema import (
+    ApiIn,
+    BodyId,
+    Id,
+    idempotent,
+    model_int,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.customers import services as customer_services
 from servicepact.tickets import services
-from servicepact.tickets.models import Ticket
+from servicepact.tickets.models import Comment, Ticket
 from servicepact.tickets.selectors import get_ticket, visible_comments
 
 router = Router(tags=["ticket actions"])
 
 
-class ReasonIn(Schema):
-    reason: str
+# A reason is shown where the ticket's waiting reason is: bounded like it.
+Reason = model_text(Ticket, "waiting_reason")
+Priority = model_int(Ticket, "priority")
+CommentBody = model_text(Comment, "body")
 
 
-class RestoreIn(Schema):
+class ReasonIn(ApiIn):
+    reason: Reason
+
+
+class RestoreIn(ApiIn):
     note: str = ""
 
 
-class SolutionIn(Schema):
+class SolutionIn(ApiIn):
     solution: str
 
 
-class ResolveIn(Schema):
+class ResolveIn(ApiIn):
     resolution: str = ""
 
 
-class OnsiteIn(Schema):
+class OnsiteIn(ApiIn):
     at: AwareDatetime | None = None
     engineer: str = ""
 
 
-class PriorityIn(Schema):
-    priority: int
-    reason: str
+class PriorityIn(ApiIn):
+    priority: Priority
+    reason: Reason
 
 
-class AssignIn(Schema):
-    assignee: int | None = None
-    team: int | None = None
+class AssignIn(ApiIn):
+    assignee: BodyId | None = None
+    team: BodyId | None = None
 
 
-class CommentIn(Schema):
-    body: str
+class CommentIn(ApiIn):
+    body: CommentBody
     internal: bool = False
 
 
@@ -82,8 +98,13 @@ def act(
     return detail(request, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/acknowledge", response=TicketDetail)
-def acknowledge(request: HttpRequest, ticket_id: int) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/acknowledge",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_acknowledge",
+    summary="Acknowledge a ticket (first response)",
+)
+def acknowledge(request: HttpRequest, ticket_id: Id) -> Any:
     """First response: new -> acknowledged."""
     return act(
         request,
@@ -93,8 +114,13 @@ def acknowledge(request: HttpRequest, ticket_id: int) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/start", response=TicketDetail)
-def start(request: HttpRequest, ticket_id: int) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/start",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_start",
+    summary="Start work on a ticket",
+)
+def start(request: HttpRequest, ticket_id: Id) -> Any:
     """Acknowledged -> in progress."""
     return act(
         request,
@@ -104,8 +130,13 @@ def start(request: HttpRequest, ticket_id: int) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/pause", response=TicketDetail)
-def pause(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/pause",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_pause",
+    summary="Pause a ticket (waiting on the customer)",
+)
+def pause(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> Any:
     """Waiting on the customer: pauses the restore and resolution clocks."""
     return act(
         request,
@@ -115,8 +146,13 @@ def pause(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/resume", response=TicketDetail)
-def resume(request: HttpRequest, ticket_id: int) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/resume",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_resume",
+    summary="Resume a paused ticket",
+)
+def resume(request: HttpRequest, ticket_id: Id) -> Any:
     return act(
         request,
         ticket_id,
@@ -125,8 +161,13 @@ def resume(request: HttpRequest, ticket_id: int) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/restore", response=TicketDetail)
-def restore(request: HttpRequest, ticket_id: int, payload: RestoreIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/restore",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_restore",
+    summary="Record a workaround (service restored)",
+)
+def restore(request: HttpRequest, ticket_id: Id, payload: RestoreIn) -> Any:
     """Service restored by a workaround: stops the restore clock; the ticket stays open."""
     return act(
         request,
@@ -136,8 +177,13 @@ def restore(request: HttpRequest, ticket_id: int, payload: RestoreIn) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/propose-solution", response=TicketDetail)
-def propose_solution(request: HttpRequest, ticket_id: int, payload: SolutionIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/propose-solution",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_propose_solution",
+    summary="Propose a solution",
+)
+def propose_solution(request: HttpRequest, ticket_id: Id, payload: SolutionIn) -> Any:
     return act(
         request,
         ticket_id,
@@ -148,8 +194,13 @@ def propose_solution(request: HttpRequest, ticket_id: int, payload: SolutionIn) 
     )
 
 
-@router.post("/tickets/{ticket_id}/resolve", response=TicketDetail)
-def resolve(request: HttpRequest, ticket_id: int, payload: ResolveIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/resolve",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_resolve",
+    summary="Resolve a ticket",
+)
+def resolve(request: HttpRequest, ticket_id: Id, payload: ResolveIn) -> Any:
     """Stops the resolution and restore clocks."""
     return act(
         request,
@@ -161,8 +212,13 @@ def resolve(request: HttpRequest, ticket_id: int, payload: ResolveIn) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/close", response=TicketDetail)
-def close(request: HttpRequest, ticket_id: int) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/close",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_close",
+    summary="Close a resolved ticket",
+)
+def close(request: HttpRequest, ticket_id: Id) -> Any:
     """Resolved -> closed (a contact confirms the resolution)."""
     return act(
         request,
@@ -172,8 +228,13 @@ def close(request: HttpRequest, ticket_id: int) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/reopen", response=TicketDetail)
-def reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/reopen",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_reopen",
+    summary="Reopen a resolved ticket",
+)
+def reopen(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> Any:
     """Resolved -> in progress; the resolution clock continues where it stopped."""
     return act(
         request,
@@ -183,8 +244,13 @@ def reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/accept-solution", response=TicketDetail)
-def accept_solution(request: HttpRequest, ticket_id: int) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/accept-solution",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_accept_solution",
+    summary="Accept the proposed solution (customer)",
+)
+def accept_solution(request: HttpRequest, ticket_id: Id) -> Any:
     """The customer accepts the proposed solution: solution proposed -> resolved -> closed."""
     return act(
         request,
@@ -194,8 +260,13 @@ def accept_solution(request: HttpRequest, ticket_id: int) -> Any:
     )
 
 
-@router.post("/tickets/{ticket_id}/decline-solution", response=TicketDetail)
-def decline_solution(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/decline-solution",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_decline_solution",
+    summary="Decline the proposed solution (customer)",
+)
+def decline_solution(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> Any:
     """The customer declines the proposed solution (``reason`` required): back to in progress."""
     return act(
         request,
@@ -205,8 +276,13 @@ def decline_solution(request: HttpRequest, ticket_id: int, payload: ReasonIn) ->
     )
 
 
-@router.post("/tickets/{ticket_id}/onsite-arrival", response=TicketDetail)
-def onsite_arrival(request: HttpRequest, ticket_id: int, payload: OnsiteIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/onsite-arrival",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_onsite_arrival",
+    summary="Record the engineer's on-site arrival",
+)
+def onsite_arrival(request: HttpRequest, ticket_id: Id, payload: OnsiteIn) -> Any:
     """The engineer arrived on site; ``at`` may be earlier than now (recorded afterwards)."""
     return act(
         request,
@@ -218,8 +294,13 @@ def onsite_arrival(request: HttpRequest, ticket_id: int, payload: OnsiteIn) -> A
     )
 
 
-@router.post("/tickets/{ticket_id}/priority", response=TicketDetail)
-def change_priority(request: HttpRequest, ticket_id: int, payload: PriorityIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/priority",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_change_priority",
+    summary="Change a ticket's priority",
+)
+def change_priority(request: HttpRequest, ticket_id: Id, payload: PriorityIn) -> Any:
     """Moves the ticket to another priority; the clocks are re-measured against its targets."""
     return act(
         request,
@@ -231,8 +312,13 @@ def change_priority(request: HttpRequest, ticket_id: int, payload: PriorityIn) -
     )
 
 
-@router.post("/tickets/{ticket_id}/assign", response=TicketDetail)
-def assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> Any:
+@router.post(
+    "/tickets/{ticket_id}/assign",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_assign",
+    summary="Assign a ticket",
+)
+def assign(request: HttpRequest, ticket_id: Id, payload: AssignIn) -> Any:
     """Sets the assignee (a staff user id) and the team; null clears either."""
 
     def call(ticket: Ticket) -> Any:
@@ -246,8 +332,14 @@ def assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> Any:
     return act(request, ticket_id, call, what="assign tickets")
 
 
-@router.post("/tickets/{ticket_id}/comments", response={201: TicketDetail})
-def comment(request: HttpRequest, ticket_id: int, payload: CommentIn) -> Status[Any]:
+@router.post(
+    "/tickets/{ticket_id}/comments",
+    response=writes(TicketDetail, 404, 409, status=201),
+    operation_id="tickets_comment",
+    summary="Add a comment to a ticket",
+)
+@idempotent
+def comment(request: HttpRequest, ticket_id: Id, payload: CommentIn) -> Status[Any]:
     """Adds a comment; only staff write internal ones (contacts never see them)."""
     if payload.internal and not is_staff(request):
         get_ticket(request.user, ticket_id)  # 404 before 403
@@ -268,8 +360,13 @@ class CommentList(Schema):
     count: int
 
 
-@router.get("/tickets/{ticket_id}/comments", response=CommentList)
-def list_comments(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+@router.get(
+    "/tickets/{ticket_id}/comments",
+    response=reads(CommentList, 404, 422),
+    operation_id="tickets_comments",
+    summary="List a ticket's comments",
+)
+def list_comments(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
     """Comments, oldest first (contacts never see internal ones)."""
     ticket = get_ticket(request.user, ticket_id)
     items = [render_comment(c) for c in visible_comments(request.user, ticket)]

@@ -6,7 +6,7 @@ only; staff see and do everything.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -15,8 +15,6 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
     caller_contact,
     is_staff,
     page,
@@ -32,29 +30,60 @@ from servicepact.api.ticket_render import (
     render_summary,
 )
 from servicepact.assets.selectors import assets_for
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    MAX_DB_INT,
+    ApiIn,
+    BodyId,
+    Id,
+    IdFilter,
+    Limit,
+    Offset,
+    Text,
+    idempotent,
+    model_int,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now
 from servicepact.customers.selectors import contacts_for, customers_for
 from servicepact.tickets import services
 from servicepact.tickets.choices import Category, Channel, TicketKind
 from servicepact.tickets.choices import Status as TicketStatus
+from servicepact.tickets.models import Ticket
 from servicepact.tickets.selectors import get_ticket, ticket_list, visible_events
 
 router = Router(tags=["tickets"])
 
 
-class TicketIn(Schema):
-    customer: int | None = None
-    asset: int | None = None
-    contact: int | None = None
-    subject: str
-    description: str = ""
-    channel: str = Channel.API.value
-    category: str = Category.HARDWARE.value
-    kind: str = TicketKind.INCIDENT.value
-    impact: int = 3
-    urgency: int = 3
-    priority: int | None = None
+Subject = model_text(Ticket, "subject")
+Description = model_text(Ticket, "description")
+ChannelText = model_text(Ticket, "channel")
+CategoryText = model_text(Ticket, "category")
+KindText = model_text(Ticket, "kind")
+Impact = model_int(Ticket, "impact")
+Urgency = model_int(Ticket, "urgency")
+Priority = model_int(Ticket, "priority")
+
+
+StatusFilter = Annotated[Text | None, Query(None, description="comma-separated statuses")]
+AssigneeFilter = Annotated[Text | None, Query(None, description='a user id or "me"')]
+
+
+class TicketIn(ApiIn):
+    customer: BodyId | None = None
+    asset: BodyId | None = None
+    contact: BodyId | None = None
+    subject: Subject
+    description: Description = ""
+    channel: ChannelText = Channel.API.value
+    category: CategoryText = Category.HARDWARE.value
+    kind: KindText = TicketKind.INCIDENT.value
+    impact: Impact = 3
+    urgency: Urgency = 3
+    priority: Priority | None = None
 
 
 class EventList(Schema):
@@ -72,22 +101,27 @@ def _assignee_filter(request: HttpRequest, assigned_to: str | None) -> int | Non
         return None
     if assigned_to == "me":
         return int(request.user.pk)
-    if not assigned_to.isdigit():
+    if not (assigned_to.isascii() and assigned_to.isdigit()) or int(assigned_to) > MAX_DB_INT:
         raise query_error("assigned_to", 'a user id or "me"')
     return int(assigned_to)
 
 
-@router.get("/tickets", response=TicketList)
+@router.get(
+    "/tickets",
+    response=reads(TicketList, 422),
+    operation_id="tickets_list",
+    summary="List tickets",
+)
 def list_tickets(
     request: HttpRequest,
-    status: str | None = Query(None, description="comma-separated statuses"),
+    status: StatusFilter = None,
     priority: int | None = Query(None, ge=1, le=4),
-    customer: int | None = None,
-    asset: int | None = None,
+    customer: IdFilter = None,
+    asset: IdFilter = None,
     breaching_before: AwareDatetime | None = None,
-    assigned_to: str | None = Query(None, description='a user id or "me"'),
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    assigned_to: AssigneeFilter = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Newest first. ``breaching_before`` (an ISO instant with offset): tickets whose next
     running deadline falls before it. ``assigned_to``: a user id or ``me``."""
@@ -124,7 +158,13 @@ def _opening_party(request: HttpRequest, payload: TicketIn) -> tuple[Any, Any]:
     return contact.customer, contact
 
 
-@router.post("/tickets", response={201: TicketDetail})
+@router.post(
+    "/tickets",
+    response=writes(TicketDetail, status=201),
+    operation_id="tickets_create",
+    summary="Open a ticket",
+)
+@idempotent
 def open_ticket(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     """Opens a ticket: coverage is resolved, the priority derived, the clocks started."""
     customer, own_contact = _opening_party(request, payload)
@@ -148,13 +188,23 @@ def open_ticket(request: HttpRequest, payload: TicketIn) -> Status[Any]:
     return Status(201, detail(request, ticket.pk))
 
 
-@router.get("/tickets/{ticket_id}", response=TicketDetail)
-def get_ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+@router.get(
+    "/tickets/{ticket_id}",
+    response=reads(TicketDetail, 404, 422),
+    operation_id="tickets_get",
+    summary="Get a ticket with its live SLA clocks",
+)
+def get_ticket_detail(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
     return detail(request, ticket_id)
 
 
-@router.get("/tickets/{ticket_id}/events", response=EventList)
-def list_events(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+@router.get(
+    "/tickets/{ticket_id}/events",
+    response=reads(EventList, 404, 422),
+    operation_id="tickets_events",
+    summary="List a ticket's events",
+)
+def list_events(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
     """The timeline, oldest first (contacts see public events only)."""
     ticket = get_ticket(request.user, ticket_id)
     items = [render_event(e) for e in visible_events(request.user, ticket)]

@@ -17,6 +17,19 @@ from servicepact.assets.models import Asset
 from servicepact.changes import services
 from servicepact.changes.models import Change
 from servicepact.changes.selectors import changes_for, get_change
+from servicepact.core.api_schema import (
+    DEFAULT_LIMIT,
+    ApiIn,
+    BodyId,
+    Id,
+    Limit,
+    Offset,
+    Text,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.core.errors import field_errors
 from servicepact.core.pagination import paginate
 from servicepact.customers.selectors import is_staff
@@ -46,16 +59,21 @@ class ChangeList(Schema):
     count: int
 
 
-class ChangeIn(Schema):
-    title: str
-    description: str = ""
-    assets: list[int]
+Title = model_text(Change, "title")
+Description = model_text(Change, "description")
+RejectionReason = model_text(Change, "rejection_reason")
+
+
+class ChangeIn(ApiIn):
+    title: Title
+    description: Description = ""
+    assets: list[BodyId]
     planned_start: datetime
     planned_end: datetime
 
 
-class RejectIn(Schema):
-    reason: str = ""
+class RejectIn(ApiIn):
+    reason: RejectionReason = ""
 
 
 def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) -> JsonResponse:
@@ -83,9 +101,11 @@ def change_out(change: Change) -> dict[str, Any]:
     }
 
 
-@router.get("", response=ChangeList)
+@router.get(
+    "", response=reads(ChangeList, 422), operation_id="changes_list", summary="List changes"
+)
 def list_changes(
-    request: HttpRequest, status: str = "", limit: int = 50, offset: int = 0
+    request: HttpRequest, status: Text = "", limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> dict[str, Any]:
     qs = changes_for(request.auth)
     if status:
@@ -94,7 +114,13 @@ def list_changes(
     return {"items": [change_out(c) for c in items], "count": count}
 
 
-@router.post("", response={201: ChangeOut})
+@router.post(
+    "",
+    response=writes(ChangeOut, status=201),
+    operation_id="changes_create",
+    summary="Request a change",
+)
+@idempotent
 def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
     """Staff request a change; the assets must all belong to one customer."""
     if not is_staff(request.auth):
@@ -115,8 +141,13 @@ def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
     return Status(201, change_out(change))
 
 
-@router.get("/{change_id}", response=ChangeOut)
-def read_change(request: HttpRequest, change_id: int) -> Any:
+@router.get(
+    "/{change_id}",
+    response=reads(ChangeOut, 404, 422),
+    operation_id="changes_get",
+    summary="Get a change",
+)
+def read_change(request: HttpRequest, change_id: Id) -> Any:
     return change_out(get_change(request.auth, change_id))
 
 
@@ -128,15 +159,22 @@ def _decide(request: HttpRequest, change_id: int, action: str, **kwargs: Any) ->
     return change_out(get_change(request.auth, change.pk))
 
 
-@router.post("/{change_id}/approve", response=ChangeOut)
-def approve(request: HttpRequest, change_id: int) -> Any:
+@router.post(
+    "/{change_id}/approve",
+    response=writes(ChangeOut, 404, 409),
+    operation_id="changes_approve",
+    summary="Approve a change (customer contact)",
+)
+def approve(request: HttpRequest, change_id: Id) -> Any:
     """A contact of the change's customer approves; its window becomes planned downtime."""
     return _decide(request, change_id, "approve")
 
 
 @router.post(
     "/{change_id}/reject",
-    response=ChangeOut,
+    response=writes(ChangeOut, 404, 409),
+    operation_id="changes_reject",
+    summary="Reject a change (customer contact)",
     openapi_extra={
         "requestBody": {
             "required": False,
@@ -144,7 +182,7 @@ def approve(request: HttpRequest, change_id: int) -> Any:
         }
     },
 )
-def reject(request: HttpRequest, change_id: int) -> Any:
+def reject(request: HttpRequest, change_id: Id) -> Any:
     """Body optional: JSON {"reason": "..."} or a form field ``reason``."""
     reason: Any = request.POST.get("reason", "")
     if request.content_type == "application/json":
@@ -158,6 +196,11 @@ def reject(request: HttpRequest, change_id: int) -> Any:
     return _decide(request, change_id, "reject", reason=reason)
 
 
-@router.post("/{change_id}/complete", response=ChangeOut)
-def complete(request: HttpRequest, change_id: int) -> Any:
+@router.post(
+    "/{change_id}/complete",
+    response=writes(ChangeOut, 404, 409),
+    operation_id="changes_complete",
+    summary="Complete a change",
+)
+def complete(request: HttpRequest, change_id: Id) -> Any:
     return _decide(request, change_id, "complete")

@@ -21,6 +21,18 @@ from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import ContractStatus
 from servicepact.contracts.models import Contract
 from servicepact.contracts.selectors import get_contract
+from servicepact.core.api_schema import (
+    MAX_DB_INT,
+    ApiIn,
+    BodyId,
+    Id,
+    Text,
+    idempotent,
+    model_decimal,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError, field_errors
 from servicepact.core.time import local_date
@@ -63,8 +75,10 @@ class AlertsAccepted(Schema):
 @router.post(
     "/alerts/{kind}",
     auth=SourceTokenAuth(),
-    response={200: AlertsAccepted, 202: AlertsAccepted},
+    response={**writes(AlertsAccepted, 404), 202: AlertsAccepted},
     exclude_none=True,
+    operation_id="alerts_receive",
+    summary="Receive an alert webhook delivery (source token)",
 )
 def post_alerts(request: HttpRequest, kind: str) -> Any:
     """Receives one webhook delivery. A malformed payload is a 400 (nothing stored); an alert
@@ -105,14 +119,22 @@ def post_alerts(request: HttpRequest, kind: str) -> Any:
 # ---------------------------------------------------------------- measurements
 
 
-class MeasurementIn(Schema):
-    contract: int | str | None = None  # id or number
-    asset: int | str | None = None  # id or hostname: the contract covering it is used
-    kind: str
-    value: Decimal
-    unit: str = ""
+ContractNumber = model_text(Contract, "number")
+Hostname = model_text(Asset, "hostname")
+Kind = model_text(Measurement, "kind")
+Value = model_decimal(Measurement, "value")
+Unit = model_text(Measurement, "unit")
+Note = model_text(Measurement, "note")
+
+
+class MeasurementIn(ApiIn):
+    contract: BodyId | ContractNumber | None = None  # id or number
+    asset: BodyId | Hostname | None = None  # id or hostname: the contract covering it is used
+    kind: Kind
+    value: Value
+    unit: Unit = ""
     measured_at: datetime | None = None
-    note: str = ""
+    note: Note = ""
 
 
 class MeasurementOut(Schema):
@@ -145,6 +167,10 @@ def measurement_out(m: Measurement) -> dict[str, Any]:
     }
 
 
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_DB_INT
+
+
 def _find_asset(ref: int | str, customer_id: int | None) -> Asset | JsonResponse | None:
     """By id, else by hostname. Hostnames are unique per customer only: a name that matches
     several assets is a 422, never a guess (as in alert matching)."""
@@ -152,7 +178,7 @@ def _find_asset(ref: int | str, customer_id: int | None) -> Asset | JsonResponse
     if customer_id is not None:
         assets = assets.filter(customer_id=customer_id)
     text = str(ref).strip()
-    found = list(assets.filter(pk=int(text))[:1]) if text.isdigit() else []
+    found = list(assets.filter(pk=int(text))[:1]) if _is_id(text) else []
     if found:
         return found[0]
     named = list(assets.filter(hostname__iexact=text)[:2])
@@ -174,7 +200,7 @@ def _find_contract(
     if payload.contract is not None:
         text = str(payload.contract).strip()
         contract = contracts.filter(number=text).first()
-        if contract is None and text.isdigit():
+        if contract is None and _is_id(text):
             contract = contracts.filter(pk=int(text)).first()
         return contract or error(404, f"no such contract: {text}")
     if asset is None:
@@ -200,8 +226,11 @@ def _find_contract(
 @router.post(
     "/measurements",
     auth=[SourceTokenAuth(), BearerAuth(), SessionAuth()],
-    response={201: MeasurementOut},
+    response=writes(MeasurementOut, 404, status=201),
+    operation_id="measurements_create",
+    summary="Record a measured KPI value",
 )
+@idempotent
 def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
     """A measured KPI value (DDoS peak, bandwidth, RPO, RTO) judged against the contract."""
     caller = request.auth  # type: ignore[attr-defined]
@@ -269,8 +298,13 @@ def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
-@availability_router.get("/{contract_id}/availability", response=AvailabilityOut)
-def get_availability(request: HttpRequest, contract_id: int, period: str = "") -> Any:
+@availability_router.get(
+    "/{contract_id}/availability",
+    response=reads(AvailabilityOut, 404, 422),
+    operation_id="contracts_availability",
+    summary="Availability of a contract for a month",
+)
+def get_availability(request: HttpRequest, contract_id: Id, period: Text = "") -> Any:
     """Availability of a contract for a local month (default: the current one)."""
     contract = get_contract(request.auth, contract_id)  # type: ignore[attr-defined]
     if not period:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest
 from ninja import Body, Field, Router, Schema
 
 from servicepact.accounts.auth import api_auth
+from servicepact.core.api_schema import ApiIn, Id, reads, writes
 from servicepact.notifications.models import WebhookEndpoint
 from servicepact.notifications.services import (
     MAX_ROLLOVER,
@@ -44,7 +45,7 @@ class EndpointList(Schema):
     count: int
 
 
-class RotateIn(Schema):
+class RotateIn(ApiIn):
     overlap_hours: int = Field(
         24,
         ge=0,
@@ -72,7 +73,12 @@ def _endpoint(endpoint_id: int) -> WebhookEndpoint:
     return found
 
 
-@router.get("", response=EndpointList, summary="List webhook endpoints (staff)")
+@router.get(
+    "",
+    response=reads(EndpointList, 403),
+    operation_id="webhooks_list",
+    summary="List webhook endpoints (staff)",
+)
 def list_webhook_endpoints(request: HttpRequest) -> dict[str, Any]:
     _staff(request)
     rows = list(WebhookEndpoint.objects.order_by("name", "pk"))
@@ -81,11 +87,12 @@ def list_webhook_endpoints(request: HttpRequest) -> dict[str, Any]:
 
 @router.post(
     "/{endpoint_id}/rotate-secret",
-    response=RotatedOut,
+    response=writes(RotatedOut, 404),
+    operation_id="webhooks_rotate_secret",
     summary="Give a webhook endpoint a new signing secret (staff)",
 )
 def rotate_endpoint_secret(
-    request: HttpRequest, endpoint_id: int, payload: Body[RotateIn | None] = None
+    request: HttpRequest, endpoint_id: Id, payload: Body[RotateIn | None] = None
 ) -> WebhookEndpoint:
     _staff(request)
     payload = payload or RotateIn()
@@ -98,9 +105,10 @@ def rotate_endpoint_secret(
 
 @router.post(
     "/{endpoint_id}/end-rollover",
-    response=EndpointOut,
+    response=writes(EndpointOut, 404),
+    operation_id="webhooks_end_rollover",
     summary="Stop signing with a webhook endpoint's previous secret (staff)",
 )
-def end_endpoint_rollover(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
+def end_endpoint_rollover(request: HttpRequest, endpoint_id: Id) -> WebhookEndpoint:
     _staff(request)
     return end_webhook_rollover(endpoint=_endpoint(endpoint_id))

@@ -14,7 +14,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from servicepact.accounts.auth import api_auth
-from servicepact.core.pagination import paginate
+from servicepact.core.api_schema import DEFAULT_LIMIT, MAX_DB_INT, MAX_OFFSET, reads
+from servicepact.core.pagination import MAX_LIMIT, paginate
 from servicepact.notifications.choices import Channel, Status
 from servicepact.notifications.selectors import notifications
 
@@ -48,12 +49,17 @@ class NotificationPage(Schema):
 class NotificationFilters(Schema):
     status: Status | None = None
     channel: Channel | None = None
-    ticket: int | None = Field(None, description="ticket id")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    ticket: int | None = Field(None, description="ticket id", ge=1, le=MAX_DB_INT)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-@router.get("", response=NotificationPage, summary="List outbox notifications (staff)")
+@router.get(
+    "",
+    response=reads(NotificationPage, 403, 422),
+    operation_id="notifications_list",
+    summary="List outbox notifications (staff)",
+)
 def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]) -> dict[str, Any]:
     if not request.user.is_staff:
         raise HttpError(403, "only provider staff can list notifications")
