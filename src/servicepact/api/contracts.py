@@ -50,7 +50,7 @@ from servicepact.contracts.selectors import (
 from servicepact.core.time import local_date, now
 from servicepact.customers import services as customer_services
 from servicepact.customers.selectors import customers_for
-from servicepact.tickets.services import reassess_contract_tickets
+from servicepact.tickets.services import amend_contract_terms
 
 router = Router(tags=["contracts"])
 
@@ -313,7 +313,7 @@ def amend_contract(request: HttpRequest, contract_id: int, payload: AmendIn) -> 
             if payload.target_overrides is None
             else target_rows(payload.target_overrides, calendars, "target_overrides")
         )
-        version = services.amend_contract(
+        version = amend_contract_terms(
             contract=contract,
             effective_from=payload.effective_from,
             reason=payload.reason,
@@ -323,7 +323,6 @@ def amend_contract(request: HttpRequest, contract_id: int, payload: AmendIn) -> 
             priority_names=payload.priority_names,
             actor=request.user,
         )
-        reassess_contract_tickets(contract=contract, reason=payload.reason)
     return Status(201, _version(request, contract_id, version.number))
 
 

@@ -6,7 +6,7 @@ ticket's events with the engine (docs/sla-clock.md, "Ticket clocks").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -670,6 +670,41 @@ def decline_solution(
 
 
 # ---------------------------------------------------------------- recompute after terms or calendars change
+
+
+@transaction.atomic
+def amend_contract_terms(
+    *,
+    contract: Any,
+    effective_from: datetime,
+    reason: str,
+    kpis: Iterable[Mapping[str, Any]] | None = None,
+    target_overrides: Iterable[Mapping[str, Any]] | None = None,
+    priority_matrix: list[list[int]] | None = None,
+    priority_names: Mapping[str, str] | None = None,
+    actor: Any = None,
+) -> Any:
+    """Amends a contract and re-measures its open tickets, in one transaction (ADR 0002).
+
+    ``contracts.services.amend_contract`` adds the dated version; the open tickets opened
+    after ``effective_from`` then move to it and every moved deadline is recorded as a
+    ``deadline_moved`` event with the amendment's reason. Every caller (API, desk, admin,
+    demo) amends through here, so no amendment leaves the clocks on the old terms.
+    """
+    from servicepact.contracts.services import amend_contract
+
+    version = amend_contract(
+        contract=contract,
+        effective_from=effective_from,
+        reason=reason,
+        kpis=kpis,
+        target_overrides=target_overrides,
+        priority_matrix=priority_matrix,
+        priority_names=priority_names,
+        actor=actor,
+    )
+    reassess_contract_tickets(contract=contract, reason=reason)
+    return version
 
 
 def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
