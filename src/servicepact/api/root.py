@@ -18,6 +18,7 @@ from servicepact.api import (
     customers,
     errors,
     me,
+    notifications,
     plans,
     sites,
     ticket_actions,
@@ -54,4 +55,4 @@ for module in (
 api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
-api.add_router("/notifications", "servicepact.worker.api.router")
+api.add_router("/notifications", notifications.router)
