@@ -23,7 +23,6 @@ The interface reports and credits code against is docs/availability-interface.md
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,8 +38,8 @@ from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import KpiKind, MeasurementCalendar
 from servicepact.contracts.models import Contract, KpiCommitment
 from servicepact.contracts.terms import version_in_force
-from servicepact.core.errors import DomainValidationError
-from servicepact.core.time import local_date, local_midnight
+from servicepact.core.periods import Period
+from servicepact.core.time import local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import outages_for
@@ -75,24 +74,17 @@ class AvailabilityResult:
     slices: tuple[DowntimeSlice, ...]
 
 
-_PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-
-
 def parse_period(text: str) -> tuple[int, int]:
     """ "2025-06" -> (2025, 6); anything else is a DomainValidationError on ``period``."""
-    match = _PERIOD.fullmatch(text)
-    # Years stop before 9999 so that "the month after" always exists.
-    if match is None or not 1900 <= int(match.group(1)) < 9999:
-        raise DomainValidationError({"period": [f"expected YYYY-MM, got {text!r}"]})
-    return int(match.group(1)), int(match.group(2))
+    period = Period.parse(text)
+    return period.year, period.month
 
 
 def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:
     tz = contract.customer.timezone
-    first = date(year, month, 1)
-    after = date(year + month // 12, month % 12 + 1, 1)
-    period_start = local_midnight(first, tz).astimezone(UTC)
-    period_end = local_midnight(after, tz).astimezone(UTC)
+    period = Period(year, month)
+    first, after = period.first_day, period.shift(1).first_day
+    period_start, period_end = (instant.astimezone(UTC) for instant in period.bounds(tz))
     horizon = min(period_end, current_time())  # the current month is measured to date
     commitment = _commitment(contract, period_start, period_end)
     calendar = commitment.measurement_calendar if commitment else MeasurementCalendar.ALWAYS
@@ -112,7 +104,7 @@ def contract_availability(contract: Contract, year: int, month: int) -> Availabi
             met = exact >= Fraction(commitment.target)
     return AvailabilityResult(
         contract_id=contract.pk,
-        period=f"{year:04d}-{month:02d}",
+        period=str(period),
         calendar=str(calendar),
         measured_seconds=measured,
         unplanned_downtime_seconds=unplanned,
@@ -308,16 +300,11 @@ class MonthAvailability:
         return self.result.unplanned_downtime_seconds + self.result.planned_downtime_seconds
 
 
-def previous_month(first: date) -> date:
-    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
-
-
 def recent_availability(contract: Contract, moment: datetime) -> list[MonthAvailability]:
     """This local month (so far) and the previous one, newest first."""
-    today = local_date(moment, contract.customer.timezone)
-    this_month = today.replace(day=1)
-    months = [(this_month, True), (previous_month(this_month), False)]
+    this_month = Period.containing(moment, contract.customer.timezone)
+    months = [(this_month, True), (this_month.shift(-1), False)]
     return [
-        MonthAvailability(first, current, contract_availability(contract, first.year, first.month))
-        for first, current in months
+        MonthAvailability(p.first_day, current, contract_availability(contract, p.year, p.month))
+        for p, current in months
     ]
