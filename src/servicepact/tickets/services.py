@@ -6,8 +6,9 @@ ticket's events with the engine (docs/sla-clock.md, "Ticket clocks").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Contact, Customer
 from servicepact.customers.selectors import contact_for, is_staff
+from servicepact.tickets import events
 from servicepact.tickets.choices import (
     REASON_MAX_CHARS,
     SUBJECT_MAX_CHARS,
@@ -32,6 +34,7 @@ from servicepact.tickets.choices import (
     Status,
     TicketKind,
 )
+from servicepact.tickets.events import EventPayload
 from servicepact.tickets.models import Comment, Ticket, TicketEvent
 from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
 from servicepact.tickets.notify import Step, notify_step
@@ -45,24 +48,14 @@ from servicepact.tickets.transitions import ALLOWED
 
 def record_event(
     ticket: Ticket,
+    event: EventPayload,
     *,
-    kind: str,
     actor: Any = None,
     at: datetime | None = None,
-    data: dict[str, Any] | None = None,
-    public: bool = True,
     recorded_at: datetime | None = None,
 ) -> TicketEvent:
-    recorded = recorded_at or current_time()
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        at=at or recorded,
-        recorded_at=recorded,
-        actor=actor if getattr(actor, "pk", None) else None,
-        data=data or {},
-        public=public,
-    )
+    """Appends an event built by a ``tickets.events`` constructor (``events.append``)."""
+    return events.append(ticket, event, actor=actor, at=at, recorded_at=recorded_at)
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -231,29 +224,22 @@ def open_ticket(
     )
     ticket.number = f"SP-{ticket.pk:06d}"
     ticket.save(update_fields=["number"])
-    record_event(
-        ticket,
-        kind=EventKind.OPENED,
-        actor=actor,
-        at=at,
-        recorded_at=moment,
-        data=_opened_data(ticket, coverage),
-    )
+    record_event(ticket, _opened_event(ticket, coverage), actor=actor, at=at, recorded_at=moment)
     refresh_clocks(ticket, now=moment)
     return ticket
 
 
-def _opened_data(ticket: Ticket, coverage: Coverage) -> dict[str, Any]:
-    return {
-        "priority": ticket.priority,
-        "impact": ticket.impact,
-        "urgency": ticket.urgency,
-        "coverage": coverage.status,
-        "contract": coverage.contract.number if coverage.contract else None,
-        "version": coverage.version.number if coverage.version else None,
-        "explanation": coverage.explanation,
-        "in_grace": coverage.status == CoverageStatus.GRACE,
-    }
+def _opened_event(ticket: Ticket, coverage: Coverage) -> EventPayload:
+    return events.opened(
+        priority=ticket.priority,
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        coverage=coverage.status,
+        contract=coverage.contract.number if coverage.contract else None,
+        version=coverage.version.number if coverage.version else None,
+        explanation=coverage.explanation,
+        in_grace=coverage.status == CoverageStatus.GRACE,
+    )
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -265,16 +251,15 @@ def _simple_transition(
     action: str,
     allowed: Iterable[str],
     to: str | None,
-    event: str,
+    event: Callable[..., EventPayload],
     actor: Any,
     at: datetime | None = None,
-    data: dict[str, Any] | None = None,
-    public: bool = True,
     set_fields: dict[str, Any] | None = None,
     notify: tuple[str, str] | None = None,
 ) -> Ticket:
-    """Checks the status, sets fields, appends the event, re-derives the clocks and, with
-    ``notify`` = (step, text), tells whoever ``tickets.notify`` says hears of that step."""
+    """Checks the status, sets fields, appends the event (``event(status=(before, after))``,
+    a ``tickets.events`` constructor), re-derives the clocks and, with ``notify`` = (step,
+    text), tells whoever ``tickets.notify`` says hears of that step."""
     ticket = _lock(ticket)
     _check_from(ticket, action, allowed)
     moment = _instant(at, ticket)
@@ -289,14 +274,7 @@ def _simple_transition(
     for name, value in fields.items():
         setattr(ticket, name, value(moment) if callable(value) else value)
     ticket.save(update_fields=[*fields, "updated_at"])
-    recorded = record_event(
-        ticket,
-        kind=event,
-        actor=actor,
-        at=moment,
-        data={"status": [before, ticket.status], **(data or {})},
-        public=public,
-    )
+    recorded = record_event(ticket, event(status=(before, ticket.status)), actor=actor, at=moment)
     refresh_clocks(ticket, now=current_time())
     if notify:
         notify_step(ticket=ticket, step=notify[0], event=recorded, text=notify[1])
@@ -311,7 +289,7 @@ def acknowledge_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None
         action="acknowledge",
         allowed=ALLOWED["acknowledge"],
         to=Status.ACKNOWLEDGED,
-        event=EventKind.ACKNOWLEDGED,
+        event=events.acknowledged,
         actor=actor,
         at=at,
         set_fields={"acknowledged_at": lambda m: m},
@@ -325,7 +303,7 @@ def start_work(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Tic
         action="start work on",
         allowed=ALLOWED["start"],
         to=Status.IN_PROGRESS,
-        event=EventKind.STARTED,
+        event=events.started,
         actor=actor,
         at=at,
     )
@@ -343,10 +321,9 @@ def pause_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | None
         action="pause",
         allowed=ALLOWED["pause"],
         to=Status.WAITING,
-        event=EventKind.PAUSED,
+        event=partial(events.paused, reason=reason),
         actor=actor,
         at=at,
-        data={"reason": reason},
         set_fields={"waiting_reason": reason},
         notify=(Step.WAITING, reason),
     )
@@ -359,7 +336,7 @@ def resume_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> 
         action="resume",
         allowed=ALLOWED["resume"],
         to=Status.IN_PROGRESS,
-        event=EventKind.RESUMED,
+        event=events.resumed,
         actor=actor,
         at=at,
         set_fields={"waiting_reason": ""},
@@ -379,10 +356,9 @@ def record_restore(
         action="record restoration on",
         allowed=ALLOWED["restore"],
         to=None,
-        event=EventKind.RESTORED,
+        event=partial(events.restored, note=note),
         actor=actor,
         at=at,
-        data={"note": note},
     )
 
 
@@ -399,10 +375,9 @@ def record_onsite_arrival(
         action="record on-site arrival on",
         allowed=ALLOWED["onsite"],
         to=None,
-        event=EventKind.ONSITE_ARRIVED,
+        event=partial(events.onsite_arrived, engineer=engineer),
         actor=actor,
         at=at,
-        data={"engineer": engineer},
     )
 
 
@@ -416,10 +391,9 @@ def propose_solution(
         action="propose a solution for",
         allowed=ALLOWED["propose"],
         to=Status.SOLUTION_PROPOSED,
-        event=EventKind.SOLUTION_PROPOSED,
+        event=partial(events.solution_proposed, solution=solution),
         actor=actor,
         at=at,
-        data={"solution": solution},
         notify=(Step.SOLUTION_PROPOSED, solution),
     )
 
@@ -435,10 +409,9 @@ def resolve_ticket(
         action="resolve",
         allowed=ALLOWED["resolve"],
         to=Status.RESOLVED,
-        event=EventKind.RESOLVED,
+        event=partial(events.resolved, resolution=resolution),
         actor=actor,
         at=at,
-        data={"resolution": resolution},
         set_fields={"resolved_at": lambda m: m},
         notify=(Step.RESOLVED, resolution),
     )
@@ -454,10 +427,9 @@ def close_ticket(
         action="close",
         allowed=ALLOWED["close"],
         to=Status.CLOSED,
-        event=EventKind.CLOSED,
+        event=partial(events.closed, automatic=automatic),
         actor=actor,
         at=at,
-        data={"automatic": automatic},
         set_fields={"closed_at": lambda m: m},
     )
 
@@ -471,10 +443,9 @@ def reopen_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | Non
         action="reopen",
         allowed=ALLOWED["reopen"],
         to=Status.IN_PROGRESS,
-        event=EventKind.REOPENED,
+        event=partial(events.reopened, reason=reason),
         actor=actor,
         at=at,
-        data={"reason": reason},
         set_fields={"resolved_at": None},
         notify=(Step.CUSTOMER_REOPENED, reason) if _is_customer(actor) else None,
     )
@@ -500,10 +471,9 @@ def change_priority(
     ticket.save(update_fields=["priority", "priority_name", "updated_at"])
     record_event(
         ticket,
-        kind=EventKind.PRIORITY_CHANGED,
+        events.priority_changed(before=before, after=priority, reason=reason.strip()),
         actor=actor,
         at=moment,
-        data={"priority": [before, priority], "reason": reason.strip()},
     )
     refresh_clocks(
         ticket, now=current_time(), reason=f"priority P{before} -> P{priority}: {reason.strip()}"
@@ -533,11 +503,9 @@ def assign_ticket(
     after = [assignee.get_username() if assignee else None, team.name if team else None]
     record_event(
         ticket,
-        kind=EventKind.ASSIGNED,
+        events.assigned(assignee=(before[0], after[0]), team=(before[1], after[1])),
         actor=actor,
         at=_instant(at, ticket),
-        data={"assignee": [before[0], after[0]], "team": [before[1], after[1]]},
-        public=False,
     )
     return ticket
 
@@ -561,12 +529,7 @@ def add_comment(
         ticket=ticket, author=author, body=body, is_internal=internal, created_at=moment
     )
     event = record_event(
-        ticket,
-        kind=EventKind.COMMENTED,
-        actor=author,
-        at=moment,
-        data={"comment_id": comment.pk, "internal": internal},
-        public=not internal,
+        ticket, events.commented(comment_id=comment.pk, internal=internal), actor=author, at=moment
     )
     if internal:
         return comment
@@ -593,10 +556,9 @@ def _customer_replied(ticket: Ticket, author: Any, comment: Comment, moment: dat
     if waiting:
         record_event(
             ticket,
-            kind=EventKind.RESUMED,
+            events.resumed(status=(Status.WAITING, Status.IN_PROGRESS), customer_reply=comment.pk),
             actor=author,
             at=moment,
-            data={"status": [Status.WAITING, Status.IN_PROGRESS], "customer_reply": comment.pk},
         )
         refresh_clocks(ticket, now=current_time())
 
@@ -629,10 +591,9 @@ def accept_solution(*, ticket: Ticket, actor: Any, at: datetime | None = None) -
         action="accept the solution of",
         allowed=ALLOWED["accept"],
         to=Status.RESOLVED,
-        event=EventKind.RESOLVED,
+        event=partial(events.resolved, resolution=_proposal(ticket), accepted=True),
         actor=actor,
         at=at,
-        data={"resolution": _proposal(ticket), "accepted": True},
         set_fields={"resolved_at": lambda m: m},
     )
     return _simple_transition(
@@ -640,10 +601,9 @@ def accept_solution(*, ticket: Ticket, actor: Any, at: datetime | None = None) -
         action="close",
         allowed=ALLOWED["close"],
         to=Status.CLOSED,
-        event=EventKind.CLOSED,
+        event=partial(events.closed, automatic=False, accepted=True),
         actor=actor,
         at=ticket.resolved_at,
-        data={"automatic": False, "accepted": True},
         set_fields={"closed_at": lambda m: m},
         notify=(Step.SOLUTION_ACCEPTED, ""),
     )
@@ -661,10 +621,9 @@ def decline_solution(
         action="decline the solution of",
         allowed=ALLOWED["decline"],
         to=Status.IN_PROGRESS,
-        event=EventKind.SOLUTION_DECLINED,
+        event=partial(events.solution_declined, reason=reason),
         actor=actor,
         at=at,
-        data={"reason": reason},
         notify=(Step.SOLUTION_DECLINED, reason),
     )
 
@@ -729,10 +688,8 @@ def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
             ticket.save(update_fields=["contract_version", "updated_at"])
             record_event(
                 ticket,
-                kind=EventKind.UPDATED,
+                events.terms_updated(contract_version=(before, version.number), reason=reason),
                 at=moment,
-                public=True,
-                data={"contract_version": [before, version.number], "reason": reason},
             )
             refresh_clocks(
                 ticket, now=moment, reason=f"contract {contract.number} v{version.number}: {reason}"
