@@ -35,7 +35,7 @@ from servicepact.tickets.choices import (
     TicketKind,
 )
 from servicepact.tickets.events import EventPayload
-from servicepact.tickets.models import Comment, Ticket, TicketEvent
+from servicepact.tickets.models import Comment, Ticket
 from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
 from servicepact.tickets.notify import Step, notify_step
 from servicepact.tickets.preview import ticket_site, ticket_zone
@@ -46,16 +46,8 @@ from servicepact.tickets.transitions import ALLOWED
 # ---------------------------------------------------------------- helpers
 
 
-def record_event(
-    ticket: Ticket,
-    event: EventPayload,
-    *,
-    actor: Any = None,
-    at: datetime | None = None,
-    recorded_at: datetime | None = None,
-) -> TicketEvent:
-    """Appends an event built by a ``tickets.events`` constructor (``events.append``)."""
-    return events.append(ticket, event, actor=actor, at=at, recorded_at=recorded_at)
+# Appends an event built by a ``tickets.events`` constructor (the name callers know).
+record_event = events.append
 
 
 def _lock(ticket: Ticket) -> Ticket:
