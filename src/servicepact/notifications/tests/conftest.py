@@ -1,4 +1,4 @@
-"""Fixtures for the outbox tests: a frozen clock and loopback webhook receivers."""
+"""Fixtures for the outbox tests: loopback webhook receivers (time: the root ``clock``)."""
 
 from __future__ import annotations
 
@@ -6,33 +6,9 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import time_machine
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen():
-    """``frozen(instant)`` freezes time there (tick=False); later calls move it."""
-    travellers: list[time_machine.travel] = []
-
-    def at(instant: datetime) -> datetime:
-        while travellers:
-            travellers.pop().stop()
-        traveller = time_machine.travel(instant, tick=False)
-        traveller.start()
-        travellers.append(traveller)
-        return instant
-
-    yield at
-    while travellers:
-        travellers.pop().stop()
 
 
 @dataclass
