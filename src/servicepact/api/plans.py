@@ -29,6 +29,7 @@ from servicepact.contracts import services
 from servicepact.contracts.models import ServicePlan
 from servicepact.contracts.selectors import calendars_for, plans_for
 from servicepact.core.errors import DomainValidationError
+from servicepact.tickets import services as ticket_services
 
 router = Router(tags=["plans"])
 
@@ -122,5 +123,5 @@ def set_plan_target(request: HttpRequest, plan_id: int, payload: TargetIn) -> An
     with transaction.atomic():
         row = payload.dict()
         row["calendar"] = reference(calendars_for(request.user), payload.calendar, "calendar")
-        services.set_target(plan=plan, **row)
+        ticket_services.set_plan_target(plan=plan, **row)
     return plans_for(request.user).get(pk=plan.pk)

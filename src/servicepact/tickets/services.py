@@ -658,6 +658,42 @@ def amend_contract_terms(
     return version
 
 
+@transaction.atomic
+def set_plan_target(
+    *,
+    plan: Any,
+    priority: int,
+    metric: str,
+    target_minutes: int,
+    calendar: Any = None,
+    measure_in_site_timezone: bool = False,
+) -> Any:
+    """Sets a plan's (priority, metric) target and re-measures the open tickets it governs.
+
+    Contracts on the plan measure their tickets against its targets unless a version
+    overrides them, so every open ticket of that priority on the plan is re-derived; each
+    deadline that moves is recorded as a ``deadline_moved`` event naming the new target.
+    """
+    from servicepact.contracts.services import set_target
+
+    target = set_target(
+        plan=plan,
+        priority=priority,
+        metric=metric,
+        target_minutes=target_minutes,
+        calendar=calendar,
+        measure_in_site_timezone=measure_in_site_timezone,
+    )
+    moment = current_time()
+    reason = f"plan {plan.name}: P{priority} {metric} target set to {target_minutes} min"
+    governed = Ticket.objects.filter(contract__plan=plan, priority=priority).exclude(
+        status__in=[Status.RESOLVED, Status.CLOSED]
+    )
+    for ticket in governed.order_by("pk"):
+        refresh_clocks(_lock(ticket), now=moment, reason=reason)
+    return target
+
+
 def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
     """After an amendment: re-pick each open ticket's version in force at its opening.
 
