@@ -11,6 +11,12 @@ auth, parser, matching, dedup, tickets, outages) to ``POST /api/v1/alerts/alertm
 * repeat: the same firing deliveries again (deduplication: no state change);
 * resolved: every alert resolves (outage closed, a comment on the ticket).
 
+Storm (after the rounds): ONE Alertmanager delivery of 10,000 firing alerts (fresh fingerprints,
+on ``assets`` fresh assets, 10 % unmatched). Over ``ALERT_INLINE_MAX`` alerts, so it is
+accepted with a 202 and queued (monitoring/inbox.py): ``storm_accept_s`` is the request's
+seconds (what a sender and gunicorn's timeout see), ``storm_store_s`` the seconds the worker
+step (``drain_inbox``) takes to store all of it, chunk by chunk.
+
 Rate = alerts in the bodies / seconds of wall-clock time, for the three phases together.
 Baseline: the rows that run wrote (alerts, transitions, outages, tickets, ticket events,
 comments, clocks, and whatever else appeared), inserted again as they are (fresh primary keys,
@@ -24,7 +30,8 @@ set (a throwaway database on that server, dropped after).
     .venv/bin/python bench/alert_ingest.py [--quick]
 
 The last line is machine-readable:
-RESULT sqlite_alerts_per_s=... sqlite_raw_alerts_per_s=... sqlite_ratio=... [postgres_...]
+RESULT sqlite_alerts_per_s=... sqlite_raw_alerts_per_s=... sqlite_ratio=...
+       sqlite_storm_accept_s=... sqlite_storm_store_s=... [postgres_...]
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ SETUP_AT = datetime(2025, 6, 2, 8, tzinfo=UTC)
 FIRING_FROM = datetime(2025, 6, 2, 9, tzinfo=UTC)
 GROUP = 10
 OFFSET = 100_000_000  # primary keys of the raw copies start above every real one
+STORM = 10_000
 
 
 def setup_django(url: str) -> None:
@@ -103,20 +111,25 @@ def stamp(at: datetime) -> str:
 
 
 def payloads(
-    alerts: int, assets: int, status: str, round_: int, warmup: bool = False
+    alerts: int,
+    assets: int,
+    status: str,
+    round_: int,
+    warmup: bool = False,
+    group: int = GROUP,
 ) -> list[bytes]:
     """Deliveries of GROUP alerts. Round r uses its own assets (node-<r*assets+k>) and
     fingerprints, so every round is the same work on a fresh part of the data. The warm-up
     uses asset node-<r*assets> only and matches every alert."""
     bodies = []
     base = (round_ + 1) * 10**6 + (5 * 10**5 if warmup else 0)
-    for first in range(0, alerts, GROUP):
-        group = []
-        for i in range(first, min(first + GROUP, alerts)):
+    for first in range(0, alerts, group):
+        alerts_of_group = []
+        for i in range(first, min(first + group, alerts)):
             node = round_ * assets + (0 if warmup else i % assets)
             host = f"node-{node:04d}" if i % 10 or warmup else f"unknown-{base + i}"
             starts = FIRING_FROM + timedelta(seconds=i)
-            group.append(
+            alerts_of_group.append(
                 {
                     "status": status,
                     "labels": {
@@ -137,7 +150,7 @@ def payloads(
         body = {
             "receiver": "servicepact",
             "status": status,
-            "alerts": group,
+            "alerts": alerts_of_group,
             "groupLabels": {"job": "node"},
             "commonLabels": {"job": "node"},
             "commonAnnotations": {},
@@ -161,7 +174,7 @@ def endpoint_url() -> tuple[str, str | None]:
         return "private", "servicepact.monitoring.tests.urls"
 
 
-def post_all(client: Any, token: str, bodies: list[bytes]) -> None:
+def post_all(client: Any, token: str, bodies: list[bytes], expect: int = 200) -> None:
     for body in bodies:
         response = client.post(
             "/api/v1/alerts/alertmanager",
@@ -169,7 +182,7 @@ def post_all(client: Any, token: str, bodies: list[bytes]) -> None:
             content_type="application/json",
             HTTP_AUTHORIZATION=f"Bearer {token}",
         )
-        if response.status_code != 200:
+        if response.status_code != expect:
             raise SystemExit(f"endpoint answered {response.status_code}: {response.content!r}")
 
 
@@ -264,7 +277,7 @@ def measure(alerts: int, assets: int, rounds: int) -> dict[str, Any]:
 
     call_command("migrate", verbosity=0)
     with time_machine.travel(SETUP_AT, tick=False):
-        token = build(assets * rounds + 1)
+        token = build(assets * (rounds + 2) + 1)  # rounds, warm-up, storm
     where, urlconf = endpoint_url()
     client = Client()
     results = []
@@ -286,6 +299,7 @@ def measure(alerts: int, assets: int, rounds: int) -> dict[str, Any]:
             seconds = time.perf_counter() - started
             rows = written_rows(before)
             results.append((seconds, raw_insert(rows), rows))
+        storm_accept, storm_store = storm(client, token, assets, rounds + 1)
     received = 3 * alerts
     seconds = min(r[0] for r in results)
     raw_seconds = min(r[1] for r in results)
@@ -306,7 +320,28 @@ def measure(alerts: int, assets: int, rounds: int) -> dict[str, Any]:
         "raw_seconds": raw_seconds,
         "raw_rows_per_s": total / raw_seconds,
         "raw_alerts_per_s": received / raw_seconds,
+        "storm_accept_s": storm_accept,
+        "storm_store_s": storm_store,
     }
+
+
+def storm(client: Any, token: str, assets: int, round_: int) -> tuple[float, float]:
+    """One delivery of STORM alerts: seconds to accept it (202), seconds to store it."""
+    from servicepact.monitoring.models import Alert
+    from servicepact.monitoring.services import drain_inbox
+
+    (body,) = payloads(STORM, assets, "firing", round_, group=STORM)
+    before = Alert.objects.count()
+    started = time.perf_counter()
+    post_all(client, token, [body], expect=202)
+    accepted = time.perf_counter() - started
+    started = time.perf_counter()
+    while drain_inbox(limit=10):
+        pass
+    stored = time.perf_counter() - started
+    if Alert.objects.count() - before != STORM:
+        raise SystemExit("the storm was not stored whole")
+    return accepted, stored
 
 
 def child(backend: str, alerts: int, assets: int, rounds: int, out: Path) -> int:
@@ -399,10 +434,17 @@ def main() -> int:
             f"endpoint / raw = {ratio:.4f}",
             flush=True,
         )
+        print(
+            f"  storm: one delivery of {STORM} alerts accepted in {r['storm_accept_s']:.2f} s "
+            f"(202, queued), stored by the worker in {r['storm_store_s']:.1f} s",
+            flush=True,
+        )
         fields += [
             f"{backend}_alerts_per_s={r['alerts_per_s']:.0f}",
             f"{backend}_raw_alerts_per_s={r['raw_alerts_per_s']:.0f}",
             f"{backend}_ratio={ratio:.4f}",
+            f"{backend}_storm_accept_s={r['storm_accept_s']:.2f}",
+            f"{backend}_storm_store_s={r['storm_store_s']:.1f}",
         ]
     print("RESULT " + " ".join(fields))
     return 0

@@ -20,6 +20,7 @@ Timed in the same run, on the same data:
 The last line is machine-readable:
 RESULT statement_tickets=... statement_s=... naive_statement_s=... statement_speedup=...
        portfolio_tickets=... dashboard_s=... naive_dashboard_s=... dashboard_speedup=...
+       naive_mismatches=... audit_export_s=... audit_verify_s=... audit_differences=...
 """
 
 from __future__ import annotations
@@ -443,6 +444,24 @@ def timed(label: str, fn: Any) -> tuple[Any, float]:
     return value, seconds
 
 
+def bench_audit(contract: Any, now: datetime) -> tuple[float, float, int]:
+    """The month's audit export, then ``audit verify`` on it (no database): its time and
+    the number of figures that differ (0 expected)."""
+    from servicepact.reports.audit import audit_export
+    from servicepact.slaclock.audit_verify import verify
+
+    data, export_s = timed(
+        "audit export (zip: clocks, availability, credits, statement)",
+        lambda: audit_export(contract, "2025-06", now=now),
+    )
+    path = ROOT / "var" / "bench" / "audit-C000-1-2025-06.zip"
+    path.write_bytes(data)
+    report, verify_s = timed("audit verify (recompute every figure)", lambda: verify(str(path)))
+    differences = len(report.differences)
+    print(f"audit verify: {len(report.figures):,} figures, {differences} differ", flush=True)
+    return export_s, verify_s, differences
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100k tickets in a 200k portfolio")
@@ -478,6 +497,7 @@ def main() -> int:
         "  + JSON and CSV of it", lambda: (render_json(snapshot), render_csv(snapshot))
     )
     statement_s += export_s
+    audit_s, verify_s, differences = bench_audit(big, statement_now)
     board, dashboard_s = timed(
         f"our dashboard (portfolio, {portfolio_size:,} tickets)",
         lambda: portfolio(now=dashboard_now),
@@ -512,9 +532,11 @@ def main() -> int:
         f"statement_speedup={naive_statement_s / statement_s:.1f} "
         f"portfolio_tickets={portfolio_size} dashboard_s={dashboard_s:.2f} "
         f"naive_dashboard_s={naive_dashboard_s:.1f} "
-        f"dashboard_speedup={naive_dashboard_s / dashboard_s:.1f} naive_mismatches={wrong}"
+        f"dashboard_speedup={naive_dashboard_s / dashboard_s:.1f} naive_mismatches={wrong} "
+        f"audit_export_s={audit_s:.2f} audit_verify_s={verify_s:.2f} "
+        f"audit_differences={differences}"
     )
-    return 1 if wrong else 0
+    return 1 if wrong or differences else 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The `servicepact` command: Django's management commands plus our own.
 
 `servicepact sla ...` runs the SLA engine's CLI without starting Django, so that a customer
-auditing a provider's report needs nothing but the calendar and a CSV file.
+auditing a provider's report needs nothing but the calendar and a CSV file;
+`servicepact audit verify EXPORT.zip` recomputes a whole statement from its audit export,
+again without Django.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         from servicepact.slaclock.cli import main as sla_main
 
         return sla_main(args[2:])
+    if len(args) > 1 and args[1] == "audit":  # audit verify: no database either
+        from servicepact.slaclock.audit_verify import main as audit_main
+
+        return audit_main(args[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "servicepact.settings")
     ensure_database_dir()
     from django.core.management import execute_from_command_line

@@ -71,10 +71,14 @@ INSTALLED_APPS = [
     "servicepact.portal",
     "servicepact.api",
     "servicepact.worker",
+    "servicepact.ops",
     "servicepact.demo",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every log line of the request carries its id; metrics time the whole stack.
+    "servicepact.ops.middleware.RequestIdMiddleware",
+    "servicepact.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -179,9 +183,7 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
-if env_bool("SERVICEPACT_BEHIND_PROXY", False):
-    # The reverse proxy terminates TLS and says so; it must overwrite this header.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# SECURE_PROXY_SSL_HEADER: see "Production serving" below (SERVICEPACT_BEHIND_PROXY).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -232,7 +234,11 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServicePact <servicepact@localhost>")
+# The domain of notification Message-IDs and of the default sender (docs/worker.md "E-mail").
+SERVICEPACT_MAIL_DOMAIN = os.environ.get("SERVICEPACT_MAIL_DOMAIN", "").strip()
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"ServicePact <servicepact@{SERVICEPACT_MAIL_DOMAIN or 'localhost'}>"
+)
 
 SERVICEPACT = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.
@@ -240,12 +246,51 @@ SERVICEPACT = {
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
     # API tokens expire this many days after creation unless created with another expiry.
     "API_TOKEN_DAYS": int(os.environ.get("SERVICEPACT_API_TOKEN_DAYS", "365")),
+    # Alert webhooks (docs/monitoring.md, "Big deliveries"): the largest body accepted (bytes,
+    # else a JSON 413), and the most alerts processed in the request (more: queued, 202).
+    "ALERT_MAX_BODY": int(os.environ.get("SERVICEPACT_ALERT_MAX_BODY", str(10 * 1024 * 1024))),
+    "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "500")),
 }
+# The API's body limit per path prefix (core.limits); alert webhooks take ALERT_MAX_BODY.
+SERVICEPACT["API_BODY_LIMITS"] = {"/api/v1/alerts/": "ALERT_MAX_BODY"}
 
+# --- Production serving (ops: serve, probes, metrics, logs; docs/deployment.md) ---------------
+# CONN_MAX_AGE (above, seconds a connection is kept; 0 = per request) pairs with health checks
+# so a connection the database dropped is replaced instead of failing the next request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
+if env_bool("SERVICEPACT_BEHIND_PROXY", False):
+    # Only behind a proxy that sets (and overwrites) X-Forwarded-Proto: request.is_secure()
+    # then says what the client used, so secure cookies and redirects work.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SERVICEPACT.update(
+    {
+        # /readyz fails when the newest worker pass is older than this (seconds; 0 = off).
+        "READY_WORKER_MAX_AGE": int(os.environ.get("SERVICEPACT_READY_WORKER_MAX_AGE", "300")),
+        # /metrics: a bearer token, or the remote address in these CIDRs (default loopback).
+        "METRICS_TOKEN": os.environ.get("SERVICEPACT_METRICS_TOKEN", ""),
+        "METRICS_ALLOW": env_list("SERVICEPACT_METRICS_ALLOW", "127.0.0.1/32,::1/128"),
+    }
+)
+# LOG_FORMAT=json: one JSON object per line; otherwise plain lines. Both carry the time (UTC),
+# the level, the logger and the request id (servicepact.core.logs).
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "servicepact.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"()": "servicepact.core.logs.PlainFormatter"},
+        "json": {"()": "servicepact.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"servicepact": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }
+# --- end of production serving ----------------------------------------------------------------

@@ -27,6 +27,7 @@ from servicepact.api import (
 from servicepact.changes.api import router as changes_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
+from servicepact.notifications.api import router as webhooks_router
 
 api = NinjaAPI(
     title="ServicePact API",
@@ -56,3 +57,4 @@ api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
 api.add_router("/notifications", notifications.router)
+api.add_router("/webhooks", webhooks_router)

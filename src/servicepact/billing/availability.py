@@ -8,7 +8,7 @@ force majeure out of the unplanned downtime.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from servicepact.billing.exclusions import ForceMajeureRules
@@ -16,8 +16,7 @@ from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
 from servicepact.core.time import to_epoch
 from servicepact.monitoring.availability import contract_availability
-
-FOUR_PLACES = Decimal("0.0001")
+from servicepact.slaclock.statement_rules import credited_percent, force_majeure_seconds
 
 
 def measure(contract: Contract, period: Period) -> Any | None:
@@ -50,21 +49,16 @@ def credited_availability(result: Any | None, rules: ForceMajeureRules) -> Credi
     """
     if result is None:
         return CreditedAvailability(None, 0, 0, 0, 0, None)
-    excluded = 0
-    for s in result.slices:
-        if s.planned:
-            continue
-        start, end = to_epoch(s.start), to_epoch(s.end)
-        inside = rules.overlap_seconds(start, end)
-        if inside and end > start:
-            excluded += s.seconds * inside // (end - start)
-    percent = result.availability_percent
-    if excluded and result.measured_seconds:
-        unplanned = max(0, result.unplanned_downtime_seconds - excluded)
-        ratio = Decimal(unplanned) / Decimal(result.measured_seconds)
-        percent = (100 * (1 - ratio)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    excluded = force_majeure_seconds(
+        ((to_epoch(s.start), to_epoch(s.end), s.seconds, s.planned) for s in result.slices), rules
+    )
     return CreditedAvailability(
-        percent=percent,
+        percent=credited_percent(
+            result.availability_percent,
+            result.measured_seconds,
+            result.unplanned_downtime_seconds,
+            excluded,
+        ),
         measured_seconds=result.measured_seconds,
         unplanned_seconds=result.unplanned_downtime_seconds,
         planned_seconds=result.planned_downtime_seconds,

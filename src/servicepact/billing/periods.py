@@ -1,5 +1,4 @@
-"""Billing periods are ``core.periods`` (one period type for billing, monitoring and pages);
-this module keeps the name billing code has always imported."""
+"""Billing periods: the months of core.periods (kept here for the billing and report imports)."""
 
 from __future__ import annotations
 

@@ -7,26 +7,15 @@ uses the schedule of the latest earlier version that has one — the same carry-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 
 from servicepact.billing.models import CreditSchedule
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.contracts.terms import version_for_period
+from servicepact.slaclock.statement_rules import ScheduleTerms
 
-
-@dataclass(frozen=True)
-class ScheduleTerms:
-    """A credit schedule as plain values (what the credit rules need)."""
-
-    version_id: int
-    label: str  # "ACME-1 v2": where the numbers come from
-    cap_percent: Decimal | None
-    claim_window_days: int
-    tiers: tuple[tuple[Decimal, Decimal], ...] = ()  # (below %, credit %), most severe first
-    breach: dict[tuple[str, int], Decimal] = field(default_factory=dict)
+__all__ = ["ScheduleTerms", "schedule_for_period", "schedules_by_version"]
 
 
 def _terms(schedule: CreditSchedule, version: ContractVersion) -> ScheduleTerms:

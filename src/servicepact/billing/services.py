@@ -34,8 +34,10 @@ from servicepact.billing.schedules import schedule_for_period
 from servicepact.contracts.choices import PRIORITIES, Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.money import format_amount, parse_amount, quantize
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
+from servicepact.slaclock import statement_rules
 from servicepact.tickets.models import Ticket
 
 MANAGER_ROLES = frozenset({StaffRole.SERVICE_MANAGER, StaffRole.BILLING})
@@ -190,15 +192,17 @@ def credit_summary(credit: PeriodCredit | None) -> dict[str, Any] | None:
         return None
     return {
         "status": credit.status,
-        "computed_amount": str(credit.computed_amount),
+        "computed_amount": format_amount(credit.computed_amount, credit.currency),
         "computed_percent": str(credit.computed_percent),
-        "approved_amount": None if credit.approved_amount is None else str(credit.approved_amount),
+        "approved_amount": None
+        if credit.approved_amount is None
+        else format_amount(credit.approved_amount, credit.currency),
         "currency": credit.currency,
         "lines": [
             {
                 "rule": line.rule,
                 "percent": str(line.percent),
-                "amount": str(line.amount),
+                "amount": format_amount(line.amount, credit.currency),
                 "ticket": line.ticket_number,
                 "excluded": line.excluded,
             }
@@ -235,8 +239,7 @@ def claim_deadline(facts: PeriodFacts) -> date | None:
 
 
 def availability_note(facts: PeriodFacts) -> str:
-    fm = facts.availability.force_majeure_seconds
-    return f"{fm} s of force-majeure downtime excluded" if fm else ""
+    return statement_rules.availability_note(facts.availability.force_majeure_seconds)
 
 
 def draft_for(facts: PeriodFacts) -> CreditDraft:
@@ -247,6 +250,7 @@ def draft_for(facts: PeriodFacts) -> CreditDraft:
         availability=facts.availability.percent,
         availability_note=availability_note(facts),
         breaches=facts.breaches,
+        currency=facts.contract.fee_currency,
     )
 
 
@@ -306,7 +310,7 @@ def _store_credit(
     credit.currency = contract.fee_currency
     credit.monthly_fee = draft.monthly_fee
     credit.computed_percent = draft.percent.quantize(CENT)
-    credit.computed_amount = draft.amount.quantize(CENT)
+    credit.computed_amount = quantize(draft.amount, credit.currency)
     credit.claim_deadline = deadline
     credit.computed_at = moment
     credit.save()
@@ -319,7 +323,7 @@ def _store_credit(
                 rule=line.rule,
                 description=line.description[:300],
                 percent=line.percent.quantize(CENT),
-                amount=line.amount.quantize(CENT),
+                amount=quantize(line.amount, credit.currency),
                 ticket_id=line.ticket_id,
                 ticket_number=line.ticket_number,
                 metric=line.metric,
@@ -341,7 +345,7 @@ def credit_cap(credit: PeriodCredit) -> Decimal | None:
     schedule = schedule_for_period(credit.contract, Period.parse(credit.period))
     if schedule is None or schedule.cap_percent is None:
         return None
-    return money(credit.monthly_fee, schedule.cap_percent)
+    return money(credit.monthly_fee, schedule.cap_percent, credit.currency)
 
 
 def _locked(credit: PeriodCredit) -> PeriodCredit:
@@ -382,23 +386,18 @@ def adjust_credits(
     """A manager sets another amount owed (with a reason): computed | approved | adjusted -> adjusted."""
     require_manager(actor, "adjust credits")
     text = _reason(reason)
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
-        raise DomainValidationError({"amount": [f"not a number: {amount!r}"]}) from None
-    if not value.is_finite():
-        raise DomainValidationError({"amount": [f"not a number: {amount!r}"]})
-    if value < 0:
-        raise DomainValidationError({"amount": ["must not be negative"]})
-    if value != value.quantize(CENT):
-        raise DomainValidationError({"amount": ["at most two decimals"]})
-    value = value.quantize(CENT)
+    value = parse_amount(amount, credit.currency, "amount")  # the currency's minor unit
     credit = _locked(credit)
     _check(credit, "adjust", [CreditStatus.COMPUTED, CreditStatus.APPROVED, CreditStatus.ADJUSTED])
     cap = credit_cap(credit)
     if cap is not None and value > cap:
         raise DomainValidationError(
-            {"amount": [f"must not exceed the contract's cap of {cap} {credit.currency}"]}
+            {
+                "amount": [
+                    f"must not exceed the contract's cap of "
+                    f"{format_amount(cap, credit.currency)} {credit.currency}"
+                ]
+            }
         )
     before = credit_summary(credit)
     moment = current_time()

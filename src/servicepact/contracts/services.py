@@ -31,6 +31,7 @@ from servicepact.contracts.models import (
     SlaTarget,
 )
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.money import parse_amount, validate_currency
 from servicepact.core.time import local_midnight, now, require_aware
 from servicepact.customers.models import Customer
 from servicepact.slaclock import CalendarError, holiday_dates, parse_calendar
@@ -364,8 +365,12 @@ def create_contract(
         errors["renewal"] = ["must be automatic or manual"]
     if fee_period not in ("monthly", "quarterly", "yearly"):
         errors["fee_period"] = ["must be monthly, quarterly or yearly"]
-    if len(fee_currency) != 3:
-        errors["fee_currency"] = ["must be a 3-letter ISO 4217 code"]
+    currency = ""
+    try:
+        currency = validate_currency(fee_currency, "fee_currency")
+        fee = parse_amount(fee_amount, currency, "fee_amount")
+    except DomainValidationError as exc:
+        errors.update(exc.errors)
     if errors:
         raise DomainValidationError(errors)
     if priority_matrix is not None:
@@ -379,8 +384,8 @@ def create_contract(
         renewal=renewal,
         notice_days=notice_days,
         grace_days=grace_days,
-        fee_amount=_parse_decimal(fee_amount, "fee_amount"),
-        fee_currency=fee_currency.upper(),
+        fee_amount=fee,
+        fee_currency=currency,
         fee_period=fee_period,
         included_hours=_parse_decimal(included_hours, "included_hours"),
         service_manager=service_manager,

@@ -9,6 +9,18 @@ from servicepact.contracts.choices import DEFAULT_PRIORITY_MATRIX, DEFAULT_PRIOR
 from servicepact.contracts.models import Contract, ContractVersion, ServicePlan, SlaTarget
 
 
+def priority_label(priority: int, name: str | None) -> str:
+    """How a priority is shown: "P1 Critical". A contract's name that already starts with
+    its code ("P1 紧急 Critical", "P1") is shown as it is, never "P1 P1 紧急 Critical"."""
+    code = f"P{priority}"
+    text = (name or "").strip()
+    if not text:
+        return code
+    if text == code or text.startswith((f"{code} ", f"{code}\u00a0", f"{code}:", f"{code} ·")):
+        return text
+    return f"{code} {text}"
+
+
 @dataclass(frozen=True)
 class TargetTerm:
     priority: int
@@ -32,6 +44,9 @@ class Terms:
 
     def priority_name(self, priority: int) -> str:
         return self.names.get(str(priority), f"P{priority}")
+
+    def priority_label(self, priority: int) -> str:
+        return priority_label(priority, self.names.get(str(priority)))
 
     def target(self, priority: int, metric: str) -> TargetTerm | None:
         return self.targets.get((priority, metric))

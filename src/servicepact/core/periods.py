@@ -1,5 +1,9 @@
-"""Periods: calendar months ("YYYY-MM") in the customer's time zone — the one period type of
-statements, credits, availability and the contract pages."""
+"""Periods: calendar months ("YYYY-MM") in the customer's time zone.
+
+The one parser of a month from user input (query strings, forms, API fields, commands):
+``Period.parse``. Years run 1900..9998, so that the month after always exists and its
+bounds are real instants; anything else is a ``DomainValidationError`` on the field.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from datetime import date, datetime, timedelta
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import local_date, local_midnight
 
-_PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])", re.ASCII)
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 @dataclass(frozen=True, order=True)
@@ -20,11 +25,12 @@ class Period:
 
     @classmethod
     def parse(cls, text: str, field: str = "period") -> Period:
-        """``"2025-06"`` -> Period(2025, 6); anything else is a 422 on ``field``."""
+        """``"2025-06"`` -> Period(2025, 6); anything else is a 422 naming ``field``."""
         match = _PERIOD.fullmatch(str(text).strip())
-        # Years stop before 9999 so that "the month after" always exists.
-        if match is None or not 1900 <= int(match.group(1)) < 9999:
-            raise DomainValidationError({field: [f"expected YYYY-MM, got {text!r}"]})
+        if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+            raise DomainValidationError(
+                {field: [f"expected YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12, got {text!r}"]}
+            )
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicepact.accounts.models import Team
 from servicepact.assets.models import Asset
+from servicepact.contracts.terms import priority_label
 from servicepact.customers.models import Contact, Customer
 from servicepact.tickets.choices import (
     OPEN_STATUSES,
@@ -140,7 +141,7 @@ class PriorityForm(forms.Form):
         super().__init__(*args, **kwargs)
         if names:
             self.fields["priority"].choices = [  # type: ignore[attr-defined]
-                (p, f"P{p} · {names[p]}") for p, _label in PRIORITY_CHOICES
+                (p, priority_label(p, names[p])) for p, _label in PRIORITY_CHOICES
             ]
 
 

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,15 +21,17 @@ from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import ContractStatus
 from servicepact.contracts.models import Contract
 from servicepact.contracts.selectors import get_contract
+from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError, field_errors
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
 from servicepact.monitoring.auth import SourceTokenAuth
 from servicepact.monitoring.availability import contract_availability, parse_period
+from servicepact.monitoring.limits import load_json, read_body
 from servicepact.monitoring.models import AlertSource, Measurement
-from servicepact.monitoring.services import ingest_alerts, record_measurement
-from servicepact.monitoring.sources import PARSERS, PayloadError
+from servicepact.monitoring.services import ingest_alerts, queue_alerts, record_measurement
+from servicepact.monitoring.sources import PARSERS, ParsedAlert, PayloadError, Rejection
 
 router = Router(tags=["monitoring"])
 availability_router = Router(tags=["availability"], auth=api_auth())
@@ -45,15 +46,31 @@ def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) 
 # ---------------------------------------------------------------- alerts
 
 
+class RejectedAlert(Schema):
+    index: int
+    field: str
+    reason: str
+
+
 class AlertsAccepted(Schema):
     accepted: int
     tickets: list[int]
     unmatched: int
+    queued: int | None = None  # only on a 202: alerts queued for the worker
+    rejected: list[RejectedAlert] | None = None  # only when some alert was rejected
 
 
-@router.post("/alerts/{kind}", auth=SourceTokenAuth(), response=AlertsAccepted)
+@router.post(
+    "/alerts/{kind}",
+    auth=SourceTokenAuth(),
+    response={200: AlertsAccepted, 202: AlertsAccepted},
+    exclude_none=True,
+)
 def post_alerts(request: HttpRequest, kind: str) -> Any:
-    """Receives one webhook delivery; 400 (nothing stored) if the payload is not valid."""
+    """Receives one webhook delivery. A malformed payload is a 400 (nothing stored); an alert
+    that cannot be stored is listed under ``rejected`` and the others are stored (400 when no
+    alert is left); a body over ``ALERT_MAX_BODY`` is a 413; a delivery of more than
+    ``ALERT_INLINE_MAX`` alerts is queued for the worker (202)."""
     source: AlertSource = request.auth  # type: ignore[attr-defined]
     parser = PARSERS.get(kind)
     if parser is None:
@@ -64,15 +81,25 @@ def post_alerts(request: HttpRequest, kind: str) -> Any:
             f"this token belongs to the {source.kind} source {source.name!r}: "
             f"post to /api/v1/alerts/{source.kind}",
         )
+    body = read_body(request)
+    if isinstance(body, JsonResponse):
+        return body
     try:
-        data = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
-        return error(400, f"body: not valid JSON ({exc})")
-    try:
-        alerts = parser(data)
+        items = parser(load_json(body))
     except PayloadError as exc:
         return error(400, str(exc))
-    return ingest_alerts(source=source, alerts=alerts).as_dict()
+    alerts = [a for a in items if isinstance(a, ParsedAlert)]
+    rejected = [r.as_dict() for r in items if isinstance(r, Rejection)] or None
+    if rejected and not alerts:
+        first = rejected[0]  # a 400 that names the field, with every reason
+        return JsonResponse(
+            {"detail": f"{first['field']}: {first['reason']}", "rejected": rejected}, status=400
+        )
+    if len(alerts) > option("ALERT_INLINE_MAX", 500):
+        queued = queue_alerts(source=source, alerts=alerts, received_at=current_time())
+        body_out = {"accepted": queued, "queued": queued, "tickets": [], "unmatched": 0}
+        return Status(202, {**body_out, "rejected": rejected})
+    return {**ingest_alerts(source=source, alerts=alerts).as_dict(), "rejected": rejected}
 
 
 # ---------------------------------------------------------------- measurements

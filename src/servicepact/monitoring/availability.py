@@ -22,13 +22,11 @@ The interface reports and credits code against is docs/availability-interface.md
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
 
 from django.db.models import Q
 
@@ -39,10 +37,18 @@ from servicepact.contracts.choices import KpiKind, MeasurementCalendar
 from servicepact.contracts.models import Contract, KpiCommitment
 from servicepact.contracts.terms import version_in_force
 from servicepact.core.periods import Period
-from servicepact.core.time import local_midnight
+from servicepact.core.time import from_epoch, local_midnight, to_epoch
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import outages_for
+from servicepact.slaclock.statement_rules import (
+    OutageSpan,
+    WindowSpan,
+    availability_met,
+    availability_percent,
+    downtime_slices,
+    merge_spans,
+)
 
 Span = tuple[datetime, datetime]
 Measure = Callable[[Asset, datetime, datetime], int]
@@ -58,6 +64,8 @@ class DowntimeSlice:
     planned: bool  # inside an approved maintenance window
     cause: str  # "alert <fingerprint>" | "ticket SP-000123" | "manual: <reason>"
     change_id: int | None  # the approved change that made it planned
+    # The outage it is a part of (a reference, not part of the slice's value).
+    outage_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -75,37 +83,77 @@ class AvailabilityResult:
 
 
 def parse_period(text: str) -> tuple[int, int]:
-    """ "2025-06" -> (2025, 6); anything else is a DomainValidationError on ``period``."""
+    """ "2025-06" -> (2025, 6); anything else is a DomainValidationError on ``period``
+    (core.periods.Period.parse: the one parser of a month)."""
     period = Period.parse(text)
     return period.year, period.month
 
 
-def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:
-    tz = contract.customer.timezone
+@dataclass(frozen=True)
+class AvailabilityInputs:
+    """Everything a month's availability is computed from (the audit export writes it out,
+    so a customer can recompute the figure without our database)."""
+
+    first: date  # the 1st of the local month
+    after: date  # the 1st of the next local month
+    period_start: datetime
+    period_end: datetime
+    horizon: datetime  # min(period end, now): the current month is measured to date
+    calendar: str  # "24x7" | "coverage"
+    commitment: KpiCommitment | None
+    spans: dict[Asset, list[Span]]  # per covered asset, the instants its line covers
+    outages: list[Outage]  # not merged away, overlapping [period start, horizon)
+    windows: dict[int, list[Window]]  # approved (or done) change windows per asset
+
+
+def availability_inputs(contract: Contract, year: int, month: int) -> AvailabilityInputs:
     period = Period(year, month)
     first, after = period.first_day, period.shift(1).first_day
-    period_start, period_end = (instant.astimezone(UTC) for instant in period.bounds(tz))
-    horizon = min(period_end, current_time())  # the current month is measured to date
+    period_start, period_end = (
+        i.astimezone(UTC) for i in period.bounds(contract.customer.timezone)
+    )
+    horizon = min(period_end, current_time())
     commitment = _commitment(contract, period_start, period_end)
     calendar = commitment.measurement_calendar if commitment else MeasurementCalendar.ALWAYS
     spans = _covered_spans(contract, first, after, horizon)
-    measure = _measurer(contract, calendar, first, after)
+    asset_ids = [asset.pk for asset in spans]
+    outages = list(outages_for(asset_ids, period_start, horizon)) if asset_ids else []
+    windows = approved_windows(sorted({o.asset_id for o in outages}), period_start, horizon)
+    return AvailabilityInputs(
+        first=first,
+        after=after,
+        period_start=period_start,
+        period_end=period_end,
+        horizon=horizon,
+        calendar=str(calendar),
+        commitment=commitment,
+        spans=spans,
+        outages=outages,
+        windows=dict(windows),
+    )
+
+
+def contract_availability(contract: Contract, year: int, month: int) -> AvailabilityResult:
+    return availability_from(contract, availability_inputs(contract, year, month))
+
+
+def availability_from(contract: Contract, inputs: AvailabilityInputs) -> AvailabilityResult:
+    """The month's availability from its inputs (see ``availability_inputs``)."""
+    commitment = inputs.commitment
+    spans = inputs.spans
+    measure = _measurer(contract, inputs.calendar, inputs.first, inputs.after)
     measured = sum(
         measure(asset, a, b) for asset, asset_spans in spans.items() for a, b in asset_spans
     )
-    slices = _slices(spans, period_start, horizon, measure)
+    slices = _slices(inputs, measure)
     unplanned = sum(s.seconds for s in slices if not s.planned)
     planned = sum(s.seconds for s in slices if s.planned)
-    percent, met = None, None
-    if measured > 0:
-        exact = Fraction(measured - unplanned, measured) * 100
-        percent = (Decimal(math.floor(exact * 10_000)) / 10_000).quantize(Decimal("0.0001"))
-        if commitment is not None:
-            met = exact >= Fraction(commitment.target)
+    percent = availability_percent(measured, unplanned)
+    met = availability_met(measured, unplanned, commitment.target if commitment else None)
     return AvailabilityResult(
         contract_id=contract.pk,
-        period=str(period),
-        calendar=str(calendar),
+        period=f"{inputs.first.year:04d}-{inputs.first.month:02d}",
+        calendar=inputs.calendar,
         measured_seconds=measured,
         unplanned_downtime_seconds=unplanned,
         planned_downtime_seconds=planned,
@@ -166,13 +214,8 @@ def _covered_spans(
 
 
 def _union(spans: list[Span]) -> list[Span]:
-    merged: list[Span] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
+    epochs = merge_spans((to_epoch(a), to_epoch(b)) for a, b in spans)
+    return [(from_epoch(a), from_epoch(b)) for a, b in epochs]
 
 
 def _measurer(contract: Contract, calendar: str, first: date, after: date) -> Measure:
@@ -193,88 +236,50 @@ def _measurer(contract: Contract, calendar: str, first: date, after: date) -> Me
     return measure
 
 
-def _slices(
-    spans: dict[Asset, list[Span]], period_start: datetime, horizon: datetime, measure: Measure
-) -> list[DowntimeSlice]:
+def outage_span(outage: Outage) -> OutageSpan:
+    return OutageSpan(
+        id=outage.pk,
+        asset_id=outage.asset_id,
+        start=to_epoch(outage.started_at),
+        end=None if outage.ended_at is None else to_epoch(outage.ended_at),
+        cause=outage.cause,
+    )
+
+
+def window_span(window: Window) -> WindowSpan:
+    return WindowSpan(to_epoch(window.start), to_epoch(window.end), window.change_id)
+
+
+def _slices(inputs: AvailabilityInputs, measure: Measure) -> list[DowntimeSlice]:
+    """The month's downtime (statement_rules.downtime_slices, on whole epoch seconds)."""
+    spans = inputs.spans
     if not spans:
         return []
     by_id = {asset.pk: asset for asset in spans}
-    outages: dict[int, list[Outage]] = defaultdict(list)
-    for outage in outages_for(list(by_id), period_start, horizon):
-        outages[outage.asset_id].append(outage)
-    windows = approved_windows(list(outages), period_start, horizon)
-    slices: list[DowntimeSlice] = []
-    for asset_id, asset_outages in outages.items():
-        asset = by_id[asset_id]
-        asset_windows = _disjoint_windows(windows.get(asset_id, []))
-        for start, end, outage in _disjoint_outages(asset_outages, horizon):
-            for a, b in spans[asset]:
-                s, e = max(start, a), min(end, b)
-                if s >= e:
-                    continue
-                for ps, pe, change_id in _split(s, e, asset_windows):
-                    slices.append(
-                        DowntimeSlice(
-                            asset_id=asset_id,
-                            hostname=asset.hostname,
-                            start=ps.astimezone(UTC),
-                            end=pe.astimezone(UTC),
-                            seconds=measure(asset, ps, pe),
-                            planned=change_id is not None,
-                            cause=outage.cause,
-                            change_id=change_id,
-                        )
-                    )
-    slices.sort(key=lambda s: (s.start, s.asset_id))
-    return slices
+    outages = [outage_span(o) for o in inputs.outages]
+    windows = {asset_id: [window_span(w) for w in ws] for asset_id, ws in inputs.windows.items()}
+    epoch_spans = {
+        asset.pk: [(to_epoch(a), to_epoch(b)) for a, b in asset_spans]
+        for asset, asset_spans in spans.items()
+    }
 
+    def seconds(asset_id: int, a: int, b: int) -> int:
+        return measure(by_id[asset_id], from_epoch(a), from_epoch(b))
 
-def _disjoint_outages(
-    outages: list[Outage], horizon: datetime
-) -> list[tuple[datetime, datetime, Outage]]:
-    """Overlapping outages of one asset count once: the earlier one claims the overlap."""
-    pieces: list[tuple[datetime, datetime, Outage]] = []
-    cursor: datetime | None = None
-    for outage in sorted(outages, key=lambda o: (o.started_at, o.pk)):
-        start = outage.started_at if cursor is None else max(outage.started_at, cursor)
-        end = min(outage.ended_at or horizon, horizon)
-        if start < end:
-            pieces.append((start, end, outage))
-        cursor = end if cursor is None else max(cursor, end)
-    return pieces
-
-
-def _disjoint_windows(windows: list[Window]) -> list[Window]:
-    out: list[Window] = []
-    for window in sorted(windows, key=lambda w: (w.start, w.change_id)):
-        start = max(window.start, out[-1].end) if out else window.start
-        if start < window.end:
-            out.append(Window(start, window.end, window.change_id))
-    return out
-
-
-def _split(
-    start: datetime, end: datetime, windows: list[Window]
-) -> list[tuple[datetime, datetime, int | None]]:
-    """[start, end) cut at the window edges; parts inside a window carry its change."""
-    parts: list[tuple[datetime, datetime, int | None]] = []
-    t = start
-    for window in windows:
-        if window.end <= t:
-            continue
-        if window.start >= end:
-            break
-        if window.start > t:
-            parts.append((t, window.start, None))
-            t = window.start
-        stop = min(window.end, end)
-        parts.append((t, stop, window.change_id))
-        t = stop
-        if t >= end:
-            break
-    if t < end:
-        parts.append((t, end, None))
-    return parts
+    return [
+        DowntimeSlice(
+            asset_id=s.asset_id,
+            hostname=by_id[s.asset_id].hostname,
+            start=from_epoch(s.start),
+            end=from_epoch(s.end),
+            seconds=s.seconds,
+            planned=s.planned,
+            cause=s.cause,
+            change_id=s.change_id,
+            outage_id=s.outage_id,
+        )
+        for s in downtime_slices(epoch_spans, outages, windows, to_epoch(inputs.horizon), seconds)
+    ]
 
 
 # ---------------------------------------------------------------- recent months for the contract pages

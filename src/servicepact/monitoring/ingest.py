@@ -30,7 +30,7 @@ from servicepact.assets.models import Asset
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
-from servicepact.monitoring.matching import match_asset
+from servicepact.monitoring.matching import Match, match_asset
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
 from servicepact.monitoring.sources.base import ParsedAlert
 from servicepact.tickets import services as ticket_services
@@ -55,9 +55,12 @@ class IngestResult:
         return {"accepted": self.accepted, "tickets": self.tickets, "unmatched": self.unmatched}
 
 
-def ingest_alerts(*, source: AlertSource, alerts: Sequence[ParsedAlert]) -> IngestResult:
+def ingest_alerts(
+    *, source: AlertSource, alerts: Sequence[ParsedAlert], received_at: datetime | None = None
+) -> IngestResult:
+    """``received_at``: when the delivery arrived (queued chunks: not now, see inbox.py)."""
     result = IngestResult()
-    moment = current_time()
+    moment = received_at or current_time()
     with transaction.atomic():
         # One locked read for the whole delivery (a group is usually known alerts).
         known = {
@@ -66,8 +69,11 @@ def ingest_alerts(*, source: AlertSource, alerts: Sequence[ParsedAlert]) -> Inge
             .select_related("asset")  # tickets are read when used: an earlier alert may change one
             .filter(source=source, fingerprint__in={p.fingerprint for p in alerts})
         }
+        # Assets do not change during the transaction: alerts naming the same hosts share one
+        # matching (a storm is many alerts on few hosts).
+        matches: dict[tuple[str, tuple[str, ...]], Match] = {}
         for parsed in alerts:
-            alert = _receive(source, parsed, moment, known)
+            alert = _receive(source, parsed, moment, known, matches)
             result.accepted += 1
             if alert.asset_id is None:
                 result.unmatched += 1
@@ -80,12 +86,19 @@ def ingest_alerts(*, source: AlertSource, alerts: Sequence[ParsedAlert]) -> Inge
 
 
 def _receive(
-    source: AlertSource, parsed: ParsedAlert, moment: datetime, known: dict[str, Alert]
+    source: AlertSource,
+    parsed: ParsedAlert,
+    moment: datetime,
+    known: dict[str, Alert],
+    matches: dict[tuple[str, tuple[str, ...]], Match],
 ) -> Alert:
     alert, created = _known_or_create(source, parsed, moment, known)
     newly_matched = False
     if alert.asset_id is None:
-        match = match_asset(source, parsed)
+        key = (parsed.asset_hint, parsed.hosts)
+        match = matches.get(key)
+        if match is None:
+            match = matches[key] = match_asset(source, parsed)
         alert.asset = match.asset
         alert.match_note = match.note[:300]
         alert.customer_id = match.asset.customer_id if match.asset else source.customer_id

@@ -77,7 +77,8 @@ def match_asset(source: AlertSource, parsed: ParsedAlert) -> Match:
         assets = assets.filter(customer_id=source.customer_id)
     if parsed.asset_hint:
         hint = parsed.asset_hint.strip()
-        asset, n = _one(assets.filter(pk=int(hint))) if hint.isdigit() else (None, 0)
+        is_id = hint.isascii() and hint.isdigit() and len(hint) < 19  # a bigint, not "²"
+        asset, n = _one(assets.filter(pk=int(hint))) if is_id else (None, 0)
         if asset is None:
             asset, n, _ = _by_name(assets, hint)
         if asset is not None:

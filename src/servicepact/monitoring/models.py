@@ -279,3 +279,35 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {format(self.value.normalize(), 'f')} {self.unit}"
+
+
+class QueuedAlerts(models.Model):
+    """A chunk of a big delivery, accepted (202) and waiting for the worker (inbox.py).
+
+    ``alerts`` holds the parsed alerts (already validated), ``position`` the index of the first
+    one in its delivery. The worker stores each chunk in its own transaction and sets
+    ``processed_at``; a chunk that fails keeps its error and is retried next pass.
+    """
+
+    source = models.ForeignKey(AlertSource, on_delete=models.CASCADE, related_name="queued")
+    received_at = models.DateTimeField(_("received at"))
+    position = models.PositiveIntegerField(_("first alert of the delivery"), default=0)
+    alerts = models.JSONField(_("alerts"), default=list)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["received_at", "id"],
+                name="queued_alerts_due_idx",
+                condition=models.Q(processed_at__isnull=True),
+            )
+        ]
+        verbose_name = _("queued alerts")
+        verbose_name_plural = _("queued alerts")
+
+    def __str__(self) -> str:
+        return f"{len(self.alerts)} alerts from {self.source_id} at {self.received_at.isoformat()}"

@@ -20,6 +20,7 @@ from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
+from servicepact.monitoring.inbox import drain_inbox, queue_alerts
 from servicepact.monitoring.ingest import IngestResult, fire_effects, ingest_alerts
 from servicepact.monitoring.measurements import record_measurement
 from servicepact.monitoring.models import Alert, AlertSource, Outage
@@ -32,8 +33,10 @@ __all__ = [
     "assign_alert_asset",
     "authenticate_source",
     "create_alert_source",
+    "drain_inbox",
     "end_outage",
     "ingest_alerts",
+    "queue_alerts",
     "record_measurement",
     "record_outage",
     "rotate_source_token",

@@ -9,14 +9,15 @@ calendar file):
   ``id,start,target_minutes,end,pauses``, one row per clock the statement counts;
 
 and ``events.json`` (every clock with its ticket events, pauses and the provider's result)
-plus ``README.txt`` with the commands. ``end`` is the stop, or the cut-off for a clock still
+plus ``README.txt`` with the commands. The rest of what the statement is computed from
+(availability, credits, KPIs, the statement itself) comes from ``reports.audit_data``;
+``servicepact audit verify EXPORT.zip`` recomputes every figure from the zip alone. ``end`` is the stop, or the cut-off for a clock still
 running there but already breached; ``pauses`` are the waits on the customer and, for a
 reopened ticket, the time it was closed — every interval the clock did not count.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
@@ -33,7 +34,9 @@ from servicepact.billing.facts import CHUNK, period_facts, ticket_rows
 from servicepact.billing.periods import Period
 from servicepact.contracts.calendars import calendar_json
 from servicepact.contracts.models import Contract
+from servicepact.core.csvexport import csv_text
 from servicepact.core.time import now as current_time
+from servicepact.reports.audit_data import period_files
 from servicepact.slaclock.cli_common import format_minutes
 from servicepact.tickets.clocks import EventFact, clock_events
 from servicepact.tickets.models import TicketEvent
@@ -63,7 +66,8 @@ def _names(uses: list[CalendarUse], used: list[int]) -> dict[int, str]:
 def audit_export(contract: Contract, period: str | Period, *, now: datetime | None = None) -> bytes:
     """The zip for one contract-month (see the module docstring)."""
     month = period if isinstance(period, Period) else Period.parse(period)
-    facts = period_facts(contract, month, now=now or current_time(), with_availability=False)
+    moment = now or current_time()
+    facts = period_facts(contract, month, now=moment, with_availability=False)
     clocks = facts.month
     numbers = ticket_rows(clocks.ticket_id.tolist(), "number")
     ids = [
@@ -89,7 +93,7 @@ def audit_export(contract: Contract, period: str | Period, *, now: datetime | No
         plan_calendar = contract.plan.calendar
         name = slugify(plan_calendar.name) or "calendar"
         files[f"calendar-{name}.json"] = json.dumps(calendar_json(plan_calendar), indent=2)
-        files["clocks.csv"] = ",".join(HEADER) + "\n"
+        files["clocks.csv"] = csv_text(HEADER, [])
         manifest.append(
             {
                 "calendar": f"calendar-{name}.json",
@@ -100,6 +104,7 @@ def audit_export(contract: Contract, period: str | Period, *, now: datetime | No
     events = _events_json(contract, facts.period, facts.cutoff, clocks, ids, names, several)
     events["files"] = manifest
     files["events.json"] = json.dumps(events, indent=2, ensure_ascii=False)
+    files.update(period_files(contract, facts, moment))
     files["README.txt"] = _readme(contract, month, manifest)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -109,23 +114,19 @@ def audit_export(contract: Contract, period: str | Period, *, now: datetime | No
 
 
 def _csv(clocks: ClockSet, rows: list[int], ids: list[str], zone: ZoneInfo) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    for r in rows:
-        pauses = ";".join(
-            f"{_instant(a, zone)}/{_instant(b, zone)}" for a, b in clocks.pause_rows(r)
-        )
-        writer.writerow(
-            (
-                ids[r],
-                _instant(int(clocks.start[r]), zone),
-                format_minutes(int(clocks.target[r])),
-                _instant(int(clocks.end[r]), zone),
-                pauses,
-            )
-        )
-    return out.getvalue()
+    """Machine-facing (the input of ``sla batch``): core.csvexport's cells, no BOM."""
+    return csv_text(HEADER, (_clock_row(clocks, r, ids, zone) for r in rows))
+
+
+def _clock_row(clocks: ClockSet, r: int, ids: list[str], zone: ZoneInfo) -> tuple[str, ...]:
+    pauses = ";".join(f"{_instant(a, zone)}/{_instant(b, zone)}" for a, b in clocks.pause_rows(r))
+    return (
+        ids[r],
+        _instant(int(clocks.start[r]), zone),
+        format_minutes(int(clocks.target[r])),
+        _instant(int(clocks.end[r]), zone),
+        pauses,
+    )
 
 
 def _ticket_events(ticket_ids: list[int], cutoff: datetime) -> dict[int, list[tuple[Any, ...]]]:
@@ -173,6 +174,8 @@ def _events_json(
             {
                 "id": ids[r],
                 "ticket_id": int(clocks.ticket_id[r]),
+                "ticket": ids[r].rsplit("/", 1)[0],
+                "version_id": None if clocks.version_id[r] < 0 else int(clocks.version_id[r]),
                 "metric": metric,
                 "priority": int(clocks.priority[r]),
                 "calendar": f"calendar-{names[index]}.json",
@@ -194,7 +197,11 @@ def _events_json(
     return {
         "contract": contract.number,
         "period": str(period),
+        "timezone": contract.customer.timezone,
+        "period_start": _utc(int(period.bounds(contract.customer.timezone)[0].timestamp())),
+        "period_end": _utc(int(period.bounds(contract.customer.timezone)[1].timestamp())),
         "cutoff": cutoff.astimezone(UTC).isoformat(),
+        "metrics": list(METRICS),
         "rule": "a clock counts in the month of its breach instant (breached) or stop (met)",
         "totals": {"met": met, "breached": len(clocks) - met},
         "clocks": out,
@@ -222,6 +229,26 @@ def _readme(contract: Contract, month: Period, manifest: list[dict[str, str]]) -
         "",
         "Count breached=true and breached=false: they are the statement's breached and met",
         "figures. events.json lists each clock's ticket events, pauses and our result.",
+        "",
+        "Recompute the whole statement (compliance, availability, credits with the cap, KPIs)",
+        "from this zip alone, again without our database:",
+        "",
+        f"  servicepact audit verify audit-{contract.number}-{month}.zip",
+        "",
+        "It prints every figure with the statement's value beside it and exits 0 when all",
+        "match, 1 when any differs. The files it reads:",
+        "",
+        "  events.json        the clocks (metric, priority, ticket, contract version, stopped)",
+        "  availability.json  covered assets and spans, outages (origin, source, start, end,",
+        "                     planned/unplanned seconds), approved maintenance windows,",
+        "                     the measurement calendar rule (24x7 or coverage), commitment",
+        "  coverage-*.json    the coverage calendar per zone (coverage rule only)",
+        "  credits.json       fee, currency, credit schedule in force (tiers, cap, claim",
+        "                     window), per-breach credits per contract version, force majeure",
+        "  kpis.json          KPI commitments and the month's measurements",
+        "  statement.json     the statement's own figures, for comparison",
+        "",
+        'The rules are written out in docs/statements.md ("The audit export").',
         "",
     ]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.contracts.choices import ContractStatus, Metric
 from servicepact.contracts.models import Contract
+from servicepact.core.money import quantize
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
 from servicepact.reports.charts import SERIES_COLOURS, Point, bar_chart, stacked_bars
@@ -126,7 +127,11 @@ def _credits(period: Period) -> dict[str, Any]:
     return {
         "period": str(period),
         "totals": [
-            {"currency": t["currency"], "amount": t["amount"], "contracts": t["contracts"]}
+            {
+                "currency": t["currency"],
+                "amount": quantize(t["amount"], t["currency"]),
+                "contracts": t["contracts"],
+            }
             for t in totals
         ],
         "rows": [
@@ -134,7 +139,7 @@ def _credits(period: Period) -> dict[str, Any]:
                 "contract": c.contract.number,
                 "customer": c.contract.customer.name,
                 "status": c.get_status_display(),
-                "amount": c.due,
+                "amount": quantize(c.due, c.currency),
                 "currency": c.currency,
             }
             for c in top

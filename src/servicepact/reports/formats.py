@@ -6,9 +6,9 @@ inline SVG, so the PDF shows what the page shows.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from django.template.loader import render_to_string, select_template
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from servicepact.core.csvexport import csv_bytes, write_rows
 from servicepact.reports.charts import Point, bar_chart, line_chart
 
 CONTENT_TYPES = {
@@ -24,7 +25,9 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "csvzip": "application/zip",
 }
+EXTENSIONS = {"csvzip": "csv.zip"}  # the download's file name ends .<format> otherwise
 
 
 def base_template(audience: str = "") -> str:
@@ -98,17 +101,35 @@ def render_json(snapshot: dict[str, Any]) -> str:
     return json.dumps(snapshot, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
 
+Table = tuple[str, list[str], list[list[Any]]]  # name, header, rows
+
+
 def render_csv(snapshot: dict[str, Any]) -> str:
-    """Sections one after the other, each a '# name' line, a header row and rows."""
+    """Sections one after the other, each a '# name' line, a header row and rows (one file
+    that scripts split on '# '); cells by core.csvexport's rules, no BOM."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    for name, header, rows in tables(snapshot):
+        write_rows(out, [[f"# {name}"], header, *rows, []])
+    return out.getvalue()
+
+
+def render_csv_zip(snapshot: dict[str, Any]) -> bytes:
+    """For spreadsheets: a zip with one CSV per table (``compliance.csv``, ...), each UTF-8
+    with a BOM so Excel and LibreOffice show non-Latin names."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, header, rows in tables(snapshot):
+            archive.writestr(f"{name}.csv", csv_bytes(header, rows, bom=True))
+    return buffer.getvalue()
+
+
+def tables(snapshot: dict[str, Any]) -> list[Table]:
+    """The statement's tables, in the order of the page."""
+    found: list[Table] = []
     c = snapshot["contract"]
 
     def section(name: str, header: list[str], rows: list[list[Any]]) -> None:
-        w.writerow([f"# {name}"])
-        w.writerow(header)
-        w.writerows(rows)
-        w.writerow([])
+        found.append((name, header, rows))
 
     section(
         "statement",
@@ -174,7 +195,7 @@ def render_csv(snapshot: dict[str, Any]) -> str:
         [[m, cp or "", ap or ""] for m, cp, ap in
          zip(t["months"], t["compliance_percent"], t["availability_percent"], strict=True)],
     )  # fmt: skip
-    return out.getvalue()
+    return found
 
 
 def _blank(value: Any) -> Any:
@@ -187,6 +208,8 @@ def render(snapshot: dict[str, Any], fmt: str) -> bytes:
         return render_pdf(snapshot)
     if fmt == "csv":
         return render_csv(snapshot).encode()
+    if fmt == "csvzip":
+        return render_csv_zip(snapshot)
     if fmt == "json":
         return render_json(snapshot).encode()
     if fmt == "html":

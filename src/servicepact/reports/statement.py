@@ -10,13 +10,12 @@ SQL and numpy over the whole month at once; nothing loops over tickets in the OR
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Q
 
 from servicepact.billing.availability import measure
 from servicepact.billing.clockdata import METRICS, ClockSet
@@ -29,44 +28,35 @@ from servicepact.billing.services import claim_deadline, draft_for
 from servicepact.contracts.choices import KPI_UNITS, KpiKind, Metric
 from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version
+from servicepact.core.money import format_amount
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
 from servicepact.reports.models import Statement
+from servicepact.slaclock.statement_rules import (
+    PRIORITIES,
+    TWO,
+    KpiMeasurement,
+    MonthClocks,
+    compliance,
+    kpi_rows,
+    mean_seconds,
+    nearest_rank,
+    percent,
+    plain,
+)
 from servicepact.tickets.choices import Category
 from servicepact.tickets.models import Ticket
 
+__all__ = ["build_statement", "credit_decision", "mean_seconds", "nearest_rank", "percent"]
+
 SCHEMA = 1
 TREND_MONTHS = 12
-PRIORITIES = (1, 2, 3, 4)
-TWO = Decimal("0.01")
-
-
-def percent(met: int, total: int) -> str | None:
-    """met / total as a percentage with two decimals (half up); None when nothing counted."""
-    if total == 0:
-        return None
-    return str((Decimal(100 * met) / Decimal(total)).quantize(TWO, rounding=ROUND_HALF_UP))
-
-
-def nearest_rank(values: np.ndarray[Any, Any], fraction: float) -> int | None:
-    """The ceil(fraction * n)-th smallest value (nearest-rank percentile)."""
-    if values.size == 0:
-        return None
-    rank = max(1, math.ceil(fraction * values.size))
-    return int(np.partition(values, rank - 1)[rank - 1])
-
-
-def _mean(values: np.ndarray[Any, Any]) -> int | None:
-    if values.size == 0:
-        return None
-    total = Decimal(int(values.sum()))
-    return int((total / values.size).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _plain(value: Decimal) -> str:
     """240.0000 -> '240', 99.9500 -> '99.95' (never '2.4E+2')."""
-    return f"{value.normalize():f}"
+    return plain(value)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -116,9 +106,9 @@ def _contract(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
         "plan": contract.plan.name,
         "timezone": facts.timezone,
         "currency": contract.fee_currency,
-        "fee": str(contract.fee_amount),
+        "fee": format_amount(contract.fee_amount, contract.fee_currency),
         "fee_period": contract.fee_period,
-        "monthly_fee": str(monthly_fee(contract)),
+        "monthly_fee": format_amount(monthly_fee(contract), contract.fee_currency),
         "term": [contract.start_date.isoformat(), contract.end_date.isoformat()],
     }
 
@@ -149,58 +139,26 @@ def _tickets(contract: Contract, facts: PeriodFacts, terms: Terms) -> dict[str, 
     }
 
 
+def metric_label(metric: str) -> str:
+    return str(Metric(metric).label)
+
+
 def _compliance(month: ClockSet, terms: Terms) -> dict[str, Any]:
-    """Met / total, mean and p90 per (metric, priority), per metric and overall."""
-    rows, by_metric = [], []
-    met_all = breached_all = 0
-    for code, metric in enumerate(METRICS):
-        in_metric = month.metric == code
-        met_m = breached_m = 0
-        for p in PRIORITIES:
-            cell = in_metric & (month.priority == p)
-            if not cell.any():
-                continue
-            met = int((cell & ~month.breached).sum())
-            breached = int((cell & month.breached).sum())
-            times = month.elapsed[cell & month.stopped]
-            target = terms.target(p, metric)
-            rows.append(
-                {
-                    "metric": metric,
-                    "metric_label": str(Metric(metric).label),
-                    "priority": p,
-                    "met": met,
-                    "breached": breached,
-                    "total": met + breached,
-                    "percent": percent(met, met + breached),
-                    "mean_seconds": _mean(times),
-                    "p90_seconds": nearest_rank(times, 0.9),
-                    "target_seconds": None if target is None else target.target_seconds,
-                }
-            )
-            met_m, breached_m = met_m + met, breached_m + breached
-        if met_m + breached_m:
-            by_metric.append(
-                {
-                    "metric": metric,
-                    "metric_label": str(Metric(metric).label),
-                    "met": met_m,
-                    "breached": breached_m,
-                    "total": met_m + breached_m,
-                    "percent": percent(met_m, met_m + breached_m),
-                }
-            )
-        met_all, breached_all = met_all + met_m, breached_all + breached_m
-    return {
-        "rows": rows,
-        "by_metric": by_metric,
-        "overall": {
-            "met": met_all,
-            "breached": breached_all,
-            "total": met_all + breached_all,
-            "percent": percent(met_all, met_all + breached_all),
-        },
-    }
+    """Met / total, mean and p90 per (metric, priority), per metric and overall
+    (statement_rules.compliance: the rule ``servicepact audit verify`` recomputes)."""
+
+    def target_seconds(priority: int, metric: str) -> int | None:
+        target = terms.target(priority, metric)
+        return None if target is None else target.target_seconds
+
+    clocks = MonthClocks(
+        metric=month.metric,
+        priority=month.priority,
+        breached=month.breached,
+        stopped=month.stopped,
+        elapsed=month.elapsed,
+    )
+    return compliance(clocks, METRICS, metric_label=metric_label, target_seconds=target_seconds)
 
 
 def _availability(facts: PeriodFacts) -> dict[str, Any]:
@@ -243,39 +201,20 @@ def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
         for k in (version.kpis.all() if version is not None else [])
         if k.kind != KpiKind.AVAILABILITY
     }
-    measured: dict[tuple[str, str], dict[str, Any]] = {}
-    qs = measurements_for(contract, facts.start, facts.end).exclude(kind=KpiKind.AVAILABILITY)
-    for row in (
-        qs.order_by()
-        .values("kind", "commitment__severity")
-        .annotate(
-            n_total=Count("pk"),
-            n_met=Count("pk", filter=Q(met=True)),
-            n_missed=Count("pk", filter=Q(met=False)),
-            v_min=Min("value"),
-            v_max=Max("value"),
-        )
-    ):
-        measured[(row["kind"], row["commitment__severity"] or "")] = row
-    out = []
-    for key in sorted(set(commitments) | set(measured)):
-        kind, severity = key
-        commitment, row = commitments.get(key), measured.get(key, {})
-        out.append(
-            {
-                "kind": kind,
-                "label": str(KpiKind(kind).label),
-                "severity": severity,
-                "unit": KPI_UNITS[kind],
-                "commitment": None if commitment is None else _plain(commitment.target),
-                "measurements": row.get("n_total", 0),
-                "met": row.get("n_met", 0),
-                "missed": row.get("n_missed", 0),
-                "lowest": None if row.get("v_min") is None else _plain(row["v_min"]),
-                "highest": None if row.get("v_max") is None else _plain(row["v_max"]),
-            }
-        )
-    return out
+    rows = (
+        measurements_for(contract, facts.start, facts.end)
+        .exclude(kind=KpiKind.AVAILABILITY)
+        .order_by()
+        .values_list("kind", "commitment__severity", "value", "met")
+    )
+    measured = [
+        KpiMeasurement(kind=kind, severity=severity or "", value=Decimal(value), met=met)
+        for kind, severity, value, met in rows.iterator()
+    ]
+    targets = {key: k.target for key, k in commitments.items()}
+    return kpi_rows(
+        targets, measured, label=lambda kind: str(KpiKind(kind).label), unit=KPI_UNITS.__getitem__
+    )
 
 
 def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
@@ -315,8 +254,10 @@ def credit_decision(credit: PeriodCredit) -> dict[str, Any]:
     """
     return {
         "status": credit.status,
-        "approved_amount": None if credit.approved_amount is None else str(credit.approved_amount),
-        "amount_due": str(credit.amount_due),
+        "approved_amount": None
+        if credit.approved_amount is None
+        else format_amount(credit.approved_amount, credit.currency),
+        "amount_due": format_amount(credit.amount_due, credit.currency),
     }
 
 
@@ -333,7 +274,7 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
                 "rule": x.rule,
                 "description": x.description,
                 "percent": str(x.percent),
-                "amount": str(x.amount),
+                "amount": format_amount(x.amount, stored.currency),
                 "ticket": x.ticket_number,
                 "excluded": x.excluded,
                 "exclusion_reason": x.exclusion_reason,
@@ -343,9 +284,9 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
         return {
             "preview": False,
             "currency": stored.currency,
-            "monthly_fee": str(stored.monthly_fee),
+            "monthly_fee": format_amount(stored.monthly_fee, stored.currency),
             "percent": str(stored.computed_percent),
-            "amount": str(stored.computed_amount),
+            "amount": format_amount(stored.computed_amount, stored.currency),
             **credit_decision(stored),
             "claim_deadline": None
             if stored.claim_deadline is None
@@ -354,22 +295,23 @@ def _credits(facts: PeriodFacts) -> dict[str, Any]:
         }
     draft = draft_for(facts)
     deadline = claim_deadline(facts)
+    currency = facts.contract.fee_currency
     return {
         "preview": True,
         "status": "preview",
-        "currency": facts.contract.fee_currency,
-        "monthly_fee": str(draft.monthly_fee),
+        "currency": currency,
+        "monthly_fee": format_amount(draft.monthly_fee, currency),
         "percent": str(draft.percent.quantize(TWO)),
-        "amount": str(draft.amount.quantize(TWO)),
+        "amount": format_amount(draft.amount, currency),
         "approved_amount": None,
-        "amount_due": str(draft.amount.quantize(TWO)),
+        "amount_due": format_amount(draft.amount, currency),
         "claim_deadline": None if deadline is None else deadline.isoformat(),
         "lines": [
             {
                 "rule": x.rule,
                 "description": x.description,
                 "percent": str(x.percent.quantize(TWO)),
-                "amount": str(x.amount.quantize(TWO)),
+                "amount": format_amount(x.amount, currency),
                 "ticket": x.ticket_number,
                 "excluded": x.excluded,
                 "exclusion_reason": x.exclusion_reason,

@@ -7,6 +7,10 @@ dashboard are for staff (anyone else gets a 404, not a hint that the page exists
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -29,7 +33,12 @@ from servicepact.reports.audit import audit_export
 from servicepact.reports.dashboard import portfolio
 from servicepact.reports.selectors import default_period, statement_for
 
-FORMATS = ("html", "pdf", "csv", "json")
+FORMATS = ("html", "pdf", "csv", "json", "csvzip")
+View = Callable[..., HttpResponse]
+
+
+class UnknownPeriod(Http404):
+    """``?period=`` is not a month a statement can have (core.periods.Period.parse)."""
 
 
 def _period(request: HttpRequest, contract: Contract) -> Period:
@@ -38,8 +47,22 @@ def _period(request: HttpRequest, contract: Contract) -> Period:
         return default_period(contract)
     try:
         return Period.parse(text)
-    except DomainValidationError:
-        raise Http404("No such period") from None
+    except DomainValidationError as exc:
+        raise UnknownPeriod("; ".join(exc.errors["period"])) from None
+
+
+def _answers_unknown_period(view: View) -> View:
+    """A bad ``?period=`` is a 404 page that says what is wrong with the period."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except UnknownPeriod as exc:
+            context = {"field": "period", "message": str(exc)}
+            return render(request, "reports/unknown_period.html", context, status=404)
+
+    return wrapper
 
 
 def _require_staff(request: HttpRequest) -> None:
@@ -67,7 +90,7 @@ def _statement(
             formats.context(snapshot, audience=audience, audit_url=audit_url, **extra),
         )
     response = HttpResponse(formats.render(snapshot, fmt), content_type=formats.CONTENT_TYPES[fmt])
-    name = f"statement-{contract.number}-{period}.{fmt}"
+    name = f"statement-{contract.number}-{period}.{formats.EXTENSIONS.get(fmt, fmt)}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -104,6 +127,7 @@ def _desk_statement(request: HttpRequest, contract: Contract, period: Period) ->
 
 
 @login_required
+@_answers_unknown_period
 def statement_desk(request: HttpRequest, contract_id: int) -> HttpResponse:
     _require_staff(request)
     contract = get_object_or_404(
@@ -163,6 +187,7 @@ def credit_decision(request: HttpRequest, contract_id: int, action: str) -> Http
 
 
 @login_required
+@_answers_unknown_period
 def statement_portal(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = get_contract(request.user, contract_id)
     return _statement(
@@ -171,12 +196,14 @@ def statement_portal(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 
 @login_required
+@_answers_unknown_period
 def audit_desk(request: HttpRequest, contract_id: int) -> HttpResponse:
     _require_staff(request)
     return _audit(request, get_object_or_404(Contract, pk=contract_id))
 
 
 @login_required
+@_answers_unknown_period
 def audit_portal(request: HttpRequest, contract_id: int) -> HttpResponse:
     return _audit(request, get_contract(request.user, contract_id))
 

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 a bad value in the input data (a CSV row) or a result
 outside what a century of calendar can answer; 2 usage errors (bad arguments, an
-unreadable file, an invalid calendar).
+unreadable file, an invalid calendar); 3 ``batch --skip-bad-rows`` finished but wrote some
+rows to its errors file.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument(
         "--output", required=True, help="CSV to write: id,deadline,elapsed_minutes,breached"
+    )
+    batch.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="write each unreadable row with its error to the errors CSV and go on (exit 3)",
+    )
+    batch.add_argument(
+        "--errors", help="errors CSV of --skip-bad-rows (default: OUTPUT.errors.csv)"
     )
     return parser
 
@@ -131,7 +140,9 @@ def _elapsed(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace) -> int:
     spec = load_calendar(args.calendar)
-    return run_batch(spec, args.input, args.output)
+    return run_batch(
+        spec, args.input, args.output, skip_bad_rows=args.skip_bad_rows, errors_path=args.errors
+    )
 
 
 def _grow(keeper: SpanKeeper) -> None:

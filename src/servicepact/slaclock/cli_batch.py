@@ -3,6 +3,10 @@
 Rows are parsed in chunks (50,000 by default) and computed with one bulk call per
 chunk. Output goes to a temporary file beside OUT that replaces OUT only when every
 row succeeded, so a failed run never leaves a partial file behind.
+
+With ``skip_bad_rows`` a row that cannot be read (a data error naming its line and field)
+is written, with its line number and error, to an errors CSV instead of stopping the run;
+the run then exits ``EXIT_SKIPPED`` (3) if any row was skipped.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ CHUNK_ROWS = 50_000
 REQUIRED = ("id", "start", "target_minutes")
 OPTIONAL = ("end", "pauses")
 OUTPUT_HEADER = ("id", "deadline", "elapsed_minutes", "breached")
+ERRORS_HEADER = ("line", "error")  # then the input's own header and cells
+EXIT_SKIPPED = 3  # the run finished, but some rows were written to the errors file
 T = TypeVar("T")
 
 
@@ -53,18 +59,57 @@ class _Chunk:
     pause_pairs: list[tuple[int, int]] = field(default_factory=list)
 
 
+def errors_path_for(output_path: str) -> str:
+    """The default errors file of ``--skip-bad-rows``: ``<output>.errors.csv``."""
+    return f"{output_path}.errors.csv"
+
+
 def run_batch(
-    spec: CalendarSpec, input_path: str, output_path: str, *, chunk_rows: int = CHUNK_ROWS
+    spec: CalendarSpec,
+    input_path: str,
+    output_path: str,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    skip_bad_rows: bool = False,
+    errors_path: str | None = None,
 ) -> int:
-    """Compute every row of ``input_path`` into ``output_path``; raises CliError on failure."""
+    """Compute every row of ``input_path`` into ``output_path``; raises CliError on failure.
+
+    Returns 0, or ``EXIT_SKIPPED`` when ``skip_bad_rows`` wrote some rows to the errors file.
+    """
     try:
         source = open(input_path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise CliError(f"{input_path}: cannot read: {exc.strerror}", EXIT_USAGE) from None
-    with source, _replacing(output_path) as sink:
+    if not skip_bad_rows:
+        with source, _replacing(output_path) as sink:
+            progress = _Progress(source, input_path) if sys.stderr.isatty() else None
+            _process(spec, source, sink, input_path, chunk_rows, progress)
+        return 0
+    target = errors_path or errors_path_for(output_path)
+    with source, _replacing(output_path) as sink, _replacing(target) as errors:
         progress = _Progress(source, input_path) if sys.stderr.isatty() else None
-        _process(spec, source, sink, input_path, chunk_rows, progress)
+        skipped = _BadRows(errors)
+        _process(spec, source, sink, input_path, chunk_rows, progress, skipped)
+    if skipped.count:
+        print(f"{input_path}: {skipped.count:,} bad rows written to {target}", file=sys.stderr)
+        return EXIT_SKIPPED
     return 0
+
+
+class _BadRows:
+    """The errors CSV of ``--skip-bad-rows``: line, error, then the row's own cells."""
+
+    def __init__(self, sink: TextIO) -> None:
+        self.write_row = csv.writer(sink, lineterminator="\n").writerow
+        self.count = 0
+
+    def header(self, header: list[str]) -> None:
+        self.write_row((*ERRORS_HEADER, *header))
+
+    def add(self, line: int, error: CliError, cells: list[str]) -> None:
+        self.write_row((str(line), str(error), *cells))
+        self.count += 1
 
 
 @contextlib.contextmanager
@@ -104,9 +149,13 @@ def _process(
     name: str,
     chunk_rows: int,
     progress: _Progress | None,
+    skipped: _BadRows | None = None,
 ) -> None:
     reader = csv.reader(source)
-    columns = _columns(next(_rows(reader, name), None), name)
+    header = next(_rows(reader, name), None)
+    columns = _columns(header, name)
+    if skipped is not None and header is not None:
+        skipped.header(header)
     write_row = csv.writer(sink, lineterminator="\n").writerow
     write_row(OUTPUT_HEADER)
     keeper = SpanKeeper(spec)
@@ -114,7 +163,13 @@ def _process(
     for row in _rows(reader, name):
         if not row:
             continue  # blank line
-        _add_row(chunk, row, reader.line_num, columns, name)
+        try:
+            _add_row(chunk, row, reader.line_num, columns, name)
+        except CliError as exc:
+            if skipped is None:
+                raise
+            skipped.add(reader.line_num, exc, row)
+            continue
         if len(chunk.ids) >= chunk_rows:
             done += _flush(chunk, keeper, write_row, name)
             chunk = _Chunk()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
-from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,12 @@ _MINUTE_QUANTUM = Decimal("0.0001")
 _MAX_MINUTES = 100 * 366 * 24 * 60
 _FIRST_HORIZON_DAYS = 400
 _MAX_HORIZON_DAYS = 366 * 100  # beyond a century without enough open time: give up
+# Instants the commands accept. The calendar is compiled a day before the earliest and up to
+# two centuries (target + horizon) after the latest; both must stay inside datetime's years
+# 1..9999, and a span from year 1 to today would compile two thousand years of calendar.
+EARLIEST_YEAR, LAST_YEAR = 1900, 8999
+_EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+_LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
 
 
 class CliError(Exception):
@@ -59,6 +64,8 @@ def parse_instant(text: str) -> int:
         raise ValueError(f"not an ISO-8601 instant with offset: {text!r}") from None
     if value.tzinfo is None:
         raise ValueError(f"not an ISO-8601 instant with offset: {text!r} has no UTC offset")
+    if not _EARLIEST <= value < _LATEST:
+        raise ValueError(f"{text.strip()!r} is outside the years {EARLIEST_YEAR}..{LAST_YEAR}")
     return (value - EPOCH) // SECOND
 
 
@@ -79,10 +86,11 @@ def parse_pauses(text: str) -> list[tuple[int, int]]:
 
 
 def minutes_to_seconds(text: str) -> int:
-    """Whole seconds of a decimal minute count, rounded up.
+    """Whole seconds of a decimal minute count, rounded to the nearest second (half up).
 
-    Rounding up keeps "earliest instant with business time >= target" exact at the
-    one-second precision of the engine (90.25 s of target is reached at 91 s).
+    A target is whole seconds: a decimal is only a way of writing them, and spreadsheets
+    write 1027 s as ``17.116666666666667`` minutes (1027.00000000000002 s), which must stay
+    1027 s, not become 1028 s (docs/sla-clock.md, "Precision").
     """
     try:
         minutes = Decimal(text.strip())
@@ -92,7 +100,7 @@ def minutes_to_seconds(text: str) -> int:
         raise ValueError(f"not a non-negative number of minutes: {text!r}")
     if minutes > _MAX_MINUTES:
         raise ValueError(f"more than {_MAX_MINUTES} minutes (a century): {text!r}")
-    return math.ceil(minutes * 60)
+    return int((minutes * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def format_minutes(seconds: int) -> str:

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from servicepact.core.config import option
 from servicepact.core.time import format_instant
 from servicepact.customers.models import Contact, Customer
+from servicepact.notifications import language_for
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.services import (
     Message,
@@ -65,11 +66,8 @@ TO_AGENT = frozenset(
 
 
 def language_of(recipient: Any) -> str:
-    """The recipient's language (a ``language`` attribute when it has one, else the site's).
-
-    Stand-in for ``notifications.language_for`` (being added on another branch): merge them.
-    """
-    return str(getattr(recipient, "language", None) or settings.LANGUAGE_CODE)
+    """The recipient's language: ``notifications.language_for`` (the one place that knows)."""
+    return language_for(recipient)
 
 
 @contextmanager
@@ -197,7 +195,13 @@ def _tell_customer(ticket: Ticket, step: str, text: str, key: str) -> int:
     rows = 0
     if address:
         rows += bool(
-            notify_email(key=key, address=address, message=message, audience=Audience.CUSTOMER)
+            notify_email(
+                key=key,
+                address=address,
+                message=message,
+                audience=Audience.CUSTOMER,
+                language=language_of(contact),
+            )
         )
     rows += len(notify_webhooks(key=key, message=message, customer_id=ticket.customer_id))
     return rows
@@ -235,6 +239,7 @@ def notify_change_requested(*, change: Any) -> int:
                 address=address,
                 message=message,
                 audience=Audience.CUSTOMER,
+                language=language_of(contact),
             )
         )
     return rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -17,6 +18,7 @@ from django.forms import BoundField
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from servicepact.core.money import format_amount
 from servicepact.core.time import format_duration, format_instant, now, zone, zone_label
 
 register = template.Library()
@@ -201,3 +203,10 @@ def accessible_widget(field: BoundField) -> str:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def amount(value: Decimal | None, currency: str) -> str:
+    """``{{ credit.computed_amount|amount:credit.currency }}``: in the currency's minor unit
+    (core.money: ``135`` JPY, ``135.00`` USD)."""
+    return "" if value is None else format_amount(value, currency)

@@ -2,6 +2,15 @@
 
 A parser is pure: JSON in, ``ParsedAlert`` tuples out, or ``PayloadError`` naming the field
 (HTTP 400, nothing stored). Matching, deduplication and tickets happen later (ingest.py).
+
+Two kinds of bad input:
+
+* the payload breaks the source's format (a wrong type, a missing field, a naive timestamp):
+  ``PayloadError``, the whole delivery is refused (a sender bug; nothing is stored);
+* one alert of a well-formed payload holds what ServicePact cannot store (a NUL character or a
+  lone surrogate in any text, a fingerprint over 200 characters, an instant outside
+  1970..2999): ``Unstorable``; ``each_alert`` turns it into a ``Rejection`` for that alert
+  only, and the others of the delivery are stored (so a sender never retries a poisoned group).
 """
 
 from __future__ import annotations
@@ -9,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +34,34 @@ HOST_LABELS = ("hostname", "host", "nodename", "instance")
 
 class PayloadError(ValueError):
     """A payload this source's format does not allow; the message names the field."""
+
+
+class Unstorable(PayloadError):
+    """One alert holds a value ServicePact cannot store; ``field`` names it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An alert of a delivery that was not stored, and why (the API answers these)."""
+
+    index: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "field": self.field, "reason": self.reason}
+
+
+# Instants an alert may carry: PostgreSQL and Python both hold more, but arithmetic on them
+# (flapping windows, clamping) must not overflow, and nothing monitored happened before 1970.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive
+MAX_FINGERPRINT = 200  # Alert.fingerprint
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -44,6 +81,54 @@ class ParsedAlert:
     asset_hint: str = ""  # explicit asset id or hostname (servicepact_asset)
     counts_as_outage: bool | None = None  # explicit override (servicepact_outage label)
     category: str = ""
+
+
+def each_alert(
+    items: list[Any], parse_one: Callable[[Any, str], ParsedAlert], where: str = "alerts"
+) -> list[ParsedAlert | Rejection]:
+    """Parses every alert; an ``Unstorable`` alert becomes a ``Rejection``, a ``PayloadError``
+    still refuses the whole delivery."""
+    out: list[ParsedAlert | Rejection] = []
+    for i, item in enumerate(items):
+        out.append(one_alert(i, item, parse_one, f"{where}[{i}]"))
+    return out
+
+
+def one_alert(
+    index: int, item: Any, parse_one: Callable[[Any, str], ParsedAlert], where: str
+) -> ParsedAlert | Rejection:
+    try:
+        check_text(item, where)
+        return parse_one(item, where)
+    except Unstorable as exc:
+        return Rejection(index=index, field=exc.field, reason=exc.reason)
+
+
+def check_text(value: Any, where: str) -> None:
+    """No NUL character and no lone surrogate in any key or string (PostgreSQL stores
+    neither in text nor in jsonb; UTF-8 cannot encode a surrogate)."""
+    if isinstance(value, str):
+        if _UNSTORABLE_TEXT.search(value):
+            raise Unstorable(where, "contains a NUL character or an invalid code point")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, f"{where} (a key)")
+            check_text(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_text(item, f"{where}[{i}]")
+
+
+def check_fingerprint(fingerprint: str, where: str) -> str:
+    if len(fingerprint) > MAX_FINGERPRINT:
+        raise Unstorable(where, f"at most {MAX_FINGERPRINT} characters, got {len(fingerprint)}")
+    return fingerprint
+
+
+def check_instant(at: datetime, where: str) -> datetime:
+    if not EARLIEST <= at < LATEST:
+        raise Unstorable(where, f"{at.isoformat()} is outside 1970..2999")
+    return at
 
 
 def require(mapping: Mapping[str, Any], key: str, where: str, kind: type | tuple[type, ...]) -> Any:
@@ -103,15 +188,22 @@ def parse_instant(value: Any, where: str) -> datetime:
         raise PayloadError(f"{where}: not an RFC 3339 timestamp: {value!r}") from exc
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise PayloadError(f"{where}: timestamp {value!r} has no UTC offset")
-    return parsed.astimezone(UTC)
+    try:
+        at = parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00
+        raise Unstorable(where, f"{value!r} is outside 1970..2999") from None
+    return check_instant(at, where)
 
 
 def parse_epoch(value: Any, where: str) -> datetime:
     """A UNIX timestamp (seconds), as a number or a string of digits."""
     text = str(value).strip() if isinstance(value, str | int) else ""
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise PayloadError(f"{where}: expected a UNIX timestamp in seconds, got {value!r}")
-    return datetime.fromtimestamp(int(text), tz=UTC)
+    seconds = int(text)
+    if not EARLIEST.timestamp() <= seconds < LATEST.timestamp():
+        raise Unstorable(where, f"{text} is outside 1970..2999")
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def outage_flag(labels: Mapping[str, str], where: str) -> bool | None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django import template
 
+from servicepact.contracts.terms import priority_label as label_of_priority
 from servicepact.core.time import format_duration, format_instant
 
 register = template.Library()
@@ -33,3 +34,9 @@ def pct(value: str | None) -> str:
 @register.filter
 def minutes(seconds: int | None) -> str:
     return "–" if seconds is None else f"{int(seconds) // 60} min"
+
+
+@register.simple_tag
+def priority_label(priority: int, name: str | None) -> str:
+    """ "P1 Critical" (contracts.terms.priority_label: a name "P1 …" is not prefixed again)."""
+    return label_of_priority(int(priority), name)

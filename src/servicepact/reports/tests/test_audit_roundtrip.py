@@ -57,7 +57,10 @@ def test_june_round_trip_gives_the_statements_figures(clock, tmp_path):
     snapshot = build_statement(june.contract, "2025-06", now=ny(2025, 7, 1, 12))
     data = audit_export(june.contract, "2025-06", now=ny(2025, 7, 1, 12))
     names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    assert names == ["README.txt", "calendar-acme-hours.json", "clocks.csv", "events.json"]
+    assert names == [
+        "README.txt", "availability.json", "calendar-acme-hours.json", "clocks.csv",
+        "credits.json", "events.json", "kpis.json", "statement.json",
+    ]  # fmt: skip
     counts, events = recompute(data, tmp_path)
     assert counts == statement_counts(snapshot)
     assert (sum(v for (_, k), v in counts.items() if k == "met"), events["totals"]) == (
@@ -105,8 +108,9 @@ def test_two_calendars_give_two_inputs_and_the_same_figures(clock, tmp_path):
     data = audit_export(w.contract, "2025-06", now=ny(2025, 7, 1, 12))
     names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert names == [
-        "README.txt", "calendar-24x7.json", "calendar-acme-hours.json",
-        "clocks-24x7.csv", "clocks-acme-hours.csv", "events.json",
+        "README.txt", "availability.json", "calendar-24x7.json", "calendar-acme-hours.json",
+        "clocks-24x7.csv", "clocks-acme-hours.csv", "credits.json", "events.json", "kpis.json",
+        "statement.json",
     ]  # fmt: skip
     counts, _ = recompute(data, tmp_path)
     assert counts == statement_counts(snapshot) == Counter(

@@ -80,7 +80,10 @@ def test_the_audit_export_downloads_as_a_zip(client, june):
     response = client.get(portal(june, "audit") + "?period=2025-06")
     assert response["Content-Type"] == "application/zip"
     names = zipfile.ZipFile(BytesIO(response.content)).namelist()
-    assert set(names) == {"calendar-acme-hours.json", "clocks.csv", "events.json", "README.txt"}
+    assert set(names) == {
+        "calendar-acme-hours.json", "clocks.csv", "events.json", "README.txt",
+        "availability.json", "credits.json", "kpis.json", "statement.json",
+    }  # fmt: skip
 
 
 def test_the_dashboard_is_for_staff(client, june):

@@ -483,3 +483,108 @@ def test_absurd_target_is_a_usage_error(
         "1e30",
     )
     assert code == 2 and "--minutes: more than" in err
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "message"),
+    [
+        (
+            "",
+            "9999-12-31T23:00:00Z,5",
+            "in.csv:3: start: '9999-12-31T23:00:00Z' is outside the years",
+        ),
+        (
+            "",
+            "0001-01-01T00:00:00Z,5",
+            "in.csv:3: start: '0001-01-01T00:00:00Z' is outside the years",
+        ),
+        (
+            ",end",
+            "2025-10-01T00:00:00Z,5,9999-12-31T23:59:59+14:00",
+            "in.csv:3: end: '9999-12-31T23:59:59+14:00' is outside the years 1900..8999",
+        ),
+        (
+            ",end,pauses",
+            "2025-10-01T00:00:00Z,5,,0001-01-01T00:00Z/2025-01-01T00:00Z",
+            "in.csv:3: pauses: '0001-01-01T00:00Z' is outside the years 1900..8999",
+        ),
+    ],
+)
+def test_batch_years_0001_and_9999_name_line_and_field(
+    capsys: pytest.CaptureFixture[str],
+    calendar_file: str,
+    tmp_path: Path,
+    header: str,
+    row: str,
+    message: str,
+) -> None:
+    """Out-of-range years in any instant: exit 1, line and field named, no traceback, no OUT."""
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    first = "2025-10-01T00:00:00Z,5" + ("," * header.count(","))
+    source.write_text(f"id,start,target_minutes{header}\nA,{first}\nB,{row}\n")
+    code, out, err = run(
+        capsys,
+        "batch",
+        "--calendar",
+        calendar_file,
+        "--input",
+        str(source),
+        "--output",
+        str(target),
+    )
+    assert code == 1
+    assert err.startswith("sla batch: ") and message in err
+    assert "Traceback" not in err and out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cal.json", "in.csv"]
+
+
+def test_batch_latest_year_with_the_largest_target_still_computes(
+    capsys: pytest.CaptureFixture[str], calendar_file: str, tmp_path: Path
+) -> None:
+    """8999 is the last year accepted: a century of target after it still fits in datetime."""
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("id,start,target_minutes\nA,8999-12-31T00:00:00Z,5256000\n")
+    code, _, err = run(
+        capsys,
+        "batch",
+        "--calendar",
+        calendar_file,
+        "--input",
+        str(source),
+        "--output",
+        str(target),
+    )
+    assert (code, err) == (0, "")
+    deadline = target.read_text().splitlines()[1].split(",")[1]
+    assert deadline.startswith("9044-") and deadline.endswith("+08:00")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ("deadline", "--start", "0001-01-01T00:00:00+01:00", "--minutes", "5"),
+            "sla deadline: --start: '0001-01-01T00:00:00+01:00' is outside the years 1900..8999\n",
+        ),
+        (
+            ("deadline", "--start", "9999-12-31T23:59:59Z", "--minutes", "5"),
+            "sla deadline: --start: '9999-12-31T23:59:59Z' is outside the years 1900..8999\n",
+        ),
+        (
+            ("elapsed", "--start", "2025-01-01T00:00Z", "--end", "9999-12-31T23:59:59Z"),
+            "sla elapsed: --end: '9999-12-31T23:59:59Z' is outside the years 1900..8999\n",
+        ),
+        (
+            (
+                "deadline", "--start", "2025-01-01T00:00Z", "--minutes", "5",
+                "--pause", "2025-01-01T00:00Z/9999-01-01T00:00Z",
+            ),
+            "sla deadline: --pause: '9999-01-01T00:00Z' is outside the years 1900..8999\n",
+        ),
+    ],
+)  # fmt: skip
+def test_deadline_and_elapsed_years_out_of_range_exit_2(
+    capsys: pytest.CaptureFixture[str], calendar_file: str, argv: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(capsys, argv[0], "--calendar", calendar_file, *argv[1:])
+    assert (code, out, err) == (2, "", message)

@@ -17,6 +17,9 @@ from servicepact.monitoring.sources.base import (
     RESOLVED,
     ParsedAlert,
     PayloadError,
+    Rejection,
+    check_fingerprint,
+    each_alert,
     host_candidates,
     label_fingerprint,
     optional,
@@ -27,10 +30,10 @@ from servicepact.monitoring.sources.base import (
 )
 
 # Alertmanager's "zero" time: an alert that has not ended.
-_ZERO_YEAR = 1
+_ZERO_TIME = "0001-01-01T00:00:00"
 
 
-def parse(data: Any) -> list[ParsedAlert]:
+def parse(data: Any) -> list[ParsedAlert | Rejection]:
     if not isinstance(data, dict):
         raise PayloadError("body: expected a JSON object (Alertmanager webhook payload)")
     version = data.get("version")
@@ -41,7 +44,7 @@ def parse(data: Any) -> list[ParsedAlert]:
     optional(data, "commonLabels", "body", dict, {})
     optional(data, "truncatedAlerts", "body", int, 0)
     alerts = require(data, "alerts", "body", list)
-    return [_alert(item, f"alerts[{i}]") for i, item in enumerate(alerts)]
+    return each_alert(alerts, _alert)
 
 
 def _alert(item: Any, where: str) -> ParsedAlert:
@@ -57,13 +60,12 @@ def _alert(item: Any, where: str) -> ParsedAlert:
     starts_at = parse_instant(require(item, "startsAt", where, str), f"{where}.startsAt")
     ends_at = None
     raw_end = optional(item, "endsAt", where, str, "")
-    if raw_end:
+    if raw_end and not raw_end.startswith(_ZERO_TIME):
         ends_at = parse_instant(raw_end, f"{where}.endsAt")
-        if ends_at.year == _ZERO_YEAR:
-            ends_at = None
     if status == RESOLVED and ends_at is None:
         raise PayloadError(f"{where}.endsAt: a resolved alert needs its end time")
     fingerprint = optional(item, "fingerprint", where, str, "") or label_fingerprint(labels)
+    check_fingerprint(fingerprint, f"{where}.fingerprint")
     return ParsedAlert(
         fingerprint=fingerprint,
         status=status,

@@ -19,6 +19,9 @@ from servicepact.monitoring.sources.base import (
     RESOLVED,
     ParsedAlert,
     PayloadError,
+    Rejection,
+    check_fingerprint,
+    each_alert,
     host_candidates,
     optional,
     outage_flag,
@@ -45,13 +48,13 @@ _KNOWN = {
 }
 
 
-def parse(data: Any) -> list[ParsedAlert]:
+def parse(data: Any) -> list[ParsedAlert | Rejection]:
     if not isinstance(data, dict):
         raise PayloadError('body: expected a JSON object {"alerts": [...]}')
     alerts = require(data, "alerts", "body", list)
     if not alerts:
         raise PayloadError("body.alerts: must not be empty")
-    return [_alert(item, f"alerts[{i}]") for i, item in enumerate(alerts)]
+    return each_alert(alerts, _alert)
 
 
 def _alert(item: Any, where: str) -> ParsedAlert:
@@ -61,8 +64,9 @@ def _alert(item: Any, where: str) -> ParsedAlert:
     if unknown:
         raise PayloadError(f"{where}: unknown fields {', '.join(unknown)} (put extras in labels)")
     fingerprint = require(item, "id", where, str).strip()
-    if not fingerprint or len(fingerprint) > 200:
+    if not fingerprint:
         raise PayloadError(f"{where}.id: 1 to 200 characters")
+    check_fingerprint(fingerprint, f"{where}.id")
     status = require(item, "status", where, str)
     if status not in (FIRING, RESOLVED):
         raise PayloadError(f"{where}.status: expected firing or resolved, got {status!r}")

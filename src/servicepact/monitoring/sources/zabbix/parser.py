@@ -19,7 +19,10 @@ from servicepact.monitoring.sources.base import (
     RESOLVED,
     ParsedAlert,
     PayloadError,
+    Rejection,
+    check_fingerprint,
     host_candidates,
+    one_alert,
     outage_flag,
     parse_epoch,
 )
@@ -80,12 +83,18 @@ def _tags(value: Any) -> dict[str, str]:
     return tags
 
 
-def parse(data: Any) -> list[ParsedAlert]:
+def parse(data: Any) -> list[ParsedAlert | Rejection]:
+    """One message is one alert: an unstorable one is a ``Rejection`` (index 0)."""
     if not isinstance(data, dict):
         raise PayloadError("body: expected a JSON object (ServicePact Zabbix media type)")
+    return [one_alert(0, data, _parse_one, "body")]
+
+
+def _parse_one(data: dict[str, Any], _where: str) -> ParsedAlert:
     event_id = _required(data, "event_id")
     if not event_id.isdigit():
         raise PayloadError(f"body.event_id: expected a Zabbix event ID, got {event_id!r}")
+    check_fingerprint(f"zabbix-event-{event_id}", "body.event_id")
     value = _required(data, "event_value")
     if value not in ("0", "1"):
         raise PayloadError(f"body.event_value: expected 1 (problem) or 0 (recovery), got {value!r}")
@@ -115,24 +124,22 @@ def parse(data: Any) -> list[ParsedAlert]:
         if zabbix_url and trigger_id
         else zabbix_url
     )
-    return [
-        ParsedAlert(
-            # Zabbix keeps {EVENT.ID} (the problem event) in recovery messages: one alert.
-            fingerprint=f"zabbix-event-{event_id}",
-            status=FIRING if value == "1" else RESOLVED,
-            name=_required(data, "event_name"),
-            starts_at=starts_at,
-            ends_at=ends_at,
-            severity=_text(data, "event_severity"),
-            summary=_text(data, "event_name"),
-            description="\n".join(
-                t for t in (_text(data, "event_opdata"), _text(data, "trigger_description")) if t
-            ),
-            url=url,
-            labels=labels,
-            hosts=host_candidates({}, host, _text(data, "host_name"), _text(data, "host_ip")),
-            asset_hint=tags.get(ASSET_LABEL, ""),
-            counts_as_outage=outage_flag(tags, "body.event_tags"),
-            category=tags.get(CATEGORY_LABEL, ""),
-        )
-    ]
+    return ParsedAlert(
+        # Zabbix keeps {EVENT.ID} (the problem event) in recovery messages: one alert.
+        fingerprint=f"zabbix-event-{event_id}",
+        status=FIRING if value == "1" else RESOLVED,
+        name=_required(data, "event_name"),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        severity=_text(data, "event_severity"),
+        summary=_text(data, "event_name"),
+        description="\n".join(
+            t for t in (_text(data, "event_opdata"), _text(data, "trigger_description")) if t
+        ),
+        url=url,
+        labels=labels,
+        hosts=host_candidates({}, host, _text(data, "host_name"), _text(data, "host_ip")),
+        asset_hint=tags.get(ASSET_LABEL, ""),
+        counts_as_outage=outage_flag(tags, "body.event_tags"),
+        category=tags.get(CATEGORY_LABEL, ""),
+    )
