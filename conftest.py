@@ -31,7 +31,7 @@ def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def clock():  # type: ignore[no-untyped-def]
     """Controls time: ``clock.at(instant)`` freezes it there (time-machine, no ticking)."""
-    from servicepact.tickets.testing import Clock
+    from servicepact.core.testing import Clock
 
     c = Clock()
     yield c

@@ -64,7 +64,7 @@ from servicepact.core.api_schema import (
 from servicepact.core.time import local_date, now
 from servicepact.customers import services as customer_services
 from servicepact.customers.selectors import customers_for
-from servicepact.tickets.services import reassess_contract_tickets
+from servicepact.tickets.services import amend_contract_terms
 
 router = Router(tags=["contracts"])
 
@@ -376,7 +376,7 @@ def amend_contract(request: HttpRequest, contract_id: Id, payload: AmendIn) -> S
             if payload.target_overrides is None
             else target_rows(payload.target_overrides, calendars, "target_overrides")
         )
-        version = services.amend_contract(
+        version = amend_contract_terms(
             contract=contract,
             effective_from=payload.effective_from,
             reason=payload.reason,
@@ -386,7 +386,6 @@ def amend_contract(request: HttpRequest, contract_id: Id, payload: AmendIn) -> S
             priority_names=payload.priority_names,
             actor=request.user,
         )
-        reassess_contract_tickets(contract=contract, reason=payload.reason)
     return Status(201, _version(request, contract_id, version.number))
 
 

@@ -33,6 +33,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from servicepact.api import services
 from servicepact.api.models import IdempotencyKey
 from servicepact.core.api_schema import (
     IDEMPOTENCY_HEADER,
@@ -82,7 +83,7 @@ def _caller(request: HttpRequest) -> Any:
 def _live_row(user: Any, key: str) -> IdempotencyKey | None:
     row = IdempotencyKey.objects.filter(user=user, key=key).first()
     if row is not None and row.expires_at <= now():
-        row.delete()
+        services.forget_key(row=row)
         return None
     return row
 
@@ -101,14 +102,14 @@ def replay_response(row: IdempotencyKey) -> HttpResponse:
 
 
 def forget_expired() -> int:
-    return IdempotencyKey.objects.filter(expires_at__lte=now()).delete()[0]
+    return services.forget_expired_keys(now=now())
 
 
 def _store(request: HttpRequest, response: HttpResponse) -> None:
     user, key, request_fingerprint = getattr(request, _PENDING)
     forget_expired()
     moment = now()
-    IdempotencyKey.objects.create(
+    services.store_answer(
         user=user,
         key=key,
         fingerprint=request_fingerprint,

@@ -39,6 +39,7 @@ from servicepact.core.api_schema import (
     writes,
 )
 from servicepact.core.errors import DomainValidationError
+from servicepact.tickets import services as ticket_services
 
 router = Router(tags=["plans"])
 
@@ -155,5 +156,5 @@ def set_plan_target(request: HttpRequest, plan_id: Id, payload: TargetIn) -> Any
     with transaction.atomic():
         row = payload.dict()
         row["calendar"] = reference(calendars_for(request.user), payload.calendar, "calendar")
-        services.set_target(plan=plan, **row)
+        ticket_services.set_plan_target(plan=plan, **row)
     return plans_for(request.user).get(pk=plan.pk)

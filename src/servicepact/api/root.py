@@ -19,6 +19,7 @@ from servicepact.api import (
     errors,
     idempotency,
     me,
+    notifications,
     plans,
     sites,
     ticket_actions,
@@ -27,6 +28,7 @@ from servicepact.api import (
 from servicepact.changes.api import router as changes_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
+from servicepact.notifications.api import router as webhooks_router
 
 api = NinjaAPI(
     title="ServicePact API",
@@ -55,8 +57,8 @@ for module in (
 api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
-api.add_router("/notifications", "servicepact.worker.api.router")
-api.add_router("/webhooks", "servicepact.notifications.api.router")
+api.add_router("/notifications", notifications.router)
+api.add_router("/webhooks", webhooks_router)
 
 # Idempotency-Key on the creates marked ``idempotent`` (every router inherits the decorators).
 idempotency.install(api)

@@ -1,7 +1,7 @@
 """What a ticket looks like over the API: summary (lists) and detail (with live SLA clocks).
 
 The detail evaluates every clock at request time with the engine from the ticket's events
-under its terms (``tickets.refresh.evaluate_metric``), so elapsed and remaining are current
+under its terms (``tickets.live.clocks_for_ticket``), so elapsed and remaining are current
 to the second; it writes nothing. Lists show the stored snapshot (``evaluated_at`` says when).
 """
 
@@ -16,8 +16,8 @@ from ninja import Schema
 from servicepact.api.common import Ref, UserRef, is_staff, user_ref
 from servicepact.api.lines import AssetRef
 from servicepact.contracts.terms import METRIC_ORDER
-from servicepact.tickets.models import SlaClock, Ticket
-from servicepact.tickets.refresh import evaluate_live
+from servicepact.tickets.live import clocks_for_ticket
+from servicepact.tickets.models import Ticket
 from servicepact.tickets.selectors import visible_comments, visible_events
 
 _RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
@@ -184,57 +184,30 @@ def render_summary(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
     }
 
 
-def _stored(clock: SlaClock) -> dict[str, Any]:
-    return {
-        "state": clock.state,
-        "started_at": clock.started_at,
-        "stopped_at": clock.stopped_at,
-        "deadline": clock.deadline_at,
-        "elapsed_seconds": clock.elapsed_seconds,
-        "remaining_seconds": clock.remaining_seconds,
-        "breached_at": clock.breached_at,
-        "breached_by_seconds": clock.breached_by_seconds,
-        "fraction": clock.fraction,
-    }
-
-
 def live_clocks(ticket: Ticket, moment: datetime, *, staff: bool) -> list[dict[str, Any]]:
-    """Every stored clock re-evaluated at ``moment`` (read-only; same inputs as refresh_clocks)."""
-    out = []
-    for live in evaluate_live(ticket, moment):
-        clock = live.clock
-        row = {
-            "metric": clock.metric,
-            "priority": clock.priority,
-            "target_seconds": clock.target_seconds,
-            "target_source": clock.target_source,
-            "calendar": {"id": clock.calendar_id, "name": clock.calendar.name},
-            "timezone": clock.timezone,
-            **_stored(clock),
+    """Every stored clock as of ``moment`` (``tickets.live.clocks_for_ticket``, read-only)."""
+    return [
+        {
+            "metric": c.metric,
+            "priority": c.priority,
+            "target_seconds": c.target_seconds,
+            "target_source": c.source,
+            "calendar": {"id": c.calendar_id, "name": c.calendar_name},
+            "timezone": c.timezone,
+            "state": c.state,
+            "started_at": c.started_at,
+            "stopped_at": c.stopped_at,
+            "deadline": c.deadline_at,
+            "elapsed_seconds": c.elapsed_seconds,
+            "remaining_seconds": c.remaining_seconds,
+            "breached_at": c.breached_at,
+            "breached_by_seconds": c.breached_by_seconds,
+            "fraction": c.fraction,
             # The worker's schedule, not a customer's concern.
-            "next_check_at": clock.next_check_at if staff else None,
+            "next_check_at": c.next_check_at if staff else None,
         }
-        if live.result is not None and live.term is not None:
-            # (Without a term the next refresh drops this clock; until then show the snapshot.)
-            result = live.result
-            row.update(
-                priority=ticket.priority,
-                target_seconds=live.term.target_seconds,
-                target_source=live.term.source,
-                calendar={"id": live.calendar.pk, "name": live.calendar.name},
-                timezone=live.timezone,
-                state=str(result.state),
-                started_at=result.started_at,
-                stopped_at=result.stopped_at,
-                deadline=result.deadline,
-                elapsed_seconds=result.elapsed_seconds,
-                remaining_seconds=result.remaining_seconds,
-                breached_at=result.breached_at,
-                breached_by_seconds=result.breached_by_seconds,
-                fraction=result.fraction,
-            )
-        out.append(row)
-    return out
+        for c in clocks_for_ticket(ticket, moment)
+    ]
 
 
 def render_detail(request: HttpRequest, ticket: Ticket, moment: datetime) -> dict[str, Any]:

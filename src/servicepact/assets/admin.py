@@ -1,13 +1,18 @@
+"""Assets in the admin. An asset's own fields do not move deadlines (a ticket keeps the zone
+and coverage it was opened with); its contract lines decide coverage and the availability
+scope of credits, so they are added through ``POST /api/v1/contracts/{id}/lines``
+(``assets.services.add_contract_line``) and are read-only here."""
+
 from __future__ import annotations
 
 from django.contrib import admin
 
 from servicepact.assets.models import Asset, ContractLine
+from servicepact.core.admin import ReadOnlyInline
 
 
-class ContractLineInline(admin.TabularInline):
+class ContractLineInline(ReadOnlyInline):
     model = ContractLine
-    extra = 0
 
 
 @admin.register(Asset)

@@ -15,6 +15,7 @@ from servicepact.billing.models import (
     PeriodCredit,
     WorkLog,
 )
+from servicepact.core.admin import ReadOnlyAdmin
 
 
 class TierInline(admin.TabularInline):
@@ -55,21 +56,12 @@ class AuditInline(ReadOnlyInline):
 
 
 @admin.register(PeriodCredit)
-class PeriodCreditAdmin(admin.ModelAdmin):
+class PeriodCreditAdmin(ReadOnlyAdmin):
     """Read-only: credits change through the billing services, which audit every change."""
 
     list_display = ["contract", "period", "status", "computed_amount", "approved_amount"]
     list_filter = ["status", "period"]
     inlines = [LineInline, AuditInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ForceMajeure)

@@ -35,26 +35,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from servicepact.accounts.choices import StaffRole
 from servicepact.accounts.models import StaffProfile
 from servicepact.billing.services import flag_force_majeure, set_credit_schedule
 from servicepact.contracts.models import Contract
+from servicepact.core.testing import Clock, ny
 from servicepact.tickets import services as ts
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.testing import World, user, world
-
-NY = ZoneInfo("America/New_York")
-
-
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)
-
-
-class Clock(Protocol):
-    def at(self, instant: datetime) -> None: ...
 
 
 @dataclass

@@ -1,10 +1,20 @@
+"""Contracts in the admin: a window, not a door (docs/architecture.md).
+
+Whatever moves an open deadline or a credit — calendar hours, holidays and overrides, SLA
+targets, contract versions and the contract's terms — is read-only here once the row exists:
+those changes go through the services the API uses (``PUT /plans/{id}/targets``,
+``POST /calendars/{id}/hours|holidays``, ``PUT /calendars/{id}/overrides/{day}``,
+``POST /contracts/{id}/versions``), which bump the calendar's revision or add a contract
+version and re-measure open tickets with ``deadline_moved`` events. A row being added
+measures nothing yet, so an add page may fill its inlines.
+"""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -21,21 +31,19 @@ from servicepact.contracts.models import (
     ServicePlan,
     SlaTarget,
 )
+from servicepact.core.admin import FrozenOnceSavedInline, ReadOnlyAdmin, ReadOnlyInline
 
 
-class CalendarHoursInline(admin.TabularInline):
+class CalendarHoursInline(FrozenOnceSavedInline):
     model = CalendarHours
-    extra = 0
 
 
-class HolidayInline(admin.TabularInline):
+class HolidayInline(FrozenOnceSavedInline):
     model = Holiday
-    extra = 0
 
 
-class OverrideInline(admin.TabularInline):
+class OverrideInline(FrozenOnceSavedInline):
     model = CalendarOverride
-    extra = 0
 
 
 class HolidayImportForm(forms.Form):
@@ -47,14 +55,16 @@ class HolidayImportForm(forms.Form):
 
 @admin.register(Calendar)
 class CalendarAdmin(admin.ModelAdmin):
+    """Name and description are editable; the zone and the hours, holidays and overrides
+    change through the calendar services (API, or the holiday import action below), which
+    validate with the engine and bump the revision so the worker recomputes open clocks."""
+
     list_display = ["name", "timezone", "revision"]
     inlines = [CalendarHoursInline, HolidayInline, OverrideInline]
     actions = ["import_holidays"]
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        # Any edit of hours, holidays or overrides is a new revision: open clocks recompute.
-        Calendar.objects.filter(pk=form.instance.pk).update(revision=F("revision") + 1)
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["timezone", "revision"] if obj is not None else ["revision"]
 
     @admin.action(description=_("Import public holidays for a country"))
     def import_holidays(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
@@ -86,50 +96,74 @@ class CalendarAdmin(admin.ModelAdmin):
         )
 
 
-class SlaTargetPlanInline(admin.TabularInline):
+class SlaTargetPlanInline(FrozenOnceSavedInline):
     model = SlaTarget
     fk_name = "plan"
     exclude = ["contract_version"]
-    extra = 0
 
 
 @admin.register(ServicePlan)
 class ServicePlanAdmin(admin.ModelAdmin):
+    """A plan's targets are read-only once it exists (``PUT /api/v1/plans/{id}/targets``)."""
+
     list_display = ["name", "code", "calendar", "is_active"]
     inlines = [SlaTargetPlanInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["calendar", "priority_matrix"] if obj is not None else []
 
-class SlaTargetVersionInline(admin.TabularInline):
+
+class SlaTargetVersionInline(ReadOnlyInline):
     model = SlaTarget
     fk_name = "contract_version"
     exclude = ["plan"]
-    extra = 0
 
 
-class KpiInline(admin.TabularInline):
+class KpiInline(ReadOnlyInline):
     model = KpiCommitment
-    extra = 0
 
 
 @admin.register(ContractVersion)
-class ContractVersionAdmin(admin.ModelAdmin):
+class ContractVersionAdmin(ReadOnlyAdmin):
+    """Versions are the contract's history: read-only. A change of terms is an amendment
+    (``POST /api/v1/contracts/{id}/versions``), which re-measures the open tickets."""
+
     list_display = ["contract", "number", "effective_from", "reason"]
     inlines = [SlaTargetVersionInline, KpiInline]
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ReadOnlyInline):
     model = ContractVersion
-    extra = 0
     fields = ["number", "effective_from", "reason"]
     show_change_link = True
 
 
+# Only these may change in the admin: who manages the contract and how early renewal
+# reminders go out. Everything else is terms (dates, plan, fees, hours) or lifecycle, which
+# move coverage, deadlines or credits and change through the contract services.
+CONTRACT_EDITABLE = ("service_manager", "notice_days")
+
+
 @admin.register(Contract)
 class ContractAdmin(admin.ModelAdmin):
+    """Contracts are created, activated, amended and terminated through the API and desk
+    (``contracts.services``, ``tickets.services.amend_contract_terms``); here only the
+    service manager and the notice period change."""
+
     list_display = ["number", "customer", "plan", "start_date", "end_date", "status", "renewal"]
     list_filter = ["status", "plan", "renewal"]
     search_fields = ["number", "customer__name"]
     inlines = [VersionInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = Contract._meta.concrete_fields
+        return [f.name for f in fields if f.name not in CONTRACT_EDITABLE and not f.primary_key]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class EscalationStepInline(admin.TabularInline):
@@ -145,17 +179,8 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContractEvent)
-class ContractEventAdmin(admin.ModelAdmin):
+class ContractEventAdmin(ReadOnlyAdmin):
     """Contract history (renewals, status changes, reminders): read-only."""
 
     list_display = ["contract", "kind", "at"]
     list_filter = ["kind"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -428,7 +428,11 @@ def amend_contract(
     priority_names: Mapping[str, str] | None = None,
     actor: Any = None,
 ) -> ContractVersion:
-    """Adds a dated version. What is not given is carried over from the version before it."""
+    """Adds a dated version. What is not given is carried over from the version before it.
+
+    This only writes the version: callers amend through ``tickets.services.amend_contract_terms``,
+    which also re-measures the open tickets (contracts cannot import tickets, a higher layer).
+    """
     require_aware(effective_from, "effective_from")
     if not reason.strip():
         raise DomainValidationError({"reason": ["an amendment needs a reason"]})

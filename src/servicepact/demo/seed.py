@@ -26,7 +26,6 @@ from servicepact.contracts.catalogue import SOFTWARE_L2, STANDARD_NBD, ensure_ca
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.services import (
-    amend_contract,
     create_calendar,
     create_contract,
     import_holidays,
@@ -311,7 +310,7 @@ def _build_customers(
         ],
     )
     amend_at = datetime.combine(_months_ago(today, 5), time(0), tzinfo=zone("America/New_York"))
-    amend_contract(
+    ts.amend_contract_terms(
         contract=acme_contract,
         effective_from=amend_at,
         actor=staff["manager"],

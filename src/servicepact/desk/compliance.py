@@ -1,24 +1,22 @@
-"""A contract's compliance in the current period (the calendar month in the customer's zone).
+"""A contract's compliance in the current period (the calendar month in the customer's zone),
+by the statement's rule.
 
-Counted in the database: one aggregate query over the SLA clocks of the contract's tickets
-opened this month, grouped by metric. A running clock past its deadline counts as breached
-already (the worker may not have looked at it yet); running clocks before their deadline are
-still open and count in neither column.
+The clocks counted are those ``billing.facts.period_facts`` decides in the month, exactly as
+the statement counts them: a clock is decided when it stops or when its deadline passes
+(breached), and belongs to the month it was decided in, whenever its ticket was opened.
+Met = decided in time, breached = decided late; open = still running and not yet due.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from django.db.models import Count, Q
-
+from servicepact.billing.clockdata import METRICS
+from servicepact.billing.facts import period_facts
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Contract
-from servicepact.contracts.terms import METRIC_ORDER
-from servicepact.core.time import local_date, local_midnight
-from servicepact.tickets.choices import ClockState
-from servicepact.tickets.models import SlaClock
+from servicepact.core.periods import Period
 
 
 @dataclass(frozen=True)
@@ -45,40 +43,18 @@ class MetricCompliance:
         return round(100 * self.met / self.decided, 1) if self.decided else None
 
 
-@dataclass(frozen=True)
-class Period:
-    first: date
-    start: datetime
-    end: datetime
-
-
-def current_period(tz: str, now: datetime) -> Period:
-    """The calendar month containing ``now`` in ``tz``, as [start, end) instants."""
-    today = local_date(now, tz)
-    first = today.replace(day=1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return Period(first, local_midnight(first, tz), local_midnight(following, tz))
-
-
 def contract_compliance(contract: Contract, now: datetime) -> tuple[Period, list[MetricCompliance]]:
-    period = current_period(contract.customer.timezone, now)
-    overdue = Q(stopped_at__isnull=True, deadline_at__lte=now)
-    rows = (
-        SlaClock.objects.filter(
-            ticket__contract=contract,
-            ticket__opened_at__gte=period.start,
-            ticket__opened_at__lt=period.end,
-        )
-        .values("metric")
-        .annotate(
-            total=Count("id"),
-            met=Count("id", filter=Q(state=ClockState.MET)),
-            breached=Count("id", filter=Q(state=ClockState.BREACHED) | overdue),
-        )
-    )
-    found = {r["metric"]: r for r in rows}
-    return period, [
-        MetricCompliance(m, found[m]["total"], found[m]["met"], found[m]["breached"])
-        for m in METRIC_ORDER
-        if m in found
-    ]
+    """The month containing ``now`` in the customer's zone, and per metric its met, breached
+    and still-open clocks as of ``now`` (metrics without a clock are left out)."""
+    period = Period.containing(now, contract.customer.timezone)
+    facts = period_facts(contract, period, now=now, with_availability=False)
+    month, running = facts.month, facts.clocks
+    rows = []
+    for code, metric in enumerate(METRICS):
+        in_month = month.metric == code
+        met = int((in_month & ~month.breached).sum())
+        breached = int((in_month & month.breached).sum())
+        still_open = int(((running.metric == code) & ~running.decided).sum())
+        if met + breached + still_open:
+            rows.append(MetricCompliance(metric, met + breached + still_open, met, breached))
+    return period, rows

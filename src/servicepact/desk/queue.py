@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
 
-from servicepact.desk.live import LiveClock, SlaState, advance_snapshot, next_clock, ticket_state
+from servicepact.tickets.live import LiveClock, SlaState, advance_snapshot, next_clock, ticket_state
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.selectors import ticket_list
 

@@ -37,7 +37,6 @@ from servicepact.desk.access import staff_required
 from servicepact.desk.actions import ACTIONS, Action, available, make_form
 from servicepact.desk.compliance import contract_compliance
 from servicepact.desk.forms import AssignAlertForm, QueueFilterForm
-from servicepact.desk.live import SlaState, clocks_for_ticket, ticket_state
 from servicepact.desk.queue import build_queue
 from servicepact.desk.records import (
     contract_dates,
@@ -55,6 +54,7 @@ from servicepact.notifications.choices import Channel as NotificationChannel
 from servicepact.notifications.models import Notification
 from servicepact.notifications.selectors import dead_letters, mark_read, unread_for
 from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
+from servicepact.tickets.live import SlaState, clocks_for_ticket, ticket_state
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.refresh import ticket_terms
 from servicepact.tickets.selectors import get_ticket, ticket_list, visible_comments, visible_events

@@ -37,7 +37,7 @@ from servicepact.contracts.choices import KpiKind, MeasurementCalendar
 from servicepact.contracts.models import Contract, KpiCommitment
 from servicepact.contracts.terms import version_in_force
 from servicepact.core.periods import Period
-from servicepact.core.time import from_epoch, local_date, local_midnight, to_epoch
+from servicepact.core.time import from_epoch, local_midnight, to_epoch
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import outages_for
@@ -107,11 +107,11 @@ class AvailabilityInputs:
 
 
 def availability_inputs(contract: Contract, year: int, month: int) -> AvailabilityInputs:
-    tz = contract.customer.timezone
-    first = date(year, month, 1)
-    after = date(year + month // 12, month % 12 + 1, 1)
-    period_start = local_midnight(first, tz).astimezone(UTC)
-    period_end = local_midnight(after, tz).astimezone(UTC)
+    period = Period(year, month)
+    first, after = period.first_day, period.shift(1).first_day
+    period_start, period_end = (
+        i.astimezone(UTC) for i in period.bounds(contract.customer.timezone)
+    )
     horizon = min(period_end, current_time())
     commitment = _commitment(contract, period_start, period_end)
     calendar = commitment.measurement_calendar if commitment else MeasurementCalendar.ALWAYS
@@ -305,16 +305,11 @@ class MonthAvailability:
         return self.result.unplanned_downtime_seconds + self.result.planned_downtime_seconds
 
 
-def previous_month(first: date) -> date:
-    return date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
-
-
 def recent_availability(contract: Contract, moment: datetime) -> list[MonthAvailability]:
     """This local month (so far) and the previous one, newest first."""
-    today = local_date(moment, contract.customer.timezone)
-    this_month = today.replace(day=1)
-    months = [(this_month, True), (previous_month(this_month), False)]
+    this_month = Period.containing(moment, contract.customer.timezone)
+    months = [(this_month, True), (this_month.shift(-1), False)]
     return [
-        MonthAvailability(first, current, contract_availability(contract, first.year, first.month))
-        for first, current in months
+        MonthAvailability(p.first_day, current, contract_availability(contract, p.year, p.month))
+        for p, current in months
     ]

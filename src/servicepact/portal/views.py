@@ -32,7 +32,6 @@ from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
 from servicepact.monitoring.availability import recent_availability
 from servicepact.portal.access import contact_required
-from servicepact.portal.clocks import customer_clocks
 from servicepact.portal.forms import (
     CommentForm,
     DeclineForm,
@@ -43,6 +42,7 @@ from servicepact.portal.forms import (
 from servicepact.tickets import services
 from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, EventKind, Status
 from servicepact.tickets.history import customer_history
+from servicepact.tickets.live import clocks_for_ticket
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.preview import preview_ticket
 from servicepact.tickets.selectors import get_ticket, tickets_for, visible_comments, visible_events
@@ -217,7 +217,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
     proposal = next((e for e in reversed(events) if e.kind == EventKind.SOLUTION_PROPOSED), None)
     return {
         "ticket": ticket,
-        "clocks": customer_clocks(ticket, now()),
+        "clocks": [c for c in clocks_for_ticket(ticket, now()) if c.current],
         "events": events,
         "comments": list(visible_comments(request.user, ticket)),
         "proposal": proposal,

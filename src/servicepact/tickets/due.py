@@ -50,14 +50,15 @@ from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
 from servicepact.slaclock import ClockResult
-from servicepact.tickets.choices import ClockState, EventKind, Status
+from servicepact.tickets import events
+from servicepact.tickets.choices import ClockState, Status
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import (
     next_check,
     refresh_clock_results,
     ticket_terms,
 )
-from servicepact.tickets.services import assign_ticket, change_priority, close_ticket, record_event
+from servicepact.tickets.services import assign_ticket, change_priority, close_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -197,17 +198,11 @@ def evaluate_due(ticket: Ticket, due: set[str], now: datetime, cache: PassCache)
             instant = crossing_instant(result, percent)
             if instant is None or instant > now:
                 break
-            record_event(
+            events.append(
                 ticket,
-                kind=EventKind.THRESHOLD_CROSSED,
+                events.threshold_crossed(metric=metric, percent=percent, deadline=result.deadline),
                 at=instant,
                 recorded_at=now,
-                public=False,
-                data={
-                    "metric": metric,
-                    "percent": percent,
-                    "deadline": result.deadline.isoformat() if result.deadline else None,
-                },
             )
             crossings.append(Crossing(clock, percent, instant, result.deadline))
             clock.last_threshold = percent

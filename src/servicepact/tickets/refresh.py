@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import CoverageStatus
@@ -24,7 +23,8 @@ from servicepact.contracts.terms import (
 )
 from servicepact.core.time import local_date
 from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock
-from servicepact.tickets.choices import ClockState, EventKind
+from servicepact.tickets import events
+from servicepact.tickets.choices import ClockState
 from servicepact.tickets.clocks import DEFAULT_THRESHOLDS, EventFact, clock_events, metric_applies
 from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
 
@@ -178,10 +178,6 @@ def _store(
     return clock
 
 
-def _fmt(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _move_reason(
     clock: SlaClock, term: TargetTerm, calendar: Calendar, reason: str | None
 ) -> str | None:
@@ -192,19 +188,6 @@ def _move_reason(
     if clock.target_seconds != term.target_seconds:
         return f"target changed from {clock.target_seconds // 60} to {term.target_seconds // 60} min ({term.source})"
     return None
-
-
-def _record(
-    ticket: Ticket,
-    kind: str,
-    at: datetime,
-    now: datetime,
-    data: dict[str, Any],
-    public: bool = True,
-) -> None:
-    TicketEvent.objects.create(
-        ticket=ticket, kind=kind, at=at, recorded_at=now, data=data, public=public
-    )
 
 
 def refresh_clocks(ticket: Ticket, *, now: datetime, reason: str | None = None) -> list[SlaClock]:
@@ -238,17 +221,16 @@ def refresh_clock_results(
         clock = existing.get(metric)
         if term is None:
             if clock is not None:
-                _record(
+                events.append(
                     ticket,
-                    EventKind.DEADLINE_MOVED,
-                    now,
-                    now,
-                    {
-                        "metric": metric,
-                        "before": _fmt(clock.deadline_at),
-                        "after": None,
-                        "reason": reason or "no target for this metric at the new priority",
-                    },
+                    events.deadline_moved(
+                        metric=metric,
+                        before=clock.deadline_at,
+                        after=None,
+                        reason=reason or "no target for this metric at the new priority",
+                    ),
+                    at=now,
+                    recorded_at=now,
                 )
                 clock.delete()
             continue
@@ -256,17 +238,13 @@ def refresh_clock_results(
         if clock is not None:
             why = _move_reason(clock, term, calendar, reason)
             if why and clock.deadline_at != result.deadline:
-                _record(
+                events.append(
                     ticket,
-                    EventKind.DEADLINE_MOVED,
-                    now,
-                    now,
-                    {
-                        "metric": metric,
-                        "before": _fmt(clock.deadline_at),
-                        "after": _fmt(result.deadline),
-                        "reason": why,
-                    },
+                    events.deadline_moved(
+                        metric=metric, before=clock.deadline_at, after=result.deadline, reason=why
+                    ),
+                    at=now,
+                    recorded_at=now,
                 )
         clock = _store(ticket, clock, term, result, calendar, zone, now, thresholds)
         _record_breach(ticket, clock, result, now)
@@ -286,23 +264,20 @@ def _record_breach(ticket: Ticket, clock: SlaClock, result: ClockResult, now: da
         and result.breached_at <= now
     )
     if breached and not clock.breach_recorded:
-        _record(
+        events.append(
             ticket,
-            EventKind.BREACHED,
-            result.breached_at,
-            now,  # type: ignore[arg-type]
-            {
-                "metric": clock.metric,
-                "deadline": _fmt(result.breached_at),
-                "target_seconds": clock.target_seconds,
-            },
+            events.breached(
+                metric=clock.metric,
+                deadline=result.breached_at,
+                target_seconds=clock.target_seconds,
+            ),
+            at=result.breached_at,
+            recorded_at=now,
         )
         SlaClock.objects.filter(pk=clock.pk).update(breach_recorded=True)
         clock.breach_recorded = True
     elif not breached and clock.breach_recorded:
         # A retroactive event (e.g. an on-site arrival recorded late) proved the promise kept.
-        _record(
-            ticket, EventKind.UPDATED, now, now, {"metric": clock.metric, "breach_withdrawn": True}
-        )
+        events.append(ticket, events.breach_withdrawn(metric=clock.metric), at=now, recorded_at=now)
         SlaClock.objects.filter(pk=clock.pk).update(breach_recorded=False)
         clock.breach_recorded = False

@@ -6,8 +6,9 @@ ticket's events with the engine (docs/sla-clock.md, "Ticket clocks").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Contact, Customer
 from servicepact.customers.selectors import contact_for, is_staff
+from servicepact.tickets import events
 from servicepact.tickets.choices import (
     REASON_MAX_CHARS,
     SUBJECT_MAX_CHARS,
@@ -32,7 +34,8 @@ from servicepact.tickets.choices import (
     Status,
     TicketKind,
 )
-from servicepact.tickets.models import Comment, Ticket, TicketEvent
+from servicepact.tickets.events import EventPayload
+from servicepact.tickets.models import Comment, Ticket
 from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
 from servicepact.tickets.notify import Step, notify_step
 from servicepact.tickets.preview import ticket_site, ticket_zone
@@ -43,26 +46,8 @@ from servicepact.tickets.transitions import ALLOWED
 # ---------------------------------------------------------------- helpers
 
 
-def record_event(
-    ticket: Ticket,
-    *,
-    kind: str,
-    actor: Any = None,
-    at: datetime | None = None,
-    data: dict[str, Any] | None = None,
-    public: bool = True,
-    recorded_at: datetime | None = None,
-) -> TicketEvent:
-    recorded = recorded_at or current_time()
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        at=at or recorded,
-        recorded_at=recorded,
-        actor=actor if getattr(actor, "pk", None) else None,
-        data=data or {},
-        public=public,
-    )
+# Appends an event built by a ``tickets.events`` constructor (the name callers know).
+record_event = events.append
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -231,29 +216,22 @@ def open_ticket(
     )
     ticket.number = f"SP-{ticket.pk:06d}"
     ticket.save(update_fields=["number"])
-    record_event(
-        ticket,
-        kind=EventKind.OPENED,
-        actor=actor,
-        at=at,
-        recorded_at=moment,
-        data=_opened_data(ticket, coverage),
-    )
+    record_event(ticket, _opened_event(ticket, coverage), actor=actor, at=at, recorded_at=moment)
     refresh_clocks(ticket, now=moment)
     return ticket
 
 
-def _opened_data(ticket: Ticket, coverage: Coverage) -> dict[str, Any]:
-    return {
-        "priority": ticket.priority,
-        "impact": ticket.impact,
-        "urgency": ticket.urgency,
-        "coverage": coverage.status,
-        "contract": coverage.contract.number if coverage.contract else None,
-        "version": coverage.version.number if coverage.version else None,
-        "explanation": coverage.explanation,
-        "in_grace": coverage.status == CoverageStatus.GRACE,
-    }
+def _opened_event(ticket: Ticket, coverage: Coverage) -> EventPayload:
+    return events.opened(
+        priority=ticket.priority,
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        coverage=coverage.status,
+        contract=coverage.contract.number if coverage.contract else None,
+        version=coverage.version.number if coverage.version else None,
+        explanation=coverage.explanation,
+        in_grace=coverage.status == CoverageStatus.GRACE,
+    )
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -265,16 +243,15 @@ def _simple_transition(
     action: str,
     allowed: Iterable[str],
     to: str | None,
-    event: str,
+    event: Callable[..., EventPayload],
     actor: Any,
     at: datetime | None = None,
-    data: dict[str, Any] | None = None,
-    public: bool = True,
     set_fields: dict[str, Any] | None = None,
     notify: tuple[str, str] | None = None,
 ) -> Ticket:
-    """Checks the status, sets fields, appends the event, re-derives the clocks and, with
-    ``notify`` = (step, text), tells whoever ``tickets.notify`` says hears of that step."""
+    """Checks the status, sets fields, appends the event (``event(status=(before, after))``,
+    a ``tickets.events`` constructor), re-derives the clocks and, with ``notify`` = (step,
+    text), tells whoever ``tickets.notify`` says hears of that step."""
     ticket = _lock(ticket)
     _check_from(ticket, action, allowed)
     moment = _instant(at, ticket)
@@ -289,14 +266,7 @@ def _simple_transition(
     for name, value in fields.items():
         setattr(ticket, name, value(moment) if callable(value) else value)
     ticket.save(update_fields=[*fields, "updated_at"])
-    recorded = record_event(
-        ticket,
-        kind=event,
-        actor=actor,
-        at=moment,
-        data={"status": [before, ticket.status], **(data or {})},
-        public=public,
-    )
+    recorded = record_event(ticket, event(status=(before, ticket.status)), actor=actor, at=moment)
     refresh_clocks(ticket, now=current_time())
     if notify:
         notify_step(ticket=ticket, step=notify[0], event=recorded, text=notify[1])
@@ -311,7 +281,7 @@ def acknowledge_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None
         action="acknowledge",
         allowed=ALLOWED["acknowledge"],
         to=Status.ACKNOWLEDGED,
-        event=EventKind.ACKNOWLEDGED,
+        event=events.acknowledged,
         actor=actor,
         at=at,
         set_fields={"acknowledged_at": lambda m: m},
@@ -325,7 +295,7 @@ def start_work(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Tic
         action="start work on",
         allowed=ALLOWED["start"],
         to=Status.IN_PROGRESS,
-        event=EventKind.STARTED,
+        event=events.started,
         actor=actor,
         at=at,
     )
@@ -343,10 +313,9 @@ def pause_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | None
         action="pause",
         allowed=ALLOWED["pause"],
         to=Status.WAITING,
-        event=EventKind.PAUSED,
+        event=partial(events.paused, reason=reason),
         actor=actor,
         at=at,
-        data={"reason": reason},
         set_fields={"waiting_reason": reason},
         notify=(Step.WAITING, reason),
     )
@@ -359,7 +328,7 @@ def resume_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> 
         action="resume",
         allowed=ALLOWED["resume"],
         to=Status.IN_PROGRESS,
-        event=EventKind.RESUMED,
+        event=events.resumed,
         actor=actor,
         at=at,
         set_fields={"waiting_reason": ""},
@@ -379,10 +348,9 @@ def record_restore(
         action="record restoration on",
         allowed=ALLOWED["restore"],
         to=None,
-        event=EventKind.RESTORED,
+        event=partial(events.restored, note=note),
         actor=actor,
         at=at,
-        data={"note": note},
     )
 
 
@@ -399,10 +367,9 @@ def record_onsite_arrival(
         action="record on-site arrival on",
         allowed=ALLOWED["onsite"],
         to=None,
-        event=EventKind.ONSITE_ARRIVED,
+        event=partial(events.onsite_arrived, engineer=engineer),
         actor=actor,
         at=at,
-        data={"engineer": engineer},
     )
 
 
@@ -416,10 +383,9 @@ def propose_solution(
         action="propose a solution for",
         allowed=ALLOWED["propose"],
         to=Status.SOLUTION_PROPOSED,
-        event=EventKind.SOLUTION_PROPOSED,
+        event=partial(events.solution_proposed, solution=solution),
         actor=actor,
         at=at,
-        data={"solution": solution},
         notify=(Step.SOLUTION_PROPOSED, solution),
     )
 
@@ -435,10 +401,9 @@ def resolve_ticket(
         action="resolve",
         allowed=ALLOWED["resolve"],
         to=Status.RESOLVED,
-        event=EventKind.RESOLVED,
+        event=partial(events.resolved, resolution=resolution),
         actor=actor,
         at=at,
-        data={"resolution": resolution},
         set_fields={"resolved_at": lambda m: m},
         notify=(Step.RESOLVED, resolution),
     )
@@ -454,10 +419,9 @@ def close_ticket(
         action="close",
         allowed=ALLOWED["close"],
         to=Status.CLOSED,
-        event=EventKind.CLOSED,
+        event=partial(events.closed, automatic=automatic),
         actor=actor,
         at=at,
-        data={"automatic": automatic},
         set_fields={"closed_at": lambda m: m},
     )
 
@@ -471,10 +435,9 @@ def reopen_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | Non
         action="reopen",
         allowed=ALLOWED["reopen"],
         to=Status.IN_PROGRESS,
-        event=EventKind.REOPENED,
+        event=partial(events.reopened, reason=reason),
         actor=actor,
         at=at,
-        data={"reason": reason},
         set_fields={"resolved_at": None},
         notify=(Step.CUSTOMER_REOPENED, reason) if _is_customer(actor) else None,
     )
@@ -500,10 +463,9 @@ def change_priority(
     ticket.save(update_fields=["priority", "priority_name", "updated_at"])
     record_event(
         ticket,
-        kind=EventKind.PRIORITY_CHANGED,
+        events.priority_changed(before=before, after=priority, reason=reason.strip()),
         actor=actor,
         at=moment,
-        data={"priority": [before, priority], "reason": reason.strip()},
     )
     refresh_clocks(
         ticket, now=current_time(), reason=f"priority P{before} -> P{priority}: {reason.strip()}"
@@ -533,11 +495,9 @@ def assign_ticket(
     after = [assignee.get_username() if assignee else None, team.name if team else None]
     record_event(
         ticket,
-        kind=EventKind.ASSIGNED,
+        events.assigned(assignee=(before[0], after[0]), team=(before[1], after[1])),
         actor=actor,
         at=_instant(at, ticket),
-        data={"assignee": [before[0], after[0]], "team": [before[1], after[1]]},
-        public=False,
     )
     return ticket
 
@@ -561,12 +521,7 @@ def add_comment(
         ticket=ticket, author=author, body=body, is_internal=internal, created_at=moment
     )
     event = record_event(
-        ticket,
-        kind=EventKind.COMMENTED,
-        actor=author,
-        at=moment,
-        data={"comment_id": comment.pk, "internal": internal},
-        public=not internal,
+        ticket, events.commented(comment_id=comment.pk, internal=internal), actor=author, at=moment
     )
     if internal:
         return comment
@@ -593,10 +548,9 @@ def _customer_replied(ticket: Ticket, author: Any, comment: Comment, moment: dat
     if waiting:
         record_event(
             ticket,
-            kind=EventKind.RESUMED,
+            events.resumed(status=(Status.WAITING, Status.IN_PROGRESS), customer_reply=comment.pk),
             actor=author,
             at=moment,
-            data={"status": [Status.WAITING, Status.IN_PROGRESS], "customer_reply": comment.pk},
         )
         refresh_clocks(ticket, now=current_time())
 
@@ -629,10 +583,9 @@ def accept_solution(*, ticket: Ticket, actor: Any, at: datetime | None = None) -
         action="accept the solution of",
         allowed=ALLOWED["accept"],
         to=Status.RESOLVED,
-        event=EventKind.RESOLVED,
+        event=partial(events.resolved, resolution=_proposal(ticket), accepted=True),
         actor=actor,
         at=at,
-        data={"resolution": _proposal(ticket), "accepted": True},
         set_fields={"resolved_at": lambda m: m},
     )
     return _simple_transition(
@@ -640,10 +593,9 @@ def accept_solution(*, ticket: Ticket, actor: Any, at: datetime | None = None) -
         action="close",
         allowed=ALLOWED["close"],
         to=Status.CLOSED,
-        event=EventKind.CLOSED,
+        event=partial(events.closed, automatic=False, accepted=True),
         actor=actor,
         at=ticket.resolved_at,
-        data={"automatic": False, "accepted": True},
         set_fields={"closed_at": lambda m: m},
         notify=(Step.SOLUTION_ACCEPTED, ""),
     )
@@ -661,15 +613,85 @@ def decline_solution(
         action="decline the solution of",
         allowed=ALLOWED["decline"],
         to=Status.IN_PROGRESS,
-        event=EventKind.SOLUTION_DECLINED,
+        event=partial(events.solution_declined, reason=reason),
         actor=actor,
         at=at,
-        data={"reason": reason},
         notify=(Step.SOLUTION_DECLINED, reason),
     )
 
 
 # ---------------------------------------------------------------- recompute after terms or calendars change
+
+
+@transaction.atomic
+def amend_contract_terms(
+    *,
+    contract: Any,
+    effective_from: datetime,
+    reason: str,
+    kpis: Iterable[Mapping[str, Any]] | None = None,
+    target_overrides: Iterable[Mapping[str, Any]] | None = None,
+    priority_matrix: list[list[int]] | None = None,
+    priority_names: Mapping[str, str] | None = None,
+    actor: Any = None,
+) -> Any:
+    """Amends a contract and re-measures its open tickets, in one transaction (ADR 0002).
+
+    ``contracts.services.amend_contract`` adds the dated version; the open tickets opened
+    after ``effective_from`` then move to it and every moved deadline is recorded as a
+    ``deadline_moved`` event with the amendment's reason. Every caller (API, desk, admin,
+    demo) amends through here, so no amendment leaves the clocks on the old terms.
+    """
+    from servicepact.contracts.services import amend_contract
+
+    version = amend_contract(
+        contract=contract,
+        effective_from=effective_from,
+        reason=reason,
+        kpis=kpis,
+        target_overrides=target_overrides,
+        priority_matrix=priority_matrix,
+        priority_names=priority_names,
+        actor=actor,
+    )
+    reassess_contract_tickets(contract=contract, reason=reason)
+    return version
+
+
+@transaction.atomic
+def set_plan_target(
+    *,
+    plan: Any,
+    priority: int,
+    metric: str,
+    target_minutes: int,
+    calendar: Any = None,
+    measure_in_site_timezone: bool = False,
+) -> Any:
+    """Sets a plan's (priority, metric) target and re-measures the open tickets it governs.
+
+    Contracts on the plan measure their tickets against its targets unless a version
+    overrides them, so every open ticket of that priority on the plan is re-derived; each
+    deadline that moves is recorded as a ``deadline_moved`` event naming the new target.
+    """
+    from servicepact.contracts.services import set_target
+
+    target = set_target(
+        plan=plan,
+        priority=priority,
+        metric=metric,
+        target_minutes=target_minutes,
+        calendar=calendar,
+        measure_in_site_timezone=measure_in_site_timezone,
+    )
+    moment = current_time()
+    reason = f"plan {plan.name}: P{priority} {metric} target set to {target_minutes} min"
+    governed = Ticket.objects.filter(contract__plan=plan, priority=priority).exclude(
+        status__in=[Status.RESOLVED, Status.CLOSED]
+    )
+    for ticket in governed.order_by("pk"):
+        refresh_clocks(_lock(ticket), now=moment, reason=reason)
+    return target
 
 
 def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
@@ -694,10 +716,8 @@ def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
             ticket.save(update_fields=["contract_version", "updated_at"])
             record_event(
                 ticket,
-                kind=EventKind.UPDATED,
+                events.terms_updated(contract_version=(before, version.number), reason=reason),
                 at=moment,
-                public=True,
-                data={"contract_version": [before, version.number], "reason": reason},
             )
             refresh_clocks(
                 ticket, now=moment, reason=f"contract {contract.number} v{version.number}: {reason}"

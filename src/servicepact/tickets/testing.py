@@ -6,12 +6,10 @@ They go through the real services, so a test starts from a state the product can
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -20,33 +18,8 @@ from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract, ServicePlan
 from servicepact.contracts.services import create_calendar, create_contract, create_plan
+from servicepact.core.testing import NY, NYZ, Clock, ny, utc  # noqa: F401  (re-exported)
 from servicepact.customers.models import Contact, Customer, Site
-
-NY = "America/New_York"
-NYZ = ZoneInfo(NY)
-
-
-def ny(*args: int) -> datetime:
-    """An instant in New York local time: ``ny(2025, 6, 9, 10)``."""
-    return datetime(*args, tzinfo=NYZ)  # type: ignore[misc]
-
-
-class Clock:
-    """Moves time-machine's frozen clock: ``clock.at(ny(...))`` (the ``clock`` fixture)."""
-
-    def __init__(self) -> None:
-        self._traveller: Any = None
-
-    def at(self, instant: datetime) -> None:
-        self.stop()
-        self._traveller = time_machine.travel(instant, tick=False)
-        self._traveller.start()
-
-    def stop(self) -> None:
-        if self._traveller is not None:
-            self._traveller.stop()
-            self._traveller = None
-
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 FR, ONSITE, RESTORE, RES = Metric.FIRST_RESPONSE, Metric.ON_SITE, Metric.RESTORE, Metric.RESOLUTION

@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 
 from servicepact.contracts.models import ServicePlan, SlaTarget
+from servicepact.tickets import services as ts
+from servicepact.tickets.models import SlaClock, TicketEvent
+
+from .conftest import ny, open_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +101,33 @@ def test_contact_sees_its_contracts_plan_only(acme, acme_contact, globex):
     assert [p["code"] for p in acme_contact.get("/plans").json()["items"]] == ["acme-plan"]
     assert acme_contact.get(f"/plans/{globex.plan.pk}").status_code == 404
     assert acme_contact.post("/plans", _plan(acme.calendar.pk)).status_code == 403
+
+
+def test_a_plan_target_change_re_measures_open_tickets_with_a_record(staff, acme, clock):
+    """A P2 opened Mon 2 June 09:00 is due for resolution at 17:00 (480 min); the plan's P2
+    resolution target set to 240 min moves it to 13:00 with a ``deadline_moved`` event. A P3
+    ticket (its target unchanged) and a resolved P2 ticket are left alone."""
+    clock.at(ny(2025, 6, 2, 9))
+    p2, done = open_ticket(acme), open_ticket(acme)
+    open_ticket(acme, priority=3)
+    ts.acknowledge_ticket(ticket=done, actor=acme.agent)
+    ts.resolve_ticket(ticket=done, actor=acme.agent, resolution="fixed")
+    clock.at(ny(2025, 6, 2, 10))
+    response = staff.put(
+        f"/plans/{acme.plan.pk}/targets",
+        {"priority": 2, "metric": "resolution", "target_minutes": 240},
+    )
+    assert response.status_code == 200
+    assert SlaClock.objects.get(ticket=p2, metric="resolution").deadline_at == ny(2025, 6, 2, 13)
+    moved = TicketEvent.objects.filter(kind="deadline_moved")
+    assert [(e.ticket_id, e.data) for e in moved] == [
+        (
+            p2.pk,
+            {
+                "metric": "resolution",
+                "before": "2025-06-02T21:00:00+00:00",
+                "after": "2025-06-02T17:00:00+00:00",
+                "reason": f"plan {acme.plan.name}: P2 resolution target set to 240 min",
+            },
+        )
+    ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -18,6 +18,7 @@ from servicepact.billing.services import (
 )
 from servicepact.billing.testing import june_month, ny
 from servicepact.core.errors import DomainValidationError
+from servicepact.core.testing import utc
 from servicepact.tickets import services as ts
 
 pytestmark = pytest.mark.django_db
@@ -102,10 +103,6 @@ def test_force_majeure_needs_a_reason_and_a_ticket_or_a_period(clock):
         )
     assert "ends_at" in backwards.value.errors
     assert june.contract.force_majeure.count() == 1  # T4's, from the data set
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def fake_availability(*slices: SimpleNamespace):

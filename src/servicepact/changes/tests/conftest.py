@@ -1,20 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
-import time_machine
 
-NY = ZoneInfo("America/New_York")
-
-
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)
+from servicepact.core.testing import Clock, ny
 
 
 @pytest.fixture
-def frozen():
+def frozen(clock: Clock) -> None:
     """Time stands still at Monday 9 June 2025 09:00 New York."""
-    with time_machine.travel(ny(2025, 6, 9, 9), tick=False):
-        yield
+    clock.at(ny(2025, 6, 9, 9))

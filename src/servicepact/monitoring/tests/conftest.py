@@ -8,15 +8,10 @@ from zoneinfo import ZoneInfo
 
 from django.test import Client
 
-from servicepact.tickets.testing import Clock, ny  # noqa: F401  (re-exported to the tests)
+from servicepact.core.testing import Clock, ny, utc  # noqa: F401  (re-exported to the tests)
 
-NY = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")
 SOURCES = Path(__file__).resolve().parent.parent / "sources"
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def sample(kind: str, name: str) -> dict[str, Any]:

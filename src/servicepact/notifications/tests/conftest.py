@@ -1,4 +1,5 @@
-"""Fixtures for the outbox tests: a frozen clock, loopback webhook receivers, an SMTP server."""
+"""Fixtures for the outbox tests: loopback webhook receivers, an SMTP server (time: the root
+``clock`` fixture)."""
 
 from __future__ import annotations
 
@@ -7,35 +8,11 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import time_machine
 from aiosmtpd.controller import Controller
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen():
-    """``frozen(instant)`` freezes time there (tick=False); later calls move it."""
-    travellers: list[time_machine.travel] = []
-
-    def at(instant: datetime) -> datetime:
-        while travellers:
-            travellers.pop().stop()
-        traveller = time_machine.travel(instant, tick=False)
-        traveller.start()
-        travellers.append(traveller)
-        return instant
-
-    yield at
-    while travellers:
-        travellers.pop().stop()
 
 
 @dataclass

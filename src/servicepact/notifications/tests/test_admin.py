@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from servicepact.core.testing import utc
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, enqueue
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +21,9 @@ def plain_static_files(settings):
     }
 
 
-def test_retry_action_requeues_only_dead_rows(client, frozen):
+def test_retry_action_requeues_only_dead_rows(client, clock):
     """Selecting a dead and a sent row and choosing "retry" requeues the dead one only."""
-    frozen(utc(2025, 6, 2, 10))
+    clock.at(utc(2025, 6, 2, 10))
     dead = enqueue(
         key="dead", channel="email", recipient="a@x.test", message=Message("e", "dead", "b")
     )

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
+from servicepact.core.testing import utc
 from servicepact.notifications.delivery import deliver_due
 from servicepact.notifications.models import WebhookEndpoint
 from servicepact.notifications.services import Message, notify_webhooks, rotate_webhook_secret
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +51,13 @@ def shout(headers: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("heading", HEADINGS)
 def test_snippet_accepts_a_genuine_delivery_and_refuses_the_rest(
-    heading, frozen, receiver, monkeypatch
+    heading, clock, receiver, monkeypatch
 ):
     """Headers as received (lower case) and in other letter case both verify; another
     secret, a changed body, and the same request 5 min 1 s later are refused."""
     hook = receiver([200])
     WebhookEndpoint.objects.create(name="chat", url=hook.url, secret=SECRET)
-    frozen(T0)
+    clock.at(T0)
     notify_webhooks(key="esc:1:50", message=Message("ticket.threshold_crossed", "s", "b"))
     assert deliver_due().sent == 1
     ((headers, body),) = hook.requests
@@ -71,21 +70,21 @@ def test_snippet_accepts_a_genuine_delivery_and_refuses_the_rest(
     forged = load(heading, monkeypatch, "whsec_" + base64.b64encode(b"f" * 32).decode())
     assert forged(body, headers) is None
 
-    frozen(T0 + timedelta(minutes=5))
+    clock.at(T0 + timedelta(minutes=5))
     assert verify(body, headers) == event
-    frozen(T0 + timedelta(minutes=5, seconds=1))
+    clock.at(T0 + timedelta(minutes=5, seconds=1))
     assert verify(body, headers) is None
 
 
 @pytest.mark.parametrize("heading", HEADINGS)
 def test_snippet_verifies_with_either_secret_during_a_rollover(
-    heading, frozen, receiver, monkeypatch
+    heading, clock, receiver, monkeypatch
 ):
     """After a rotation the delivery carries two signatures: a receiver still on the old
     secret and one already on the new secret both accept it."""
     hook = receiver([200])
     endpoint = WebhookEndpoint.objects.create(name="chat", url=hook.url, secret=SECRET)
-    frozen(T0)
+    clock.at(T0)
     new = rotate_webhook_secret(endpoint=endpoint).secret
     notify_webhooks(key="esc:1:50", message=Message("ticket.threshold_crossed", "s", "b"))
     assert deliver_due().sent == 1

@@ -7,13 +7,12 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth import get_user_model
 
+from servicepact.core.testing import utc
 from servicepact.notifications import language_for
 from servicepact.notifications.delivery import deliver_due
 from servicepact.notifications.email import mail_domain
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email, notify_user
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +39,11 @@ def message(ticket_id: int | None = 42, subject: str = "[SP-000042] First respon
     )
 
 
-def test_staff_email_is_multipart_threaded_and_links_the_desk(frozen, smtp_server):
+def test_staff_email_is_multipart_threaded_and_links_the_desk(clock, smtp_server):
     """One e-mail about ticket 42: From and Message-ID on the configured domain,
     Auto-Submitted, In-Reply-To and References to the ticket's root <ticket-42@domain>, a
     text part (the body, then the desk link) and an HTML part with the same content."""
-    frozen(T0)
+    clock.at(T0)
     row = notify_email(key="esc:7:50", address="ops@provider.test", message=message())
     assert deliver_due().sent == 1
     (envelope,) = smtp_server.envelopes
@@ -76,9 +75,9 @@ def test_staff_email_is_multipart_threaded_and_links_the_desk(frozen, smtp_serve
     assert "/portal/" not in page and "<IT>" not in page
 
 
-def test_customer_email_links_the_portal(frozen, smtp_server):
+def test_customer_email_links_the_portal(clock, smtp_server):
     """A customer's message links the ticket's portal page, not the desk."""
-    frozen(T0)
+    clock.at(T0)
     notify_email(key="esc:7:100", address="it@acme.test", message=message(), audience="customer")
     assert deliver_due().sent == 1
     (mail,) = smtp_server.messages()
@@ -90,11 +89,11 @@ def test_customer_email_links_the_portal(frozen, smtp_server):
     assert "/desk/" not in content(text) + content(html)
 
 
-def test_one_thread_per_ticket(frozen, smtp_server):
+def test_one_thread_per_ticket(clock, smtp_server):
     """Two messages about ticket 42 refer to the same root and have distinct Message-IDs; one
     about ticket 43 has its own root; a message about no ticket has no threading headers and
     no link."""
-    frozen(T0)
+    clock.at(T0)
     notify_email(key="a", address="x@provider.test", message=message())
     notify_email(key="b", address="x@provider.test", message=message(subject="75 %"))
     notify_email(key="c", address="x@provider.test", message=message(43, subject="SP-000043"))
@@ -122,10 +121,10 @@ def test_mail_domain_falls_back_to_the_sender_domain(settings):
     assert mail_domain() == "mail.provider.example"
 
 
-def test_email_is_rendered_in_the_row_language(frozen, smtp_server):
+def test_email_is_rendered_in_the_row_language(clock, smtp_server):
     """notify_user records the user's language (language_for); the e-mail around the text is
     rendered under it: html lang and Content-Language say zh-hans."""
-    frozen(T0)
+    clock.at(T0)
     user = get_user_model().objects.create_user("li", email="li@provider.test", is_staff=True)
     user.language = "zh-hans"  # what a per-person language field will hold
     rows = notify_user(key="esc:7:50", user=user, message=message())
@@ -153,9 +152,9 @@ def test_language_for(recipient, expected):
     assert language_for(recipient) == expected
 
 
-def test_a_body_that_quotes_the_ticket_page_gets_no_second_link(frozen, smtp_server):
+def test_a_body_that_quotes_the_ticket_page_gets_no_second_link(clock, smtp_server):
     """Conversation messages end with the ticket's page: the e-mail does not add it again."""
-    frozen(T0)
+    clock.at(T0)
     body = "The customer wrote:\n\nAny news?\n\nhttps://sp.example.com/desk/tickets/42/"
     notify_email(
         key="conv:42:7",

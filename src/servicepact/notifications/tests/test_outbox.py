@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
+from servicepact.core.testing import utc
 from servicepact.notifications.delivery import backoff, deliver_due
 from servicepact.notifications.models import Notification
 from servicepact.notifications.selectors import mark_read, notifications, unread_count, unread_for
@@ -18,8 +19,6 @@ from servicepact.notifications.services import (
     notify_email,
     notify_user,
 )
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +36,9 @@ def staff(username: str, email: str = ""):
     return get_user_model().objects.create_user(username=username, email=email, is_staff=True)
 
 
-def test_enqueueing_the_same_key_twice_keeps_one_row(frozen):
+def test_enqueueing_the_same_key_twice_keeps_one_row(clock):
     """The idempotency key is unique: a re-run returns the existing row and adds nothing."""
-    frozen(T0)
+    clock.at(T0)
     first = notify_email(key="renewal:7:2025-12-31:30", address="it@acme.test", message=MESSAGE)
     again = notify_email(key="renewal:7:2025-12-31:30", address="IT@acme.test", message=MESSAGE)
     assert first.pk == again.pk
@@ -55,9 +54,9 @@ def test_a_key_longer_than_the_column_is_hashed():
     assert key == idempotency_key("esc", "x" * 300)
 
 
-def test_not_before_holds_a_row_back_until_then(frozen):
+def test_not_before_holds_a_row_back_until_then(clock):
     """A row with not_before in the future is due then, not now."""
-    frozen(T0)
+    clock.at(T0)
     row = enqueue(
         key="k1",
         channel="email",
@@ -71,15 +70,15 @@ def test_not_before_holds_a_row_back_until_then(frozen):
         T0 + timedelta(hours=9),
     )
     assert deliver_due().attempted == 0
-    frozen(T0 + timedelta(hours=9))
+    clock.at(T0 + timedelta(hours=9))
     assert deliver_due().sent == 1
     assert [m.to for m in mail.outbox] == [["it@acme.test"]]
 
 
-def test_email_is_sent_once_with_the_delivery_header(frozen):
+def test_email_is_sent_once_with_the_delivery_header(clock):
     """The e-mail carries subject and body; X-ServicePact-Delivery is the idempotency key.
     A second delivery run sends nothing more."""
-    frozen(T0)
+    clock.at(T0)
     row = notify_email(key="renewal:7:2025-12-31:30", address="it@acme.test", message=MESSAGE)
     assert deliver_due().sent == 1
     assert deliver_due().attempted == 0
@@ -93,15 +92,15 @@ def test_email_is_sent_once_with_the_delivery_header(frozen):
     assert sent.extra_headers["X-ServicePact-Delivery"] == row.idempotency_key
 
 
-def test_failing_email_backend_backs_off_exponentially(frozen, settings):
+def test_failing_email_backend_backs_off_exponentially(clock, settings):
     """SMTP down: attempts at 10:00, 10:01, 10:03, 10:07 (60 s x 2^(n-1) after the n-th)."""
     settings.EMAIL_BACKEND = "servicepact.notifications.tests.broken_mail.Backend"
     settings.SERVICEPACT = {**settings.SERVICEPACT, "NOTIFY_MAX_ATTEMPTS": 6}
-    frozen(T0)
+    clock.at(T0)
     notify_email(key="k", address="it@acme.test", message=MESSAGE)
     instants = []
     for minute in range(0, 10):
-        frozen(T0 + timedelta(minutes=minute))
+        clock.at(T0 + timedelta(minutes=minute))
         if deliver_due().attempted:
             instants.append(minute)
     assert instants == [0, 1, 3, 7]
@@ -114,10 +113,10 @@ def test_failing_email_backend_backs_off_exponentially(frozen, settings):
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 4, 5)] == [60, 120, 240, 480, 960]
 
 
-def test_in_app_inbox_unread_and_mark_read(frozen):
+def test_in_app_inbox_unread_and_mark_read(clock):
     """notify_user gives an in-app row (and an e-mail when the user has an address). After
     delivery it is unread for that user only; mark_read clears it."""
-    frozen(T0)
+    clock.at(T0)
     ann, bob = staff("ann", "ann@provider.test"), staff("bob")
     notify_user(key="esc:1:50", user=ann, message=MESSAGE)
     notify_user(key="esc:1:50", user=bob, message=MESSAGE)
@@ -135,8 +134,8 @@ def test_in_app_inbox_unread_and_mark_read(frozen):
     assert unread_count(bob) == 1
 
 
-def test_selector_filters_by_status_channel_and_ticket(frozen):
-    frozen(T0)
+def test_selector_filters_by_status_channel_and_ticket(clock):
+    clock.at(T0)
     enqueue(
         key="a", channel="email", recipient="x@y.test", message=Message("e", "s", "b", ticket_id=5)
     )

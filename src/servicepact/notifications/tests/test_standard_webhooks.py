@@ -11,6 +11,7 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from servicepact.core.errors import DomainValidationError
+from servicepact.core.testing import utc
 from servicepact.notifications.delivery import deliver_due
 from servicepact.notifications.models import Notification, WebhookEndpoint
 from servicepact.notifications.services import (
@@ -20,8 +21,6 @@ from servicepact.notifications.services import (
     rotate_webhook_secret,
 )
 from servicepact.notifications.signing import as_standard_secret, secret_key
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +45,13 @@ def deliver(hook, key: str = "esc:1:50") -> tuple[dict[str, str], bytes]:
     return hook.requests[-1]
 
 
-def test_the_official_library_verifies_a_delivery(frozen, receiver):
+def test_the_official_library_verifies_a_delivery(clock, receiver):
     """The receiver gets webhook-id (the body's id), webhook-timestamp (the send time) and a
     v1 signature that standardwebhooks accepts with the endpoint's secret and rejects with
     another secret or a body changed by one byte."""
     hook = receiver([200])
     WebhookEndpoint.objects.create(name="chat", url=hook.url, secret=NEW)
-    frozen(T0)
+    clock.at(T0)
     headers, body = deliver(hook)
     event = json.loads(body)
     assert headers["webhook-id"] == event["id"] == Notification.objects.get().idempotency_key
@@ -66,29 +65,29 @@ def test_the_official_library_verifies_a_delivery(frozen, receiver):
         Webhook(NEW).verify(body.replace(b'"percent":50', b'"percent":51'), headers)
 
 
-def test_the_tolerance_is_five_minutes(frozen, receiver):
+def test_the_tolerance_is_five_minutes(clock, receiver):
     """A delivery verified 5 minutes after it was signed passes; one second later the
     library refuses it as too old (the documented tolerance)."""
     hook = receiver([200])
     WebhookEndpoint.objects.create(name="chat", url=hook.url, secret=NEW)
-    frozen(T0)
+    clock.at(T0)
     headers, body = deliver(hook)
-    frozen(T0 + timedelta(minutes=5))
+    clock.at(T0 + timedelta(minutes=5))
     assert Webhook(NEW).verify(body, headers)["id"] == headers["webhook-id"]
-    frozen(T0 + timedelta(minutes=5, seconds=1))
+    clock.at(T0 + timedelta(minutes=5, seconds=1))
     with pytest.raises(WebhookVerificationError, match="too old"):
         Webhook(NEW).verify(body, headers)
 
 
-def test_a_retry_is_signed_again_when_it_is_sent(frozen, receiver):
+def test_a_retry_is_signed_again_when_it_is_sent(clock, receiver):
     """Attempt 1 at 10:00 gets a 500; the retry at 10:01 carries 10:01 as its timestamp, so a
     receiver's tolerance never rejects a retry for its age; the id stays the same."""
     hook = receiver([500, 200])
     WebhookEndpoint.objects.create(name="chat", url=hook.url, secret=NEW)
-    frozen(T0)
+    clock.at(T0)
     notify_webhooks(key="esc:1:50", message=MESSAGE)
     assert deliver_due().failed == 1
-    frozen(T0 + timedelta(minutes=1))
+    clock.at(T0 + timedelta(minutes=1))
     assert deliver_due().sent == 1
     (first, _), (second, body) = hook.requests
     assert first["webhook-id"] == second["webhook-id"]
@@ -96,24 +95,24 @@ def test_a_retry_is_signed_again_when_it_is_sent(frozen, receiver):
     assert Webhook(NEW).verify(body, second)["timestamp"] == int(second["webhook-timestamp"])
 
 
-def test_rotation_signs_with_both_secrets_until_the_overlap_ends(frozen, receiver):
+def test_rotation_signs_with_both_secrets_until_the_overlap_ends(clock, receiver):
     """Rotated at 10:00 with a 2-hour overlap: a delivery at 11:00 carries two signatures and
     verifies with the old and with the new secret; at 12:00 the old secret has expired and
     only the new one verifies."""
     hook = receiver([200])
     endpoint = WebhookEndpoint.objects.create(name="chat", url=hook.url, secret=OLD)
-    frozen(T0)
+    clock.at(T0)
     rotated = rotate_webhook_secret(endpoint=endpoint, overlap=timedelta(hours=2), secret=NEW)
     assert (rotated.secret, rotated.previous_secret) == (NEW, OLD)
     assert rotated.previous_secret_expires_at == T0 + timedelta(hours=2)
 
-    frozen(T0 + timedelta(hours=1))
+    clock.at(T0 + timedelta(hours=1))
     headers, body = deliver(hook, key="esc:1:50")
     assert len(headers["webhook-signature"].split(" ")) == 2
     assert Webhook(OLD).verify(body, headers)["id"] == headers["webhook-id"]
     assert Webhook(NEW).verify(body, headers)["id"] == headers["webhook-id"]
 
-    frozen(T0 + timedelta(hours=2))
+    clock.at(T0 + timedelta(hours=2))
     headers, body = deliver(hook, key="esc:1:75")
     assert len(headers["webhook-signature"].split(" ")) == 1
     assert Webhook(NEW).verify(body, headers)["id"] == headers["webhook-id"]
@@ -121,12 +120,12 @@ def test_rotation_signs_with_both_secrets_until_the_overlap_ends(frozen, receive
         Webhook(OLD).verify(body, headers)
 
 
-def test_ending_the_rollover_and_rotating_without_overlap(frozen, receiver):
+def test_ending_the_rollover_and_rotating_without_overlap(clock, receiver):
     """end_webhook_rollover drops the previous secret at once; an overlap of zero switches
     immediately; a random new secret is a fresh whsec_ of 32 bytes."""
     hook = receiver([200])
     endpoint = WebhookEndpoint.objects.create(name="chat", url=hook.url, secret=OLD)
-    frozen(T0)
+    clock.at(T0)
     rotated = rotate_webhook_secret(endpoint=endpoint)
     assert rotated.secret.startswith("whsec_") and len(secret_key(rotated.secret)) == 32
     assert rotated.secret != OLD
@@ -143,9 +142,9 @@ def test_ending_the_rollover_and_rotating_without_overlap(frozen, receiver):
     assert switched.signing_secrets(T0) == [NEW]
 
 
-def test_rotating_twice_keeps_at_most_two_secrets(frozen):
+def test_rotating_twice_keeps_at_most_two_secrets(clock):
     """A second rotation during a rollover drops the oldest secret."""
-    frozen(T0)
+    clock.at(T0)
     endpoint = WebhookEndpoint.objects.create(name="chat", url="http://127.0.0.1:9/", secret=OLD)
     rotate_webhook_secret(endpoint=endpoint, secret=NEW)
     third = "whsec_" + base64.b64encode(b"t" * 24).decode()
@@ -163,8 +162,8 @@ def test_rotating_twice_keeps_at_most_two_secrets(frozen):
         ({"overlap": timedelta(hours=-1)}, "overlap", "must be from 0 to 30 days"),
     ],
 )
-def test_bad_rotation_input_names_the_field_and_changes_nothing(frozen, kwargs, field, message):
-    frozen(T0)
+def test_bad_rotation_input_names_the_field_and_changes_nothing(clock, kwargs, field, message):
+    clock.at(T0)
     endpoint = WebhookEndpoint.objects.create(name="chat", url="http://127.0.0.1:9/", secret=OLD)
     with pytest.raises(DomainValidationError) as err:
         rotate_webhook_secret(endpoint=endpoint, **kwargs)
@@ -174,13 +173,13 @@ def test_bad_rotation_input_names_the_field_and_changes_nothing(frozen, kwargs, 
     assert (endpoint.secret, endpoint.previous_secret) == (OLD, "")
 
 
-def test_a_legacy_secret_keeps_its_key_in_the_standard_form(frozen, receiver):
+def test_a_legacy_secret_keeps_its_key_in_the_standard_form(clock, receiver):
     """A secret stored before Standard Webhooks ("s3cret", no prefix) signs with its UTF-8
     bytes; the library verifies with whsec_ + base64 of those bytes, the form the migration
     writes."""
     hook = receiver([200])
     WebhookEndpoint.objects.create(name="chat", url=hook.url, secret="s3cret")
-    frozen(T0)
+    clock.at(T0)
     headers, body = deliver(hook)
     standard = as_standard_secret("s3cret")
     assert standard == "whsec_" + base64.b64encode(b"s3cret").decode()

@@ -11,11 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from servicepact.core.testing import utc
 from servicepact.notifications.delivery import deliver_due, drain
 from servicepact.notifications.models import Notification, WebhookEndpoint
 from servicepact.notifications.services import Message, notify_email, notify_webhooks
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +42,7 @@ def full_backlog_port() -> Iterator[int]:
     server.close()
 
 
-def test_an_unreachable_receiver_fails_on_the_connect_timeout(frozen, full_backlog_port, settings):
+def test_an_unreachable_receiver_fails_on_the_connect_timeout(clock, full_backlog_port, settings):
     """Connect timeout 0.3 s, read timeout 60 s: the attempt fails on connecting, so the
     error names the connect timeout (the read timeout never started)."""
     settings.SERVICEPACT = {
@@ -52,13 +51,13 @@ def test_an_unreachable_receiver_fails_on_the_connect_timeout(frozen, full_backl
         "WEBHOOK_TIMEOUT": 60.0,
     }
     WebhookEndpoint.objects.create(name="down", url=f"http://127.0.0.1:{full_backlog_port}/h")
-    frozen(T0)
+    clock.at(T0)
     notify_webhooks(key="k", message=Message("ticket.threshold_crossed", "s", "b"))
     assert deliver_due().failed == 1
     assert Notification.objects.get().last_error == "TimeoutError: timed out connecting (0.3 s)"
 
 
-def test_a_silent_receiver_fails_on_the_read_timeout(frozen, silent_port, settings):
+def test_a_silent_receiver_fails_on_the_read_timeout(clock, silent_port, settings):
     """The connection is accepted (by the kernel) but nothing answers: the read timeout."""
     settings.SERVICEPACT = {
         **settings.SERVICEPACT,
@@ -66,7 +65,7 @@ def test_a_silent_receiver_fails_on_the_read_timeout(frozen, silent_port, settin
         "WEBHOOK_TIMEOUT": 0.3,
     }
     WebhookEndpoint.objects.create(name="mute", url=f"http://127.0.0.1:{silent_port}/h")
-    frozen(T0)
+    clock.at(T0)
     notify_webhooks(key="k", message=Message("ticket.threshold_crossed", "s", "b"))
     assert deliver_due().failed == 1
     assert Notification.objects.get().last_error == (
@@ -74,7 +73,7 @@ def test_a_silent_receiver_fails_on_the_read_timeout(frozen, silent_port, settin
     )
 
 
-def test_sends_run_concurrently(frozen, settings):
+def test_sends_run_concurrently(clock, settings):
     """Three endpoints on a receiver that answers 200 only once three requests are open at the
     same time (a barrier; a request that waits alone for 5 s gets a 500): with three delivery
     threads all three are delivered in one call, which sequential sends could not do."""
@@ -103,7 +102,7 @@ def test_sends_run_concurrently(frozen, settings):
         url = f"http://127.0.0.1:{server.server_address[1]}/hook"
         for n in range(3):
             WebhookEndpoint.objects.create(name=f"hook {n}", url=url)
-        frozen(T0)
+        clock.at(T0)
         notify_webhooks(key="k", message=Message("ticket.threshold_crossed", "s", "b"))
         report = deliver_due()
     finally:
@@ -114,7 +113,7 @@ def test_sends_run_concurrently(frozen, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_receiver_that_holds_requests_gets_two_threads_and_mail_keeps_flowing(frozen, settings):
+def test_a_receiver_that_holds_requests_gets_two_threads_and_mail_keeps_flowing(clock, settings):
     """Four webhooks to one receiver that holds every request, two e-mails, four threads,
     NOTIFY_PER_ENDPOINT 2, a 3 s budget: the receiver gets two requests (not four), both
     e-mails are sent within the call, the two other webhooks are not even attempted, and the
@@ -148,7 +147,7 @@ def test_a_receiver_that_holds_requests_gets_two_threads_and_mail_keeps_flowing(
         WebhookEndpoint.objects.create(
             name="held", url=f"http://127.0.0.1:{server.server_address[1]}/"
         )
-        frozen(T0)
+        clock.at(T0)
         for n in range(4):
             notify_webhooks(key=f"w{n}", message=Message("ticket.threshold_crossed", "s", "b"))
         for n in range(2):

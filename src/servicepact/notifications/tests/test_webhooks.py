@@ -9,12 +9,11 @@ from datetime import timedelta
 
 import pytest
 
+from servicepact.core.testing import utc
 from servicepact.notifications.delivery import deliver_due
 from servicepact.notifications.models import Notification, WebhookEndpoint
 from servicepact.notifications.selectors import dead_letters
 from servicepact.notifications.services import Message, notify_webhooks, retry_dead
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +41,14 @@ def endpoint(url: str) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(name="provider chat", url=url, secret="s3cret-for-tests")
 
 
-def test_receiver_failing_twice_gets_the_message_once_with_a_valid_signature(frozen, receiver):
+def test_receiver_failing_twice_gets_the_message_once_with_a_valid_signature(clock, receiver):
     """Answers 500, 500, then 200. Attempt 1 at 10:00 fails (retry at 10:01), attempt 2 at
     10:01 fails (retry 2 min later, 10:03), attempt 3 at 10:03 succeeds. Passes before a retry
     is due send nothing. The one accepted request carries the delivery id, the timestamp and a
     signature that is the HMAC-SHA256 of the raw body with the endpoint's secret."""
     hook = receiver([500, 500, 200])
     endpoint(hook.url)
-    frozen(T0)
+    clock.at(T0)
     notify_webhooks(key="esc:1:50", message=MESSAGE)
     row = Notification.objects.get()
     key = row.idempotency_key
@@ -63,16 +62,16 @@ def test_receiver_failing_twice_gets_the_message_once_with_a_valid_signature(fro
     )
     assert row.last_error == "HTTPError: HTTP Error 500: Internal Server Error"
 
-    frozen(T0 + timedelta(seconds=59))
+    clock.at(T0 + timedelta(seconds=59))
     assert deliver_due().attempted == 0
-    frozen(T0 + timedelta(minutes=1))
+    clock.at(T0 + timedelta(minutes=1))
     assert deliver_due().failed == 1
     row.refresh_from_db()
     assert (row.attempts, row.next_attempt_at) == (2, T0 + timedelta(minutes=3))
 
-    frozen(T0 + timedelta(minutes=3))
+    clock.at(T0 + timedelta(minutes=3))
     assert deliver_due().sent == 1
-    frozen(T0 + timedelta(hours=1))
+    clock.at(T0 + timedelta(hours=1))
     assert deliver_due().attempted == 0
 
     row.refresh_from_db()
@@ -102,15 +101,15 @@ def test_receiver_failing_twice_gets_the_message_once_with_a_valid_signature(fro
     }
 
 
-def test_receiver_that_never_answers_ends_in_the_dead_letters(frozen, silent_port):
+def test_receiver_that_never_answers_ends_in_the_dead_letters(clock, silent_port):
     """Each attempt times out after 0.5 s. Retries at +1 min and +2 min; the third failure is the
     last (NOTIFY_MAX_ATTEMPTS=3): the row is dead, listed by dead_letters(), not retried by
     later passes; retry_dead puts it back with fresh attempts."""
     endpoint(f"http://127.0.0.1:{silent_port}/hook")
-    frozen(T0)
+    clock.at(T0)
     notify_webhooks(key="esc:1:50", message=MESSAGE)
     for minutes, status in ((0, "failed"), (1, "failed"), (3, "dead")):
-        frozen(T0 + timedelta(minutes=minutes))
+        clock.at(T0 + timedelta(minutes=minutes))
         report = deliver_due()
         assert report.attempted == 1
         assert Notification.objects.get().status == status
@@ -119,7 +118,7 @@ def test_receiver_that_never_answers_ends_in_the_dead_letters(frozen, silent_por
     assert "timed out" in row.last_error
     assert list(dead_letters()) == [row]
 
-    frozen(T0 + timedelta(days=1))
+    clock.at(T0 + timedelta(days=1))
     assert deliver_due().attempted == 0
     assert retry_dead(ids=[row.pk]) == 1
     row.refresh_from_db()
@@ -127,10 +126,10 @@ def test_receiver_that_never_answers_ends_in_the_dead_letters(frozen, silent_por
     assert list(dead_letters()) == []
 
 
-def test_deactivated_endpoint_is_a_failure_not_a_silent_drop(frozen, receiver):
+def test_deactivated_endpoint_is_a_failure_not_a_silent_drop(clock, receiver):
     """A row whose endpoint was switched off fails like any other delivery error."""
     hook = receiver([200])
-    frozen(T0)
+    clock.at(T0)
     ep = endpoint(hook.url)
     notify_webhooks(key="esc:1:50", message=MESSAGE)
     WebhookEndpoint.objects.filter(pk=ep.pk).update(active=False)

@@ -8,10 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from servicepact.accounts.services import create_api_token
+from servicepact.core.testing import utc
 from servicepact.notifications.models import WebhookEndpoint
 from servicepact.notifications.signing import secret_key
-
-from .conftest import utc
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +33,10 @@ def rotate_url(endpoint_id: int) -> str:
     return f"/api/v1/webhooks/{endpoint_id}/rotate-secret"
 
 
-def test_staff_rotate_and_end_the_rollover(client, frozen, endpoint):
+def test_staff_rotate_and_end_the_rollover(client, clock, endpoint):
     """Rotating answers the new secret once and the end of the overlap; the list shows the
     rollover but never a secret; ending the rollover clears it."""
-    frozen(T0)
+    clock.at(T0)
     auth = bearer(staff=True)
     answer = client.post(
         rotate_url(endpoint.pk), {"overlap_hours": 2}, content_type="application/json", **auth
@@ -68,8 +67,8 @@ def test_staff_rotate_and_end_the_rollover(client, frozen, endpoint):
     assert endpoint.previous_secret == ""
 
 
-def test_a_chosen_secret_is_validated_with_the_field_named(client, frozen, endpoint):
-    frozen(T0)
+def test_a_chosen_secret_is_validated_with_the_field_named(client, clock, endpoint):
+    clock.at(T0)
     auth = bearer(staff=True)
     answer = client.post(
         rotate_url(endpoint.pk), {"secret": "hunter2"}, content_type="application/json", **auth
@@ -126,9 +125,9 @@ def plain_static_files(settings):
     }
 
 
-def test_admin_rotates_through_the_service(client, frozen, endpoint, plain_static_files):
+def test_admin_rotates_through_the_service(client, clock, endpoint, plain_static_files):
     """The admin shows the secret read-only; its action rotates with a 24-hour overlap."""
-    frozen(T0)
+    clock.at(T0)
     client.force_login(get_user_model().objects.create_superuser("root", "r@x.test", "pw"))
     page = client.get(f"/admin/notifications/webhookendpoint/{endpoint.pk}/change/")
     assert page.status_code == 200

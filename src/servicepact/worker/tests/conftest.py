@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,19 +16,12 @@ from servicepact.accounts.models import Team
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract, ServicePlan
 from servicepact.contracts.services import create_calendar, create_contract, create_plan
+from servicepact.core.testing import ny, utc  # noqa: F401  (re-exported to the tests)
 from servicepact.customers.models import Contact, Customer, Site
 
 NY = ZoneInfo("America/New_York")
 FR, RES = Metric.FIRST_RESPONSE, Metric.RESOLUTION
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from servicepact.accounts.services import create_api_token
+from servicepact.core.testing import utc
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, enqueue
 
-from .conftest import utc
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("servicepact.worker.tests.api_urls")]
+pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/notifications"
 

@@ -1,10 +1,13 @@
-"""Live clock values for the desk: what each SLA clock says *now*, and the ticket's SLA state.
+"""A clock as of now — the one model the desk, the portal and the API show — and the
+ticket's SLA state (``SlaState``, the at-risk threshold).
 
 Stored ``SlaClock`` rows are snapshots taken when the ticket last changed (or the worker last
 looked). Two ways to bring them up to now, both read-only:
 
-- ``clocks_for_ticket`` (ticket page): re-evaluates every clock from the ticket's events with
-  the engine (``tickets.refresh.evaluate_metric``) — exact, and gives the pauses.
+- ``clocks_for_ticket`` (ticket pages, API detail): re-evaluates every clock from the ticket's
+  events with the engine (``tickets.refresh.evaluate_live``) — exact, and gives the pauses. A
+  clock whose target the current priority no longer has (the next refresh removes it) is its
+  snapshot advanced, with ``current`` False.
 - ``advance_snapshot`` (queue): a running clock accrues only business time between its snapshot
   and now (any pause or stop would have been an event, and a new snapshot), so adding
   ``business_seconds(evaluated_at, now)`` on its cached calendar is exact and costs no query.
@@ -13,7 +16,7 @@ looked). Two ways to bring them up to now, both read-only:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import models
@@ -26,6 +29,7 @@ from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import evaluate_live
 
+# A running clock that has used this share of its target is "at risk" (amber) everywhere.
 AT_RISK_FRACTION = 0.75
 
 
@@ -42,6 +46,8 @@ class SlaState(models.TextChoices):
 
 @dataclass(frozen=True)
 class LiveClock:
+    """One clock as of some instant, as every page and the API show it."""
+
     metric: str
     state: str  # ClockState value (running, paused, met, breached) as of now
     target_seconds: int
@@ -54,6 +60,10 @@ class LiveClock:
     timezone: str
     source: str
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
+    priority: int = 0  # the priority the target belongs to
+    calendar_id: int | None = None
+    next_check_at: datetime | None = None  # the worker's schedule (staff only)
+    current: bool = True  # False: a snapshot of a metric the priority no longer measures
 
     @property
     def label(self) -> str:
@@ -134,6 +144,9 @@ def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveCloc
         calendar_name=clock.calendar.name,
         timezone=clock.timezone,
         source=clock.target_source,
+        priority=clock.priority,
+        calendar_id=clock.calendar_id,
+        next_check_at=clock.next_check_at,
     )
 
 
@@ -142,7 +155,8 @@ def clocks_for_ticket(ticket: Ticket, now: datetime) -> list[LiveClock]:
     result: list[LiveClock] = []
     for live in evaluate_live(ticket, now):
         if live.result is None or live.term is None:
-            result.append(advance_snapshot(live.clock, ticket, now))
+            snapshot = advance_snapshot(live.clock, ticket, now)
+            result.append(replace(snapshot, current=False))
             continue
         res = live.result
         result.append(
@@ -159,6 +173,9 @@ def clocks_for_ticket(ticket: Ticket, now: datetime) -> list[LiveClock]:
                 timezone=live.timezone,
                 source=live.term.source,
                 pauses=res.pauses,
+                priority=ticket.priority,
+                calendar_id=live.calendar.pk,
+                next_check_at=live.clock.next_check_at,
             )
         )
     return result

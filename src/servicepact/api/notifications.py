@@ -1,7 +1,7 @@
 """``/api/v1/notifications``: the outbox, for staff (contacts get 403, anonymous callers 401).
 
-Registered on the API root with
-``api.add_router("/notifications", "servicepact.worker.api.router")``.
+Imported by ``api/root.py`` like every other router (it once lived in ``worker`` and was
+mounted by a string path, which hid an import across the layer from import-linter).
 """
 
 from __future__ import annotations
