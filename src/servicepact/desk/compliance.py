@@ -69,6 +69,7 @@ def contract_compliance(contract: Contract, now: datetime) -> tuple[Period, list
             ticket__opened_at__gte=period.start,
             ticket__opened_at__lt=period.end,
         )
+        .exclude(state=ClockState.NOT_REQUIRED)  # no visit was needed: not in compliance
         .values("metric")
         .annotate(
             total=Count("id"),

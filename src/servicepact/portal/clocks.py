@@ -22,6 +22,7 @@ TONE_LABELS = {
     "on_track": _("On track"),
     "paused": _("Paused"),
     "met": _("Met"),
+    "not_required": _("Not required"),
 }
 
 
@@ -61,7 +62,7 @@ class CustomerClock:
     def tone(self) -> str:
         if self.state == ClockState.BREACHED:
             return "breached"
-        if self.state in (ClockState.MET, ClockState.PAUSED):
+        if self.state in (ClockState.MET, ClockState.PAUSED, ClockState.NOT_REQUIRED):
             return str(self.state)
         return "at_risk" if self.fraction >= AT_RISK_FRACTION else "on_track"
 
