@@ -181,6 +181,8 @@ SERVICEPACT = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.
     "AUTO_CLOSE_DAYS": int(os.environ.get("SERVICEPACT_AUTO_CLOSE_DAYS", "7")),
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
+    # The team that hears of escalations nobody else would (docs/worker.md); "" = none.
+    "DUTY_TEAM": os.environ.get("SERVICEPACT_DUTY_TEAM", ""),
 }
 
 LOGGING = {

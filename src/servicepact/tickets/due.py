@@ -45,6 +45,7 @@ from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
 from servicepact.slaclock import ClockResult
 from servicepact.tickets.choices import ClockState, EventKind, Status
+from servicepact.tickets.duty import notify_duty_if_unheard
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import (
     next_check,
@@ -403,6 +404,9 @@ def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetim
             notify_user(key=key, user=member, message=message, now=now, email=not ticket.team.email)
     if notify_manager:
         notify_user(key=key, user=service_manager, message=message, now=now)
+    wants_staff = step.notify_assignee or step.notify_team or step.notify_service_manager
+    if wants_staff or crossing.percent >= 100:  # nobody on staff above: the duty fallback
+        notify_duty_if_unheard(key=key, message=message, now=now)
     notify_webhooks(key=key, message=message, now=now)
     if step.notify_customer and ticket.contract is not None:
         to_customer = customer_message(ticket, crossing)
