@@ -244,3 +244,34 @@ def test_a_bad_category_map_names_the_field(setup):
         auto_source(setup, category_map={"critical": "furniture"})
     assert "category_map" in caught.value.errors
     assert Alert.objects.count() == 0
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_alertsource_create_takes_the_money_settings():
+    """--outage-max-priority, --detection-delay (a duration) and --default-category; a bad
+    value names its option and creates nothing."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from servicepact.monitoring.models import AlertSource
+
+    quiet = {"stdout": StringIO(), "stderr": StringIO()}
+    call_command(
+        "alertsource", "create", "zbx", "--kind", "zabbix", "--outage-max-priority", "3",
+        "--detection-delay", "5m", "--default-category", "network", **quiet,
+    )  # fmt: skip
+    source = AlertSource.objects.get()
+    assert (source.outage_max_priority, source.detection_delay_seconds) == (3, 300)
+    assert source.default_category == "network"
+    with pytest.raises(CommandError, match="detection-delay: expected a duration"):
+        call_command(
+            "alertsource", "create", "b", "--kind", "zabbix", "--detection-delay", "soon", **quiet
+        )
+    with pytest.raises(CommandError, match="default_category"):
+        call_command(
+            "alertsource", "create", "c", "--kind", "zabbix", "--default-category", "x", **quiet
+        )
+    assert AlertSource.objects.count() == 1
