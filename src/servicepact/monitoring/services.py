@@ -19,6 +19,7 @@ from servicepact.core.services import save_validated
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
+from servicepact.monitoring import rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult, fire_effects, ingest_alerts
 from servicepact.monitoring.measurements import record_measurement
@@ -200,7 +201,7 @@ def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Any = None) -> Aler
             if alert.counts_as_outage:
                 Outage.objects.create(
                     asset=asset,
-                    started_at=started,
+                    started_at=rules.outage_start(alert, source, started),  # detection delay
                     ended_at=transition.at,
                     origin=OutageOrigin.ALERT,
                     alert=alert,

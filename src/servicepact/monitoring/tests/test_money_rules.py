@@ -275,3 +275,20 @@ def test_alertsource_create_takes_the_money_settings():
             "alertsource", "create", "c", "--kind", "zabbix", "--default-category", "x", **quiet
         )
     assert AlertSource.objects.count() == 1
+
+
+def test_triage_replays_past_episodes_with_the_detection_delay(setup, client):
+    """An unmatched alert fired 18:00-18:10 with a 5-minute delay; assigned to the asset
+    later, its past episode becomes the outage 17:55-18:10, like a matched one."""
+    from servicepact.monitoring.services import assign_alert_asset
+
+    _, token = auto_source(setup, detection_delay_seconds=300)
+    for status, ends in (("firing", None), ("resolved", T1)):
+        post_json(
+            client, URL, am_payload(am_alert("u", status, T0, ends, instance="10.9.9.9")), token
+        )
+    assert Outage.objects.count() == 0
+    assign_alert_asset(alert=Alert.objects.get(), asset=setup.asset)
+    assert list(Outage.objects.values_list("started_at", "ended_at")) == [
+        (T0 - timedelta(minutes=5), T1)
+    ]
