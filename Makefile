@@ -22,8 +22,8 @@ var:
 	mkdir -p var
 
 demo: install var
-	$(SP) migrate --noinput
-	$(SP) seed-demo
+	DEBUG=1 $(SP) migrate --noinput
+	DEBUG=1 $(SP) seed-demo
 	@echo ""
 	@echo "ServicePact demo: http://$(HOST):$(PORT)/   (Ctrl-C to stop; the worker stops with it)"
 	@# The worker (SLA alerts, notifications, month close) runs beside the server and is
@@ -57,12 +57,14 @@ node_modules/axe-core/axe.min.js: package-lock.json
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -m "not browser"
 
+# Benchmarks run without DEBUG (like production) on the development key (the scripts also default it).
+bench: export SERVICEPACT_INSECURE_DEV_KEY ?= 1
 bench: install
 	$(BIN)/python bench/sla_engine.py --quick
 	@for b in bench/*.py; do [ "$$b" = bench/sla_engine.py ] || $(BIN)/python $$b --quick; done
 
 messages: install
-	cd src/servicepact && ../../$(SP) makemessages -l zh_Hans --ignore "*/tests/*"
+	cd src/servicepact && DEBUG=1 ../../$(SP) makemessages -l zh_Hans --ignore "*/tests/*"
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -51,6 +51,7 @@ OFFSET = 100_000_000  # primary keys of the raw copies start above every real on
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
+    os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")  # no DEBUG, no real key needed
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Persistent connections, as a production deployment runs (0 reconnects per request).
     os.environ.setdefault("CONN_MAX_AGE", "60")

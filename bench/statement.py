@@ -51,6 +51,7 @@ def setup_django(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
+    os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")  # no DEBUG, no real key needed
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
     from django.core.management import call_command

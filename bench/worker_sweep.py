@@ -48,6 +48,7 @@ LABELS = {10_000: "10k", 100_000: "100k", 1_000_000: "1m"}
 def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
+    os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")  # no DEBUG, no real key needed
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
     from django.conf import settings

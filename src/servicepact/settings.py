@@ -7,9 +7,11 @@ settings (EMAIL_BACKEND, EMAIL_HOST, ...), SERVICEPACT_VAR_DIR. See README "Conf
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -31,10 +33,13 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("SERVICEPACT_INSECURE_DEV_KEY", True):
-        raise ImproperlyConfigured("SECRET_KEY must be set in the environment")
-    # A fixed development key, only ever used when SECRET_KEY is unset (demo, tests).
-    # Production deployments set SERVICEPACT_INSECURE_DEV_KEY=0 to make this an error.
+    # Fail closed: without DEBUG a missing key is an error, unless the development key is
+    # asked for explicitly (the test runner and `make bench` do; `make demo` sets DEBUG=1).
+    if not DEBUG and not env_bool("SERVICEPACT_INSECURE_DEV_KEY", False):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in the environment when DEBUG is off "
+            "(see docs/security.md; for local experiments set DEBUG=1)"
+        )
     SECRET_KEY = "servicepact-insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -50,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",  # its bundled Swagger UI (static files): the API docs work offline
+    "axes",
     "servicepact.core",
     "servicepact.accounts",
     "servicepact.notifications",
@@ -65,10 +71,14 @@ INSTALLED_APPS = [
     "servicepact.portal",
     "servicepact.api",
     "servicepact.worker",
+    "servicepact.ops",
     "servicepact.demo",
 ]
 
 MIDDLEWARE = [
+    # Outermost: every log line of the request carries its id; metrics time the whole stack.
+    "servicepact.ops.middleware.RequestIdMiddleware",
+    "servicepact.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,6 +89,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Security (docs/security.md): CSP header, API body limit, login lockout (axes goes last).
+    "csp.middleware.CSPMiddleware",
+    "servicepact.core.limits.ApiBodyLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out username+IP before the password is even checked.
+    "servicepact.accounts.throttle.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "servicepact.urls"
@@ -153,14 +173,53 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-# Security middleware stays on; these tighten it when served over HTTPS.
+# --- Security (docs/security.md) -------------------------------------------------------
+# Off by default so `DEBUG=0 servicepact serve` answers on plain HTTP on loopback; the
+# production environment in docs/security.md turns them on and `check --deploy` is clean.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# SECURE_PROXY_SSL_HEADER: see "Production serving" below (SERVICEPACT_BEHIND_PROXY).
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# Request bodies: 2.5 MB for forms and API JSON (a JSON 413 on /api/v1/, core.limits).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# Login throttling (django-axes): failures counted per username + client IP.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "servicepact.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "servicepact.accounts.throttle.client_ip"
+AXES_VERBOSE = False
+
+# Content Security Policy (django-csp): everything from our own origin, no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # A nonce for the statement pages' <style>; the hash is 500.html's self-contained
+        # <style> (core/tests/test_security_headers.py checks it matches the template).
+        "style-src": ["'self'", NONCE, "'sha256-lnFin79ne/b4GAv+709UHfWMTJkfok/ZR9gGzPOtlxQ='"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# --- end Security -----------------------------------------------------------------------
 
 # Email: console in development/demo, SMTP when EMAIL_HOST is set.
 EMAIL_BACKEND = os.environ.get(
@@ -175,7 +234,11 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServicePact <servicepact@localhost>")
+# The domain of notification Message-IDs and of the default sender (docs/worker.md "E-mail").
+SERVICEPACT_MAIL_DOMAIN = os.environ.get("SERVICEPACT_MAIL_DOMAIN", "").strip()
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"ServicePact <servicepact@{SERVICEPACT_MAIL_DOMAIN or 'localhost'}>"
+)
 
 SERVICEPACT = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.
@@ -183,12 +246,47 @@ SERVICEPACT = {
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
     # The team that hears of escalations nobody else would (docs/worker.md); "" = none.
     "DUTY_TEAM": os.environ.get("SERVICEPACT_DUTY_TEAM", ""),
+    # API tokens expire this many days after creation unless created with another expiry.
+    "API_TOKEN_DAYS": int(os.environ.get("SERVICEPACT_API_TOKEN_DAYS", "365")),
 }
 
+# --- Production serving (ops: serve, probes, metrics, logs; docs/deployment.md) ---------------
+# CONN_MAX_AGE (above, seconds a connection is kept; 0 = per request) pairs with health checks
+# so a connection the database dropped is replaced instead of failing the next request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
+if env_bool("SERVICEPACT_BEHIND_PROXY", False):
+    # Only behind a proxy that sets (and overwrites) X-Forwarded-Proto: request.is_secure()
+    # then says what the client used, so secure cookies and redirects work.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SERVICEPACT.update(
+    {
+        # /readyz fails when the newest worker pass is older than this (seconds; 0 = off).
+        "READY_WORKER_MAX_AGE": int(os.environ.get("SERVICEPACT_READY_WORKER_MAX_AGE", "300")),
+        # /metrics: a bearer token, or the remote address in these CIDRs (default loopback).
+        "METRICS_TOKEN": os.environ.get("SERVICEPACT_METRICS_TOKEN", ""),
+        "METRICS_ALLOW": env_list("SERVICEPACT_METRICS_ALLOW", "127.0.0.1/32,::1/128"),
+    }
+)
+# LOG_FORMAT=json: one JSON object per line; otherwise plain lines. Both carry the time (UTC),
+# the level, the logger and the request id (servicepact.core.logs).
+LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "servicepact.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"()": "servicepact.core.logs.PlainFormatter"},
+        "json": {"()": "servicepact.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"servicepact": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }
+# --- end of production serving ----------------------------------------------------------------

@@ -7,7 +7,7 @@ from servicepact.core import views as core_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("servicepact.ops.urls")),  # /healthz, /readyz, /metrics
     path("", include("servicepact.accounts.urls")),
     path("desk/", include("servicepact.desk.urls")),
     path("portal/", include("servicepact.portal.urls")),

@@ -1,41 +1,103 @@
+"""API tokens: created with a random 256-bit secret of which only the SHA-256 is stored,
+optionally expiring, revocable; the last use is recorded at most once a minute."""
+
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 
 from servicepact.accounts.models import ApiToken
+from servicepact.core.config import option
+from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now
 
 TOKEN_PREFIX = "sp_"
+# A token request writes ``last_used_at`` only when the stored value is older than this,
+# so plain reads do not write (and queue behind a long write on SQLite) every time.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+NAME_MAX = ApiToken._meta.get_field("name").max_length or 100
 
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def default_expiry(created_at: datetime) -> datetime | None:
+    """``SERVICEPACT["API_TOKEN_DAYS"]`` after creation; 0 means tokens do not expire."""
+    days = int(option("API_TOKEN_DAYS", 365))
+    return created_at + timedelta(days=days) if days > 0 else None
+
+
 @transaction.atomic
-def create_api_token(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, str]:
-    """Creates a token and returns it with the raw secret, which is shown once and never stored."""
+def create_api_token(
+    *, user: AbstractBaseUser, name: str = "", days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Creates a token and returns it with the raw secret, which is shown once and never stored.
+
+    ``days`` overrides the default lifetime; 0 makes a token that does not expire.
+    """
+    if len(name) > NAME_MAX:
+        raise DomainValidationError(f"At most {NAME_MAX} characters.", field="name")
+    if days is not None and not 0 <= days <= 3650:
+        raise DomainValidationError("Between 0 (no expiry) and 3650 days.", field="days")
+    moment = now()
+    if days is None:
+        expires_at = default_expiry(moment)
+    else:
+        expires_at = moment + timedelta(days=days) if days > 0 else None
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw), expires_at=expires_at
+    )
     return token, raw
 
 
 def authenticate_token(raw: str) -> AbstractBaseUser | None:
+    """The active user a live token belongs to, or None (unknown, revoked or expired)."""
+    moment = now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=moment))
         .first()
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now())
+    record_use(token=token, at=moment)
     return token.user
 
 
+def record_use(*, token: ApiToken, at: datetime) -> bool:
+    """Stores ``at`` as the last use unless one within the last minute is already stored.
+
+    The row read above decides whether to write at all; the conditional UPDATE keeps two
+    concurrent requests from both writing. Runs in autocommit (no surrounding transaction
+    in the auth step), so it holds no lock beyond its own statement.
+    """
+    cutoff = at - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at > cutoff:
+        return False
+    written = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff))
+        .update(last_used_at=at)
+    )
+    return written == 1
+
+
 @transaction.atomic
-def revoke_api_token(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk).update(revoked_at=now())
+def revoke_api_token(*, token: ApiToken) -> bool:
+    """Revokes the token; False if it already was (the first revocation time stays)."""
+    return bool(
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now())
+    )
+
+
+def revoke_api_tokens(*, tokens: list[ApiToken]) -> int:
+    """Revokes each token (the admin's bulk action); returns how many were live."""
+    return sum(revoke_api_token(token=token) for token in tokens)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from servicepact.core.errors import DomainValidationError, TransitionError, field_errors
+from servicepact.core.limits import BodyTooLarge, global_limit, too_large
 
 # The name every handler gives its body parameter; it is not part of the client's field path.
 BODY_PARAM = "payload"
@@ -57,3 +58,11 @@ def install(api: NinjaAPI) -> None:
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         detail = str(exc) or "You are not allowed to do this."
         return api.create_response(request, {"detail": detail}, status=403)
+
+    @api.exception_handler(RequestDataTooBig)
+    def body_over_limit(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return too_large(global_limit())
+
+    @api.exception_handler(BodyTooLarge)
+    def body_over_own_limit(request: HttpRequest, exc: BodyTooLarge) -> HttpResponse:
+        return too_large(exc.limit)

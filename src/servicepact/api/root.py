@@ -55,3 +55,4 @@ api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
 api.add_router("/notifications", "servicepact.worker.api.router")
+api.add_router("/webhooks", "servicepact.notifications.api.router")

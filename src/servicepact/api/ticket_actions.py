@@ -183,6 +183,28 @@ def reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
     )
 
 
+@router.post("/tickets/{ticket_id}/accept-solution", response=TicketDetail)
+def accept_solution(request: HttpRequest, ticket_id: int) -> Any:
+    """The customer accepts the proposed solution: solution proposed -> resolved -> closed."""
+    return act(
+        request,
+        ticket_id,
+        lambda t: services.accept_solution(ticket=t, actor=request.user),
+        contacts_may=True,
+    )
+
+
+@router.post("/tickets/{ticket_id}/decline-solution", response=TicketDetail)
+def decline_solution(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
+    """The customer declines the proposed solution (``reason`` required): back to in progress."""
+    return act(
+        request,
+        ticket_id,
+        lambda t: services.decline_solution(ticket=t, actor=request.user, reason=payload.reason),
+        contacts_may=True,
+    )
+
+
 @router.post("/tickets/{ticket_id}/onsite-arrival", response=TicketDetail)
 def onsite_arrival(request: HttpRequest, ticket_id: int, payload: OnsiteIn) -> Any:
     """The engineer arrived on site; ``at`` may be earlier than now (recorded afterwards)."""

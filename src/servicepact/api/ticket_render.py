@@ -135,13 +135,14 @@ def coverage_of(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _fields(ticket: Ticket) -> dict[str, Any]:
+def _fields(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
     return {
         "id": ticket.pk,
         "number": ticket.number,
         "kind": ticket.kind,
         "status": ticket.status,
-        "subject": ticket.subject,
+        # Contacts never read a monitoring alert's name (Ticket.customer_subject).
+        "subject": ticket.subject if staff else ticket.customer_subject,
         "customer": _ref(ticket.customer),
         "contact": _ref(ticket.contact),
         "asset": _ref(ticket.asset, "hostname"),
@@ -164,11 +165,11 @@ def _fields(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def render_summary(ticket: Ticket) -> dict[str, Any]:
+def render_summary(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
     """A list row: the stored clock snapshots (prefetched), no per-row queries."""
     clocks = sorted(ticket.clocks.all(), key=lambda c: _RANK.get(c.metric, len(_RANK)))
     return {
-        **_fields(ticket),
+        **_fields(ticket, staff=staff),
         "clocks": [
             {
                 "metric": c.metric,
@@ -238,9 +239,10 @@ def live_clocks(ticket: Ticket, moment: datetime, *, staff: bool) -> list[dict[s
 
 def render_detail(request: HttpRequest, ticket: Ticket, moment: datetime) -> dict[str, Any]:
     user = request.user
+    staff = is_staff(request)
     return {
-        **_fields(ticket),
-        "description": ticket.description,
+        **_fields(ticket, staff=staff),
+        "description": ticket.description if staff else ticket.customer_description,
         "opened_by": user_ref(ticket.opened_by),
         "evaluated_at": moment,
         "clocks": live_clocks(ticket, moment, staff=is_staff(request)),

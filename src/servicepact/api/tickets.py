@@ -103,7 +103,8 @@ def list_tickets(
         assignee=_assignee_filter(request, assigned_to),
     ).order_by("-opened_at", "-id")
     result = page(qs, limit=limit, offset=offset)
-    result["items"] = [render_summary(t) for t in result["items"]]
+    staff = is_staff(request)
+    result["items"] = [render_summary(t, staff=staff) for t in result["items"]]
     return result
 
 

@@ -26,6 +26,7 @@ from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
 from servicepact.customers.selectors import contact_for, is_staff
+from servicepact.tickets.notify import notify_change_requested
 
 
 def _lock(change: Change) -> Change:
@@ -86,6 +87,7 @@ def request_change(
     )
     save_validated(change)  # the model's limits (title length ...) as field errors
     change.assets.set(assets)
+    notify_change_requested(change=change)  # the customer's approving contacts
     return change
 
 

@@ -15,7 +15,3 @@ def home(request: HttpRequest) -> HttpResponse:
     if getattr(user, "contact", None) is not None:
         return redirect("/portal/")
     return render(request, "core/landing.html", {"no_role": True})
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")

@@ -1,7 +1,7 @@
 """The ticket actions of the desk: which are offered in which status, and which service each calls.
 
-``allowed`` mirrors the statuses ``tickets.services`` accepts, only to decide which buttons to
-show; the service still checks (a stale page gets a TransitionError, shown as a 409).
+Which status allows which action is read from ``tickets.transitions.ALLOWED`` (the table the
+services check too); the service still checks (a stale page gets a TransitionError, a 409).
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from servicepact.desk import forms as f
 from servicepact.tickets import services
-from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
+from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import Ticket
-
-ACTIVE = (Status.ACKNOWLEDGED, Status.IN_PROGRESS)
-NOT_CLOSED = (*OPEN_STATUSES, Status.RESOLVED)
+from servicepact.tickets.transitions import ALLOWED
 
 Runner = Callable[[Ticket, Any, dict[str, Any]], object]
 
@@ -29,11 +27,14 @@ class Action:
     name: str
     label: Any
     form_class: type[forms.Form]
-    allowed: tuple[str, ...]
     run: Runner
     done_message: Any
     once: str | None = None  # hidden once an event of this kind exists (restore, on-site)
     tone: str = "secondary"  # primary | secondary | danger (button style)
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        return ALLOWED[self.name]
 
     @property
     def needs_input(self) -> bool:
@@ -60,7 +61,6 @@ ACTIONS: dict[str, Action] = {
             "acknowledge",
             _("Acknowledge"),
             f.EmptyForm,
-            (Status.NEW,),
             _call(services.acknowledge_ticket),
             _("Acknowledged: the first response is recorded."),
             tone="primary",
@@ -69,7 +69,6 @@ ACTIONS: dict[str, Action] = {
             "start",
             _("Start work"),
             f.EmptyForm,
-            (Status.ACKNOWLEDGED,),
             _call(services.start_work),
             _("Work started."),
             tone="primary",
@@ -78,7 +77,6 @@ ACTIONS: dict[str, Action] = {
             "resume",
             _("Resume"),
             f.EmptyForm,
-            (Status.WAITING,),
             _call(services.resume_ticket),
             _("Resumed: the paused clocks run again."),
             tone="primary",
@@ -87,7 +85,6 @@ ACTIONS: dict[str, Action] = {
             "close",
             _("Close"),
             f.EmptyForm,
-            (Status.RESOLVED,),
             _call(services.close_ticket),
             _("Closed."),
         ),
@@ -95,7 +92,6 @@ ACTIONS: dict[str, Action] = {
             "assign",
             _("Assign"),
             f.AssignForm,
-            NOT_CLOSED,
             _call(services.assign_ticket),
             _("Assignment saved."),
         ),
@@ -103,7 +99,6 @@ ACTIONS: dict[str, Action] = {
             "pause",
             _("Pause (waiting on customer)"),
             f.PauseForm,
-            (*ACTIVE, Status.SOLUTION_PROPOSED),
             _call(services.pause_ticket),
             _("Paused: restore and resolution clocks stop until you resume."),
         ),
@@ -111,7 +106,6 @@ ACTIONS: dict[str, Action] = {
             "onsite",
             _("Record on-site arrival"),
             f.OnsiteForm,
-            OPEN_STATUSES,
             _call(services.record_onsite_arrival),
             _("On-site arrival recorded."),
             once=EventKind.ONSITE_ARRIVED,
@@ -120,7 +114,6 @@ ACTIONS: dict[str, Action] = {
             "restore",
             _("Record service restored"),
             f.RestoreForm,
-            ACTIVE,
             _call(services.record_restore),
             _("Restoration recorded: the restore clock stopped."),
             once=EventKind.RESTORED,
@@ -129,7 +122,6 @@ ACTIONS: dict[str, Action] = {
             "propose",
             _("Propose solution"),
             f.ProposeForm,
-            ACTIVE,
             _call(services.propose_solution),
             _("Solution proposed to the customer."),
         ),
@@ -137,7 +129,6 @@ ACTIONS: dict[str, Action] = {
             "resolve",
             _("Resolve"),
             f.ResolveForm,
-            (*ACTIVE, Status.SOLUTION_PROPOSED),
             _call(services.resolve_ticket),
             _("Resolved: the resolution clock stopped."),
             tone="primary",
@@ -146,7 +137,6 @@ ACTIONS: dict[str, Action] = {
             "priority",
             _("Change priority"),
             f.PriorityForm,
-            OPEN_STATUSES,
             _call(services.change_priority),
             _("Priority changed; the clocks were re-measured."),
         ),
@@ -154,7 +144,6 @@ ACTIONS: dict[str, Action] = {
             "reopen",
             _("Reopen"),
             f.ReopenForm,
-            (Status.RESOLVED,),
             _call(services.reopen_ticket),
             _("Reopened: the resolution clock continues."),
             tone="danger",
@@ -163,7 +152,6 @@ ACTIONS: dict[str, Action] = {
             "comment",
             _("Add comment"),
             f.CommentForm,
-            tuple(Status.values),
             _comment,
             _("Comment added."),
             tone="primary",

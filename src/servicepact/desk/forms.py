@@ -12,17 +12,35 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.accounts.models import Team
-from servicepact.customers.models import Customer
-from servicepact.tickets.choices import OPEN_STATUSES
+from servicepact.assets.models import Asset
+from servicepact.customers.models import Contact, Customer
+from servicepact.tickets.choices import (
+    OPEN_STATUSES,
+    REASON_MAX_CHARS,
+    SUBJECT_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    Category,
+    Channel,
+    TicketKind,
+)
 
 PRIORITY_CHOICES = [(1, "P1"), (2, "P2"), (3, "P3"), (4, "P4")]
 
 
-def _text(label: Any, *, rows: int = 2, required_html: bool = True, **kw: Any) -> forms.CharField:
-    attrs = {"rows": rows}
+def _text(
+    label: Any,
+    *,
+    rows: int = 2,
+    required_html: bool = True,
+    limit: int = TEXT_MAX_CHARS,
+    **kw: Any,
+) -> forms.CharField:
+    # ``maxlength`` stops the browser at the limit; the service checks it (a field error).
+    attrs: dict[str, Any] = {"rows": rows, "maxlength": str(limit)}
     if required_html:
         attrs["required"] = "required"
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs=attrs), **kw)
@@ -88,7 +106,7 @@ class AssignForm(forms.Form):
 
 
 class PauseForm(forms.Form):
-    reason = _text(_("What are you waiting for from the customer?"))
+    reason = _text(_("What are you waiting for from the customer?"), limit=REASON_MAX_CHARS)
 
 
 class OnsiteForm(forms.Form):
@@ -149,3 +167,90 @@ class AssignAlertForm(forms.Form):
         field.label_from_instance = (  # type: ignore[attr-defined]
             lambda a: f"{a.hostname} ({a.customer.name})"
         )
+
+
+# ---------------------------------------------------------------- a ticket opened by staff
+
+# Channels a person reports through to the desk (the API and monitoring open their own).
+DESK_CHANNELS = [
+    (c.value, c.label)
+    for c in (Channel.PHONE, Channel.EMAIL, Channel.CHAT, Channel.ON_SITE, Channel.PORTAL)
+]
+LEVELS = [(1, _("1 (highest)")), (2, "2"), (3, "3"), (4, _("4 (lowest)"))]
+
+
+class NewTicketForm(forms.Form):
+    """A ticket the agent takes down (phone, chat, e-mail, on site). Contacts and assets are
+    those of the chosen customer; ``asset_q`` narrows the asset list (hostname, serial, model).
+    The service checks the rest (the asset and contact belong to the customer, the limits)."""
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"), queryset=Customer.objects.none(), empty_label=_("Choose a customer")
+    )
+    contact = forms.ModelChoiceField(
+        label=_("Contact"), queryset=Contact.objects.none(), required=False, empty_label="—"
+    )
+    asset_q = forms.CharField(
+        label=_("Find an asset"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("hostname, serial or model")}
+        ),
+    )
+    asset = forms.ModelChoiceField(
+        label=_("Asset"), queryset=Asset.objects.none(), required=False, empty_label="—"
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=DESK_CHANNELS, initial=Channel.PHONE)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=Category.choices, initial=Category.HARDWARE
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=TicketKind.choices)
+    impact = forms.TypedChoiceField(label=_("Impact"), choices=LEVELS, coerce=int, initial=3)
+    urgency = forms.TypedChoiceField(label=_("Urgency"), choices=LEVELS, coerce=int, initial=3)
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=SUBJECT_MAX_CHARS,
+        required=False,
+        widget=forms.TextInput(attrs={"required": "required"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=TEXT_MAX_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def __init__(self, *args: Any, customer: Customer | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["customer"].queryset = Customer.objects.filter(is_active=True).order_by("name")  # type: ignore[attr-defined]
+        if customer is not None:
+            fields["contact"].queryset = customer.contacts.order_by("name")  # type: ignore[attr-defined]
+            fields["contact"].label_from_instance = _contact_label  # type: ignore[attr-defined]
+            assets = customer.assets.order_by("hostname")
+            fields["asset"].queryset = assets  # type: ignore[attr-defined]
+            fields["asset"].label_from_instance = _asset_label  # type: ignore[attr-defined]
+
+    def search_assets(self, query: str, *, chosen: str = "") -> None:
+        """Narrows the asset choices to those matching ``query`` (and keeps the chosen one)."""
+        field = self.fields["asset"]
+        query = query.strip()
+        if query:
+            match = (
+                Q(hostname__icontains=query)
+                | Q(serial_number__icontains=query)
+                | Q(model__icontains=query)
+            )
+            if chosen.isdigit():
+                match |= Q(pk=int(chosen))
+            field.queryset = field.queryset.filter(match)  # type: ignore[attr-defined]
+
+
+def _contact_label(contact: Contact) -> str:
+    return f"{contact.name} ({contact.local_timezone})"
+
+
+def _asset_label(asset: Asset) -> str:
+    serial = f" · {asset.serial_number}" if asset.serial_number else ""
+    return f"{asset.hostname}{serial}"

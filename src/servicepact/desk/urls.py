@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import change_pages, views
+from servicepact.desk import change_pages, new_ticket, views
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
     path("", views.queue, name="queue"),
     path("queue/rows/", views.queue_rows, name="queue-rows"),
     path("search/", views.search, name="search"),
+    path("tickets/new/", new_ticket.ticket_new, name="ticket-new"),
+    path("tickets/new/choices/", new_ticket.ticket_new_choices, name="ticket-new-choices"),
+    path("tickets/new/preview/", new_ticket.ticket_new_preview, name="ticket-new-preview"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
     path("customers/", views.customer_list, name="customers"),

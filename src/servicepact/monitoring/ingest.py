@@ -251,7 +251,8 @@ def _resolve(alert: Alert, source: AlertSource, at: datetime, moment: datetime) 
         ticket_services.resolve_ticket(
             ticket=ticket,
             actor=None,
-            resolution=f"Resolved automatically: monitoring alert {alert.name} resolved.",
+            # The customer reads the resolution: no alert name (the internal note has it).
+            resolution="Resolved automatically: the monitoring alert cleared.",
         )
 
 
@@ -284,7 +285,8 @@ def _merge_outages(alert: Alert, at: datetime, *, still_down: bool) -> None:
 
 
 def _comment(ticket: Ticket, body: str) -> None:
-    ticket_services.add_comment(ticket=ticket, author=None, body=body)
+    """An internal note: alert names, labels and sources are for staff, never for contacts."""
+    ticket_services.add_comment(ticket=ticket, author=None, body=body, internal=True)
 
 
 def _ticket_for_firing(alert: Alert, source: AlertSource, at: datetime) -> None:

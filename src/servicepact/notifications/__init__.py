@@ -1,1 +1,5 @@
+"""The outbox: e-mail, webhooks and in-app notifications (docs/worker.md)."""
 
+from servicepact.notifications.language import language_for
+
+__all__ = ["language_for"]

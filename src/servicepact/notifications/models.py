@@ -7,29 +7,34 @@ customers, contracts and tickets, so it refers to them by string FK or plain id 
 
 from __future__ import annotations
 
-import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.notifications.choices import DUE_STATUSES, Audience, Channel, Status
+from servicepact.notifications.signing import new_secret
 
-
-def new_secret() -> str:
-    return secrets.token_hex(32)
+__all__ = ["Notification", "WebhookEndpoint", "new_secret"]
 
 
 class WebhookEndpoint(models.Model):
-    """A URL that receives JSON events signed with its own secret (HMAC-SHA256).
+    """A URL that receives JSON events signed the Standard Webhooks way (``signing.py``).
 
     Without a customer it is the provider's own integration and receives every event; with
-    one, it receives that customer's customer-facing events.
+    one, it receives that customer's customer-facing events. During a secret rollover
+    (``services.rotate_webhook_secret``) the previous secret stays valid until
+    ``previous_secret_expires_at`` and deliveries carry a signature for each.
     """
 
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("signing secret"), max_length=128, default=new_secret)
+    secret = models.CharField(_("signing secret"), max_length=200, default=new_secret)
+    previous_secret = models.CharField(_("previous signing secret"), max_length=200, blank=True)
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.CASCADE,
@@ -48,6 +53,15 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets a delivery at ``now`` is signed with: the current one, then the
+        previous one while its rollover lasts."""
+        valid = [self.secret]
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and now < expires:
+            valid.append(self.previous_secret)
+        return valid
 
 
 class Notification(models.Model):
@@ -75,6 +89,8 @@ class Notification(models.Model):
         related_name="notifications",
     )
     subject = models.CharField(_("subject"), max_length=200)
+    # The recipient's language when enqueued (``language_for``); e-mails are rendered in it.
+    language = models.CharField(_("language"), max_length=16, blank=True)
     body = models.TextField(_("body"), blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     # Plain ids, not FKs: this app sits below tickets and contracts (import-linter layers).

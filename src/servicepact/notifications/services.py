@@ -1,4 +1,4 @@
-"""Writes to the outbox: enqueue (idempotent), mark read, retry dead letters.
+"""Writes to the outbox: enqueue (idempotent), mark read, retry dead letters; webhook secrets.
 
 Callers enqueue inside their own transaction: the row commits with the domain event or not at
 all, and the unique idempotency key makes a re-run a no-op.
@@ -9,12 +9,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
+
+from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now as current_time
 from servicepact.notifications.choices import Audience, Channel, Status
+from servicepact.notifications.language import language_for
 from servicepact.notifications.models import Notification, WebhookEndpoint
+from servicepact.notifications.signing import new_secret, secret_problem
 
 KEY_MAX = 255
 
@@ -50,8 +55,12 @@ def enqueue(
     endpoint: WebhookEndpoint | None = None,
     not_before: datetime | None = None,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> Notification:
-    """Adds one outbox row, or returns the existing row with the same idempotency key."""
+    """Adds one outbox row, or returns the existing row with the same idempotency key.
+
+    ``language``: the recipient's (``language_for``), which the caller built ``message`` in;
+    the e-mail around it is rendered in it too. Empty: ``settings.LANGUAGE_CODE``."""
     moment = now or current_time()
     # A row held back by the calendar becomes due when the calendar opens.
     due = max(moment, not_before) if not_before else moment
@@ -75,6 +84,7 @@ def enqueue(
             "next_attempt_at": due,
             "created_at": moment,
             "status": Status.PENDING,
+            "language": language or "",
         },
     )
     return row
@@ -86,6 +96,7 @@ def notify_user(
     """A staff user: an in-app notification, and an e-mail when the user has an address."""
     if user is None or not user.is_active:
         return []
+    language = language_for(user)
     rows = [
         enqueue(
             key=f"{key}:user:{user.pk}:{Channel.IN_APP}",
@@ -94,6 +105,7 @@ def notify_user(
             user=user,
             message=message,
             now=now,
+            language=language,
         )
     ]
     if email and user.email:
@@ -105,6 +117,7 @@ def notify_user(
                 user=user,
                 message=message,
                 now=now,
+                language=language,
             )
         )
     return rows
@@ -118,7 +131,9 @@ def notify_email(
     audience: str = Audience.STAFF,
     not_before: datetime | None = None,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> Notification | None:
+    """One e-mail to an address; ``language``: the recipient's (``language_for``)."""
     if not address:
         return None
     return enqueue(
@@ -129,6 +144,7 @@ def notify_email(
         audience=audience,
         not_before=not_before,
         now=now,
+        language=language,
     )
 
 
@@ -180,3 +196,51 @@ def retry_dead(*, ids: Iterable[int], now: datetime | None = None) -> int:
         attempts=0,
         next_attempt_at=now or current_time(),
     )
+
+
+# ---------------------------------------------------------------- webhook secrets
+
+DEFAULT_ROLLOVER = timedelta(hours=24)
+MAX_ROLLOVER = timedelta(days=30)
+
+
+@transaction.atomic
+def rotate_webhook_secret(
+    *,
+    endpoint: WebhookEndpoint,
+    overlap: timedelta = DEFAULT_ROLLOVER,
+    secret: str | None = None,
+    now: datetime | None = None,
+) -> WebhookEndpoint:
+    """Gives the endpoint a new signing secret (``secret``, else a random one).
+
+    For ``overlap`` the old secret stays valid: deliveries carry a signature for each, so the
+    receiver can switch to the new secret whenever it likes within that time. An overlap of
+    zero switches at once. Rotating during a rollover drops the older previous secret (at
+    most two secrets are ever valid).
+    """
+    errors: dict[str, list[str]] = {}
+    if secret is not None and (problem := secret_problem(secret)):
+        errors["secret"] = [problem]
+    if not timedelta(0) <= overlap <= MAX_ROLLOVER:
+        errors["overlap"] = [f"must be from 0 to {MAX_ROLLOVER.days} days"]
+    if errors:
+        raise DomainValidationError(errors)
+    moment = now or current_time()
+    row = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    keep_old = overlap > timedelta(0)
+    row.previous_secret = row.secret if keep_old else ""
+    row.previous_secret_expires_at = moment + overlap if keep_old else None
+    row.secret = secret or new_secret()
+    row.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    return row
+
+
+@transaction.atomic
+def end_webhook_rollover(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Stops signing with the previous secret now (the receiver has switched)."""
+    row = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    row.previous_secret = ""
+    row.previous_secret_expires_at = None
+    row.save(update_fields=["previous_secret", "previous_secret_expires_at"])
+    return row

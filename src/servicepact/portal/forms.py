@@ -13,7 +13,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.assets.models import Asset
-from servicepact.tickets.choices import Category
+from servicepact.tickets.choices import TEXT_MAX_CHARS, Category
+
+# Browsers stop typing at the limit; the services check it again (a field error, nothing stored).
+LONG_TEXT = {"maxlength": str(TEXT_MAX_CHARS)}
 
 IMPACT_CHOICES = [
     (1, _("The whole company, or all of our services")),
@@ -50,7 +53,7 @@ class NewTicketForm(forms.Form):
     description = forms.CharField(
         label=_("What happened?"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, **LONG_TEXT}),
         help_text=_("What you see, since when, and what you have tried."),
     )
     impact = forms.TypedChoiceField(
@@ -90,7 +93,15 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Add a comment"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "required": "required"}),
+        widget=forms.Textarea(attrs={"rows": 3, "required": "required", **LONG_TEXT}),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What does not work with this solution?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "required": "required", **LONG_TEXT}),
     )
 
 
@@ -98,5 +109,5 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("What is still not working?"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "required": "required"}),
+        widget=forms.Textarea(attrs={"rows": 3, "required": "required", **LONG_TEXT}),
     )

@@ -33,12 +33,24 @@ from servicepact.customers.selectors import scope_to_customer
 from servicepact.monitoring.availability import recent_availability
 from servicepact.portal.access import contact_required
 from servicepact.portal.clocks import customer_clocks
-from servicepact.portal.forms import CommentForm, NewTicketForm, PreviewForm, ReopenForm
-from servicepact.portal.preview import preview_ticket
+from servicepact.portal.forms import (
+    CommentForm,
+    DeclineForm,
+    NewTicketForm,
+    PreviewForm,
+    ReopenForm,
+)
 from servicepact.tickets import services
 from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, EventKind, Status
+from servicepact.tickets.history import customer_history
 from servicepact.tickets.models import Ticket
+from servicepact.tickets.preview import preview_ticket
 from servicepact.tickets.selectors import get_ticket, tickets_for, visible_comments, visible_events
+from servicepact.tickets.transitions import allowed
+
+# Tickets that wait for the customer's word: a proposed solution to accept or decline, or a
+# resolution to confirm (close) or reopen. The home page counts and lists them (show=confirm).
+TO_CONFIRM = (Status.SOLUTION_PROPOSED, Status.RESOLVED)
 
 COVERING = (ContractStatus.ACTIVE, ContractStatus.GRACE)
 
@@ -84,9 +96,11 @@ def home(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     tickets = tickets_for(request.user)
     open_count = tickets.filter(status__in=OPEN_STATUSES).count()
-    to_confirm = tickets.filter(status=Status.RESOLVED).count()
+    to_confirm = tickets.filter(status__in=TO_CONFIRM).count()
     if show == "open":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
+    elif show == "confirm":
+        tickets = tickets.filter(status__in=TO_CONFIRM)
     elif show == "closed":
         tickets = tickets.filter(status__in=[Status.RESOLVED, Status.CLOSED])
     else:
@@ -120,8 +134,10 @@ def _parse_preview(request: HttpRequest, data: Any) -> tuple[PreviewForm, Any]:
     form = PreviewForm(data, assets=_assets(request))
     if not form.is_valid():
         return form, None
+    contact = request.contact  # type: ignore[attr-defined]
     preview = preview_ticket(
-        contact=request.contact,  # type: ignore[attr-defined]
+        customer=contact.customer,
+        contact=contact,
         asset=form.cleaned_data["asset"],
         impact=form.cleaned_data["impact"],
         urgency=form.cleaned_data["urgency"],
@@ -191,11 +207,13 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 def ticket_preview(request: HttpRequest) -> HttpResponse:
     """The htmx preview: priority and deadlines for the answers so far. Writes nothing."""
     _form, preview = _parse_preview(request, request.GET)
-    return render(request, "portal/_preview.html", {"preview": preview, "tz": _tz(request)})
+    return render(
+        request, "servicepact/_ticket_preview.html", {"preview": preview, "tz": _tz(request)}
+    )
 
 
 def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
-    events = list(visible_events(request.user, ticket))
+    events = customer_history(visible_events(request.user, ticket))
     proposal = next((e for e in reversed(events) if e.kind == EventKind.SOLUTION_PROPOSED), None)
     return {
         "ticket": ticket,
@@ -205,6 +223,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "proposal": proposal,
         "comment_form": extra.pop("comment_form", None) or CommentForm(prefix="comment"),
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(prefix="reopen"),
+        "decline_form": extra.pop("decline_form", None) or DeclineForm(prefix="decline"),
+        "can_answer_proposal": proposal is not None and allowed("accept", ticket.status),
         "tz": _tz(request),
         **_labels(),
         **extra,
@@ -267,6 +287,43 @@ def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         context = _ticket_context(request, ticket, reopen_form=form)
         return render(request, "portal/ticket.html", context, status=422)
     messages.success(request, _("The ticket is reopened; we are on it again."))
+    return redirect("portal:ticket", pk=ticket.pk)
+
+
+@require_POST
+@contact_required
+def ticket_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """The proposed solution works: the ticket is resolved and closed."""
+    ticket = get_ticket(request.user, pk)
+    try:
+        services.accept_solution(ticket=ticket, actor=request.user)
+    except TransitionError as exc:
+        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
+        return render(request, "portal/ticket.html", context, status=409)
+    messages.success(request, _("Thank you: the solution is accepted and the ticket closed."))
+    return redirect("portal:ticket", pk=ticket.pk)
+
+
+@require_POST
+@contact_required
+def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The proposed solution does not work: back to the service desk, with the reason."""
+    ticket = get_ticket(request.user, pk)
+    form = DeclineForm(request.POST, prefix="decline")
+    form.is_valid()
+    try:
+        services.decline_solution(
+            ticket=ticket, actor=request.user, reason=form.cleaned_data.get("reason", "")
+        )
+    except TransitionError as exc:
+        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
+        return render(request, "portal/ticket.html", context, status=409)
+    except DomainValidationError as exc:
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+        context = _ticket_context(request, ticket, decline_form=form)
+        return render(request, "portal/ticket.html", context, status=422)
+    messages.success(request, _("We are on it again; thank you for telling us."))
     return redirect("portal:ticket", pk=ticket.pk)
 
 

@@ -13,6 +13,8 @@ class Channel(models.TextChoices):
     PORTAL = "portal", _("Portal")
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    ON_SITE = "onsite", _("On site")
     API = "api", _("API")
     MONITORING = "monitoring", _("Monitoring")
 
@@ -57,6 +59,7 @@ class EventKind(models.TextChoices):
     RESTORED = "restored", _("Service restored (workaround)")
     ONSITE_ARRIVED = "onsite_arrived", _("Engineer on site")
     SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+    SOLUTION_DECLINED = "solution_declined", _("Solution declined")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
@@ -77,3 +80,10 @@ class ClockState(models.TextChoices):
     # The clock's stop event can no longer happen (an on-site arrival on a resolved ticket):
     # it ended before its deadline, never breaches and is left out of compliance.
     NOT_REQUIRED = "not_required", _("Not required")
+
+
+# Length limits of free text (characters). Checked by the services (a field error, nothing
+# stored) and announced to browsers by the forms' maxlength.
+SUBJECT_MAX_CHARS = 200
+TEXT_MAX_CHARS = 20_000  # comments, descriptions, solutions, resolutions
+REASON_MAX_CHARS = 300  # a waiting reason is stored in a 300-character column

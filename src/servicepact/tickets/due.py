@@ -12,7 +12,10 @@
 4. For each due clock, every threshold above ``last_threshold`` whose instant has passed is a
    ``threshold_crossed`` event at that instant; store ``last_threshold`` and the next instant.
 5. Run the crossed steps' actions: raise the priority, reassign to a team, enqueue the
-   notifications (idempotency key ``esc:<clock>:<percent>:<recipient>:<channel>``).
+   notifications (idempotency key ``esc:<clock>:<percent>:<recipient>:<channel>``). When one
+   pass finds several thresholds of a clock crossed (a worker that was down catches up), each
+   is recorded as its event, but the notifications collapse into one per recipient about the
+   highest, sent to everyone any of those steps names (``collapse``).
 6. Commit. Events, clock changes and outbox rows commit together or not at all, so a crash
    loses nothing and a re-run duplicates nothing; the delivery step sends them afterwards.
 """
@@ -20,6 +23,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.models import Team
@@ -40,6 +45,7 @@ from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms
 from servicepact.core.errors import TransitionError
 from servicepact.core.time import format_instant
+from servicepact.notifications import language_for
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
@@ -65,6 +71,8 @@ class Crossing:
     percent: int
     at: datetime
     deadline: datetime | None
+    # Lower thresholds of the same clock crossed in the same pass, told in this one message.
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -242,8 +250,30 @@ def escalate(ticket: Ticket, crossings: list[Crossing], now: datetime, cache: Pa
             (replace(c, deadline=deadlines.get(c.clock.metric, c.deadline)), s) for c, s in crossed
         ]
     ticket = _reassign(ticket, crossed)
-    for crossing, step in crossed:
+    for crossing, step in collapse(crossed):
         notify_crossing(ticket, crossing, step, now)
+
+
+def collapse(crossed: list[tuple[Crossing, Step]]) -> list[tuple[Crossing, Step]]:
+    """One notification per clock: its highest crossing, notifying everyone its lower steps
+    of the same pass would have (a catch-up pass at a breach sends one message, not four)."""
+    by_clock: dict[int, list[tuple[Crossing, Step]]] = {}
+    for crossing, step in crossed:
+        by_clock.setdefault(crossing.clock.pk, []).append((crossing, step))
+    result = []
+    for group in by_clock.values():
+        group.sort(key=lambda pair: pair[0].percent)
+        highest, step = group[-1]
+        lower = [s for _c, s in group[:-1]]
+        merged = replace(
+            step,
+            notify_assignee=any(s.notify_assignee for s in (*lower, step)),
+            notify_team=any(s.notify_team for s in (*lower, step)),
+            notify_service_manager=any(s.notify_service_manager for s in (*lower, step)),
+            notify_customer=any(s.notify_customer for s in (*lower, step)),
+        )
+        result.append((replace(highest, also=tuple(c.percent for c, _s in group[:-1])), merged))
+    return result
 
 
 def _why(crossing: Crossing) -> str:
@@ -299,9 +329,17 @@ def _payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
         },
         "metric": crossing.clock.metric,
         "percent": crossing.percent,
+        # Every threshold this message tells of: more than one when a pass caught up.
+        "percents": [*crossing.also, crossing.percent],
         "crossed_at": crossing.at.isoformat(),
         "deadline": crossing.deadline.isoformat() if crossing.deadline else None,
     }
+
+
+def _customer_payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
+    payload = _payload(ticket, crossing)
+    payload["ticket"]["subject"] = ticket.customer_subject
+    return payload
 
 
 def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
@@ -313,7 +351,6 @@ def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
         "subject": ticket.subject,
         "customer": ticket.customer.name,
         "priority": ticket.priority_name or f"P{ticket.priority}",
-        "url": settings.SERVICEPACT["SITE_URL"] + ticket.get_absolute_url(),
     }
     if crossing.percent >= 100:
         subject = _("[%(number)s] %(metric)s target breached") % values
@@ -322,10 +359,15 @@ def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
     body = (
         _(
             "%(number)s %(subject)s\nCustomer: %(customer)s\nPriority: %(priority)s\n"
-            "%(metric)s: %(percent)d %% of the target used; deadline %(deadline)s.\n%(url)s"
+            "%(metric)s: %(percent)d %% of the target used; deadline %(deadline)s."
         )
         % values
     )
+    if crossing.also:
+        # A pass that caught up: the lower thresholds were recorded, this message tells them.
+        body += "\n" + _("Also crossed since the previous check: %(percents)s.") % {
+            "percents": ", ".join(f"{p} %" for p in crossing.also)
+        }
     return Message(
         event="ticket.threshold_crossed",
         subject=subject,
@@ -341,7 +383,7 @@ def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
         "number": ticket.number,
         "metric": Metric(crossing.clock.metric).label,
         "deadline": _local(crossing.deadline, ticket.timezone),
-        "subject": ticket.subject,
+        "subject": ticket.customer_subject,  # never a monitoring alert's name
         "percent": crossing.percent,
     }
     if crossing.percent >= 100:
@@ -366,7 +408,7 @@ def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
         event="ticket.threshold_crossed",
         subject=subject,
         body=body,
-        payload=_payload(ticket, crossing),
+        payload=_customer_payload(ticket, crossing),
         ticket_id=ticket.pk,
         contract_id=ticket.contract_id,
     )
@@ -379,15 +421,33 @@ def contact_address(ticket: Ticket) -> str:
     return contact.email or (contact.user.email if contact.user else "")
 
 
+def in_languages(build: Callable[[], Message]) -> Callable[[str], Message]:
+    """``build`` run under each recipient's language, once per language."""
+    built: dict[str, Message] = {}
+
+    def message(language: str) -> Message:
+        if language not in built:
+            with translation.override(language):
+                built[language] = build()
+        return built[language]
+
+    return message
+
+
 def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetime) -> None:
     key = f"esc:{crossing.clock.pk}:{crossing.percent}"
-    message = staff_message(ticket, crossing)
+    staff = in_languages(lambda: staff_message(ticket, crossing))
     service_manager = ticket.contract.service_manager if ticket.contract else None
     notify_team = step.notify_team
     notify_manager = step.notify_service_manager
+
+    def tell(user: Any, *, email: bool = True) -> None:
+        if user is not None:
+            notify_user(key=key, user=user, message=staff(language_for(user)), now=now, email=email)
+
     if step.notify_assignee:
         if ticket.assignee is not None:
-            notify_user(key=key, user=ticket.assignee, message=message, now=now)
+            tell(ticket.assignee)
         elif ticket.team is not None:
             notify_team = True  # nobody owns the ticket yet: the team hears about it
         else:
@@ -397,33 +457,35 @@ def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetim
             notify_email(
                 key=f"{key}:team:{ticket.team.pk}",
                 address=ticket.team.email,
-                message=message,
+                message=staff(language_for(ticket.team)),
                 now=now,
+                language=language_for(ticket.team),
             )
         for member in ticket.team.members.filter(is_active=True).order_by("pk"):
-            notify_user(key=key, user=member, message=message, now=now, email=not ticket.team.email)
+            tell(member, email=not ticket.team.email)
     if notify_manager:
-        notify_user(key=key, user=service_manager, message=message, now=now)
+        tell(service_manager)
     wants_staff = step.notify_assignee or step.notify_team or step.notify_service_manager
     if wants_staff or crossing.percent >= 100:  # nobody on staff above: the duty fallback
-        notify_duty_if_unheard(key=key, message=message, now=now)
-    notify_webhooks(key=key, message=message, now=now)
+        notify_duty_if_unheard(key=key, message=staff, now=now)
+    notify_webhooks(key=key, message=staff(settings.LANGUAGE_CODE), now=now)
     if step.notify_customer and ticket.contract is not None:
-        to_customer = customer_message(ticket, crossing)
+        to_customer = in_languages(lambda: customer_message(ticket, crossing))
         not_before = customer_not_before(
             contract=ticket.contract, now=now, priority=ticket.priority, site_zone=ticket.timezone
         )
         notify_email(
             key=key,
             address=contact_address(ticket),
-            message=to_customer,
+            message=to_customer(language_for(ticket.contact)),
             audience=Audience.CUSTOMER,
             not_before=not_before,
             now=now,
+            language=language_for(ticket.contact),
         )
         notify_webhooks(
             key=key,
-            message=to_customer,
+            message=to_customer(settings.LANGUAGE_CODE),
             customer_id=ticket.customer_id,
             not_before=not_before,
             now=now,

@@ -84,6 +84,9 @@ class Ticket(TimeStampedModel):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when the customer writes, cleared when staff answer: the desk queue's "customer
+    # replied" mark (a column, so the queue reads it with the row).
+    customer_replied_at = models.DateTimeField(_("customer replied at"), null=True, blank=True)
     # The earliest deadline of a running clock: the desk queue sorts by it.
     next_deadline_at = models.DateTimeField(
         _("next deadline"), null=True, blank=True, db_index=True
@@ -114,6 +117,20 @@ class Ticket(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status not in (Status.RESOLVED, Status.CLOSED)
+
+    # What a customer's contact reads. A ticket opened by monitoring carries the alert's name,
+    # labels and fingerprint: the provider's internal wording, shown to staff only.
+    @property
+    def customer_subject(self) -> str:
+        if self.channel != Channel.MONITORING:
+            return self.subject
+        if self.asset_id:
+            return str(_("Monitoring alert on %(host)s") % {"host": self.asset.hostname})
+        return str(_("Monitoring alert"))
+
+    @property
+    def customer_description(self) -> str:
+        return "" if self.channel == Channel.MONITORING else self.description
 
 
 class TicketEvent(models.Model):

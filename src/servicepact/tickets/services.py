@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from servicepact.assets.coverage import Coverage, resolve_coverage
@@ -20,10 +21,24 @@ from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Contact, Customer
-from servicepact.tickets.choices import Category, Channel, EventKind, Status, TicketKind
+from servicepact.customers.selectors import contact_for, is_staff
+from servicepact.tickets.choices import (
+    REASON_MAX_CHARS,
+    SUBJECT_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    Category,
+    Channel,
+    EventKind,
+    Status,
+    TicketKind,
+)
 from servicepact.tickets.models import Comment, Ticket, TicketEvent
+from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
+from servicepact.tickets.notify import Step, notify_step
+from servicepact.tickets.preview import ticket_site, ticket_zone
 from servicepact.tickets.refresh import refresh_clocks
 from servicepact.tickets.refresh import ticket_terms as _ticket_terms
+from servicepact.tickets.transitions import ALLOWED
 
 # ---------------------------------------------------------------- helpers
 
@@ -78,6 +93,29 @@ def _instant(at: datetime | None, ticket: Ticket, field: str = "at") -> datetime
     return at
 
 
+def _too_long(errors: dict[str, list[str]], field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors.setdefault(field, []).append(
+            f"must be at most {limit:,} characters (it has {len(value):,})"
+        )
+
+
+def _text(field: str, value: str, limit: int = TEXT_MAX_CHARS, *, required: str = "") -> str:
+    """A stripped free-text input: a field error when too long, or empty but ``required``."""
+    errors: dict[str, list[str]] = {}
+    if required and not value.strip():
+        errors[field] = [required]
+    _too_long(errors, field, value.strip(), limit)
+    if errors:
+        raise DomainValidationError(errors)
+    return value.strip()
+
+
+def _is_customer(actor: Any) -> bool:
+    """A person of the customer (not staff, not the system)."""
+    return getattr(actor, "pk", None) is not None and not is_staff(actor)
+
+
 def ticket_terms(ticket: Ticket) -> Terms:
     return _ticket_terms(ticket)
 
@@ -95,6 +133,7 @@ def _validate_open(
     contact: Contact | None,
     asset: Asset | None,
     subject: str,
+    description: str,
     impact: int,
     urgency: int,
     priority: int | None,
@@ -105,6 +144,8 @@ def _validate_open(
     errors: dict[str, list[str]] = {}
     if not subject.strip():
         errors["subject"] = ["must not be empty"]
+    _too_long(errors, "subject", subject.strip(), SUBJECT_MAX_CHARS)
+    _too_long(errors, "description", description, TEXT_MAX_CHARS)
     for name, value in (("impact", impact), ("urgency", urgency)):
         if value not in (1, 2, 3, 4):
             errors[name] = ["must be 1 (highest) to 4 (lowest)"]
@@ -143,7 +184,17 @@ def open_ticket(
     ``opened_at`` may lie in the past (imports, e-mail received earlier); never in the future.
     """
     _validate_open(
-        customer, contact, asset, subject, impact, urgency, priority, channel, category, kind
+        customer,
+        contact,
+        asset,
+        subject,
+        description,
+        impact,
+        urgency,
+        priority,
+        channel,
+        category,
+        kind,
     )
     moment = current_time()
     at = require_aware(opened_at, "opened_at") if opened_at else moment
@@ -153,7 +204,7 @@ def open_ticket(
         customer=customer, asset=asset, at=at, impact=impact, urgency=urgency, priority=priority
     )
     final_priority = priority or coverage.terms.priority_for(impact, urgency)
-    site = (asset.site if asset else None) or (contact.site if contact else None)
+    site = ticket_site(asset, contact)
     ticket = Ticket.objects.create(
         kind=kind,
         customer=customer,
@@ -167,14 +218,14 @@ def open_ticket(
         priority=final_priority,
         priority_name=coverage.terms.priority_name(final_priority),
         subject=subject.strip(),
-        description=description,
+        description=description.strip(),
         status=Status.NEW,
         coverage=coverage.status,
         coverage_explanation=coverage.explanation,
         coverage_expires_on=coverage.expires_on,
         contract=coverage.contract,
         contract_version=coverage.version,
-        timezone=site.timezone if site else customer.timezone,
+        timezone=ticket_zone(site, customer),
         opened_at=at,
         opened_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -220,7 +271,10 @@ def _simple_transition(
     data: dict[str, Any] | None = None,
     public: bool = True,
     set_fields: dict[str, Any] | None = None,
+    notify: tuple[str, str] | None = None,
 ) -> Ticket:
+    """Checks the status, sets fields, appends the event, re-derives the clocks and, with
+    ``notify`` = (step, text), tells whoever ``tickets.notify`` says hears of that step."""
     ticket = _lock(ticket)
     _check_from(ticket, action, allowed)
     moment = _instant(at, ticket)
@@ -228,10 +282,14 @@ def _simple_transition(
     fields = dict(set_fields or {})
     if to is not None:
         fields["status"] = to
+    if notify and notify[0] in TO_CUSTOMER_STEPS:
+        fields["customer_replied_at"] = None  # staff answered the customer
+    elif notify:
+        fields["customer_replied_at"] = moment  # the customer answered (reopen, decline …)
     for name, value in fields.items():
         setattr(ticket, name, value(moment) if callable(value) else value)
     ticket.save(update_fields=[*fields, "updated_at"])
-    record_event(
+    recorded = record_event(
         ticket,
         kind=event,
         actor=actor,
@@ -240,6 +298,8 @@ def _simple_transition(
         public=public,
     )
     refresh_clocks(ticket, now=current_time())
+    if notify:
+        notify_step(ticket=ticket, step=notify[0], event=recorded, text=notify[1])
     return ticket
 
 
@@ -249,7 +309,7 @@ def acknowledge_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None
     return _simple_transition(
         ticket,
         action="acknowledge",
-        allowed=[Status.NEW],
+        allowed=ALLOWED["acknowledge"],
         to=Status.ACKNOWLEDGED,
         event=EventKind.ACKNOWLEDGED,
         actor=actor,
@@ -263,7 +323,7 @@ def start_work(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Tic
     return _simple_transition(
         ticket,
         action="start work on",
-        allowed=[Status.ACKNOWLEDGED],
+        allowed=ALLOWED["start"],
         to=Status.IN_PROGRESS,
         event=EventKind.STARTED,
         actor=actor,
@@ -273,19 +333,22 @@ def start_work(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Tic
 
 @transaction.atomic
 def pause_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | None = None) -> Ticket:
-    """Waiting on customer: pauses the restore and resolution clocks. A reason is required."""
-    if not reason.strip():
-        raise DomainValidationError({"reason": ["say why the ticket waits on the customer"]})
+    """Waiting on customer: pauses the restore and resolution clocks. A reason is required;
+    the contact is asked for it."""
+    reason = _text(
+        "reason", reason, REASON_MAX_CHARS, required="say why the ticket waits on the customer"
+    )
     return _simple_transition(
         ticket,
         action="pause",
-        allowed=[Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.SOLUTION_PROPOSED],
+        allowed=ALLOWED["pause"],
         to=Status.WAITING,
         event=EventKind.PAUSED,
         actor=actor,
         at=at,
-        data={"reason": reason.strip()},
-        set_fields={"waiting_reason": reason.strip()},
+        data={"reason": reason},
+        set_fields={"waiting_reason": reason},
+        notify=(Step.WAITING, reason),
     )
 
 
@@ -294,7 +357,7 @@ def resume_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> 
     return _simple_transition(
         ticket,
         action="resume",
-        allowed=[Status.WAITING],
+        allowed=ALLOWED["resume"],
         to=Status.IN_PROGRESS,
         event=EventKind.RESUMED,
         actor=actor,
@@ -308,12 +371,13 @@ def record_restore(
     *, ticket: Ticket, actor: Any, note: str = "", at: datetime | None = None
 ) -> Ticket:
     """Service restored by a workaround: stops the restore clock; the ticket stays open."""
+    note = _text("note", note)
     if ticket.events.filter(kind=EventKind.RESTORED).exists():
         raise TransitionError(f"service restoration is already recorded on {ticket.number}")
     return _simple_transition(
         ticket,
         action="record restoration on",
-        allowed=[Status.ACKNOWLEDGED, Status.IN_PROGRESS],
+        allowed=ALLOWED["restore"],
         to=None,
         event=EventKind.RESTORED,
         actor=actor,
@@ -327,18 +391,13 @@ def record_onsite_arrival(
     *, ticket: Ticket, actor: Any, at: datetime | None = None, engineer: str = ""
 ) -> Ticket:
     """The engineer arrived on site (``at`` may be earlier than now: recorded after the fact)."""
+    engineer = _text("engineer", engineer, 200)
     if ticket.events.filter(kind=EventKind.ONSITE_ARRIVED).exists():
         raise TransitionError(f"on-site arrival is already recorded on {ticket.number}")
     return _simple_transition(
         ticket,
         action="record on-site arrival on",
-        allowed=[
-            Status.NEW,
-            Status.ACKNOWLEDGED,
-            Status.IN_PROGRESS,
-            Status.WAITING,
-            Status.SOLUTION_PROPOSED,
-        ],
+        allowed=ALLOWED["onsite"],
         to=None,
         event=EventKind.ONSITE_ARRIVED,
         actor=actor,
@@ -351,17 +410,17 @@ def record_onsite_arrival(
 def propose_solution(
     *, ticket: Ticket, actor: Any, solution: str, at: datetime | None = None
 ) -> Ticket:
-    if not solution.strip():
-        raise DomainValidationError({"solution": ["describe the proposed solution"]})
+    solution = _text("solution", solution, required="describe the proposed solution")
     return _simple_transition(
         ticket,
         action="propose a solution for",
-        allowed=[Status.ACKNOWLEDGED, Status.IN_PROGRESS],
+        allowed=ALLOWED["propose"],
         to=Status.SOLUTION_PROPOSED,
         event=EventKind.SOLUTION_PROPOSED,
         actor=actor,
         at=at,
-        data={"solution": solution.strip()},
+        data={"solution": solution},
+        notify=(Step.SOLUTION_PROPOSED, solution),
     )
 
 
@@ -369,17 +428,19 @@ def propose_solution(
 def resolve_ticket(
     *, ticket: Ticket, actor: Any, resolution: str = "", at: datetime | None = None
 ) -> Ticket:
-    """Stops the resolution (and restore) clocks."""
+    """Stops the resolution (and restore) clocks; the contact is told."""
+    resolution = _text("resolution", resolution)
     return _simple_transition(
         ticket,
         action="resolve",
-        allowed=[Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.SOLUTION_PROPOSED],
+        allowed=ALLOWED["resolve"],
         to=Status.RESOLVED,
         event=EventKind.RESOLVED,
         actor=actor,
         at=at,
-        data={"resolution": resolution.strip()},
+        data={"resolution": resolution},
         set_fields={"resolved_at": lambda m: m},
+        notify=(Step.RESOLVED, resolution),
     )
 
 
@@ -391,7 +452,7 @@ def close_ticket(
     return _simple_transition(
         ticket,
         action="close",
-        allowed=[Status.RESOLVED],
+        allowed=ALLOWED["close"],
         to=Status.CLOSED,
         event=EventKind.CLOSED,
         actor=actor,
@@ -404,18 +465,18 @@ def close_ticket(
 @transaction.atomic
 def reopen_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | None = None) -> Ticket:
     """Resolved -> in progress: the resolution clock continues where it stopped."""
-    if not reason.strip():
-        raise DomainValidationError({"reason": ["say why the ticket is reopened"]})
+    reason = _text("reason", reason, required="say why the ticket is reopened")
     return _simple_transition(
         ticket,
         action="reopen",
-        allowed=[Status.RESOLVED],
+        allowed=ALLOWED["reopen"],
         to=Status.IN_PROGRESS,
         event=EventKind.REOPENED,
         actor=actor,
         at=at,
-        data={"reason": reason.strip()},
+        data={"reason": reason},
         set_fields={"resolved_at": None},
+        notify=(Step.CUSTOMER_REOPENED, reason) if _is_customer(actor) else None,
     )
 
 
@@ -426,14 +487,9 @@ def change_priority(
     """Moves the ticket to another priority; the clocks are re-measured against its targets."""
     if priority not in (1, 2, 3, 4):
         raise DomainValidationError({"priority": ["must be 1 to 4"]})
-    if not reason.strip():
-        raise DomainValidationError({"reason": ["say why the priority changes"]})
+    reason = _text("reason", reason, required="say why the priority changes")
     ticket = _lock(ticket)
-    _check_from(
-        ticket,
-        "change the priority of",
-        [s for s in Status.values if s not in (Status.RESOLVED, Status.CLOSED)],
-    )
+    _check_from(ticket, "change the priority of", ALLOWED["priority"])
     if priority == ticket.priority:
         raise TransitionError(f"ticket {ticket.number} already has priority P{priority}")
     moment = _instant(at, ticket)
@@ -465,7 +521,7 @@ def assign_ticket(
     at: datetime | None = None,
 ) -> Ticket:
     ticket = _lock(ticket)
-    _check_from(ticket, "assign", [s for s in Status.values if s != Status.CLOSED])
+    _check_from(ticket, "assign", ALLOWED["assign"])
     if assignee is not None and not getattr(assignee, "is_staff", False):
         raise DomainValidationError({"assignee": ["only provider staff can be assigned"]})
     before = [
@@ -490,15 +546,21 @@ def assign_ticket(
 def add_comment(
     *, ticket: Ticket, author: Any, body: str, internal: bool = False, at: datetime | None = None
 ) -> Comment:
-    if not body.strip():
-        raise DomainValidationError({"body": ["must not be empty"]})
-    if internal and not getattr(author, "is_staff", False):
+    """A comment; the other side hears of it (``tickets.notify``), an internal note nobody.
+
+    A customer's reply to a ticket waiting on the customer resumes it (the paused clocks run
+    again, recorded as a ``resumed`` event) and marks it "customer replied" for the queue; a
+    staff reply clears that mark.
+    """
+    body = _text("body", body, required="must not be empty")
+    if internal and _is_customer(author):  # staff and the system (author None) may
         raise DomainValidationError({"internal": ["only provider staff write internal comments"]})
+    ticket = _lock(ticket)
     moment = _instant(at, ticket)
     comment = Comment.objects.create(
-        ticket=ticket, author=author, body=body.strip(), is_internal=internal, created_at=moment
+        ticket=ticket, author=author, body=body, is_internal=internal, created_at=moment
     )
-    record_event(
+    event = record_event(
         ticket,
         kind=EventKind.COMMENTED,
         actor=author,
@@ -506,7 +568,105 @@ def add_comment(
         data={"comment_id": comment.pk, "internal": internal},
         public=not internal,
     )
+    if internal:
+        return comment
+    if _is_customer(author):
+        _customer_replied(ticket, author, comment, moment)
+        notify_step(ticket=ticket, step=Step.CUSTOMER_REPLY, event=event, text=body)
+    else:
+        if ticket.customer_replied_at is not None:
+            ticket.customer_replied_at = None
+            ticket.save(update_fields=["customer_replied_at", "updated_at"])
+        notify_step(ticket=ticket, step=Step.STAFF_REPLY, event=event, text=body)
     return comment
+
+
+def _customer_replied(ticket: Ticket, author: Any, comment: Comment, moment: datetime) -> None:
+    """Marks the reply for the queue; a ticket waiting on the customer resumes."""
+    fields = ["customer_replied_at", "updated_at"]
+    ticket.customer_replied_at = moment
+    waiting = ticket.status == Status.WAITING
+    if waiting:
+        ticket.status, ticket.waiting_reason = Status.IN_PROGRESS, ""
+        fields += ["status", "waiting_reason"]
+    ticket.save(update_fields=fields)
+    if waiting:
+        record_event(
+            ticket,
+            kind=EventKind.RESUMED,
+            actor=author,
+            at=moment,
+            data={"status": [Status.WAITING, Status.IN_PROGRESS], "customer_reply": comment.pk},
+        )
+        refresh_clocks(ticket, now=current_time())
+
+
+# ---------------------------------------------------------------- the customer's answer to a solution
+
+
+def _check_customer_side(ticket: Ticket, actor: Any, action: str) -> None:
+    """Accepting or declining belongs to the customer's contacts (or staff on their behalf)."""
+    contact = contact_for(actor)
+    if is_staff(actor) or (contact is not None and contact.customer_id == ticket.customer_id):
+        return
+    raise PermissionDenied(f"only a contact of {ticket.customer.name} can {action} a solution")
+
+
+def _proposal(ticket: Ticket) -> str:
+    event = ticket.events.filter(kind=EventKind.SOLUTION_PROPOSED).order_by("-at", "-id").first()
+    return str(event.data.get("solution", "")) if event else ""
+
+
+@transaction.atomic
+def accept_solution(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Ticket:
+    """The customer accepts the proposed solution: resolved (the clocks stop) and closed.
+
+    Two events at the same instant: ``resolved`` (with the accepted solution) and ``closed``.
+    """
+    _check_customer_side(ticket, actor, "accept")
+    ticket = _simple_transition(
+        ticket,
+        action="accept the solution of",
+        allowed=ALLOWED["accept"],
+        to=Status.RESOLVED,
+        event=EventKind.RESOLVED,
+        actor=actor,
+        at=at,
+        data={"resolution": _proposal(ticket), "accepted": True},
+        set_fields={"resolved_at": lambda m: m},
+    )
+    return _simple_transition(
+        ticket,
+        action="close",
+        allowed=ALLOWED["close"],
+        to=Status.CLOSED,
+        event=EventKind.CLOSED,
+        actor=actor,
+        at=ticket.resolved_at,
+        data={"automatic": False, "accepted": True},
+        set_fields={"closed_at": lambda m: m},
+        notify=(Step.SOLUTION_ACCEPTED, ""),
+    )
+
+
+@transaction.atomic
+def decline_solution(
+    *, ticket: Ticket, actor: Any, reason: str, at: datetime | None = None
+) -> Ticket:
+    """The customer declines the proposed solution: back to in progress, with the reason."""
+    _check_customer_side(ticket, actor, "decline")
+    reason = _text("reason", reason, required="say why the solution does not work")
+    return _simple_transition(
+        ticket,
+        action="decline the solution of",
+        allowed=ALLOWED["decline"],
+        to=Status.IN_PROGRESS,
+        event=EventKind.SOLUTION_DECLINED,
+        actor=actor,
+        at=at,
+        data={"reason": reason},
+        notify=(Step.SOLUTION_DECLINED, reason),
+    )
 
 
 # ---------------------------------------------------------------- recompute after terms or calendars change

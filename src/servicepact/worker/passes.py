@@ -2,10 +2,13 @@
 
 1. Due clocks: thresholds, breaches and escalations (``tickets.due.process_due_clocks``);
    their notifications are enqueued in the same transactions.
-2. Outbox delivery, after those commits (``notifications.delivery.deliver_due``).
+2. Outbox delivery, after those commits (``notifications.delivery.deliver_due``), for at most
+   ``OUTBOX_PASS_BUDGET`` seconds: sends still in flight then finish in the background.
 3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
    then the "contract has lapsed" notice for tickets opened in grace.
 4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
+5. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+   ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
 """
@@ -19,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
+from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
-from servicepact.notifications.delivery import DeliveryReport, deliver_due
+from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
 from servicepact.reports.jobs import close_due_statements
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
 from servicepact.tickets.services import recompute_stale_clocks
@@ -44,6 +48,11 @@ class PassReport:
     interrupted: bool = False
 
     @property
+    def ok(self) -> bool:
+        """No step raised and no due clock failed (``worker --once`` exits 1 otherwise)."""
+        return self.failed_steps == 0 and self.clocks.failed == 0
+
+    @property
     def full(self) -> bool:
         """A step used its whole batch: more work is probably waiting, so do not sleep."""
         return (
@@ -58,7 +67,7 @@ class PassReport:
         return (
             f"pass at {self.now.isoformat()}: clocks tickets={c.tickets} clocks={c.clocks} "
             f"thresholds={c.thresholds} skipped={c.skipped} failed={c.failed} | "
-            f"outbox sent={d.sent} retry={d.failed} dead={d.dead} | "
+            f"outbox sent={d.sent} retry={d.failed} dead={d.dead} inflight={d.in_flight} | "
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
             f"statements={self.statements} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
@@ -83,7 +92,12 @@ def run_pass(
 
     steps: list[Callable[[], None]] = [
         clocks,
-        lambda: setattr(report, "delivery", deliver_due(now=moment, batch=batch)),
+        # At most OUTBOX_PASS_BUDGET seconds: slow receivers finish in the background.
+        lambda: setattr(
+            report,
+            "delivery",
+            deliver_due(now=moment, batch=batch, budget=float(option("OUTBOX_PASS_BUDGET"))),
+        ),
         lambda: setattr(report, "lifecycle", run_lifecycle(now=moment)),
         lambda: setattr(report, "lapsed", notify_lapsed(now=moment, batch=batch)),
         lambda: setattr(report, "closed", auto_close(now=moment, batch=batch)),
@@ -102,5 +116,19 @@ def run_pass(
             report.interrupted = True
             break
     report.seconds = time.perf_counter() - started
-    logger.info(report.summary())
+    _beat(report)
+    logger.log(logging.INFO if report.ok else logging.ERROR, report.summary())
     return report
+
+
+def _beat(report: PassReport) -> None:
+    try:
+        record_heartbeat(
+            at=current_time(),
+            ok=report.ok,
+            failed_steps=report.failed_steps,
+            pass_seconds=report.seconds,
+        )
+    except Exception:
+        logger.exception("worker heartbeat failed")
+        report.failed_steps += 1

@@ -131,7 +131,7 @@ def test_impact_7_and_empty_subject_are_named_and_nothing_is_written(staff, acme
     assert {(tuple(e["loc"]), e["msg"]) for e in response.json()["detail"]} == {
         (("body", "subject"), "must not be empty"),
         (("body", "impact"), "must be 1 (highest) to 4 (lowest)"),
-        (("body", "channel"), "must be one of portal, email, phone, api, monitoring"),
+        (("body", "channel"), "must be one of portal, email, phone, chat, onsite, api, monitoring"),
     }
     assert _counts() == before
 

@@ -8,6 +8,7 @@ of relying on the request's current time zone.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -103,6 +104,15 @@ def bar_percent(fraction: float | None) -> int:
     if fraction is None:
         return 0
     return max(0, min(100, round(float(fraction) * 100)))
+
+
+@register.filter
+def whole_percent(value: float | None) -> int:
+    """A percentage (0..100) rounded half up to a whole number and clamped, for the
+    ``w-pct-N``/``l-pct-N`` classes that size bars (a CSP forbids inline style attributes)."""
+    if value is None:
+        return 0
+    return max(0, min(100, math.floor(float(value) + 0.5)))
 
 
 @register.filter

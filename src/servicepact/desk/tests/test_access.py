@@ -22,6 +22,9 @@ def _urls(acme, ticket):
         "/desk/contracts/",
         f"/desk/contracts/{acme.contract.pk}/",
         f"/desk/assets/{acme.asset.pk}/",
+        "/desk/tickets/new/",
+        f"/desk/tickets/new/choices/?customer={acme.customer.pk}",
+        f"/desk/tickets/new/preview/?customer={acme.customer.pk}&impact=1&urgency=1",
     ]
 
 

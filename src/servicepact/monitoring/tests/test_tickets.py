@@ -50,7 +50,8 @@ def test_default_and_custom_severity_mapping(setup, client):
 
 
 def test_second_alert_on_the_asset_joins_the_open_incident(setup, client):
-    """One incident per asset: a second alert joins it with a public comment."""
+    """One incident per asset: a second alert joins it with an internal note (alert names are
+    for staff only, issue 21)."""
     _, token = create_alert_source(name="prom", kind="alertmanager", customer=setup.customer)
     first = fire(client, token, "a")
     second = fire(client, token, "b", alertname="HighLoad", severity="warning")
@@ -60,7 +61,7 @@ def test_second_alert_on_the_asset_joins_the_open_incident(setup, client):
     assert comment.body == (
         "Monitoring: alert HighLoad (warning) is firing on acme-srv01 since 2025-06-10T18:00:00+00:00."
     )
-    assert comment.is_internal is False and comment.author is None
+    assert comment.is_internal is True and comment.author is None
     # The warning is no downtime (outages default to priority 1): only the critical's outage.
     assert list(Outage.objects.values_list("alert__fingerprint", flat=True)) == ["a"]
 
@@ -99,8 +100,9 @@ def test_auto_resolve_waits_for_the_last_alert_and_for_acknowledgement(setup, cl
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
     assert ticket.events.get(kind="resolved").data["resolution"] == (
-        "Resolved automatically: monitoring alert InstanceDown resolved."
+        "Resolved automatically: the monitoring alert cleared."
     )
+    assert "InstanceDown" not in ticket.events.get(kind="resolved").data["resolution"]
 
 
 def test_auto_resolve_off_leaves_the_ticket_to_staff(setup, client):

@@ -1,16 +1,19 @@
-"""Fixtures for the outbox tests: a frozen clock and loopback webhook receivers."""
+"""Fixtures for the outbox tests: a frozen clock, loopback webhook receivers, an SMTP server."""
 
 from __future__ import annotations
 
+import email
 import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
+from aiosmtpd.controller import Controller
 
 
 def utc(*args: int) -> datetime:
@@ -87,3 +90,40 @@ def silent_port() -> Iterator[int]:
     sock.listen(16)
     yield sock.getsockname()[1]
     sock.close()
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives."""
+
+    port: int
+    envelopes: list = field(default_factory=list)
+
+    def messages(self) -> list:
+        return [
+            email.message_from_bytes(e.original_content, policy=policy.default)
+            for e in self.envelopes
+        ]
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SmtpSink]:
+    """Starts aiosmtpd on a free loopback port and points Django's SMTP backend at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink(port=port)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope) -> str:
+            sink.envelopes.append(envelope)
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield sink
+    controller.stop()

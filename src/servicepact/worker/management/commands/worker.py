@@ -5,7 +5,8 @@ Steps:
 1. Install SIGTERM / SIGINT handlers that only set a stop flag.
 2. Run a pass (``worker.passes.run_pass``): due clocks, outbox delivery, contract
    lifecycle, auto-close; one summary line is logged per pass.
-3. With ``--once``, exit after that pass (for cron). Otherwise run the next pass at once if
+3. With ``--once``, exit after that pass (for cron): status 0 when every step succeeded,
+   1 when a step failed (the failure is logged, the other steps still ran). Otherwise run the next pass at once if
    a step used its whole batch, else wait ``--interval`` seconds (woken early by a signal).
 4. On the stop flag, the pass in progress finishes its current batch, then the loop exits.
 """
@@ -17,7 +18,7 @@ import threading
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from servicepact.worker.passes import run_pass
@@ -41,7 +42,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         batch = max(1, options["batch"])
         if options["once"]:
-            self.stdout.write(run_pass(batch=batch).summary())
+            report = run_pass(batch=batch)
+            self.stdout.write(report.summary())
+            if not report.ok:
+                raise CommandError(
+                    f"{report.failed_steps} step(s) failed, {report.clocks.failed} due clock(s) "
+                    "failed: see the log",
+                    returncode=1,
+                )
             return
         stop = threading.Event()
 

@@ -1,8 +1,10 @@
 """What a new ticket would get if filed now: coverage, priority and each target's deadline.
 
 Read-only by construction: coverage resolution and the engine's deadline arithmetic only read
-the database (compiled calendars are cached in memory). Mirrors ``tickets.services.open_ticket``
-(site and zone choice, metrics that apply to the category) so the preview matches the ticket.
+the database (compiled calendars are cached in memory). Shares the site and zone choice with
+``tickets.services.open_ticket`` (``ticket_site``, ``ticket_zone``) and the metrics that apply
+to the category (``tickets.clocks.metric_applies``), so the preview matches the ticket. Used
+by the portal's and the desk's new-ticket forms.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar
 from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.core.time import local_date
-from servicepact.customers.models import Contact
+from servicepact.customers.models import Contact, Customer, Site
 from servicepact.slaclock import SpanError
 from servicepact.tickets.clocks import metric_applies
 
@@ -42,23 +44,32 @@ class TicketPreview:
     deadlines: list[DeadlinePreview] = field(default_factory=list)
 
 
+def ticket_site(asset: Asset | None, contact: Contact | None) -> Site | None:
+    """A ticket's site: the asset's, else the contact's."""
+    return (asset.site if asset else None) or (contact.site if contact else None)
+
+
+def ticket_zone(site: Site | None, customer: Customer) -> str:
+    """A ticket's zone (measured in it when a target says "in the site's zone")."""
+    return site.timezone if site else customer.timezone
+
+
 def preview_ticket(
     *,
-    contact: Contact,
+    customer: Customer,
+    contact: Contact | None,
     asset: Asset | None,
     impact: int,
     urgency: int,
     category: str,
     at: datetime,
 ) -> TicketPreview:
-    customer = contact.customer
     coverage = resolve_coverage(
         customer=customer, asset=asset, at=at, impact=impact, urgency=urgency
     )
     terms = coverage.terms
     priority = terms.priority_for(impact, urgency)
-    site = (asset.site if asset else None) or contact.site
-    ticket_zone = site.timezone if site else customer.timezone
+    zone = ticket_zone(ticket_site(asset, contact), customer)
     calendars: dict[int, Calendar] = {}
     deadlines = []
     for metric in METRIC_ORDER:
@@ -68,7 +79,7 @@ def preview_ticket(
         calendar = calendars.get(term.calendar_id)
         if calendar is None:
             calendar = calendars[term.calendar_id] = Calendar.objects.get(pk=term.calendar_id)
-        zone_name = ticket_zone if term.measure_in_site_timezone else calendar.timezone
+        zone_name = zone if term.measure_in_site_timezone else calendar.timezone
         day = local_date(at, zone_name)
         compiled = compiled_calendar(calendar, timezone=zone_name, first=day, last=day)
         try:

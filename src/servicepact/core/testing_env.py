@@ -1,0 +1,14 @@
+"""A pytest plugin (``-p servicepact.core.testing_env`` in pyproject's addopts) that sets the
+environment of a test run before pytest-django loads the settings.
+
+Settings fail closed without ``SECRET_KEY`` when DEBUG is off; the tests run with DEBUG off
+(as production does) and ask for the fixed development key explicitly. A conftest.py would
+be too late: pytest-django reads the settings before conftest files are imported.
+Subprocesses the tests start inherit the variable.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")
