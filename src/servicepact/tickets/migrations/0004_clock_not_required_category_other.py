@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0002_ticket_autoclose_index'),
+        ('tickets', '0003_conversation_channels_and_reply_mark'),
     ]
 
     operations = [
