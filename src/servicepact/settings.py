@@ -244,6 +244,8 @@ SERVICEPACT = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.
     "AUTO_CLOSE_DAYS": int(os.environ.get("SERVICEPACT_AUTO_CLOSE_DAYS", "7")),
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
+    # The team that hears of escalations nobody else would (docs/worker.md); "" = none.
+    "DUTY_TEAM": os.environ.get("SERVICEPACT_DUTY_TEAM", ""),
     # API tokens expire this many days after creation unless created with another expiry.
     "API_TOKEN_DAYS": int(os.environ.get("SERVICEPACT_API_TOKEN_DAYS", "365")),
     # Alert webhooks (docs/monitoring.md, "Big deliveries"): the largest body accepted (bytes,

@@ -37,7 +37,7 @@ from servicepact.slaclock import (
     deadline_many_mixed,
 )
 from servicepact.slaclock.clock_replay import replay
-from servicepact.tickets.choices import EventKind
+from servicepact.tickets.choices import ClockState, EventKind
 from servicepact.tickets.clocks import (
     CLOCK_EVENT_KINDS,
     PAUSABLE_METRICS,
@@ -180,14 +180,19 @@ def candidate_clocks(
     *, since: datetime, cutoff: datetime, contract_ids: Sequence[int] | None = None
 ) -> QuerySet[SlaClock]:
     """Clocks that can be decided in [since, cutoff): started before the cut-off, not stopped
-    before ``since`` (the stored stop is the latest one, so an earlier stop is final).
+    before ``since`` (the stored stop is the latest one, so an earlier stop is final), and
+    not "not required".
 
     No join: with ``contract_ids`` the tickets come in as a subquery (a semi-join on the
     clock's ticket index); without, every clock qualifies here and the tickets without a
     contract drop out when the ticket columns are matched (see ``load_clocks``).
     """
-    qs = SlaClock.objects.filter(started_at__lt=cutoff).filter(
-        Q(stopped_at__isnull=True) | Q(stopped_at__gte=since)
+    qs = (
+        SlaClock.objects.filter(started_at__lt=cutoff)
+        .filter(Q(stopped_at__isnull=True) | Q(stopped_at__gte=since))
+        # Ended before its deadline because its stop could no longer happen: never decided
+        # at any cut-off, so never in compliance nor credits (tickets.refresh.settle).
+        .exclude(state=ClockState.NOT_REQUIRED)
     )
     if contract_ids is None:
         return qs

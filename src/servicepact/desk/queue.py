@@ -73,6 +73,6 @@ def build_queue(user: Any, filters: dict[str, Any], now: datetime) -> Queue:
     counts = [
         (state, str(label), tally[state])
         for state, label in SlaState.choices
-        if state != SlaState.MET or tally[state]
+        if state not in (SlaState.MET, SlaState.NOT_REQUIRED) or tally[state]
     ]
     return Queue(rows=rows[:MAX_ROWS], total=len(rows), counts=counts)

@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
+from servicepact.accounts.duty import duty
 from servicepact.accounts.selectors import staff_timezone
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset
@@ -343,6 +344,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "period": period,
             "compliance": compliance,
+            # No service manager: say who hears of its escalations instead (accounts.duty).
+            "escalation_fallback": None if contract.service_manager_id else duty().label,
             "availability": recent_availability(contract, moment),
             "open_tickets": ticket_list(request.user, open_only=True)
             .filter(contract=contract)

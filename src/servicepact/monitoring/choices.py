@@ -28,6 +28,7 @@ class OutageOrigin(models.TextChoices):
 DEFAULT_SEVERITY_PRIORITIES: dict[str, int] = {
     "disaster": 1,
     "critical": 1,
+    "down": 1,
     "emergency": 1,
     "page": 1,
     "high": 2,

@@ -12,7 +12,9 @@ For each alert of a payload, in order, inside one transaction (a failure stores 
 4. On a matched asset: firing opens an outage (if the alert counts as one) and opens an incident
    ticket (channel "monitoring", priority from the source's severity mapping) or joins the
    asset's open incident; resolved closes the outage, comments on the ticket and, if the source
-   says so, resolves it once no alert of the ticket is still firing.
+   says so, resolves it when an alert of this source opened it and none of its alerts still
+   fires. The rules that produce money (outages, their start, categories, auto-resolve) are
+   in rules.py.
 """
 
 from __future__ import annotations
@@ -29,16 +31,16 @@ from django.db.models.functions import Greatest
 from servicepact.assets.models import Asset
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
+from servicepact.monitoring import rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.matching import Match, match_asset
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
 from servicepact.monitoring.sources.base import ParsedAlert
 from servicepact.tickets import services as ticket_services
-from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, Status, TicketKind
+from servicepact.tickets.choices import OPEN_STATUSES, Channel, Status, TicketKind
 from servicepact.tickets.models import Ticket
 
 FIRING, RESOLVED = AlertStatus.FIRING, AlertStatus.RESOLVED
-RESOLVABLE = (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.SOLUTION_PROPOSED)
 
 
 @dataclass
@@ -168,9 +170,8 @@ def _refresh_details(
     alert.last_received_at = moment
     alert.receipts += 1
     if created:
-        outage = parsed.counts_as_outage
-        alert.counts_as_outage = (
-            outage if outage is not None else alert.priority <= source.outage_max_priority
+        alert.counts_as_outage = rules.counts_as_outage(
+            source, alert.priority, parsed.counts_as_outage
         )
 
 
@@ -233,7 +234,7 @@ def fire_effects(alert: Alert, source: AlertSource, at: datetime, *, ticket: boo
     else:
         Outage.objects.create(
             asset_id=alert.asset_id,
-            started_at=at,
+            started_at=rules.outage_start(alert, source, at),
             origin=OutageOrigin.ALERT,
             alert=alert,
             ticket_id=alert.ticket_id,
@@ -259,13 +260,7 @@ def _resolve(alert: Alert, source: AlertSource, at: datetime, moment: datetime) 
         f"Monitoring: alert {alert.name} on {alert.asset.hostname} resolved at "
         f"{at.isoformat()} (firing for {format_duration(int((at - alert.starts_at).total_seconds()))}).",
     )
-    still_firing = Alert.objects.filter(ticket=ticket, status=FIRING).exclude(pk=alert.pk)
-    if (
-        source.auto_resolve
-        and ticket.channel == Channel.MONITORING
-        and ticket.status in RESOLVABLE
-        and not still_firing.exists()
-    ):
+    if rules.may_auto_resolve(ticket, source, alert):
         ticket_services.resolve_ticket(
             ticket=ticket,
             actor=None,
@@ -331,14 +326,14 @@ def _ticket_for_firing(alert: Alert, source: AlertSource, at: datetime) -> None:
         Asset.objects.select_for_update().filter(pk=alert.asset_id).order_by().first()
         existing = _open_incident_of(alert.asset_id)
     if existing is not None:
-        alert.ticket = existing
+        alert.ticket, alert.opened_ticket = existing, False
         _comment(
             existing,
             f"Monitoring: alert {alert.name} ({alert.severity or 'no severity'}) is firing on "
             f"{alert.asset.hostname} since {at.isoformat()}.",
         )
         return
-    alert.ticket = _open_incident(alert, source)
+    alert.ticket, alert.opened_ticket = _open_incident(alert, source), True
 
 
 def _open_incident_of(asset_id: int | None) -> Ticket | None:
@@ -359,7 +354,6 @@ def _recurs_quickly(alert: Alert, at: datetime) -> bool:
 def _open_incident(alert: Alert, source: AlertSource) -> Ticket:
     asset = alert.asset
     assert asset is not None
-    category = alert.category
     lines = [
         alert.summary,
         alert.description,
@@ -378,7 +372,7 @@ def _open_incident(alert: Alert, source: AlertSource) -> Ticket:
         subject=f"{alert.name} on {asset.hostname}"[:200],
         description="\n".join(line for line in lines if line is not None).strip(),
         channel=Channel.MONITORING,
-        category=category if category in Category.values else Category.HARDWARE,
+        category=rules.incident_category(source, alert),
         kind=TicketKind.INCIDENT,
         impact=alert.priority,
         urgency=alert.priority,

@@ -20,6 +20,7 @@ from servicepact.monitoring.choices import (
     OutageOrigin,
     SourceKind,
 )
+from servicepact.tickets.choices import Category
 from servicepact.tickets.models import Ticket
 
 ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
@@ -37,6 +38,18 @@ def validate_severity_map(value: Any) -> None:
     if bad:
         raise ValidationError(
             _("priorities must be integers 1..4; wrong for: %(keys)s") % {"keys": ", ".join(bad)}
+        )
+
+
+def validate_category_map(value: Any) -> None:
+    """{"alertname=NodeDown": "hardware", "warning": "os"}: label=value or severity -> category."""
+    if not isinstance(value, dict):
+        raise ValidationError(_('must be a JSON object such as {"critical": "hardware"}'))
+    bad = [str(k) for k, v in value.items() if v not in Category.values]
+    if bad:
+        raise ValidationError(
+            _("unknown categories for: %(keys)s (allowed: %(allowed)s)")
+            % {"keys": ", ".join(bad), "allowed": ", ".join(Category.values)}
         )
 
 
@@ -71,9 +84,37 @@ class AlertSource(TimeStampedModel):
     )
     outage_max_priority = models.PositiveSmallIntegerField(
         _("outage up to priority"),
-        default=4,
+        default=1,
         validators=ONE_TO_FOUR,
-        help_text=_("A firing alert of this priority or a more urgent one counts as an outage."),
+        help_text=_(
+            "A firing alert of this priority or a more urgent one counts as an outage "
+            "(default 1: down/critical alerts only; warnings are not downtime)."
+        ),
+    )
+    detection_delay_seconds = models.PositiveIntegerField(
+        _("detection delay (seconds)"),
+        default=0,
+        validators=[MaxValueValidator(86_400)],
+        help_text=_(
+            "How long a failure lasts before this source fires (e.g. Prometheus' 'for:'); "
+            "outages start that much before the alert."
+        ),
+    )
+    category_map = models.JSONField(
+        _("ticket category mapping"),
+        default=dict,
+        blank=True,
+        validators=[validate_category_map],
+        help_text=_(
+            'Incident category by alert label or severity, e.g. {"alertname=PsuFailed": '
+            '"hardware", "critical": "os"}; unmapped alerts get the default category.'
+        ),
+    )
+    default_category = models.CharField(
+        _("default ticket category"),
+        max_length=16,
+        choices=Category.choices,
+        default=Category.OTHER,
     )
     auto_resolve = models.BooleanField(
         _("resolve tickets automatically"),
@@ -145,6 +186,9 @@ class Alert(models.Model):
     ticket = models.ForeignKey(
         Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )
+    # True when this alert opened ``ticket`` (False when it joined an existing one): only a
+    # ticket an alert opened may be resolved automatically (monitoring/rules.py).
+    opened_ticket = models.BooleanField(_("opened its ticket"), default=False)
     first_received_at = models.DateTimeField(_("first received at"))
     last_received_at = models.DateTimeField(_("last received at"))
     receipts = models.PositiveIntegerField(_("deliveries"), default=1)

@@ -19,6 +19,7 @@ from servicepact.core.services import save_validated
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
+from servicepact.monitoring import rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.inbox import drain_inbox, queue_alerts
 from servicepact.monitoring.ingest import IngestResult, fire_effects, ingest_alerts
@@ -60,7 +61,10 @@ def create_alert_source(
     customer: Customer | None = None,
     severity_map: dict[str, int] | None = None,
     default_priority: int = 3,
-    outage_max_priority: int = 4,
+    outage_max_priority: int = 1,
+    detection_delay_seconds: int = 0,
+    category_map: dict[str, str] | None = None,
+    default_category: str = "other",
     auto_resolve: bool = False,
     flap_transitions: int = 4,
     flap_window_minutes: int = 30,
@@ -81,6 +85,9 @@ def create_alert_source(
         severity_map=dict(severity_map or {}),
         default_priority=default_priority,
         outage_max_priority=outage_max_priority,
+        detection_delay_seconds=detection_delay_seconds,
+        category_map=dict(category_map or {}),
+        default_category=default_category,
         auto_resolve=auto_resolve,
         flap_transitions=flap_transitions,
         flap_window_minutes=flap_window_minutes,
@@ -197,7 +204,7 @@ def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Any = None) -> Aler
             if alert.counts_as_outage:
                 Outage.objects.create(
                     asset=asset,
-                    started_at=started,
+                    started_at=rules.outage_start(alert, source, started),  # detection delay
                     ended_at=transition.at,
                     origin=OutageOrigin.ALERT,
                     alert=alert,

@@ -27,6 +27,10 @@ class ClockState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     BREACHED = "breached"
+    # Never produced by ``evaluate_clock``: an adapter's verdict for a clock that stopped
+    # because its own stop event could no longer happen (ServicePact: an on-site arrival on a
+    # resolved ticket). It is neither met nor breached.
+    NOT_REQUIRED = "not_required"
 
 
 @dataclass(frozen=True)

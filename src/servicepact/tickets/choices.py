@@ -28,6 +28,7 @@ class Category(models.TextChoices):
     DDOS = "ddos", _("DDoS")
     BACKUP = "backup", _("Backup / restore")
     REQUEST = "request", _("Request")
+    OTHER = "other", _("Other")
 
 
 class Status(models.TextChoices):
@@ -76,6 +77,9 @@ class ClockState(models.TextChoices):
     PAUSED = "paused", _("Paused")
     MET = "met", _("Met")
     BREACHED = "breached", _("Breached")
+    # The clock's stop event can no longer happen (an on-site arrival on a resolved ticket):
+    # it ended before its deadline, never breaches and is left out of compliance.
+    NOT_REQUIRED = "not_required", _("Not required")
 
 
 # Length limits of free text (characters). Checked by the services (a field error, nothing

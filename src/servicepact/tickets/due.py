@@ -52,6 +52,7 @@ from servicepact.notifications.services import Message, notify_email, notify_use
 from servicepact.slaclock import ClockResult
 from servicepact.tickets import events
 from servicepact.tickets.choices import ClockState, Status
+from servicepact.tickets.duty import notify_duty_if_unheard
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import (
     next_check,
@@ -459,6 +460,9 @@ def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetim
             tell(member, email=not ticket.team.email)
     if notify_manager:
         tell(service_manager)
+    wants_staff = step.notify_assignee or step.notify_team or step.notify_service_manager
+    if wants_staff or crossing.percent >= 100:  # nobody on staff above: the duty fallback
+        notify_duty_if_unheard(key=key, message=staff, now=now)
     notify_webhooks(key=key, message=staff(settings.LANGUAGE_CODE), now=now)
     if step.notify_customer and ticket.contract is not None:
         to_customer = in_languages(lambda: customer_message(ticket, crossing))

@@ -41,6 +41,7 @@ class SlaState(models.TextChoices):
     ON_TRACK = "on_track", _("On track")
     PAUSED = "paused", _("Paused")
     MET = "met", _("Met")
+    NOT_REQUIRED = "not_required", _("Not required")
     NO_SLA = "no_sla", _("No SLA")
 
 
@@ -94,6 +95,8 @@ class LiveClock:
             return SlaState.BREACHED
         if self.state == ClockState.MET:
             return SlaState.MET
+        if self.state == ClockState.NOT_REQUIRED:
+            return SlaState.NOT_REQUIRED
         if self.state == ClockState.PAUSED:
             return SlaState.PAUSED
         if self.fraction >= AT_RISK_FRACTION:
@@ -129,7 +132,10 @@ def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveCloc
         elapsed += compiled.business_seconds(clock.evaluated_at, now)
     return LiveClock(
         metric=clock.metric,
-        state=_state(
+        state=ClockState.NOT_REQUIRED
+        if clock.state
+        == ClockState.NOT_REQUIRED  # ended, nothing moves it (tickets.refresh.settle)
+        else _state(
             elapsed,
             clock.target_seconds,
             stopped=clock.stopped_at is not None,

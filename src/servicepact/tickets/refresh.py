@@ -8,7 +8,7 @@ event (priority, calendar edit, amended terms) leaves a ``deadline_moved`` event
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from servicepact.contracts.calendars import compiled_calendar
@@ -23,9 +23,16 @@ from servicepact.contracts.terms import (
 )
 from servicepact.core.time import local_date
 from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock
+from servicepact.slaclock import ClockState as EngineState
 from servicepact.tickets import events
 from servicepact.tickets.choices import ClockState
-from servicepact.tickets.clocks import DEFAULT_THRESHOLDS, EventFact, clock_events, metric_applies
+from servicepact.tickets.clocks import (
+    DEFAULT_THRESHOLDS,
+    EventFact,
+    clock_events,
+    ended_unrequired,
+    metric_applies,
+)
 from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
 
 
@@ -79,7 +86,17 @@ def evaluate_metric(
 ) -> tuple[ClockResult, Calendar, str]:
     compiled = clock_calendar(ticket, term, calendars, now.date())
     result = evaluate_clock(compiled, term.target_seconds, clock_events(term.metric, facts), now)
-    return result, calendars[term.calendar_id], compiled.timezone
+    return settle(term.metric, result, facts), calendars[term.calendar_id], compiled.timezone
+
+
+def settle(metric: str, result: ClockResult, facts: list[EventFact]) -> ClockResult:
+    """The engine's result, except that a clock which ended before its deadline because its
+    stop can no longer happen (``tickets.clocks.ended_unrequired``) is "not required": not
+    met, not breached, no escalation, out of compliance. One that had already breached when
+    it ended stays breached."""
+    if result.state == EngineState.MET and ended_unrequired(metric, facts, result.stopped_at):
+        return replace(result, state=EngineState.NOT_REQUIRED)
+    return result
 
 
 @dataclass(frozen=True)

@@ -730,15 +730,20 @@ def recompute_stale_clocks(*, limit: int = 500) -> int:
     """Clocks measured on an older calendar revision are re-derived (each move is recorded).
 
     Found by a column comparison, not by scanning: running clocks whose stored revision differs
-    from their calendar's current one.
+    from their calendar's current one. Also running clocks of tickets that are no longer open
+    (stored before on-site clocks ended with the resolution): they become "not required", or
+    stay breached if they were (tickets.refresh.settle).
     """
-    from django.db.models import F
+    from django.db.models import F, Q
 
     from servicepact.tickets.models import SlaClock
 
     ticket_ids = list(
         SlaClock.objects.filter(stopped_at__isnull=True)
-        .exclude(calendar_revision=F("calendar__revision"))
+        .filter(
+            ~Q(calendar_revision=F("calendar__revision"))
+            | Q(ticket__status__in=(Status.RESOLVED, Status.CLOSED))
+        )
         .order_by("ticket_id")
         .values_list("ticket_id", flat=True)
         .distinct()[:limit]

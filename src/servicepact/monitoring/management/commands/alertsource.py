@@ -8,6 +8,7 @@ from servicepact.core.errors import DomainValidationError
 from servicepact.customers.models import Customer
 from servicepact.monitoring.choices import SourceKind
 from servicepact.monitoring.models import AlertSource
+from servicepact.monitoring.rules import parse_duration
 from servicepact.monitoring.services import create_alert_source, rotate_source_token
 
 
@@ -25,6 +26,15 @@ class Command(BaseCommand):
         create.add_argument("--customer", help="customer code: match only its assets")
         create.add_argument("--auto-resolve", action="store_true")
         create.add_argument("--open-ticket-on-miss", action="store_true")
+        create.add_argument(
+            "--outage-max-priority", type=int, default=1, help="downtime up to this priority"
+        )
+        create.add_argument(
+            "--detection-delay", default="0", help="outages start this much earlier (5m, 300)"
+        )
+        create.add_argument(
+            "--default-category", default="other", help="category of unmapped incidents"
+        )
         rotate = sub.add_parser("rotate", help="replace a source's token and print it")
         rotate.add_argument("name")
         sub.add_parser("list", help="list sources")
@@ -51,6 +61,9 @@ class Command(BaseCommand):
             customer = Customer.objects.filter(code=options["customer"]).first()
             if customer is None:
                 raise CommandError(f"customer: no customer with code {options['customer']!r}")
+        delay = parse_duration(options["detection_delay"])
+        if delay is None:
+            raise CommandError("detection-delay: expected a duration such as 5m, 1h30m or 300")
         try:
             source, raw = create_alert_source(
                 name=options["name"],
@@ -58,6 +71,9 @@ class Command(BaseCommand):
                 customer=customer,
                 auto_resolve=options["auto_resolve"],
                 open_ticket_on_miss=options["open_ticket_on_miss"],
+                outage_max_priority=options["outage_max_priority"],
+                detection_delay_seconds=delay,
+                default_category=options["default_category"],
             )
         except DomainValidationError as exc:
             raise CommandError(str(exc)) from exc
