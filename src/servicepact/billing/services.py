@@ -29,7 +29,7 @@ from servicepact.billing.models import (
     PeriodCredit,
     WorkLog,
 )
-from servicepact.billing.periods import Period
+from servicepact.billing.periods import Period, months_between
 from servicepact.billing.schedules import schedule_for_period
 from servicepact.contracts.choices import PRIORITIES, Metric
 from servicepact.contracts.models import Contract, ContractVersion
@@ -178,6 +178,61 @@ def flag_force_majeure(
         reason=text,
         flagged_by=actor,
         flagged_at=current_time(),
+    )
+
+
+def declare_force_majeure(
+    *,
+    contract: Contract,
+    actor: Any,
+    reason: str,
+    ticket: Ticket | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> tuple[ForceMajeure, list[PeriodCredit]]:
+    """Flags force majeure (``flag_force_majeure``: who, when and why are stored on the row)
+    and recomputes the months it touches whose credits are stored and still ``computed`` and
+    whose claim window is open, so the credits reflect it at once. Returns the flag and the
+    credits recomputed; decided credits are left alone (a manager adjusts them)."""
+    with transaction.atomic():
+        flag = flag_force_majeure(
+            contract=contract,
+            actor=actor,
+            reason=reason,
+            ticket=ticket,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+        recomputed: list[PeriodCredit] = []
+        for credit in _open_credits(contract, affected_periods(flag)):
+            try:
+                recomputed.append(
+                    compute_period_credits(contract=contract, period=credit.period, actor=actor)
+                )
+            except TransitionError:
+                continue  # the claim window closed: the stored figures stay as decided
+    return flag, recomputed
+
+
+def affected_periods(flag: ForceMajeure) -> list[str]:
+    """The months (customer's zone) a flag can change: its period's, or for a ticket the
+    months from the ticket's opening to now (its clocks are decided in any of them)."""
+    tz = flag.contract.customer.timezone
+    if flag.ticket_id is not None and flag.ticket is not None:
+        first, last = flag.ticket.opened_at, current_time()
+    else:
+        assert flag.starts_at is not None and flag.ends_at is not None
+        first, last = flag.starts_at, flag.ends_at - timedelta(seconds=1)
+    return [
+        str(p) for p in months_between(Period.containing(first, tz), Period.containing(last, tz))
+    ]
+
+
+def _open_credits(contract: Contract, periods: list[str]) -> list[PeriodCredit]:
+    return list(
+        PeriodCredit.objects.filter(
+            contract=contract, period__in=periods, status=CreditStatus.COMPUTED
+        ).order_by("period")
     )
 
 

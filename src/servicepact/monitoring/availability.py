@@ -13,7 +13,8 @@
   With every asset covered all month this is "calendar seconds in the month x assets".
 * Downtime: the asset's outages (alerts and manual records), clipped to that same coverage;
   overlapping outages of one asset count once (the earlier one claims the overlap). Parts
-  inside an approved (or done) change window of that asset are planned and excluded.
+  inside an approved (or done) change window of that asset, and outages staff recorded as
+  planned, are planned and excluded.
 * The percentage is truncated (never rounded up) to 4 decimals; ``met`` compares the exact
   fraction with the commitment.
 
@@ -228,7 +229,7 @@ def _slices(
                             start=ps.astimezone(UTC),
                             end=pe.astimezone(UTC),
                             seconds=measure(asset, ps, pe),
-                            planned=change_id is not None,
+                            planned=change_id is not None or outage.planned,
                             cause=outage.cause,
                             change_id=change_id,
                         )
