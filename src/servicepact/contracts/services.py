@@ -616,7 +616,8 @@ def _fee(value: Decimal | str, errors: dict[str, list[str]]) -> Decimal:
         return Decimal(0)
     if not fee.is_finite() or fee < 0 or fee != fee.quantize(Decimal("0.01")):
         errors["fee_amount"] = ["a non-negative amount with at most two decimals"]
-    return fee
+        return Decimal(0)
+    return fee.quantize(Decimal("0.01"))
 
 
 def unique_violation(exc: IntegrityError) -> DomainValidationError:

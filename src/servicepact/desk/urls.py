@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import change_pages, new_ticket, views
+from servicepact.desk import change_pages, contract_actions, new_ticket, views
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
@@ -18,7 +18,15 @@ urlpatterns: list[URLPattern] = [
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path(
+        "contracts/<int:pk>/force-majeure/",
+        contract_actions.contract_force_majeure,
+        name="contract-force-majeure",
+    ),
+    path("contracts/<int:pk>/outages/", contract_actions.contract_outage, name="contract-outage"),
+    path("contracts/<int:pk>/renew/", contract_actions.contract_renew, name="contract-renew"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
+    path("assets/<int:pk>/outages/", contract_actions.asset_outage, name="asset-outage"),
     path("changes/", views.change_list, name="changes"),
     path("changes/new/", change_pages.change_new, name="change-new"),
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),
