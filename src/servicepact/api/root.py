@@ -14,14 +14,20 @@ from servicepact.api import (
     assets,
     calendars,
     contacts,
+    contract_records,
     contracts,
+    credits,
     customers,
     errors,
+    escalations,
     me,
+    outages,
     plans,
     sites,
+    statements,
     ticket_actions,
     tickets,
+    worklogs,
 )
 from servicepact.changes.api import router as changes_router
 from servicepact.monitoring.api import availability_router
@@ -47,6 +53,13 @@ for module in (
     assets,
     tickets,
     ticket_actions,
+    # Parity with the desk (issue 11): records, money and work.
+    contract_records,
+    outages,
+    statements,
+    credits,
+    worklogs,
+    escalations,
 ):
     api.add_router("", module.router)
 

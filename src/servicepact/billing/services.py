@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from servicepact.accounts.choices import StaffRole
-from servicepact.billing.choices import AuditAction, CreditStatus
+from servicepact.billing.choices import AuditAction, CreditStatus, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
 from servicepact.billing.facts import PeriodFacts, period_facts
 from servicepact.billing.models import (
@@ -499,8 +499,13 @@ def log_work(
     day: date,
     billable: bool = True,
     note: str = "",
+    work_type: str = WorkType.REMOTE,
+    actor: Any = None,
 ) -> WorkLog:
-    """Records time spent on a ticket; billable time counts against the included hours."""
+    """Records time ``user`` spent on a ticket; billable time counts against the included
+    hours. ``actor`` (who enters it, default ``user``) must be staff too (403)."""
+    if actor is not None and not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff log work")
     errors: dict[str, list[str]] = {}
     if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
         errors["minutes"] = ["must be 1 to 1440 minutes"]
@@ -508,8 +513,18 @@ def log_work(
         errors["user"] = ["only provider staff log work"]
     if day > local_date(current_time(), ticket.timezone):
         errors["date"] = ["must not be in the future"]
+    if work_type not in WorkType.values:
+        errors["work_type"] = [f"one of {', '.join(WorkType.values)}"]
+    if len(note.strip()) > 300:
+        errors["note"] = ["at most 300 characters"]
     if errors:
         raise DomainValidationError(errors)
     return WorkLog.objects.create(
-        ticket=ticket, user=user, minutes=minutes, date=day, billable=billable, note=note.strip()
+        ticket=ticket,
+        user=user,
+        minutes=minutes,
+        date=day,
+        work_type=work_type,
+        billable=billable,
+        note=note.strip(),
     )

@@ -23,12 +23,14 @@ from servicepact.contracts.choices import ContractStatus
 from servicepact.contracts.models import Contract
 from servicepact.contracts.selectors import get_contract
 from servicepact.core.errors import DomainValidationError, field_errors
+from servicepact.core.pagination import MAX_LIMIT, paginate
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
 from servicepact.monitoring.auth import SourceTokenAuth
 from servicepact.monitoring.availability import contract_availability, parse_period
 from servicepact.monitoring.models import AlertSource, Measurement
+from servicepact.monitoring.selectors import measurements_visible
 from servicepact.monitoring.services import ingest_alerts, record_measurement
 from servicepact.monitoring.sources import PARSERS, PayloadError
 
@@ -208,6 +210,43 @@ def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
         actor=None if source else caller,
     )
     return Status(201, measurement_out(measurement))
+
+
+class MeasurementList(Schema):
+    items: list[MeasurementOut]
+    count: int
+
+
+@router.get("/measurements", auth=api_auth(), response=MeasurementList)
+def list_measurements(
+    request: HttpRequest,
+    contract: int | None = None,
+    kind: str = "",
+    measured_after: datetime | None = None,
+    measured_before: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Any:
+    """Measured KPI values, newest first (a contact: its own customer's contracts only)."""
+    qs = measurements_visible(request.user)
+    if contract is not None:
+        qs = qs.filter(contract_id=contract)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if measured_after is not None:
+        qs = qs.filter(measured_at__gte=measured_after)
+    if measured_before is not None:
+        qs = qs.filter(measured_at__lt=measured_before)
+    items, count = paginate(qs, limit=max(1, min(limit, MAX_LIMIT)), offset=max(0, offset))
+    return {"items": [measurement_out(m) for m in items], "count": count}
+
+
+@router.get("/measurements/{measurement_id}", auth=api_auth(), response=MeasurementOut)
+def get_measurement(request: HttpRequest, measurement_id: int) -> Any:
+    found = measurements_visible(request.user).filter(pk=measurement_id).first()
+    if found is None:
+        return error(404, f"No measurement {measurement_id}")
+    return measurement_out(found)
 
 
 # ---------------------------------------------------------------- availability

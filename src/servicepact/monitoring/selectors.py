@@ -59,3 +59,10 @@ def outages_visible(user: Any) -> QuerySet[Outage]:
         .select_related("asset", "alert", "ticket", "recorded_by")
         .order_by("-started_at", "-id")
     )
+
+
+def measurements_visible(user: Any) -> QuerySet[Measurement]:
+    """Measurements of the contracts a user may see (staff: all), newest first."""
+    return scope_to_customer(
+        Measurement.objects.select_related("contract", "commitment"), user, "contract__customer"
+    ).order_by("-measured_at", "-id")
