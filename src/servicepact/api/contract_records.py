@@ -126,7 +126,8 @@ def post_force_majeure(
         starts_at=starts_at,
         ends_at=ends_at,
     )
-    body = render_force_majeure(flag)
+    stored = ForceMajeure.objects.select_related("ticket", "flagged_by").get(pk=flag.pk)
+    body = render_force_majeure(stored)  # instants as stored (UTC)
     body["recomputed_credits"] = [
         {
             "id": c.pk,
