@@ -26,7 +26,7 @@ from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.billing.selectors import hours_summary
 from servicepact.billing.services import claim_deadline, draft_for
-from servicepact.contracts.choices import KPI_UNITS, KpiKind, Metric
+from servicepact.contracts.choices import KPI_UNITS, UNMEASURED_KPI_KINDS, KpiKind, Metric
 from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version
 from servicepact.core.time import format_duration
@@ -273,6 +273,8 @@ def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
                 "missed": row.get("n_missed", 0),
                 "lowest": None if row.get("v_min") is None else _plain(row["v_min"]),
                 "highest": None if row.get("v_max") is None else _plain(row["v_max"]),
+                # False: nothing measures this commitment yet; it is neither met nor missed.
+                "measured": kind not in UNMEASURED_KPI_KINDS,
             }
         )
     return out
