@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import change_pages, contract_actions, new_ticket, views
+from servicepact.desk import change_pages, contract_actions, new_ticket, views, worklogs
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("tickets/new/preview/", new_ticket.ticket_new_preview, name="ticket-new-preview"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
+    path("tickets/<int:pk>/worklogs/", worklogs.ticket_worklog, name="ticket-worklog"),
     path("customers/", views.customer_list, name="customers"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("contracts/", views.contract_list, name="contracts"),

@@ -48,6 +48,7 @@ from servicepact.desk.records import (
     target_rows,
 )
 from servicepact.desk.search import search_tickets, ticket_number
+from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
 from servicepact.monitoring.selectors import outages_visible, unmatched_alerts
@@ -195,7 +196,11 @@ def _ticket_context(
         "error": error,
         "plan": ticket.contract.plan if ticket.contract_id else None,
         **labels(),
+        **worklog_context(ticket, user),
     }
+
+
+ticket_page_context = _ticket_context  # the ticket page's context, for its other forms
 
 
 @require_GET
