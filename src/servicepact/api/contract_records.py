@@ -19,7 +19,7 @@ from servicepact.api.common import UserRef, get_or_404, reference, require_staff
 from servicepact.api.contracts import ContractDetail, render_detail
 from servicepact.billing.models import ForceMajeure
 from servicepact.billing.periods import Period
-from servicepact.billing.services import declare_force_majeure
+from servicepact.billing.services import declare_force_majeure, require_manager
 from servicepact.contracts.selectors import contracts_with_terms_for, get_contract
 from servicepact.contracts.services import renew_contract
 from servicepact.core.errors import DomainValidationError
@@ -107,7 +107,7 @@ def post_force_majeure(
     unplanned downtime in the period leaves the availability credit. The stored credits of
     the months it touches are recomputed while still computed (listed in the answer)."""
     contract = get_contract(request.user, contract_id)
-    require_staff(request, "declare force majeure")
+    require_manager(request.user, "declare force majeure")  # 403 before any input check
     ticket = reference(
         tickets_for(request.user).filter(contract=contract), payload.ticket, "ticket"
     )

@@ -215,17 +215,20 @@ def declare_force_majeure(
 
 
 def affected_periods(flag: ForceMajeure) -> list[str]:
-    """The months (customer's zone) a flag can change: its period's, or for a ticket the
+    """The months (customer's zone) a flag can change: its period's, and for a ticket the
     months from the ticket's opening to now (its clocks are decided in any of them)."""
     tz = flag.contract.customer.timezone
-    if flag.ticket_id is not None and flag.ticket is not None:
-        first, last = flag.ticket.opened_at, current_time()
-    else:
-        assert flag.starts_at is not None and flag.ends_at is not None
-        first, last = flag.starts_at, flag.ends_at - timedelta(seconds=1)
-    return [
-        str(p) for p in months_between(Period.containing(first, tz), Period.containing(last, tz))
-    ]
+    spans: list[tuple[datetime, datetime]] = []
+    if flag.ticket is not None:
+        spans.append((flag.ticket.opened_at, current_time()))
+    if flag.starts_at is not None and flag.ends_at is not None:
+        spans.append((flag.starts_at, flag.ends_at - timedelta(seconds=1)))
+    months = {
+        str(p)
+        for first, last in spans
+        for p in months_between(Period.containing(first, tz), Period.containing(last, tz))
+    }
+    return sorted(months)
 
 
 def _open_credits(contract: Contract, periods: list[str]) -> list[PeriodCredit]:

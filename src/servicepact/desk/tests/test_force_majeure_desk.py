@@ -14,6 +14,7 @@ import pytest
 from servicepact.billing.models import CreditAudit, ForceMajeure, PeriodCredit
 from servicepact.billing.services import approve_credits, compute_period_credits
 from servicepact.billing.testing import june_month, ny
+from servicepact.monitoring.services import record_outage
 
 from .conftest import login
 
@@ -169,3 +170,26 @@ def test_the_admin_cannot_add_force_majeure(june):
     june.manager.save()
     response = login(june.manager).get("/admin/billing/forcemajeure/add/")
     assert response.status_code == 403
+
+
+def test_force_majeure_over_an_outage_takes_the_availability_credit_away(june, clock):
+    """Three hours down on Tue 10 June 12:00-15:00 NY: 1 - 10,800 / 2,592,000 = 99.5833 %,
+    below 99.9 -> the 10 % tier, 300.00: 135.00 + 300.00 = 435.00. Declaring 10 June 12:00
+    to 15:00 force majeure removes the downtime: 100 %, no tier, back to exactly 135.00."""
+    record_outage(
+        asset=june.world.asset,
+        started_at=ny(2025, 6, 10, 12),
+        ended_at=ny(2025, 6, 10, 15),
+        reason="UPS failure",
+    )
+    before = compute_period_credits(contract=june.contract, period="2025-06")
+    assert before.computed_amount == D("435.00")
+    response = login(june.manager).post(
+        url(june),
+        {"fm-reason": "Grid failure", "fm-starts_at": "2025-06-10T16:00",
+         "fm-ends_at": "2025-06-10T19:00"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    after = PeriodCredit.objects.get(pk=before.pk)
+    assert after.computed_amount == D("135.00")
+    assert not after.lines.filter(rule="availability", amount__gt=0).exists()
