@@ -94,7 +94,8 @@ class ForceMajeureForm(forms.Form):
             raise forms.ValidationError(exc.errors["month"]) from None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         month = data.get("month")
         if month is not None:
             if data.get("starts_at") or data.get("ends_at"):
