@@ -10,12 +10,14 @@ from django.http import Http404, HttpRequest
 from ninja import Schema
 from ninja.errors import ValidationError
 
+from servicepact.core.api_schema import DEFAULT_LIMIT as DEFAULT_LIMIT  # re-exported
 from servicepact.core.errors import DomainValidationError
-from servicepact.core.pagination import paginate
+from servicepact.core.pagination import MAX_LIMIT, paginate
 from servicepact.customers.models import Contact
 from servicepact.customers.selectors import contact_for
 
 M = TypeVar("M", bound=Model)
+LIMIT_MAX = MAX_LIMIT
 
 
 def is_staff(request: HttpRequest) -> bool:

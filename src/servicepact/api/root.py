@@ -14,16 +14,22 @@ from servicepact.api import (
     assets,
     calendars,
     contacts,
+    contract_records,
     contracts,
+    credits,
     customers,
     errors,
+    escalations,
     idempotency,
     me,
     notifications,
+    outages,
     plans,
     sites,
+    statements,
     ticket_actions,
     tickets,
+    worklogs,
 )
 from servicepact.changes.api import router as changes_router
 from servicepact.monitoring.api import availability_router
@@ -50,6 +56,13 @@ for module in (
     assets,
     tickets,
     ticket_actions,
+    # Parity with the desk (issue 11): records, money and work.
+    contract_records,
+    outages,
+    statements,
+    credits,
+    worklogs,
+    escalations,
 ):
     api.add_router("", module.router)
 

@@ -56,6 +56,7 @@ class KpiOut(Schema):
     severity: str
     measurement_calendar: str
     notes: str
+    is_measured: bool  # False: nothing measures this commitment yet (neither met nor missed)
 
 
 def target_rows(

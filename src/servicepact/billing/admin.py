@@ -66,10 +66,20 @@ class PeriodCreditAdmin(ReadOnlyAdmin):
 
 @admin.register(ForceMajeure)
 class ForceMajeureAdmin(admin.ModelAdmin):
+    """Read-only: force majeure is declared on the desk's contract page (or the API), through
+    ``billing.services.declare_force_majeure``, which records who, when and why and
+    recomputes the month's credits."""
+
     list_display = ["contract", "ticket", "starts_at", "ends_at", "reason", "flagged_by"]
     readonly_fields = ["flagged_by", "flagged_at"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

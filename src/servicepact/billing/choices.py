@@ -17,6 +17,12 @@ class CreditRule(models.TextChoices):
     CAP = "cap", _("Cap")
 
 
+class WorkType(models.TextChoices):
+    REMOTE = "remote", _("Remote work")
+    ON_SITE = "on_site", _("On site")
+    TRAVEL = "travel", _("Travel")
+
+
 class AuditAction(models.TextChoices):
     COMPUTE = "compute", _("Computed")
     RECOMPUTE = "recompute", _("Recomputed")

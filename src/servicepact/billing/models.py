@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from servicepact.billing.choices import AuditAction, CreditRule, CreditStatus
+from servicepact.billing.choices import AuditAction, CreditRule, CreditStatus, WorkType
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError
@@ -251,6 +251,9 @@ class WorkLog(models.Model):
     )
     minutes = models.PositiveIntegerField(_("minutes"), validators=[MinValueValidator(1)])
     date = models.DateField(_("date"))
+    work_type = models.CharField(
+        _("work type"), max_length=10, choices=WorkType.choices, default=WorkType.REMOTE
+    )
     billable = models.BooleanField(_("billable"), default=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

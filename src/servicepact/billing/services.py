@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from servicepact.accounts.choices import StaffRole
-from servicepact.billing.choices import AuditAction, CreditStatus
+from servicepact.billing.choices import AuditAction, CreditStatus, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
 from servicepact.billing.facts import PeriodFacts, period_facts
 from servicepact.billing.models import (
@@ -29,7 +29,7 @@ from servicepact.billing.models import (
     PeriodCredit,
     WorkLog,
 )
-from servicepact.billing.periods import Period
+from servicepact.billing.periods import Period, months_between
 from servicepact.billing.schedules import schedule_for_period
 from servicepact.contracts.choices import PRIORITIES, Metric
 from servicepact.contracts.models import Contract, ContractVersion
@@ -180,6 +180,64 @@ def flag_force_majeure(
         reason=text,
         flagged_by=actor,
         flagged_at=current_time(),
+    )
+
+
+def declare_force_majeure(
+    *,
+    contract: Contract,
+    actor: Any,
+    reason: str,
+    ticket: Ticket | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> tuple[ForceMajeure, list[PeriodCredit]]:
+    """Flags force majeure (``flag_force_majeure``: who, when and why are stored on the row)
+    and recomputes the months it touches whose credits are stored and still ``computed`` and
+    whose claim window is open, so the credits reflect it at once. Returns the flag and the
+    credits recomputed; decided credits are left alone (a manager adjusts them)."""
+    with transaction.atomic():
+        flag = flag_force_majeure(
+            contract=contract,
+            actor=actor,
+            reason=reason,
+            ticket=ticket,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+        recomputed: list[PeriodCredit] = []
+        for credit in _open_credits(contract, affected_periods(flag)):
+            try:
+                recomputed.append(
+                    compute_period_credits(contract=contract, period=credit.period, actor=actor)
+                )
+            except TransitionError:
+                continue  # the claim window closed: the stored figures stay as decided
+    return flag, recomputed
+
+
+def affected_periods(flag: ForceMajeure) -> list[str]:
+    """The months (customer's zone) a flag can change: its period's, and for a ticket the
+    months from the ticket's opening to now (its clocks are decided in any of them)."""
+    tz = flag.contract.customer.timezone
+    spans: list[tuple[datetime, datetime]] = []
+    if flag.ticket is not None:
+        spans.append((flag.ticket.opened_at, current_time()))
+    if flag.starts_at is not None and flag.ends_at is not None:
+        spans.append((flag.starts_at, flag.ends_at - timedelta(seconds=1)))
+    months = {
+        str(p)
+        for first, last in spans
+        for p in months_between(Period.containing(first, tz), Period.containing(last, tz))
+    }
+    return sorted(months)
+
+
+def _open_credits(contract: Contract, periods: list[str]) -> list[PeriodCredit]:
+    return list(
+        PeriodCredit.objects.filter(
+            contract=contract, period__in=periods, status=CreditStatus.COMPUTED
+        ).order_by("period")
     )
 
 
@@ -443,8 +501,13 @@ def log_work(
     day: date,
     billable: bool = True,
     note: str = "",
+    work_type: str = WorkType.REMOTE,
+    actor: Any = None,
 ) -> WorkLog:
-    """Records time spent on a ticket; billable time counts against the included hours."""
+    """Records time ``user`` spent on a ticket; billable time counts against the included
+    hours. ``actor`` (who enters it, default ``user``) must be staff too (403)."""
+    if actor is not None and not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff log work")
     errors: dict[str, list[str]] = {}
     if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
         errors["minutes"] = ["must be 1 to 1440 minutes"]
@@ -452,8 +515,18 @@ def log_work(
         errors["user"] = ["only provider staff log work"]
     if day > local_date(current_time(), ticket.timezone):
         errors["date"] = ["must not be in the future"]
+    if work_type not in WorkType.values:
+        errors["work_type"] = [f"one of {', '.join(WorkType.values)}"]
+    if len(note.strip()) > 300:
+        errors["note"] = ["at most 300 characters"]
     if errors:
         raise DomainValidationError(errors)
     return WorkLog.objects.create(
-        ticket=ticket, user=user, minutes=minutes, date=day, billable=billable, note=note.strip()
+        ticket=ticket,
+        user=user,
+        minutes=minutes,
+        date=day,
+        work_type=work_type,
+        billable=billable,
+        note=note.strip(),
     )

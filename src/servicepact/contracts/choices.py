@@ -40,6 +40,10 @@ class KpiKind(models.TextChoices):
     BACKUP_DRILL = "backup_drill", _("Backup restore drill frequency")
 
 
+# Commitments nothing measures yet (their own issues come later): every page, the statement
+# and the API show them as "not measured yet", never as commitments met.
+UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.PATCH_DEADLINE, KpiKind.BACKUP_DRILL})
+
 # The unit of each KPI kind is fixed, so a commitment's number is never ambiguous.
 KPI_UNITS: dict[str, str] = {
     KpiKind.AVAILABILITY: "%",

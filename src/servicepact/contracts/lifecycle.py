@@ -18,7 +18,6 @@ calendar to open (``customer_not_before``).
 
 from __future__ import annotations
 
-import calendar as month_calendar
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,7 +32,8 @@ from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import ContractStatus, Renewal
 from servicepact.contracts.escalation import ContractEvent, ContractEventKind
 from servicepact.contracts.models import Calendar, Contract, SlaTarget
-from servicepact.contracts.services import refresh_contract_status
+from servicepact.contracts.renewal import Term, next_term_end, term_between
+from servicepact.contracts.services import record_renewal, refresh_contract_status
 from servicepact.core.config import option
 from servicepact.core.time import local_date, local_midnight
 from servicepact.customers.models import Contact
@@ -130,36 +130,12 @@ def tell(contract: Contract, *, key: str, message: Message, now: datetime, custo
 # ---------------------------------------------------------------- terms
 
 
-@dataclass(frozen=True)
-class Term:
-    months: int = 0
-    days: int = 0
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = month_calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
-
-
 def term_of(contract: Contract) -> Term:
     """The length of one term: the last renewal's, else the first term (start to end)."""
     last = contract.events.filter(kind=ContractEventKind.RENEWED).order_by("-at", "-id").first()
     if last is not None:
         return Term(**last.data["term"])
-    start, after_end = contract.start_date, contract.end_date + timedelta(days=1)
-    if after_end.day == start.day:
-        # Whole months (a year is 12): renewing keeps month ends and leap days right.
-        return Term(months=(after_end.year - start.year) * 12 + after_end.month - start.month)
-    return Term(days=(contract.end_date - start).days + 1)
-
-
-def next_term_end(end: date, term: Term) -> date:
-    first = end + timedelta(days=1)
-    if term.months:
-        return add_months(first, term.months) - timedelta(days=1)
-    return end + timedelta(days=term.days)
+    return term_between(contract.start_date, contract.end_date)
 
 
 # ---------------------------------------------------------------- jobs
@@ -209,19 +185,8 @@ def renew(contract: Contract, today: date, now: datetime) -> int:
     while contract.end_date < today:
         term = term_of(contract)
         before = contract.end_date
-        contract.end_date = next_term_end(before, term)
-        Contract.objects.filter(pk=contract.pk).update(end_date=contract.end_date)
-        refresh_contract_status(contract=contract, day=today)
-        at = local_midnight(before + timedelta(days=1), contract.customer.timezone)
-        _event(
-            contract,
-            ContractEventKind.RENEWED,
-            at,
-            {
-                "term": {"months": term.months, "days": term.days},
-                "previous_end": before.isoformat(),
-                "end_date": contract.end_date.isoformat(),
-            },
+        record_renewal(
+            contract=contract, end_date=next_term_end(before, term), term=term, today=today
         )
         message = Message(
             event="contract.renewed",

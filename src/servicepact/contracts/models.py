@@ -12,6 +12,7 @@ from servicepact.contracts.choices import (
     DEFAULT_PRIORITY_MATRIX,
     DEFAULT_PRIORITY_NAMES,
     KPI_UNITS,
+    UNMEASURED_KPI_KINDS,
     ContractStatus,
     FeePeriod,
     KpiKind,
@@ -330,6 +331,11 @@ class KpiCommitment(models.Model):
     @property
     def unit(self) -> str:
         return KPI_UNITS[self.kind]
+
+    @property
+    def is_measured(self) -> bool:
+        """False for commitments nothing measures yet (shown as "not measured yet")."""
+        return self.kind not in UNMEASURED_KPI_KINDS
 
 
 from servicepact.contracts.escalation import EscalationPolicy, EscalationStep  # noqa: E402, F401

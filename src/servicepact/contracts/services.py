@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -17,8 +18,10 @@ from servicepact.contracts.choices import (
     KpiKind,
     MeasurementCalendar,
     Metric,
+    Renewal,
     Severity,
 )
+from servicepact.contracts.escalation import ContractEvent, ContractEventKind
 from servicepact.contracts.models import (
     Calendar,
     CalendarHours,
@@ -30,9 +33,10 @@ from servicepact.contracts.models import (
     ServicePlan,
     SlaTarget,
 )
+from servicepact.contracts.renewal import Term, term_between
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.money import parse_amount, validate_currency
-from servicepact.core.time import local_midnight, now, require_aware
+from servicepact.core.time import local_date, local_midnight, now, require_aware
 from servicepact.customers.models import Customer
 from servicepact.slaclock import CalendarError, holiday_dates, parse_calendar
 
@@ -511,6 +515,118 @@ def refresh_contract_status(*, contract: Contract, day: date) -> tuple[str, str]
         Contract.objects.filter(pk=contract.pk).update(status=after)
         contract.status = after
     return before, after
+
+
+# ---------------------------------------------------------------- renewal
+
+
+def record_renewal(
+    *,
+    contract: Contract,
+    end_date: date,
+    term: Term,
+    today: date,
+    data: Mapping[str, Any] | None = None,
+) -> ContractEvent:
+    """The one rule for a new term, automatic or manual: the end date moves, the stored status
+    follows, and a ``renewed`` event dated at the new term's first local midnight records the
+    term length (the next automatic renewal repeats it), the previous and the new end."""
+    before = contract.end_date
+    contract.end_date = end_date
+    Contract.objects.filter(pk=contract.pk).update(end_date=end_date)
+    refresh_contract_status(contract=contract, day=today)
+    at = local_midnight(before + timedelta(days=1), contract.customer.timezone)
+    return ContractEvent.objects.create(
+        contract=contract,
+        kind=ContractEventKind.RENEWED,
+        at=at,
+        data={
+            "term": {"months": term.months, "days": term.days},
+            "previous_end": before.isoformat(),
+            "end_date": end_date.isoformat(),
+            **(data or {}),
+        },
+    )
+
+
+RENEWABLE = frozenset({ContractStatus.ACTIVE, ContractStatus.GRACE})
+
+
+@transaction.atomic
+def renew_contract(
+    *,
+    contract: Contract,
+    end_date: date,
+    actor: Any,
+    fee_amount: Decimal | str | None = None,
+    reason: str = "",
+) -> ContractVersion:
+    """Renews a manually renewing contract (active or in grace) until ``end_date``.
+
+    The new term starts the day after the current end, as a new contract version in force
+    from that local midnight (the terms carried over) and a ``renewed`` event saying who
+    renewed, the term and the fee. 403 for non-staff, 409 for an automatically renewing,
+    terminated, expired or draft contract, 422 for an end date not after the current one
+    or a bad fee.
+    """
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff renew contracts")
+    contract = Contract.objects.select_for_update().select_related("customer").get(pk=contract.pk)
+    tz = contract.customer.timezone
+    today = local_date(now(), tz)
+    if contract.renewal == Renewal.AUTOMATIC:
+        raise TransitionError(f"contract {contract.number} renews automatically")
+    status = contract.status_on(today)
+    if status not in RENEWABLE:
+        label = ContractStatus(status).label
+        raise TransitionError(
+            f"contract {contract.number} is {label}; only active or in-grace contracts are renewed"
+        )
+    errors: dict[str, list[str]] = {}
+    if end_date <= contract.end_date:
+        errors["end_date"] = [f"must be after the current end, {contract.end_date.isoformat()}"]
+    fee = contract.fee_amount if fee_amount is None else _fee(fee_amount, errors)
+    if errors:
+        raise DomainValidationError(errors)
+    start = contract.end_date + timedelta(days=1)
+    text = reason.strip() or f"Renewed: new term {start.isoformat()} to {end_date.isoformat()}"
+    version = amend_contract(
+        contract=contract,
+        effective_from=local_midnight(start, tz),
+        reason=text,
+        actor=actor,
+    )
+    previous_fee = contract.fee_amount
+    if fee != previous_fee:
+        contract.fee_amount = fee
+        contract.save(update_fields=["fee_amount", "updated_at"])
+    record_renewal(
+        contract=contract,
+        end_date=end_date,
+        term=term_between(start, end_date),
+        today=today,
+        data={
+            "manual": True,
+            "by": actor.get_username(),
+            "version": version.number,
+            "reason": text,
+            "fee_amount": str(fee),
+            "previous_fee_amount": str(previous_fee),
+        },
+    )
+    return version
+
+
+def _fee(value: Decimal | str, errors: dict[str, list[str]]) -> Decimal:
+    try:
+        fee = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors["fee_amount"] = [f"not a number: {value!r}"]
+        return Decimal(0)
+    if not fee.is_finite() or fee < 0 or fee != fee.quantize(Decimal("0.01")):
+        errors["fee_amount"] = ["a non-negative amount with at most two decimals"]
+        return Decimal(0)
+    return fee.quantize(Decimal("0.01"))
 
 
 def unique_violation(exc: IntegrityError) -> DomainValidationError:

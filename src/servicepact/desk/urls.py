@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import change_pages, new_ticket, views
+from servicepact.desk import change_pages, contract_actions, new_ticket, views, worklogs
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
@@ -14,11 +14,20 @@ urlpatterns: list[URLPattern] = [
     path("tickets/new/preview/", new_ticket.ticket_new_preview, name="ticket-new-preview"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
+    path("tickets/<int:pk>/worklogs/", worklogs.ticket_worklog, name="ticket-worklog"),
     path("customers/", views.customer_list, name="customers"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path(
+        "contracts/<int:pk>/force-majeure/",
+        contract_actions.contract_force_majeure,
+        name="contract-force-majeure",
+    ),
+    path("contracts/<int:pk>/outages/", contract_actions.contract_outage, name="contract-outage"),
+    path("contracts/<int:pk>/renew/", contract_actions.contract_renew, name="contract-renew"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
+    path("assets/<int:pk>/outages/", contract_actions.asset_outage, name="asset-outage"),
     path("changes/", views.change_list, name="changes"),
     path("changes/new/", change_pages.change_new, name="change-new"),
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),

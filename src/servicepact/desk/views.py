@@ -37,6 +37,7 @@ from servicepact.customers.selectors import customers_for
 from servicepact.desk.access import staff_required
 from servicepact.desk.actions import ACTIONS, Action, available, make_form
 from servicepact.desk.compliance import contract_compliance
+from servicepact.desk.contract_context import asset_outage_form, contract_forms
 from servicepact.desk.forms import AssignAlertForm, QueueFilterForm
 from servicepact.desk.queue import build_queue
 from servicepact.desk.records import (
@@ -47,9 +48,10 @@ from servicepact.desk.records import (
     target_rows,
 )
 from servicepact.desk.search import search_tickets, ticket_number
+from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
-from servicepact.monitoring.selectors import unmatched_alerts
+from servicepact.monitoring.selectors import outages_visible, unmatched_alerts
 from servicepact.monitoring.services import assign_alert_asset
 from servicepact.notifications.choices import Channel as NotificationChannel
 from servicepact.notifications.models import Notification
@@ -195,7 +197,11 @@ def _ticket_context(
         "error": error,
         "plan": ticket.contract.plan if ticket.contract_id else None,
         **labels(),
+        **worklog_context(ticket, user),
     }
+
+
+ticket_page_context = _ticket_context  # the ticket page's context, for its other forms
 
 
 @require_GET
@@ -316,10 +322,25 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = get_object_or_404(
+    return contract_page(request, contract_for_page(pk))
+
+
+def contract_for_page(pk: int) -> Contract:
+    return get_object_or_404(
         Contract.objects.select_related("customer", "plan", "plan__calendar", "service_manager"),
         pk=pk,
     )
+
+
+def contract_page(
+    request: HttpRequest,
+    contract: Contract,
+    *,
+    bound: tuple[str, Any] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The contract page; ``bound`` re-shows a refused form (name, form) with its errors."""
     moment = now()
     today = _today(contract.customer.timezone)
     terms = contract_terms(contract, moment)
@@ -352,14 +373,30 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by(*BY_DEADLINE),
             "now": moment,
             "agent_tz": agent_timezone(request.user),
+            **contract_forms(request.user, contract, bound=bound, error=error),
         },
+        status=status,
     )
 
 
 @require_GET
 @staff_required
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = get_object_or_404(Asset.objects.select_related("customer", "site"), pk=pk)
+    return asset_page(request, asset_for_page(pk))
+
+
+def asset_for_page(pk: int) -> Asset:
+    return get_object_or_404(Asset.objects.select_related("customer", "site"), pk=pk)
+
+
+def asset_page(
+    request: HttpRequest,
+    asset: Asset,
+    *,
+    bound: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The asset page; ``bound`` re-shows a refused outage form with its errors."""
     moment = now()
     today = _today(asset.customer.timezone)
     lines = list(
@@ -382,7 +419,10 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ticket_count": tickets.count(),
             "now": moment,
             "agent_tz": agent_timezone(request.user),
+            "outage_form": bound or asset_outage_form(asset),
+            "outages": outages_visible(request.user).filter(asset=asset)[:20],
         },
+        status=status,
     )
 
 

@@ -26,6 +26,9 @@ from servicepact.core.api_schema import (
     ApiIn,
     BodyId,
     Id,
+    IdFilter,
+    Limit,
+    Offset,
     Text,
     idempotent,
     model_decimal,
@@ -35,6 +38,7 @@ from servicepact.core.api_schema import (
 )
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError, field_errors
+from servicepact.core.pagination import MAX_LIMIT, paginate
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
@@ -42,6 +46,7 @@ from servicepact.monitoring.auth import SourceTokenAuth
 from servicepact.monitoring.availability import contract_availability, parse_period
 from servicepact.monitoring.limits import load_json, read_body
 from servicepact.monitoring.models import AlertSource, Measurement
+from servicepact.monitoring.selectors import measurements_visible
 from servicepact.monitoring.services import ingest_alerts, queue_alerts, record_measurement
 from servicepact.monitoring.sources import PARSERS, ParsedAlert, PayloadError, Rejection
 
@@ -264,6 +269,55 @@ def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
         actor=None if source else caller,
     )
     return Status(201, measurement_out(measurement))
+
+
+class MeasurementList(Schema):
+    items: list[MeasurementOut]
+    count: int
+
+
+@router.get(
+    "/measurements",
+    auth=api_auth(),
+    response=reads(MeasurementList, 422),
+    operation_id="measurements_list",
+    summary="List measured KPI values (tenancy-scoped)",
+)
+def list_measurements(
+    request: HttpRequest,
+    contract: IdFilter = None,
+    kind: Text = "",
+    measured_after: datetime | None = None,
+    measured_before: datetime | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Any:
+    """Measured KPI values, newest first (a contact: its own customer's contracts only)."""
+    qs = measurements_visible(request.user)
+    if contract is not None:
+        qs = qs.filter(contract_id=contract)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if measured_after is not None:
+        qs = qs.filter(measured_at__gte=measured_after)
+    if measured_before is not None:
+        qs = qs.filter(measured_at__lt=measured_before)
+    items, count = paginate(qs, limit=max(1, min(limit, MAX_LIMIT)), offset=max(0, offset))
+    return {"items": [measurement_out(m) for m in items], "count": count}
+
+
+@router.get(
+    "/measurements/{measurement_id}",
+    auth=api_auth(),
+    response=reads(MeasurementOut, 404, 422),
+    operation_id="measurements_get",
+    summary="A measured KPI value",
+)
+def get_measurement(request: HttpRequest, measurement_id: Id) -> Any:
+    found = measurements_visible(request.user).filter(pk=measurement_id).first()
+    if found is None:
+        return error(404, f"No measurement {measurement_id}")
+    return measurement_out(found)
 
 
 # ---------------------------------------------------------------- availability

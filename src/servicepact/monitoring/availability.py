@@ -13,7 +13,8 @@
   With every asset covered all month this is "calendar seconds in the month x assets".
 * Downtime: the asset's outages (alerts and manual records), clipped to that same coverage;
   overlapping outages of one asset count once (the earlier one claims the overlap). Parts
-  inside an approved (or done) change window of that asset are planned and excluded.
+  inside an approved (or done) change window of that asset, and outages staff recorded as
+  planned, are planned and excluded.
 * The percentage is truncated (never rounded up) to 4 decimals; ``met`` compares the exact
   fraction with the commitment.
 
@@ -243,6 +244,7 @@ def outage_span(outage: Outage) -> OutageSpan:
         start=to_epoch(outage.started_at),
         end=None if outage.ended_at is None else to_epoch(outage.ended_at),
         cause=outage.cause,
+        planned=outage.planned,
     )
 
 

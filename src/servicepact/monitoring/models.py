@@ -251,6 +251,11 @@ class Outage(models.Model):
         Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="outages"
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    planned = models.BooleanField(
+        _("planned"),
+        default=False,
+        help_text=_("Announced downtime (recorded by staff): not counted against availability."),
+    )
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
     )

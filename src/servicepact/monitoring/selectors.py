@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from servicepact.assets.models import Asset
 from servicepact.contracts.models import Contract
+from servicepact.customers.selectors import scope_to_customer
 from servicepact.monitoring.models import Alert, AlertSource, Measurement, Outage
 
 
@@ -45,3 +48,21 @@ def measurements_for(contract: Contract, start: datetime, end: datetime) -> Quer
         .select_related("commitment", "source", "ticket", "asset")
         .order_by("measured_at", "id")
     )
+
+
+def outages_visible(user: Any) -> QuerySet[Outage]:
+    """Outages of the assets a user may see (staff: all, a contact: its customer's), newest
+    first; merged-away flapping pieces are left out."""
+    assets = scope_to_customer(Asset.objects.all(), user)
+    return (
+        Outage.objects.filter(asset__in=assets, merged_into__isnull=True)
+        .select_related("asset", "alert", "ticket", "recorded_by")
+        .order_by("-started_at", "-id")
+    )
+
+
+def measurements_visible(user: Any) -> QuerySet[Measurement]:
+    """Measurements of the contracts a user may see (staff: all), newest first."""
+    return scope_to_customer(
+        Measurement.objects.select_related("contract", "commitment"), user, "contract__customer"
+    ).order_by("-measured_at", "-id")

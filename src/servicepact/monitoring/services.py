@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from servicepact.accounts.services import hash_token
@@ -131,8 +132,15 @@ def record_outage(
     reason: str,
     ticket: Ticket | None = None,
     actor: Any = None,
+    planned: bool = False,
 ) -> Outage:
-    """A manual outage, for downtime monitoring missed (cause "ticket …" or "manual: …")."""
+    """A manual outage, for downtime monitoring missed (cause "ticket …" or "manual: …").
+
+    ``planned`` downtime (announced to the customer) is shown but not counted against
+    availability. Only provider staff record outages (403); ``actor`` None is the system.
+    """
+    if actor is not None and not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff record outages")
     require_aware(started_at, "started_at")
     errors: dict[str, list[str]] = {}
     if not reason.strip():
@@ -158,6 +166,7 @@ def record_outage(
         origin=OutageOrigin.MANUAL,
         ticket=ticket,
         reason=reason.strip()[:300],
+        planned=planned,
         recorded_by=actor if getattr(actor, "pk", None) else None,
     )
 

@@ -142,6 +142,7 @@ def _outage(outage: Outage, seconds: list[int]) -> dict[str, Any]:
         "unplanned_seconds": seconds[0],
         "planned_seconds": seconds[1],
         "planned": seconds[1] > 0 and seconds[0] == 0,
+        "recorded_planned": outage.planned,  # a manual outage recorded as planned
     }
 
 

@@ -163,9 +163,10 @@ def tables(snapshot: dict[str, Any]) -> list[Table]:
     section(
         "kpis",
         ["kind", "severity", "unit", "commitment", "measurements", "met", "missed", "lowest",
-         "highest"],
+         "highest", "measured"],
         [[k["kind"], k["severity"], k["unit"], k["commitment"] or "", k["measurements"],
-          k["met"], k["missed"], k["lowest"] or "", k["highest"] or ""]
+          k["met"], k["missed"], k["lowest"] or "", k["highest"] or "",
+          "yes" if k.get("measured", True) else "not measured yet"]
          for k in snapshot["kpis"]],
     )  # fmt: skip
     section(

@@ -25,7 +25,7 @@ from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.billing.selectors import hours_summary
 from servicepact.billing.services import claim_deadline, draft_for
-from servicepact.contracts.choices import KPI_UNITS, KpiKind, Metric
+from servicepact.contracts.choices import KPI_UNITS, UNMEASURED_KPI_KINDS, KpiKind, Metric
 from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version
 from servicepact.core.money import format_amount
@@ -213,7 +213,11 @@ def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
     ]
     targets = {key: k.target for key, k in commitments.items()}
     return kpi_rows(
-        targets, measured, label=lambda kind: str(KpiKind(kind).label), unit=KPI_UNITS.__getitem__
+        targets,
+        measured,
+        label=lambda kind: str(KpiKind(kind).label),
+        unit=KPI_UNITS.__getitem__,
+        unmeasured=UNMEASURED_KPI_KINDS,
     )
 
 

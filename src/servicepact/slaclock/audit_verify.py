@@ -332,6 +332,7 @@ def _availability(
             start=_epoch(o["start"], f"availability.json: outages[{i}]: start"),
             end=None if o.get("end") is None else _epoch(o["end"], f"outages[{i}]: end"),
             cause=str(o.get("cause", "")),
+            planned=bool(o.get("recorded_planned", False)),
         )
         for i, o in enumerate(field(data, "outages", "availability.json"))
     ]

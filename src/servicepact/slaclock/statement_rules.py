@@ -137,6 +137,7 @@ class OutageSpan:
     start: int
     end: int | None  # None: still down
     cause: str
+    planned: bool = False  # recorded as planned (a manual outage): all of it is planned
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,7 @@ def downtime_slices(
                             start=ps,
                             end=pe,
                             seconds=measure(asset_id, ps, pe),
-                            planned=change_id is not None,
+                            planned=change_id is not None or outage.planned,
                             cause=outage.cause,
                             change_id=change_id,
                             outage_id=outage.id,
@@ -537,8 +538,11 @@ def kpi_rows(
     *,
     label: Callable[[str], str] = str,
     unit: Callable[[str], str] = lambda kind: "",
+    unmeasured: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
-    """One row per (kind, severity) committed or measured: count, met, missed, range."""
+    """One row per (kind, severity) committed or measured: count, met, missed, range;
+    ``measured`` is false for kinds nothing measures yet (neither met nor missed)."""
+    not_measured = frozenset(unmeasured)
     seen: dict[tuple[str, str], list[KpiMeasurement]] = {}
     for m in measurements:
         seen.setdefault((m.kind, m.severity), []).append(m)
@@ -560,6 +564,7 @@ def kpi_rows(
                 "missed": sum(1 for m in rows if m.met is False),
                 "lowest": plain(min(values)) if values else None,
                 "highest": plain(max(values)) if values else None,
+                "measured": kind not in not_measured,
             }
         )
     return out

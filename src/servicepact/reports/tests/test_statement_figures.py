@@ -192,6 +192,7 @@ def test_kpi_measurements_and_the_availability_commitment(june, clock):
             "missed": 1,
             "lowest": "180",
             "highest": "300",
+            "measured": True,
         }
     ]
     assert (s["availability"]["commitment"], s["availability"]["met"]) == ("99.9500", True)

@@ -1,0 +1,141 @@
+"""Work logs: time spent on tickets (billable time counts against the included hours).
+
+GET  /worklogs   list (filters: ticket, contract, date_from, date_to); a contact sees its
+                 own customer's tickets' logs
+POST /worklogs   staff only (403): billing.services.log_work
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from servicepact.api.common import (
+    DEFAULT_LIMIT,
+    LIMIT_MAX,
+    UserRef,
+    page,
+    reference,
+    require_staff,
+    user_ref,
+)
+from servicepact.billing.choices import WorkType
+from servicepact.billing.models import WorkLog
+from servicepact.billing.services import log_work
+from servicepact.core.api_schema import idempotent, reads, writes
+from servicepact.tickets.selectors import tickets_for
+
+router = Router(tags=["worklogs"])
+
+
+class WorkLogIn(Schema):
+    ticket: int
+    minutes: int
+    date: date
+    work_type: str = WorkType.REMOTE.value
+    billable: bool = True
+    note: str = ""
+    user: int | None = None  # who did the work (staff); default: the caller
+
+
+class TicketRef(Schema):
+    id: int
+    number: str
+
+
+class WorkLogOut(Schema):
+    id: int
+    ticket: TicketRef
+    user: UserRef | None
+    date: date
+    minutes: int
+    work_type: str
+    billable: bool
+    note: str
+    created_at: datetime
+
+
+class WorkLogList(Schema):
+    items: list[WorkLogOut]
+    count: int
+
+
+class WorkLogFilters(Schema):
+    ticket: int | None = None
+    contract: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def worklogs_for(user: Any) -> Any:
+    return (
+        WorkLog.objects.filter(ticket__in=tickets_for(user))
+        .select_related("ticket", "user")
+        .order_by("-date", "-id")
+    )
+
+
+def render_worklog(log: WorkLog) -> dict[str, Any]:
+    return {
+        "id": log.pk,
+        "ticket": {"id": log.ticket_id, "number": log.ticket.number},
+        "user": user_ref(log.user),
+        "date": log.date,
+        "minutes": log.minutes,
+        "work_type": log.work_type,
+        "billable": log.billable,
+        "note": log.note,
+        "created_at": log.created_at,
+    }
+
+
+@router.get(
+    "/worklogs",
+    response=reads(WorkLogList, 422),
+    operation_id="worklogs_list",
+    summary="List work logs (tenancy-scoped)",
+)
+def list_worklogs(request: HttpRequest, filters: Query[WorkLogFilters]) -> dict[str, Any]:
+    qs = worklogs_for(request.user)
+    if filters.ticket is not None:
+        qs = qs.filter(ticket_id=filters.ticket)
+    if filters.contract is not None:
+        qs = qs.filter(ticket__contract_id=filters.contract)
+    if filters.date_from is not None:
+        qs = qs.filter(date__gte=filters.date_from)
+    if filters.date_to is not None:
+        qs = qs.filter(date__lte=filters.date_to)
+    limit = max(1, min(filters.limit, LIMIT_MAX))
+    result = page(qs, limit=limit, offset=max(0, filters.offset))
+    return {"items": [render_worklog(w) for w in result["items"]], "count": result["count"]}
+
+
+@router.post(
+    "/worklogs",
+    response=writes(WorkLogOut, 404, status=201),
+    operation_id="worklogs_create",
+    summary="Log work on a ticket (staff)",
+)
+@idempotent
+def create_worklog(request: HttpRequest, payload: WorkLogIn) -> Status[Any]:
+    require_staff(request, "log work")
+    ticket = reference(tickets_for(request.user), payload.ticket, "ticket")
+    worker = reference(get_user_model().objects.all(), payload.user, "user") or request.user
+    assert ticket is not None
+    log = log_work(
+        ticket=ticket,
+        user=worker,
+        minutes=payload.minutes,
+        day=payload.date,
+        work_type=payload.work_type,
+        billable=payload.billable,
+        note=payload.note,
+        actor=request.user,
+    )
+    return Status(201, render_worklog(worklogs_for(request.user).get(pk=log.pk)))

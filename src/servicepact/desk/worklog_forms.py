@@ -1,0 +1,50 @@
+"""The ticket page's work-log form and list (the view is desk/worklogs.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _lazy
+
+from servicepact.billing.choices import WorkType
+from servicepact.core.time import local_date, now
+from servicepact.tickets.models import Ticket
+
+
+class WorkLogForm(forms.Form):
+    user = forms.ModelChoiceField(label=_lazy("Who"), queryset=get_user_model().objects.none())
+    date = forms.DateField(label=_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    minutes = forms.IntegerField(
+        label=_lazy("Duration (minutes)"),
+        widget=forms.NumberInput(attrs={"min": "1", "max": "1440", "inputmode": "numeric"}),
+    )
+    work_type = forms.ChoiceField(label=_lazy("Work type"), choices=WorkType.choices)
+    billable = forms.BooleanField(label=_lazy("Billable"), required=False, initial=True)
+    note = forms.CharField(
+        label=_lazy("Note"), required=False, max_length=300, widget=forms.TextInput()
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        )
+
+
+def worklog_form(ticket: Ticket, user: Any) -> WorkLogForm:
+    today = local_date(now(), ticket.timezone)
+    return WorkLogForm(prefix="work", initial={"user": user.pk, "date": today, "billable": True})
+
+
+def worklog_context(ticket: Ticket, user: Any, form: WorkLogForm | None = None) -> dict[str, Any]:
+    logs = ticket.work_logs.select_related("user").order_by("-date", "-id")
+    return {
+        "worklog_form": form or worklog_form(ticket, user),
+        "worklogs": logs[:50],
+        "worklog_minutes": logs.aggregate(total=Sum("minutes"))["total"] or 0,
+    }
