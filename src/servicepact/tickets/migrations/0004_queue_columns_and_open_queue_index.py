@@ -49,5 +49,9 @@ class Migration(migrations.Migration):
             model_name='ticket',
             index=models.Index(condition=models.Q(('status__in', ['new', 'acknowledged', 'in_progress', 'waiting', 'solution_proposed'])), fields=['next_deadline_at', 'priority', 'opened_at', 'id'], name='ticket_open_queue_idx'),
         ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(fields=['customer', 'opened_at'], name='ticket_customer_opened_idx'),
+        ),
         migrations.RunPython(fill_queue_columns, migrations.RunPython.noop),
     ]
