@@ -26,9 +26,8 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from servicepact.contracts.calendars import compiled_calendar
-from servicepact.core.time import local_date
+from servicepact.core.time import local_date, to_epoch
 from servicepact.desk.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
-from servicepact.slaclock.instants import to_epoch
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.selectors import ticket_list
 from servicepact.tickets.sla_state import SlaState, state_filters
@@ -168,8 +167,8 @@ def advance_page(tickets: list[Ticket], now: datetime) -> dict[int, list[LiveClo
             first=first,
             last=max(first, local_date(now, zone)),
         )
-        since = np.array([to_epoch(c.evaluated_at, "evaluated_at") for _, c in members])
-        until = np.full(len(members), to_epoch(now, "now"))
+        since = np.array([to_epoch(c.evaluated_at) for _, c in members])
+        until = np.full(len(members), to_epoch(now))
         accrued = compiled.business_seconds_many(since, until)
         for (_, clock), seconds in zip(members, accrued, strict=True):
             elapsed[clock.pk] += int(seconds)
