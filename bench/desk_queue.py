@@ -169,6 +169,13 @@ def measure(repeats: int) -> dict[str, Any]:
 
     from servicepact.tickets.models import Ticket
 
+    from django.conf import settings
+
+    # Pages render without collected static files (as in the tests).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     call_command("migrate", verbosity=0)
     tpl = template()
     client = Client()
