@@ -163,13 +163,12 @@ def median_ms(client: Any, path: str, repeats: int) -> float:
 
 def measure(repeats: int) -> dict[str, Any]:
     import time_machine
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from servicepact.tickets.models import Ticket
-
-    from django.conf import settings
 
     # Pages render without collected static files (as in the tests).
     settings.STORAGES = {
