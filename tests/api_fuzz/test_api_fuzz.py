@@ -89,8 +89,13 @@ def fuzz_world(db: Any) -> dict[str, str]:
 
 
 def _schema() -> Any:
-    """The published schema, read through the WSGI app (no database needed for it)."""
-    from servicepact.wsgi import application
+    """The published schema, read through the WSGI app (no database needed for it).
+
+    Django's own WSGI handler, not ``servicepact.wsgi``: that module refuses to start a web
+    server without collected static files (ops.checks), which tests serve from the source."""
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
 
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=_config())
 

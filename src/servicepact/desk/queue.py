@@ -2,22 +2,40 @@
 
 Order: ``Ticket.next_deadline_at`` ascending with nulls last — a running clock past its
 deadline has the earliest deadline of all, so breached tickets come first, then the next to
-breach; tickets without a running clock (paused, out of contract) close the list.
+breach; tickets without a running clock (paused, out of contract) close the list. Ties go by
+priority, opening time and id, the key of the partial index ``ticket_open_queue_idx``.
+
+Everything is bounded by the page: one page of rows (``LIMIT``, keyset pages beyond the first
+with ``?after=<cursor>``), their clocks prefetched and advanced to now with one engine call per
+calendar, and the counts per SLA state in ONE aggregate query on the columns that
+``tickets.refresh`` stores (``sla_state``, ``at_risk_from``, ``breach_from``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+import numpy as np
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_datetime
 
-from servicepact.tickets.live import LiveClock, SlaState, advance_snapshot, next_clock, ticket_state
+from servicepact.contracts.calendars import compiled_calendar
+from servicepact.core.time import local_date, to_epoch
+from servicepact.tickets.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.selectors import ticket_list
+from servicepact.tickets.sla_state import SlaState, state_filters
 
-MAX_ROWS = 200
+PAGE_SIZE = 50
+QUEUE_ORDER = (F("next_deadline_at").asc(nulls_last=True), "priority", "opened_at", "pk")
+
+Cursor = tuple[datetime | None, int, datetime, int]  # the sort key of the last row shown
 
 
 @dataclass(frozen=True)
@@ -34,12 +52,65 @@ class QueueRow:
 
 @dataclass(frozen=True)
 class Queue:
-    rows: list[QueueRow]  # at most MAX_ROWS
-    total: int
+    rows: list[QueueRow]  # at most PAGE_SIZE
+    total: int  # open tickets matching the filters, on every page
     counts: list[tuple[str, str, int]]  # (state, label, count) in SlaState order
+    after: str = ""  # the cursor this page starts after ("" on the first page)
+    next_cursor: str = ""  # the cursor of the next page ("" on the last page)
+
+
+# ---------------------------------------------------------------- cursor
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    key = [
+        ticket.next_deadline_at.isoformat() if ticket.next_deadline_at else None,
+        ticket.priority,
+        ticket.opened_at.isoformat(),
+        ticket.pk,
+    ]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> Cursor | None:
+    """The sort key in a cursor; None for a missing or malformed one (the first page)."""
+    if not value:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        deadline_s, priority, opened_s, pk = raw
+        deadline = parse_datetime(deadline_s) if deadline_s is not None else None
+        opened = parse_datetime(opened_s)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        return None
+    if opened is None or opened.tzinfo is None or (deadline_s is not None and deadline is None):
+        return None
+    if deadline is not None and deadline.tzinfo is None:
+        return None
+    if not isinstance(priority, int) or not isinstance(pk, int):
+        return None
+    return deadline, priority, opened, pk
+
+
+def after_cursor(cursor: Cursor) -> Q:
+    """Rows strictly after the cursor in QUEUE_ORDER (nulls last)."""
+    deadline, priority, opened, pk = cursor
+    tail = Q(priority__gt=priority) | Q(priority=priority, opened_at__gt=opened)
+    tail |= Q(priority=priority, opened_at=opened, pk__gt=pk)
+    if deadline is None:
+        return Q(next_deadline_at__isnull=True) & tail
+    return (
+        Q(next_deadline_at__gt=deadline)
+        | Q(next_deadline_at__isnull=True)
+        | (Q(next_deadline_at=deadline) & tail)
+    )
+
+
+# ---------------------------------------------------------------- queries
 
 
 def queue_tickets(user: Any, filters: dict[str, Any], now: datetime) -> QuerySet[Ticket]:
+    """The open tickets matching the filters, in queue order (no rows read yet)."""
     within = filters.get("within")
     customer = filters.get("customer")
     qs = ticket_list(
@@ -51,28 +122,84 @@ def queue_tickets(user: Any, filters: dict[str, Any], now: datetime) -> QuerySet
         assignee=user.pk if filters.get("mine") else None,
         breaching_before=now + timedelta(hours=within) if within else None,
     )
-    return (
-        qs.prefetch_related(None)
-        .prefetch_related(
-            Prefetch(
-                "clocks", queryset=SlaClock.objects.select_related("calendar").order_by("metric")
-            )
-        )
-        .order_by(F("next_deadline_at").asc(nulls_last=True), "priority", "opened_at", "pk")
+    return qs.prefetch_related(None).order_by(*QUEUE_ORDER)
+
+
+def page_rows(tickets: QuerySet[Ticket], cursor: Cursor | None) -> list[Ticket]:
+    """One page (plus one row that tells whether another page follows), clocks prefetched."""
+    if cursor is not None:
+        tickets = tickets.filter(after_cursor(cursor))
+    clocks = SlaClock.objects.select_related("calendar").order_by("metric")
+    return list(
+        tickets.select_related(None)
+        .select_related("customer", "asset", "assignee")
+        .prefetch_related(Prefetch("clocks", queryset=clocks))[: PAGE_SIZE + 1]
     )
 
 
-def build_queue(user: Any, filters: dict[str, Any], now: datetime) -> Queue:
-    rows = []
-    for ticket in queue_tickets(user, filters, now):
-        clocks = [advance_snapshot(c, ticket, now) for c in ticket.clocks.all()]
-        rows.append(QueueRow(ticket, ticket_state(clocks), next_clock(clocks), clocks))
-    tally = {state: 0 for state in SlaState.values}
-    for row in rows:
-        tally[row.state] += 1
+def state_counts(tickets: QuerySet[Ticket], now: datetime) -> tuple[int, dict[str, int]]:
+    """The number of tickets and the number per SLA state at ``now``: one aggregate query."""
+    filters = state_filters(now)
+    aggregates = {f"n_{state}": Count("pk", filter=q) for state, q in filters.items()}
+    row = tickets.order_by().aggregate(total=Count("pk"), **aggregates)
+    return row["total"], {state: row[f"n_{state}"] for state in filters}
+
+
+# ---------------------------------------------------------------- live clocks, in bulk
+
+
+def advance_page(tickets: list[Ticket], now: datetime) -> dict[int, list[LiveClock]]:
+    """Every prefetched clock of the page advanced to ``now``: for the running ones, the
+    business seconds since their snapshot in one engine call per calendar and zone."""
+    groups: dict[tuple[int, int, str], list[tuple[Ticket, SlaClock]]] = defaultdict(list)
+    elapsed: dict[int, int] = {}
+    for ticket in tickets:
+        for clock in ticket.clocks.all():
+            elapsed[clock.pk] = clock.elapsed_seconds
+            if snapshot_runs(clock) and now > clock.evaluated_at:
+                key = (clock.calendar_id, clock.calendar.revision, clock.timezone)
+                groups[key].append((ticket, clock))
+    for (_cal, _rev, zone), members in groups.items():
+        first: date = min(local_date(t.opened_at, zone) for t, _ in members)
+        compiled = compiled_calendar(
+            members[0][1].calendar,
+            timezone=zone,
+            first=first,
+            last=max(first, local_date(now, zone)),
+        )
+        since = np.array([to_epoch(c.evaluated_at) for _, c in members])
+        until = np.full(len(members), to_epoch(now))
+        accrued = compiled.business_seconds_many(since, until)
+        for (_, clock), seconds in zip(members, accrued, strict=True):
+            elapsed[clock.pk] += int(seconds)
+    return {
+        ticket.pk: [snapshot_at(c, elapsed[c.pk]) for c in ticket.clocks.all()]
+        for ticket in tickets
+    }
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def build_queue(user: Any, filters: dict[str, Any], now: datetime, after: str = "") -> Queue:
+    tickets = queue_tickets(user, filters, now)
+    cursor = decode_cursor(after)
+    page = page_rows(tickets, cursor)
+    shown = page[:PAGE_SIZE]
+    live = advance_page(shown, now)
+    rows = [
+        QueueRow(t, ticket_state(live[t.pk]), next_clock(live[t.pk]), live[t.pk]) for t in shown
+    ]
+    total, tally = state_counts(tickets, now)
     counts = [
         (state, str(label), tally[state])
         for state, label in SlaState.choices
         if state not in (SlaState.MET, SlaState.NOT_REQUIRED) or tally[state]
     ]
-    return Queue(rows=rows[:MAX_ROWS], total=len(rows), counts=counts)
+    return Queue(
+        rows=rows,
+        total=total,
+        counts=counts,
+        after=after if cursor is not None else "",
+        next_cursor=encode_cursor(shown[-1]) if len(page) > PAGE_SIZE else "",
+    )

@@ -101,12 +101,21 @@ def labels() -> dict[str, dict[str, str]]:
 def _queue_context(request: HttpRequest) -> dict[str, Any]:
     form = QueueFilterForm(request.GET)
     moment = now()
+    queue = build_queue(request.user, form.values(), moment, request.GET.get("after", ""))
+    filters = request.GET.copy()
+    filters.pop("after", None)  # a page of the queue is not a filter
+    query = filters.urlencode()
+    next_query = ""
+    if queue.next_cursor:
+        filters["after"] = queue.next_cursor
+        next_query = filters.urlencode()
     return {
         "form": form,
-        "queue": build_queue(request.user, form.values(), moment),
+        "queue": queue,
         "now": moment,
         "agent_tz": agent_timezone(request.user),
-        "query": request.GET.urlencode(),
+        "query": query,
+        "next_query": next_query,
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -89,14 +89,28 @@ def _status(contract: Contract) -> tuple[str, str]:
 # ---------------------------------------------------------------- tickets
 
 
+def home_counts(tickets: QuerySet[Ticket]) -> tuple[int, int]:
+    """Open tickets and tickets waiting for the customer's word: ONE aggregate over only those
+    rows (a positive status IN on the ``(customer, status)`` index), not over every ticket the
+    customer ever had."""
+    row = (
+        tickets.filter(status__in={*OPEN_STATUSES, *TO_CONFIRM})
+        .order_by()
+        .aggregate(
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            confirm=Count("pk", filter=Q(status__in=TO_CONFIRM)),
+        )
+    )
+    return row["open"], row["confirm"]
+
+
 @require_GET
 @contact_required
 def home(request: HttpRequest) -> HttpResponse:
     """The customer's tickets (the whole organisation's), open ones first by deadline."""
     show = request.GET.get("show", "open")
     tickets = tickets_for(request.user)
-    open_count = tickets.filter(status__in=OPEN_STATUSES).count()
-    to_confirm = tickets.filter(status__in=TO_CONFIRM).count()
+    open_count, to_confirm = home_counts(tickets)
     if show == "open":
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif show == "confirm":
@@ -105,7 +119,12 @@ def home(request: HttpRequest) -> HttpResponse:
         tickets = tickets.filter(status__in=[Status.RESOLVED, Status.CLOSED])
     else:
         show = "all"
-    tickets = tickets.order_by(F("next_deadline_at").asc(nulls_last=True), "-opened_at", "-pk")
+    if (
+        show == "closed"
+    ):  # no running clock, so no deadline: newest first on ticket_customer_opened_idx
+        tickets = tickets.order_by("-opened_at", "-pk")
+    else:
+        tickets = tickets.order_by(F("next_deadline_at").asc(nulls_last=True), "-opened_at", "-pk")
     contracts = [(c, *_status(c)) for c in _contracts(request).order_by("-end_date")]
     # SQL-limited pages; the open list reuses the count above instead of counting again.
     page = paginate_page(

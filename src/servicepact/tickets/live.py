@@ -19,30 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import Metric
 from servicepact.core.time import local_date
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import evaluate_live
-
-# A running clock that has used this share of its target is "at risk" (amber) everywhere.
-AT_RISK_FRACTION = 0.75
-
-
-class SlaState(models.TextChoices):
-    """A ticket's colour in the queue; ordered from the most to the least alarming."""
-
-    BREACHED = "breached", _("Breached")
-    AT_RISK = "at_risk", _("At risk")
-    ON_TRACK = "on_track", _("On track")
-    PAUSED = "paused", _("Paused")
-    MET = "met", _("Met")
-    NOT_REQUIRED = "not_required", _("Not required")
-    NO_SLA = "no_sla", _("No SLA")
+from servicepact.tickets.sla_state import SlaState, clock_tone, state_of, used_fraction
 
 
 @dataclass(frozen=True)
@@ -72,9 +55,7 @@ class LiveClock:
 
     @property
     def fraction(self) -> float:
-        if self.target_seconds == 0:
-            return 1.0 if self.started_at else 0.0
-        return self.elapsed_seconds / self.target_seconds
+        return used_fraction(self.elapsed_seconds, self.target_seconds, bool(self.started_at))
 
     @property
     def remaining_seconds(self) -> int:
@@ -90,18 +71,8 @@ class LiveClock:
 
     @property
     def tone(self) -> str:
-        """The SlaState colour of this one clock."""
-        if self.state == ClockState.BREACHED:
-            return SlaState.BREACHED
-        if self.state == ClockState.MET:
-            return SlaState.MET
-        if self.state == ClockState.NOT_REQUIRED:
-            return SlaState.NOT_REQUIRED
-        if self.state == ClockState.PAUSED:
-            return SlaState.PAUSED
-        if self.fraction >= AT_RISK_FRACTION:
-            return SlaState.AT_RISK
-        return SlaState.ON_TRACK
+        """The SlaState colour of this one clock (its own for a clock not required)."""
+        return clock_tone(self.state, self.fraction) or SlaState.MET
 
     @property
     def tone_label(self) -> str:
@@ -120,8 +91,7 @@ def _state(elapsed: int, target: int, stopped: bool, paused: bool) -> str:
 def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveClock:
     """The stored clock advanced to ``now`` (``clock.calendar`` should be select_related)."""
     elapsed = clock.elapsed_seconds
-    running = clock.stopped_at is None and clock.deadline_at is not None
-    if running and now > clock.evaluated_at:
+    if snapshot_runs(clock) and now > clock.evaluated_at:
         first = local_date(ticket.opened_at, clock.timezone)
         compiled = compiled_calendar(
             clock.calendar,
@@ -130,6 +100,18 @@ def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveCloc
             last=max(first, local_date(now, clock.timezone)),
         )
         elapsed += compiled.business_seconds(clock.evaluated_at, now)
+    return snapshot_at(clock, elapsed)
+
+
+def snapshot_runs(clock: SlaClock) -> bool:
+    """A stored clock that accrues business time until its next snapshot."""
+    return clock.stopped_at is None and clock.deadline_at is not None
+
+
+def snapshot_at(clock: SlaClock, elapsed: int) -> LiveClock:
+    """The stored clock with ``elapsed`` business seconds (its snapshot's plus those accrued
+    since ``evaluated_at``; ``desk.queue`` computes them for a whole page at once)."""
+    running = snapshot_runs(clock)
     return LiveClock(
         metric=clock.metric,
         state=ClockState.NOT_REQUIRED
@@ -196,18 +178,7 @@ def ticket_state(clocks: Iterable[LiveClock]) -> str:
     is on track or at risk, not paused).
     """
     clocks = list(clocks)
-    if not clocks:
-        return SlaState.NO_SLA
-    tones = {c.tone for c in clocks}
-    if SlaState.BREACHED in tones:
-        return SlaState.BREACHED
-    if SlaState.AT_RISK in tones:
-        return SlaState.AT_RISK
-    if SlaState.ON_TRACK in tones:
-        return SlaState.ON_TRACK
-    if SlaState.PAUSED in tones:
-        return SlaState.PAUSED
-    return SlaState.MET
+    return state_of(c.tone for c in clocks) if clocks else SlaState.NO_SLA
 
 
 def next_clock(clocks: Iterable[LiveClock]) -> LiveClock | None:

@@ -14,6 +14,7 @@ from servicepact.contracts.models import Calendar, Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError, TimeStampedModel
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.tickets.choices import (
+    OPEN_STATUSES,
     Category,
     Channel,
     ClockState,
@@ -21,6 +22,7 @@ from servicepact.tickets.choices import (
     Status,
     TicketKind,
 )
+from servicepact.tickets.sla_state import SlaState
 
 ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
 
@@ -91,6 +93,13 @@ class Ticket(TimeStampedModel):
     next_deadline_at = models.DateTimeField(
         _("next deadline"), null=True, blank=True, db_index=True
     )
+    # What the queue counts in SQL (stored with the clocks by tickets.refresh): the SLA state
+    # when the clocks were last stored, and when running clocks turn at risk and breached.
+    sla_state = models.CharField(
+        _("SLA state"), max_length=20, choices=SlaState.choices, default=SlaState.NO_SLA
+    )
+    at_risk_from = models.DateTimeField(_("at risk from"), null=True, blank=True)
+    breach_from = models.DateTimeField(_("breached from"), null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -98,6 +107,14 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["customer", "status"]),
             models.Index(fields=["status", "priority"]),
             models.Index(fields=["contract", "opened_at"]),
+            # The portal's "resolved and closed" list: one customer's tickets, newest first.
+            models.Index(fields=["customer", "opened_at"], name="ticket_customer_opened_idx"),
+            # The desk queue: open tickets in queue order, read with LIMIT (keyset pages).
+            models.Index(
+                fields=["next_deadline_at", "priority", "opened_at", "id"],
+                name="ticket_open_queue_idx",
+                condition=models.Q(status__in=[str(s) for s in OPEN_STATUSES]),
+            ),
             # Auto-close finds resolved tickets by age without scanning the others.
             models.Index(
                 fields=["resolved_at"],

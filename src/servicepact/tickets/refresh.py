@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import CoverageStatus
@@ -25,7 +26,7 @@ from servicepact.core.time import local_date
 from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock
 from servicepact.slaclock import ClockState as EngineState
 from servicepact.tickets import events
-from servicepact.tickets.choices import ClockState
+from servicepact.tickets.choices import OPEN_STATUSES, ClockState
 from servicepact.tickets.clocks import (
     DEFAULT_THRESHOLDS,
     EventFact,
@@ -34,6 +35,13 @@ from servicepact.tickets.clocks import (
     metric_applies,
 )
 from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
+from servicepact.tickets.sla_state import (
+    AT_RISK_FRACTION,
+    SlaState,
+    clock_tone,
+    state_of,
+    used_fraction,
+)
 
 
 def ticket_terms(ticket: Ticket) -> Terms:
@@ -266,12 +274,80 @@ def refresh_clock_results(
         clock = _store(ticket, clock, term, result, calendar, zone, now, thresholds)
         _record_breach(ticket, clock, result, now)
         clocks.append((clock, result))
-    ticket.next_deadline_at = min(
-        (c.deadline_at for c, _ in clocks if c.stopped_at is None and c.deadline_at is not None),
-        default=None,
-    )
-    Ticket.objects.filter(pk=ticket.pk).update(next_deadline_at=ticket.next_deadline_at)
+    store_queue_columns(ticket, [result for _, result in clocks], now=now)
     return clocks
+
+
+# ---------------------------------------------------------------- the queue's stored columns
+
+
+@dataclass(frozen=True)
+class QueueColumns:
+    """What the desk queue sorts and counts by, derived from the clocks' engine results."""
+
+    next_deadline_at: datetime | None
+    sla_state: str
+    at_risk_from: datetime | None
+    breach_from: datetime | None
+
+
+def _tone(result: ClockResult) -> str | None:
+    fraction = used_fraction(
+        result.elapsed_seconds, result.target_seconds, result.started_at is not None
+    )
+    return clock_tone(str(result.state), fraction)
+
+
+def queue_columns(results: list[ClockResult], now: datetime) -> QueueColumns:
+    """The ticket's queue columns from its clocks' results at ``now`` (pure)."""
+    running = [r for r in results if r.stopped_at is None and r.deadline is not None]
+    tones = [_tone(r) for r in results]
+    return QueueColumns(
+        next_deadline_at=min((r.deadline for r in running), default=None),  # type: ignore[type-var]
+        sla_state=state_of(tones) if results else SlaState.NO_SLA,
+        at_risk_from=_earliest(r.instant_at_fraction(AT_RISK_FRACTION) for r in running),
+        breach_from=_earliest(threshold_due_at(r, 100) for r in running),
+    )
+
+
+def _earliest(instants: Any) -> datetime | None:
+    found = [i for i in instants if i is not None]
+    return min(found) if found else None
+
+
+def store_queue_columns(ticket: Ticket, results: list[ClockResult], *, now: datetime) -> None:
+    """Stores the queue columns on the ticket (the row and the instance)."""
+    columns = queue_columns(results, now)
+    values = {
+        "next_deadline_at": columns.next_deadline_at,
+        "sla_state": columns.sla_state,
+        "at_risk_from": columns.at_risk_from,
+        "breach_from": columns.breach_from,
+    }
+    for name, value in values.items():
+        setattr(ticket, name, value)
+    Ticket.objects.filter(pk=ticket.pk).update(**values)
+
+
+def backfill_queue_columns(*, now: datetime, batch: int = 500) -> int:
+    """Fills the queue columns of every open ticket from a read-only evaluation of its clocks
+    (the data migration; also safe to run again). Returns the number of tickets written."""
+    done = 0
+    ids = list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES, clocks__isnull=False)
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), batch):
+        tickets = Ticket.objects.filter(pk__in=ids[start : start + batch]).select_related(
+            "contract_version"
+        )
+        for ticket in tickets:
+            results = [live.result for live in evaluate_live(ticket, now) if live.result]
+            store_queue_columns(ticket, results, now=now)
+            done += 1
+    return done
 
 
 def _record_breach(ticket: Ticket, clock: SlaClock, result: ClockResult, now: datetime) -> None:

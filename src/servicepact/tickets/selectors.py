@@ -9,6 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from servicepact.customers.selectors import contact_for, is_staff, scope_to_customer
+from servicepact.tickets.choices import OPEN_STATUSES
 from servicepact.tickets.models import Comment, SlaClock, Ticket, TicketEvent
 
 
@@ -54,7 +55,7 @@ def ticket_list(
     if breaching_before:
         qs = qs.filter(next_deadline_at__lt=breaching_before)
     if open_only:
-        qs = qs.exclude(status__in=["resolved", "closed"])
+        qs = qs.filter(status__in=OPEN_STATUSES)  # a positive IN: the open-ticket indexes apply
     return qs
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from servicepact.contracts.choices import Metric
 from servicepact.tickets import services as ts
-from servicepact.tickets.live import AT_RISK_FRACTION, SlaState, clocks_for_ticket, ticket_state
+from servicepact.tickets.live import clocks_for_ticket, ticket_state
+from servicepact.tickets.sla_state import AT_RISK_FRACTION, SlaState
 from servicepact.tickets.testing import world
 
 from .conftest import ny

@@ -1,0 +1,57 @@
+"""The portal home's counts: one aggregate over only the open and to-confirm tickets (the
+customer's closed history is not read), the customer's own tickets only."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from servicepact.tickets import services as ts
+from servicepact.tickets.choices import Category
+
+from .conftest import ny
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(world, subject):
+    return ts.open_ticket(
+        customer=world.customer, asset=world.asset, subject=subject, category=Category.NETWORK
+    )
+
+
+@pytest.fixture
+def history(clock, acme, globex):
+    clock.at(ny(2025, 3, 3, 9))
+    for i in range(3):
+        _open(acme, f"open {i}")
+    proposed = _open(acme, "proposed")
+    ts.acknowledge_ticket(ticket=proposed, actor=acme.agent)
+    ts.propose_solution(ticket=proposed, actor=acme.agent, solution="swap the disk")
+    resolved = _open(acme, "resolved")
+    ts.acknowledge_ticket(ticket=resolved, actor=acme.agent)
+    ts.resolve_ticket(ticket=resolved, actor=acme.agent)
+    closed = _open(acme, "closed")
+    ts.acknowledge_ticket(ticket=closed, actor=acme.agent)
+    ts.resolve_ticket(ticket=closed, actor=acme.agent)
+    ts.close_ticket(ticket=closed, actor=acme.agent)
+    _open(globex, "someone else's")
+    clock.at(ny(2025, 3, 3, 10))
+
+
+def test_home_counts_open_and_to_confirm_in_one_query_over_those_rows(history, contact_client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = contact_client.get("/portal/")
+    assert response.status_code == 200
+    # open: 3 new + the proposed one; to confirm: the proposed and the resolved one.
+    assert (response.context["open_count"], response.context["to_confirm"]) == (4, 2)
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1
+    assert '"tickets_ticket"."status" IN' in counts[0].split("FROM")[1]
+    assert "'closed'" not in counts[0]  # the closed history is never read
+
+
+def test_closed_list_is_newest_first(history, contact_client):
+    response = contact_client.get("/portal/", {"show": "closed"})
+    assert [t.subject for t in response.context["tickets"]] == ["closed", "resolved"]
