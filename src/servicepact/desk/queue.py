@@ -194,7 +194,8 @@ def build_queue(user: Any, filters: dict[str, Any], now: datetime, after: str = 
     counts = [
         (state, str(label), tally[state])
         for state, label in SlaState.choices
-        if state not in (SlaState.MET, SlaState.NOT_REQUIRED) or tally[state]
+        # "Not required" colours a clock, never a ticket (tickets.sla_state.state_of).
+        if state != SlaState.NOT_REQUIRED and (state != SlaState.MET or tally[state])
     ]
     return Queue(
         rows=rows,
