@@ -12,8 +12,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     Ref,
     get_or_404,
     page,
@@ -84,7 +84,7 @@ class AssetOut(Schema):
         return list(obj.contract_lines.all())
 
 
-class AssetList(Schema):
+class AssetList(ListOut):
     items: list[AssetOut]
     count: int
 
@@ -110,12 +110,11 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/assets", response=AssetList)
 def list_assets(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: int | None = None,
     site: int | None = None,
     contract: int | None = None,
     q: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Filters: customer, site, contract (has a line on it), q (hostname or serial number)."""
     qs = assets_for(request.user).order_by("customer__name", "hostname", "id")
@@ -127,7 +126,7 @@ def list_assets(
         qs = qs.filter(pk__in=ContractLine.objects.filter(contract=contract).values("asset_id"))
     if q:
         qs = qs.filter(Q(hostname__icontains=q) | Q(serial_number__icontains=q))
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post("/assets", response={201: AssetOut})

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, get_or_404, page, require_staff
+from servicepact.api.common import ListOut, PageQuery, get_or_404, page, require_staff
 from servicepact.contracts import services
 from servicepact.contracts.calendars import calendar_json
 from servicepact.contracts.models import Calendar
@@ -66,7 +66,7 @@ class CalendarOut(Schema):
     versions: list[Any]
 
 
-class CalendarList(Schema):
+class CalendarList(ListOut):
     items: list[CalendarOut]
     count: int
 
@@ -110,10 +110,9 @@ def _engine_check(data: dict[str, Any]) -> None:
 @router.get("/calendars", response=CalendarList)
 def list_calendars(
     request: HttpRequest,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    paging: Query[PageQuery],
 ) -> dict[str, Any]:
-    result = page(calendars_for(request.user).order_by("name", "id"), limit=limit, offset=offset)
+    result = page(calendars_for(request.user).order_by("name", "id"), paging)
     result["items"] = [render(c) for c in result["items"]]
     return result
 

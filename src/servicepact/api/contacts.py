@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     Ref,
     UserRef,
     get_or_404,
@@ -66,7 +66,7 @@ class ContactOut(Schema):
         return user_ref(obj.user)
 
 
-class ContactList(Schema):
+class ContactList(ListOut):
     items: list[ContactOut]
     count: int
 
@@ -86,17 +86,16 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/contacts", response=ContactList)
 def list_contacts(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: int | None = None,
     site: int | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     qs = _contacts(request).order_by("customer__name", "name", "id")
     if customer is not None:
         qs = qs.filter(customer_id=customer)
     if site is not None:
         qs = qs.filter(site_id=site)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post("/contacts", response={201: ContactOut})

@@ -12,8 +12,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     Ref,
     UserRef,
     get_or_404,
@@ -148,7 +148,7 @@ class ContractDetail(ContractOut):
     versions: list[VersionOut]
 
 
-class ContractList(Schema):
+class ContractList(ListOut):
     items: list[ContractOut]
     count: int
 
@@ -227,11 +227,10 @@ def _detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
 @router.get("/contracts", response=ContractList)
 def list_contracts(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: int | None = None,
     plan: int | None = None,
     status: str | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Contracts the caller may see; ``status`` filters on the stored status (comma-separated)."""
     qs = contracts_for(request.user).order_by("number", "id")
@@ -245,7 +244,7 @@ def list_contracts(
                 "status", f"each status must be one of {', '.join(ContractStatus.values)}"
             )
         qs = qs.filter(status__in=status.split(","))
-    result = page(qs, limit=limit, offset=offset)
+    result = page(qs, paging)
     moment = now()
     result["items"] = [render_contract(c, moment) for c in result["items"]]
     return result
@@ -344,13 +343,12 @@ def get_version(request: HttpRequest, contract_id: int, number: int) -> Any:
 def list_lines(
     request: HttpRequest,
     contract_id: int,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
+    paging: Query[PageQuery],
 ) -> dict[str, Any]:
     """The assets the contract covers (one line per asset and period)."""
     contract = get_or_404(contracts_for(request.user), contract_id)
     qs = contract_lines_for(request.user).filter(contract=contract)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post("/contracts/{contract_id}/lines", response={201: LineOut})

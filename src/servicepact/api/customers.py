@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, get_or_404, page, require_staff
+from servicepact.api.common import ListOut, PageQuery, get_or_404, page, require_staff
 from servicepact.customers import services as customer_services
 from servicepact.customers.selectors import customers_for
 
@@ -49,7 +49,7 @@ class CustomerOut(Schema):
         return obj.notes if context["request"].user.is_staff else None
 
 
-class CustomerList(Schema):
+class CustomerList(ListOut):
     items: list[CustomerOut]
     count: int
 
@@ -57,10 +57,9 @@ class CustomerList(Schema):
 @router.get("/customers", response=CustomerList)
 def list_customers(
     request: HttpRequest,
+    paging: Query[PageQuery],
     q: str | None = None,
     is_active: bool | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Customers the caller may see (a contact: its own), filtered by name/code and activity."""
     qs = customers_for(request.user).order_by("name", "id")
@@ -68,7 +67,7 @@ def list_customers(
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     if is_active is not None:
         qs = qs.filter(is_active=is_active)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post("/customers", response={201: CustomerOut})

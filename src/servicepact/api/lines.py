@@ -6,6 +6,8 @@ from datetime import date
 
 from ninja import Schema
 
+from servicepact.api.common import ListOut
+
 
 class ContractRef(Schema):
     id: int
@@ -31,6 +33,6 @@ class LineOut(Schema):
     end_date: date | None
 
 
-class LineList(Schema):
+class LineList(ListOut):
     items: list[LineOut]
     count: int

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     Ref,
     get_or_404,
     page,
@@ -61,7 +61,7 @@ class PlanOut(Schema):
         return [render_target(t) for t in sorted_targets(list(obj.targets.all()))]
 
 
-class PlanList(Schema):
+class PlanList(ListOut):
     items: list[PlanOut]
     count: int
 
@@ -69,15 +69,14 @@ class PlanList(Schema):
 @router.get("/plans", response=PlanList)
 def list_plans(
     request: HttpRequest,
+    paging: Query[PageQuery],
     is_active: bool | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Staff see the catalogue; a contact sees the plans its contracts are on."""
     qs = plans_for(request.user).order_by("name", "id")
     if is_active is not None:
         qs = qs.filter(is_active=is_active)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 def _set_targets(plan: ServicePlan, rows: list[dict[str, Any]]) -> None:

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     Ref,
     get_or_404,
     page,
@@ -47,7 +47,7 @@ class SiteOut(Schema):
     updated_at: datetime
 
 
-class SiteList(Schema):
+class SiteList(ListOut):
     items: list[SiteOut]
     count: int
 
@@ -55,14 +55,13 @@ class SiteList(Schema):
 @router.get("/sites", response=SiteList)
 def list_sites(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: int | None = None,
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     qs = sites_for(request.user).order_by("customer__name", "name", "id")
     if customer is not None:
         qs = qs.filter(customer_id=customer)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post("/sites", response={201: SiteOut})

@@ -15,8 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    PageQuery,
     caller_contact,
     is_staff,
     page,
@@ -80,14 +79,13 @@ def _assignee_filter(request: HttpRequest, assigned_to: str | None) -> int | Non
 @router.get("/tickets", response=TicketList)
 def list_tickets(
     request: HttpRequest,
+    paging: Query[PageQuery],
     status: str | None = Query(None, description="comma-separated statuses"),
     priority: int | None = Query(None, ge=1, le=4),
     customer: int | None = None,
     asset: int | None = None,
     breaching_before: AwareDatetime | None = None,
     assigned_to: str | None = Query(None, description='a user id or "me"'),
-    limit: int = Query(DEFAULT_LIMIT, ge=1, le=LIMIT_MAX),
-    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Newest first. ``breaching_before`` (an ISO instant with offset): tickets whose next
     running deadline falls before it. ``assigned_to``: a user id or ``me``."""
@@ -102,7 +100,7 @@ def list_tickets(
         breaching_before=breaching_before,
         assignee=_assignee_filter(request, assigned_to),
     ).order_by("-opened_at", "-id")
-    result = page(qs, limit=limit, offset=offset)
+    result = page(qs.defer("description"), paging)  # the list does not show the description
     staff = is_staff(request)
     result["items"] = [render_summary(t, staff=staff) for t in result["items"]]
     return result

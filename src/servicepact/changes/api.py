@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from servicepact.accounts.auth import api_auth
 from servicepact.assets.models import Asset
@@ -18,7 +18,7 @@ from servicepact.changes import services
 from servicepact.changes.models import Change
 from servicepact.changes.selectors import changes_for, get_change
 from servicepact.core.errors import field_errors
-from servicepact.core.pagination import paginate
+from servicepact.core.pagination import ListOut, PageQuery, api_page
 from servicepact.customers.selectors import is_staff
 
 router = Router(tags=["changes"], auth=api_auth())
@@ -41,7 +41,7 @@ class ChangeOut(Schema):
     completed_at: datetime | None
 
 
-class ChangeList(Schema):
+class ChangeList(ListOut):
     items: list[ChangeOut]
     count: int
 
@@ -85,13 +85,14 @@ def change_out(change: Change) -> dict[str, Any]:
 
 @router.get("", response=ChangeList)
 def list_changes(
-    request: HttpRequest, status: str = "", limit: int = 50, offset: int = 0
+    request: HttpRequest, paging: Query[PageQuery], status: str = ""
 ) -> dict[str, Any]:
     qs = changes_for(request.auth)
     if status:
         qs = qs.filter(status__in=status.split(","))
-    items, count = paginate(qs, limit=limit, offset=offset)
-    return {"items": [change_out(c) for c in items], "count": count}
+    result = api_page(qs, paging)
+    result["items"] = [change_out(c) for c in result["items"]]
+    return result
 
 
 @router.post("", response={201: ChangeOut})

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from servicepact.accounts.auth import api_auth
-from servicepact.core.pagination import paginate
+from servicepact.core.pagination import ListOut, PageQuery, api_page
 from servicepact.notifications.choices import Channel, Status
 from servicepact.notifications.selectors import notifications
 
@@ -40,17 +40,15 @@ class NotificationOut(Schema):
     sent_at: datetime | None
 
 
-class NotificationPage(Schema):
+class NotificationPage(ListOut):
     items: list[NotificationOut]
     count: int
 
 
-class NotificationFilters(Schema):
+class NotificationFilters(PageQuery):
     status: Status | None = None
     channel: Channel | None = None
     ticket: int | None = Field(None, description="ticket id")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
 @router.get("", response=NotificationPage, summary="List outbox notifications (staff)")
@@ -58,5 +56,4 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]
     if not request.user.is_staff:
         raise HttpError(403, "only provider staff can list notifications")
     rows = notifications(status=filters.status, channel=filters.channel, ticket_id=filters.ticket)
-    items, count = paginate(rows, limit=filters.limit, offset=filters.offset)
-    return {"items": items, "count": count}
+    return api_page(rows.defer("body", "payload"), filters)  # the list shows neither
