@@ -98,6 +98,8 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["customer", "status"]),
             models.Index(fields=["status", "priority"]),
             models.Index(fields=["contract", "opened_at"]),
+            # A contact's API list: its customer's tickets newest first, keyset on (opened, id).
+            models.Index(fields=["customer", "opened_at", "id"], name="ticket_customer_opened_idx"),
             # Auto-close finds resolved tickets by age without scanning the others.
             models.Index(
                 fields=["resolved_at"],
