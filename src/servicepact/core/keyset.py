@@ -59,15 +59,20 @@ def _key(model: type[Model], path: str, descending: bool) -> SortKey:
     parts = path.split("__")
     try:
         for part in parts[:-1]:
-            model = model._meta.get_field(part).related_model  # type: ignore[assignment]
+            through = model._meta.get_field(part)
+            if not (through.many_to_one or through.one_to_one):
+                raise TypeError(f"keyset pagination follows single-valued relations, not {path!r}")
+            model = through.related_model  # type: ignore[assignment]
         field = model._meta.get_field(parts[-1])
-    except (FieldDoesNotExist, AttributeError) as exc:
+    except FieldDoesNotExist as exc:
         raise TypeError(f"cannot keyset-paginate on {path!r}") from exc
     if field.null or not field.concrete or field.many_to_many or field.one_to_many:
         raise TypeError(f"keyset pagination needs non-null columns as sort keys, not {path!r}")
-    # Ordering by a foreign key orders by its column (the related primary key).
-    compared = field.target_field if field.is_relation else field  # type: ignore[union-attr]
-    return SortKey(path, descending, compared, field.attname)  # type: ignore[arg-type]
+    if field.is_relation:
+        # By its column: ``order_by("customer")`` would sort by Customer's own ordering.
+        column = "__".join([*parts[:-1], field.attname])
+        return SortKey(column, descending, field.target_field, field.attname)  # type: ignore[union-attr,arg-type]
+    return SortKey(path, descending, field, field.attname)  # type: ignore[arg-type]
 
 
 def ordered(queryset: QuerySet[Any], keys: list[SortKey]) -> QuerySet[Any]:
@@ -117,9 +122,12 @@ def decode(cursor: str, keys: list[SortKey]) -> list[Any]:
         if value is None or isinstance(value, dict | list):
             raise BadCursor(f"bad value for {key.path}")
         try:
-            typed.append(key.field.to_python(value))
+            parsed = key.field.to_python(value)
         except (ValidationError, TypeError, ValueError) as exc:
             raise BadCursor(f"bad value for {key.path}") from exc
+        if isinstance(parsed, datetime) and parsed.utcoffset() is None:
+            raise BadCursor(f"bad value for {key.path} (no UTC offset)")
+        typed.append(parsed)
     return typed
 
 

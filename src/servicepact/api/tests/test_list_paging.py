@@ -101,6 +101,7 @@ def _forge(values, signature_of=None):
         _forge(["2025-06-02T12:00:00+00:00"]),
         _forge(["2025-06-02T12:00:00+00:00", "three"]),
         _forge([None, 3]),
+        _forge(["2025-06-02T12:00:00", 3]),  # no offset
     ],
 )
 def test_a_bad_cursor_is_a_422_naming_after(staff, many, cursor):
@@ -207,3 +208,26 @@ def test_contract_lines_walk(staff, many):
 def test_a_nullable_sort_key_is_a_programming_error():
     with pytest.raises(TypeError, match="non-null"):
         keyset.sort_keys(Ticket.objects.order_by("resolved_at"))
+    with pytest.raises(TypeError, match="single-valued"):
+        keyset.sort_keys(Ticket.objects.order_by("clocks__metric"))
+
+
+def test_a_foreign_key_sort_key_compares_its_column(staff, many):
+    """``order_by("customer")`` would follow Customer's ordering; the cursor keys on the id."""
+    keys = keyset.sort_keys(Ticket.objects.order_by("customer", "-opened_at"))
+    assert [(k.path, k.descending) for k in keys] == [
+        ("customer_id", False),
+        ("opened_at", True),
+        ("id", True),
+    ]
+    listed = keyset.ordered(Ticket.objects.all(), keys)
+    expected = list(listed.values_list("id", flat=True))
+    seen, after = [], None
+    while True:
+        found = pagination.list_page(
+            Ticket.objects.order_by("customer", "-opened_at"), limit=3, after=after
+        )
+        seen += [t.pk for t in found.items]
+        if (after := found.next) is None:
+            break
+    assert seen == expected and len(seen) == 10
