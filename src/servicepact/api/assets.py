@@ -12,6 +12,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
+    ListOut,
+    PageQuery,
     Ref,
     get_or_404,
     page,
@@ -24,13 +26,10 @@ from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.assets.selectors import assets_for
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
     IdFilter,
-    Limit,
-    Offset,
     Text,
     idempotent,
     model_text,
@@ -106,7 +105,7 @@ class AssetOut(Schema):
         return list(obj.contract_lines.all())
 
 
-class AssetList(Schema):
+class AssetList(ListOut):
     items: list[AssetOut]
     count: int
 
@@ -134,12 +133,11 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 )
 def list_assets(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: IdFilter = None,
     site: IdFilter = None,
     contract: IdFilter = None,
     q: Text | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Filters: customer, site, contract (has a line on it), q (hostname or serial number)."""
     qs = assets_for(request.user).order_by("customer__name", "hostname", "id")
@@ -151,7 +149,7 @@ def list_assets(
         qs = qs.filter(pk__in=ContractLine.objects.filter(contract=contract).values("asset_id"))
     if q:
         qs = qs.filter(Q(hostname__icontains=q) | Q(serial_number__icontains=q))
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post(

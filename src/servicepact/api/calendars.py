@@ -12,19 +12,16 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
-from servicepact.api.common import get_or_404, page, require_staff
+from servicepact.api.common import ListOut, PageQuery, get_or_404, page, require_staff
 from servicepact.contracts import services
 from servicepact.contracts.calendars import calendar_json
 from servicepact.contracts.models import Calendar, CalendarOverride
 from servicepact.contracts.selectors import calendars_for
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     Id,
-    Limit,
-    Offset,
     idempotent,
     model_text,
     reads,
@@ -83,7 +80,7 @@ class CalendarOut(Schema):
     versions: list[Any]
 
 
-class CalendarList(Schema):
+class CalendarList(ListOut):
     items: list[CalendarOut]
     count: int
 
@@ -132,10 +129,9 @@ def _engine_check(data: dict[str, Any]) -> None:
 )
 def list_calendars(
     request: HttpRequest,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
+    paging: Query[PageQuery],
 ) -> dict[str, Any]:
-    result = page(calendars_for(request.user).order_by("name", "id"), limit=limit, offset=offset)
+    result = page(calendars_for(request.user).order_by("name", "id"), paging)
     result["items"] = [render(c) for c in result["items"]]
     return result
 

@@ -10,13 +10,15 @@ from django.http import Http404, HttpRequest
 from ninja import Schema
 from ninja.errors import ValidationError
 
-from servicepact.core.api_schema import DEFAULT_LIMIT as DEFAULT_LIMIT  # re-exported
 from servicepact.core.errors import DomainValidationError
-from servicepact.core.pagination import MAX_LIMIT, paginate
+from servicepact.core.pagination import DEFAULT_LIMIT as DEFAULT_LIMIT  # re-exported
+from servicepact.core.pagination import MAX_LIMIT, PageQuery, api_page
+from servicepact.core.pagination import ListOut as ListOut  # the envelope list schemas extend
 from servicepact.customers.models import Contact
 from servicepact.customers.selectors import contact_for
 
 M = TypeVar("M", bound=Model)
+
 LIMIT_MAX = MAX_LIMIT
 
 
@@ -61,9 +63,15 @@ def query_error(field: str, msg: str) -> ValidationError:
     return ValidationError([{"loc": ["query", field], "msg": msg, "type": "invalid"}])
 
 
-def page(queryset: QuerySet[Any], *, limit: int, offset: int) -> dict[str, Any]:
-    items, count = paginate(queryset, limit=limit, offset=offset)
-    return {"items": items, "count": count}
+def page(
+    queryset: QuerySet[Any],
+    paging: PageQuery | None = None,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """A list page (``core.pagination.api_page``): pass the handler's ``Query[PageQuery]``."""
+    return api_page(queryset, paging or PageQuery(limit=limit, offset=offset))
 
 
 def display_name(user: Any) -> str:

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from servicepact.api.common import (
+    ListOut,
+    PageQuery,
     Ref,
     UserRef,
     get_or_404,
@@ -19,13 +21,10 @@ from servicepact.api.common import (
     user_ref,
 )
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
     IdFilter,
-    Limit,
-    Offset,
     idempotent,
     model_text,
     reads,
@@ -86,7 +85,7 @@ class ContactOut(Schema):
         return user_ref(obj.user)
 
 
-class ContactList(Schema):
+class ContactList(ListOut):
     items: list[ContactOut]
     count: int
 
@@ -111,17 +110,16 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 )
 def list_contacts(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: IdFilter = None,
     site: IdFilter = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     qs = _contacts(request).order_by("customer__name", "name", "id")
     if customer is not None:
         qs = qs.filter(customer_id=customer)
     if site is not None:
         qs = qs.filter(site_id=site)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post(

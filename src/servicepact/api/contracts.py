@@ -8,10 +8,12 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
+    ListOut,
+    PageQuery,
     Ref,
     UserRef,
     get_or_404,
@@ -46,13 +48,10 @@ from servicepact.contracts.selectors import (
     version_in_force,
 )
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
     IdFilter,
-    Limit,
-    Offset,
     Text,
     idempotent,
     model_decimal,
@@ -174,7 +173,7 @@ class ContractDetail(ContractOut):
     versions: list[VersionOut]
 
 
-class ContractList(Schema):
+class ContractList(ListOut):
     items: list[ContractOut]
     count: int
 
@@ -258,11 +257,10 @@ def _detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
 )
 def list_contracts(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: IdFilter = None,
     plan: IdFilter = None,
     status: Text | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Contracts the caller may see; ``status`` filters on the stored status (comma-separated)."""
     qs = contracts_for(request.user).order_by("number", "id")
@@ -276,7 +274,7 @@ def list_contracts(
                 "status", f"each status must be one of {', '.join(ContractStatus.values)}"
             )
         qs = qs.filter(status__in=status.split(","))
-    result = page(qs, limit=limit, offset=offset)
+    result = page(qs, paging)
     moment = now()
     result["items"] = [render_contract(c, moment) for c in result["items"]]
     return result
@@ -416,13 +414,12 @@ def get_version(request: HttpRequest, contract_id: Id, number: Id) -> Any:
 def list_lines(
     request: HttpRequest,
     contract_id: Id,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
+    paging: Query[PageQuery],
 ) -> dict[str, Any]:
     """The assets the contract covers (one line per asset and period)."""
     contract = get_or_404(contracts_for(request.user), contract_id)
     qs = contract_lines_for(request.user).filter(contract=contract)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post(

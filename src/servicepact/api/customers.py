@@ -8,15 +8,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
-from servicepact.api.common import get_or_404, page, require_staff
+from servicepact.api.common import ListOut, PageQuery, get_or_404, page, require_staff
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     Id,
-    Limit,
-    Offset,
     Text,
     idempotent,
     model_text,
@@ -70,7 +67,7 @@ class CustomerOut(Schema):
         return obj.notes if context["request"].user.is_staff else None
 
 
-class CustomerList(Schema):
+class CustomerList(ListOut):
     items: list[CustomerOut]
     count: int
 
@@ -83,10 +80,9 @@ class CustomerList(Schema):
 )
 def list_customers(
     request: HttpRequest,
+    paging: Query[PageQuery],
     q: Text | None = None,
     is_active: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Customers the caller may see (a contact: its own), filtered by name/code and activity."""
     qs = customers_for(request.user).order_by("name", "id")
@@ -94,7 +90,7 @@ def list_customers(
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     if is_active is not None:
         qs = qs.filter(is_active=is_active)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post(

@@ -6,6 +6,7 @@ from datetime import date
 
 from ninja import Schema
 
+from servicepact.api.common import ListOut
 from servicepact.core.api_schema import ApiIn, BodyId
 
 
@@ -33,6 +34,6 @@ class LineOut(Schema):
     end_date: date | None
 
 
-class LineList(Schema):
+class LineList(ListOut):
     items: list[LineOut]
     count: int

@@ -14,8 +14,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from servicepact.accounts.auth import api_auth
-from servicepact.core.api_schema import DEFAULT_LIMIT, MAX_DB_INT, MAX_OFFSET, reads
-from servicepact.core.pagination import MAX_LIMIT, paginate
+from servicepact.core.api_schema import MAX_DB_INT, reads
+from servicepact.core.pagination import ListOut, PageQuery, api_page
 from servicepact.notifications.choices import Channel, Status
 from servicepact.notifications.selectors import notifications
 
@@ -41,17 +41,15 @@ class NotificationOut(Schema):
     sent_at: datetime | None
 
 
-class NotificationPage(Schema):
+class NotificationPage(ListOut):
     items: list[NotificationOut]
     count: int
 
 
-class NotificationFilters(Schema):
+class NotificationFilters(PageQuery):
     status: Status | None = None
     channel: Channel | None = None
     ticket: int | None = Field(None, description="ticket id", ge=1, le=MAX_DB_INT)
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 @router.get(
@@ -64,5 +62,4 @@ def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]
     if not request.user.is_staff:
         raise HttpError(403, "only provider staff can list notifications")
     rows = notifications(status=filters.status, channel=filters.channel, ticket_id=filters.ticket)
-    items, count = paginate(rows, limit=filters.limit, offset=filters.offset)
-    return {"items": items, "count": count}
+    return api_page(rows.defer("body", "payload"), filters)  # the list shows neither

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from servicepact.api.common import (
+    ListOut,
+    PageQuery,
     Ref,
     get_or_404,
     page,
@@ -27,12 +29,9 @@ from servicepact.contracts import services
 from servicepact.contracts.models import ServicePlan
 from servicepact.contracts.selectors import calendars_for, plans_for
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
-    Limit,
-    Offset,
     idempotent,
     model_text,
     reads,
@@ -77,7 +76,7 @@ class PlanOut(Schema):
         return [render_target(t) for t in sorted_targets(list(obj.targets.all()))]
 
 
-class PlanList(Schema):
+class PlanList(ListOut):
     items: list[PlanOut]
     count: int
 
@@ -87,15 +86,14 @@ class PlanList(Schema):
 )
 def list_plans(
     request: HttpRequest,
+    paging: Query[PageQuery],
     is_active: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Staff see the catalogue; a contact sees the plans its contracts are on."""
     qs = plans_for(request.user).order_by("name", "id")
     if is_active is not None:
         qs = qs.filter(is_active=is_active)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 def _set_targets(plan: ServicePlan, rows: list[dict[str, Any]]) -> None:

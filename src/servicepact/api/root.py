@@ -1,7 +1,7 @@
 """The REST API root (django-ninja). Routers live in api/<resource>.py and are added here.
 
 Conventions (docs/api.md): bearer token or session auth on every endpoint; lists answer
-``{"items": [...], "count": N}`` with ``?limit=&offset=``; errors are ``{"detail": ...}``
+``{"items": [...], "count": N}`` with ``?limit=&offset=`` or ``?after=`` (``next``); errors are ``{"detail": ...}``
 (401, 403, 404 outside the caller's tenancy, 409 invalid transition, 422 with field errors).
 """
 

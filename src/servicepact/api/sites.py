@@ -7,9 +7,11 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from servicepact.api.common import (
+    ListOut,
+    PageQuery,
     Ref,
     get_or_404,
     page,
@@ -17,13 +19,10 @@ from servicepact.api.common import (
     require_staff,
 )
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
     IdFilter,
-    Limit,
-    Offset,
     idempotent,
     model_text,
     reads,
@@ -66,7 +65,7 @@ class SiteOut(Schema):
     updated_at: datetime
 
 
-class SiteList(Schema):
+class SiteList(ListOut):
     items: list[SiteOut]
     count: int
 
@@ -76,14 +75,13 @@ class SiteList(Schema):
 )
 def list_sites(
     request: HttpRequest,
+    paging: Query[PageQuery],
     customer: IdFilter = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     qs = sites_for(request.user).order_by("customer__name", "name", "id")
     if customer is not None:
         qs = qs.filter(customer_id=customer)
-    return page(qs, limit=limit, offset=offset)
+    return page(qs, paging)
 
 
 @router.post(

@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Schema
 
-from servicepact.api.common import Ref, UserRef, is_staff, user_ref
+from servicepact.api.common import ListOut, Ref, UserRef, is_staff, user_ref
 from servicepact.api.lines import AssetRef
 from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.tickets.live import clocks_for_ticket
@@ -115,7 +115,7 @@ class TicketDetail(TicketOut):
     comments: list[CommentOut]
 
 
-class TicketList(Schema):
+class TicketList(ListOut):
     items: list[TicketOut]
     count: int
 

@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
+    PageQuery,
     caller_contact,
     is_staff,
     page,
@@ -31,14 +32,11 @@ from servicepact.api.ticket_render import (
 )
 from servicepact.assets.selectors import assets_for
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     MAX_DB_INT,
     ApiIn,
     BodyId,
     Id,
     IdFilter,
-    Limit,
-    Offset,
     Text,
     idempotent,
     model_int,
@@ -114,14 +112,13 @@ def _assignee_filter(request: HttpRequest, assigned_to: str | None) -> int | Non
 )
 def list_tickets(
     request: HttpRequest,
+    paging: Query[PageQuery],
     status: StatusFilter = None,
     priority: int | None = Query(None, ge=1, le=4),
     customer: IdFilter = None,
     asset: IdFilter = None,
     breaching_before: AwareDatetime | None = None,
     assigned_to: AssigneeFilter = None,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Newest first. ``breaching_before`` (an ISO instant with offset): tickets whose next
     running deadline falls before it. ``assigned_to``: a user id or ``me``."""
@@ -136,7 +133,7 @@ def list_tickets(
         breaching_before=breaching_before,
         assignee=_assignee_filter(request, assigned_to),
     ).order_by("-opened_at", "-id")
-    result = page(qs, limit=limit, offset=offset)
+    result = page(qs.defer("description"), paging)  # the list does not show the description
     staff = is_staff(request)
     result["items"] = [render_summary(t, staff=staff) for t in result["items"]]
     return result

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from servicepact.accounts.auth import api_auth
 from servicepact.assets.models import Asset
@@ -18,12 +18,9 @@ from servicepact.changes import services
 from servicepact.changes.models import Change
 from servicepact.changes.selectors import changes_for, get_change
 from servicepact.core.api_schema import (
-    DEFAULT_LIMIT,
     ApiIn,
     BodyId,
     Id,
-    Limit,
-    Offset,
     Text,
     idempotent,
     model_text,
@@ -31,7 +28,7 @@ from servicepact.core.api_schema import (
     writes,
 )
 from servicepact.core.errors import field_errors
-from servicepact.core.pagination import paginate
+from servicepact.core.pagination import ListOut, PageQuery, api_page
 from servicepact.customers.selectors import is_staff
 
 router = Router(tags=["changes"], auth=api_auth())
@@ -54,7 +51,7 @@ class ChangeOut(Schema):
     completed_at: datetime | None
 
 
-class ChangeList(Schema):
+class ChangeList(ListOut):
     items: list[ChangeOut]
     count: int
 
@@ -105,13 +102,14 @@ def change_out(change: Change) -> dict[str, Any]:
     "", response=reads(ChangeList, 422), operation_id="changes_list", summary="List changes"
 )
 def list_changes(
-    request: HttpRequest, status: Text = "", limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+    request: HttpRequest, paging: Query[PageQuery], status: Text = ""
 ) -> dict[str, Any]:
     qs = changes_for(request.auth)
     if status:
         qs = qs.filter(status__in=status.split(","))
-    items, count = paginate(qs, limit=limit, offset=offset)
-    return {"items": [change_out(c) for c in items], "count": count}
+    result = api_page(qs, paging)
+    result["items"] = [change_out(c) for c in result["items"]]
+    return result
 
 
 @router.post(

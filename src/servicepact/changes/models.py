@@ -53,7 +53,13 @@ class Change(TimeStampedModel):
                 name="change_window_order",
             ),
         ]
-        indexes = [models.Index(fields=["status", "planned_start", "planned_end"])]
+        indexes = [
+            models.Index(fields=["status", "planned_start", "planned_end"]),
+            # A contact's API list: its customer's changes in list order (keyset on start, id).
+            models.Index(
+                fields=["customer", "planned_start", "id"], name="change_customer_start_idx"
+            ),
+        ]
         verbose_name = _("change")
         verbose_name_plural = _("changes")
 

@@ -27,12 +27,12 @@ from ninja import Path, Query, Schema
 from ninja.utils import contribute_operation_callback
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from servicepact.core.pagination import MAX_LIMIT
+from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 
 # The largest value of a 64-bit signed integer column (BigAutoField ids, SQLite INTEGER).
 MAX_DB_INT = 2**63 - 1
-# The deepest a list may page: keeps OFFSET + LIMIT far inside a 64-bit integer.
-MAX_OFFSET = 10**9
+# The deepest a list may page (MAX_OFFSET, core.pagination) keeps OFFSET + LIMIT far inside a 64-bit integer.
+
 DEFAULT_LIMIT = 50
 
 

@@ -1,18 +1,153 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
+from ninja import Field, Schema
+from ninja.errors import ValidationError
+from pydantic import GetJsonSchemaHandler, SerializerFunctionWrapHandler, model_serializer
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from servicepact.core import keyset
 
 MAX_LIMIT = 500
+MAX_OFFSET = 10**9  # past it a client walks by cursor (``after``)
+MAX_CURSOR = 2000  # characters of an ``after`` cursor
+DEFAULT_LIMIT = 50
+# Without ``?count=exact`` a list counts at most this many rows (``LIMIT COUNT_CAP + 1`` in a
+# subquery): a count over millions of rows is a full scan on every page.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of an API list: ``count`` is exact when ``count_exact``, otherwise "at least
+    ``count``" (the cap); ``next`` is the cursor continuing after the last row, or None."""
+
+    items: list[Any]
+    count: int
+    count_exact: bool
+    next: str | None
+
+
+def list_page(
+    queryset: QuerySet[Any],
+    *,
+    limit: int,
+    offset: int = 0,
+    after: str | None = None,
+    exact_count: bool = False,
+) -> ListPage:
+    """One page by offset or after a keyset cursor, stably ordered (ties broken on the primary
+    key), with a capped count unless ``exact_count``. Raises ``keyset.BadCursor``."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    offset = max(0, int(offset))
+    keys = keyset.sort_keys(queryset)
+    listed = keyset.ordered(queryset, keys)
+    window = keyset.after(listed, keys, keyset.decode(after, keys)) if after else listed
+    rows = list(window[offset : offset + limit + 1])
+    items, more = rows[:limit], len(rows) > limit
+    cursor = keyset.encode(items[-1], keys) if more else None
+    if not after and not more and (items or offset == 0):
+        return ListPage(items, offset + len(items), True, cursor)  # this page is the last one
+    if exact_count:
+        return ListPage(items, queryset.count(), True, cursor)
+    total = queryset.order_by()[: COUNT_CAP + 1].count()
+    if total > COUNT_CAP:
+        return ListPage(items, COUNT_CAP, False, cursor)
+    return ListPage(items, total, True, cursor)
 
 
 def paginate(queryset: QuerySet[Any], *, limit: int, offset: int) -> tuple[list[Any], int]:
-    """Returns one page and the total count; ``limit`` is clamped to 1..MAX_LIMIT."""
-    limit = max(1, min(int(limit), MAX_LIMIT))
-    offset = max(0, int(offset))
-    return list(queryset[offset : offset + limit]), queryset.count()
+    """One page and its count (capped at ``COUNT_CAP``), for callers without cursors."""
+    found = list_page(queryset, limit=limit, offset=offset)
+    return found.items, found.count
+
+
+class PageQuery(Schema):
+    """The paging parameters every API list takes: ``Query[PageQuery]`` in the handler."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    after: str | None = Field(
+        None,
+        max_length=MAX_CURSOR,
+        description="the `next` cursor of the previous page (instead of offset)",
+    )
+    count: Literal["exact"] | None = Field(
+        None, description=f"`exact` to count every row; otherwise counted up to {COUNT_CAP}"
+    )
+
+
+class ListOut(Schema):
+    """The envelope of every API list; subclasses add ``items``. A list that fits on one page
+    answers ``{"items", "count"}`` as always; ``next`` appears when more rows follow and
+    ``count_exact: false`` when the count stopped at the cap."""
+
+    count: int
+    count_exact: bool = Field(True, description=f"false: at least `count` (counted to {COUNT_CAP})")
+    next: str | None = Field(None, description="pass as `after` for the next page; absent: last")
+
+    @model_serializer(mode="wrap")
+    def _envelope(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("count_exact") is True:
+            del data["count_exact"]
+        if data.get("next", "") is None:
+            del data["next"]
+        return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # Document the fields (the serializer above only leaves defaults out).
+        if handler.mode == "serialization":
+            core_schema = _without_model_serializer(core_schema)
+        return handler(core_schema)
+
+
+def _without_model_serializer(schema: Any) -> Any:
+    """A copy of ``schema`` whose model part has no custom serializer (for its JSON schema)."""
+    if not isinstance(schema, dict):
+        return schema
+    copied = dict(schema)
+    if copied.get("type") == "model":
+        copied.pop("serialization", None)
+        return copied
+    if "schema" in copied:
+        copied["schema"] = _without_model_serializer(copied["schema"])
+    return copied
+
+
+def api_page(queryset: QuerySet[Any], paging: PageQuery | None = None) -> dict[str, Any]:
+    """The API list envelope for ``queryset``: ``{"items", "count", "count_exact", "next"}``.
+    A cursor that is not this list's, or a cursor with an offset, is a 422 on the parameter."""
+    paging = paging or PageQuery()
+    if paging.after and paging.offset:
+        raise _query_error("offset", "cannot be combined with after")
+    try:
+        found = list_page(
+            queryset,
+            limit=paging.limit,
+            offset=paging.offset,
+            after=paging.after,
+            exact_count=paging.count == "exact",
+        )
+    except keyset.BadCursor as exc:
+        raise _query_error("after", str(exc)) from exc
+    return {
+        "items": found.items,
+        "count": found.count,
+        "count_exact": found.count_exact,
+        "next": found.next,
+    }
+
+
+def _query_error(field: str, msg: str) -> ValidationError:
+    return ValidationError([{"loc": ["query", field], "msg": msg, "type": "invalid"}])
 
 
 @dataclass(frozen=True)

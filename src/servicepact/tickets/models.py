@@ -107,8 +107,9 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["customer", "status"]),
             models.Index(fields=["status", "priority"]),
             models.Index(fields=["contract", "opened_at"]),
-            # The portal's "resolved and closed" list: one customer's tickets, newest first.
-            models.Index(fields=["customer", "opened_at"], name="ticket_customer_opened_idx"),
+            # The portal's "resolved and closed" list: one customer's tickets, newest first,
+            # and a contact's API list: newest first, keyset on (opened, id).
+            models.Index(fields=["customer", "opened_at", "id"], name="ticket_customer_opened_idx"),
             # The desk queue: open tickets in queue order, read with LIMIT (keyset pages).
             models.Index(
                 fields=["next_deadline_at", "priority", "opened_at", "id"],
