@@ -194,7 +194,7 @@ def candidate_clocks(
     if contract_ids is None:
         return qs
     tickets = Ticket.objects.filter(contract_id__in=list(contract_ids), opened_at__lt=cutoff)
-    return qs.filter(ticket_id__in=Subquery(tickets.values("pk")))
+    return qs.filter(ticket_id__in=Subquery(tickets.order_by().values("pk")))
 
 
 def load_clocks(
@@ -441,7 +441,7 @@ def _replay_paused(
     elif contract_ids is not None:
         # A statement's contract only: do not read every customer's pauses to drop them.
         tickets = Ticket.objects.filter(contract_id__in=list(contract_ids))
-        parts = [events.filter(ticket_id__in=Subquery(tickets.values("pk")))]
+        parts = [events.filter(ticket_id__in=Subquery(tickets.order_by().values("pk")))]
     else:
         parts = [events]
     marks = np.concatenate([_marks(part) for part in parts])
