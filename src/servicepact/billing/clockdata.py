@@ -50,6 +50,8 @@ METRICS: tuple[str, ...] = tuple(str(m) for m in METRIC_ORDER)
 NONE = -1  # "no instant" in the int64 arrays
 _CHUNK_ROWS = 50_000
 _IN_CHUNK = 2_000  # ids per IN (...): under every backend's parameter limit
+_SPARSE_MAX = 50_000  # at most this many tickets are read by id (25 IN queries) ...
+_SPARSE_RATIO = 8  # ... when they are under one in 8 of their id range
 
 # Only tickets with one of these need their events replayed; for every other ticket the
 # stored clock's start and first stop are the whole story.
@@ -197,7 +199,7 @@ def candidate_clocks(
     if contract_ids is None:
         return qs
     tickets = Ticket.objects.filter(contract_id__in=list(contract_ids), opened_at__lt=cutoff)
-    return qs.filter(ticket_id__in=Subquery(tickets.values("pk")))
+    return qs.filter(ticket_id__in=Subquery(tickets.order_by().values("pk")))
 
 
 def load_clocks(
@@ -336,23 +338,48 @@ def _columns(qs: QuerySet[SlaClock], zones: list[str]) -> Array:
 def _with_contracts(cols: Array, contract_ids: Sequence[int] | None) -> Array:
     """Appends each clock's ticket's contract and contract version (two columns) and drops
     the clocks of tickets without a contract."""
-    # A primary-key range is a sequential read; an index on opened_at would not be.
-    tickets = Ticket.objects.filter(pk__gte=int(cols[:, 1].min()), pk__lte=int(cols[:, 1].max()))
-    if contract_ids is None:
-        tickets = tickets.filter(contract__isnull=False)
-    else:
-        tickets = tickets.filter(contract_id__in=list(contract_ids))
-    rows = _fetch(
-        tickets.annotate(version_code=Coalesce("contract_version_id", Value(NONE)))
-        .order_by()
-        .values_list("pk", "contract_id", "version_code"),
-        3,
+    wanted = np.unique(cols[:, 1])
+    # A primary-key range is a sequential read; an index on opened_at would not be. A few
+    # tickets spread over a long range (today's clocks and the open tickets of months of
+    # history) are read by primary key instead.
+    ranges = (
+        [wanted[i : i + _IN_CHUNK].tolist() for i in range(0, wanted.size, _IN_CHUNK)]
+        if _sparse(wanted)
+        else [None]
     )
+    chunks = []
+    for ids in ranges:
+        tickets = (
+            Ticket.objects.filter(pk__in=ids)
+            if ids is not None
+            else Ticket.objects.filter(pk__gte=int(wanted[0]), pk__lte=int(wanted[-1]))
+        )
+        if contract_ids is None:
+            tickets = tickets.filter(contract__isnull=False)
+        else:
+            tickets = tickets.filter(contract_id__in=list(contract_ids))
+        chunks.append(
+            _fetch(
+                tickets.annotate(version_code=Coalesce("contract_version_id", Value(NONE)))
+                .order_by()
+                .values_list("pk", "contract_id", "version_code"),
+                3,
+            )
+        )
+    rows = np.concatenate(chunks)
     rows = rows[np.argsort(rows[:, 0])]
     at = np.searchsorted(rows[:, 0], cols[:, 1])
     found = at < rows.shape[0]
     found[found] = rows[at[found], 0] == cols[found, 1]
     return np.concatenate([cols[found], rows[at[found], 1:]], axis=1)
+
+
+def _sparse(ids: Array) -> bool:
+    """Sorted unique ticket ids few enough, and spread thinly enough over their id range,
+    that reading them by primary key (IN chunks) beats a range scan."""
+    if ids.size == 0 or ids.size > _SPARSE_MAX:
+        return False
+    return bool(ids.size * _SPARSE_RATIO < int(ids[-1]) - int(ids[0]) + 1)
 
 
 def _empty(cut: int) -> ClockSet:
@@ -408,24 +435,21 @@ def _replay_paused(
     events = TicketEvent.objects.filter(
         kind__in=(*_REPLAY_KINDS, EventKind.RESUMED), at__gte=_utc(earliest)
     )
-    if contract_ids is not None:
+    wanted = np.unique(ticket_id)
+    if _sparse(wanted):
+        # Today's clocks and the open ones (the dashboard): their tickets' marks by the
+        # (ticket, at) index, not every ticket's since the oldest open clock started.
+        parts = [
+            events.filter(ticket_id__in=wanted[i : i + _IN_CHUNK].tolist())
+            for i in range(0, wanted.size, _IN_CHUNK)
+        ]
+    elif contract_ids is not None:
         # A statement's contract only: do not read every customer's pauses to drop them.
         tickets = Ticket.objects.filter(contract_id__in=list(contract_ids))
-        events = events.filter(ticket_id__in=Subquery(tickets.values("pk")))
-    marks = _fetch(
-        events.annotate(
-            kind_code=Case(
-                When(kind=EventKind.PAUSED, then=Value(0)),
-                When(kind=EventKind.RESUMED, then=Value(1)),
-                default=Value(2),
-                output_field=BigIntegerField(),
-            ),
-            at_s=Epoch("at"),
-        )
-        .order_by()
-        .values_list("ticket_id", "kind_code", "at_s", "id"),
-        4,
-    )
+        parts = [events.filter(ticket_id__in=Subquery(tickets.order_by().values("pk")))]
+    else:
+        parts = [events]
+    marks = np.concatenate([_marks(part) for part in parts])
     marks = marks[np.isin(marks[:, 0], ticket_id)]
     if marks.size == 0:
         return PauseSet.empty(n)
@@ -446,6 +470,24 @@ def _replay_paused(
     rows = {r: pauses.row(r) for r in np.flatnonzero(np.diff(pauses.offsets)).tolist()}
     rows.update(replayed)
     return _pause_set(n, rows)
+
+
+def _marks(events: QuerySet[TicketEvent]) -> Array:
+    """(ticket, kind code 0 paused / 1 resumed / 2 reopened, epoch, id) of the events."""
+    return _fetch(
+        events.annotate(
+            kind_code=Case(
+                When(kind=EventKind.PAUSED, then=Value(0)),
+                When(kind=EventKind.RESUMED, then=Value(1)),
+                default=Value(2),
+                output_field=BigIntegerField(),
+            ),
+            at_s=Epoch("at"),
+        )
+        .order_by()
+        .values_list("ticket_id", "kind_code", "at_s", "id"),
+        4,
+    )
 
 
 def _simple_pauses(

@@ -1,8 +1,9 @@
 """The provider's portfolio dashboard: compliance, breaches, risk, credits, renewals.
 
 Compliance and breaches cover the current month to date in the provider's time zone
-(settings.TIME_ZONE): every contract's clocks decided since the 1st, computed in one bulk
-engine pass and aggregated with numpy. At-risk clocks, credits and renewals are SQL.
+(settings.TIME_ZONE): every contract's clocks decided since the 1st. Closed days come from
+the worker's frozen DailyAggregate rows (reports/daily.py), only today (and any closed day
+not frozen yet) is computed from the clocks, in one bulk engine pass. At-risk clocks, credits and renewals are SQL.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce
 
 from servicepact.billing.choices import CreditStatus
-from servicepact.billing.clockdata import METRICS, ClockSet, load_clocks
+from servicepact.billing.clockdata import METRICS
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.contracts.choices import ContractStatus, Metric
 from servicepact.contracts.models import Contract
 from servicepact.core.money import quantize
-from servicepact.core.time import local_date
+from servicepact.core.time import local_date, local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.reports.charts import SERIES_COLOURS, Point, bar_chart, stacked_bars
+from servicepact.reports.daily import Tally, decided_tally
+from servicepact.reports.models import AggregatedDay, DailyAggregate
 from servicepact.reports.statement import percent
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock
@@ -35,17 +38,17 @@ AT_RISK_LIST = 25
 RENEWAL_DAYS = 90
 
 
-def _groups(clocks: ClockSet, key_of_contract: dict[int, str]) -> list[dict[str, Any]]:
+def _groups(tally: Tally, key_of_contract: dict[int, str]) -> list[dict[str, Any]]:
     """met / breached / % per group (customer or plan), worst compliance first."""
-    if len(clocks) == 0:
+    if len(tally) == 0:
         return []
     names = sorted(set(key_of_contract.values()))
     position = {name: i for i, name in enumerate(names)}
     ids = np.array(sorted(key_of_contract), dtype=np.int64)
     group_of_id = np.array([position[key_of_contract[int(i)]] for i in ids], dtype=np.int64)
-    inverse = group_of_id[np.searchsorted(ids, clocks.contract_id)]  # every contract is known
-    total = np.bincount(inverse, minlength=len(names))
-    breached = np.bincount(inverse[clocks.breached], minlength=len(names))
+    inverse = group_of_id[np.searchsorted(ids, tally.contract_id)]  # every contract is known
+    total = np.bincount(inverse, weights=tally.decided, minlength=len(names)).astype(int)
+    breached = np.bincount(inverse, weights=tally.breached, minlength=len(names)).astype(int)
     rows = [
         {
             "name": name,
@@ -60,14 +63,35 @@ def _groups(clocks: ClockSet, key_of_contract: dict[int, str]) -> list[dict[str,
     return sorted(rows, key=lambda r: (Decimal(r["percent"] or "100"), r["name"]))
 
 
-def _breach_matrix(clocks: ClockSet) -> list[dict[str, Any]]:
-    hit = clocks.breached
+def _breach_matrix(tally: Tally) -> list[dict[str, Any]]:
     cells = np.zeros((len(METRICS), 4), dtype=np.int64)
-    np.add.at(cells, (clocks.metric[hit], clocks.priority[hit] - 1), 1)
+    np.add.at(cells, (tally.metric, tally.priority - 1), tally.breached)
     return [
         {"metric": m, "label": str(Metric(m).label), "by_priority": [int(v) for v in cells[i]]}
         for i, m in enumerate(METRICS)
     ]
+
+
+def month_tally(moment: datetime, zone: str) -> Tally:
+    """The month to date's decided clocks: closed days from their frozen aggregates, the
+    rest (today, and any closed day the worker has not reached yet) from the clocks."""
+    month = Period.containing(moment, zone)
+    start, _ = month.bounds(zone)
+    first, today = local_date(start, zone), local_date(moment, zone)
+    closed = [first + timedelta(days=n) for n in range((today - first).days)]
+    frozen = set(
+        AggregatedDay.objects.filter(day__gte=first, day__lt=today).values_list("day", flat=True)
+    )
+    live_from = next((d for d in closed if d not in frozen), today)
+    stored = Tally.of_rows(
+        DailyAggregate.objects.filter(day__gte=first, day__lt=live_from)
+        .order_by()
+        .values("contract_id", "metric", "priority")
+        .annotate(d=Sum("decided"), b=Sum("breached"))
+        .values_list("contract_id", "metric", "priority", "d", "b")
+    )
+    since = max(start, local_midnight(live_from, zone))
+    return stored + decided_tally(since, moment + timedelta(seconds=1), cutoff=moment)
 
 
 def _at_risk(now: datetime) -> dict[str, Any]:
@@ -186,19 +210,17 @@ def portfolio(now: datetime | None = None) -> dict[str, Any]:
     moment = now or current_time()
     zone = settings.TIME_ZONE
     month = Period.containing(moment, zone)
-    start, _ = month.bounds(zone)
-    clocks = load_clocks(since=start, cutoff=moment)
-    decided = clocks.take(clocks.decided_between(start, moment + timedelta(seconds=1)))
+    tally = month_tally(moment, zone)
     contracts = {
         c["pk"]: c
-        for c in Contract.objects.filter(pk__in=np.unique(decided.contract_id).tolist()).values(
+        for c in Contract.objects.filter(pk__in=np.unique(tally.contract_id).tolist()).values(
             "pk", "customer__name", "plan__name"
         )
     }
-    by_customer = _groups(decided, {k: v["customer__name"] for k, v in contracts.items()})
-    by_plan = _groups(decided, {k: v["plan__name"] for k, v in contracts.items()})
-    total = len(decided)
-    met = total - int(decided.breached.sum())
+    by_customer = _groups(tally, {k: v["customer__name"] for k, v in contracts.items()})
+    by_plan = _groups(tally, {k: v["plan__name"] for k, v in contracts.items()})
+    total = int(tally.decided.sum())
+    met = total - int(tally.breached.sum())
     data = {
         "now": moment,
         "zone": zone,
@@ -207,7 +229,7 @@ def portfolio(now: datetime | None = None) -> dict[str, Any]:
                     "percent": percent(met, total)},
         "by_customer": by_customer,
         "by_plan": by_plan,
-        "breaches": _breach_matrix(decided),
+        "breaches": _breach_matrix(tally),
         "at_risk": _at_risk(moment),
         "credits": _credits(month.shift(-1)),
         "renewals": _renewals(local_date(moment, zone)),

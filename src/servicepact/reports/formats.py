@@ -6,8 +6,10 @@ inline SVG, so the PDF shows what the page shows.
 
 from __future__ import annotations
 
+import heapq
 import io
 import json
+import math
 import zipfile
 from decimal import Decimal
 from typing import Any
@@ -71,9 +73,44 @@ def charts(snapshot: dict[str, Any]) -> dict[str, SafeString]:
     }
 
 
-def context(snapshot: dict[str, Any], audience: str = "", **extra: Any) -> dict[str, Any]:
+TOP_BREACHES = 50  # the statement page's breaches: the latest ones; the rest are paged
+BREACH_PAGE_SIZE = 200
+
+
+def breach_list(
+    breaches: list[dict[str, Any]], *, page: int | None = None, everything: bool = False
+) -> dict[str, Any]:
+    """The breaches a page shows: all of them up to TOP_BREACHES (or ``everything``, as the
+    PDF), else the TOP_BREACHES latest (most breached by, deadline order among equals);
+    ``page`` N is the Nth BREACH_PAGE_SIZE breaches in deadline order (ValueError if none)."""
+    count = len(breaches)
+    pages = max(1, math.ceil(count / BREACH_PAGE_SIZE))
+    shown: dict[str, Any] = {"count": count, "pages": pages, "page": page, "top": False}
+    if page is not None:
+        if not 1 <= page <= pages:
+            raise ValueError(page)
+        first = (page - 1) * BREACH_PAGE_SIZE
+        return {**shown, "rows": breaches[first : first + BREACH_PAGE_SIZE], "first": first + 1}
+    if everything or count <= TOP_BREACHES:
+        return {**shown, "rows": breaches, "first": 1}
+    # heapq.nlargest is stable: equal lateness keeps the deadline order.
+    top = heapq.nlargest(TOP_BREACHES, breaches, key=lambda b: b["breached_by_seconds"])
+    return {**shown, "rows": top, "first": 1, "top": True}
+
+
+def context(
+    snapshot: dict[str, Any],
+    audience: str = "",
+    *,
+    breaches_page: int | None = None,
+    all_breaches: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "s": snapshot,
+        "breach_list": breach_list(
+            snapshot["breaches"], page=breaches_page, everything=all_breaches
+        ),
         "tz": snapshot["contract"]["timezone"],
         "charts": charts(snapshot),
         "base_template": base_template(audience),
@@ -92,7 +129,10 @@ def render_pdf(snapshot: dict[str, Any]) -> bytes:
     # from <html lang> and its title from <title>, shown as the window title).
     html = render_to_string(
         "reports/statement_print.html",
-        context(snapshot, LANGUAGE_CODE=get_language() or settings.LANGUAGE_CODE),
+        # The PDF is the document of record: every breach, as the CSV and JSON.
+        context(
+            snapshot, all_breaches=True, LANGUAGE_CODE=get_language() or settings.LANGUAGE_CODE
+        ),
     )
     return bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
 

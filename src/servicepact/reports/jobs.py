@@ -1,15 +1,18 @@
-"""Due work for the worker: months that have closed and have no statement yet."""
+"""Due work for the worker: months that have closed and have no statement yet, days that
+have closed and have no dashboard aggregates yet."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
 
 from servicepact.billing.periods import Period, months_between
 from servicepact.contracts.models import Contract
 from servicepact.core.time import local_date
-from servicepact.reports.models import Statement
-from servicepact.reports.services import close_period
+from servicepact.reports.models import AggregatedDay, Statement
+from servicepact.reports.services import aggregate_day, close_period
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +80,23 @@ def close_due_statements(now: datetime, *, limit: int = 50) -> int:
             continue
         closed += 1
     return closed
+
+
+AGGREGATE_LOOKBACK_DAYS = 40  # the current month's closed days and a margin
+
+
+def due_days(now: datetime, *, lookback_days: int = AGGREGATE_LOOKBACK_DAYS) -> list[date]:
+    """Closed days (provider time zone) of the last ``lookback_days`` without aggregates."""
+    today = local_date(now, settings.TIME_ZONE)
+    wanted = [today - timedelta(days=n) for n in range(lookback_days, 0, -1)]
+    done = set(AggregatedDay.objects.filter(day__in=wanted).values_list("day", flat=True))
+    return [d for d in wanted if d not in done]
+
+
+def aggregate_due_days(now: datetime, *, limit: int = 7) -> int:
+    """The worker's step: freeze up to ``limit`` closed days (oldest first); returns how many."""
+    done = 0
+    for day in due_days(now)[:limit]:
+        aggregate_day(day=day, now=now)
+        done += 1
+    return done

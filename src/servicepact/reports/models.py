@@ -33,3 +33,41 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id} {self.period}"
+
+
+class DailyAggregate(models.Model):
+    """A closed day's decided clocks (provider time zone, settings.TIME_ZONE), frozen by the
+    worker: one row per day, contract, metric and priority (reports.daily)."""
+
+    day = models.DateField(_("day"))
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(_("metric"), max_length=32)
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    decided = models.PositiveIntegerField(_("decided clocks"))
+    breached = models.PositiveIntegerField(_("breached clocks"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "contract", "metric", "priority"], name="daily_aggregate_unique"
+            )
+        ]
+        verbose_name = _("daily aggregate")
+        verbose_name_plural = _("daily aggregates")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.contract_id} {self.metric} P{self.priority}"
+
+
+class AggregatedDay(models.Model):
+    """A day whose DailyAggregate rows are complete (a day without decided clocks has none)."""
+
+    day = models.DateField(_("day"), unique=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("aggregated day")
+        verbose_name_plural = _("aggregated days")
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from servicepact.billing.periods import Period
 from servicepact.billing.services import compute_period_credits
@@ -18,7 +19,8 @@ from servicepact.customers.models import Contact
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.services import Message, notify_email
 from servicepact.reports.choices import StatementStatus
-from servicepact.reports.models import Statement
+from servicepact.reports.daily import day_bounds, decided_tally
+from servicepact.reports.models import AggregatedDay, DailyAggregate, Statement
 from servicepact.reports.statement import build_statement
 
 
@@ -113,3 +115,21 @@ def _send(
     statement.status = StatementStatus.SENT if recipients else StatementStatus.NO_RECIPIENTS
     statement.sent_at = moment if recipients else None
     statement.save(update_fields=["recipients", "status", "sent_at"])
+
+
+def aggregate_day(*, day: date, now: datetime | None = None) -> int:
+    """Freezes a closed day's decided clocks (provider time zone) as DailyAggregate rows;
+    returns how many rows. Idempotent: recomputing a day replaces its rows."""
+    moment = now or current_time()
+    start, end = day_bounds(day, settings.TIME_ZONE)
+    if end > moment:
+        raise TransitionError(_("The day %(day)s is not over yet.") % {"day": day})
+    tally = decided_tally(start, end)
+    with transaction.atomic():
+        DailyAggregate.objects.filter(day=day).delete()
+        DailyAggregate.objects.bulk_create(
+            DailyAggregate(day=day, contract_id=c, metric=m, priority=p, decided=d, breached=b)
+            for c, m, p, d, b in tally.rows()
+        )
+        AggregatedDay.objects.update_or_create(day=day, defaults={"computed_at": moment})
+    return len(tally)

@@ -40,6 +40,14 @@ View = Callable[..., HttpResponse]
 class UnknownPeriod(ValueError):
     """``?period=`` is not a month a statement can have (core.periods.Period.parse)."""
 
+    field = "period"
+
+
+class UnknownBreachPage(UnknownPeriod):
+    """``?breaches_page=`` is not a page of the month's breaches."""
+
+    field = "breaches_page"
+
 
 def _period(request: HttpRequest, contract: Contract) -> Period:
     text = request.GET.get("period")
@@ -51,17 +59,28 @@ def _period(request: HttpRequest, contract: Contract) -> Period:
         raise UnknownPeriod("; ".join(exc.errors["period"])) from None
 
 
+def _breaches_page(request: HttpRequest) -> int | None:
+    text = request.GET.get("breaches_page")
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise UnknownBreachPage(_("Write a page number from 1, not %(text)r.") % {"text": text})
+    return int(text)
+
+
 def _answers_unknown_period(view: View) -> View:
     """A bad ``?period=`` is a 422 page that names ``period`` and says what is wrong with it
-    (the contract is looked up first: another customer's contract stays a 404)."""
+    (the contract is looked up first: another customer's contract stays a 404); a
+    ``?breaches_page=`` that is no page of the list is a 404 page naming it."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except UnknownPeriod as exc:
-            context = {"field": "period", "message": str(exc)}
-            return render(request, "reports/unknown_period.html", context, status=422)
+            context = {"field": exc.field, "message": str(exc)}
+            status = 422 if exc.field == "period" else 404
+            return render(request, "reports/unknown_period.html", context, status=status)
 
     return wrapper
 
@@ -85,11 +104,16 @@ def _statement(
     period = period or _period(request, contract)
     snapshot = statement_for(contract, period)
     if fmt == "html":
-        return render(
-            request,
-            "reports/statement.html",
-            formats.context(snapshot, audience=audience, audit_url=audit_url, **extra),
-        )
+        page = _breaches_page(request)
+        try:
+            context = formats.context(
+                snapshot, audience=audience, audit_url=audit_url, breaches_page=page, **extra
+            )
+        except ValueError:
+            raise UnknownBreachPage(
+                _("The month has no breaches page %(page)s.") % {"page": page}
+            ) from None
+        return render(request, "reports/statement.html", context)
     response = HttpResponse(formats.render(snapshot, fmt), content_type=formats.CONTENT_TYPES[fmt])
     name = f"statement-{contract.number}-{period}.{formats.EXTENSIONS.get(fmt, fmt)}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -170,7 +170,11 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"])]
+        indexes = [
+            models.Index(fields=["ticket", "at"]),
+            # Statements' and the dashboard's pause/resume/reopen scans: kind IN (...), at >= x.
+            models.Index(fields=["kind", "at"], name="ticketevent_kind_at"),
+        ]
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
 

@@ -26,7 +26,7 @@ from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
-from servicepact.reports.jobs import close_due_statements
+from servicepact.reports.jobs import aggregate_due_days, close_due_statements
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
 from servicepact.tickets.services import recompute_stale_clocks
 
@@ -44,6 +44,7 @@ class PassReport:
     closed: int = 0
     recomputed: int = 0
     statements: int = 0
+    days: int = 0  # closed days frozen as dashboard aggregates (reports/daily.py)
     failed_steps: int = 0
     queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
     seconds: float = 0.0
@@ -72,7 +73,7 @@ class PassReport:
             f"outbox sent={d.sent} retry={d.failed} dead={d.dead} inflight={d.in_flight} | "
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
-            f"statements={self.statements} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
+            f"statements={self.statements} days={self.days} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
             + (" (stopped early)" if self.interrupted else "")
         )
 
@@ -107,6 +108,8 @@ def run_pass(
         lambda: setattr(report, "closed", auto_close(now=moment, batch=batch)),
         # Months that ended: credits computed, statement frozen and e-mailed (idempotent).
         lambda: setattr(report, "statements", close_due_statements(moment)),
+        # Days that ended: the dashboard's frozen aggregates (idempotent, a week per pass).
+        lambda: setattr(report, "days", aggregate_due_days(moment)),
     ]
     for step in steps:
         try:

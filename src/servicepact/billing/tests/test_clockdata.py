@@ -83,10 +83,17 @@ def test_reopened_resolution_clock_skips_the_time_it_was_stopped(clock):
     )
 
 
-def test_bulk_clocks_equal_evaluate_clock_at_every_cutoff(clock):
+@pytest.mark.parametrize("contracts", [True, False], ids=["one-contract", "all-contracts"])
+@pytest.mark.parametrize("ratio", [10**9, 0], ids=["id-range", "by-id"])
+def test_bulk_clocks_equal_evaluate_clock_at_every_cutoff(clock, monkeypatch, ratio, contracts):
     """Tickets with two waits, a wait still open, a wait after the restore, a reopening and
     an irregular resume: at 14 cut-offs across the week, every clock's stop, elapsed time,
-    breach and breach instant equal ``slaclock.evaluate_clock`` on its events."""
+    breach and breach instant equal ``slaclock.evaluate_clock`` on its events. Both ways of
+    reading the tickets and their pauses (an id range, or by id when they are sparse), for
+    a statement's contract and for every contract (the dashboard)."""
+    from servicepact.billing import clockdata
+
+    monkeypatch.setattr(clockdata, "_SPARSE_RATIO", ratio)
     from servicepact.contracts.calendars import compiled_calendar
     from servicepact.slaclock import evaluate_clock
     from servicepact.tickets.clocks import EventFact, clock_events
@@ -131,7 +138,9 @@ def test_bulk_clocks_equal_evaluate_clock_at_every_cutoff(clock):
         ny(2025, 6, 13, 18),
     ]
     for cut in cutoffs:
-        data = load_clocks(since=ny(2025, 6, 1), cutoff=cut, contract_ids=[w.contract.pk])
+        data = load_clocks(
+            since=ny(2025, 6, 1), cutoff=cut, contract_ids=[w.contract.pk] if contracts else None
+        )
         rows = {int(c): i for i, c in enumerate(data.clock_id.tolist())}
         for c in stored:
             compiled = compiled_calendar(
