@@ -82,6 +82,8 @@ def setup_django(url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
     os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")
     os.environ["LOG_LEVEL"] = "WARNING"
+    # No collectstatic here: plain static storage, as the test settings use (a dict lookup less).
+    os.environ["SERVICEPACT_MANIFEST_STATIC"] = "0"
     import django
 
     django.setup()
@@ -300,7 +302,7 @@ from urllib.parse import urlsplit
 u = urlsplit(url)
 settings.configure(
     DEBUG=False, SECRET_KEY="bench-only", ALLOWED_HOSTS=["testserver"], USE_TZ=True,
-    TIME_ZONE="UTC", SITE_ID=1, ROOT_URLCONF="hd_urls", STATIC_URL="/static/",
+    TIME_ZONE="UTC", SITE_ID=1, HELPDESK_TEAMS_MODE_ENABLED=False, ROOT_URLCONF="hd_urls", STATIC_URL="/static/",
     LOGIN_URL="/login/", DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
     DATABASES={"default": {"ENGINE": "django.db.backends.postgresql", "NAME": u.path[1:],
                "USER": u.username or "postgres", "HOST": u.hostname, "PORT": u.port or 5432}},
@@ -424,12 +426,15 @@ def main() -> int:
     parser.add_argument("--fresh-venv", action="store_true",
                         help="rebuild the django-helpdesk virtualenv")  # fmt: skip
     parser.add_argument("--no-helpdesk", action="store_true")
+    parser.add_argument("--sizes", help="comma-separated ticket counts instead (for trying)")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not base.startswith(("postgres://", "postgresql://")):
         print(f"DATABASE_URL must name PostgreSQL, not {base}", file=sys.stderr)
         return 2
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    if args.sizes:
+        sizes = [int(n) for n in args.sizes.split(",")]
     runs: dict[str, dict[str, Any]] = {}
     made: list[str] = []
     sqlite_path = ROOT / "var" / "bench" / "scale_pages.sqlite3"
@@ -524,7 +529,7 @@ def report(
     extra = []
     if not quick:
         for n in sizes:
-            tag = {10_000: "10k", 100_000: "100k", 1_000_000: "1m"}[n]
+            tag = {10_000: "10k", 100_000: "100k", 1_000_000: "1m"}.get(n, str(n))
             for e in ("queue", "api_list", "dashboard", "statement", "portal", "audit"):
                 extra.append(f"{e}_s_{tag}={_median(runs[f'pg {n}'], e):.4f}")
         if "sqlite 100000" in runs:
