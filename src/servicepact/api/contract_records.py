@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import UserRef, get_or_404, reference, require_staff, user_ref
@@ -22,7 +22,7 @@ from servicepact.billing.periods import Period
 from servicepact.billing.services import declare_force_majeure, require_manager
 from servicepact.contracts.selectors import contracts_with_terms_for, get_contract
 from servicepact.contracts.services import renew_contract
-from servicepact.core.api_schema import Id, idempotent, reads, writes
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, idempotent, reads, writes
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now
 from servicepact.tickets.selectors import tickets_for
@@ -30,11 +30,11 @@ from servicepact.tickets.selectors import tickets_for
 router = Router(tags=["contracts"])
 
 
-class ForceMajeureIn(Schema):
+class ForceMajeureIn(ApiIn):
     """A ticket, or a period: ``month`` (YYYY-MM in the customer's zone) or both instants."""
 
     reason: str
-    ticket: int | None = None
+    ticket: int | None = Field(None, ge=1, le=MAX_DB_INT)
     month: str | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
@@ -72,7 +72,7 @@ class ForceMajeureCreated(ForceMajeureOut):
     recomputed_credits: list[RecomputedCredit]
 
 
-class RenewIn(Schema):
+class RenewIn(ApiIn):
     end_date: date
     fee_amount: Decimal | None = None
     reason: str = ""

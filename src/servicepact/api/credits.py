@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from servicepact.api.common import (
     DEFAULT_LIMIT,
@@ -35,8 +35,9 @@ from servicepact.billing import services as billing
 from servicepact.billing.choices import CreditStatus
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
-from servicepact.core.api_schema import Id, reads, writes
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, reads, writes
 from servicepact.core.errors import DomainValidationError
+from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.customers.selectors import is_staff, scope_to_customer
 
 router = Router(tags=["credits"])
@@ -94,19 +95,19 @@ class CreditList(Schema):
     count: int
 
 
-class CreditFilters(Schema):
-    contract: int | None = None
-    period: str | None = None
-    status: str | None = None
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
+class CreditFilters(ApiIn):
+    contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    period: Text | None = None
+    status: Text | None = None
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
-class ReasonIn(Schema):
+class ReasonIn(ApiIn):
     reason: str = ""
 
 
-class AdjustIn(Schema):
+class AdjustIn(ApiIn):
     amount: Decimal
     reason: str = ""
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, Ref, get_or_404, page, require_staff
 from servicepact.contracts.escalation import EscalationPolicy, EscalationStep
-from servicepact.core.api_schema import Id, reads
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, reads
+from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 
 router = Router(tags=["escalations"])
 
@@ -41,11 +42,11 @@ class PolicyList(Schema):
     count: int
 
 
-class PolicyFilters(Schema):
-    plan: int | None = None
-    contract: int | None = None
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
+class PolicyFilters(ApiIn):
+    plan: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _policies() -> Any:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
@@ -23,7 +23,8 @@ from servicepact.api.common import (
     user_ref,
 )
 from servicepact.assets.selectors import assets_for
-from servicepact.core.api_schema import idempotent, reads, writes
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, idempotent, reads, writes
+from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import outages_visible
 from servicepact.monitoring.services import record_outage
@@ -32,13 +33,13 @@ from servicepact.tickets.selectors import tickets_for
 router = Router(tags=["outages"])
 
 
-class OutageIn(Schema):
+class OutageIn(ApiIn):
     asset: int
     started_at: AwareDatetime
     ended_at: AwareDatetime | None = None
     reason: str
     planned: bool = False
-    ticket: int | None = None
+    ticket: int | None = Field(None, ge=1, le=MAX_DB_INT)
 
 
 class AssetRef(Schema):
@@ -66,14 +67,14 @@ class OutageList(Schema):
     count: int
 
 
-class OutageFilters(Schema):
-    asset: int | None = None
-    customer: int | None = None
+class OutageFilters(ApiIn):
+    asset: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    customer: int | None = Field(None, ge=1, le=MAX_DB_INT)
     started_after: AwareDatetime | None = None
     started_before: AwareDatetime | None = None
     planned: bool | None = None
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def render_outage(outage: Outage) -> dict[str, Any]:

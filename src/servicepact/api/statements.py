@@ -15,13 +15,14 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, get_or_404, page, query_error
 from servicepact.billing.periods import Period
 from servicepact.contracts.selectors import get_contract
-from servicepact.core.api_schema import Id, reads
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, reads
 from servicepact.core.errors import DomainValidationError
+from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.customers.selectors import scope_to_customer
 from servicepact.reports import formats
 from servicepact.reports.models import Statement
@@ -63,13 +64,13 @@ class LiveStatement(Schema):
     statement: dict[str, Any]
 
 
-class StatementFilters(Schema):
-    contract: int | None = None
-    period: str | None = None
-    period_from: str | None = None
-    period_to: str | None = None
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
+class StatementFilters(ApiIn):
+    contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    period: Text | None = None
+    period_from: Text | None = None
+    period_to: Text | None = None
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def statements_for(user: Any) -> Any:
@@ -137,7 +138,7 @@ def list_statements(request: HttpRequest, filters: Query[StatementFilters]) -> d
     operation_id="statements_get",
     summary="A statement (or its download with ?format=)",
 )
-def get_statement(request: HttpRequest, statement_id: Id, format: str = "") -> Any:
+def get_statement(request: HttpRequest, statement_id: Id, format: Text = "") -> Any:
     """The frozen statement with its credits' current decision; ``?format=`` downloads it."""
     statement = get_or_404(statements_for(request.user), statement_id)
     snapshot = statement_for(statement.contract, Period.parse(statement.period))
@@ -153,7 +154,7 @@ def get_statement(request: HttpRequest, statement_id: Id, format: str = "") -> A
     summary="A contract's statement for a month (live until closed)",
 )
 def contract_statement(
-    request: HttpRequest, contract_id: Id, period: str = "", format: str = ""
+    request: HttpRequest, contract_id: Id, period: Text = "", format: Text = ""
 ) -> Any:
     """A month's statement (default: the last closed month); live until the month is closed."""
     contract = get_contract(request.user, contract_id)

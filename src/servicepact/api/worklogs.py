@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from servicepact.api.common import (
     DEFAULT_LIMIT,
@@ -26,20 +26,23 @@ from servicepact.api.common import (
 from servicepact.billing.choices import WorkType
 from servicepact.billing.models import WorkLog
 from servicepact.billing.services import log_work
-from servicepact.core.api_schema import idempotent, reads, writes
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, idempotent, reads, writes
+from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.tickets.selectors import tickets_for
 
 router = Router(tags=["worklogs"])
 
 
-class WorkLogIn(Schema):
+class WorkLogIn(ApiIn):
     ticket: int
     minutes: int
     date: date
     work_type: str = WorkType.REMOTE.value
     billable: bool = True
     note: str = ""
-    user: int | None = None  # who did the work (staff); default: the caller
+    user: int | None = Field(
+        None, ge=1, le=MAX_DB_INT
+    )  # who did the work (staff); default: the caller
 
 
 class TicketRef(Schema):
@@ -64,13 +67,13 @@ class WorkLogList(Schema):
     count: int
 
 
-class WorkLogFilters(Schema):
-    ticket: int | None = None
-    contract: int | None = None
+class WorkLogFilters(ApiIn):
+    ticket: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
     date_from: date | None = None
     date_to: date | None = None
-    limit: int = DEFAULT_LIMIT
-    offset: int = 0
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def worklogs_for(user: Any) -> Any:
