@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from servicepact.contracts.calendars import compiled_calendar
@@ -30,7 +30,7 @@ from servicepact.core.time import local_date, to_epoch
 from servicepact.tickets.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.selectors import ticket_list
-from servicepact.tickets.sla_state import SlaState, state_filters
+from servicepact.tickets.sla_state import SlaState, count_by_state
 
 PAGE_SIZE = 50
 QUEUE_ORDER = (F("next_deadline_at").asc(nulls_last=True), "priority", "opened_at", "pk")
@@ -137,14 +137,6 @@ def page_rows(tickets: QuerySet[Ticket], cursor: Cursor | None) -> list[Ticket]:
     )
 
 
-def state_counts(tickets: QuerySet[Ticket], now: datetime) -> tuple[int, dict[str, int]]:
-    """The number of tickets and the number per SLA state at ``now``: one aggregate query."""
-    filters = state_filters(now)
-    aggregates = {f"n_{state}": Count("pk", filter=q) for state, q in filters.items()}
-    row = tickets.order_by().aggregate(total=Count("pk"), **aggregates)
-    return row["total"], {state: row[f"n_{state}"] for state in filters}
-
-
 # ---------------------------------------------------------------- live clocks, in bulk
 
 
@@ -190,7 +182,7 @@ def build_queue(user: Any, filters: dict[str, Any], now: datetime, after: str = 
     rows = [
         QueueRow(t, ticket_state(live[t.pk]), next_clock(live[t.pk]), live[t.pk]) for t in shown
     ]
-    total, tally = state_counts(tickets, now)
+    total, tally = count_by_state(tickets, now)
     counts = [
         (state, str(label), tally[state])
         for state, label in SlaState.choices

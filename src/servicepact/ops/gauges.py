@@ -2,7 +2,7 @@
 
 | series | query |
 |---|---|
-| ``servicepact_open_tickets{sla_state}`` | open tickets: ``breached`` (a clock breached, or the earliest running deadline passed), ``at_risk`` (earliest deadline within ``reports.dashboard.AT_RISK_WITHIN``, 4 h), ``on_track`` (later), ``no_running_clock`` (paused, met or no SLA) |
+| ``servicepact_open_tickets{sla_state}`` | open tickets per SLA state, the desk queue's rule and columns (``tickets.sla_state.count_by_state``): ``breached``, ``at_risk`` (a running clock past 75 % of its target), ``on_track``, ``paused``, ``met``, ``no_sla`` |
 | ``servicepact_due_clocks`` | clocks with ``next_check_at <= now`` (partial index ``slaclock_due_idx``) |
 | ``servicepact_worker_lag_seconds`` | now − the oldest due ``next_check_at`` (0 when nothing is due) |
 | ``servicepact_outbox_backlog{status}`` | notifications pending or failed-and-retrying |
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Min, Q
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -27,22 +27,17 @@ from servicepact.monitoring.models import Alert
 from servicepact.notifications.choices import DUE_STATUSES
 from servicepact.notifications.choices import Status as NotificationStatus
 from servicepact.notifications.models import Notification
-from servicepact.reports.dashboard import AT_RISK_WITHIN
-from servicepact.tickets.choices import OPEN_STATUSES, ClockState
+from servicepact.tickets.choices import OPEN_STATUSES
 from servicepact.tickets.models import SlaClock, Ticket
+from servicepact.tickets.sla_state import SlaState, count_by_state
 
-SLA_STATES = ("breached", "at_risk", "on_track", "no_running_clock")
+# A ticket's SLA state is never "not required" (only a clock is): no series for it.
+SLA_STATES = tuple(state for state in SlaState.values if state != SlaState.NOT_REQUIRED)
 
 
 def open_tickets_by_state(now: datetime) -> dict[str, int]:
-    breached_clock = SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.BREACHED)
-    breached = Q(Exists(breached_clock)) | Q(next_deadline_at__lte=now)
-    counts = Ticket.objects.filter(status__in=OPEN_STATUSES).aggregate(
-        breached=Count("pk", filter=breached),
-        at_risk=Count("pk", filter=~breached & Q(next_deadline_at__lte=now + AT_RISK_WITHIN)),
-        on_track=Count("pk", filter=~breached & Q(next_deadline_at__gt=now + AT_RISK_WITHIN)),
-        no_running_clock=Count("pk", filter=~breached & Q(next_deadline_at__isnull=True)),
-    )
+    """Open tickets per SLA state by the desk queue's rule (tickets.sla_state)."""
+    _total, counts = count_by_state(Ticket.objects.filter(status__in=OPEN_STATUSES), now)
     return {state: int(counts[state]) for state in SLA_STATES}
 
 

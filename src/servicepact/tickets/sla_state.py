@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 # A running clock that has used this share of its target is at risk.
@@ -78,3 +79,13 @@ def state_filters(now: datetime) -> dict[str, Q]:
     for state in (SlaState.ON_TRACK, SlaState.PAUSED, SlaState.MET, SlaState.NO_SLA):
         filters[state.value] = calm & Q(sla_state=state)
     return filters
+
+
+def count_by_state(tickets: QuerySet[Any], now: datetime) -> tuple[int, dict[str, int]]:
+    """The number of ``tickets`` and the number in each SLA state at ``now`` (one aggregate
+    query on the stored columns; ``COUNT(*) FILTER (WHERE ...)`` on PostgreSQL). The desk
+    queue's counts and the Prometheus gauge both read it."""
+    filters = state_filters(now)
+    aggregates = {f"n_{state}": Count("pk", filter=q) for state, q in filters.items()}
+    row = tickets.order_by().aggregate(total=Count("pk"), **aggregates)
+    return row["total"], {state: row[f"n_{state}"] for state in filters}

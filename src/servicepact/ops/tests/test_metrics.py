@@ -15,6 +15,9 @@ from servicepact.monitoring.sources.base import ParsedAlert
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, enqueue
 from servicepact.tickets import services as ts
+from servicepact.tickets.choices import OPEN_STATUSES
+from servicepact.tickets.models import Ticket
+from servicepact.tickets.sla_state import count_by_state
 from servicepact.tickets.testing import ny, world
 
 
@@ -97,13 +100,15 @@ def test_servicepact_gauges(clock):
     - A (P1) opened 10:00: first response due 10:30, passed at 10:45 -> breached. No worker
       ran: that clock has been due since its 50 % threshold at 10:15 -> one due clock, 30 min
       of lag (every other clock's next check is later).
-    - B (P4) opened 10:00: first response due 14:00, within 4 h of 10:45 -> at risk.
+    - B (P4) opened 10:00: first response due 14:00; 45 of 240 minutes used (19 %) -> on track.
     - C (P4) opened 10:00 and acknowledged 10:05: only resolution runs, due 40 business hours
       later -> on track.
-    - D (P4) acknowledged then waiting on the customer: no running clock.
+    - D (P4) acknowledged then waiting on the customer: paused.
     - E resolved: not open, not counted.
     - F: the alert matched to acme-srv01, ingested at 10:05, opens a ticket with the source's
-      default priority 3 (first response 120 min, due 12:05) -> at risk.
+      default priority 3 (first response 120 min, due 12:05; 40 min used, 33 %) -> on track.
+    The states are the desk queue's (at risk from 75 % of a target), so the gauge and the queue
+    counts agree.
     Outbox: 2 pending, 1 dead. Alerts: one matched to acme-srv01, one for an unknown host.
     The newest heartbeat is 10:40 (ok), an older worker failed at 10:44.
     """
@@ -151,8 +156,12 @@ def test_servicepact_gauges(clock):
     def g(name: str, **labels: str) -> float:
         return m[(name, tuple(sorted(labels.items())))]
 
-    assert [g("servicepact_open_tickets", sla_state=s) for s in
-            ("breached", "at_risk", "on_track", "no_running_clock")] == [1, 2, 1, 1]  # fmt: skip
+    states = ("breached", "at_risk", "on_track", "paused", "met", "no_sla")
+    assert [g("servicepact_open_tickets", sla_state=s) for s in states] == [1, 0, 3, 1, 0, 0]
+    open_now = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    assert {s: g("servicepact_open_tickets", sla_state=s) for s in states} == {
+        s: n for s, n in count_by_state(open_now, ny(2025, 6, 2, 10, 45))[1].items() if s in states
+    }
     assert Alert.objects.get(fingerprint="fp1").ticket.priority == 3
     assert g("servicepact_due_clocks") == 1
     assert g("servicepact_worker_lag_seconds") == 30 * 60
