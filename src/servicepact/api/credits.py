@@ -22,12 +22,12 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     UserRef,
     get_or_404,
-    page,
     query_error,
+    rendered_page,
     user_ref,
 )
 from servicepact.api.statements import ContractRef
@@ -37,7 +37,6 @@ from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, reads, writes
 from servicepact.core.errors import DomainValidationError
-from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.customers.selectors import is_staff, scope_to_customer
 
 router = Router(tags=["credits"])
@@ -90,17 +89,14 @@ class CreditDetail(CreditOut):
     audit: list[CreditAuditOut] | None
 
 
-class CreditList(Schema):
+class CreditList(ListOut):
     items: list[CreditOut]
-    count: int
 
 
-class CreditFilters(ApiIn):
+class CreditFilters(PageQuery, ApiIn):
     contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
     period: Text | None = None
     status: Text | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ReasonIn(ApiIn):
@@ -195,9 +191,7 @@ def list_credits(request: HttpRequest, filters: Query[CreditFilters]) -> dict[st
             raise query_error("status", f"one of {', '.join(CreditStatus.values)}")
         qs = qs.filter(status=filters.status)
     qs = qs.order_by("-period", "contract__number", "id")
-    limit = max(1, min(filters.limit, LIMIT_MAX))
-    result = page(qs, limit=limit, offset=max(0, filters.offset))
-    return {"items": [render_credit(c) for c in result["items"]], "count": result["count"]}
+    return rendered_page(qs, filters, render_credit)
 
 
 @router.get(

@@ -12,10 +12,16 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, Ref, get_or_404, page, require_staff
+from servicepact.api.common import (
+    ListOut,
+    PageQuery,
+    Ref,
+    get_or_404,
+    rendered_page,
+    require_staff,
+)
 from servicepact.contracts.escalation import EscalationPolicy, EscalationStep
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, reads
-from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 
 router = Router(tags=["escalations"])
 
@@ -37,16 +43,13 @@ class PolicyOut(Schema):
     steps: list[StepOut]
 
 
-class PolicyList(Schema):
+class PolicyList(ListOut):
     items: list[PolicyOut]
-    count: int
 
 
-class PolicyFilters(ApiIn):
+class PolicyFilters(PageQuery, ApiIn):
     plan: int | None = Field(None, ge=1, le=MAX_DB_INT)
     contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _policies() -> Any:
@@ -88,9 +91,7 @@ def list_policies(request: HttpRequest, filters: Query[PolicyFilters]) -> dict[s
         qs = qs.filter(plan_id=filters.plan)
     if filters.contract is not None:
         qs = qs.filter(contract_id=filters.contract)
-    limit = max(1, min(filters.limit, LIMIT_MAX))
-    result = page(qs, limit=limit, offset=max(0, filters.offset))
-    return {"items": [render_policy(p) for p in result["items"]], "count": result["count"]}
+    return rendered_page(qs, filters, render_policy)
 
 
 @router.get(

@@ -14,17 +14,16 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     UserRef,
-    page,
     reference,
+    rendered_page,
     require_staff,
     user_ref,
 )
 from servicepact.assets.selectors import assets_for
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, idempotent, reads, writes
-from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import outages_visible
 from servicepact.monitoring.services import record_outage
@@ -62,19 +61,16 @@ class OutageOut(Schema):
     created_at: datetime
 
 
-class OutageList(Schema):
+class OutageList(ListOut):
     items: list[OutageOut]
-    count: int
 
 
-class OutageFilters(ApiIn):
+class OutageFilters(PageQuery, ApiIn):
     asset: int | None = Field(None, ge=1, le=MAX_DB_INT)
     customer: int | None = Field(None, ge=1, le=MAX_DB_INT)
     started_after: AwareDatetime | None = None
     started_before: AwareDatetime | None = None
     planned: bool | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def render_outage(outage: Outage) -> dict[str, Any]:
@@ -113,9 +109,7 @@ def list_outages(request: HttpRequest, filters: Query[OutageFilters]) -> dict[st
         qs = qs.filter(started_at__lt=filters.started_before)
     if filters.planned is not None:
         qs = qs.filter(planned=filters.planned)
-    limit = max(1, min(filters.limit, LIMIT_MAX))
-    result = page(qs, limit=limit, offset=max(0, filters.offset))
-    return {"items": [render_outage(o) for o in result["items"]], "count": result["count"]}
+    return rendered_page(qs, filters, render_outage)
 
 
 @router.post(

@@ -17,12 +17,17 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from servicepact.api.common import DEFAULT_LIMIT, LIMIT_MAX, get_or_404, page, query_error
+from servicepact.api.common import (
+    ListOut,
+    PageQuery,
+    get_or_404,
+    query_error,
+    rendered_page,
+)
 from servicepact.billing.periods import Period
 from servicepact.contracts.selectors import get_contract
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, reads
 from servicepact.core.errors import DomainValidationError
-from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.customers.selectors import scope_to_customer
 from servicepact.reports import formats
 from servicepact.reports.models import Statement
@@ -48,9 +53,8 @@ class StatementOut(Schema):
     downloads: dict[str, str]
 
 
-class StatementList(Schema):
+class StatementList(ListOut):
     items: list[StatementOut]
-    count: int
 
 
 class StatementDetail(StatementOut):
@@ -64,13 +68,11 @@ class LiveStatement(Schema):
     statement: dict[str, Any]
 
 
-class StatementFilters(ApiIn):
+class StatementFilters(PageQuery, ApiIn):
     contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
     period: Text | None = None
     period_from: Text | None = None
     period_to: Text | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def statements_for(user: Any) -> Any:
@@ -127,9 +129,7 @@ def list_statements(request: HttpRequest, filters: Query[StatementFilters]) -> d
     if filters.period_to:
         qs = qs.filter(period__lte=_period(filters.period_to, "period_to"))
     qs = qs.order_by("-period", "contract__number", "id")
-    limit = max(1, min(filters.limit, LIMIT_MAX))
-    result = page(qs, limit=limit, offset=max(0, filters.offset))
-    return {"items": [render_statement(s) for s in result["items"]], "count": result["count"]}
+    return rendered_page(qs, filters, render_statement)
 
 
 @router.get(

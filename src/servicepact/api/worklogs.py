@@ -15,11 +15,11 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from servicepact.api.common import (
-    DEFAULT_LIMIT,
-    LIMIT_MAX,
+    ListOut,
+    PageQuery,
     UserRef,
-    page,
     reference,
+    rendered_page,
     require_staff,
     user_ref,
 )
@@ -27,7 +27,6 @@ from servicepact.billing.choices import WorkType
 from servicepact.billing.models import WorkLog
 from servicepact.billing.services import log_work
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, idempotent, reads, writes
-from servicepact.core.pagination import MAX_LIMIT, MAX_OFFSET
 from servicepact.tickets.selectors import tickets_for
 
 router = Router(tags=["worklogs"])
@@ -62,18 +61,15 @@ class WorkLogOut(Schema):
     created_at: datetime
 
 
-class WorkLogList(Schema):
+class WorkLogList(ListOut):
     items: list[WorkLogOut]
-    count: int
 
 
-class WorkLogFilters(ApiIn):
+class WorkLogFilters(PageQuery, ApiIn):
     ticket: int | None = Field(None, ge=1, le=MAX_DB_INT)
     contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
     date_from: date | None = None
     date_to: date | None = None
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def worklogs_for(user: Any) -> Any:
@@ -114,9 +110,7 @@ def list_worklogs(request: HttpRequest, filters: Query[WorkLogFilters]) -> dict[
         qs = qs.filter(date__gte=filters.date_from)
     if filters.date_to is not None:
         qs = qs.filter(date__lte=filters.date_to)
-    limit = max(1, min(filters.limit, LIMIT_MAX))
-    result = page(qs, limit=limit, offset=max(0, filters.offset))
-    return {"items": [render_worklog(w) for w in result["items"]], "count": result["count"]}
+    return rendered_page(qs, filters, render_worklog)
 
 
 @router.post(

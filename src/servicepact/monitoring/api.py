@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from servicepact.accounts.auth import BearerAuth, SessionAuth, api_auth
 from servicepact.assets.models import Asset, ContractLine
@@ -27,8 +27,6 @@ from servicepact.core.api_schema import (
     BodyId,
     Id,
     IdFilter,
-    Limit,
-    Offset,
     Text,
     idempotent,
     model_decimal,
@@ -38,7 +36,7 @@ from servicepact.core.api_schema import (
 )
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError, field_errors
-from servicepact.core.pagination import MAX_LIMIT, paginate
+from servicepact.core.pagination import ListOut, PageQuery, api_page
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
@@ -271,9 +269,8 @@ def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
     return Status(201, measurement_out(measurement))
 
 
-class MeasurementList(Schema):
+class MeasurementList(ListOut):
     items: list[MeasurementOut]
-    count: int
 
 
 @router.get(
@@ -285,12 +282,11 @@ class MeasurementList(Schema):
 )
 def list_measurements(
     request: HttpRequest,
+    paging: Query[PageQuery],
     contract: IdFilter = None,
     kind: Text = "",
     measured_after: datetime | None = None,
     measured_before: datetime | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> Any:
     """Measured KPI values, newest first (a contact: its own customer's contracts only)."""
     qs = measurements_visible(request.user)
@@ -302,8 +298,8 @@ def list_measurements(
         qs = qs.filter(measured_at__gte=measured_after)
     if measured_before is not None:
         qs = qs.filter(measured_at__lt=measured_before)
-    items, count = paginate(qs, limit=max(1, min(limit, MAX_LIMIT)), offset=max(0, offset))
-    return {"items": [measurement_out(m) for m in items], "count": count}
+    found = api_page(qs, paging)
+    return {**found, "items": [measurement_out(m) for m in found["items"]]}
 
 
 @router.get(

@@ -185,6 +185,12 @@ LISTS = [
     "/tickets",
     "/changes",
     "/notifications",
+    "/outages",
+    "/worklogs",
+    "/credits",
+    "/statements",
+    "/measurements",
+    "/escalation-policies",
 ]
 
 
@@ -195,6 +201,30 @@ def test_every_list_walks_by_cursor_like_by_offset(staff, many, path):
     seen, bodies = walk(staff, path, 1)
     assert seen == [row["id"] for row in everything["items"]]
     assert len(bodies) == max(1, len(seen))
+
+
+def test_outages_and_work_logs_walk_by_cursor_with_ties(staff, many):
+    """Rows that share their sort instant (three outages started together, three logs of one
+    day) come out once each, in the list's order, one per page."""
+    from servicepact.billing.services import log_work
+    from servicepact.monitoring.services import record_outage
+
+    acme, _ = many
+    ticket = Ticket.objects.filter(customer=acme.customer).order_by("id")[0]
+    start = ny(2025, 6, 2, 8)
+    for n in range(3):
+        record_outage(
+            asset=ticket.asset,
+            started_at=start,
+            ended_at=start + timedelta(minutes=10 + n),
+            reason=f"cable {n}",
+        )
+        log_work(ticket=ticket, user=acme.agent, minutes=30 + n, day=start.date())
+    for path in ("/outages", "/worklogs"):
+        everything = [row["id"] for row in staff.get(path, limit=500).json()["items"]]
+        seen, bodies = walk(staff, path, 1)
+        assert seen == everything and len(everything) == 3, path
+        assert len(bodies) == 3, path
 
 
 def test_contract_lines_walk(staff, many):
