@@ -4,10 +4,12 @@ ticket, asset or contract is a 404; internal comments and events never reach the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -274,76 +276,86 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#comments")
 
 
-@require_POST
-@contact_required
-def ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
+def _ticket_step(
+    request: HttpRequest,
+    pk: int,
+    step: Callable[[Ticket, dict[str, Any]], Any],
+    done: str,
+    form: forms.Form | None = None,
+    form_key: str = "",
+) -> HttpResponse:
+    """One customer step on a ticket through its service: 409 when the status does not allow
+    it, 422 with the form's field errors, else the message and back to the ticket."""
     ticket = get_ticket(request.user, pk)
+    data: dict[str, Any] = {}
+    if form is not None:
+        form.is_valid()
+        data = form.cleaned_data
     try:
-        services.close_ticket(ticket=ticket, actor=request.user)
+        step(ticket, data)
     except TransitionError as exc:
         context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
         return render(request, "portal/ticket.html", context, status=409)
-    messages.success(request, _("Thank you: the ticket is closed."))
+    except DomainValidationError as exc:
+        assert form is not None  # only steps that take input raise field errors
+        for field, problems in exc.errors.items():
+            form.add_error(field if field in form.fields else None, problems)
+        context = _ticket_context(request, ticket, **{form_key: form})
+        return render(request, "portal/ticket.html", context, status=422)
+    messages.success(request, done)
     return redirect("portal:ticket", pk=ticket.pk)
+
+
+@require_POST
+@contact_required
+def ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ticket_step(
+        request,
+        pk,
+        lambda t, _: services.close_ticket(ticket=t, actor=request.user),
+        _("Thank you: the ticket is closed."),
+    )
 
 
 @require_POST
 @contact_required
 def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_ticket(request.user, pk)
-    form = ReopenForm(request.POST, prefix="reopen")
-    form.is_valid()
-    try:
-        services.reopen_ticket(
-            ticket=ticket, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except TransitionError as exc:
-        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
-        return render(request, "portal/ticket.html", context, status=409)
-    except DomainValidationError as exc:
-        for field, problems in exc.errors.items():
-            form.add_error(field if field in form.fields else None, problems)
-        context = _ticket_context(request, ticket, reopen_form=form)
-        return render(request, "portal/ticket.html", context, status=422)
-    messages.success(request, _("The ticket is reopened; we are on it again."))
-    return redirect("portal:ticket", pk=ticket.pk)
+    return _ticket_step(
+        request,
+        pk,
+        lambda t, d: services.reopen_ticket(ticket=t, actor=request.user, reason=d["reason"]),
+        _("The ticket is reopened; we are on it again."),
+        ReopenForm(request.POST, prefix="reopen"),
+        "reopen_form",
+    )
 
 
 @require_POST
 @contact_required
 def ticket_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposed solution works: the ticket is resolved and closed."""
-    ticket = get_ticket(request.user, pk)
-    try:
-        services.accept_solution(ticket=ticket, actor=request.user)
-    except TransitionError as exc:
-        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
-        return render(request, "portal/ticket.html", context, status=409)
-    messages.success(request, _("Thank you: the solution is accepted and the ticket closed."))
-    return redirect("portal:ticket", pk=ticket.pk)
+    return _ticket_step(
+        request,
+        pk,
+        lambda t, _: services.accept_solution(ticket=t, actor=request.user),
+        _("Thank you: the solution is accepted and the ticket closed."),
+    )
 
 
 @require_POST
 @contact_required
 def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposed solution does not work: back to the service desk, with the reason."""
-    ticket = get_ticket(request.user, pk)
-    form = DeclineForm(request.POST, prefix="decline")
-    form.is_valid()
-    try:
-        services.decline_solution(
-            ticket=ticket, actor=request.user, reason=form.cleaned_data.get("reason", "")
-        )
-    except TransitionError as exc:
-        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
-        return render(request, "portal/ticket.html", context, status=409)
-    except DomainValidationError as exc:
-        for field, problems in exc.errors.items():
-            form.add_error(field if field in form.fields else None, problems)
-        context = _ticket_context(request, ticket, decline_form=form)
-        return render(request, "portal/ticket.html", context, status=422)
-    messages.success(request, _("We are on it again; thank you for telling us."))
-    return redirect("portal:ticket", pk=ticket.pk)
+    return _ticket_step(
+        request,
+        pk,
+        lambda t, d: services.decline_solution(
+            ticket=t, actor=request.user, reason=d.get("reason", "")
+        ),
+        _("We are on it again; thank you for telling us."),
+        DeclineForm(request.POST, prefix="decline"),
+        "decline_form",
+    )
 
 
 # ---------------------------------------------------------------- contracts and assets
