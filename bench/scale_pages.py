@@ -73,6 +73,8 @@ ENDPOINTS = {  # name -> (label, who)
     "audit": ("audit export (zip)", "staff"),
     "api_list": ("API ticket list, 50 rows", "token"),
     "portal": ("portal home (contact)", "contact"),
+    "desk_search": ("desk search (a rare term)", "staff"),
+    "desk_search_common": ("desk search (a common term)", "staff"),
 }
 
 
@@ -176,6 +178,10 @@ def child_measure(endpoint: str, repeats: int, info: dict[str, Any]) -> dict[str
         "audit": f"/reports/desk/contracts/{contract}/audit/?period={PERIOD}",
         "api_list": "/api/v1/tickets?limit=50",
         "portal": "/portal/",
+        # A term that matches nothing makes the database read every candidate row; one that
+        # matches every subject stops at the first page.
+        "desk_search": "/desk/search/?q=no-such-words",
+        "desk_search_common": "/desk/search/?q=Bench%20ticket",
     }[endpoint]
     anonymous = Client()
     for _ in range(3):
