@@ -24,6 +24,7 @@ class CreditSchedule(models.Model):
         ContractVersion, on_delete=models.CASCADE, related_name="credit_schedule"
     )
     cap_percent = models.DecimalField(
+        # xgettext:no-python-format
         _("cap (% of the monthly fee)"),
         max_digits=5,
         decimal_places=2,
@@ -56,7 +57,11 @@ class AvailabilityCreditTier(models.Model):
         _("availability below (%)"), max_digits=7, decimal_places=4, validators=PERCENT
     )
     credit_percent = models.DecimalField(
-        _("credit (% of the monthly fee)"), max_digits=5, decimal_places=2, validators=PERCENT
+        # xgettext:no-python-format
+        _("credit (% of the monthly fee)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT,
     )
 
     class Meta:
@@ -82,6 +87,7 @@ class BreachCredit(models.Model):
         _("priority"), validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
     credit_percent = models.DecimalField(
+        # xgettext:no-python-format
         _("credit per breach (% of the monthly fee)"),
         max_digits=5,
         decimal_places=2,
@@ -152,7 +158,10 @@ class PeriodCredit(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     monthly_fee = models.DecimalField(_("monthly fee"), max_digits=12, decimal_places=2)
     computed_percent = models.DecimalField(
-        _("computed (% of the monthly fee)"), max_digits=7, decimal_places=2
+        # xgettext:no-python-format
+        _("computed (% of the monthly fee)"),
+        max_digits=7,
+        decimal_places=2,
     )
     computed_amount = models.DecimalField(_("computed amount"), max_digits=12, decimal_places=2)
     approved_amount = models.DecimalField(
@@ -191,6 +200,7 @@ class CreditLine(models.Model):
     position = models.PositiveIntegerField()
     rule = models.CharField(_("rule"), max_length=16, choices=CreditRule.choices)
     description = models.CharField(_("rule applied"), max_length=300)
+    # xgettext:no-python-format
     percent = models.DecimalField(_("% of the monthly fee"), max_digits=7, decimal_places=2)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     ticket = models.ForeignKey(

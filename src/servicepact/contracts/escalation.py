@@ -62,7 +62,9 @@ class EscalationPolicy(TimeStampedModel):
 class EscalationStep(models.Model):
     policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
     percent = models.PositiveSmallIntegerField(
-        _("threshold (% of the target)"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+        # xgettext:no-python-format
+        _("threshold (% of the target)"),
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     notify_assignee = models.BooleanField(_("notify the assignee"), default=False)
     notify_team = models.BooleanField(_("notify the team"), default=False)
