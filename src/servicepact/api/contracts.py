@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -300,7 +301,7 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Status[Any]:
         data["target_overrides"] = target_rows(
             payload.target_overrides, calendars_for(request.user), "target_overrides"
         )
-        contract = services.create_contract(**data, actor=request.user)
+        contract = services.create_contract(**data, actor=actor_of(request))
     return Status(201, _detail(request, contract.pk))
 
 
@@ -382,7 +383,7 @@ def amend_contract(request: HttpRequest, contract_id: Id, payload: AmendIn) -> S
             target_overrides=overrides,
             priority_matrix=payload.priority_matrix,
             priority_names=payload.priority_names,
-            actor=request.user,
+            actor=actor_of(request),
         )
     return Status(201, _version(request, contract_id, version.number))
 

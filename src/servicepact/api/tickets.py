@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     PageQuery,
     caller_contact,
@@ -180,7 +181,7 @@ def open_ticket(request: HttpRequest, payload: TicketIn) -> Status[Any]:
             impact=payload.impact,
             urgency=payload.urgency,
             priority=payload.priority,
-            actor=request.user,
+            actor=actor_of(request),
         )
     return Status(201, detail(request, ticket.pk))
 

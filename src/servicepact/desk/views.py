@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
+from servicepact.accounts.actors import actor_of
 from servicepact.accounts.duty import duty
 from servicepact.accounts.selectors import staff_timezone
 from servicepact.assets.coverage import resolve_coverage
@@ -508,7 +509,7 @@ def alert_assign(request: HttpRequest, pk: int) -> HttpResponse:
         return _alerts_page(request, bound=(alert.pk, form), status=422)
     asset = form.cleaned_data["asset"]
     try:
-        assign_alert_asset(alert=alert, asset=asset, actor=request.user)
+        assign_alert_asset(alert=alert, asset=asset, actor=actor_of(request))
     except TransitionError as exc:
         return _alerts_page(request, error=exc.message, status=409)
     except DomainValidationError as exc:
@@ -531,7 +532,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     """The agent's in-app notifications (unread first) and the outbox's dead letters."""
     unread = list(unread_for(request.user)[:100])
     recent = Notification.objects.filter(
-        user=request.user, channel=NotificationChannel.IN_APP, read_at__isnull=False
+        user=actor_of(request), channel=NotificationChannel.IN_APP, read_at__isnull=False
     ).order_by("-read_at", "-id")[:20]
     dead = dead_letters()
     return render(

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from servicepact.accounts.actors import Actor
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import KPI_UNITS, KpiKind
 from servicepact.contracts.models import Contract, KpiCommitment
@@ -95,7 +96,7 @@ def record_measurement(
     asset: Asset | None = None,
     note: str = "",
     source: AlertSource | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> Measurement:
     """Stores one measurement, judged against the commitment in force when it was measured."""
     measured_at = measured_at or current_time()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from servicepact.accounts.actors import Actor
 from servicepact.accounts.services import hash_token
 from servicepact.assets.models import Asset
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -131,7 +131,7 @@ def record_outage(
     ended_at: datetime | None,
     reason: str,
     ticket: Ticket | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     planned: bool = False,
 ) -> Outage:
     """A manual outage, for downtime monitoring missed (cause "ticket …" or "manual: …").
@@ -188,7 +188,7 @@ def end_outage(*, outage: Outage, ended_at: datetime) -> Outage:
 
 
 @transaction.atomic
-def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Any = None) -> Alert:
+def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Actor = None) -> Alert:
     """Triage: attach an unmatched alert to an asset and replay what matching would have done.
 
     Past firing episodes become outages (if the alert counts as one); a still-firing alert opens
