@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -75,16 +75,16 @@ class PlanRef(Schema):
     code: str
 
 
-Number = model_text(Contract, "number")
-Renewal = model_text(Contract, "renewal")
-NoticeDays = model_int(Contract, "notice_days")
-GraceDays = model_int(Contract, "grace_days")
-FeeAmount = model_decimal(Contract, "fee_amount")
-FeeCurrency = model_text(Contract, "fee_currency")
-FeePeriod = model_text(Contract, "fee_period")
-IncludedHours = model_decimal(Contract, "included_hours")
-Reason = model_text(ContractVersion, "reason")
-TerminationReason = model_text(Contract, "termination_reason")
+Number = Annotated[str, model_text(Contract, "number")]
+Renewal = Annotated[str, model_text(Contract, "renewal")]
+NoticeDays = Annotated[int, model_int(Contract, "notice_days")]
+GraceDays = Annotated[int, model_int(Contract, "grace_days")]
+FeeAmount = Annotated[Decimal, model_decimal(Contract, "fee_amount")]
+FeeCurrency = Annotated[str, model_text(Contract, "fee_currency")]
+FeePeriod = Annotated[str, model_text(Contract, "fee_period")]
+IncludedHours = Annotated[Decimal, model_decimal(Contract, "included_hours")]
+Reason = Annotated[str, model_text(ContractVersion, "reason")]
+TerminationReason = Annotated[str, model_text(Contract, "termination_reason")]
 
 
 class ContractIn(ApiIn):

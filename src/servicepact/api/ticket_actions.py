@@ -10,7 +10,7 @@ Each action is one transaction; a refused one writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -42,9 +42,9 @@ router = Router(tags=["ticket actions"])
 
 
 # A reason is shown where the ticket's waiting reason is: bounded like it.
-Reason = model_text(Ticket, "waiting_reason")
-Priority = model_int(Ticket, "priority")
-CommentBody = model_text(Comment, "body")
+Reason = Annotated[str, model_text(Ticket, "waiting_reason")]
+Priority = Annotated[int, model_int(Ticket, "priority")]
+CommentBody = Annotated[str, model_text(Comment, "body")]
 
 
 class ReasonIn(ApiIn):
@@ -272,7 +272,9 @@ def decline_solution(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> 
     return act(
         request,
         ticket_id,
-        lambda t: services.decline_solution(ticket=t, actor=actor_of(request), reason=payload.reason),
+        lambda t: services.decline_solution(
+            ticket=t, actor=actor_of(request), reason=payload.reason
+        ),
         contacts_may=True,
     )
 

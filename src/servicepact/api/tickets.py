@@ -57,14 +57,14 @@ from servicepact.tickets.selectors import get_ticket, ticket_list, visible_event
 router = Router(tags=["tickets"])
 
 
-Subject = model_text(Ticket, "subject")
-Description = model_text(Ticket, "description")
-ChannelText = model_text(Ticket, "channel")
-CategoryText = model_text(Ticket, "category")
-KindText = model_text(Ticket, "kind")
-Impact = model_int(Ticket, "impact")
-Urgency = model_int(Ticket, "urgency")
-Priority = model_int(Ticket, "priority")
+Subject = Annotated[str, model_text(Ticket, "subject")]
+Description = Annotated[str, model_text(Ticket, "description")]
+ChannelText = Annotated[str, model_text(Ticket, "channel")]
+CategoryText = Annotated[str, model_text(Ticket, "category")]
+KindText = Annotated[str, model_text(Ticket, "kind")]
+Impact = Annotated[int, model_int(Ticket, "impact")]
+Urgency = Annotated[int, model_int(Ticket, "urgency")]
+Priority = Annotated[int, model_int(Ticket, "priority")]
 
 
 StatusFilter = Annotated[Text | None, Query(None, description="comma-separated statuses")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema, Status
@@ -56,9 +56,9 @@ class ChangeList(ListOut):
     count: int
 
 
-Title = model_text(Change, "title")
-Description = model_text(Change, "description")
-RejectionReason = model_text(Change, "rejection_reason")
+Title = Annotated[str, model_text(Change, "title")]
+Description = Annotated[str, model_text(Change, "description")]
+RejectionReason = Annotated[str, model_text(Change, "rejection_reason")]
 
 
 class ChangeIn(ApiIn):

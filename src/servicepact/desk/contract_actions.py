@@ -69,7 +69,9 @@ def contract_force_majeure(request: HttpRequest, pk: int) -> HttpResponse:
     done: list[Any] = []
 
     def call(data: dict[str, Any]) -> None:
-        done.extend(declare_force_majeure(contract=contract, actor=actor_of(request), **form.values()))
+        done.extend(
+            declare_force_majeure(contract=contract, actor=actor_of(request), **form.values())
+        )
 
     refused = _run(form, request, call)
     if refused:

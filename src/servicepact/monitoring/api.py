@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema, Status
@@ -122,12 +122,12 @@ def post_alerts(request: HttpRequest, kind: str) -> Any:
 # ---------------------------------------------------------------- measurements
 
 
-ContractNumber = model_text(Contract, "number")
-Hostname = model_text(Asset, "hostname")
-Kind = model_text(Measurement, "kind")
-Value = model_decimal(Measurement, "value")
-Unit = model_text(Measurement, "unit")
-Note = model_text(Measurement, "note")
+ContractNumber = Annotated[str, model_text(Contract, "number")]
+Hostname = Annotated[str, model_text(Asset, "hostname")]
+Kind = Annotated[str, model_text(Measurement, "kind")]
+Value = Annotated[Decimal, model_decimal(Measurement, "value")]
+Unit = Annotated[str, model_text(Measurement, "unit")]
+Note = Annotated[str, model_text(Measurement, "note")]
 
 
 class MeasurementIn(ApiIn):

@@ -267,7 +267,9 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST, prefix="comment")
     form.is_valid()
     try:
-        services.add_comment(ticket=ticket, author=actor_of(request), body=form.cleaned_data["body"])
+        services.add_comment(
+            ticket=ticket, author=actor_of(request), body=form.cleaned_data["body"]
+        )
     except DomainValidationError as exc:
         for field, problems in exc.errors.items():
             form.add_error(field if field in form.fields else None, problems)

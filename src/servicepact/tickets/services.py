@@ -303,7 +303,9 @@ def start_work(*, ticket: Ticket, actor: Actor, at: datetime | None = None) -> T
 
 
 @transaction.atomic
-def pause_ticket(*, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None) -> Ticket:
+def pause_ticket(
+    *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
+) -> Ticket:
     """Waiting on customer: pauses the restore and resolution clocks. A reason is required;
     the contact is asked for it."""
     reason = _text(
@@ -428,7 +430,9 @@ def close_ticket(
 
 
 @transaction.atomic
-def reopen_ticket(*, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None) -> Ticket:
+def reopen_ticket(
+    *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
+) -> Ticket:
     """Resolved -> in progress: the resolution clock continues where it stopped."""
     reason = _text("reason", reason, required="say why the ticket is reopened")
     return _simple_transition(
