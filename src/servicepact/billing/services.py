@@ -79,7 +79,7 @@ def _reason(reason: str) -> str:
 
 
 def _actor_name(actor: Actor) -> str:
-    return actor.get_username() if getattr(actor, "pk", None) else "system"
+    return actor.get_username() if actor is not None and actor.pk else "system"
 
 
 # ---------------------------------------------------------------- schedules
@@ -120,7 +120,8 @@ def set_credit_schedule(
         if priority not in PRIORITIES:
             errors[f"breach_credits[{i}].priority"] = ["must be 1, 2, 3 or 4"]
         credit = _percent(row.get("credit_percent"), f"breach_credits[{i}].credit_percent", errors)
-        breach_rows.append((metric, priority, credit))
+        # A refused priority stores nothing (the errors are raised below): 0 only fills the row.
+        breach_rows.append((metric, priority if priority in PRIORITIES else 0, credit))
     if len({(m, p) for m, p, _ in breach_rows}) != len(breach_rows):
         errors["breach_credits"] = ["two credits for the same metric and priority"]
     if errors:

@@ -570,7 +570,7 @@ def renew_contract(
     terminated, expired or draft contract, 422 for an end date not after the current one
     or a bad fee.
     """
-    if not getattr(actor, "is_staff", False):
+    if actor is None or not actor.is_staff:
         raise PermissionDenied("only provider staff renew contracts")
     contract = Contract.objects.select_for_update().select_related("customer").get(pk=contract.pk)
     tz = contract.customer.timezone

@@ -198,11 +198,11 @@ def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Actor = None) -> Al
     if alert.asset_id is not None:
         raise TransitionError(f"alert {alert.fingerprint} is already on asset {alert.asset_id}")
     source = alert.source
-    if source.customer_id is not None and asset.customer_id != source.customer_id:
+    if source.customer is not None and asset.customer_id != source.customer_id:
         raise DomainValidationError(
             {"asset": [f"{asset.hostname} is not an asset of {source.customer.name}"]}
         )
-    who = actor.get_username() if getattr(actor, "pk", None) else "staff"
+    who = actor.get_username() if actor is not None and actor.pk else "staff"
     alert.asset, alert.customer_id = asset, asset.customer_id
     alert.match_note = f"assigned to {asset.hostname} by {who}"[:300]
     started: datetime | None = None
