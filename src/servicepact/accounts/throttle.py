@@ -21,7 +21,7 @@ def behind_proxy() -> bool:
 
 def client_ip(request: HttpRequest) -> str | None:
     if behind_proxy():
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
             return hops[-1]
