@@ -203,8 +203,8 @@ def asset_coverage(
     request: HttpRequest,
     asset_id: Id,
     at: AwareDatetime | None = None,
-    impact: int = Query(3, ge=1, le=4),
-    urgency: int = Query(3, ge=1, le=4),
+    impact: Annotated[int, Query(ge=1, le=4)] = 3,
+    urgency: Annotated[int, Query(ge=1, le=4)] = 3,
 ) -> dict[str, Any]:
     """Which contract would cover a ticket on this asset at ``at`` (default now), and why."""
     asset = get_or_404(assets_for(request.user), asset_id)

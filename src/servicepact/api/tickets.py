@@ -99,7 +99,7 @@ def _assignee_filter(request: HttpRequest, assigned_to: str | None) -> int | Non
     if assigned_to is None:
         return None
     if assigned_to == "me":
-        return int(request.user.pk)
+        return int(actor_of(request).pk)
     if not (assigned_to.isascii() and assigned_to.isdigit()) or int(assigned_to) > MAX_DB_INT:
         raise query_error("assigned_to", 'a user id or "me"')
     return int(assigned_to)
@@ -115,7 +115,7 @@ def list_tickets(
     request: HttpRequest,
     paging: Query[PageQuery],
     status: StatusFilter = None,
-    priority: int | None = Query(None, ge=1, le=4),
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     customer: IdFilter = None,
     asset: IdFilter = None,
     breaching_before: AwareDatetime | None = None,

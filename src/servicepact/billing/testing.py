@@ -86,7 +86,8 @@ def _open(w: World, clock: Clock, at: datetime, subject: str, **kw: Any) -> Tick
 
 def _step(clock: Clock, at: datetime, action: Any, ticket: Ticket, **kw: Any) -> Ticket:
     clock.at(at)
-    return action(ticket=Ticket.objects.get(pk=ticket.pk), **kw)
+    moved: Ticket = action(ticket=Ticket.objects.get(pk=ticket.pk), **kw)
+    return moved
 
 
 def june_month(

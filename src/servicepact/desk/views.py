@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
 
 from servicepact.accounts.actors import actor_of
 from servicepact.accounts.duty import duty
@@ -58,10 +59,11 @@ from servicepact.notifications.choices import Channel as NotificationChannel
 from servicepact.notifications.models import Notification
 from servicepact.notifications.selectors import dead_letters, mark_read, unread_for
 from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
-from servicepact.tickets.live import SlaState, clocks_for_ticket, ticket_state
+from servicepact.tickets.live import clocks_for_ticket, ticket_state
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.refresh import ticket_terms
 from servicepact.tickets.selectors import get_ticket, ticket_list, visible_comments, visible_events
+from servicepact.tickets.sla_state import SlaState
 
 # Events that belong on a ticket's clock timeline (the rest is in the full history).
 CLOCK_EVENTS = frozenset(
@@ -132,7 +134,8 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
     """The queue's table body (and, out of band, the counts): polled every 30 s by htmx."""
     context = {**_queue_context(request), "oob": True}
     response = render(request, "desk/_queue_rows.html", context)
-    if getattr(request, "htmx", False) and request.htmx.trigger == "queue-filters":
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)  # django-htmx's middleware
+    if htmx and htmx.trigger == "queue-filters":
         query = context["query"]
         push_url(response, reverse("desk:queue") + (f"?{query}" if query else ""))
     return response
@@ -205,7 +208,7 @@ def _ticket_context(
         "open_action": bound[0] if bound else "",
         "comment_form": comment_form,
         "error": error,
-        "plan": ticket.contract.plan if ticket.contract_id else None,
+        "plan": ticket.contract.plan if ticket.contract is not None else None,
         **labels(),
         **worklog_context(ticket, user),
     }

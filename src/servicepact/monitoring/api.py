@@ -244,13 +244,14 @@ def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
     at = payload.measured_at or current_time()
     if at.tzinfo is None or at.utcoffset() is None:
         return error(422, "measured_at: needs a UTC offset", {"measured_at": ["naive"]})
-    asset = None
+    asset: Asset | None = None
     if payload.asset is not None:
-        asset = _find_asset(payload.asset, customer_id)
-        if asset is None:
+        found = _find_asset(payload.asset, customer_id)
+        if found is None:
             return error(404, f"no such asset: {payload.asset}")
-        if isinstance(asset, JsonResponse):
-            return asset
+        if isinstance(found, JsonResponse):
+            return found
+        asset = found
     contract = _find_contract(payload, customer_id, asset, at)
     if isinstance(contract, JsonResponse):
         return contract

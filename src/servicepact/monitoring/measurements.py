@@ -33,7 +33,7 @@ from servicepact.tickets.choices import Category, Channel, TicketKind
 # A sender's clock may run a little ahead; such instants are taken as "now".
 CLOCK_SKEW = timedelta(seconds=60)
 
-_CATEGORIES = {
+_CATEGORIES: dict[str, Category] = {
     KpiKind.DDOS_CAPACITY: Category.DDOS,
     KpiKind.BANDWIDTH: Category.NETWORK,
     KpiKind.RPO: Category.BACKUP,

@@ -71,7 +71,8 @@ def _contracts(request: HttpRequest) -> QuerySet[Contract]:
 
 
 def _tz(request: HttpRequest) -> str:
-    return request.contact.local_timezone  # type: ignore[attr-defined]
+    zone: str = request.contact.local_timezone  # type: ignore[attr-defined]
+    return zone
 
 
 TICKETS_PER_PAGE = 50

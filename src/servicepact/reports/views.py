@@ -97,7 +97,7 @@ def _statement(
     audit_url: str,
     audience: str,
     period: Period | None = None,
-    **extra: object,
+    **extra: Any,  # more template context (formats.context)
 ) -> HttpResponse:
     fmt = request.GET.get("format", "html")
     if fmt not in FORMATS:
