@@ -41,7 +41,8 @@ from servicepact.accounts.choices import StaffRole
 from servicepact.accounts.models import StaffProfile
 from servicepact.billing.services import flag_force_majeure, set_credit_schedule
 from servicepact.contracts.models import Contract
-from servicepact.core.testing import Clock, ny
+from servicepact.core.testing import Clock
+from servicepact.core.testing import ny as ny  # re-exported: the billing and reports tests use it
 from servicepact.tickets import services as ts
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.testing import World, user, world

@@ -44,9 +44,7 @@ class Command(BaseCommand):
             for row in AlertSource.objects.select_related("customer"):
                 code = row.customer.code if row.customer else "-"
                 state = "active" if row.is_active else "inactive"
-                self.stdout.write(
-                    f"{row.name}\t{row.kind}\t{code}\t{row.token_prefix}…\t{state}"
-                )
+                self.stdout.write(f"{row.name}\t{row.kind}\t{code}\t{row.token_prefix}…\t{state}")
             return
         if action == "rotate":
             source = AlertSource.objects.filter(name=options["name"]).first()
