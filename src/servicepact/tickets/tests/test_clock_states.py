@@ -36,29 +36,25 @@ def test_every_engine_state_has_its_stored_state():
 
 @pytest.mark.django_db
 def test_a_breached_clock_is_stored_breached_with_its_breach_instant_and_event(clock):
-    """P2 opened Fri 16:00 (NY business hours): restore (4 h) is due Mon 11:00, so on Mon
-    12:00 it is breached, breached at its deadline, and the breach is recorded once; first
-    response (1 h), acknowledged at 16:30, is met and has no breach instant."""
-    clock.at(ny(2025, 6, 6, 12))
+    """P1 opened Mon 10:00 (NY business hours), nobody answers: first response (30 min) is
+    due 10:30, so at 11:00 it is breached, breached at its deadline, and the breach is
+    recorded; resolution (8 h, due 18:00) still runs and has no breach instant."""
+    clock.at(ny(2025, 6, 9, 10))
     w = world()
-    clock.at(ny(2025, 6, 6, 16))
     ticket = ts.open_ticket(
-        customer=w.customer, contact=w.contact, asset=w.asset, subject="Disk", impact=2, urgency=2
+        customer=w.customer, contact=w.contact, asset=w.asset, subject="Down", impact=1, urgency=1
     )
-    clock.at(ny(2025, 6, 6, 16, 30))
-    ts.acknowledge_ticket(ticket=ticket, actor=w.agent)
-    clock.at(ny(2025, 6, 9, 12))
-    refresh_clocks(ticket, now=ny(2025, 6, 9, 12))
+    clock.at(ny(2025, 6, 9, 11))
+    refresh_clocks(ticket, now=ny(2025, 6, 9, 11))
 
     clocks = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
-    restore = clocks[Metric.RESTORE]
-    assert restore.state == ClockState.BREACHED
-    assert restore.deadline_at == ny(2025, 6, 9, 11)
-    assert restore.breached_at == ny(2025, 6, 9, 11)
     first = clocks[Metric.FIRST_RESPONSE]
-    assert (first.state, first.breached_at) == (ClockState.MET, None)
+    assert (first.state, first.deadline_at) == (ClockState.BREACHED, ny(2025, 6, 9, 10, 30))
+    assert first.breached_at == ny(2025, 6, 9, 10, 30)
+    resolution = clocks[Metric.RESOLUTION]
+    assert (resolution.state, resolution.breached_at) == (ClockState.RUNNING, None)
     breaches = ticket.events.filter(kind=EventKind.BREACHED)
-    assert [e.data.get("metric") for e in breaches] == [Metric.RESTORE]
+    assert [e.data.get("metric") for e in breaches] == [Metric.FIRST_RESPONSE]
 
 
 @pytest.mark.django_db
