@@ -24,7 +24,8 @@ from typing import Annotated, Any
 from annotated_types import GroupedMetadata
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import Model
+from django.db.models import DecimalField, Model
+from django.db.models import Field as ModelField
 from ninja import Path, Query, Schema
 from ninja.utils import contribute_operation_callback
 from pydantic import AfterValidator, Field, JsonValue, StringConstraints, field_validator
@@ -124,7 +125,15 @@ class ApiIn(Schema):
 
 
 def model_max_length(model: type[Model], field: str) -> int | None:
-    return model._meta.get_field(field).max_length  # type: ignore[union-attr]
+    return _column(model, field).max_length
+
+
+def _column(model: type[Model], field: str) -> ModelField[Any, Any]:
+    """``model.field`` as a column (not a reverse relation or a generic foreign key)."""
+    found = model._meta.get_field(field)
+    if not isinstance(found, ModelField):
+        raise TypeError(f"{model.__name__}.{field} is not a column")
+    return found
 
 
 @dataclass(frozen=True)
@@ -151,12 +160,14 @@ def model_int(model: type[Model], field: str) -> FieldInfo:
     same on SQLite and PostgreSQL); the field's own validators (e.g. 1..4) are published in
     the schema and enforced by the service, which names every bad field at once with the
     domain's message."""
-    django_field = model._meta.get_field(field)
+    django_field = _column(model, field)
     low, high = BaseDatabaseOperations.integer_field_ranges.get(
         django_field.get_internal_type(), (-MAX_DB_INT - 1, MAX_DB_INT)
     )
     published: dict[str, JsonValue] = {}
-    for validator in django_field._validators:  # type: ignore[union-attr]
+    # The field's own validators (private ``_validators``: ``validators`` would add the
+    # database's range); absent from django-stubs.
+    for validator in django_field._validators:  # type: ignore[attr-defined]
         if isinstance(validator, MinValueValidator):
             published["minimum"] = max(validator.limit_value, low)
         elif isinstance(validator, MaxValueValidator):
@@ -169,9 +180,11 @@ def model_decimal(model: type[Model], field: str) -> FieldInfo:
     """The bounds of ``model.field`` for a decimal (``Annotated[Decimal, model_decimal(M,
     "f")]``): its digits and decimal places, no NaN, no infinity."""
     django_field = model._meta.get_field(field)
+    if not isinstance(django_field, DecimalField):
+        raise TypeError(f"{model.__name__}.{field} is not a decimal field")
     info: FieldInfo = Field(
-        max_digits=django_field.max_digits,  # type: ignore[union-attr]
-        decimal_places=django_field.decimal_places,  # type: ignore[union-attr]
+        max_digits=django_field.max_digits,
+        decimal_places=django_field.decimal_places,
         allow_inf_nan=False,
     )
     return info
