@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 
-def ensure_database_dir(db: dict[str, Any] | None = None) -> Path | None:
+def ensure_database_dir(db: Mapping[str, object] | None = None) -> Path | None:
     """Creates the SQLite database's folder (``var/`` by default) so that the first
     ``servicepact migrate`` after ``make install`` works; PostgreSQL needs nothing."""
     if db is None:

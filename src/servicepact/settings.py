@@ -9,11 +9,16 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Django's generic classes (ModelAdmin[Model], ...) subscriptable at run time, as the types say.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SERVICEPACT_VAR_DIR", Path.cwd() / "var"))
@@ -240,7 +245,7 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", f"ServicePact <servicepact@{SERVICEPACT_MAIL_DOMAIN or 'localhost'}>"
 )
 
-SERVICEPACT = {
+SERVICEPACT: dict[str, Any] = {
     # Days after "resolved" before a ticket closes itself if the customer does not confirm.
     "AUTO_CLOSE_DAYS": int(os.environ.get("SERVICEPACT_AUTO_CLOSE_DAYS", "7")),
     "SITE_URL": os.environ.get("SERVICEPACT_SITE_URL", "http://127.0.0.1:8000"),
@@ -277,7 +282,7 @@ SERVICEPACT.update(
 # LOG_FORMAT=json: one JSON object per line; otherwise plain lines. Both carry the time (UTC),
 # the level, the logger and the request id (servicepact.core.logs).
 LOG_FORMAT = "json" if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "plain"
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "servicepact.core.logs.RequestIdFilter"}},

@@ -11,19 +11,19 @@ from servicepact.accounts.services import revoke_api_tokens
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ["name", "email"]
     filter_horizontal = ["members"]
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(admin.ModelAdmin[StaffProfile]):
     list_display = ["user", "role", "timezone"]
     list_filter = ["role"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     """Tokens are created with `servicepact createtoken` or on the user's "API tokens" page;
     only the hash is stored. Revoking goes through the service (an action, never an edit)."""
 

@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 
@@ -35,7 +35,7 @@ def default_expiry(created_at: datetime) -> datetime | None:
 
 @transaction.atomic
 def create_api_token(
-    *, user: AbstractBaseUser, name: str = "", days: int | None = None
+    *, user: User, name: str = "", days: int | None = None
 ) -> tuple[ApiToken, str]:
     """Creates a token and returns it with the raw secret, which is shown once and never stored.
 
@@ -57,7 +57,7 @@ def create_api_token(
     return token, raw
 
 
-def authenticate_token(raw: str) -> AbstractBaseUser | None:
+def authenticate_token(raw: str) -> User | None:
     """The active user a live token belongs to, or None (unknown, revoked or expired)."""
     moment = now()
     token = (

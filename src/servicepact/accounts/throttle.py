@@ -21,14 +21,16 @@ def behind_proxy() -> bool:
 
 def client_ip(request: HttpRequest) -> str | None:
     if behind_proxy():
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
             return hops[-1]
-    return request.META.get("REMOTE_ADDR")
+    remote: str | None = request.META.get("REMOTE_ADDR")
+    return remote
 
 
-class LockoutBackend(AxesStandaloneBackend):
+# django-axes ships no type information (no py.typed, no stub package): its base class is Any.
+class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
     """Axes' lockout check, first in ``AUTHENTICATION_BACKENDS``.
 
     Axes refuses to authenticate without a request. Every sign-in over HTTP passes one (the
@@ -37,7 +39,7 @@ class LockoutBackend(AxesStandaloneBackend):
     to the password check instead of failing.
     """
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self,
         request: HttpRequest | None,
         username: str | None = None,
@@ -46,4 +48,6 @@ class LockoutBackend(AxesStandaloneBackend):
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+        # Axes answers None (a locked-out caller is refused by an exception instead).
+        super().authenticate(request, username=username, password=password, **kwargs)
+        return None

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from servicepact.accounts import services
+from servicepact.accounts.actors import actor_of
 from servicepact.accounts.forms import TokenCreateForm
 from servicepact.accounts.models import ApiToken
 from servicepact.core.errors import DomainValidationError
@@ -95,7 +96,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 _token, new_secret = services.create_api_token(
-                    user=request.user, name=form.cleaned_data["name"], days=form.days()
+                    user=actor_of(request), name=form.cleaned_data["name"], days=form.days()
                 )
             except DomainValidationError as exc:
                 for field, errors in exc.errors.items():
@@ -108,7 +109,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     moment = now()
     rows = [
         (t, "active" if t.is_usable(moment) else "revoked" if t.revoked_at else "expired")
-        for t in ApiToken.objects.filter(user=request.user).order_by("-created_at", "-pk")
+        for t in ApiToken.objects.filter(user=actor_of(request)).order_by("-created_at", "-pk")
     ]
     context = {"form": form, "tokens": rows, "new_secret": new_secret}
     status = 400 if form.errors else 200

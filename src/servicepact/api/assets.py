@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -42,12 +42,12 @@ from servicepact.customers.selectors import customers_for, sites_for
 router = Router(tags=["assets"])
 
 
-Hostname = model_text(Asset, "hostname")
-Kind = model_text(Asset, "kind")
-SerialNumber = model_text(Asset, "serial_number")
-ModelName = model_text(Asset, "model")
-Vendor = model_text(Asset, "vendor")
-IpAddress = model_text(Asset, "ip_address")
+Hostname = Annotated[str, model_text(Asset, "hostname")]
+Kind = Annotated[str, model_text(Asset, "kind")]
+SerialNumber = Annotated[str, model_text(Asset, "serial_number")]
+ModelName = Annotated[str, model_text(Asset, "model")]
+Vendor = Annotated[str, model_text(Asset, "vendor")]
+IpAddress = Annotated[str, model_text(Asset, "ip_address")]
 
 
 class AssetIn(ApiIn):
@@ -203,8 +203,8 @@ def asset_coverage(
     request: HttpRequest,
     asset_id: Id,
     at: AwareDatetime | None = None,
-    impact: int = Query(3, ge=1, le=4),
-    urgency: int = Query(3, ge=1, le=4),
+    impact: Annotated[int, Query(ge=1, le=4)] = 3,
+    urgency: Annotated[int, Query(ge=1, le=4)] = 3,
 ) -> dict[str, Any]:
     """Which contract would cover a ticket on this asset at ``at`` (default now), and why."""
     asset = get_or_404(assets_for(request.user), asset_id)

@@ -33,10 +33,10 @@ from servicepact.slaclock import CalendarError, parse_calendar
 router = Router(tags=["calendars"])
 
 
-Name = model_text(Calendar, "name")
-Description = model_text(Calendar, "description")
-Timezone = model_text(Calendar, "timezone")
-Note = model_text(CalendarOverride, "note")
+Name = Annotated[str, model_text(Calendar, "name")]
+Description = Annotated[str, model_text(Calendar, "description")]
+Timezone = Annotated[str, model_text(Calendar, "timezone")]
+Note = Annotated[str, model_text(CalendarOverride, "note")]
 
 
 class CalendarIn(ApiIn):

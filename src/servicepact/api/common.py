@@ -13,8 +13,9 @@ from ninja.errors import ValidationError
 
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.pagination import DEFAULT_LIMIT as DEFAULT_LIMIT  # re-exported
-from servicepact.core.pagination import MAX_LIMIT, PageQuery, api_page
+from servicepact.core.pagination import MAX_LIMIT, api_page
 from servicepact.core.pagination import ListOut as ListOut  # the envelope list schemas extend
+from servicepact.core.pagination import PageQuery as PageQuery  # re-exported
 from servicepact.customers.models import Contact
 from servicepact.customers.selectors import contact_for
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -37,10 +37,10 @@ from servicepact.customers.selectors import contacts_for, customers_for, sites_f
 router = Router(tags=["contacts"])
 
 
-Name = model_text(Contact, "name")
-Email = model_text(Contact, "email")
-Phone = model_text(Contact, "phone")
-Timezone = model_text(Contact, "timezone")
+Name = Annotated[str, model_text(Contact, "name")]
+Email = Annotated[str, model_text(Contact, "email")]
+Phone = Annotated[str, model_text(Contact, "phone")]
+Timezone = Annotated[str, model_text(Contact, "timezone")]
 
 
 class ContactIn(ApiIn):

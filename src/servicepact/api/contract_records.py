@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import UserRef, get_or_404, reference, require_staff, user_ref
 from servicepact.api.contracts import ContractDetail, render_detail
 from servicepact.billing.models import ForceMajeure
@@ -119,7 +120,7 @@ def post_force_majeure(
     unplanned downtime in the period leaves the availability credit. The stored credits of
     the months it touches are recomputed while still computed (listed in the answer)."""
     contract = get_contract(request.user, contract_id)
-    require_manager(request.user, "declare force majeure")  # 403 before any input check
+    require_manager(actor_of(request), "declare force majeure")  # 403 before any input check
     ticket = reference(
         tickets_for(request.user).filter(contract=contract), payload.ticket, "ticket"
     )
@@ -132,7 +133,7 @@ def post_force_majeure(
         )
     flag, recomputed = declare_force_majeure(
         contract=contract,
-        actor=request.user,
+        actor=actor_of(request),
         reason=payload.reason,
         ticket=ticket,
         starts_at=starts_at,
@@ -169,7 +170,7 @@ def post_renew(request: HttpRequest, contract_id: Id, payload: RenewIn) -> Statu
         end_date=payload.end_date,
         fee_amount=payload.fee_amount,
         reason=payload.reason,
-        actor=request.user,
+        actor=actor_of(request),
     )
     renewed = get_or_404(contracts_with_terms_for(request.user), contract_id)
     return Status(201, render_detail(renewed, now()))

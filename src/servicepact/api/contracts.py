@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -74,16 +75,16 @@ class PlanRef(Schema):
     code: str
 
 
-Number = model_text(Contract, "number")
-Renewal = model_text(Contract, "renewal")
-NoticeDays = model_int(Contract, "notice_days")
-GraceDays = model_int(Contract, "grace_days")
-FeeAmount = model_decimal(Contract, "fee_amount")
-FeeCurrency = model_text(Contract, "fee_currency")
-FeePeriod = model_text(Contract, "fee_period")
-IncludedHours = model_decimal(Contract, "included_hours")
-Reason = model_text(ContractVersion, "reason")
-TerminationReason = model_text(Contract, "termination_reason")
+Number = Annotated[str, model_text(Contract, "number")]
+Renewal = Annotated[str, model_text(Contract, "renewal")]
+NoticeDays = Annotated[int, model_int(Contract, "notice_days")]
+GraceDays = Annotated[int, model_int(Contract, "grace_days")]
+FeeAmount = Annotated[Decimal, model_decimal(Contract, "fee_amount")]
+FeeCurrency = Annotated[str, model_text(Contract, "fee_currency")]
+FeePeriod = Annotated[str, model_text(Contract, "fee_period")]
+IncludedHours = Annotated[Decimal, model_decimal(Contract, "included_hours")]
+Reason = Annotated[str, model_text(ContractVersion, "reason")]
+TerminationReason = Annotated[str, model_text(Contract, "termination_reason")]
 
 
 class ContractIn(ApiIn):
@@ -300,7 +301,7 @@ def create_contract(request: HttpRequest, payload: ContractIn) -> Status[Any]:
         data["target_overrides"] = target_rows(
             payload.target_overrides, calendars_for(request.user), "target_overrides"
         )
-        contract = services.create_contract(**data, actor=request.user)
+        contract = services.create_contract(**data, actor=actor_of(request))
     return Status(201, _detail(request, contract.pk))
 
 
@@ -382,7 +383,7 @@ def amend_contract(request: HttpRequest, contract_id: Id, payload: AmendIn) -> S
             target_overrides=overrides,
             priority_matrix=payload.priority_matrix,
             priority_names=payload.priority_names,
-            actor=request.user,
+            actor=actor_of(request),
         )
     return Status(201, _version(request, contract_id, version.number))
 

@@ -21,6 +21,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -223,7 +224,7 @@ def approve_credit(request: HttpRequest, credit_id: Id, payload: ReasonIn) -> di
     return _decide(
         request,
         credit_id,
-        lambda c: billing.approve_credits(credit=c, actor=request.user, reason=payload.reason),
+        lambda c: billing.approve_credits(credit=c, actor=actor_of(request), reason=payload.reason),
     )
 
 
@@ -238,7 +239,7 @@ def adjust_credit(request: HttpRequest, credit_id: Id, payload: AdjustIn) -> dic
         request,
         credit_id,
         lambda c: billing.adjust_credits(
-            credit=c, actor=request.user, amount=payload.amount, reason=payload.reason
+            credit=c, actor=actor_of(request), amount=payload.amount, reason=payload.reason
         ),
     )
 
@@ -253,5 +254,5 @@ def apply_credit(request: HttpRequest, credit_id: Id, payload: ReasonIn) -> dict
     return _decide(
         request,
         credit_id,
-        lambda c: billing.mark_applied(credit=c, actor=request.user, reason=payload.reason),
+        lambda c: billing.mark_applied(credit=c, actor=actor_of(request), reason=payload.reason),
     )

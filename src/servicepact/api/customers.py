@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -27,10 +27,10 @@ from servicepact.customers.selectors import customers_for
 router = Router(tags=["customers"])
 
 
-Name = model_text(Customer, "name")
-Code = model_text(Customer, "code")
-Timezone = model_text(Customer, "timezone")
-Notes = model_text(Customer, "notes")
+Name = Annotated[str, model_text(Customer, "name")]
+Code = Annotated[str, model_text(Customer, "code")]
+Timezone = Annotated[str, model_text(Customer, "timezone")]
+Notes = Annotated[str, model_text(Customer, "notes")]
 
 
 class CustomerIn(ApiIn):

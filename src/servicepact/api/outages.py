@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -133,6 +134,6 @@ def create_outage(request: HttpRequest, payload: OutageIn) -> Status[Any]:
         reason=payload.reason,
         planned=payload.planned,
         ticket=ticket,
-        actor=request.user,
+        actor=actor_of(request),
     )
     return Status(201, render_outage(outages_visible(request.user).get(pk=outage.pk)))

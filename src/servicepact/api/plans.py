@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -43,9 +43,9 @@ from servicepact.tickets import services as ticket_services
 router = Router(tags=["plans"])
 
 
-Name = model_text(ServicePlan, "name")
-Code = model_text(ServicePlan, "code")
-Description = model_text(ServicePlan, "description")
+Name = Annotated[str, model_text(ServicePlan, "name")]
+Code = Annotated[str, model_text(ServicePlan, "code")]
+Description = Annotated[str, model_text(ServicePlan, "description")]
 
 
 class PlanIn(ApiIn):

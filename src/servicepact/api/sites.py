@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -35,9 +35,9 @@ from servicepact.customers.selectors import customers_for, sites_for
 router = Router(tags=["sites"])
 
 
-Name = model_text(Site, "name")
-Timezone = model_text(Site, "timezone")
-Address = model_text(Site, "address")
+Name = Annotated[str, model_text(Site, "name")]
+Timezone = Annotated[str, model_text(Site, "timezone")]
+Address = Annotated[str, model_text(Site, "address")]
 
 
 class SiteIn(ApiIn):

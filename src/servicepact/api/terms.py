@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from ninja import Schema
@@ -13,14 +13,14 @@ from servicepact.contracts.models import Calendar, KpiCommitment, SlaTarget
 from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.core.api_schema import ApiIn, BodyId, model_decimal, model_int, model_text
 
-Metric = model_text(SlaTarget, "metric")
-TargetPriority = model_int(SlaTarget, "priority")
-TargetMinutes = model_int(SlaTarget, "target_minutes")
-KpiKind = model_text(KpiCommitment, "kind")
-Severity = model_text(KpiCommitment, "severity")
-MeasurementCalendar = model_text(KpiCommitment, "measurement_calendar")
-KpiNotes = model_text(KpiCommitment, "notes")
-KpiTarget = model_decimal(KpiCommitment, "target")
+Metric = Annotated[str, model_text(SlaTarget, "metric")]
+TargetPriority = Annotated[int, model_int(SlaTarget, "priority")]
+TargetMinutes = Annotated[int, model_int(SlaTarget, "target_minutes")]
+KpiKind = Annotated[str, model_text(KpiCommitment, "kind")]
+Severity = Annotated[str, model_text(KpiCommitment, "severity")]
+MeasurementCalendar = Annotated[str, model_text(KpiCommitment, "measurement_calendar")]
+KpiNotes = Annotated[str, model_text(KpiCommitment, "notes")]
+KpiTarget = Annotated[Decimal, model_decimal(KpiCommitment, "target")]
 
 
 class TargetIn(ApiIn):

@@ -10,7 +10,7 @@ Each action is one transaction; a refused one writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import AwareDatetime
 
+from servicepact.accounts.actors import actor_of
 from servicepact.accounts.models import Team
 from servicepact.api.common import is_staff, reference
 from servicepact.api.ticket_render import CommentOut, TicketDetail, render_comment
@@ -41,9 +42,9 @@ router = Router(tags=["ticket actions"])
 
 
 # A reason is shown where the ticket's waiting reason is: bounded like it.
-Reason = model_text(Ticket, "waiting_reason")
-Priority = model_int(Ticket, "priority")
-CommentBody = model_text(Comment, "body")
+Reason = Annotated[str, model_text(Ticket, "waiting_reason")]
+Priority = Annotated[int, model_int(Ticket, "priority")]
+CommentBody = Annotated[str, model_text(Comment, "body")]
 
 
 class ReasonIn(ApiIn):
@@ -109,7 +110,7 @@ def acknowledge(request: HttpRequest, ticket_id: Id) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.acknowledge_ticket(ticket=t, actor=request.user),
+        lambda t: services.acknowledge_ticket(ticket=t, actor=actor_of(request)),
         what="acknowledge tickets",
     )
 
@@ -125,7 +126,7 @@ def start(request: HttpRequest, ticket_id: Id) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.start_work(ticket=t, actor=request.user),
+        lambda t: services.start_work(ticket=t, actor=actor_of(request)),
         what="start work",
     )
 
@@ -141,7 +142,7 @@ def pause(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.pause_ticket(ticket=t, actor=request.user, reason=payload.reason),
+        lambda t: services.pause_ticket(ticket=t, actor=actor_of(request), reason=payload.reason),
         what="pause tickets",
     )
 
@@ -156,7 +157,7 @@ def resume(request: HttpRequest, ticket_id: Id) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.resume_ticket(ticket=t, actor=request.user),
+        lambda t: services.resume_ticket(ticket=t, actor=actor_of(request)),
         what="resume tickets",
     )
 
@@ -172,7 +173,7 @@ def restore(request: HttpRequest, ticket_id: Id, payload: RestoreIn) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.record_restore(ticket=t, actor=request.user, note=payload.note),
+        lambda t: services.record_restore(ticket=t, actor=actor_of(request), note=payload.note),
         what="record restorations",
     )
 
@@ -188,7 +189,7 @@ def propose_solution(request: HttpRequest, ticket_id: Id, payload: SolutionIn) -
         request,
         ticket_id,
         lambda t: services.propose_solution(
-            ticket=t, actor=request.user, solution=payload.solution
+            ticket=t, actor=actor_of(request), solution=payload.solution
         ),
         what="propose solutions",
     )
@@ -206,7 +207,7 @@ def resolve(request: HttpRequest, ticket_id: Id, payload: ResolveIn) -> Any:
         request,
         ticket_id,
         lambda t: services.resolve_ticket(
-            ticket=t, actor=request.user, resolution=payload.resolution
+            ticket=t, actor=actor_of(request), resolution=payload.resolution
         ),
         what="resolve tickets",
     )
@@ -223,7 +224,7 @@ def close(request: HttpRequest, ticket_id: Id) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.close_ticket(ticket=t, actor=request.user),
+        lambda t: services.close_ticket(ticket=t, actor=actor_of(request)),
         contacts_may=True,
     )
 
@@ -239,7 +240,7 @@ def reopen(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.reopen_ticket(ticket=t, actor=request.user, reason=payload.reason),
+        lambda t: services.reopen_ticket(ticket=t, actor=actor_of(request), reason=payload.reason),
         contacts_may=True,
     )
 
@@ -255,7 +256,7 @@ def accept_solution(request: HttpRequest, ticket_id: Id) -> Any:
     return act(
         request,
         ticket_id,
-        lambda t: services.accept_solution(ticket=t, actor=request.user),
+        lambda t: services.accept_solution(ticket=t, actor=actor_of(request)),
         contacts_may=True,
     )
 
@@ -271,7 +272,9 @@ def decline_solution(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> 
     return act(
         request,
         ticket_id,
-        lambda t: services.decline_solution(ticket=t, actor=request.user, reason=payload.reason),
+        lambda t: services.decline_solution(
+            ticket=t, actor=actor_of(request), reason=payload.reason
+        ),
         contacts_may=True,
     )
 
@@ -288,7 +291,7 @@ def onsite_arrival(request: HttpRequest, ticket_id: Id, payload: OnsiteIn) -> An
         request,
         ticket_id,
         lambda t: services.record_onsite_arrival(
-            ticket=t, actor=request.user, at=payload.at, engineer=payload.engineer
+            ticket=t, actor=actor_of(request), at=payload.at, engineer=payload.engineer
         ),
         what="record on-site arrivals",
     )
@@ -306,7 +309,7 @@ def change_priority(request: HttpRequest, ticket_id: Id, payload: PriorityIn) ->
         request,
         ticket_id,
         lambda t: services.change_priority(
-            ticket=t, actor=request.user, priority=payload.priority, reason=payload.reason
+            ticket=t, actor=actor_of(request), priority=payload.priority, reason=payload.reason
         ),
         what="change priorities",
     )
@@ -324,7 +327,7 @@ def assign(request: HttpRequest, ticket_id: Id, payload: AssignIn) -> Any:
     def call(ticket: Ticket) -> Any:
         return services.assign_ticket(
             ticket=ticket,
-            actor=request.user,
+            actor=actor_of(request),
             assignee=customer_services.user_by_id(payload.assignee, "assignee"),
             team=reference(Team.objects.all(), payload.team, "team"),
         )
@@ -348,7 +351,7 @@ def comment(request: HttpRequest, ticket_id: Id, payload: CommentIn) -> Status[A
         request,
         ticket_id,
         lambda t: services.add_comment(
-            ticket=t, author=request.user, body=payload.body, internal=payload.internal
+            ticket=t, author=actor_of(request), body=payload.body, internal=payload.internal
         ),
         contacts_may=True,
     )

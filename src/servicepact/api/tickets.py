@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     PageQuery,
     caller_contact,
@@ -56,14 +57,14 @@ from servicepact.tickets.selectors import get_ticket, ticket_list, visible_event
 router = Router(tags=["tickets"])
 
 
-Subject = model_text(Ticket, "subject")
-Description = model_text(Ticket, "description")
-ChannelText = model_text(Ticket, "channel")
-CategoryText = model_text(Ticket, "category")
-KindText = model_text(Ticket, "kind")
-Impact = model_int(Ticket, "impact")
-Urgency = model_int(Ticket, "urgency")
-Priority = model_int(Ticket, "priority")
+Subject = Annotated[str, model_text(Ticket, "subject")]
+Description = Annotated[str, model_text(Ticket, "description")]
+ChannelText = Annotated[str, model_text(Ticket, "channel")]
+CategoryText = Annotated[str, model_text(Ticket, "category")]
+KindText = Annotated[str, model_text(Ticket, "kind")]
+Impact = Annotated[int, model_int(Ticket, "impact")]
+Urgency = Annotated[int, model_int(Ticket, "urgency")]
+Priority = Annotated[int, model_int(Ticket, "priority")]
 
 
 StatusFilter = Annotated[Text | None, Query(None, description="comma-separated statuses")]
@@ -98,7 +99,7 @@ def _assignee_filter(request: HttpRequest, assigned_to: str | None) -> int | Non
     if assigned_to is None:
         return None
     if assigned_to == "me":
-        return int(request.user.pk)
+        return int(actor_of(request).pk)
     if not (assigned_to.isascii() and assigned_to.isdigit()) or int(assigned_to) > MAX_DB_INT:
         raise query_error("assigned_to", 'a user id or "me"')
     return int(assigned_to)
@@ -114,7 +115,7 @@ def list_tickets(
     request: HttpRequest,
     paging: Query[PageQuery],
     status: StatusFilter = None,
-    priority: int | None = Query(None, ge=1, le=4),
+    priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     customer: IdFilter = None,
     asset: IdFilter = None,
     breaching_before: AwareDatetime | None = None,
@@ -180,7 +181,7 @@ def open_ticket(request: HttpRequest, payload: TicketIn) -> Status[Any]:
             impact=payload.impact,
             urgency=payload.urgency,
             priority=payload.priority,
-            actor=request.user,
+            actor=actor_of(request),
         )
     return Status(201, detail(request, ticket.pk))
 

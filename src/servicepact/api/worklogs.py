@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -133,6 +134,6 @@ def create_worklog(request: HttpRequest, payload: WorkLogIn) -> Status[Any]:
         work_type=payload.work_type,
         billable=payload.billable,
         note=payload.note,
-        actor=request.user,
+        actor=actor_of(request),
     )
     return Status(201, render_worklog(worklogs_for(request.user).get(pk=log.pk)))

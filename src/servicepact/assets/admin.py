@@ -16,7 +16,7 @@ class ContractLineInline(ReadOnlyInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(admin.ModelAdmin[Asset]):
     list_display = [
         "hostname",
         "customer",

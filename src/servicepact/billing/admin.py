@@ -18,23 +18,23 @@ from servicepact.billing.models import (
 from servicepact.core.admin import ReadOnlyAdmin
 
 
-class TierInline(admin.TabularInline):
+class TierInline(admin.TabularInline[AvailabilityCreditTier, CreditSchedule]):
     model = AvailabilityCreditTier
     extra = 0
 
 
-class BreachCreditInline(admin.TabularInline):
+class BreachCreditInline(admin.TabularInline[BreachCredit, CreditSchedule]):
     model = BreachCredit
     extra = 0
 
 
 @admin.register(CreditSchedule)
-class CreditScheduleAdmin(admin.ModelAdmin):
+class CreditScheduleAdmin(admin.ModelAdmin[CreditSchedule]):
     list_display = ["contract_version", "cap_percent", "claim_window_days"]
     inlines = [TierInline, BreachCreditInline]
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
     extra = 0
     can_delete = False
 
@@ -65,7 +65,7 @@ class PeriodCreditAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ForceMajeure)
-class ForceMajeureAdmin(admin.ModelAdmin):
+class ForceMajeureAdmin(admin.ModelAdmin[ForceMajeure]):
     """Read-only: force majeure is declared on the desk's contract page (or the API), through
     ``billing.services.declare_force_majeure``, which records who, when and why and
     recomputes the month's credits."""
@@ -84,7 +84,7 @@ class ForceMajeureAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkLog)
-class WorkLogAdmin(admin.ModelAdmin):
+class WorkLogAdmin(admin.ModelAdmin[WorkLog]):
     list_display = ["ticket", "user", "date", "minutes", "billable"]
     list_filter = ["billable"]
     raw_id_fields = ["ticket"]

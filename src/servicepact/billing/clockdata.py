@@ -445,8 +445,8 @@ def _replay_paused(
         ]
     elif contract_ids is not None:
         # A statement's contract only: do not read every customer's pauses to drop them.
-        tickets = Ticket.objects.filter(contract_id__in=list(contract_ids))
-        parts = [events.filter(ticket_id__in=Subquery(tickets.order_by().values("pk")))]
+        of_contracts = Ticket.objects.filter(contract_id__in=list(contract_ids))
+        parts = [events.filter(ticket_id__in=Subquery(of_contracts.order_by().values("pk")))]
     else:
         parts = [events]
     marks = np.concatenate([_marks(part) for part in parts])
@@ -558,7 +558,7 @@ def _replay_rows(
     facts: dict[int, list[EventFact]] = {}
     for tid, kind, at, _ in events.tolist():
         # ``clock_events`` only passes ``at`` through, so epoch seconds can stand in for it.
-        facts.setdefault(tid, []).append(EventFact(at=at, kind=CLOCK_EVENT_KINDS[kind]))  # type: ignore[arg-type]
+        facts.setdefault(tid, []).append(EventFact(at=at, kind=CLOCK_EVENT_KINDS[kind]))
     pairs: dict[int, list[tuple[int, int]]] = {}
     for row in rows.tolist():
         timed = [

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
+from servicepact.accounts.actors import Actor
 from servicepact.accounts.choices import StaffRole
 from servicepact.billing.choices import AuditAction, CreditStatus, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
@@ -56,7 +57,7 @@ def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
     return result
 
 
-def may_decide_credits(actor: Any) -> bool:
+def may_decide_credits(actor: Actor) -> bool:
     """Whether ``actor`` decides credits and force majeure (service managers, billing,
     superusers). The one rule: pages ask it before showing a form, services before writing."""
     if getattr(actor, "is_superuser", False):
@@ -65,7 +66,7 @@ def may_decide_credits(actor: Any) -> bool:
     return profile is not None and profile.role in MANAGER_ROLES
 
 
-def require_manager(actor: Any, action: str) -> None:
+def require_manager(actor: Actor, action: str) -> None:
     """Credits and force majeure are decided by service managers and billing staff (403)."""
     if not may_decide_credits(actor):
         raise PermissionDenied(f"only a service manager or billing may {action}")
@@ -77,8 +78,8 @@ def _reason(reason: str) -> str:
     return reason.strip()
 
 
-def _actor_name(actor: Any) -> str:
-    return actor.get_username() if getattr(actor, "pk", None) else "system"
+def _actor_name(actor: Actor) -> str:
+    return actor.get_username() if actor is not None and actor.pk else "system"
 
 
 # ---------------------------------------------------------------- schedules
@@ -119,7 +120,8 @@ def set_credit_schedule(
         if priority not in PRIORITIES:
             errors[f"breach_credits[{i}].priority"] = ["must be 1, 2, 3 or 4"]
         credit = _percent(row.get("credit_percent"), f"breach_credits[{i}].credit_percent", errors)
-        breach_rows.append((metric, priority, credit))
+        # A refused priority stores nothing (the errors are raised below): 0 only fills the row.
+        breach_rows.append((metric, priority if priority in PRIORITIES else 0, credit))
     if len({(m, p) for m, p, _ in breach_rows}) != len(breach_rows):
         errors["breach_credits"] = ["two credits for the same metric and priority"]
     if errors:
@@ -149,7 +151,7 @@ def set_credit_schedule(
 def flag_force_majeure(
     *,
     contract: Contract,
-    actor: Any,
+    actor: Actor,
     reason: str,
     ticket: Ticket | None = None,
     starts_at: datetime | None = None,
@@ -186,7 +188,7 @@ def flag_force_majeure(
 def declare_force_majeure(
     *,
     contract: Contract,
-    actor: Any,
+    actor: Actor,
     reason: str,
     ticket: Ticket | None = None,
     starts_at: datetime | None = None,
@@ -273,7 +275,7 @@ def _audit(
     credit: PeriodCredit,
     *,
     action: str,
-    actor: Any,
+    actor: Actor,
     before: dict[str, Any] | None,
     reason: str = "",
     at: datetime | None = None,
@@ -316,7 +318,7 @@ def compute_period_credits(
     *,
     contract: Contract,
     period: str | Period,
-    actor: Any = None,
+    actor: Actor = None,
     facts: PeriodFacts | None = None,
     now: datetime | None = None,
 ) -> PeriodCredit:
@@ -345,7 +347,7 @@ def _store_credit(
     facts: PeriodFacts,
     draft: CreditDraft,
     deadline: date | None,
-    actor: Any,
+    actor: Actor,
     moment: datetime,
 ) -> PeriodCredit:
     credit = (
@@ -421,7 +423,7 @@ def _check(credit: PeriodCredit, action: str, allowed: Iterable[str]) -> None:
 
 
 @transaction.atomic
-def approve_credits(*, credit: PeriodCredit, actor: Any, reason: str) -> PeriodCredit:
+def approve_credits(*, credit: PeriodCredit, actor: Actor, reason: str) -> PeriodCredit:
     """A manager accepts the computed amount as owed: computed -> approved."""
     require_manager(actor, "approve credits")
     text = _reason(reason)
@@ -439,7 +441,7 @@ def approve_credits(*, credit: PeriodCredit, actor: Any, reason: str) -> PeriodC
 
 @transaction.atomic
 def adjust_credits(
-    *, credit: PeriodCredit, amount: Decimal | str | int, actor: Any, reason: str
+    *, credit: PeriodCredit, amount: Decimal | str | int, actor: Actor, reason: str
 ) -> PeriodCredit:
     """A manager sets another amount owed (with a reason): computed | approved | adjusted -> adjusted."""
     require_manager(actor, "adjust credits")
@@ -468,7 +470,7 @@ def adjust_credits(
 
 
 @transaction.atomic
-def mark_applied(*, credit: PeriodCredit, actor: Any, reason: str = "") -> PeriodCredit:
+def mark_applied(*, credit: PeriodCredit, actor: Actor, reason: str = "") -> PeriodCredit:
     """The decided amount went out (credit note, invoice deduction): approved | adjusted -> applied."""
     require_manager(actor, "mark credits applied")
     credit = _locked(credit)
@@ -502,7 +504,7 @@ def log_work(
     billable: bool = True,
     note: str = "",
     work_type: str = WorkType.REMOTE,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> WorkLog:
     """Records time ``user`` spent on a ticket; billable time counts against the included
     hours. ``actor`` (who enters it, default ``user``) must be staff too (403)."""

@@ -41,7 +41,8 @@ from servicepact.accounts.choices import StaffRole
 from servicepact.accounts.models import StaffProfile
 from servicepact.billing.services import flag_force_majeure, set_credit_schedule
 from servicepact.contracts.models import Contract
-from servicepact.core.testing import Clock, ny
+from servicepact.core.testing import Clock
+from servicepact.core.testing import ny as ny  # re-exported: the billing and reports tests use it
 from servicepact.tickets import services as ts
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.testing import World, user, world
@@ -86,7 +87,8 @@ def _open(w: World, clock: Clock, at: datetime, subject: str, **kw: Any) -> Tick
 
 def _step(clock: Clock, at: datetime, action: Any, ticket: Ticket, **kw: Any) -> Ticket:
     clock.at(at)
-    return action(ticket=Ticket.objects.get(pk=ticket.pk), **kw)
+    moved: Ticket = action(ticket=Ticket.objects.get(pk=ticket.pk), **kw)
+    return moved
 
 
 def june_month(

@@ -9,7 +9,7 @@ from servicepact.changes.models import Change
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(admin.ModelAdmin[Change]):
     """Changes move through their services (API, desk, portal); the admin only reads them."""
 
     list_display = ["__str__", "customer", "planned_start", "planned_end", "status", "approved_by"]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema, Status
 
+from servicepact.accounts.actors import actor_of
 from servicepact.accounts.auth import api_auth
 from servicepact.assets.models import Asset
 from servicepact.changes import services
@@ -56,9 +57,9 @@ class ChangeList(ListOut):
     count: int
 
 
-Title = model_text(Change, "title")
-Description = model_text(Change, "description")
-RejectionReason = model_text(Change, "rejection_reason")
+Title = Annotated[str, model_text(Change, "title")]
+Description = Annotated[str, model_text(Change, "description")]
+RejectionReason = Annotated[str, model_text(Change, "rejection_reason")]
 
 
 class ChangeIn(ApiIn):
@@ -104,7 +105,7 @@ def change_out(change: Change) -> dict[str, Any]:
 def list_changes(
     request: HttpRequest, paging: Query[PageQuery], status: Text = ""
 ) -> dict[str, Any]:
-    qs = changes_for(request.auth)
+    qs = changes_for(request.user)
     if status:
         qs = qs.filter(status__in=status.split(","))
     result = api_page(qs, paging)
@@ -121,7 +122,7 @@ def list_changes(
 @idempotent
 def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
     """Staff request a change; the assets must all belong to one customer."""
-    if not is_staff(request.auth):
+    if not is_staff(request.user):
         return error(403, "only provider staff request changes through the API")
     assets = list(Asset.objects.filter(pk__in=payload.assets).select_related("customer"))
     missing = sorted(set(payload.assets) - {a.pk for a in assets})
@@ -134,7 +135,7 @@ def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
         assets=assets,
         planned_start=payload.planned_start,
         planned_end=payload.planned_end,
-        actor=request.auth,
+        actor=actor_of(request),
     )
     return Status(201, change_out(change))
 
@@ -146,15 +147,15 @@ def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
     summary="Get a change",
 )
 def read_change(request: HttpRequest, change_id: Id) -> Any:
-    return change_out(get_change(request.auth, change_id))
+    return change_out(get_change(request.user, change_id))
 
 
 def _decide(request: HttpRequest, change_id: int, action: str, **kwargs: Any) -> Any:
     # Refusals (403, 409, 422) are answered by the API's exception handlers (api/errors.py).
-    change = get_change(request.auth, change_id)
+    change = get_change(request.user, change_id)
     service = getattr(services, f"{action}_change")
-    change = service(change=change, actor=request.auth, **kwargs)
-    return change_out(get_change(request.auth, change.pk))
+    change = service(change=change, actor=actor_of(request), **kwargs)
+    return change_out(get_change(request.user, change.pk))
 
 
 @router.post(

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from servicepact.accounts.actors import Actor
 from servicepact.assets.models import Asset
 from servicepact.changes.choices import ChangeStatus
 from servicepact.changes.models import Change
@@ -57,7 +58,7 @@ def request_change(
     planned_start: datetime,
     planned_end: datetime,
     description: str = "",
-    actor: Any = None,
+    actor: Actor = None,
 ) -> Change:
     """Records a requested change on some of the customer's assets (window [start, end))."""
     assets = list(assets)
@@ -92,7 +93,7 @@ def request_change(
 
 
 @transaction.atomic
-def approve_change(*, change: Change, actor: Any) -> Change:
+def approve_change(*, change: Change, actor: Actor) -> Change:
     """requested -> approved, by a contact of the change's customer (staff: PermissionDenied)."""
     change = _lock(change)
     if not _is_customer_contact(actor, change):
@@ -108,7 +109,7 @@ def approve_change(*, change: Change, actor: Any) -> Change:
 
 
 @transaction.atomic
-def reject_change(*, change: Change, actor: Any, reason: str = "") -> Change:
+def reject_change(*, change: Change, actor: Actor, reason: str = "") -> Change:
     """requested -> rejected, by a contact of the customer or by staff (withdrawing it)."""
     change = _lock(change)
     if not (_is_customer_contact(actor, change) or is_staff(actor)):
@@ -125,7 +126,7 @@ def reject_change(*, change: Change, actor: Any, reason: str = "") -> Change:
 
 
 @transaction.atomic
-def complete_change(*, change: Change, actor: Any) -> Change:
+def complete_change(*, change: Change, actor: Actor) -> Change:
     """approved -> done, by provider staff once the work is carried out."""
     change = _lock(change)
     if not is_staff(actor):

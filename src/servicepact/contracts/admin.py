@@ -54,7 +54,7 @@ class HolidayImportForm(forms.Form):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(admin.ModelAdmin[Calendar]):
     """Name and description are editable; the zone and the hours, holidays and overrides
     change through the calendar services (API, or the holiday import action below), which
     validate with the engine and bump the revision so the worker recomputes open clocks."""
@@ -103,7 +103,7 @@ class SlaTargetPlanInline(FrozenOnceSavedInline):
 
 
 @admin.register(ServicePlan)
-class ServicePlanAdmin(admin.ModelAdmin):
+class ServicePlanAdmin(admin.ModelAdmin[ServicePlan]):
     """A plan's targets are read-only once it exists (``PUT /api/v1/plans/{id}/targets``)."""
 
     list_display = ["name", "code", "calendar", "is_active"]
@@ -145,7 +145,7 @@ CONTRACT_EDITABLE = ("service_manager", "notice_days")
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(admin.ModelAdmin[Contract]):
     """Contracts are created, activated, amended and terminated through the API and desk
     (``contracts.services``, ``tickets.services.amend_contract_terms``); here only the
     service manager and the notice period change."""
@@ -166,13 +166,13 @@ class ContractAdmin(admin.ModelAdmin):
         return False
 
 
-class EscalationStepInline(admin.TabularInline):
+class EscalationStepInline(admin.TabularInline[EscalationStep, EscalationPolicy]):
     model = EscalationStep
     extra = 0
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(admin.ModelAdmin):
+class EscalationPolicyAdmin(admin.ModelAdmin[EscalationPolicy]):
     """Thresholds of a plan, or a contract's override, with the actions each triggers."""
 
     inlines = [EscalationStepInline]

@@ -80,7 +80,7 @@ def _plan(
     code: str,
     name: str,
     calendar: Calendar,
-    targets: dict[tuple[int, str], int],
+    targets: dict[tuple[int, Metric], int],
     description: str,
     in_site_zone: bool,
 ) -> ServicePlan:

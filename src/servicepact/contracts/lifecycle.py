@@ -226,7 +226,7 @@ def status_since(contract: Contract, status: str) -> date:
     return contract.start_date
 
 
-_STATUS_TEXT = {
+_STATUS_TEXT: dict[str, str] = {
     ContractStatus.ACTIVE: gettext_noop(
         "Contract %(number)s is active: the term runs from %(start)s to %(end)s."
     ),

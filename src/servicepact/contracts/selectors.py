@@ -32,7 +32,7 @@ def _customer_id(user: Any) -> int | None:
     return contact.customer_id if contact is not None else -1
 
 
-def _targets() -> Prefetch:
+def _targets() -> Prefetch[str, QuerySet[SlaTarget]]:
     return Prefetch("targets", queryset=SlaTarget.objects.select_related("calendar"))
 
 
@@ -77,7 +77,7 @@ def contracts_for(user: Any) -> QuerySet[Contract]:
 
 def get_contract(user: Any, pk: int) -> Contract:
     """The contract if the user may see it, else 404 (another customer's is never revealed)."""
-    contract = (
+    contract: Contract | None = (
         scope_to_customer(Contract.objects.select_related("customer", "plan"), user)
         .filter(pk=pk)
         .first()

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from servicepact.accounts.actors import Actor
 from servicepact.contracts.choices import (
     PRIORITIES,
     ContractStatus,
@@ -357,7 +358,7 @@ def create_contract(
     priority_matrix: list[list[int]] | None = None,
     priority_names: Mapping[str, str] | None = None,
     activate: bool = True,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> Contract:
     """Creates a contract with its first version (in force from the start of the term)."""
     errors: dict[str, list[str]] = {}
@@ -430,7 +431,7 @@ def amend_contract(
     target_overrides: Iterable[Mapping[str, Any]] | None = None,
     priority_matrix: list[list[int]] | None = None,
     priority_names: Mapping[str, str] | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> ContractVersion:
     """Adds a dated version. What is not given is carried over from the version before it.
 
@@ -557,7 +558,7 @@ def renew_contract(
     *,
     contract: Contract,
     end_date: date,
-    actor: Any,
+    actor: Actor,
     fee_amount: Decimal | str | None = None,
     reason: str = "",
 ) -> ContractVersion:
@@ -569,7 +570,7 @@ def renew_contract(
     terminated, expired or draft contract, 422 for an end date not after the current one
     or a bad fee.
     """
-    if not getattr(actor, "is_staff", False):
+    if actor is None or not actor.is_staff:
         raise PermissionDenied("only provider staff renew contracts")
     contract = Contract.objects.select_for_update().select_related("customer").get(pk=contract.pk)
     tz = contract.customer.timezone

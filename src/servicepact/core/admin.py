@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Rows that change only through services: listed and shown, never added, changed or
     deleted here."""
 
@@ -22,7 +22,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
     """Inline rows shown but never added, changed or deleted from the parent's page."""
 
     extra = 0
@@ -37,7 +37,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class FrozenOnceSavedInline(admin.TabularInline):
+class FrozenOnceSavedInline(admin.TabularInline[Any, Any]):
     """Rows that clocks measure: editable while the parent is being added (nothing measures
     it yet), read-only once it exists."""
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Field, Model, Q, QuerySet
+from django.db.models import Field, ForeignKey, Model, Q, QuerySet
 
 
 class BadCursor(ValueError):
@@ -66,13 +66,19 @@ def _key(model: type[Model], path: str, descending: bool) -> SortKey:
         field = model._meta.get_field(parts[-1])
     except FieldDoesNotExist as exc:
         raise TypeError(f"cannot keyset-paginate on {path!r}") from exc
-    if field.null or not field.concrete or field.many_to_many or field.one_to_many:
+    if (
+        not isinstance(field, Field)  # a reverse relation or a generic foreign key
+        or field.null
+        or not field.concrete
+        or field.many_to_many
+        or field.one_to_many
+    ):
         raise TypeError(f"keyset pagination needs non-null columns as sort keys, not {path!r}")
-    if field.is_relation:
+    if isinstance(field, ForeignKey):
         # By its column: ``order_by("customer")`` would sort by Customer's own ordering.
         column = "__".join([*parts[:-1], field.attname])
-        return SortKey(column, descending, field.target_field, field.attname)  # type: ignore[union-attr,arg-type]
-    return SortKey(path, descending, field, field.attname)  # type: ignore[arg-type]
+        return SortKey(column, descending, field.target_field, field.attname)
+    return SortKey(path, descending, field, field.attname)
 
 
 def ordered(queryset: QuerySet[Any], keys: list[SortKey]) -> QuerySet[Any]:

@@ -69,15 +69,16 @@ def paginate(queryset: QuerySet[Any], *, limit: int, offset: int) -> tuple[list[
 class PageQuery(Schema):
     """The paging parameters every API list takes: ``Query[PageQuery]`` in the handler."""
 
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    # Defaults by keyword: ninja's Schema (a dataclass_transform) sees only those.
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     after: str | None = Field(
-        None,
+        default=None,
         max_length=MAX_CURSOR,
         description="the `next` cursor of the previous page (instead of offset)",
     )
     count: Literal["exact"] | None = Field(
-        None, description=f"`exact` to count every row; otherwise counted up to {COUNT_CAP}"
+        default=None, description=f"`exact` to count every row; otherwise counted up to {COUNT_CAP}"
     )
 
 

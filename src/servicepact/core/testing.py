@@ -16,14 +16,18 @@ NY = "America/New_York"
 NYZ = ZoneInfo(NY)
 
 
-def utc(*args: int) -> datetime:
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """An instant in UTC: ``utc(2025, 6, 2, 10)``."""
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def ny(*args: int) -> datetime:
+def ny(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """An instant in New York local time: ``ny(2025, 6, 9, 10)``."""
-    return datetime(*args, tzinfo=NYZ)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, second, tzinfo=NYZ)
 
 
 class Clock:

@@ -91,6 +91,6 @@ class Contact(TimeStampedModel):
     def local_timezone(self) -> str:
         if self.timezone:
             return self.timezone
-        if self.site_id:
+        if self.site is not None:
             return self.site.timezone
         return self.customer.timezone

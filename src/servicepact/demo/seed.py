@@ -413,7 +413,7 @@ def _build_customers(
     ]
 
 
-SUBJECTS = {
+SUBJECTS: dict[str, list[str]] = {
     Category.HARDWARE: [
         "Disk failure reported by RAID controller",
         "PSU redundancy lost",
@@ -470,7 +470,10 @@ def _history_ticket(
     scale = {1: 0.25, 2: 0.5, 3: 1.0, 4: 2.0}[ticket.priority] * (
         rng.uniform(2.0, 6.0) if slow else 1.0
     )
-    step = lambda minutes: timedelta(minutes=max(1, int(rng.uniform(0.2, 1.0) * minutes * scale)))  # noqa: E731
+
+    def step(minutes: float) -> timedelta:
+        return timedelta(minutes=max(1, int(rng.uniform(0.2, 1.0) * minutes * scale)))
+
     t = opened + step(40)
     agent = staff["agent"]
     ts.assign_ticket(ticket=ticket, actor=agent, assignee=agent, team=staff["desk"], at=t)
@@ -540,7 +543,10 @@ def _open_tickets(customers: list[DemoCustomer], staff: dict[str, Any], progress
     acme, globex, nord = customers
     agent = staff["agent"]
     moment = current_time()
-    ago = lambda **kw: moment - timedelta(**kw)  # noqa: E731
+
+    def ago(**kw: float) -> datetime:
+        return moment - timedelta(**kw)
+
     # Acme P1: opened 9 minutes ago, first response (15 min) at 60 %.
     ts.open_ticket(
         customer=acme.customer,
@@ -687,6 +693,8 @@ def _monitoring(
             resolved_at__isnull=False,
         ).order_by("opened_at")[::3]:
             minutes = rng.randrange(4, 95)
+            if t.asset is None:  # an incident without an asset has no downtime to record
+                continue
             record_outage(
                 asset=t.asset,
                 started_at=t.opened_at,
@@ -888,7 +896,7 @@ def _credits_and_hours(
         .exclude(coverage="out_of_contract")
         .order_by("pk")
     ):
-        if rng.random() < 0.6:
+        if rng.random() < 0.6 and t.resolved_at is not None:  # resolved: the query says so
             log_work(
                 ticket=t,
                 user=staff["engineer"] if t.category == Category.HARDWARE else staff["agent"],

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from servicepact.accounts.actors import Actor
 from servicepact.desk import forms as f
 from servicepact.tickets import services
 from servicepact.tickets.choices import EventKind
@@ -42,13 +43,13 @@ class Action:
 
 
 def _call(service: Callable[..., object]) -> Runner:
-    def run(ticket: Ticket, actor: Any, data: dict[str, Any]) -> object:
+    def run(ticket: Ticket, actor: Actor, data: dict[str, Any]) -> object:
         return service(ticket=ticket, actor=actor, **data)
 
     return run
 
 
-def _comment(ticket: Ticket, actor: Any, data: dict[str, Any]) -> object:
+def _comment(ticket: Ticket, actor: Actor, data: dict[str, Any]) -> object:
     return services.add_comment(
         ticket=ticket, author=actor, body=data["body"], internal=data["internal"]
     )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.accounts.selectors import staff_timezone
 from servicepact.assets.models import Asset
 from servicepact.changes import services
@@ -105,7 +106,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
                     assets=form.cleaned_data["assets"],
                     planned_start=start,
                     planned_end=end,
-                    actor=request.user,
+                    actor=actor_of(request),
                 )
             except DomainValidationError as exc:
                 for field, problems in exc.errors.items():
@@ -168,7 +169,7 @@ def change_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         return redirect("desk:change", pk=pk)
     kwargs = {"reason": request.POST.get("reason", "")} if name == "withdraw" else {}
     try:
-        action(change=change, actor=request.user, **kwargs)
+        action(change=change, actor=actor_of(request), **kwargs)
     except (TransitionError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
     else:

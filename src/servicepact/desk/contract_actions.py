@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.billing.services import declare_force_majeure
 from servicepact.contracts.services import renew_contract
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -68,7 +69,9 @@ def contract_force_majeure(request: HttpRequest, pk: int) -> HttpResponse:
     done: list[Any] = []
 
     def call(data: dict[str, Any]) -> None:
-        done.extend(declare_force_majeure(contract=contract, actor=request.user, **form.values()))
+        done.extend(
+            declare_force_majeure(contract=contract, actor=actor_of(request), **form.values())
+        )
 
     refused = _run(form, request, call)
     if refused:
@@ -115,7 +118,7 @@ def asset_outage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _record(request: HttpRequest, form: Any) -> None:
-    record_outage(actor=request.user, **form.values())
+    record_outage(actor=actor_of(request), **form.values())
 
 
 @require_POST
@@ -130,7 +133,7 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
             end_date=data["end_date"],
             fee_amount=data.get("fee_amount"),
             reason=data.get("reason", ""),
-            actor=request.user,
+            actor=actor_of(request),
         )
 
     refused = _run(form, request, call)

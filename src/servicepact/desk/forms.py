@@ -159,7 +159,9 @@ class CommentForm(forms.Form):
 class AssignAlertForm(forms.Form):
     """Triage: the asset an unmatched alert is about (the service checks the customer)."""
 
-    asset = forms.ModelChoiceField(label=_("Asset"), queryset=None, empty_label=_("Choose a host"))
+    asset: forms.ModelChoiceField[Asset] = forms.ModelChoiceField(
+        label=_("Asset"), queryset=None, empty_label=_("Choose a host")
+    )
 
     def __init__(self, *args: Any, assets: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

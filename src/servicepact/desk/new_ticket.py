@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from servicepact.accounts.actors import actor_of
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now
 from servicepact.customers.models import Customer
@@ -111,7 +112,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             kind=values["kind"],
             impact=values["impact"],
             urgency=values["urgency"],
-            actor=request.user,
+            actor=actor_of(request),
         )
     except DomainValidationError as exc:
         for field, problems in exc.errors.items():

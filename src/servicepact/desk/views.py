@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
 
+from servicepact.accounts.actors import actor_of
 from servicepact.accounts.duty import duty
 from servicepact.accounts.selectors import staff_timezone
 from servicepact.assets.coverage import resolve_coverage
@@ -57,10 +59,11 @@ from servicepact.notifications.choices import Channel as NotificationChannel
 from servicepact.notifications.models import Notification
 from servicepact.notifications.selectors import dead_letters, mark_read, unread_for
 from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
-from servicepact.tickets.live import SlaState, clocks_for_ticket, ticket_state
+from servicepact.tickets.live import clocks_for_ticket, ticket_state
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.refresh import ticket_terms
 from servicepact.tickets.selectors import get_ticket, ticket_list, visible_comments, visible_events
+from servicepact.tickets.sla_state import SlaState
 
 # Events that belong on a ticket's clock timeline (the rest is in the full history).
 CLOCK_EVENTS = frozenset(
@@ -131,7 +134,8 @@ def queue_rows(request: HttpRequest) -> HttpResponse:
     """The queue's table body (and, out of band, the counts): polled every 30 s by htmx."""
     context = {**_queue_context(request), "oob": True}
     response = render(request, "desk/_queue_rows.html", context)
-    if getattr(request, "htmx", False) and request.htmx.trigger == "queue-filters":
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)  # django-htmx's middleware
+    if htmx and htmx.trigger == "queue-filters":
         query = context["query"]
         push_url(response, reverse("desk:queue") + (f"?{query}" if query else ""))
     return response
@@ -204,7 +208,7 @@ def _ticket_context(
         "open_action": bound[0] if bound else "",
         "comment_form": comment_form,
         "error": error,
-        "plan": ticket.contract.plan if ticket.contract_id else None,
+        "plan": ticket.contract.plan if ticket.contract is not None else None,
         **labels(),
         **worklog_context(ticket, user),
     }
@@ -508,7 +512,7 @@ def alert_assign(request: HttpRequest, pk: int) -> HttpResponse:
         return _alerts_page(request, bound=(alert.pk, form), status=422)
     asset = form.cleaned_data["asset"]
     try:
-        assign_alert_asset(alert=alert, asset=asset, actor=request.user)
+        assign_alert_asset(alert=alert, asset=asset, actor=actor_of(request))
     except TransitionError as exc:
         return _alerts_page(request, error=exc.message, status=409)
     except DomainValidationError as exc:
@@ -531,7 +535,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     """The agent's in-app notifications (unread first) and the outbox's dead letters."""
     unread = list(unread_for(request.user)[:100])
     recent = Notification.objects.filter(
-        user=request.user, channel=NotificationChannel.IN_APP, read_at__isnull=False
+        user=actor_of(request), channel=NotificationChannel.IN_APP, read_at__isnull=False
     ).order_by("-read_at", "-id")[:20]
     dead = dead_letters()
     return render(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.billing.services import log_work
 from servicepact.core.errors import DomainValidationError
 from servicepact.desk.access import staff_required
@@ -37,7 +38,7 @@ def ticket_worklog(request: HttpRequest, pk: int) -> HttpResponse:
                 work_type=data["work_type"],
                 billable=data["billable"],
                 note=data["note"],
-                actor=request.user,
+                actor=actor_of(request),
             )
         except PermissionDenied as exc:
             status, error = 403, str(exc)

@@ -11,7 +11,7 @@ from servicepact.monitoring.services import new_source_token, rotate_source_toke
 
 
 @admin.register(AlertSource)
-class AlertSourceAdmin(admin.ModelAdmin):
+class AlertSourceAdmin(admin.ModelAdmin[AlertSource]):
     """A new source gets its token on save, shown once in the message bar (stored hashed)."""
 
     list_display = ["name", "kind", "customer", "is_active", "auto_resolve", "last_used_at"]
@@ -54,7 +54,7 @@ class AlertSourceAdmin(admin.ModelAdmin):
             messages.warning(request, f"New token for {source.name} (shown once): {raw}")
 
 
-class TransitionInline(admin.TabularInline):
+class TransitionInline(admin.TabularInline[AlertTransition, Alert]):
     model = AlertTransition
     extra = 0
     can_delete = False
@@ -68,7 +68,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(admin.ModelAdmin[Alert]):
     """Alerts come from the sources; the admin only reads them."""
 
     list_display = ["name", "status", "source", "asset", "priority", "flapping", "last_received_at"]
@@ -84,7 +84,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outage)
-class OutageAdmin(admin.ModelAdmin):
+class OutageAdmin(admin.ModelAdmin[Outage]):
     list_display = ["asset", "started_at", "ended_at", "origin", "cause", "merged_into"]
     list_filter = ["origin"]
 
@@ -96,7 +96,7 @@ class OutageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(admin.ModelAdmin[Measurement]):
     list_display = ["contract", "kind", "value", "unit", "target", "met", "measured_at", "source"]
     list_filter = ["kind", "met"]
 

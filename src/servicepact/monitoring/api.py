@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema, Status
@@ -122,12 +122,12 @@ def post_alerts(request: HttpRequest, kind: str) -> Any:
 # ---------------------------------------------------------------- measurements
 
 
-ContractNumber = model_text(Contract, "number")
-Hostname = model_text(Asset, "hostname")
-Kind = model_text(Measurement, "kind")
-Value = model_decimal(Measurement, "value")
-Unit = model_text(Measurement, "unit")
-Note = model_text(Measurement, "note")
+ContractNumber = Annotated[str, model_text(Contract, "number")]
+Hostname = Annotated[str, model_text(Asset, "hostname")]
+Kind = Annotated[str, model_text(Measurement, "kind")]
+Value = Annotated[Decimal, model_decimal(Measurement, "value")]
+Unit = Annotated[str, model_text(Measurement, "unit")]
+Note = Annotated[str, model_text(Measurement, "note")]
 
 
 class MeasurementIn(ApiIn):
@@ -244,13 +244,14 @@ def post_measurement(request: HttpRequest, payload: MeasurementIn) -> Any:
     at = payload.measured_at or current_time()
     if at.tzinfo is None or at.utcoffset() is None:
         return error(422, "measured_at: needs a UTC offset", {"measured_at": ["naive"]})
-    asset = None
+    asset: Asset | None = None
     if payload.asset is not None:
-        asset = _find_asset(payload.asset, customer_id)
-        if asset is None:
+        found = _find_asset(payload.asset, customer_id)
+        if found is None:
             return error(404, f"no such asset: {payload.asset}")
-        if isinstance(asset, JsonResponse):
-            return asset
+        if isinstance(found, JsonResponse):
+            return found
+        asset = found
     contract = _find_contract(payload, customer_id, asset, at)
     if isinstance(contract, JsonResponse):
         return contract

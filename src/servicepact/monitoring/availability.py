@@ -227,7 +227,7 @@ def _measurer(contract: Contract, calendar: str, first: date, after: date) -> Me
 
     def measure(asset: Asset, a: datetime, b: datetime) -> int:
         # The plan's hours apply in the asset's site zone (else the customer's).
-        zone = asset.site.timezone if asset.site_id else contract.customer.timezone
+        zone = asset.site.timezone if asset.site is not None else contract.customer.timezone
         if zone not in compiled:
             compiled[zone] = compiled_calendar(
                 plan_calendar, timezone=zone, first=first, last=after

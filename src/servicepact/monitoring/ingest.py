@@ -198,7 +198,7 @@ def _transition(
     )
     was_flapping = alert.flapping
     alert.flapping = recent >= alert.source.flap_transitions
-    if alert.flapping and not was_flapping and alert.ticket_id:
+    if alert.flapping and not was_flapping and alert.ticket is not None:
         _comment(
             alert.ticket,
             f"Monitoring: alert {alert.name} is flapping ({recent} state changes within "
@@ -233,7 +233,7 @@ def fire_effects(alert: Alert, source: AlertSource, at: datetime, *, ticket: boo
         _merge_outages(alert, at, still_down=True)
     else:
         Outage.objects.create(
-            asset_id=alert.asset_id,
+            asset=_matched_asset(alert),
             started_at=rules.outage_start(alert, source, at),
             origin=OutageOrigin.ALERT,
             alert=alert,
@@ -257,7 +257,7 @@ def _resolve(alert: Alert, source: AlertSource, at: datetime, moment: datetime) 
         return
     _comment(
         ticket,
-        f"Monitoring: alert {alert.name} on {alert.asset.hostname} resolved at "
+        f"Monitoring: alert {alert.name} on {_matched_asset(alert).hostname} resolved at "
         f"{at.isoformat()} (firing for {format_duration(int((at - alert.starts_at).total_seconds()))}).",
     )
     if rules.may_auto_resolve(ticket, source, alert):
@@ -279,7 +279,7 @@ def _merge_outages(alert: Alert, at: datetime, *, still_down: bool) -> None:
     if not series:
         series = [
             Outage.objects.create(
-                asset_id=alert.asset_id,
+                asset=_matched_asset(alert),
                 started_at=at,
                 origin=OutageOrigin.ALERT,
                 alert=alert,
@@ -319,24 +319,32 @@ def _ticket_for_firing(alert: Alert, source: AlertSource, at: datetime) -> None:
             reason=f"Monitoring: alert {alert.name} fired again at {at.isoformat()}.",
         )
         return
-    existing = _open_incident_of(alert.asset_id)
+    asset = _matched_asset(alert)
+    existing = _open_incident_of(asset.pk)
     if existing is None:
         # Two deliveries for one asset must not open two incidents: serialise on the asset
         # row, then look again (the other may have committed one meanwhile).
-        Asset.objects.select_for_update().filter(pk=alert.asset_id).order_by().first()
-        existing = _open_incident_of(alert.asset_id)
+        Asset.objects.select_for_update().filter(pk=asset.pk).order_by().first()
+        existing = _open_incident_of(asset.pk)
     if existing is not None:
         alert.ticket, alert.opened_ticket = existing, False
         _comment(
             existing,
             f"Monitoring: alert {alert.name} ({alert.severity or 'no severity'}) is firing on "
-            f"{alert.asset.hostname} since {at.isoformat()}.",
+            f"{asset.hostname} since {at.isoformat()}.",
         )
         return
     alert.ticket, alert.opened_ticket = _open_incident(alert, source), True
 
 
-def _open_incident_of(asset_id: int | None) -> Ticket | None:
+def _matched_asset(alert: Alert) -> Asset:
+    """The alert's asset: tickets and outages follow only a matched alert (callers check)."""
+    if alert.asset is None:
+        raise ValueError(f"alert {alert.fingerprint} has no asset")
+    return alert.asset
+
+
+def _open_incident_of(asset_id: int) -> Ticket | None:
     return (
         Ticket.objects.filter(asset_id=asset_id, kind=TicketKind.INCIDENT, status__in=OPEN_STATUSES)
         .order_by("opened_at", "id")

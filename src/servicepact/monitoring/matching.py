@@ -99,4 +99,4 @@ def match_asset(source: AlertSource, parsed: ParsedAlert) -> Match:
 
 
 def _scope(source: AlertSource) -> str:
-    return f" of {source.customer.name}" if source.customer_id else ""
+    return f" of {source.customer.name}" if source.customer is not None else ""

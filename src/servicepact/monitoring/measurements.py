@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
+from servicepact.accounts.actors import Actor
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import KPI_UNITS, KpiKind
 from servicepact.contracts.models import Contract, KpiCommitment
@@ -32,7 +33,7 @@ from servicepact.tickets.choices import Category, Channel, TicketKind
 # A sender's clock may run a little ahead; such instants are taken as "now".
 CLOCK_SKEW = timedelta(seconds=60)
 
-_CATEGORIES = {
+_CATEGORIES: dict[str, Category] = {
     KpiKind.DDOS_CAPACITY: Category.DDOS,
     KpiKind.BANDWIDTH: Category.NETWORK,
     KpiKind.RPO: Category.BACKUP,
@@ -95,7 +96,7 @@ def record_measurement(
     asset: Asset | None = None,
     note: str = "",
     source: AlertSource | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> Measurement:
     """Stores one measurement, judged against the commitment in force when it was measured."""
     measured_at = measured_at or current_time()

@@ -283,9 +283,9 @@ class Outage(models.Model):
     @property
     def cause(self) -> str:
         """ "alert <fingerprint>" | "ticket SP-000123" | "manual: <reason>" (availability slices)."""
-        if self.origin == OutageOrigin.ALERT and self.alert_id is not None:
+        if self.origin == OutageOrigin.ALERT and self.alert is not None:
             return f"alert {self.alert.fingerprint}"
-        if self.ticket_id is not None:
+        if self.ticket is not None:
             return f"ticket {self.ticket.number}"
         return f"manual: {self.reason}"
 

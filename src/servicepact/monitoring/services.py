@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from servicepact.accounts.actors import Actor
 from servicepact.accounts.services import hash_token
 from servicepact.assets.models import Asset
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -131,7 +131,7 @@ def record_outage(
     ended_at: datetime | None,
     reason: str,
     ticket: Ticket | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     planned: bool = False,
 ) -> Outage:
     """A manual outage, for downtime monitoring missed (cause "ticket …" or "manual: …").
@@ -188,7 +188,7 @@ def end_outage(*, outage: Outage, ended_at: datetime) -> Outage:
 
 
 @transaction.atomic
-def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Any = None) -> Alert:
+def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Actor = None) -> Alert:
     """Triage: attach an unmatched alert to an asset and replay what matching would have done.
 
     Past firing episodes become outages (if the alert counts as one); a still-firing alert opens
@@ -198,11 +198,11 @@ def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Any = None) -> Aler
     if alert.asset_id is not None:
         raise TransitionError(f"alert {alert.fingerprint} is already on asset {alert.asset_id}")
     source = alert.source
-    if source.customer_id is not None and asset.customer_id != source.customer_id:
+    if source.customer is not None and asset.customer_id != source.customer_id:
         raise DomainValidationError(
             {"asset": [f"{asset.hostname} is not an asset of {source.customer.name}"]}
         )
-    who = actor.get_username() if getattr(actor, "pk", None) else "staff"
+    who = actor.get_username() if actor is not None and actor.pk else "staff"
     alert.asset, alert.customer_id = asset, asset.customer_id
     alert.match_note = f"assigned to {asset.hostname} by {who}"[:300]
     started: datetime | None = None

@@ -18,7 +18,7 @@ from servicepact.notifications.services import (
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
     """Endpoints; the secret is generated, shown to copy, and changed by rotation only."""
 
     list_display = ["name", "url", "customer", "active", "previous_secret_expires_at"]
@@ -52,7 +52,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin[Notification]):
     """The outbox: read-only rows; dead letters can be put back in the queue."""
 
     list_display = [

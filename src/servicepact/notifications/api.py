@@ -47,13 +47,13 @@ class EndpointList(Schema):
 
 class RotateIn(ApiIn):
     overlap_hours: int = Field(
-        24,
+        default=24,
         ge=0,
         le=MAX_ROLLOVER.days * 24,
         description="how long the old secret stays valid (0: switch at once)",
     )
     secret: str | None = Field(
-        None, description="the new secret (whsec_ + base64 of 24-64 bytes); default: random"
+        default=None, description="the new secret (whsec_ + base64 of 24-64 bytes); default: random"
     )
 
 

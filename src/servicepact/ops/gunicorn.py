@@ -20,7 +20,7 @@ def _child_exit(server: Any, worker: Any) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
-class ServeApplication(BaseApplication):  # type: ignore[misc]
+class ServeApplication(BaseApplication):
     """Runs ``servicepact.wsgi:application`` with the given gunicorn settings."""
 
     def __init__(self, options: dict[str, Any]) -> None:

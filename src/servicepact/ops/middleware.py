@@ -21,7 +21,7 @@ SANE_ID = re.compile(r"[A-Za-z0-9\-_.:@/+=]{1,128}")
 
 
 def request_id_for(request: HttpRequest) -> str:
-    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+    incoming: str = request.META.get("HTTP_X_REQUEST_ID", "")
     if SANE_ID.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex

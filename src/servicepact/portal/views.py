@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.changes import services as change_services
@@ -70,7 +71,8 @@ def _contracts(request: HttpRequest) -> QuerySet[Contract]:
 
 
 def _tz(request: HttpRequest) -> str:
-    return request.contact.local_timezone  # type: ignore[attr-defined]
+    zone: str = request.contact.local_timezone  # type: ignore[attr-defined]
+    return zone
 
 
 TICKETS_PER_PAGE = 50
@@ -198,7 +200,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     impact=data["impact"],
                     urgency=data["urgency"],
                     channel=Channel.PORTAL,
-                    actor=request.user,
+                    actor=actor_of(request),
                 )
             except DomainValidationError as exc:
                 for field, problems in exc.errors.items():
@@ -266,7 +268,9 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST, prefix="comment")
     form.is_valid()
     try:
-        services.add_comment(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
+        services.add_comment(
+            ticket=ticket, author=actor_of(request), body=form.cleaned_data["body"]
+        )
     except DomainValidationError as exc:
         for field, problems in exc.errors.items():
             form.add_error(field if field in form.fields else None, problems)
@@ -312,7 +316,7 @@ def ticket_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _ticket_step(
         request,
         pk,
-        lambda t, _: services.close_ticket(ticket=t, actor=request.user),
+        lambda t, _: services.close_ticket(ticket=t, actor=actor_of(request)),
         _("Thank you: the ticket is closed."),
     )
 
@@ -323,7 +327,7 @@ def ticket_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _ticket_step(
         request,
         pk,
-        lambda t, d: services.reopen_ticket(ticket=t, actor=request.user, reason=d["reason"]),
+        lambda t, d: services.reopen_ticket(ticket=t, actor=actor_of(request), reason=d["reason"]),
         _("The ticket is reopened; we are on it again."),
         ReopenForm(request.POST, prefix="reopen"),
         "reopen_form",
@@ -337,7 +341,7 @@ def ticket_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _ticket_step(
         request,
         pk,
-        lambda t, _: services.accept_solution(ticket=t, actor=request.user),
+        lambda t, _: services.accept_solution(ticket=t, actor=actor_of(request)),
         _("Thank you: the solution is accepted and the ticket closed."),
     )
 
@@ -350,7 +354,7 @@ def ticket_decline(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda t, d: services.decline_solution(
-            ticket=t, actor=request.user, reason=d.get("reason", "")
+            ticket=t, actor=actor_of(request), reason=d.get("reason", "")
         ),
         _("We are on it again; thank you for telling us."),
         DeclineForm(request.POST, prefix="decline"),
@@ -550,7 +554,7 @@ def change_approve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApproveChangeForm(request.POST, prefix="approve")
     form.is_valid()
     try:
-        change_services.approve_change(change=change, actor=request.user)
+        change_services.approve_change(change=change, actor=actor_of(request))
     except TransitionError as exc:
         context = _change_context(request, get_change(request.user, pk), error=exc.message)
         return render(request, "portal/change.html", context, status=409)
@@ -572,7 +576,7 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "portal/change.html", context, status=422)
     try:
         change_services.reject_change(
-            change=change, actor=request.user, reason=form.cleaned_data["reason"]
+            change=change, actor=actor_of(request), reason=form.cleaned_data["reason"]
         )
     except TransitionError as exc:
         context = _change_context(request, get_change(request.user, pk), error=exc.message)

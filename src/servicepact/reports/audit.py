@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.utils.text import slugify
 
-from servicepact.billing.clockdata import CLOCK_EVENT_KINDS, METRICS, CalendarUse, ClockSet
+from servicepact.billing.clockdata import METRICS, CalendarUse, ClockSet
 from servicepact.billing.facts import CHUNK, period_facts, ticket_rows
 from servicepact.billing.periods import Period
 from servicepact.contracts.calendars import calendar_json
@@ -38,7 +38,7 @@ from servicepact.core.csvexport import csv_text
 from servicepact.core.time import now as current_time
 from servicepact.reports.audit_data import period_files
 from servicepact.slaclock.cli_common import format_minutes
-from servicepact.tickets.clocks import EventFact, clock_events
+from servicepact.tickets.clocks import CLOCK_EVENT_KINDS, EventFact, clock_events
 from servicepact.tickets.models import TicketEvent
 
 HEADER = ("id", "start", "target_minutes", "end", "pauses")

@@ -200,7 +200,7 @@ def stacked_bars(
         )
     for i, group in enumerate(groups):
         cx = left + slot * i + slot / 2
-        base = top + plot_h
+        base: float = top + plot_h
         for name, colour, counts in series:
             h = plot_h * counts[i] / hi
             if counts[i]:

@@ -36,7 +36,8 @@ def base_template(audience: str = "") -> str:
     """The desk's or portal's base page (they extend the site's base.html), else base.html,
     else a standalone page; all of them have the blocks ``title`` and ``content``."""
     names = [f"{audience}/base.html"] if audience else []
-    return select_template([*names, "base.html", "reports/standalone.html"]).template.name
+    name: str = select_template([*names, "base.html", "reports/standalone.html"]).template.name
+    return name
 
 
 def charts(snapshot: dict[str, Any]) -> dict[str, SafeString]:

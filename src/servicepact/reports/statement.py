@@ -10,6 +10,7 @@ SQL and numpy over the whole month at once; nothing loops over tickets in the OR
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -116,7 +117,7 @@ def _contract(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
 def _tickets(contract: Contract, facts: PeriodFacts, terms: Terms) -> dict[str, Any]:
     in_month = Q(opened_at__gte=facts.start, opened_at__lt=facts.end)
     resolved = Q(resolved_at__gte=facts.start, resolved_at__lt=facts.end)
-    rows = {
+    rows: dict[int, Mapping[str, object]] = {
         r["priority"]: r
         for r in Ticket.objects.filter(contract=contract)
         .filter(in_month | resolved)

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.accounts.selectors import staff_timezone
 from servicepact.billing import services as billing
 from servicepact.billing.models import CreditAudit, PeriodCredit
@@ -96,7 +97,7 @@ def _statement(
     audit_url: str,
     audience: str,
     period: Period | None = None,
-    **extra: object,
+    **extra: Any,  # more template context (formats.context)
 ) -> HttpResponse:
     fmt = request.GET.get("format", "html")
     if fmt not in FORMATS:
@@ -147,7 +148,7 @@ def _desk_statement(request: HttpRequest, contract: Contract, period: Period) ->
         else [],
         credit_cap=billing.credit_cap(credit) if credit else None,
         # The services' own rule: an agent sees the decisions, not forms that answer 403.
-        can_decide=billing.may_decide_credits(request.user),
+        can_decide=billing.may_decide_credits(actor_of(request)),
     )
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from servicepact.tickets.models import Comment, SlaClock, Ticket, TicketEvent
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[Any, Any]):
     extra = 0
     can_delete = False
 
@@ -38,7 +38,7 @@ class ClockInline(ReadOnlyInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(admin.ModelAdmin[Ticket]):
     """Tickets change through the desk and the API (events); the admin only reads them."""
 
     list_display = ["number", "subject", "customer", "priority", "status", "coverage", "opened_at"]
@@ -54,5 +54,5 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(admin.ModelAdmin[Comment]):
     list_display = ["ticket", "author", "is_internal", "created_at"]

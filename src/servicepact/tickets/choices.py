@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from servicepact.slaclock import ClockState as EngineState
+
 
 class TicketKind(models.TextChoices):
     INCIDENT = "incident", _("Incident")
@@ -80,6 +82,20 @@ class ClockState(models.TextChoices):
     # The clock's stop event can no longer happen (an on-site arrival on a resolved ticket):
     # it ended before its deadline, never breaches and is left out of compliance.
     NOT_REQUIRED = "not_required", _("Not required")
+
+
+def stored_clock_state(state: EngineState) -> ClockState:
+    """The stored ``ClockState`` of an engine verdict (``slaclock.ClockState``).
+
+    The two enums are different types that share their values; compare an engine result
+    with ``EngineState`` and a stored clock with ``ClockState``, and convert here, never by
+    comparing one with the other. An engine state this model does not know raises
+    ValueError. "Pending" (``now`` before the ticket's opening: an opening time a few
+    seconds ahead of the server's clock) is stored as running: nothing has elapsed yet.
+    """
+    if state == EngineState.PENDING:
+        return ClockState.RUNNING
+    return ClockState(state.value)
 
 
 # Length limits of free text (characters). Checked by the services (a field error, nothing

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicepact.contracts.choices import Metric
-from servicepact.slaclock import ClockEvent
+from servicepact.slaclock import ClockEvent, ClockEventKind
 from servicepact.tickets.choices import EventKind
 
 DEFAULT_THRESHOLDS: tuple[int, ...] = (50, 75, 90, 100)
@@ -80,20 +80,20 @@ def clock_events(metric: str, events: Iterable[EventFact]) -> list[ClockEvent]:
     stopped_for_real = False  # an ended clock continues on reopening, an arrived one not
     for e in events:
         if e.kind == EventKind.OPENED:
-            out.append(ClockEvent(at=e.at, kind="start"))
+            out.append(ClockEvent(at=e.at, kind=ClockEventKind.START))
         elif e.kind in _STOPS[metric]:
             stopped_for_real = True
-            out.append(ClockEvent(at=e.at, kind="stop"))
+            out.append(ClockEvent(at=e.at, kind=ClockEventKind.STOP))
         elif e.kind in ends:
-            out.append(ClockEvent(at=e.at, kind="stop"))
+            out.append(ClockEvent(at=e.at, kind=ClockEventKind.STOP))
         elif e.kind == EventKind.REOPENED and (
             metric in _RESTARTABLE or (ends and not stopped_for_real)
         ):
-            out.append(ClockEvent(at=e.at, kind="start", reason=e.reason))
+            out.append(ClockEvent(at=e.at, kind=ClockEventKind.START, reason=e.reason))
         elif e.kind == EventKind.PAUSED and metric in _PAUSABLE:
-            out.append(ClockEvent(at=e.at, kind="pause", reason=e.reason))
+            out.append(ClockEvent(at=e.at, kind=ClockEventKind.PAUSE, reason=e.reason))
         elif e.kind == EventKind.RESUMED and metric in _PAUSABLE:
-            out.append(ClockEvent(at=e.at, kind="resume"))
+            out.append(ClockEvent(at=e.at, kind=ClockEventKind.RESUME))
     return out
 
 

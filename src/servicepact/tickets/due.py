@@ -50,8 +50,9 @@ from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
 from servicepact.slaclock import ClockResult
+from servicepact.slaclock import ClockState as EngineState
 from servicepact.tickets import events
-from servicepact.tickets.choices import ClockState, Status
+from servicepact.tickets.choices import Status
 from servicepact.tickets.duty import notify_duty_if_unheard
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.refresh import (
@@ -223,7 +224,7 @@ def crossing_instant(result: ClockResult, percent: int) -> datetime | None:
     like the breach event's.
     """
     if percent >= 100:
-        return result.breached_at if result.state == ClockState.BREACHED else None
+        return result.breached_at if result.state == EngineState.BREACHED else None
     return result.instant_at_fraction(percent / 100)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from servicepact.accounts.actors import Actor
 from servicepact.core.time import now as current_time
 from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import Ticket, TicketEvent
@@ -32,7 +33,7 @@ def append(
     ticket: Ticket,
     event: EventPayload,
     *,
-    actor: Any = None,
+    actor: Actor = None,
     at: datetime | None = None,
     recorded_at: datetime | None = None,
 ) -> TicketEvent:

@@ -142,7 +142,7 @@ class Ticket(TimeStampedModel):
     def customer_subject(self) -> str:
         if self.channel != Channel.MONITORING:
             return self.subject
-        if self.asset_id:
+        if self.asset is not None:
             return str(_("Monitoring alert on %(host)s") % {"host": self.asset.hostname})
         return str(_("Monitoring alert"))
 

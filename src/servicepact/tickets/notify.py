@@ -165,12 +165,12 @@ def agents_for(ticket: Ticket) -> tuple[list[Any], str]:
 
     Returns the users and the team's shared address (only when the team is the owner).
     """
-    if ticket.assignee_id and ticket.assignee.is_active:
+    if ticket.assignee is not None and ticket.assignee.is_active:
         return [ticket.assignee], ""
-    if ticket.team_id:
+    if ticket.team is not None:
         members = list(ticket.team.members.filter(is_active=True).order_by("pk"))
         return members, ticket.team.email
-    manager = ticket.contract.service_manager if ticket.contract_id else None
+    manager = ticket.contract.service_manager if ticket.contract is not None else None
     return ([manager] if manager is not None else []), ""
 
 

@@ -26,7 +26,7 @@ from servicepact.core.time import local_date
 from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock
 from servicepact.slaclock import ClockState as EngineState
 from servicepact.tickets import events
-from servicepact.tickets.choices import OPEN_STATUSES, ClockState
+from servicepact.tickets.choices import OPEN_STATUSES, stored_clock_state
 from servicepact.tickets.clocks import (
     DEFAULT_THRESHOLDS,
     EventFact,
@@ -188,12 +188,12 @@ def _store(
     clock.calendar = calendar
     clock.calendar_revision = calendar.revision
     clock.timezone = zone
-    clock.state = str(result.state)
+    clock.state = stored_clock_state(result.state)
     clock.started_at = result.started_at or ticket.opened_at
     clock.stopped_at = result.stopped_at
     clock.deadline_at = result.deadline
     # The engine reports when elapsed reached the target; only a breached clock was breached.
-    clock.breached_at = result.breached_at if result.state == ClockState.BREACHED else None
+    clock.breached_at = result.breached_at if result.state == EngineState.BREACHED else None
     clock.elapsed_seconds = result.elapsed_seconds
     clock.remaining_seconds = result.remaining_seconds
     clock.breached_by_seconds = result.breached_by_seconds
@@ -352,7 +352,7 @@ def backfill_queue_columns(*, now: datetime, batch: int = 500) -> int:
 
 def _record_breach(ticket: Ticket, clock: SlaClock, result: ClockResult, now: datetime) -> None:
     breached = (
-        result.state == ClockState.BREACHED
+        result.state == EngineState.BREACHED
         and result.breached_at is not None
         and result.breached_at <= now
     )

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from servicepact.accounts.actors import Actor
 from servicepact.assets.coverage import Coverage, resolve_coverage
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus
@@ -96,7 +97,7 @@ def _text(field: str, value: str, limit: int = TEXT_MAX_CHARS, *, required: str 
     return value.strip()
 
 
-def _is_customer(actor: Any) -> bool:
+def _is_customer(actor: Actor) -> bool:
     """A person of the customer (not staff, not the system)."""
     return getattr(actor, "pk", None) is not None and not is_staff(actor)
 
@@ -161,7 +162,7 @@ def open_ticket(
     impact: int = 3,
     urgency: int = 3,
     priority: int | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     opened_at: datetime | None = None,
 ) -> Ticket:
     """Opens a ticket: resolves coverage, derives the priority, starts the clocks.
@@ -244,7 +245,7 @@ def _simple_transition(
     allowed: Iterable[str],
     to: str | None,
     event: Callable[..., EventPayload],
-    actor: Any,
+    actor: Actor,
     at: datetime | None = None,
     set_fields: dict[str, Any] | None = None,
     notify: tuple[str, str] | None = None,
@@ -274,7 +275,7 @@ def _simple_transition(
 
 
 @transaction.atomic
-def acknowledge_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Ticket:
+def acknowledge_ticket(*, ticket: Ticket, actor: Actor, at: datetime | None = None) -> Ticket:
     """First response: new -> acknowledged (stops the first-response clock)."""
     return _simple_transition(
         ticket,
@@ -289,7 +290,7 @@ def acknowledge_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None
 
 
 @transaction.atomic
-def start_work(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Ticket:
+def start_work(*, ticket: Ticket, actor: Actor, at: datetime | None = None) -> Ticket:
     return _simple_transition(
         ticket,
         action="start work on",
@@ -302,7 +303,9 @@ def start_work(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Tic
 
 
 @transaction.atomic
-def pause_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | None = None) -> Ticket:
+def pause_ticket(
+    *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
+) -> Ticket:
     """Waiting on customer: pauses the restore and resolution clocks. A reason is required;
     the contact is asked for it."""
     reason = _text(
@@ -322,7 +325,7 @@ def pause_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | None
 
 
 @transaction.atomic
-def resume_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Ticket:
+def resume_ticket(*, ticket: Ticket, actor: Actor, at: datetime | None = None) -> Ticket:
     return _simple_transition(
         ticket,
         action="resume",
@@ -337,7 +340,7 @@ def resume_ticket(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> 
 
 @transaction.atomic
 def record_restore(
-    *, ticket: Ticket, actor: Any, note: str = "", at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, note: str = "", at: datetime | None = None
 ) -> Ticket:
     """Service restored by a workaround: stops the restore clock; the ticket stays open."""
     note = _text("note", note)
@@ -356,7 +359,7 @@ def record_restore(
 
 @transaction.atomic
 def record_onsite_arrival(
-    *, ticket: Ticket, actor: Any, at: datetime | None = None, engineer: str = ""
+    *, ticket: Ticket, actor: Actor, at: datetime | None = None, engineer: str = ""
 ) -> Ticket:
     """The engineer arrived on site (``at`` may be earlier than now: recorded after the fact)."""
     engineer = _text("engineer", engineer, 200)
@@ -375,7 +378,7 @@ def record_onsite_arrival(
 
 @transaction.atomic
 def propose_solution(
-    *, ticket: Ticket, actor: Any, solution: str, at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, solution: str, at: datetime | None = None
 ) -> Ticket:
     solution = _text("solution", solution, required="describe the proposed solution")
     return _simple_transition(
@@ -392,7 +395,7 @@ def propose_solution(
 
 @transaction.atomic
 def resolve_ticket(
-    *, ticket: Ticket, actor: Any, resolution: str = "", at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, resolution: str = "", at: datetime | None = None
 ) -> Ticket:
     """Stops the resolution (and restore) clocks; the contact is told."""
     resolution = _text("resolution", resolution)
@@ -411,7 +414,7 @@ def resolve_ticket(
 
 @transaction.atomic
 def close_ticket(
-    *, ticket: Ticket, actor: Any, automatic: bool = False, at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, automatic: bool = False, at: datetime | None = None
 ) -> Ticket:
     """Resolved -> closed: the customer confirms, staff close, or the worker after N days."""
     return _simple_transition(
@@ -427,7 +430,9 @@ def close_ticket(
 
 
 @transaction.atomic
-def reopen_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | None = None) -> Ticket:
+def reopen_ticket(
+    *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
+) -> Ticket:
     """Resolved -> in progress: the resolution clock continues where it stopped."""
     reason = _text("reason", reason, required="say why the ticket is reopened")
     return _simple_transition(
@@ -445,7 +450,7 @@ def reopen_ticket(*, ticket: Ticket, actor: Any, reason: str, at: datetime | Non
 
 @transaction.atomic
 def change_priority(
-    *, ticket: Ticket, actor: Any, priority: int, reason: str, at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, priority: int, reason: str, at: datetime | None = None
 ) -> Ticket:
     """Moves the ticket to another priority; the clocks are re-measured against its targets."""
     if priority not in (1, 2, 3, 4):
@@ -477,7 +482,7 @@ def change_priority(
 def assign_ticket(
     *,
     ticket: Ticket,
-    actor: Any,
+    actor: Actor,
     assignee: Any = None,
     team: Any = None,
     at: datetime | None = None,
@@ -504,7 +509,7 @@ def assign_ticket(
 
 @transaction.atomic
 def add_comment(
-    *, ticket: Ticket, author: Any, body: str, internal: bool = False, at: datetime | None = None
+    *, ticket: Ticket, author: Actor, body: str, internal: bool = False, at: datetime | None = None
 ) -> Comment:
     """A comment; the other side hears of it (``tickets.notify``), an internal note nobody.
 
@@ -536,7 +541,7 @@ def add_comment(
     return comment
 
 
-def _customer_replied(ticket: Ticket, author: Any, comment: Comment, moment: datetime) -> None:
+def _customer_replied(ticket: Ticket, author: Actor, comment: Comment, moment: datetime) -> None:
     """Marks the reply for the queue; a ticket waiting on the customer resumes."""
     fields = ["customer_replied_at", "updated_at"]
     ticket.customer_replied_at = moment
@@ -558,7 +563,7 @@ def _customer_replied(ticket: Ticket, author: Any, comment: Comment, moment: dat
 # ---------------------------------------------------------------- the customer's answer to a solution
 
 
-def _check_customer_side(ticket: Ticket, actor: Any, action: str) -> None:
+def _check_customer_side(ticket: Ticket, actor: Actor, action: str) -> None:
     """Accepting or declining belongs to the customer's contacts (or staff on their behalf)."""
     contact = contact_for(actor)
     if is_staff(actor) or (contact is not None and contact.customer_id == ticket.customer_id):
@@ -572,7 +577,7 @@ def _proposal(ticket: Ticket) -> str:
 
 
 @transaction.atomic
-def accept_solution(*, ticket: Ticket, actor: Any, at: datetime | None = None) -> Ticket:
+def accept_solution(*, ticket: Ticket, actor: Actor, at: datetime | None = None) -> Ticket:
     """The customer accepts the proposed solution: resolved (the clocks stop) and closed.
 
     Two events at the same instant: ``resolved`` (with the accepted solution) and ``closed``.
@@ -603,7 +608,7 @@ def accept_solution(*, ticket: Ticket, actor: Any, at: datetime | None = None) -
 
 @transaction.atomic
 def decline_solution(
-    *, ticket: Ticket, actor: Any, reason: str, at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
 ) -> Ticket:
     """The customer declines the proposed solution: back to in progress, with the reason."""
     _check_customer_side(ticket, actor, "decline")
@@ -633,7 +638,7 @@ def amend_contract_terms(
     target_overrides: Iterable[Mapping[str, Any]] | None = None,
     priority_matrix: list[list[int]] | None = None,
     priority_names: Mapping[str, str] | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> Any:
     """Amends a contract and re-measures its open tickets, in one transaction (ADR 0002).
 

@@ -18,12 +18,12 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _limits(settings):  # type: ignore[no-untyped-def]
+def _limits(settings):
     settings.AXES_FAILURE_LIMIT = 3
     settings.AXES_COOLOFF_TIME = timedelta(minutes=15)
 
 
-def attempt(password: str, *, username: str = "ann", ip: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
+def attempt(password: str, *, username: str = "ann", ip: str = "203.0.113.7"):
     client = Client(REMOTE_ADDR=ip)
     return client.post("/login/", {"username": username, "password": password})
 
@@ -131,7 +131,7 @@ def user_pk(username: str) -> int:
     return get_user_model().objects.get(username=username).pk
 
 
-def get_user_model_create_superuser():  # type: ignore[no-untyped-def]
+def get_user_model_create_superuser():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw-root")

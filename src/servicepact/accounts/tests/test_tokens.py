@@ -192,7 +192,7 @@ def test_createtoken_takes_days(clock, capsys):
     assert token.expires_at == T0 + timedelta(days=7)
 
 
-def get_superuser():  # type: ignore[no-untyped-def]
+def get_superuser():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw-root")

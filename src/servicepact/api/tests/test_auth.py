@@ -6,7 +6,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+
+# _mask_cipher_secret is private to Django and absent from django-stubs.
+from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret  # type: ignore[attr-defined]
 from django.test import Client
 
 from servicepact.accounts.models import ApiToken

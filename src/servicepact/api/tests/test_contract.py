@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from servicepact.core.api_schema import MAX_DB_INT, MAX_OFFSET, model_max_length
+from servicepact.core.api_schema import MAX_DB_INT, model_max_length
+from servicepact.core.pagination import MAX_OFFSET
 from servicepact.tickets.models import Ticket
 
 from .conftest import open_ticket

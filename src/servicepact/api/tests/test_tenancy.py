@@ -3,6 +3,8 @@ internal comments and events never reach contacts, and contact lists hold own ob
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from servicepact.tickets import services as ts
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 # (method, path, body): {t} ticket, {customer} {site} {contact} {asset} {contract} {plan}
 # {calendar} are Acme's; Globex's contact calls them all.
-ENDPOINTS = [
+ENDPOINTS: list[tuple[str, str, Any]] = [
     ("get", "/tickets/{t}", None),
     ("get", "/tickets/{t}/events", None),
     ("get", "/tickets/{t}/comments", None),

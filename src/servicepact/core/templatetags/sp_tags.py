@@ -40,7 +40,7 @@ def _stamp(value: datetime | None, tz: str | None, fmt: str) -> str:
 
 
 @register.filter
-def duration(seconds: int | float | None) -> str:
+def duration(seconds: int | float | str | None) -> str:
     """Business or wall-clock seconds as "1d 2h 05m" / "3h 20m" / "45m" / "30s"."""
     if seconds is None or seconds == "":
         return ""
@@ -48,7 +48,7 @@ def duration(seconds: int | float | None) -> str:
 
 
 @register.filter
-def minutes(value: int | None) -> str:
+def minutes(value: int | str | None) -> str:
     """Minutes as a compact duration (targets are stored in minutes)."""
     if value is None or value == "":
         return ""
@@ -197,7 +197,7 @@ def accessible_widget(field: BoundField) -> str:
         described.append(f"{field.auto_id}_helptext")
     if field.errors:
         described.append(f"{field.auto_id}_error")
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if described:
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:

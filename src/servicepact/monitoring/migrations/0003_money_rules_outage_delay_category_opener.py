@@ -3,9 +3,11 @@
 import django.core.validators
 import servicepact.monitoring.models
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def mark_openers(apps, schema_editor):
+def mark_openers(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """The alert that opened each monitoring incident (its subject is "<alert> on <host>"):
     the earliest such alert of the ticket. Others only joined; when unsure, nobody opened it
     and the ticket is resolved by staff (never automatically)."""

@@ -19,7 +19,7 @@ def sample(kind: str, name: str) -> dict[str, Any]:
 
 
 def post_json(client: Client, url: str, body: Any, token: str | None = None) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     data = body if isinstance(body, str | bytes) else json.dumps(body)
     return client.post(url, data=data, content_type="application/json", **headers)
 

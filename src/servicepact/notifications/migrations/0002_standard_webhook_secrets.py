@@ -9,18 +9,20 @@ import base64
 
 import servicepact.notifications.signing
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 PREFIX = "whsec_"
 
 
-def to_standard(apps, schema_editor):
+def to_standard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     endpoints = apps.get_model("notifications", "WebhookEndpoint")
     for endpoint in endpoints.objects.exclude(secret__startswith=PREFIX).only("pk", "secret"):
         endpoint.secret = PREFIX + base64.b64encode(endpoint.secret.encode()).decode()
         endpoint.save(update_fields=["secret"])
 
 
-def to_legacy(apps, schema_editor):
+def to_legacy(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     endpoints = apps.get_model("notifications", "WebhookEndpoint")
     for endpoint in endpoints.objects.filter(secret__startswith=PREFIX).only("pk", "secret"):
         key = base64.b64decode(endpoint.secret[len(PREFIX) :])

@@ -6,10 +6,11 @@ from __future__ import annotations
 import email
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -25,7 +26,7 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[callable]:
+def receiver() -> Iterator[Callable[..., Any]]:
     servers: list[ThreadingHTTPServer] = []
 
     def start(statuses: list[int]) -> Receiver:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import resolve
@@ -21,7 +23,7 @@ from servicepact.tickets.sla_state import count_by_state
 from servicepact.tickets.testing import ny, world
 
 
-def scrape(client: Client | None = None, **extra: str) -> dict[tuple[str, tuple], float]:
+def scrape(client: Client | None = None, **extra: Any) -> dict[tuple[str, tuple], float]:
     response = (client or Client()).get("/metrics", **extra)
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/plain; version=")

@@ -46,7 +46,8 @@ def wait_until_up(proc: subprocess.Popen, url: str, seconds: float = 120) -> Non
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"serve exited with {proc.returncode}: {proc.stderr.read()}")
+            err = proc.stderr.read() if proc.stderr else ""
+            raise AssertionError(f"serve exited with {proc.returncode}: {err}")
         try:
             if fetch(url)[0] == 200:
                 return

@@ -13,6 +13,7 @@ import io
 import zipfile
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def alert(status: str, ends: datetime | None = None, **labels: str) -> dict:
     return am_payload(am_alert("blip", status, FIRED, ends, instance="acme-srv01:9100", **labels))
 
 
-def blip(acme, client, clock, **labels: str) -> Ticket:
+def blip(acme, client, clock, **labels: Any) -> Ticket:
     """The blip up to the auto-resolution; returns the ticket (resolved at 10:01)."""
     _, token = create_alert_source(
         name="prom", kind="alertmanager", customer=acme.customer, auto_resolve=True

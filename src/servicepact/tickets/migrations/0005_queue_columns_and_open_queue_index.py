@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def fill_queue_columns(apps, schema_editor):
+def fill_queue_columns(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Open tickets get their queue columns from a read-only evaluation of their clocks;
     closed ones keep the defaults (the queue never shows them; a reopen stores them).
 

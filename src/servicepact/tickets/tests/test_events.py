@@ -53,7 +53,7 @@ def test_payloads_are_json_shaped():
 
 def test_positional_arguments_are_refused():
     with pytest.raises(TypeError):
-        events.reopened(("resolved", "in_progress"), "still down")  # type: ignore[misc]
+        events.reopened(("resolved", "in_progress"), "still down")
 
 
 def test_no_module_builds_a_ticket_event_outside_events_py():

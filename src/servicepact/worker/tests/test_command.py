@@ -90,6 +90,7 @@ def test_sigterm_stops_the_loop_cleanly(tmp_path: Path):
     )
     try:
         deadline = time.monotonic() + 60
+        assert proc.stderr is not None
         line = proc.stderr.readline()
         while "pass at" not in line and time.monotonic() < deadline:
             line = proc.stderr.readline()

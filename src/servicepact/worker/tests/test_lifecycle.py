@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from servicepact.contracts.escalation import ContractEvent
-from servicepact.contracts.lifecycle import Term, next_term_end, term_of
+from servicepact.contracts.lifecycle import term_of
 from servicepact.contracts.models import Contract
+from servicepact.contracts.renewal import Term, next_term_end
 from servicepact.notifications.models import Notification
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category

@@ -41,12 +41,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "list":
-            for source in AlertSource.objects.select_related("customer"):
-                customer = source.customer.code if source.customer else "-"
-                state = "active" if source.is_active else "inactive"
-                self.stdout.write(
-                    f"{source.name}\t{source.kind}\t{customer}\t{source.token_prefix}…\t{state}"
-                )
+            for row in AlertSource.objects.select_related("customer"):
+                code = row.customer.code if row.customer else "-"
+                state = "active" if row.is_active else "inactive"
+                self.stdout.write(f"{row.name}\t{row.kind}\t{code}\t{row.token_prefix}…\t{state}")
             return
         if action == "rotate":
             source = AlertSource.objects.filter(name=options["name"]).first()
