@@ -144,6 +144,7 @@ KILLER = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
 
     due.escalate = escalate_then_die
+    due.BATCH_TICKETS = 4  # batches of 4 tickets, one transaction each: the 5th opens batch 2
     with time_machine.travel(datetime(2025, 6, 2, 10, 30, tzinfo=timezone.utc), tick=False):
         call_command("worker", "--once", "--batch", "100")
 """)
@@ -151,9 +152,10 @@ KILLER = textwrap.dedent("""
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_with_sigkill_mid_batch_loses_nothing_after_restart(clock):
-    """Ten tickets reach 50 % at 10:30. A real worker process is SIGKILLed inside the fifth
-    ticket's transaction: four tickets are committed, the fifth rolled back, five untouched,
-    nothing delivered. The restarted worker finishes: every ticket has one 50 % event, and
+    """Ten tickets reach 50 % at 10:30. A real worker process, taking them in batches of four
+    (one transaction each), is SIGKILLed at the fifth ticket, inside the second batch's
+    transaction: the first batch (four tickets) is committed, the second rolled back, the
+    last two untouched, nothing delivered. The restarted worker finishes: every ticket has one 50 % event, and
     every notification was delivered exactly once."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the subprocess must open the test database by name")
