@@ -22,8 +22,9 @@ from servicepact.notifications.delivery import deliver_due
 from servicepact.notifications.models import Notification
 from servicepact.tickets import due
 from servicepact.tickets import services as ts
-from servicepact.tickets.choices import Category
+from servicepact.tickets.choices import Category, EventKind
 from servicepact.tickets.models import SlaClock, Ticket
+from servicepact.tickets.models import TicketEvent as TicketEventModel
 
 from .conftest import FR, Setup, setup_contract
 from .test_crash import HALF, OPENED, crossings
@@ -195,3 +196,70 @@ def test_a_second_worker_skips_the_batch_another_holds_and_never_escalates_it_tw
     rows = Counter(Notification.objects.values_list("ticket_id", flat=True))
     assert rows == Counter({t.pk: 2 for t in tickets})
     assert due.process_due_clocks(now=moment).candidates == 0
+
+
+def test_refresh_many_stores_what_each_ticket_evaluated_alone_shows(clock):
+    """Tickets in different states on two calendars (24x7 and New York business hours):
+    running, paused, acknowledged, breached, resolved. ``refresh_many`` over all of them
+    (one engine call per compiled calendar) stores, clock by clock, what ``evaluate_live``
+    computes for each ticket alone with ``evaluate_clock``; one breach event per breached
+    clock; the queue columns are those of each ticket's results."""
+    from servicepact.tickets.refresh import evaluate_live, queue_columns, refresh_many
+
+    from .conftest import business_hours
+
+    sites = [setup_contract(code="acme"), setup_contract(code="bhq", calendar=business_hours())]
+    clock.at(OPENED)
+    tickets = []
+    for s in sites:
+        for impact in (1, 3):
+            t = ts.open_ticket(
+                customer=s.customer,
+                contact=s.contact,
+                subject="x",
+                impact=impact,
+                urgency=impact,
+                category=Category.NETWORK,
+            )
+            tickets.append((s, t))
+    clock.at(OPENED + timedelta(minutes=20))
+    s0, paused = tickets[0]
+    ts.acknowledge_ticket(ticket=paused, actor=s0.agent)
+    ts.pause_ticket(ticket=paused, actor=s0.agent, reason="waiting for the customer")
+    s1, acked = tickets[1]
+    ts.acknowledge_ticket(ticket=acked, actor=s1.agent)
+    s3, resolved = tickets[3]
+    ts.acknowledge_ticket(ticket=resolved, actor=s3.agent)
+    ts.resolve_ticket(ticket=resolved, actor=s3.agent, resolution="fixed")
+    moment = OPENED + timedelta(hours=9)
+    clock.at(moment)
+    rows = list(Ticket.objects.filter(pk__in=[t.pk for _s, t in tickets]).order_by("pk"))
+    refreshed = refresh_many(rows, now=moment)
+    breaches = 0
+    for ticket in rows:
+        live = {c.clock.metric: c.result for c in evaluate_live(ticket, moment)}
+        stored = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
+        assert set(live) == set(stored) == {c.metric for c, _r in refreshed[ticket.pk]}
+        for metric, result in live.items():
+            row = stored[metric]
+            assert result is not None
+            assert (row.state, row.deadline_at, row.elapsed_seconds, row.stopped_at) == (
+                str(result.state),
+                result.deadline,
+                result.elapsed_seconds,
+                result.stopped_at,
+            )
+            breaches += row.breach_recorded
+        fresh = Ticket.objects.get(pk=ticket.pk)
+        columns = queue_columns([r for r in live.values() if r is not None], moment)
+        assert (fresh.next_deadline_at, fresh.sla_state) == (
+            columns.next_deadline_at,
+            columns.sla_state,
+        )
+    assert breaches >= 1
+    assert (
+        TicketEventModel.objects.filter(
+            ticket_id__in=[t.pk for t in rows], kind=EventKind.BREACHED
+        ).count()
+        == breaches
+    )
