@@ -22,11 +22,11 @@ from servicepact.notifications.delivery import deliver_due
 from servicepact.notifications.models import Notification
 from servicepact.tickets import due
 from servicepact.tickets import services as ts
-from servicepact.tickets.choices import Category, EventKind
+from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.models import TicketEvent as TicketEventModel
 
-from .conftest import FR, Setup, setup_contract
+from .conftest import FR, Setup, open_network_tickets, setup_contract
 from .test_crash import HALF, OPENED, crossings
 
 pytestmark = pytest.mark.django_db
@@ -35,21 +35,7 @@ pytestmark = pytest.mark.django_db
 def open_staggered(clock, n: int, *, first=OPENED, s: Setup | None = None) -> list[Ticket]:
     """``n`` P1 tickets assigned to the agent, opened one second apart from ``first``: their
     first-response 50 % falls due in that order (30 min after each opening)."""
-    s = s or setup_contract()
-    tickets = []
-    for i in range(n):
-        clock.at(first + timedelta(seconds=i))
-        t = ts.open_ticket(
-            customer=s.customer,
-            contact=s.contact,
-            subject=f"Outage {i}",
-            impact=1,
-            urgency=1,
-            category=Category.NETWORK,
-        )
-        ts.assign_ticket(ticket=t, actor=s.agent, assignee=s.agent)
-        tickets.append(t)
-    return tickets
+    return open_network_tickets(s or setup_contract(), n, clock=clock, first=first)
 
 
 def outbox_of(ticket: Ticket) -> list[tuple[str, str]]:
@@ -210,18 +196,12 @@ def test_refresh_many_stores_what_each_ticket_evaluated_alone_shows(clock):
 
     sites = [setup_contract(code="acme"), setup_contract(code="bhq", calendar=business_hours())]
     clock.at(OPENED)
-    tickets = []
-    for s in sites:
-        for impact in (1, 3):
-            t = ts.open_ticket(
-                customer=s.customer,
-                contact=s.contact,
-                subject="x",
-                impact=impact,
-                urgency=impact,
-                category=Category.NETWORK,
-            )
-            tickets.append((s, t))
+    tickets = [
+        (s, t)
+        for s in sites
+        for impact in (1, 3)
+        for t in open_network_tickets(s, 1, impact=impact, assign=False)
+    ]
     clock.at(OPENED + timedelta(minutes=20))
     s0, paused = tickets[0]
     ts.acknowledge_ticket(ticket=paused, actor=s0.agent)

@@ -21,12 +21,11 @@ from django.db import connection
 from servicepact.notifications.delivery import claim, deliver_due
 from servicepact.notifications.models import Notification
 from servicepact.tickets import due
-from servicepact.tickets import services as ts
-from servicepact.tickets.choices import Category, EventKind
+from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import SlaClock, TicketEvent
 from servicepact.worker.passes import run_pass
 
-from .conftest import FR, setup_contract, utc
+from .conftest import FR, open_network_tickets, setup_contract, utc
 
 OPENED = utc(2025, 6, 2, 10)
 HALF = utc(2025, 6, 2, 10, 30)  # first response 60 min: 50 % at 10:30
@@ -34,19 +33,7 @@ HALF = utc(2025, 6, 2, 10, 30)  # first response 60 min: 50 % at 10:30
 
 def open_tickets(n: int):
     s = setup_contract()
-    tickets = []
-    for i in range(n):
-        t = ts.open_ticket(
-            customer=s.customer,
-            contact=s.contact,
-            subject=f"Outage {i}",
-            impact=1,
-            urgency=1,
-            category=Category.NETWORK,
-        )
-        ts.assign_ticket(ticket=t, actor=s.agent, assignee=s.agent)
-        tickets.append(t)
-    return s, tickets
+    return s, open_network_tickets(s, n)
 
 
 def crossings() -> Counter:
