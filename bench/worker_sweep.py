@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+# --src: a child measuring other code (--before: a git archive of another ref).
+SRC = sys.argv[sys.argv.index("--src") + 1] if "--src" in sys.argv else str(ROOT / "src")
+sys.path.insert(0, SRC)
 
 NOW = datetime(2025, 6, 2, 12, tzinfo=UTC)  # the instant every measured pass runs at
 HALF = timedelta(hours=8)  # 50 % of the 960-minute resolution target on a 24x7 calendar
 CHUNK = 20_000
-LABELS = {10_000: "10k", 100_000: "100k", 1_000_000: "1m"}
+LABELS = {10_000: "10k", 20_000: "20k", 100_000: "100k", 1_000_000: "1m"}
 
 
 # ---------------------------------------------------------------- child: one database
@@ -210,29 +213,44 @@ def query_plan() -> str:
         return " | ".join(str(r[-1]) for r in cursor.fetchall())
 
 
-def timed_passes(due: int, repeats: int) -> tuple[list[tuple[float, float]], float]:
-    """(wall, CPU) seconds of ``repeats`` passes over the same due clocks, re-armed between
-    runs (threshold events and outbox rows removed, clocks due again), and the median time
-    one due ticket took inside them. Other jobs share the machine: a long pass is more likely
-    to be slowed down than a short one, the median of single tickets much less."""
+def timed_passes(due: int, repeats: int) -> tuple[list[dict[str, float]], float]:
+    """Figures of ``repeats`` passes over the same due clocks, re-armed between runs
+    (threshold events and outbox rows removed, clocks due again): wall and CPU seconds of
+    the pass and of its due-clock step alone, and the SQL queries of each. Also the
+    queries of the step per due ticket (the median over runs)."""
+    from django.db import connection
     from django.db.models import F
 
+    from servicepact.notifications.delivery import drain
     from servicepact.notifications.models import Notification
-    from servicepact.tickets import due as due_module
     from servicepact.tickets.models import SlaClock, TicketEvent
-    from servicepact.worker.passes import run_pass
+    from servicepact.worker import passes
 
     clocks = list(SlaClock.objects.filter(next_check_at__lte=NOW).values_list("id", "ticket_id"))
-    runs = []
-    per_ticket: list[float] = []
-    original = due_module.process_ticket
+    runs: list[dict[str, float]] = []
+    counter = {"pass": 0, "step": 0, "in_step": 0, "statements": 0}
 
-    def timed(*args: Any) -> None:
-        started = time.perf_counter()
-        original(*args)
-        per_ticket.append(time.perf_counter() - started)
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        # A query is one call to the database; an executemany runs one statement per row.
+        counter["pass"] += 1
+        counter["step"] += counter["in_step"]
+        counter["statements"] += counter["in_step"] * (len(params) if many else 1)
+        return execute(sql, params, many, context)
 
-    due_module.process_ticket = timed
+    original = passes.process_due_clocks
+    step: dict[str, float] = {}
+
+    def timed_step(**kwargs: Any) -> Any:
+        cpu, wall = time.process_time(), time.perf_counter()
+        counter["in_step"] = 1
+        try:
+            return original(**kwargs)
+        finally:
+            counter["in_step"] = 0
+            step["cpu"] = time.process_time() - cpu
+            step["wall"] = time.perf_counter() - wall
+
+    passes.process_due_clocks = timed_step  # type: ignore[assignment]
     for run in range(repeats):
         if run:
             ids, tickets = [c for c, _ in clocks], [t for _, t in clocks]
@@ -241,18 +259,34 @@ def timed_passes(due: int, repeats: int) -> tuple[list[tuple[float, float]], flo
             SlaClock.objects.filter(id__in=ids).update(
                 last_threshold=0, next_check_at=F("started_at") + HALF
             )
+        counter.update({"pass": 0, "step": 0, "in_step": 0, "statements": 0})
         cpu = time.process_time()
-        report = run_pass(NOW, batch=2 * due)
-        runs.append((report.seconds, time.process_time() - cpu))
+        with connection.execute_wrapper(count):
+            report = passes.run_pass(NOW, batch=2 * due)
+        drain(120)  # sends the pass left in flight record their outcome before we go on
+        runs.append(
+            {
+                "wall": report.seconds,
+                "cpu": time.process_time() - cpu,
+                "step_wall": step["wall"],
+                "step_cpu": step["cpu"],
+                "queries": counter["pass"],
+                "step_queries": counter["step"],
+                "step_statements": counter["statements"],
+            }
+        )
         counts = (report.clocks.tickets, report.clocks.thresholds, report.clocks.failed)
         assert counts == (due, due, 0), report.summary()
-        assert report.delivery.sent == 2 * due, report.summary()
+        # Every outbox row is enqueued; a big burst is delivered over several passes (the
+        # outbox step of a pass stops after OUTBOX_PASS_BUDGET seconds).
+        assert Notification.objects.count() == 2 * due, report.summary()
+        assert report.delivery.sent == 2 * due or report.delivery.in_flight, report.summary()
         assert SlaClock.objects.filter(next_check_at__lte=NOW).count() == 0
-    due_module.process_ticket = original
-    return runs, statistics.median(per_ticket)
+    passes.process_due_clocks = original  # type: ignore[assignment]
+    return runs, statistics.median(r["step_queries"] for r in runs) / due
 
 
-def measure(sizes: list[int], repeats: int) -> dict[str, Any]:
+def measure(sizes: list[int], repeats: int, every: int = 100) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
@@ -266,7 +300,7 @@ def measure(sizes: list[int], repeats: int) -> dict[str, Any]:
     results: dict[str, Any] = {"vendor": connection.vendor, "sizes": {}}
     total = 1  # the template ticket counts: it is open
     for size in sizes:
-        due = size // 100
+        due = size // every
         started = time.perf_counter()
         add_tickets(tpl, size - total, due)
         total = size
@@ -277,8 +311,9 @@ def measure(sizes: list[int], repeats: int) -> dict[str, Any]:
         assert SlaClock.objects.filter(next_check_at__lte=NOW).count() == due
         idle = run_pass(NOW - timedelta(hours=4), batch=due)
         assert idle.clocks.candidates == 0
-        runs, median = timed_passes(due, repeats=repeats if due <= 1000 else 1)
-        wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
+        runs, queries = timed_passes(due, repeats=repeats if due <= 1000 else 1)
+        best = {key: min(r[key] for r in runs) for key in runs[0]}
+        wall, cpu = best["wall"], best["cpu"]
         row = {
             "tickets": size,
             "due": due,
@@ -288,15 +323,22 @@ def measure(sizes: list[int], repeats: int) -> dict[str, Any]:
             "pass_cpu_s": round(cpu, 3),
             "per_due_ms": round(wall / due * 1000, 3),
             "per_due_cpu_ms": round(cpu / due * 1000, 3),
+            "step_per_due_ms": round(best["step_wall"] / due * 1000, 3),
+            "step_per_due_cpu_ms": round(best["step_cpu"] / due * 1000, 3),
+            "pass_queries_per_due": round(best["queries"] / due, 2),
+            "step_queries_per_due": round(queries, 2),
+            "step_statements_per_due": round(best["step_statements"] / due, 2),
             "runs": len(runs),
-            "median_ticket_ms": round(median * 1000, 3),
         }
         results["sizes"][str(size)] = row
         print(
             f"  {size:>9,} open tickets, {due:>6,} due: insert {insert_s:6.1f}s | idle pass "
             f"{row['idle_pass_ms']:7.1f} ms | pass {wall:7.2f}s = {row['per_due_ms']:.2f} ms "
-            f"per due clock (CPU {row['per_due_cpu_ms']:.2f} ms; best of {len(runs)}); median "
-            f"due ticket {row['median_ticket_ms']:.2f} ms",
+            f"per due clock (CPU {row['per_due_cpu_ms']:.2f} ms, "
+            f"{row['pass_queries_per_due']:.1f} queries; best of {len(runs)}) | due-clock step "
+            f"{row['step_per_due_ms']:.2f} ms (CPU {row['step_per_due_cpu_ms']:.2f} ms, "
+            f"{row['step_queries_per_due']:.2f} queries, {row['step_statements_per_due']:.2f} "
+            "statements) per due clock",
             flush=True,
         )
     results["plan"] = query_plan()
@@ -304,30 +346,31 @@ def measure(sizes: list[int], repeats: int) -> dict[str, Any]:
     return results
 
 
-def child(backend: str, sizes: list[int], repeats: int, out: Path) -> int:
+def child(backend: str, sizes: list[int], repeats: int, every: int, out: Path) -> int:
     if backend == "sqlite":
-        path = ROOT / "var" / "bench" / "worker_sweep.sqlite3"
+        path = ROOT / "var" / "bench" / f"worker_sweep_{os.getpid()}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         setup_django(f"sqlite:///{path}")
         try:
-            results = measure(sizes, repeats)
+            results = measure(sizes, repeats, every)
         finally:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
-        results = on_throwaway_postgres(sizes, repeats)
+        results = on_throwaway_postgres(sizes, repeats, every)
     out.write_text(json.dumps(results))
     return 0
 
 
-def on_throwaway_postgres(sizes: list[int], repeats: int) -> dict[str, Any]:
+def on_throwaway_postgres(sizes: list[int], repeats: int, every: int) -> dict[str, Any]:
     import dj_database_url
     import psycopg
 
     server = dj_database_url.parse(os.environ["DATABASE_URL"])
-    name = f"servicepact_bench_{os.getpid()}"
+    # Named after the database of DATABASE_URL: sp_<name>_<pid> for sp_<name>.
+    name = f"{server['NAME']}_{os.getpid()}"
     admin = psycopg.connect(
         dbname="postgres",
         user=server["USER"],
@@ -343,7 +386,7 @@ def on_throwaway_postgres(sizes: list[int], repeats: int) -> dict[str, Any]:
         from django.db import connections
 
         try:
-            return measure(sizes, repeats)
+            return measure(sizes, repeats, every)
         finally:
             connections.close_all()
     finally:
@@ -354,15 +397,31 @@ def on_throwaway_postgres(sizes: list[int], repeats: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- parent
 
 
-def run_backend(backend: str, sizes: list[int], repeats: int) -> dict[str, Any]:
-    out = ROOT / "var" / "bench" / f"worker_sweep_{backend}.json"
+def run_backend(
+    backend: str, sizes: list[int], repeats: int, every: int = 100, src: Path | None = None
+) -> dict[str, Any]:
+    out = ROOT / "var" / "bench" / f"worker_sweep_{backend}_{os.getpid()}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     args = [sys.executable, __file__, "--child", backend, "--sizes", ",".join(map(str, sizes))]
-    args += ["--repeats", str(repeats)]
+    args += ["--repeats", str(repeats), "--every", str(every)]
+    if src is not None:
+        args += ["--src", str(src)]
     subprocess.run([*args, "--out", str(out)], check=True)
     results: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     return results
+
+
+def checkout(ref: str) -> Path:
+    """The ``src`` tree of git ``ref`` under var/bench/ (the code "before")."""
+    target = ROOT / "var" / "bench" / "before"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
 
 
 def summary(backend: str, results: dict[str, Any]) -> list[str]:
@@ -370,11 +429,11 @@ def summary(backend: str, results: dict[str, Any]) -> list[str]:
     first, last = rows[min(rows, key=int)], rows[max(rows, key=int)]
     ratio = last["per_due_ms"] / first["per_due_ms"]
     cpu_ratio = last["per_due_cpu_ms"] / first["per_due_cpu_ms"]
-    median_ratio = last["median_ticket_ms"] / first["median_ticket_ms"]
+    step_ratio = last["step_per_due_cpu_ms"] / first["step_per_due_cpu_ms"]
     print(
         f"{backend}: {LABELS[last['tickets']]} vs {LABELS[first['tickets']]} per due clock: pass "
         f"{last['per_due_ms']:.2f} / {first['per_due_ms']:.2f} ms = {ratio:.2f}; worker CPU "
-        f"{cpu_ratio:.2f}; median due ticket {median_ratio:.2f}"
+        f"{cpu_ratio:.2f}; due-clock step CPU {step_ratio:.2f}"
     )
     fields = [f"{backend}_{LABELS[r['tickets']]}_pass_s={r['pass_s']}" for r in rows.values()]
     fields += [
@@ -384,25 +443,84 @@ def summary(backend: str, results: dict[str, Any]) -> list[str]:
         *fields,
         f"{backend}_ratio={ratio:.2f}",
         f"{backend}_cpu_ratio={cpu_ratio:.2f}",
-        f"{backend}_median_ratio={median_ratio:.2f}",
+        f"{backend}_step_cpu_ratio={step_ratio:.2f}",
+        f"{backend}_queries_per_due={last['step_queries_per_due']}",
+    ]
+
+
+def burst_summary(backend: str, now: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
+    """One burst of due clocks: this code, and (``--before``) the same run on the old code."""
+    row = next(iter(now["sizes"].values()))
+    fields = [
+        f"{backend}_burst_due={row['due']}",
+        f"{backend}_pass_s={row['pass_s']}",
+        f"{backend}_cpu_per_due_ms={row['per_due_cpu_ms']}",
+        f"{backend}_step_cpu_per_due_ms={row['step_per_due_cpu_ms']}",
+        f"{backend}_queries_per_due={row['step_queries_per_due']}",
+        f"{backend}_statements_per_due={row['step_statements_per_due']}",
+        f"{backend}_pass_queries_per_due={row['pass_queries_per_due']}",
+    ]
+    if before is None:
+        return fields
+    old = next(iter(before["sizes"].values()))
+    step_x = old["step_per_due_cpu_ms"] / row["step_per_due_cpu_ms"]
+    pass_x = old["per_due_cpu_ms"] / row["per_due_cpu_ms"]
+    print(
+        f"{backend}: {row['due']:,} due clocks, CPU per due clock before / now: due-clock step "
+        f"{old['step_per_due_cpu_ms']:.2f} / {row['step_per_due_cpu_ms']:.2f} ms = {step_x:.1f}x; "
+        f"whole pass (outbox delivery included) {old['per_due_cpu_ms']:.2f} / "
+        f"{row['per_due_cpu_ms']:.2f} ms = {pass_x:.1f}x; queries per due clock (step) "
+        f"{old['step_queries_per_due']} / {row['step_queries_per_due']}"
+    )
+    return [
+        *fields,
+        f"{backend}_before_pass_s={old['pass_s']}",
+        f"{backend}_before_cpu_per_due_ms={old['per_due_cpu_ms']}",
+        f"{backend}_before_step_cpu_per_due_ms={old['step_per_due_cpu_ms']}",
+        f"{backend}_before_queries_per_due={old['step_queries_per_due']}",
+        f"{backend}_before_statements_per_due={old['step_statements_per_due']}",
+        f"{backend}_step_cpu_x={step_x:.1f}",
+        f"{backend}_pass_cpu_x={pass_x:.1f}",
     ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k and 100k tickets only")
+    parser.add_argument(
+        "--burst", type=int, metavar="N", help="one pass over N due clocks (of 2 N open tickets)"
+    )
+    parser.add_argument(
+        "--before", metavar="REF", help="with --burst: also run the code of git REF (e.g. main)"
+    )
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     parser.add_argument("--sizes", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
+    parser.add_argument("--every", type=int, default=100, help=argparse.SUPPRESS)
+    parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child, [int(s) for s in args.sizes.split(",")], args.repeats, args.out)
-    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+        sizes = [int(s) for s in args.sizes.split(",")]
+        return child(args.child, sizes, args.repeats, args.every, args.out)
     backends = ["sqlite"] + (
         ["postgres"] if os.environ.get("DATABASE_URL", "").startswith("postgres") else []
     )
     fields: list[str] = []
+    if args.burst:
+        before_src = checkout(args.before) if args.before else None
+        for backend in backends:
+            print(f"{backend}: a burst of {args.burst:,} due clocks among {2 * args.burst:,}")
+            before = None
+            if before_src is not None:
+                print(f"  before ({args.before}):", flush=True)
+                before = run_backend(backend, [2 * args.burst], 1, 2, before_src)
+                print("  now:", flush=True)
+            now = run_backend(backend, [2 * args.burst], 1, 2)
+            fields += burst_summary(backend, now, before)
+        print("RESULT " + " ".join(fields))
+        return 0
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     for backend in backends:
         print(f"{backend}: open tickets {', '.join(LABELS[s] for s in sizes)}; 1 % of clocks due")
         fields += summary(backend, run_backend(backend, sizes, 1 if args.quick else 3))

@@ -7,7 +7,9 @@ all, and the unique idempotency key makes a re-run a no-op.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,30 +66,90 @@ def enqueue(
     moment = now or current_time()
     # A row held back by the calendar becomes due when the calendar opens.
     due = max(moment, not_before) if not_before else moment
+    values = {
+        "channel": channel,
+        "recipient": recipient[:500],
+        "audience": audience,
+        "event": message.event,
+        "user": user,
+        "endpoint": endpoint,
+        "subject": message.subject[:200],
+        "body": message.body,
+        "payload": message.payload,
+        "ticket_id": message.ticket_id,
+        "contract_id": message.contract_id,
+        "not_before": not_before if not_before and not_before > moment else None,
+        "next_attempt_at": due,
+        "created_at": moment,
+        "status": Status.PENDING,
+        "language": language or "",
+    }
+    batch = _batch.get()
+    if batch is not None:
+        return batch.add(idempotency_key(key), values)
     # get_or_create inserts in a savepoint: a concurrent insert of the same key waits for the
     # other transaction, then finds its row instead of failing the caller's transaction.
     row, _ = Notification.objects.get_or_create(
-        idempotency_key=idempotency_key(key),
-        defaults={
-            "channel": channel,
-            "recipient": recipient[:500],
-            "audience": audience,
-            "event": message.event,
-            "user": user,
-            "endpoint": endpoint,
-            "subject": message.subject[:200],
-            "body": message.body,
-            "payload": message.payload,
-            "ticket_id": message.ticket_id,
-            "contract_id": message.contract_id,
-            "not_before": not_before if not_before and not_before > moment else None,
-            "next_attempt_at": due,
-            "created_at": moment,
-            "status": Status.PENDING,
-            "language": language or "",
-        },
+        idempotency_key=idempotency_key(key), defaults=values
     )
     return row
+
+
+class OutboxBatch:
+    """The rows enqueued inside ``outbox_batch()``, written with one INSERT when it ends.
+
+    A key enqueued twice keeps its first row (as ``get_or_create`` would); a key already in
+    the table is skipped by the INSERT (``ON CONFLICT DO NOTHING`` / ``INSERT OR IGNORE``),
+    also when another transaction inserts it meanwhile. Rows returned by ``enqueue`` in a
+    batch are not saved yet (no ``pk``)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Notification] = {}
+        self.endpoints: dict[int | None, list[WebhookEndpoint]] = {}
+
+    def add(self, key: str, values: dict[str, Any]) -> Notification:
+        if key not in self.rows:
+            self.rows[key] = Notification(idempotency_key=key, **values)
+        return self.rows[key]
+
+    def has_staff_row(self, prefix: str) -> bool:
+        """A pending in-app or e-mail row to staff whose key starts with ``prefix``."""
+        return any(
+            key.startswith(prefix)
+            and row.audience == Audience.STAFF
+            and row.channel in (Channel.IN_APP, Channel.EMAIL)
+            for key, row in self.rows.items()
+        )
+
+    def write(self) -> int:
+        rows, self.rows = list(self.rows.values()), {}
+        if rows:
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        return len(rows)
+
+
+_batch: ContextVar[OutboxBatch | None] = ContextVar("outbox_batch", default=None)
+
+
+@contextmanager
+def outbox_batch() -> Iterator[OutboxBatch]:
+    """Collects every ``enqueue`` of the block (this thread) and writes the rows with one
+    INSERT when the block ends without an error (nothing is written if it raises). Run it
+    inside the caller's transaction, like ``enqueue``. Webhook endpoints are read once per
+    customer for the block."""
+    batch = OutboxBatch()
+    token = _batch.set(batch)
+    try:
+        yield batch
+        batch.write()
+    finally:
+        _batch.reset(token)
+
+
+def pending_staff_row(prefix: str) -> bool:
+    """Inside ``outbox_batch()``: a staff row (in-app, e-mail) with the key prefix is queued."""
+    batch = _batch.get()
+    return batch is not None and batch.has_staff_row(prefix)
 
 
 def notify_user(
@@ -150,6 +212,15 @@ def notify_email(
 
 def endpoints_for(*, customer_id: int | None) -> Iterable[WebhookEndpoint]:
     """Without a customer: the provider's own endpoints; with one: that customer's endpoints."""
+    batch = _batch.get()
+    if batch is not None:
+        if customer_id not in batch.endpoints:
+            batch.endpoints[customer_id] = list(_endpoints(customer_id))
+        return batch.endpoints[customer_id]
+    return _endpoints(customer_id)
+
+
+def _endpoints(customer_id: int | None) -> Iterable[WebhookEndpoint]:
     rows = WebhookEndpoint.objects.filter(active=True)
     if customer_id is None:
         return rows.filter(customer__isnull=True).order_by("pk")

@@ -13,6 +13,7 @@ from servicepact.slaclock.clock import (
     ClockResult,
     ClockState,
     evaluate_clock,
+    evaluate_clocks,
 )
 from servicepact.slaclock.compiler import compile_calendar
 from servicepact.slaclock.errors import CalendarError, SpanError
@@ -39,6 +40,7 @@ __all__ = [
     "compile_calendar",
     "deadline_many_mixed",
     "evaluate_clock",
+    "evaluate_clocks",
     "holiday_dates",
     "holidays_json",
     "parse_calendar",

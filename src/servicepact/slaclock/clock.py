@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+import numpy as np
+
 from servicepact.slaclock.calendar import CompiledCalendar
 from servicepact.slaclock.clock_replay import Replay, replay
+from servicepact.slaclock.errors import SpanError
 from servicepact.slaclock.instants import to_epoch, utc_datetime
+from servicepact.slaclock.pauses import PauseSet
 
 
 class ClockEventKind(StrEnum):
@@ -99,6 +103,73 @@ def evaluate_clock(
     end = history.stopped if history.stopped is not None else now_s
     elapsed = calendar.business_seconds_epoch(history.started, end, history.idle_until(end))
     deadline = _deadline(calendar, history, elapsed, target_seconds)
+    return _result(calendar, history, elapsed, deadline, target_seconds)
+
+
+def evaluate_clocks(
+    calendar: CompiledCalendar,
+    clocks: Sequence[tuple[int, Iterable[ClockEvent]]],
+    now: datetime,
+) -> list[ClockResult]:
+    """``evaluate_clock`` for many clocks on one calendar: ``clocks`` is a sequence of
+    (target seconds, events); the results come in the same order and equal what
+    ``evaluate_clock`` returns for each. The business time and the deadlines of all of them
+    are one bulk call each (``business_seconds_many``, ``deadline_many``).
+
+    A clock the bulk call cannot take (an instant outside the compiled span) makes every
+    clock be evaluated alone, so the error raised is exactly ``evaluate_clock``'s.
+    """
+    now_s = to_epoch(now, "now")
+    given = [(target, list(events)) for target, events in clocks]
+    histories: list[Replay | None] = []
+    for target, events in given:
+        if target < 0:
+            raise ValueError("target_seconds must not be negative")
+        histories.append(replay([_timed(i, e) for i, e in enumerate(events)], now_s))
+    rows = [i for i, history in enumerate(histories) if history is not None]
+    results = [_pending(target) for target, _events in given]
+    if not rows:
+        return results
+    started = [h for h in histories if h is not None]
+    try:
+        elapsed, deadlines = _bulk(calendar, started, [given[i][0] for i in rows], now_s)
+    except (SpanError, ValueError):
+        return [evaluate_clock(calendar, target, events, now) for target, events in given]
+    for k, i in enumerate(rows):
+        results[i] = _result(calendar, started[k], elapsed[k], deadlines[k], given[i][0])
+    return results
+
+
+def _bulk(
+    calendar: CompiledCalendar, runs: list[Replay], targets: list[int], now_s: int
+) -> tuple[list[int], list[int | None]]:
+    """Elapsed business seconds and deadlines (None: paused short of the target) per clock."""
+    ends = [h.stopped if h.stopped is not None else now_s for h in runs]
+    elapsed: list[int] = calendar.business_seconds_many(
+        np.array([h.started for h in runs], dtype=np.int64),
+        np.array(ends, dtype=np.int64),
+        PauseSet.from_rows([h.idle_until(end) for h, end in zip(runs, ends, strict=True)]),
+    ).tolist()
+    wanted = [k for k, h in enumerate(runs) if not (h.paused and elapsed[k] < targets[k])]
+    deadlines: list[int | None] = [None] * len(runs)
+    if wanted:
+        found = calendar.deadline_many(
+            np.array([runs[k].started for k in wanted], dtype=np.int64),
+            np.array([targets[k] for k in wanted], dtype=np.int64),
+            PauseSet.from_rows([runs[k].idle for k in wanted]),
+        ).tolist()
+        for k, instant in zip(wanted, found, strict=True):
+            deadlines[k] = instant
+    return elapsed, deadlines
+
+
+def _result(
+    calendar: CompiledCalendar,
+    history: Replay,
+    elapsed: int,
+    deadline: int | None,
+    target_seconds: int,
+) -> ClockResult:
     return ClockResult(
         state=_state(history, elapsed, target_seconds),
         started_at=utc_datetime(history.started),

@@ -4,20 +4,28 @@
 
 1. Find candidates: tickets of the first ``batch`` clocks with ``next_check_at <= now``, read
    through the partial index ``slaclock_due_idx`` (only clocks with something to do are in it).
-2. Claim each ticket in its own transaction: ``select_for_update(skip_locked=True)`` on the
-   ticket row (PostgreSQL; SQLite serialises write transactions instead). Locking the ticket
-   first is the order every ticket service uses, so workers and requests never deadlock; a
-   ticket another worker holds is skipped. Under the lock, re-read which clocks are still due.
-3. Re-derive the ticket's clocks with the engine (``refresh_clocks`` records breaches).
+2. Take them in batches of ``BATCH_TICKETS`` (200), each batch in one transaction. Claim the
+   batch's tickets with one query: ``select_for_update(skip_locked=True)`` on the ticket rows
+   (PostgreSQL; SQLite serialises write transactions instead). Locking the tickets first is
+   the order every ticket service uses, so workers and requests never deadlock; a ticket
+   another worker holds is skipped. Under the locks, re-read which clocks are still due.
+3. Re-derive the batch's clocks with the engine (``refresh_many``: one read of the events
+   and clocks of the batch, one engine call per calendar, bulk writes; it records breaches).
 4. For each due clock, every threshold above ``last_threshold`` whose instant has passed is a
-   ``threshold_crossed`` event at that instant; store ``last_threshold`` and the next instant.
+   ``threshold_crossed`` event at that instant; store ``last_threshold`` and the next instant
+   (the batch's events with one INSERT, its clocks with one ``executemany``).
 5. Run the crossed steps' actions: raise the priority, reassign to a team, enqueue the
-   notifications (idempotency key ``esc:<clock>:<percent>:<recipient>:<channel>``). When one
-   pass finds several thresholds of a clock crossed (a worker that was down catches up), each
-   is recorded as its event, but the notifications collapse into one per recipient about the
-   highest, sent to everyone any of those steps names (``collapse``).
+   notifications (idempotency key ``esc:<clock>:<percent>:<recipient>:<channel>``), the
+   batch's outbox rows with one INSERT (``outbox_batch``). When one pass finds several
+   thresholds of a clock crossed (a worker that was down catches up), each is recorded as
+   its event, but the notifications collapse into one per recipient about the highest,
+   sent to everyone any of those steps names (``collapse``).
 6. Commit. Events, clock changes and outbox rows commit together or not at all, so a crash
    loses nothing and a re-run duplicates nothing; the delivery step sends them afterwards.
+
+A batch in which anything raises is rolled back as a whole (nothing of it is written, no
+row of it is queued) and its tickets are done again one per transaction: the others' work
+is kept, the failing ticket alone stays due for the next pass, nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -43,23 +51,26 @@ from servicepact.contracts.escalation import (
 from servicepact.contracts.lifecycle import customer_addresses, customer_not_before
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms
+from servicepact.core.bulk import update_rows
 from servicepact.core.errors import TransitionError
 from servicepact.core.time import format_instant
 from servicepact.notifications import language_for
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
-from servicepact.notifications.services import Message, notify_email, notify_user, notify_webhooks
+from servicepact.notifications.services import (
+    Message,
+    notify_email,
+    notify_user,
+    notify_webhooks,
+    outbox_batch,
+)
 from servicepact.slaclock import ClockResult
 from servicepact.slaclock import ClockState as EngineState
 from servicepact.tickets import events
 from servicepact.tickets.choices import Status
 from servicepact.tickets.duty import notify_duty_if_unheard
 from servicepact.tickets.models import SlaClock, Ticket
-from servicepact.tickets.refresh import (
-    next_check,
-    refresh_clock_results,
-    ticket_terms,
-)
+from servicepact.tickets.refresh import next_check, refresh_many, ticket_terms
 from servicepact.tickets.services import assign_ticket, change_priority, close_ticket
 
 logger = logging.getLogger(__name__)
@@ -98,6 +109,10 @@ class PassCache:
             self.steps[ticket.contract_id] = steps_for_contract(ticket.contract_id)
         return self.steps[ticket.contract_id]
 
+    def thresholds_for(self, ticket: Ticket) -> tuple[int, ...]:
+        """The same thresholds as ``refresh.thresholds_for(ticket)``, from the cached steps."""
+        return tuple(step.percent for step in self.steps_for(ticket))
+
 
 @dataclass
 class DueReport:
@@ -109,6 +124,17 @@ class DueReport:
     candidates: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: DueReport) -> None:
+        self.tickets += other.tickets
+        self.clocks += other.clocks
+        self.thresholds += other.thresholds
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.errors += other.errors
+
+
+# Tickets claimed, evaluated and committed together (one transaction).
+BATCH_TICKETS = 200
 
 # ---------------------------------------------------------------- claiming
 
@@ -123,8 +149,8 @@ def due_candidates(now: datetime, batch: int) -> list[int]:
     return list(dict.fromkeys(rows))
 
 
-def claim_ticket(ticket_id: int) -> Ticket | None:
-    """Step 2: the locked ticket, or None when another worker holds it."""
+def claim_tickets(ticket_ids: list[int]) -> list[Ticket]:
+    """Step 2: the tickets of ``ticket_ids`` no other worker holds, locked (one query)."""
     rows = Ticket.objects.select_related(
         "customer",
         "contact",
@@ -139,7 +165,13 @@ def claim_ticket(ticket_id: int) -> Ticket | None:
     )
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
-    return rows.filter(pk=ticket_id).first()
+    return list(rows.filter(pk__in=ticket_ids).order_by("pk"))
+
+
+def claim_ticket(ticket_id: int) -> Ticket | None:
+    """The locked ticket, or None when another worker holds it."""
+    claimed = claim_tickets([ticket_id])
+    return claimed[0] if claimed else None
 
 
 def process_due_clocks(*, now: datetime, batch: int = 500) -> DueReport:
@@ -147,72 +179,110 @@ def process_due_clocks(*, now: datetime, batch: int = 500) -> DueReport:
     cache = PassCache()
     candidates = due_candidates(now, batch)
     report.candidates = len(candidates)
-    for ticket_id in candidates:
+    for start in range(0, len(candidates), BATCH_TICKETS):
+        process_batch(candidates[start : start + BATCH_TICKETS], now, report, cache)
+    return report
+
+
+def process_batch(
+    ticket_ids: list[int], now: datetime, report: DueReport, cache: PassCache
+) -> None:
+    """One transaction for the batch; if it raises, one per ticket (see the module's end)."""
+    done = DueReport()
+    try:
+        with transaction.atomic():
+            process_tickets(ticket_ids, now, done, cache)
+    except Exception as exc:
+        # Rolled back: nothing of the batch was written or queued. Each ticket alone now, so
+        # the failing one does not hold back the others.
+        logger.warning(
+            "a batch of %d due tickets failed (%s: %s); one ticket per transaction now",
+            len(ticket_ids),
+            type(exc).__name__,
+            exc,
+        )
+    else:
+        report.add(done)
+        return
+    for ticket_id in ticket_ids:
         try:
-            process_ticket(ticket_id, now, report, cache)
+            with transaction.atomic():
+                process_tickets([ticket_id], now, report, cache)
         except Exception as exc:
             # The transaction rolled back: the clocks stay due and the next pass retries.
             report.failed += 1
             report.errors.append(f"ticket {ticket_id}: {type(exc).__name__}: {exc}")
             logger.exception("due clocks of ticket %s failed", ticket_id)
-    return report
 
 
-def process_ticket(ticket_id: int, now: datetime, report: DueReport, cache: PassCache) -> None:
-    with transaction.atomic():
-        ticket = claim_ticket(ticket_id)
-        if ticket is None:
-            report.skipped += 1
-            return
-        due = set(
-            SlaClock.objects.filter(ticket=ticket, next_check_at__lte=now).values_list(
-                "metric", flat=True
-            )
-        )
-        if not due:
-            report.skipped += 1  # another worker did it between steps 1 and 2
-            return
-        crossings = evaluate_due(ticket, due, now, cache)
-        report.tickets += 1
-        report.clocks += len(due)
-        report.thresholds += len(crossings)
-        if crossings:
-            escalate(ticket, crossings, now, cache)
+def process_tickets(
+    ticket_ids: list[int], now: datetime, report: DueReport, cache: PassCache
+) -> None:
+    """Steps 2 to 5 for some tickets, inside the caller's transaction."""
+    tickets = claim_tickets(ticket_ids)
+    report.skipped += len(ticket_ids) - len(tickets)  # another worker holds them
+    due: dict[int, set[str]] = {}
+    still = SlaClock.objects.filter(ticket_id__in=[t.pk for t in tickets], next_check_at__lte=now)
+    for ticket_id, metric in still.values_list("ticket_id", "metric"):
+        due.setdefault(ticket_id, set()).add(metric)
+    working = [t for t in tickets if t.pk in due]
+    report.skipped += len(tickets) - len(working)  # another worker did them since step 1
+    if not working:
+        return
+    report.tickets += len(working)
+    report.clocks += sum(len(due[t.pk]) for t in working)
+    crossings = evaluate_due(working, due, now, cache)
+    report.thresholds += sum(len(c) for c in crossings.values())
+    with outbox_batch():
+        for ticket in working:
+            if crossings[ticket.pk]:
+                escalate(ticket, crossings[ticket.pk], now, cache)
 
 
 # ---------------------------------------------------------------- thresholds
 
 
-def evaluate_due(ticket: Ticket, due: set[str], now: datetime, cache: PassCache) -> list[Crossing]:
+def evaluate_due(
+    tickets: list[Ticket], due: dict[int, set[str]], now: datetime, cache: PassCache
+) -> dict[int, list[Crossing]]:
     """Steps 3 and 4: refresh, then record the crossed thresholds of the due clocks."""
-    # The same thresholds as thresholds_for(ticket), from the pass's cache of policies.
-    thresholds = tuple(step.percent for step in cache.steps_for(ticket))
-    refreshed = refresh_clock_results(
-        ticket, now=now, thresholds=thresholds, terms=cache.terms_for(ticket)
+    refreshed = refresh_many(
+        tickets,
+        now=now,
+        thresholds=cache.thresholds_for,
+        terms=cache.terms_for,
+        calendars=cache.calendars,
     )
-    clocks = {clock.metric: (clock, result) for clock, result in refreshed}
-    crossings: list[Crossing] = []
-    for metric in sorted(due):
-        if metric not in clocks:
-            continue  # the metric no longer applies (the refresh removed the clock)
-        clock, result = clocks[metric]
-        for percent in (p for p in thresholds if p > clock.last_threshold):
-            instant = crossing_instant(result, percent)
-            if instant is None or instant > now:
-                break
-            events.append(
-                ticket,
-                events.threshold_crossed(metric=metric, percent=percent, deadline=result.deadline),
-                at=instant,
-                recorded_at=now,
-            )
-            crossings.append(Crossing(clock, percent, instant, result.deadline))
-            clock.last_threshold = percent
-        clock.next_check_at = next_check(result, clock.last_threshold, thresholds)
-        SlaClock.objects.filter(pk=clock.pk).update(
-            last_threshold=clock.last_threshold, next_check_at=clock.next_check_at
-        )
-    return crossings
+    log = events.EventBatch()
+    walked: list[SlaClock] = []
+    found: dict[int, list[Crossing]] = {}
+    for ticket in tickets:
+        thresholds = cache.thresholds_for(ticket)
+        clocks = {clock.metric: (clock, result) for clock, result in refreshed[ticket.pk]}
+        crossings = found[ticket.pk] = []
+        for metric in sorted(due[ticket.pk]):
+            if metric not in clocks:
+                continue  # the metric no longer applies (the refresh removed the clock)
+            clock, result = clocks[metric]
+            for percent in (p for p in thresholds if p > clock.last_threshold):
+                instant = crossing_instant(result, percent)
+                if instant is None or instant > now:
+                    break
+                log.append(
+                    ticket,
+                    events.threshold_crossed(
+                        metric=metric, percent=percent, deadline=result.deadline
+                    ),
+                    at=instant,
+                    recorded_at=now,
+                )
+                crossings.append(Crossing(clock, percent, instant, result.deadline))
+                clock.last_threshold = percent
+            clock.next_check_at = next_check(result, clock.last_threshold, thresholds)
+            walked.append(clock)
+    log.write()
+    update_rows(walked, ("last_threshold", "next_check_at"))
+    return found
 
 
 def crossing_instant(result: ClockResult, percent: int) -> datetime | None:

@@ -11,13 +11,21 @@ from servicepact.accounts.duty import duty
 from servicepact.notifications import language_for
 from servicepact.notifications.choices import Audience, Channel
 from servicepact.notifications.models import Notification
-from servicepact.notifications.services import Message, notify_email, notify_user
+from servicepact.notifications.services import (
+    Message,
+    notify_email,
+    notify_user,
+    pending_staff_row,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def staff_told(key: str) -> bool:
-    """Did a person on staff (in-app or e-mail, not a webhook) get the crossing ``key``?"""
+    """Did a person on staff (in-app or e-mail, not a webhook) get the crossing ``key``?
+    Rows still queued in an ``outbox_batch()`` count."""
+    if pending_staff_row(f"{key}:"):
+        return True
     return Notification.objects.filter(
         idempotency_key__startswith=f"{key}:",
         audience=Audience.STAFF,

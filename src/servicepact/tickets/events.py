@@ -1,5 +1,6 @@
 """The ticket event log's schema: one typed, keyword-only constructor per event kind, and
-``append``, the one function that writes a ``TicketEvent``.
+``append``, the one function that writes a ``TicketEvent`` (``EventBatch``: the same for many
+tickets, one INSERT).
 
 A service builds the payload here and appends it: ``append(ticket, events.paused(status=...,
 reason=...), actor=..., at=...)``. What each kind stores is therefore read in this file
@@ -38,8 +39,46 @@ def append(
     recorded_at: datetime | None = None,
 ) -> TicketEvent:
     """Appends the event (``at`` = when it happened, default when it is recorded)."""
+    row = _row(ticket, event, actor=actor, at=at, recorded_at=recorded_at)
+    row.save(force_insert=True)
+    return row
+
+
+class EventBatch:
+    """Events appended for many tickets, written with one INSERT (``write``).
+
+    ``append`` takes what ``events.append`` takes; nothing is written before ``write``,
+    which keeps the order of the appends (the ids follow it)."""
+
+    def __init__(self) -> None:
+        self.rows: list[TicketEvent] = []
+
+    def append(
+        self,
+        ticket: Ticket,
+        event: EventPayload,
+        *,
+        actor: Any = None,
+        at: datetime | None = None,
+        recorded_at: datetime | None = None,
+    ) -> None:
+        self.rows.append(_row(ticket, event, actor=actor, at=at, recorded_at=recorded_at))
+
+    def write(self) -> list[TicketEvent]:
+        rows, self.rows = self.rows, []
+        return TicketEvent.objects.bulk_create(rows) if rows else []
+
+
+def _row(
+    ticket: Ticket,
+    event: EventPayload,
+    *,
+    actor: Any,
+    at: datetime | None,
+    recorded_at: datetime | None,
+) -> TicketEvent:
     recorded = recorded_at or current_time()
-    return TicketEvent.objects.create(
+    return TicketEvent(
         ticket=ticket,
         kind=event.kind,
         at=at or recorded,

@@ -8,6 +8,7 @@ event (priority, calendar edit, amended terms) leaves a ``deadline_moved`` event
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -22,8 +23,9 @@ from servicepact.contracts.terms import (
     default_terms,
     terms_for_version,
 )
+from servicepact.core.bulk import update_rows
 from servicepact.core.time import local_date
-from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock
+from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock, evaluate_clocks
 from servicepact.slaclock import ClockState as EngineState
 from servicepact.tickets import events
 from servicepact.tickets.choices import OPEN_STATUSES, stored_clock_state
@@ -63,15 +65,7 @@ def thresholds_for(ticket: Ticket) -> tuple[int, ...]:
 
 
 def event_facts(ticket: Ticket) -> list[EventFact]:
-    rows = (
-        TicketEvent.objects.filter(ticket=ticket)
-        .order_by("at", "id")
-        .values_list("at", "kind", "data")
-    )
-    return [
-        EventFact(at=at, kind=kind, reason=(data or {}).get("reason", ""))
-        for at, kind, data in rows
-    ]
+    return facts_by_ticket([ticket.pk])[ticket.pk]
 
 
 def clock_calendar(
@@ -170,7 +164,7 @@ def next_check(
     return min(found) if found else None
 
 
-def _store(
+def _fill(
     ticket: Ticket,
     clock: SlaClock | None,
     term: TargetTerm,
@@ -180,6 +174,7 @@ def _store(
     now: datetime,
     thresholds: tuple[int, ...],
 ) -> SlaClock:
+    """The clock (a new one when None) with the engine's result; not saved."""
     if clock is None:
         clock = SlaClock(ticket=ticket, metric=term.metric)
     clock.priority = ticket.priority
@@ -199,8 +194,29 @@ def _store(
     clock.breached_by_seconds = result.breached_by_seconds
     clock.evaluated_at = now
     clock.next_check_at = next_check(result, clock.last_threshold, thresholds)
-    clock.save()
     return clock
+
+
+# What a refresh writes of an existing clock (``_fill`` and ``_record_breach``).
+STORED_FIELDS = (
+    "priority",
+    "target_seconds",
+    "target_source",
+    "calendar",
+    "calendar_revision",
+    "timezone",
+    "state",
+    "started_at",
+    "stopped_at",
+    "deadline_at",
+    "breached_at",
+    "elapsed_seconds",
+    "remaining_seconds",
+    "breached_by_seconds",
+    "evaluated_at",
+    "next_check_at",
+    "breach_recorded",
+)
 
 
 def _move_reason(
@@ -231,51 +247,161 @@ def refresh_clock_results(
     """``refresh_clocks`` that also hands back each clock's engine result (the worker walks
     the thresholds with it instead of evaluating again); ``thresholds`` and ``terms`` may
     come from a caller's cache."""
-    terms = terms or ticket_terms(ticket)
-    thresholds = thresholds or thresholds_for(ticket)
-    facts = event_facts(ticket)
-    existing = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
-    calendars: dict[int, Calendar] = {}
-    clocks: list[tuple[SlaClock, ClockResult]] = []
-    for metric in METRIC_ORDER:
-        term = (
-            terms.target(ticket.priority, metric)
-            if metric_applies(metric, ticket.category)
-            else None
-        )
-        clock = existing.get(metric)
-        if term is None:
-            if clock is not None:
-                events.append(
-                    ticket,
-                    events.deadline_moved(
-                        metric=metric,
-                        before=clock.deadline_at,
-                        after=None,
-                        reason=reason or "no target for this metric at the new priority",
-                    ),
-                    at=now,
-                    recorded_at=now,
-                )
-                clock.delete()
+    refreshed = refresh_many(
+        [ticket],
+        now=now,
+        reason=reason,
+        thresholds=lambda t: thresholds or thresholds_for(t),
+        terms=lambda t: terms or ticket_terms(t),
+    )
+    return refreshed[ticket.pk]
+
+
+def facts_by_ticket(ticket_ids: list[int]) -> dict[int, list[EventFact]]:
+    """``event_facts`` of many tickets with one query."""
+    facts: dict[int, list[EventFact]] = {pk: [] for pk in ticket_ids}
+    rows = (
+        TicketEvent.objects.filter(ticket_id__in=ticket_ids)
+        .order_by("ticket_id", "at", "id")
+        .values_list("ticket_id", "at", "kind", "data")
+    )
+    for ticket_id, at, kind, data in rows:
+        facts[ticket_id].append(EventFact(at=at, kind=kind, reason=(data or {}).get("reason", "")))
+    return facts
+
+
+@dataclass
+class _Plan:
+    """One metric of one ticket in a refresh: its term (None: the clock goes) and calendar."""
+
+    ticket: Ticket
+    metric: str
+    term: TargetTerm | None
+    clock: SlaClock | None
+    compiled: CompiledCalendar | None = None
+    result: ClockResult | None = None
+
+
+def refresh_many(
+    tickets: list[Ticket],
+    *,
+    now: datetime,
+    reason: str | None = None,
+    thresholds: Callable[[Ticket], tuple[int, ...]] = thresholds_for,
+    terms: Callable[[Ticket], Terms] = ticket_terms,
+    calendars: dict[int, Calendar] | None = None,
+) -> dict[int, list[tuple[SlaClock, ClockResult]]]:
+    """``refresh_clock_results`` for many tickets (ticket id -> clocks and results).
+
+    One query reads the events of all of them and one their clocks; the engine evaluates the
+    clocks of each compiled calendar with one call (``evaluate_clocks``); the clocks are
+    written with one UPDATE per row in one ``executemany`` (new ones inserted, those without
+    a target deleted), the events with one INSERT (``events.EventBatch``) and the queue
+    columns like ``store_queue_columns``. The same rows as refreshing one ticket at a time.
+    ``calendars`` may be a caller's cache of ``Calendar`` rows by id.
+    """
+    ids = [t.pk for t in tickets]
+    facts = facts_by_ticket(ids)
+    existing: dict[int, dict[str, SlaClock]] = {pk: {} for pk in ids}
+    for stored in SlaClock.objects.filter(ticket_id__in=ids):
+        existing[stored.ticket_id][stored.metric] = stored
+    calendars = {} if calendars is None else calendars
+    plans: list[_Plan] = []
+    for ticket in tickets:
+        ticket_terms_ = terms(ticket)
+        for metric in METRIC_ORDER:
+            applies = metric_applies(metric, ticket.category)
+            term = ticket_terms_.target(ticket.priority, metric) if applies else None
+            plan = _Plan(ticket, metric, term, existing[ticket.pk].get(metric))
+            if term is not None:
+                plan.compiled = clock_calendar(ticket, term, calendars, now.date())
+            if term is not None or plan.clock is not None:
+                plans.append(plan)
+    _evaluate(plans, facts, now)
+    return _store_many(tickets, plans, facts, now, reason, thresholds, calendars)
+
+
+def _evaluate(plans: list[_Plan], facts: dict[int, list[EventFact]], now: datetime) -> None:
+    """The engine's results of the plans with a term: one call per compiled calendar."""
+    groups: dict[int, list[_Plan]] = {}
+    for plan in plans:
+        if plan.compiled is not None:
+            groups.setdefault(id(plan.compiled), []).append(plan)
+    for group in groups.values():
+        compiled = group[0].compiled
+        assert compiled is not None
+        items = [
+            (p.term.target_seconds, clock_events(p.metric, facts[p.ticket.pk]))  # type: ignore[union-attr]
+            for p in group
+        ]
+        for plan, result in zip(group, evaluate_clocks(compiled, items, now), strict=True):
+            plan.result = settle(plan.metric, result, facts[plan.ticket.pk])
+
+
+def _store_many(
+    tickets: list[Ticket],
+    plans: list[_Plan],
+    facts: dict[int, list[EventFact]],
+    now: datetime,
+    reason: str | None,
+    thresholds: Callable[[Ticket], tuple[int, ...]],
+    calendars: dict[int, Calendar],
+) -> dict[int, list[tuple[SlaClock, ClockResult]]]:
+    log = events.EventBatch()
+    gone: list[int] = []
+    created: list[SlaClock] = []
+    updated: list[SlaClock] = []
+    out: dict[int, list[tuple[SlaClock, ClockResult]]] = {t.pk: [] for t in tickets}
+    steps: dict[int, tuple[int, ...]] = {}
+    for plan in plans:
+        ticket, clock, term, result = plan.ticket, plan.clock, plan.term, plan.result
+        if term is None or result is None or plan.compiled is None:
+            assert clock is not None
+            log.append(
+                ticket,
+                events.deadline_moved(
+                    metric=plan.metric,
+                    before=clock.deadline_at,
+                    after=None,
+                    reason=reason or "no target for this metric at the new priority",
+                ),
+                at=now,
+                recorded_at=now,
+            )
+            gone.append(clock.pk)
             continue
-        result, calendar, zone = evaluate_metric(ticket, term, facts, now, calendars)
+        calendar = calendars[term.calendar_id]
         if clock is not None:
             why = _move_reason(clock, term, calendar, reason)
             if why and clock.deadline_at != result.deadline:
-                events.append(
+                log.append(
                     ticket,
                     events.deadline_moved(
-                        metric=metric, before=clock.deadline_at, after=result.deadline, reason=why
+                        metric=plan.metric,
+                        before=clock.deadline_at,
+                        after=result.deadline,
+                        reason=why,
                     ),
                     at=now,
                     recorded_at=now,
                 )
-        clock = _store(ticket, clock, term, result, calendar, zone, now, thresholds)
-        _record_breach(ticket, clock, result, now)
-        clocks.append((clock, result))
-    store_queue_columns(ticket, [result for _, result in clocks], now=now)
-    return clocks
+        if ticket.pk not in steps:
+            steps[ticket.pk] = thresholds(ticket)
+        fresh = clock is None
+        clock = _fill(
+            ticket, clock, term, result, calendar, plan.compiled.timezone, now, steps[ticket.pk]
+        )
+        _record_breach(log, ticket, clock, result, now)
+        (created if fresh else updated).append(clock)
+        out[ticket.pk].append((clock, result))
+    if gone:
+        SlaClock.objects.filter(pk__in=gone).delete()
+    for clock in created:
+        clock.save(force_insert=True)
+    update_rows(updated, STORED_FIELDS)
+    log.write()
+    store_queue_columns_many([(t, [result for _, result in out[t.pk]]) for t in tickets], now=now)
+    return out
 
 
 # ---------------------------------------------------------------- the queue's stored columns
@@ -315,18 +441,25 @@ def _earliest(instants: Any) -> datetime | None:
     return min(found) if found else None
 
 
+QUEUE_FIELDS = ("next_deadline_at", "sla_state", "at_risk_from", "breach_from")
+
+
 def store_queue_columns(ticket: Ticket, results: list[ClockResult], *, now: datetime) -> None:
     """Stores the queue columns on the ticket (the row and the instance)."""
-    columns = queue_columns(results, now)
-    values = {
-        "next_deadline_at": columns.next_deadline_at,
-        "sla_state": columns.sla_state,
-        "at_risk_from": columns.at_risk_from,
-        "breach_from": columns.breach_from,
-    }
-    for name, value in values.items():
-        setattr(ticket, name, value)
-    Ticket.objects.filter(pk=ticket.pk).update(**values)
+    store_queue_columns_many([(ticket, results)], now=now)
+
+
+def store_queue_columns_many(
+    tickets: list[tuple[Ticket, list[ClockResult]]], *, now: datetime
+) -> None:
+    """``store_queue_columns`` of many tickets: one UPDATE per row in one ``executemany``."""
+    for ticket, results in tickets:
+        columns = queue_columns(results, now)
+        ticket.next_deadline_at = columns.next_deadline_at
+        ticket.sla_state = columns.sla_state
+        ticket.at_risk_from = columns.at_risk_from
+        ticket.breach_from = columns.breach_from
+    update_rows([ticket for ticket, _ in tickets], QUEUE_FIELDS)
 
 
 def backfill_queue_columns(*, now: datetime, batch: int = 500) -> int:
@@ -350,14 +483,18 @@ def backfill_queue_columns(*, now: datetime, batch: int = 500) -> int:
     return done
 
 
-def _record_breach(ticket: Ticket, clock: SlaClock, result: ClockResult, now: datetime) -> None:
+def _record_breach(
+    log: events.EventBatch, ticket: Ticket, clock: SlaClock, result: ClockResult, now: datetime
+) -> None:
+    """The breach event once the clock is breached (or its withdrawal); the clock's
+    ``breach_recorded`` is set on the instance and written with the clock."""
     breached = (
         result.state == EngineState.BREACHED
         and result.breached_at is not None
         and result.breached_at <= now
     )
     if breached and not clock.breach_recorded:
-        events.append(
+        log.append(
             ticket,
             events.breached(
                 metric=clock.metric,
@@ -367,10 +504,8 @@ def _record_breach(ticket: Ticket, clock: SlaClock, result: ClockResult, now: da
             at=result.breached_at,
             recorded_at=now,
         )
-        SlaClock.objects.filter(pk=clock.pk).update(breach_recorded=True)
         clock.breach_recorded = True
     elif not breached and clock.breach_recorded:
         # A retroactive event (e.g. an on-site arrival recorded late) proved the promise kept.
-        events.append(ticket, events.breach_withdrawn(metric=clock.metric), at=now, recorded_at=now)
-        SlaClock.objects.filter(pk=clock.pk).update(breach_recorded=False)
+        log.append(ticket, events.breach_withdrawn(metric=clock.metric), at=now, recorded_at=now)
         clock.breach_recorded = False

@@ -11,12 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from servicepact.slaclock import (
+    ClockEvent,
+    ClockEventKind,
     CompiledCalendar,
     PauseSet,
     SpanError,
     business_seconds_many_mixed,
     compile_calendar,
     deadline_many_mixed,
+    evaluate_clock,
+    evaluate_clocks,
     parse_calendar,
 )
 from servicepact.slaclock.tests.oracle import Oracle
@@ -190,3 +194,56 @@ def test_bulk_and_mixed_match_scalar(
         assert cal.business_seconds_many(a[mine], b[mine], mine_pauses).tolist() == [
             e for e, w in zip(scalar_elapsed, which.tolist(), strict=True) if w == index
         ]
+
+
+@st.composite
+def clocks_case(
+    draw: st.DrawFn,
+) -> tuple[tuple[dict[str, Any], date], int, list[tuple[int, list[ClockEvent]]]]:
+    """One calendar, ``now``, and up to 12 clocks: each a target and events (start, pause,
+    resume, stop in any order, some after ``now``; some clocks never start)."""
+    drawn = draw(scenario())
+    anchor = drawn[1]
+    now = minute_instant(anchor, 0) + draw(st.integers(0, 3 * 86400))
+    kinds = st.sampled_from(list(ClockEventKind))
+    clocks = []
+    for _ in range(draw(st.integers(1, 12))):
+        events = [
+            ClockEvent(
+                at=utc(minute_instant(anchor, 0) + draw(st.integers(-86400, 4 * 86400))),
+                kind=draw(kinds),
+            )
+            for _ in range(draw(st.integers(0, 6)))
+        ]
+        clocks.append((draw(st.integers(0, 12 * 3600)), events))
+    return drawn, now, clocks
+
+
+def _outcome(evaluate: Any) -> Any:
+    try:
+        return evaluate()
+    except (SpanError, ValueError) as exc:
+        return type(exc), str(exc)
+
+
+@FAST
+@given(clocks_case())
+def test_evaluate_clocks_matches_evaluate_clock(
+    case: tuple[tuple[dict[str, Any], date], int, list[tuple[int, list[ClockEvent]]]],
+) -> None:
+    """The bulk clock evaluation equals evaluating each clock alone: every field, every
+    instant derived from the result, and the same error when one clock cannot be evaluated."""
+    (calendar, anchor), now, clocks = case
+    cal = engine(calendar, anchor)
+    one = [_outcome(lambda t=t, e=e: evaluate_clock(cal, t, e, utc(now))) for t, e in clocks]
+    errors = [o for o in one if isinstance(o, tuple)]
+    many = _outcome(lambda: evaluate_clocks(cal, clocks, utc(now)))
+    if errors:
+        assert many == errors[0]
+        return
+    assert many == one
+    for alone, bulk in zip(one, many, strict=True):
+        for f in (0.5, 0.75, 0.9):
+            assert _outcome(lambda b=bulk, f=f: b.instant_at_fraction(f)) == _outcome(
+                lambda a=alone, f=f: a.instant_at_fraction(f)
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -127,3 +127,35 @@ def setup_contract(
     team, _ = Team.objects.get_or_create(name="ops", defaults={"email": "ops@provider.test"})
     team.members.add(agent, engineer)
     return Setup(customer, contact, contract_row, plan, calendar, agent, engineer, manager, team)
+
+
+def open_network_tickets(
+    s: Setup,
+    n: int,
+    *,
+    impact: int = 1,
+    assign: bool = True,
+    clock: Any = None,
+    first: datetime | None = None,
+) -> list[Any]:
+    """``n`` network tickets of the contract's customer ("Outage <i>"), assigned to the agent
+    (``assign``); with ``clock`` and ``first``, opened one second apart from ``first``."""
+    from servicepact.tickets import services as ts
+    from servicepact.tickets.choices import Category
+
+    tickets = []
+    for i in range(n):
+        if clock is not None and first is not None:
+            clock.at(first + timedelta(seconds=i))
+        t = ts.open_ticket(
+            customer=s.customer,
+            contact=s.contact,
+            subject=f"Outage {i}",
+            impact=impact,
+            urgency=impact,
+            category=Category.NETWORK,
+        )
+        if assign:
+            ts.assign_ticket(ticket=t, actor=s.agent, assignee=s.agent)
+        tickets.append(t)
+    return tickets

@@ -10,12 +10,11 @@ from django.core import mail
 from django.db import connection, connections
 
 from servicepact.notifications.models import Notification, WebhookEndpoint
-from servicepact.tickets import services as ts
-from servicepact.tickets.choices import Category, EventKind
+from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import TicketEvent
 from servicepact.worker.passes import PassReport, run_pass
 
-from .conftest import setup_contract, utc
+from .conftest import open_network_tickets, setup_contract, utc
 
 TICKETS = 40
 
@@ -32,17 +31,7 @@ def test_two_workers_at_once_produce_each_notification_exactly_once(clock, recei
     hook, requests = receiver_url
     WebhookEndpoint.objects.create(name="provider", url=hook, secret="k")
     clock.at(utc(2025, 6, 2, 10))
-    s = setup_contract()
-    for i in range(TICKETS):
-        t = ts.open_ticket(
-            customer=s.customer,
-            contact=s.contact,
-            subject=f"Outage {i}",
-            impact=1,
-            urgency=1,
-            category=Category.NETWORK,
-        )
-        ts.assign_ticket(ticket=t, actor=s.agent, assignee=s.agent)
+    open_network_tickets(setup_contract(), TICKETS)
     clock.at(utc(2025, 6, 2, 10, 30))
 
     start = threading.Barrier(2)

@@ -21,12 +21,11 @@ from django.db import connection
 from servicepact.notifications.delivery import claim, deliver_due
 from servicepact.notifications.models import Notification
 from servicepact.tickets import due
-from servicepact.tickets import services as ts
-from servicepact.tickets.choices import Category, EventKind
+from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import SlaClock, TicketEvent
 from servicepact.worker.passes import run_pass
 
-from .conftest import FR, setup_contract, utc
+from .conftest import FR, open_network_tickets, setup_contract, utc
 
 OPENED = utc(2025, 6, 2, 10)
 HALF = utc(2025, 6, 2, 10, 30)  # first response 60 min: 50 % at 10:30
@@ -34,19 +33,7 @@ HALF = utc(2025, 6, 2, 10, 30)  # first response 60 min: 50 % at 10:30
 
 def open_tickets(n: int):
     s = setup_contract()
-    tickets = []
-    for i in range(n):
-        t = ts.open_ticket(
-            customer=s.customer,
-            contact=s.contact,
-            subject=f"Outage {i}",
-            impact=1,
-            urgency=1,
-            category=Category.NETWORK,
-        )
-        ts.assign_ticket(ticket=t, actor=s.agent, assignee=s.agent)
-        tickets.append(t)
-    return s, tickets
+    return s, open_network_tickets(s, n)
 
 
 def crossings() -> Counter:
@@ -144,6 +131,7 @@ KILLER = textwrap.dedent("""
             os.kill(os.getpid(), signal.SIGKILL)
 
     due.escalate = escalate_then_die
+    due.BATCH_TICKETS = 4  # batches of 4 tickets, one transaction each: the 5th opens batch 2
     with time_machine.travel(datetime(2025, 6, 2, 10, 30, tzinfo=timezone.utc), tick=False):
         call_command("worker", "--once", "--batch", "100")
 """)
@@ -151,9 +139,10 @@ KILLER = textwrap.dedent("""
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_with_sigkill_mid_batch_loses_nothing_after_restart(clock):
-    """Ten tickets reach 50 % at 10:30. A real worker process is SIGKILLed inside the fifth
-    ticket's transaction: four tickets are committed, the fifth rolled back, five untouched,
-    nothing delivered. The restarted worker finishes: every ticket has one 50 % event, and
+    """Ten tickets reach 50 % at 10:30. A real worker process, taking them in batches of four
+    (one transaction each), is SIGKILLed at the fifth ticket, inside the second batch's
+    transaction: the first batch (four tickets) is committed, the second rolled back, the
+    last two untouched, nothing delivered. The restarted worker finishes: every ticket has one 50 % event, and
     every notification was delivered exactly once."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the subprocess must open the test database by name")

@@ -1,0 +1,42 @@
+"""Updating many rows of one model at once, each with its own values.
+
+``update_rows(rows, fields)`` writes ``fields`` of each instance with one prepared
+``UPDATE … WHERE id = %s`` run by ``executemany`` (psycopg 3 pipelines it; SQLite runs it
+in-process). Django's ``bulk_update`` builds a ``CASE WHEN`` expression per row and field,
+which costs more CPU to compile than the update itself for a few hundred rows.
+Values go through each field's ``get_db_prep_save``, as ``save()`` would do; no signals,
+no ``save()`` override runs (like ``QuerySet.update``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connections, models, router
+
+
+def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
+    """Writes ``fields`` (names or attnames) of every saved instance in ``rows``."""
+    if not rows:
+        return 0
+    model = type(rows[0])
+    db = router.db_for_write(model)
+    connection = connections[db]
+    meta = model._meta
+    chosen = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in chosen)  # type: ignore[union-attr]
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "
+        f"WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
+    )
+    params = [
+        [
+            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in chosen),  # type: ignore[union-attr]
+            row.pk,
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    return len(params)
