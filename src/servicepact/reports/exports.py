@@ -36,6 +36,7 @@ STALE_AFTER = timedelta(hours=1)
 ERROR_MAX_CHARS = 2000
 HASH_BLOCK = 1024 * 1024
 ACTIVE = (ExportStatus.QUEUED, ExportStatus.RUNNING)
+EXPORTS_PER_PASS = 2
 
 
 def request_audit_export(
@@ -80,9 +81,7 @@ def _claim(now: datetime) -> AuditExport | None:
 
 def run_export(job: AuditExport, *, now: datetime) -> AuditExport:
     """Write a claimed (running) job's zip into storage; on failure the row keeps the reason."""
-    contract = Contract.objects.select_related("customer", "plan__calendar").get(
-        pk=job.contract_id
-    )
+    contract = Contract.objects.select_related("customer", "plan__calendar").get(pk=job.contract_id)
     try:
         with tempfile.TemporaryFile(suffix=".zip") as tmp:
             for step in write_audit_export(contract, job.period, tmp, now=now):
@@ -136,7 +135,7 @@ def fail_stale_exports(now: datetime) -> int:
     return count
 
 
-def run_due_exports(now: datetime, *, limit: int = 2) -> int:
+def run_due_exports(now: datetime, *, limit: int = EXPORTS_PER_PASS) -> int:
     """The worker's step: up to ``limit`` queued exports, oldest first; returns how many
     ran (done or failed). Several workers each claim a different job (SKIP LOCKED)."""
     fail_stale_exports(now)
@@ -148,6 +147,17 @@ def run_due_exports(now: datetime, *, limit: int = 2) -> int:
         run_export(job, now=now)
         ran += 1
     return ran
+
+
+def open_export_file(job: AuditExport) -> Any | None:
+    """A written export's file opened for reading, or None (not written yet, expired, or
+    the file went missing from storage)."""
+    if job.status != ExportStatus.DONE or not job.file:
+        return None
+    try:
+        return job.file.open("rb")
+    except FileNotFoundError:
+        return None
 
 
 def keep_days() -> int:

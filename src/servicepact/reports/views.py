@@ -32,7 +32,7 @@ from servicepact.reports import formats
 from servicepact.reports.audit import stream_audit_export
 from servicepact.reports.choices import ExportStatus
 from servicepact.reports.dashboard import portfolio
-from servicepact.reports.exports import expires_at, request_audit_export
+from servicepact.reports.exports import expires_at, open_export_file, request_audit_export
 from servicepact.reports.models import AuditExport
 from servicepact.reports.selectors import default_period, get_audit_export, statement_for
 
@@ -202,17 +202,9 @@ def audit_export_page(request: HttpRequest, audience: str, export_id: int) -> Ht
 def audit_export_download(request: HttpRequest, audience: str, export_id: int) -> HttpResponse:
     """The written zip, streamed from storage; 404 until it is ready and after it expired."""
     job = _export_job(request, audience, export_id)
-    return export_file_response(job)
-
-
-def export_file_response(job: AuditExport) -> FileResponse:
-    """A written export as a download (the pages and the API); Http404 without a file."""
-    if job.status != ExportStatus.DONE or not job.file:
+    handle = open_export_file(job)
+    if handle is None:
         raise Http404("The export has no file")
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The export's file is gone") from None
     return FileResponse(
         handle, as_attachment=True, filename=job.filename, content_type="application/zip"
     )
