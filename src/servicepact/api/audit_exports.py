@@ -119,7 +119,7 @@ def list_audit_exports(request: HttpRequest, filters: Query[AuditExportFilters])
 
 @router.get(
     "/audit-exports/{export_id}",
-    response=reads(AuditExportOut, 404),
+    response=reads(AuditExportOut, 404, 422),
     operation_id="audit_exports_get",
     summary="An audit export job: status, progress, download url",
 )
@@ -129,7 +129,7 @@ def get_audit_export(request: HttpRequest, export_id: Id) -> Any:
 
 @router.get(
     "/audit-exports/{export_id}/download",
-    response=reads(None, 404, 409),
+    response=reads(None, 404, 409, 422),
     operation_id="audit_exports_download",
     url_name="audit_exports_download",
     summary="The written audit export (zip)",
