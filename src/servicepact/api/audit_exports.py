@@ -130,6 +130,15 @@ def get_audit_export(request: HttpRequest, export_id: Id) -> Any:
 @router.get(
     "/audit-exports/{export_id}/download",
     response=reads(None, 404, 409, 422),
+    # The 200 is the zip itself, not JSON: say so in the schema.
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The zip",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
     operation_id="audit_exports_download",
     url_name="audit_exports_download",
     summary="The written audit export (zip)",
