@@ -9,8 +9,8 @@ from io import BytesIO
 
 import pytest
 
-from servicepact.reports.exports import run_due_exports
 from servicepact.core.time import now
+from servicepact.reports.exports import run_due_exports
 
 pytestmark = pytest.mark.django_db
 

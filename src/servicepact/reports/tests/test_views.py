@@ -8,17 +8,9 @@ from io import BytesIO
 
 import pytest
 
-from servicepact.billing.testing import june_month, ny
 from servicepact.tickets.testing import world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def june(clock):
-    june = june_month(clock)
-    clock.at(ny(2025, 7, 2, 9))
-    return june
 
 
 def portal(june, suffix="statement"):
