@@ -15,9 +15,10 @@ at 2025-06-30 20:00 UTC (time-machine, ticking), C000-1's June as the export:
   warm-up, peak RSS reset (``/proc/self/clear_refs`` 5), timed repeats beside ``/login/``;
   ``peak RSS growth`` = VmHWM after the repeats - VmRSS before them;
 * ``queue``: ``POST .../audit-exports/`` (creates the job row, answers a redirect), the same way;
-* ``job``: the worker's step ``run_due_exports``: one job as warm-up, then the peak is reset
-  and the repeats run one job each (zip into storage under a temporary MEDIA_ROOT); peak RSS
-  growth the same way, with three ``GET /login/`` after each job as the baseline;
+* ``job``: the worker's step ``run_due_exports``, one job per run (zip into storage under a
+  temporary MEDIA_ROOT), three ``GET /login/`` after each: the first (cold) run's peak RSS
+  growth (first-use imports included), then the repeats' warm growth as above, and the
+  process's peak RSS (VmHWM, absolute) at the end;
 * ``login``: the peak RSS growth of ``GET /login/`` alone over the same repeats (the floor).
 
 Targets (issue 12): the request's peak RSS growth under 150 MB; the job's independent of the
@@ -116,11 +117,15 @@ def child_measure(what: str, repeats: int, info: dict[str, Any]) -> dict[str, An
 
     else:
         raise ValueError(what)
-    run()  # warm-up: imports, caches, first use
+    # The first (cold) run: first-use imports and caches included, and whatever the
+    # allocator keeps afterwards; the warm repeats then show what one more run adds.
+    _, _, cold = _peak_growth(run, 1)
     times, login, growth = _peak_growth(run, repeats)
     traveller.stop()
     return {
         **out,
+        "cold_rss_growth_mb": cold,
+        "hwm_mb": sp._proc_kb("VmHWM") / 1024,
         "median_s": statistics.median(times),
         "login_s": statistics.median(login),
         "rss_growth_mb": growth,
@@ -218,6 +223,10 @@ def main() -> int:
     print(f"\n{'peak RSS growth (MB)':<40}" + "".join(f"{n:>12,}" for n in sizes))
     for what, label in WHAT.items():
         print(f"{label:<40}" + "".join(f"{value(n, what, 'rss_growth_mb'):>12.1f}" for n in sizes))
+    print(f"{'worker job, cold (first run)':<40}"
+          + "".join(f"{value(n, 'job', 'cold_rss_growth_mb'):>12.1f}" for n in sizes))  # fmt: skip
+    print(f"{'worker process peak RSS (VmHWM)':<40}"
+          + "".join(f"{value(n, 'job', 'hwm_mb'):>12.1f}" for n in sizes))  # fmt: skip
     ratio = sp.ratio(value(big, "job", "rss_growth_mb"), value(small, "job", "rss_growth_mb"))
     request_x_login = sp.ratio(value(big, "request", "median_s"), value(big, "request", "login_s"))
     print(f"job peak RSS growth {big:,} / {small:,} tickets: x{sp.fmt(ratio)}")
@@ -232,6 +241,8 @@ def main() -> int:
         f"job_rss_mb={value(big, 'job', 'rss_growth_mb'):.1f} "
         f"login_rss_mb={value(big, 'login', 'rss_growth_mb'):.1f} "
         f"job_rss_ratio={sp.fmt(ratio)} request_x_login={sp.fmt(request_x_login)} "
+        f"job_cold_rss_mb={value(big, 'job', 'cold_rss_growth_mb'):.1f} "
+        f"job_hwm_mb={value(big, 'job', 'hwm_mb'):.1f} "
         f"job_s={value(big, 'job', 'median_s'):.3f} request_s={value(big, 'request', 'median_s'):.3f} "
         f"tickets={big} {per_size}"
     )
