@@ -40,7 +40,6 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import scale_pages as sp
@@ -154,15 +153,7 @@ def child(argv: list[str]) -> None:
 
 
 def run_child(*args: str) -> dict[str, Any]:
-    import subprocess
-
-    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=7200)
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith("CHILD "):
-            return dict(json.loads(line[6:]))
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
-    return {"error": f"exit {proc.returncode}: " + " | ".join(tail)}
+    return sp.run_child(*args, script=__file__)
 
 
 WHAT = {
