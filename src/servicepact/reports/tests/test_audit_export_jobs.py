@@ -232,3 +232,19 @@ def test_audit_verify_passes_on_a_job_produced_export(clock, tmp_path, capsys):
     assert (code, err) == (0, ""), out
     assert "DIFFERS" not in out and out.rstrip().endswith(" figures, 0 differ")
     assert "README.txt" in zipfile.ZipFile(path).namelist()
+
+
+def test_audit_verify_passes_on_the_streamed_direct_download(client, clock, tmp_path, capsys):
+    """The GET that existed before the jobs still answers the zip (streamed, with data
+    descriptors), and ``audit verify`` accepts it."""
+    june = busy_june(clock)
+    clock.at(NOW)
+    client.force_login(june.world.contact.user)
+    response = client.get(f"/reports/portal/contracts/{june.contract.pk}/audit/?period=2025-06")
+    assert response.status_code == 200 and response.streaming
+    path = tmp_path / "audit-ACME-1-2025-06.zip"
+    path.write_bytes(b"".join(response.streaming_content))
+    code = servicepact(["servicepact", "audit", "verify", str(path)])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, ""), out
+    assert out.rstrip().endswith(" figures, 0 differ")
