@@ -242,8 +242,10 @@ def child(argv: list[str]) -> None:
 # ---------------------------------------------------------------- parent: databases, runs
 
 
-def run_child(*args: str, timeout: float = 7200) -> dict[str, Any]:
-    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
+def run_child(*args: str, timeout: float = 7200, script: str = __file__) -> dict[str, Any]:
+    """Runs ``script`` (this one, or a bench that reuses these helpers) with ``args`` and
+    returns what its child printed on the ``CHILD`` line (else ``{"error": ...}``)."""
+    cmd = [sys.executable, str(Path(script).resolve()), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("CHILD "):

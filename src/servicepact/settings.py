@@ -163,6 +163,10 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files the application writes (audit exports, reports.exports): Django's default storage.
+# They are served only through views that check tenancy, never from MEDIA_URL.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -257,6 +261,9 @@ SERVICEPACT: dict[str, Any] = {
     # else a JSON 413), and the most alerts processed in the request (more: queued, 202).
     "ALERT_MAX_BODY": int(os.environ.get("SERVICEPACT_ALERT_MAX_BODY", str(10 * 1024 * 1024))),
     "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "500")),
+    # Audit exports written by the worker (docs/statements.md, "Audit exports as jobs"): the
+    # worker deletes a file this many days after it was written.
+    "AUDIT_EXPORT_KEEP_DAYS": int(os.environ.get("SERVICEPACT_AUDIT_EXPORT_KEEP_DAYS", "7")),
 }
 # The API's body limit per path prefix (core.limits); alert webhooks take ALERT_MAX_BODY.
 SERVICEPACT["API_BODY_LIMITS"] = {"/api/v1/alerts/": "ALERT_MAX_BODY"}

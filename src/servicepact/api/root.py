@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from servicepact.accounts.auth import api_auth
 from servicepact.api import (
     assets,
+    audit_exports,
     calendars,
     contacts,
     contract_records,
@@ -60,6 +61,7 @@ for module in (
     contract_records,
     outages,
     statements,
+    audit_exports,
     credits,
     worklogs,
     escalations,

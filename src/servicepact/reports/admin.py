@@ -5,7 +5,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from servicepact.reports.models import Statement
+from servicepact.core.admin import ReadOnlyAdmin
+from servicepact.reports.models import AuditExport, Statement
 
 
 @admin.register(Statement)
@@ -29,3 +30,14 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditExport)
+class AuditExportAdmin(ReadOnlyAdmin):
+    """Read-only: jobs are queued by the pages and the API and run by the worker
+    (reports.exports); the file is downloaded from the job's page, which checks tenancy."""
+
+    list_display = ["contract", "period", "status", "done", "total", "created_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["contract"]
+    exclude = ["file"]

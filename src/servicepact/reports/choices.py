@@ -15,3 +15,11 @@ class Format(models.TextChoices):
     PDF = "pdf", "PDF"
     CSV = "csv", "CSV"
     JSON = "json", "JSON"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being written")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")

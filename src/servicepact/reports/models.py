@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.contracts.models import Contract
-from servicepact.reports.choices import StatementStatus
+from servicepact.reports.choices import ExportStatus, StatementStatus
 
 
 class Statement(models.Model):
@@ -71,3 +72,51 @@ class AggregatedDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class AuditExport(models.Model):
+    """An audit export written by the worker into storage (reports.exports): who asked for
+    which contract-month, how far the worker is, and the file once it is written."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(_("rows written"), default=0)
+    total = models.PositiveIntegerField(_("rows to write"), default=0)
+    file = models.FileField(_("file"), upload_to="audit-exports/", blank=True)
+    size = models.BigIntegerField(_("size in bytes"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="audit_export_status_idx")]
+        verbose_name = _("audit export")
+        verbose_name_plural = _("audit exports")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period} {self.status}"
+
+    @property
+    def filename(self) -> str:
+        return f"audit-{self.contract.number}-{self.period}.zip"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return 0 if not self.total else min(99, self.done * 100 // self.total)

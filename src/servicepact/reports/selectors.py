@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
+from django.http import Http404
+
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
 from servicepact.core.time import now as current_time
-from servicepact.reports.models import Statement
+from servicepact.customers.selectors import scope_to_customer
+from servicepact.reports.models import AuditExport, Statement
 from servicepact.reports.statement import build_statement, credit_decision
 
 
@@ -31,3 +35,20 @@ def statement_for(
         # Approval, adjustment and application happen after the close: show where they are.
         snapshot["credits"] = {**snapshot["credits"], **credit_decision(credit)}
     return snapshot
+
+
+def audit_exports_for(user: Any) -> QuerySet[AuditExport]:
+    """The audit exports a user may see: staff all, a contact its own customer's."""
+    return scope_to_customer(
+        AuditExport.objects.select_related("contract__customer", "requested_by"),
+        user,
+        field="contract__customer",
+    )
+
+
+def get_audit_export(user: Any, export_id: int) -> AuditExport:
+    """One audit export, or a 404 when it does not exist or belongs to another customer."""
+    job = audit_exports_for(user).filter(pk=export_id).first()
+    if job is None:
+        raise Http404("No such audit export")
+    return job

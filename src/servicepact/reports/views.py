@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,9 +30,12 @@ from servicepact.contracts.selectors import get_contract
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.customers.selectors import is_staff
 from servicepact.reports import formats
-from servicepact.reports.audit import audit_export
+from servicepact.reports.audit import stream_audit_export
+from servicepact.reports.choices import ExportStatus
 from servicepact.reports.dashboard import portfolio
-from servicepact.reports.selectors import default_period, statement_for
+from servicepact.reports.exports import expires_at, open_export_file, request_audit_export
+from servicepact.reports.models import AuditExport
+from servicepact.reports.selectors import default_period, get_audit_export, statement_for
 
 FORMATS = ("html", "pdf", "csv", "json", "csvzip")
 View = Callable[..., HttpResponse]
@@ -108,7 +111,14 @@ def _statement(
         page = _breaches_page(request)
         try:
             context = formats.context(
-                snapshot, audience=audience, audit_url=audit_url, breaches_page=page, **extra
+                snapshot,
+                audience=audience,
+                audit_url=audit_url,
+                audit_job_url=reverse(
+                    f"reports:audit_export_create_{audience}", args=[contract.pk]
+                ),
+                breaches_page=page,
+                **extra,
             )
         except ValueError:
             raise UnknownBreachPage(
@@ -122,11 +132,83 @@ def _statement(
 
 
 def _audit(request: HttpRequest, contract: Contract) -> HttpResponse:
+    """The direct download (GET, kept for links and scripts): streamed as it is written, so
+    the memory it needs does not grow with the month. The pages offer the worker job
+    instead (``audit_export_create``), which also survives a long month and a proxy timeout."""
     period = _period(request, contract)
-    response = HttpResponse(audit_export(contract, period), content_type="application/zip")
+    response = StreamingHttpResponse(
+        stream_audit_export(contract, period), content_type="application/zip"
+    )
     name = f"audit-{contract.number}-{period}.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _export_contract(request: HttpRequest, audience: str, contract_id: int) -> Contract:
+    if audience == "desk":
+        _require_staff(request)
+        return get_object_or_404(Contract, pk=contract_id)
+    return get_contract(request.user, contract_id)
+
+
+def _export_job(request: HttpRequest, audience: str, export_id: int) -> AuditExport:
+    if audience == "desk":
+        _require_staff(request)
+    return get_audit_export(request.user, export_id)
+
+
+@login_required
+@require_POST
+@_answers_unknown_period
+def audit_export_create(request: HttpRequest, audience: str, contract_id: int) -> HttpResponse:
+    """Queue the month's audit export for the worker and show its page (POST-redirect-GET);
+    a job already waiting for the same month is shown instead of a second one."""
+    contract = _export_contract(request, audience, contract_id)
+    try:
+        job, _created = request_audit_export(
+            contract=contract,
+            period=request.POST.get("period") or default_period(contract),
+            user=request.user,
+        )
+    except DomainValidationError as exc:
+        raise UnknownPeriod("; ".join(exc.errors["period"])) from None
+    return redirect(f"reports:audit_export_{audience}", export_id=job.pk)
+
+
+@login_required
+def audit_export_page(request: HttpRequest, audience: str, export_id: int) -> HttpResponse:
+    """The job's page; an htmx poll (``HX-Request``) gets only the status fragment, which
+    stops polling once the job is done, failed or expired."""
+    job = _export_job(request, audience, export_id)
+    context = {
+        "job": job,
+        "audience": audience,
+        "expires_at": expires_at(job),
+        "waiting": job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
+        "statement_url": reverse(f"reports:statement_{audience}", args=[job.contract_id])
+        + f"?period={job.period}",
+        "poll_url": reverse(f"reports:audit_export_{audience}", args=[job.pk]),
+        "download_url": reverse(f"reports:audit_export_download_{audience}", args=[job.pk]),
+        "base_template": formats.base_template(audience),
+        "tz": staff_timezone(request.user)
+        if audience == "desk"
+        else job.contract.customer.timezone,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "reports/_audit_export_status.html", context)
+    return render(request, "reports/audit_export.html", context)
+
+
+@login_required
+def audit_export_download(request: HttpRequest, audience: str, export_id: int) -> HttpResponse:
+    """The written zip, streamed from storage; 404 until it is ready and after it expired."""
+    job = _export_job(request, audience, export_id)
+    handle = open_export_file(job)
+    if handle is None:
+        raise Http404("The export has no file")
+    return FileResponse(
+        handle, as_attachment=True, filename=job.filename, content_type="application/zip"
+    )
 
 
 def _desk_statement(request: HttpRequest, contract: Contract, period: Period) -> HttpResponse:

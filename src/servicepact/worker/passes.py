@@ -7,7 +7,9 @@
 3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
    then the "contract has lapsed" notice for tickets opened in grace.
 4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
-5. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+5. Audit exports (``reports.exports``): queued jobs written into storage (two a pass), the
+   files of old ones deleted (``AUDIT_EXPORT_KEEP_DAYS``).
+6. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -26,6 +28,7 @@ from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
+from servicepact.reports.exports import EXPORTS_PER_PASS, expire_exports, run_due_exports
 from servicepact.reports.jobs import aggregate_due_days, close_due_statements
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
 from servicepact.tickets.services import recompute_stale_clocks
@@ -45,6 +48,8 @@ class PassReport:
     recomputed: int = 0
     statements: int = 0
     days: int = 0  # closed days frozen as dashboard aggregates (reports/daily.py)
+    exports: int = 0  # audit exports written (or failed) this pass (reports/exports.py)
+    expired_exports: int = 0  # audit export files deleted after AUDIT_EXPORT_KEEP_DAYS
     failed_steps: int = 0
     queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
     seconds: float = 0.0
@@ -63,6 +68,7 @@ class PassReport:
             or self.delivery.attempted >= self.batch
             or self.closed >= self.batch
             or self.lapsed >= self.batch
+            or self.exports >= EXPORTS_PER_PASS
         )
 
     def summary(self) -> str:
@@ -73,7 +79,8 @@ class PassReport:
             f"outbox sent={d.sent} retry={d.failed} dead={d.dead} inflight={d.in_flight} | "
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
-            f"statements={self.statements} days={self.days} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
+            f"statements={self.statements} days={self.days} exports={self.exports} "
+            f"expired_exports={self.expired_exports} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
             + (" (stopped early)" if self.interrupted else "")
         )
 
@@ -110,6 +117,10 @@ def run_pass(
         lambda: setattr(report, "statements", close_due_statements(moment)),
         # Days that ended: the dashboard's frozen aggregates (idempotent, a week per pass).
         lambda: setattr(report, "days", aggregate_due_days(moment)),
+        # Audit exports asked for on the pages and the API: written into storage in chunks
+        # (memory independent of the month), then their files deleted after the retention.
+        lambda: setattr(report, "exports", run_due_exports(moment)),
+        lambda: setattr(report, "expired_exports", expire_exports(moment)),
     ]
     for step in steps:
         try:
