@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from servicepact.accounts.models import ApiToken
+from servicepact.accounts.models import ApiToken, StaffProfile
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError
+from servicepact.core.i18n import language_choices, supported
 from servicepact.core.time import now
 
 TOKEN_PREFIX = "sp_"
@@ -101,3 +103,29 @@ def revoke_api_token(*, token: ApiToken) -> bool:
 def revoke_api_tokens(*, tokens: list[ApiToken]) -> int:
     """Revokes each token (the admin's bulk action); returns how many were live."""
     return sum(revoke_api_token(token=token) for token in tokens)
+
+
+def check_language(language: str) -> str:
+    """``language`` as settings.LANGUAGES spells it, "" for no preference; else a 422 on
+    ``language``."""
+    if not language:
+        return ""
+    code = supported(language)
+    if code is None:
+        offered = ", ".join(code for code, _name in language_choices())
+        raise DomainValidationError(
+            _("Not a language this site offers (%(offered)s).") % {"offered": offered},
+            field="language",
+        )
+    return code
+
+
+@transaction.atomic
+def set_staff_language(*, user: AbstractBaseUser, language: str) -> StaffProfile:
+    """A staff member's preferred language ("" = none: the browser's); makes the profile if
+    the user has none yet."""
+    code = check_language(language)
+    profile, _created = StaffProfile.objects.select_for_update().get_or_create(user=user)
+    profile.preferred_language = code
+    profile.save(update_fields=["preferred_language", "updated_at"])
+    return profile

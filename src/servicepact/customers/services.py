@@ -6,7 +6,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from servicepact.accounts.services import check_language, set_staff_language
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.services import apply_changes as _apply
 from servicepact.core.services import save_validated as _save
@@ -108,3 +110,17 @@ def user_by_id(pk: int | None, field: str = "user") -> Any:
     if found is None:
         raise DomainValidationError({field: [f"no active user with id {pk}"]})
     return found
+
+
+@transaction.atomic
+def set_preferred_language(*, user: Any, language: str) -> str:
+    """The language ``user`` chose (the header's switcher): stored on the staff profile of a
+    staff member, on the contact of a customer's login. Returns the code stored ("" = none)."""
+    if user.is_staff:
+        return set_staff_language(user=user, language=language).preferred_language
+    contact = Contact.objects.select_for_update().filter(user=user).first()
+    if contact is None:
+        raise DomainValidationError(_("This account has no profile to keep a language in."))
+    contact.preferred_language = check_language(language)
+    contact.save(update_fields=["preferred_language", "updated_at"])
+    return contact.preferred_language

@@ -15,11 +15,19 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from servicepact.core.money import format_amount
-from servicepact.core.time import format_duration, format_instant, now, zone, zone_label
+from servicepact.core.time import (
+    format_duration,
+    format_instant,
+    local_format,
+    now,
+    zone,
+    zone_label,
+)
 
 register = template.Library()
 
@@ -210,3 +218,10 @@ def amount(value: Decimal | None, currency: str) -> str:
     """``{{ credit.computed_amount|amount:credit.currency }}``: in the currency's minor unit
     (core.money: ``135`` JPY, ``135.00`` USD)."""
     return "" if value is None else format_amount(value, currency)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def ldate(value: date | datetime | None, fmt: str = "j M Y") -> str:
+    """Django's ``date`` filter in the active language's order (``core.time.local_format``):
+    ``{{ day|ldate:"j M Y" }}`` -> "1 Oct 2025", under zh-hans "2025年10月1日"."""
+    return date_filter(value, local_format(fmt))
