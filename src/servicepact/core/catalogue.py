@@ -33,9 +33,8 @@ LANGUAGES = ("zh_Hans",)
 CONTEXT_SEPARATOR = "\u0004"  # gettext's: "<context>\x04<msgid>" keys a message with a context
 
 # %(name)s / %(count)d, bare %s / %d, and {name} / {0} / {} (str.format); "%%" is a literal %.
-_PERCENT = re.compile(
-    r"%(?:\((?P<name>[^)]+)\))?[#0 +-]*\d*(?:\.\d+)?(?P<conv>[diouxXeEfFgGcrsa%])"
-)
+# The space flag is left out: "% of the fee" in prose is a per cent sign, not "% o".
+_PERCENT = re.compile(r"%(?:\((?P<name>[^)]+)\))?[#0+-]*\d*(?:\.\d+)?(?P<conv>[diouxXeEfFgGcrsa%])")
 _BRACE = re.compile(r"(?<!\{)\{(?P<name>[A-Za-z_]\w*|\d*)(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 
 

@@ -106,7 +106,7 @@ def test_problems_name_missing_fuzzy_and_placeholder_mismatches():
 
 
 def test_placeholders_ignore_literal_percent_and_double_braces():
-    assert catalogue.placeholders("100%% of %(name)s, {{x}} and {0} and %d") == {
+    assert catalogue.placeholders("100%% of %(name)s, {{x}} and {0} and %d, 5% of it") == {
         "%(name)s": 1,
         "{0}": 1,
         "%d": 1,
