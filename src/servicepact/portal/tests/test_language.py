@@ -109,3 +109,18 @@ def test_anonymous_switch_sets_the_cookie_for_the_login_page():
     assert response["Location"] == "/login/"
     html = client.get("/login/").content.decode()
     assert '<html lang="zh-hans">' in html and zh("Sign in to ServicePact") in html
+
+
+def test_language_for_reads_the_stored_preferences(acme):
+    """notifications.language_for: a contact's field, the contact's login, a staff member's
+    profile; nothing chosen -> settings.LANGUAGE_CODE; a team has none."""
+    from servicepact.accounts.models import Team
+    from servicepact.notifications import language_for
+
+    assert language_for(fresh(acme.contact.user)) == "en"
+    Contact.objects.filter(pk=acme.contact.pk).update(preferred_language="zh-hans")
+    StaffProfile.objects.filter(user=acme.agent).update(preferred_language="zh-hans")
+    assert language_for(Contact.objects.get(pk=acme.contact.pk)) == "zh-hans"
+    assert language_for(fresh(acme.contact.user)) == "zh-hans"
+    assert language_for(fresh(acme.agent)) == "zh-hans"
+    assert language_for(Team.objects.create(name="Desk")) == "en"
