@@ -44,9 +44,11 @@ def create_api_token(
     ``days`` overrides the default lifetime; 0 makes a token that does not expire.
     """
     if len(name) > NAME_MAX:
-        raise DomainValidationError(f"At most {NAME_MAX} characters.", field="name")
+        raise DomainValidationError(
+            _("At most %(NAME_MAX)s characters.") % {"NAME_MAX": NAME_MAX}, field="name"
+        )
     if days is not None and not 0 <= days <= 3650:
-        raise DomainValidationError("Between 0 (no expiry) and 3650 days.", field="days")
+        raise DomainValidationError(_("Between 0 (no expiry) and 3650 days."), field="days")
     moment = now()
     if days is None:
         expires_at = default_expiry(moment)

@@ -19,6 +19,7 @@ from typing import Any
 
 from babel.core import get_global
 from babel.numbers import get_currency_precision
+from django.utils.translation import gettext as _
 
 from servicepact.core.errors import DomainValidationError
 
@@ -46,13 +47,17 @@ def validate_currency(code: Any, field: str = "currency") -> str:
     """The upper-case code, or a DomainValidationError (422) naming ``field``."""
     text = str(code).strip().upper() if isinstance(code, str) else ""
     if text not in currencies():
-        raise DomainValidationError({field: [f"unknown ISO 4217 currency code: {code!r}"]})
+        raise DomainValidationError(
+            {field: [_("unknown ISO 4217 currency code: %(code)r") % {"code": code}]}
+        )
     if minor_units(text) > STORED_PLACES:
         raise DomainValidationError(
             {
                 field: [
-                    f"{text} has {minor_units(text)} decimal places; amounts are stored "
-                    f"with {STORED_PLACES}: not supported yet"
+                    _(
+                        "%(text)s has %(places)s decimal places; amounts are stored with %(STORED_PLACES)s: not supported yet"
+                    )
+                    % {"text": text, "places": minor_units(text), "STORED_PLACES": STORED_PLACES}
                 ]
             }
         )
@@ -73,17 +78,27 @@ def parse_amount(value: Any, code: str, field: str = "amount") -> Decimal:
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise DomainValidationError({field: [f"not a number: {value!r}"]}) from None
+        raise DomainValidationError(
+            {field: [_("not a number: %(value)r") % {"value": value}]}
+        ) from None
     if not amount.is_finite():
-        raise DomainValidationError({field: [f"not a number: {value!r}"]})
+        raise DomainValidationError({field: [_("not a number: %(value)r") % {"value": value}]})
     if amount < 0:
-        raise DomainValidationError({field: ["must not be negative"]})
+        raise DomainValidationError({field: [_("must not be negative")]})
     if amount > MAX_AMOUNT:
-        raise DomainValidationError({field: [f"at most {MAX_AMOUNT}"]})
+        raise DomainValidationError(
+            {field: [_("at most %(MAX_AMOUNT)s") % {"MAX_AMOUNT": MAX_AMOUNT}]}
+        )
     places = minor_units(code)
     if amount != amount.quantize(quantum(code), rounding=ROUND_HALF_UP):
-        unit = "no decimals" if places == 0 else f"at most {places} decimals"
-        raise DomainValidationError({field: [f"{code} amounts have {unit}"]})
+        unit = (
+            _("no decimals")
+            if places == 0
+            else _("at most %(places)s decimals") % {"places": places}
+        )
+        raise DomainValidationError(
+            {field: [_("%(code)s amounts have %(unit)s") % {"code": code, "unit": unit}]}
+        )
     return quantize(amount, code)
 
 

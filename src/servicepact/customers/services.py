@@ -35,7 +35,14 @@ def update_customer(*, customer: Customer, changes: dict[str, Any]) -> Customer:
 
 def check_site(site: Site | None, customer: Customer, field: str = "site") -> None:
     if site is not None and site.customer_id != customer.pk:
-        raise DomainValidationError({field: [f"site {site.name} does not belong to {customer}"]})
+        raise DomainValidationError(
+            {
+                field: [
+                    _("site %(site)s does not belong to %(customer)s")
+                    % {"site": site.name, "customer": customer}
+                ]
+            }
+        )
 
 
 @transaction.atomic
@@ -56,12 +63,14 @@ def _check_user(user: Any, contact: Contact | None) -> None:
     if user is None:
         return
     if user.is_staff:
-        raise DomainValidationError({"user": ["provider staff cannot be a customer contact"]})
+        raise DomainValidationError({"user": [_("provider staff cannot be a customer contact")]})
     taken = Contact.objects.filter(user=user)
     if contact is not None:
         taken = taken.exclude(pk=contact.pk)
     if taken.exists():
-        raise DomainValidationError({"user": [f"user {user.get_username()} is already a contact"]})
+        raise DomainValidationError(
+            {"user": [_("user %(value)s is already a contact") % {"value": user.get_username()}]}
+        )
 
 
 @transaction.atomic
@@ -108,7 +117,7 @@ def user_by_id(pk: int | None, field: str = "user") -> Any:
         return None
     found = get_user_model().objects.filter(pk=pk, is_active=True).first()
     if found is None:
-        raise DomainValidationError({field: [f"no active user with id {pk}"]})
+        raise DomainValidationError({field: [_("no active user with id %(pk)s") % {"pk": pk}]})
     return found
 
 

@@ -49,7 +49,10 @@ def close_period(
     moment = now or current_time()
     _, end = month.bounds(contract.customer.timezone)
     if end > moment:
-        raise TransitionError(f"{month} has not ended yet for {contract.number}")
+        raise TransitionError(
+            _("%(month)s has not ended yet for %(contract)s")
+            % {"month": month, "contract": contract.number}
+        )
     # Already decided by a manager, or claims closed: the credits then stand as they are.
     with contextlib.suppress(TransitionError):
         compute_period_credits(contract=contract, period=month, now=moment)
