@@ -74,24 +74,38 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(available_timezones())]
 
 
-def format_duration(seconds: int) -> str:
-    """Compact human duration: 1d 2h 05m, 3h 20m, 45m, 30s; negative values get a minus."""
+# Duration units for pages in Chinese ("1天 2小时 05分"); stored or exported durations stay in
+# the compact English form (statement snapshots, CSV), so only the page filters ask for these.
+LOCAL_DURATION_UNITS: dict[str, tuple[str, str, str, str]] = {"zh-hans": ("天", "小时", "分", "秒")}
+
+
+def duration_units() -> tuple[str, str, str, str]:
+    """The active language's units for days, hours, minutes and seconds on pages."""
+    language = (translation.get_language() or "").lower()
+    return LOCAL_DURATION_UNITS.get(language, ("d", "h", "m", "s"))
+
+
+def format_duration(seconds: int, *, localized: bool = False) -> str:
+    """Compact human duration: 1d 2h 05m, 3h 20m, 45m, 30s; negative values get a minus.
+    ``localized``: in the active language's units (zh-hans "1天 2小时 05分"), for pages."""
     sign = "-" if seconds < 0 else ""
     seconds = abs(int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
+    d, h, m, s = duration_units() if localized else ("d", "h", "m", "s")
     if days:
-        return f"{sign}{days}d {hours}h {minutes:02d}m"
+        return f"{sign}{days}{d} {hours}{h} {minutes:02d}{m}"
     if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
+        return f"{sign}{hours}{h} {minutes:02d}{m}"
     if minutes:
-        return f"{sign}{minutes}m"
-    return f"{sign}{secs}s"
+        return f"{sign}{minutes}{m}"
+    return f"{sign}{secs}{s}"
 
 
 __all__ = [
     "UTC",
+    "duration_units",
     "format_duration",
     "from_epoch",
     "local_date",

@@ -43,3 +43,19 @@ def test_formats_not_listed_stay_as_they_are():
     with translation.override("zh-hans"):
         assert local_format("Y-m-d") == "Y-m-d"
         assert local_format("j M Y") == "Y年n月j日"
+
+
+def test_durations_on_pages_use_the_languages_units():
+    """Pages (localized=True, the countdown) say 1天 2小时 05分 in Chinese; stored and exported
+    durations (the default) keep the compact English form in any language."""
+    from servicepact.core.templatetags.sp_tags import countdown_duration
+    from servicepact.core.time import format_duration
+
+    seconds = 86400 + 2 * 3600 + 5 * 60
+    with translation.override("zh-hans"):
+        assert format_duration(seconds, localized=True) == "1天 2小时 05分"
+        assert format_duration(seconds) == "1d 2h 05m"
+        assert countdown_duration(3 * 3600 + 5) == "3小时 00分 05秒"
+    with translation.override("en"):
+        assert format_duration(seconds, localized=True) == "1d 2h 05m"
+        assert countdown_duration(3 * 3600 + 5) == "3h 00m 05s"
