@@ -107,9 +107,9 @@ def revoke_api_tokens(*, tokens: list[ApiToken]) -> int:
     return sum(revoke_api_token(token=token) for token in tokens)
 
 
-def check_language(language: str) -> str:
+def check_language(language: str, field: str = "preferred_language") -> str:
     """``language`` as settings.LANGUAGES spells it, "" for no preference; else a 422 on
-    ``language``."""
+    ``field``."""
     if not language:
         return ""
     code = supported(language)
@@ -117,7 +117,7 @@ def check_language(language: str) -> str:
         offered = ", ".join(code for code, _name in language_choices())
         raise DomainValidationError(
             _("Not a language this site offers (%(offered)s).") % {"offered": offered},
-            field="language",
+            field=field,
         )
     return code
 

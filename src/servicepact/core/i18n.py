@@ -17,14 +17,25 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 SESSION_KEY = "sp_language"  # [user id, language code or ""]
 
 
 def language_choices() -> list[tuple[str, Any]]:
     return list(settings.LANGUAGES)
+
+
+def preferred_language_field(help_text: Any) -> models.CharField[str, str]:
+    """The ``preferred_language`` column of a person (staff profile, contact): a code of
+    ``settings.LANGUAGES`` or "" (no preference: the browser's language, the site's for
+    messages)."""
+    return models.CharField(
+        _("language"), max_length=16, blank=True, choices=language_choices, help_text=help_text
+    )
 
 
 def supported(code: str | None) -> str | None:

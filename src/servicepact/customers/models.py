@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from servicepact.core.i18n import language_choices
+from servicepact.core.i18n import preferred_language_field
 from servicepact.core.models import TimeStampedModel
 from servicepact.core.time import validate_timezone
 
@@ -79,12 +79,8 @@ class Contact(TimeStampedModel):
         help_text=_("Empty: the site's, else the customer's."),
     )
     receives_statements = models.BooleanField(_("receives statements"), default=True)
-    preferred_language = models.CharField(
-        _("language"),
-        max_length=16,
-        blank=True,
-        choices=language_choices,
-        help_text=_("Pages, e-mails and statements in this language; empty: the browser's."),
+    preferred_language = preferred_language_field(
+        _("Pages, e-mails and statements in this language; empty: the browser's.")
     )
 
     class Meta:

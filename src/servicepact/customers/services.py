@@ -84,6 +84,7 @@ def create_contact(
     timezone: str = "",
     user: Any = None,
     receives_statements: bool = True,
+    preferred_language: str = "",
 ) -> Contact:
     check_site(site, customer)
     _check_user(user, None)
@@ -96,6 +97,7 @@ def create_contact(
         timezone=timezone,
         user=user,
         receives_statements=receives_statements,
+        preferred_language=check_language(preferred_language),
     )
     _save(contact)
     return contact
@@ -107,6 +109,8 @@ def update_contact(*, contact: Contact, changes: dict[str, Any]) -> Contact:
         check_site(changes["site"], contact.customer)
     if "user" in changes:
         _check_user(changes["user"], contact)
+    if "preferred_language" in changes:
+        changes = {**changes, "preferred_language": check_language(changes["preferred_language"])}
     _apply(contact, changes)
     _save(contact)
     return contact
