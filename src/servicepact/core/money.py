@@ -3,7 +3,9 @@
 One helper for every amount: ``validate_currency`` (a 422 on the field for an unknown
 code), ``quantize`` (to the currency's minor unit: JPY has none, USD two, BHD three),
 ``parse_amount`` (a user's amount: a number, not negative, no finer than the minor unit)
-and ``format_amount`` (the amount as the currency writes it: ``135`` JPY, ``135.00`` USD).
+and ``format_amount`` (the amount as the currency writes it: ``135`` JPY, ``135.00`` USD;
+for data: snapshots, CSV, JSON). Pages show ``format_money``: grouped by the active language's
+locale and always with the ISO code (``1,234.50 USD``; never a bare ``¥``, yuan or yen).
 
 A code is known when some territory uses it as legal tender today (CLDR's territory
 currencies without an end date): ``HRK`` (replaced by EUR in 2023), ``DEM`` or ``XXX`` are not.
@@ -18,7 +20,9 @@ from functools import cache
 from typing import Any
 
 from babel.core import get_global
-from babel.numbers import get_currency_precision
+from babel.numbers import format_decimal, get_currency_precision
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from servicepact.core.errors import DomainValidationError
@@ -105,3 +109,13 @@ def parse_amount(value: Any, code: str, field: str = "amount") -> Decimal:
 def format_amount(amount: Decimal, code: str) -> str:
     """``Decimal("135.00")``, "JPY" -> ``"135"``; USD -> ``"135.00"``."""
     return format(quantize(amount, code), "f")
+
+
+def format_money(amount: Decimal, code: str) -> str:
+    """An amount for people: in the currency's minor unit, grouped the way the active
+    language writes numbers (Babel, CLDR), with its ISO code: ``1,234.50 USD``,
+    ``1,235 JPY``; zh-hans groups the same way."""
+    places = minor_units(code)
+    pattern = "#,##0." + "0" * places if places else "#,##0"
+    locale = to_locale(get_language() or settings.LANGUAGE_CODE)
+    return f"{format_decimal(quantize(amount, code), format=pattern, locale=locale)} {code}"

@@ -19,7 +19,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from servicepact.core.money import format_amount
+from servicepact.core.money import format_amount, format_money
 from servicepact.core.time import (
     duration_units,
     format_duration,
@@ -229,3 +229,10 @@ def ldate(value: date | datetime | None, fmt: str = "j M Y") -> str:
     """Django's ``date`` filter in the active language's order (``core.time.local_format``):
     ``{{ day|ldate:"j M Y" }}`` -> "1 Oct 2025", under zh-hans "2025年10月1日"."""
     return date_filter(value, local_format(fmt))
+
+
+@register.filter
+def money(value: Decimal | None, currency: str) -> str:
+    """``{{ credit.amount_due|money:credit.currency }}`` -> "1,234.50 USD" (core.money.format_money:
+    grouped by the active language, with the ISO code)."""
+    return "" if value is None else format_money(value, currency)

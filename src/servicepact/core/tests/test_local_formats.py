@@ -59,3 +59,19 @@ def test_durations_on_pages_use_the_languages_units():
     with translation.override("en"):
         assert format_duration(seconds, localized=True) == "1d 2h 05m"
         assert countdown_duration(3 * 3600 + 5) == "3h 00m 05s"
+
+
+def test_money_on_pages_is_grouped_by_locale_with_its_code():
+    """format_money: the minor unit (JPY none), grouping from the active locale, the ISO code;
+    never a bare currency sign (¥ is both yuan and yen)."""
+    from decimal import Decimal
+
+    from servicepact.core.money import format_money
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert format_money(Decimal("1234.5"), "USD") == "1,234.50 USD"
+            assert format_money(Decimal("1234.5"), "JPY") == "1,235 JPY"
+            assert format_money(Decimal("98765.4"), "CNY") == "98,765.40 CNY"
+    with translation.override("de"):  # a locale that groups differently shows Babel is asked
+        assert format_money(Decimal("1234.5"), "EUR") == "1.234,50 EUR"
