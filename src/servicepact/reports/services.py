@@ -47,7 +47,7 @@ def close_period(
     if existing is not None:
         return existing
     moment = now or current_time()
-    _, end = month.bounds(contract.customer.timezone)
+    _start, end = month.bounds(contract.customer.timezone)
     if end > moment:
         raise TransitionError(
             _("%(month)s has not ended yet for %(contract)s")
