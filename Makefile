@@ -7,9 +7,16 @@ SP := $(BIN)/servicepact
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint typecheck imports pytest test-browser test-postgres test-api-fuzz bench clean messages
+.PHONY: install demo test lint typecheck imports pytest test-browser test-postgres test-api-fuzz bench clean messages gettext
 
-install: $(STAMP)
+# The .mo files are built from the committed .po catalogues (Babel; no gettext needed).
+PO := $(wildcard src/servicepact/locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+
+install: $(STAMP) $(MO)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/python -m servicepact.core.catalogue compile --if-stale
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11+"; exit 1; }
@@ -45,8 +52,17 @@ typecheck: install
 imports: install
 	$(BIN)/lint-imports
 
+# makemessages and the catalogue test (docs/i18n.md) need xgettext: installed when missing
+# and we may (root, apt-get), else a clear message.
+gettext:
+	@command -v xgettext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+	  else echo "xgettext not found: install GNU gettext (apt-get install gettext)"; exit 1; fi; }
+
 # The browser tests run in CI (.ci/run) and with `make test-browser`; `make test` runs the rest.
-test: lint typecheck imports
+test: lint typecheck imports gettext
 	$(BIN)/pytest -q -m "not browser"
 
 test-browser: install node_modules/axe-core/axe.min.js
@@ -70,8 +86,9 @@ bench: install
 	$(BIN)/python bench/sla_engine.py --quick
 	@for b in bench/*.py; do [ "$$b" = bench/sla_engine.py ] || $(BIN)/python $$b --quick; done
 
-messages: install
+messages: install gettext
 	cd src/servicepact && DEBUG=1 ../../$(SP) makemessages -l zh_Hans --ignore "*/tests/*"
+	$(BIN)/python -m servicepact.core.catalogue compile
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,7 @@ class TeamAdmin(admin.ModelAdmin[Team]):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin[StaffProfile]):
-    list_display = ["user", "role", "timezone"]
+    list_display = ["user", "role", "timezone", "preferred_language"]
     list_filter = ["role"]
 
 

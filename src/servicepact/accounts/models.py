@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.accounts.choices import StaffRole
+from servicepact.core.i18n import preferred_language_field
 from servicepact.core.models import TimeStampedModel
 
 
@@ -36,6 +37,9 @@ class StaffProfile(TimeStampedModel):
         _("role"), max_length=32, choices=StaffRole.choices, default=StaffRole.AGENT_L1
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    preferred_language = preferred_language_field(
+        _("Pages and messages in this language; empty: the browser's.")
+    )
 
     class Meta:
         verbose_name = _("staff profile")

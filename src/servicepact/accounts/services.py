@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
-from servicepact.accounts.models import ApiToken
+from servicepact.accounts.models import ApiToken, StaffProfile
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError
+from servicepact.core.i18n import language_choices, supported
 from servicepact.core.time import now
 
 TOKEN_PREFIX = "sp_"
@@ -42,9 +44,11 @@ def create_api_token(
     ``days`` overrides the default lifetime; 0 makes a token that does not expire.
     """
     if len(name) > NAME_MAX:
-        raise DomainValidationError(f"At most {NAME_MAX} characters.", field="name")
+        raise DomainValidationError(
+            _("At most %(NAME_MAX)s characters.") % {"NAME_MAX": NAME_MAX}, field="name"
+        )
     if days is not None and not 0 <= days <= 3650:
-        raise DomainValidationError("Between 0 (no expiry) and 3650 days.", field="days")
+        raise DomainValidationError(_("Between 0 (no expiry) and 3650 days."), field="days")
     moment = now()
     if days is None:
         expires_at = default_expiry(moment)
@@ -101,3 +105,29 @@ def revoke_api_token(*, token: ApiToken) -> bool:
 def revoke_api_tokens(*, tokens: list[ApiToken]) -> int:
     """Revokes each token (the admin's bulk action); returns how many were live."""
     return sum(revoke_api_token(token=token) for token in tokens)
+
+
+def check_language(language: str, field: str = "preferred_language") -> str:
+    """``language`` as settings.LANGUAGES spells it, "" for no preference; else a 422 on
+    ``field``."""
+    if not language:
+        return ""
+    code = supported(language)
+    if code is None:
+        offered = ", ".join(code for code, _name in language_choices())
+        raise DomainValidationError(
+            _("Not a language this site offers (%(offered)s).") % {"offered": offered},
+            field=field,
+        )
+    return code
+
+
+@transaction.atomic
+def set_staff_language(*, user: AbstractBaseUser, language: str) -> StaffProfile:
+    """A staff member's preferred language ("" = none: the browser's); makes the profile if
+    the user has none yet."""
+    code = check_language(language)
+    profile, _created = StaffProfile.objects.select_for_update().get_or_create(user=user)
+    profile.preferred_language = code
+    profile.save(update_fields=["preferred_language", "updated_at"])
+    return profile

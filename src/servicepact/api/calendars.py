@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from servicepact.api.common import ListOut, PageQuery, get_or_404, page, require_staff
@@ -110,7 +111,9 @@ def _holidays(items: list[Any], field: str = "holidays") -> list[tuple[date, str
         try:
             out.append((date.fromisoformat(str(raw)), name))
         except ValueError as exc:
-            raise DomainValidationError({f"{field}[{i}]": [f"not an ISO date: {raw!r}"]}) from exc
+            raise DomainValidationError(
+                {f"{field}[{i}]": [_("not an ISO date: %(raw)r") % {"raw": raw}]}
+            ) from exc
     return out
 
 

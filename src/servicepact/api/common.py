@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import ValidationError
 
@@ -31,7 +32,7 @@ def is_staff(request: HttpRequest) -> bool:
 def require_staff(request: HttpRequest, what: str = "do this") -> None:
     """403: the object (if any) is visible, but only provider staff may ``what``."""
     if not is_staff(request):
-        raise PermissionDenied(f"Only provider staff may {what}.")
+        raise PermissionDenied(_("Only provider staff may %(what)s.") % {"what": what})
 
 
 def caller_contact(request: HttpRequest) -> Contact | None:
@@ -45,7 +46,10 @@ def get_or_404(queryset: QuerySet[M], pk: int) -> M:
     """Tenancy-scoped lookup: invisible and missing look the same (404)."""
     found = queryset.filter(pk=pk).first()
     if found is None:
-        raise Http404(f"No {queryset.model._meta.verbose_name} {pk}")
+        raise Http404(
+            _("No %(verbose_name)s %(pk)s")
+            % {"verbose_name": queryset.model._meta.verbose_name, "pk": pk}
+        )
     return found
 
 
@@ -56,7 +60,9 @@ def reference(queryset: QuerySet[M], pk: int | None, field: str) -> M | None:
     found = queryset.filter(pk=pk).first()
     if found is None:
         name = queryset.model._meta.verbose_name
-        raise DomainValidationError({field: [f"no {name} with id {pk}"]})
+        raise DomainValidationError(
+            {field: [_("no %(name)s with id %(pk)s") % {"name": name, "pk": pk}]}
+        )
     return found
 
 

@@ -41,6 +41,7 @@ Name = Annotated[str, model_text(Contact, "name")]
 Email = Annotated[str, model_text(Contact, "email")]
 Phone = Annotated[str, model_text(Contact, "phone")]
 Timezone = Annotated[str, model_text(Contact, "timezone")]
+Language = Annotated[str, model_text(Contact, "preferred_language")]
 
 
 class ContactIn(ApiIn):
@@ -52,6 +53,7 @@ class ContactIn(ApiIn):
     timezone: Timezone = ""
     user: BodyId | None = None
     receives_statements: bool = True
+    preferred_language: Language = ""
 
 
 class ContactPatch(ApiIn):
@@ -64,6 +66,7 @@ class ContactPatch(ApiIn):
     timezone: Timezone = None  # type: ignore[assignment]
     user: BodyId | None = None
     receives_statements: bool = None  # type: ignore[assignment]
+    preferred_language: Language = None  # type: ignore[assignment]
 
 
 class ContactOut(Schema):
@@ -77,6 +80,7 @@ class ContactOut(Schema):
     local_timezone: str
     user: UserRef | None
     receives_statements: bool
+    preferred_language: str
     created_at: datetime
     updated_at: datetime
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -127,7 +128,9 @@ def post_force_majeure(
     starts_at, ends_at = payload.starts_at, payload.ends_at
     if payload.month:
         if starts_at is not None or ends_at is not None:
-            raise DomainValidationError({"month": ["give a month or starts_at/ends_at, not both"]})
+            raise DomainValidationError(
+                {"month": [_("give a month or starts_at/ends_at, not both")]}
+            )
         starts_at, ends_at = Period.parse(payload.month, field="month").bounds(
             contract.customer.timezone
         )

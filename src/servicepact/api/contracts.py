@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -393,7 +394,10 @@ def _version(request: HttpRequest, contract_id: int, number: int) -> dict[str, A
     for version in contract.versions.all():
         if version.number == number:
             return render_version(version, contract)
-    raise Http404(f"No version {number} of contract {contract.number}")
+    raise Http404(
+        _("No version %(number)s of contract %(contract)s")
+        % {"number": number, "contract": contract.number}
+    )
 
 
 @router.get(

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
@@ -48,7 +49,7 @@ REPLAYED = "Idempotent-Replayed"
 _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 _PENDING = "_servicepact_idempotency"
-REUSED = "this key was already used with a different request; use a new key"
+REUSED = gettext_noop("this key was already used with a different request; use a new key")
 
 
 class Replay(Exception):
@@ -72,7 +73,8 @@ def fingerprint(request: HttpRequest) -> str:
 
 
 def key_error(msg: str, kind: str) -> ValidationError:
-    return ValidationError([{"loc": ["header", HEADER], "msg": msg, "type": kind}])
+    """A 422 on the header; ``msg`` is translated into the caller's language here."""
+    return ValidationError([{"loc": ["header", HEADER], "msg": gettext(msg), "type": kind}])
 
 
 def _caller(request: HttpRequest) -> Any:
@@ -136,7 +138,7 @@ def guard_view(view: Callable[..., Any]) -> Callable[..., Any]:
         user = _caller(request)
         if key is not None and user is not None:
             if not _KEY.match(key):
-                raise key_error("1 to 255 visible ASCII characters", "key_invalid")
+                raise key_error(gettext_noop("1 to 255 visible ASCII characters"), "key_invalid")
             request_fingerprint = fingerprint(request)
             row = _live_row(user, key)
             if row is not None:

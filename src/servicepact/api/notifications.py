@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -60,6 +61,6 @@ class NotificationFilters(PageQuery):
 )
 def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]) -> dict[str, Any]:
     if not request.user.is_staff:
-        raise HttpError(403, "only provider staff can list notifications")
+        raise HttpError(403, _("only provider staff can list notifications"))
     rows = notifications(status=filters.status, channel=filters.channel, ticket_id=filters.ticket)
     return api_page(rows.defer("body", "payload"), filters)  # the list shows neither

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -93,7 +94,7 @@ def act(
 ) -> dict[str, Any]:
     ticket = get_ticket(request.user, ticket_id)
     if not (is_staff(request) or contacts_may):
-        raise PermissionDenied(f"Only provider staff may {what}.")
+        raise PermissionDenied(_("Only provider staff may %(what)s.") % {"what": what})
     with transaction.atomic():
         call(ticket)
     return detail(request, ticket_id)
@@ -346,7 +347,7 @@ def comment(request: HttpRequest, ticket_id: Id, payload: CommentIn) -> Status[A
     """Adds a comment; only staff write internal ones (contacts never see them)."""
     if payload.internal and not is_staff(request):
         get_ticket(request.user, ticket_id)  # 404 before 403
-        raise PermissionDenied("Only provider staff may write internal comments.")
+        raise PermissionDenied(_("Only provider staff may write internal comments."))
     updated = act(
         request,
         ticket_id,

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -144,15 +145,15 @@ def _opening_party(request: HttpRequest, payload: TicketIn) -> tuple[Any, Any]:
     """(customer, default contact): staff name the customer; a contact opens for its own."""
     if is_staff(request):
         if payload.customer is None:
-            raise DomainValidationError({"customer": ["required"]})
+            raise DomainValidationError({"customer": [_("required")]})
         return reference(customers_for(request.user), payload.customer, "customer"), None
     contact = caller_contact(request)
     if contact is None:
-        raise PermissionDenied("Only provider staff and customer contacts may open tickets.")
+        raise PermissionDenied(_("Only provider staff and customer contacts may open tickets."))
     if payload.customer is not None and payload.customer != contact.customer_id:
-        raise PermissionDenied("A contact opens tickets for its own customer only.")
+        raise PermissionDenied(_("A contact opens tickets for its own customer only."))
     if payload.priority is not None:
-        raise PermissionDenied("Only provider staff may set the priority.")
+        raise PermissionDenied(_("Only provider staff may set the priority."))
     return contact.customer, contact
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.models import Contract
@@ -52,17 +53,30 @@ def add_contract_line(
     start = start_date or contract.start_date
     errors: dict[str, list[str]] = {}
     if asset.customer_id != contract.customer_id:
-        errors["asset"] = [f"asset {asset.hostname} does not belong to {contract.customer}"]
+        errors["asset"] = [
+            _("asset %(asset)s does not belong to %(customer)s")
+            % {"asset": asset.hostname, "customer": contract.customer}
+        ]
     if contract.terminated_on is not None and start >= contract.terminated_on:
-        errors["start_date"] = [f"contract {contract.number} ends on {contract.terminated_on}"]
+        errors["start_date"] = [
+            _("contract %(contract)s ends on %(terminated_on)s")
+            % {"contract": contract.number, "terminated_on": contract.terminated_on}
+        ]
     if not contract.start_date <= start <= contract.end_date:
         errors["start_date"] = [
-            f"must lie in the term {contract.start_date.isoformat()} to {contract.end_date.isoformat()}"
+            _("must lie in the term %(start_date)s to %(end_date)s")
+            % {
+                "start_date": contract.start_date.isoformat(),
+                "end_date": contract.end_date.isoformat(),
+            }
         ]
     if end_date is not None and end_date < start:
-        errors["end_date"] = ["must not be before start_date"]
+        errors["end_date"] = [_("must not be before start_date")]
     elif end_date is not None and end_date > contract.end_date:
-        errors["end_date"] = [f"must not be after the term's end {contract.end_date.isoformat()}"]
+        errors["end_date"] = [
+            _("must not be after the term's end %(end_date)s")
+            % {"end_date": contract.end_date.isoformat()}
+        ]
     if errors:
         raise DomainValidationError(errors)
     last = end_date or contract.end_date
@@ -73,7 +87,12 @@ def add_contract_line(
     )
     if overlapping:
         raise DomainValidationError(
-            {"asset": [f"{asset.hostname} already has a line on {contract.number} in these dates"]}
+            {
+                "asset": [
+                    _("%(asset)s already has a line on %(contract)s in these dates")
+                    % {"asset": asset.hostname, "contract": contract.number}
+                ]
+            }
         )
     return ContractLine.objects.create(
         contract=contract, asset=asset, start_date=start, end_date=end_date

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.accounts.choices import StaffRole
@@ -50,10 +51,10 @@ def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        errors[field] = [f"not a number: {value!r}"]
+        errors[field] = [_("not a number: %(value)r") % {"value": value}]
         return Decimal(0)
     if not result.is_finite() or not Decimal(0) <= result <= Decimal(100):
-        errors[field] = ["must be a percentage from 0 to 100"]
+        errors[field] = [_("must be a percentage from 0 to 100")]
     return result
 
 
@@ -69,12 +70,14 @@ def may_decide_credits(actor: Actor) -> bool:
 def require_manager(actor: Actor, action: str) -> None:
     """Credits and force majeure are decided by service managers and billing staff (403)."""
     if not may_decide_credits(actor):
-        raise PermissionDenied(f"only a service manager or billing may {action}")
+        raise PermissionDenied(
+            _("only a service manager or billing may %(action)s") % {"action": action}
+        )
 
 
 def _reason(reason: str) -> str:
     if not reason or not reason.strip():
-        raise DomainValidationError({"reason": ["a reason is required"]})
+        raise DomainValidationError({"reason": [_("a reason is required")]})
     return reason.strip()
 
 
@@ -103,7 +106,7 @@ def set_credit_schedule(
     errors: dict[str, list[str]] = {}
     cap = None if cap_percent is None else _percent(cap_percent, "cap_percent", errors)
     if claim_window_days < 0:
-        errors["claim_window_days"] = ["must not be negative"]
+        errors["claim_window_days"] = [_("must not be negative")]
     tier_rows = []
     for i, (below, credit) in enumerate(tiers):
         tier_rows.append(
@@ -111,19 +114,21 @@ def set_credit_schedule(
              _percent(credit, f"tiers[{i}].credit_percent", errors))
         )  # fmt: skip
     if len({b for b, _ in tier_rows}) != len(tier_rows):
-        errors["tiers"] = ["two tiers have the same threshold"]
+        errors["tiers"] = [_("two tiers have the same threshold")]
     breach_rows = []
     for i, row in enumerate(breach_credits):
         metric, priority = str(row.get("metric", "")), row.get("priority")
         if metric not in Metric.values:
-            errors[f"breach_credits[{i}].metric"] = [f"must be one of {', '.join(Metric.values)}"]
+            errors[f"breach_credits[{i}].metric"] = [
+                _("must be one of %(choices)s") % {"choices": ", ".join(Metric.values)}
+            ]
         if priority not in PRIORITIES:
-            errors[f"breach_credits[{i}].priority"] = ["must be 1, 2, 3 or 4"]
+            errors[f"breach_credits[{i}].priority"] = [_("must be 1, 2, 3 or 4")]
         credit = _percent(row.get("credit_percent"), f"breach_credits[{i}].credit_percent", errors)
         # A refused priority stores nothing (the errors are raised below): 0 only fills the row.
         breach_rows.append((metric, priority if priority in PRIORITIES else 0, credit))
     if len({(m, p) for m, p, _ in breach_rows}) != len(breach_rows):
-        errors["breach_credits"] = ["two credits for the same metric and priority"]
+        errors["breach_credits"] = [_("two credits for the same metric and priority")]
     if errors:
         raise DomainValidationError(errors)
     CreditSchedule.objects.filter(contract_version=version).delete()
@@ -164,16 +169,25 @@ def flag_force_majeure(
     require_manager(actor, "flag force majeure")
     text = _reason(reason)
     if ticket is None and (starts_at is None or ends_at is None):
-        raise DomainValidationError({"ticket": ["give a ticket or a period (starts_at, ends_at)"]})
+        raise DomainValidationError(
+            {"ticket": [_("give a ticket or a period (starts_at, ends_at)")]}
+        )
     if ticket is not None and ticket.contract_id != contract.pk:
-        raise DomainValidationError({"ticket": [f"{ticket.number} is not on {contract.number}"]})
+        raise DomainValidationError(
+            {
+                "ticket": [
+                    _("%(ticket)s is not on %(contract)s")
+                    % {"ticket": ticket.number, "contract": contract.number}
+                ]
+            }
+        )
     if starts_at is not None or ends_at is not None:
         if starts_at is None or ends_at is None:
-            raise DomainValidationError({"ends_at": ["a period needs both ends"]})
+            raise DomainValidationError({"ends_at": [_("a period needs both ends")]})
         require_aware(starts_at, "starts_at")
         require_aware(ends_at, "ends_at")
         if ends_at <= starts_at:
-            raise DomainValidationError({"ends_at": ["must be after starts_at"]})
+            raise DomainValidationError({"ends_at": [_("must be after starts_at")]})
     return ForceMajeure.objects.create(
         contract=contract,
         ticket=ticket,
@@ -358,12 +372,15 @@ def _store_credit(
     before = credit_summary(credit)
     if credit is not None and credit.status != CreditStatus.COMPUTED:
         raise TransitionError(
-            f"credits of {contract.number} for {month} are {credit.get_status_display()}; "
-            "only computed credits can be recomputed"
+            _(
+                "credits of %(contract)s for %(month)s are %(status)s; only computed credits can be recomputed"
+            )
+            % {"contract": contract.number, "month": month, "status": credit.get_status_display()}
         )
     if deadline is not None and local_date(moment, facts.timezone) > deadline:
         raise TransitionError(
-            f"the claim window for {contract.number} {month} closed on {deadline.isoformat()}"
+            _("the claim window for %(contract)s %(month)s closed on %(deadline)s")
+            % {"contract": contract.number, "month": month, "deadline": deadline.isoformat()}
         )
     if credit is None:
         credit = PeriodCredit(contract=contract, period=str(month))
@@ -417,8 +434,15 @@ def _check(credit: PeriodCredit, action: str, allowed: Iterable[str]) -> None:
     if credit.status not in allowed:
         names = ", ".join(str(CreditStatus(s).label) for s in allowed)
         raise TransitionError(
-            f"cannot {action} the credits of {credit.period}: they are "
-            f"{credit.get_status_display()}; allowed from: {names}"
+            _(
+                "cannot %(action)s the credits of %(period)s: they are %(status)s; allowed from: %(names)s"
+            )
+            % {
+                "action": action,
+                "period": credit.period,
+                "status": credit.get_status_display(),
+                "names": names,
+            }
         )
 
 
@@ -454,8 +478,8 @@ def adjust_credits(
         raise DomainValidationError(
             {
                 "amount": [
-                    f"must not exceed the contract's cap of "
-                    f"{format_amount(cap, credit.currency)} {credit.currency}"
+                    _("must not exceed the contract's cap of %(amount)s %(currency)s")
+                    % {"amount": format_amount(cap, credit.currency), "currency": credit.currency}
                 ]
             }
         )
@@ -509,18 +533,18 @@ def log_work(
     """Records time ``user`` spent on a ticket; billable time counts against the included
     hours. ``actor`` (who enters it, default ``user``) must be staff too (403)."""
     if actor is not None and not getattr(actor, "is_staff", False):
-        raise PermissionDenied("only provider staff log work")
+        raise PermissionDenied(_("only provider staff log work"))
     errors: dict[str, list[str]] = {}
     if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
-        errors["minutes"] = ["must be 1 to 1440 minutes"]
+        errors["minutes"] = [_("must be 1 to 1440 minutes")]
     if not getattr(user, "is_staff", False):
-        errors["user"] = ["only provider staff log work"]
+        errors["user"] = [_("only provider staff log work")]
     if day > local_date(current_time(), ticket.timezone):
-        errors["date"] = ["must not be in the future"]
+        errors["date"] = [_("must not be in the future")]
     if work_type not in WorkType.values:
-        errors["work_type"] = [f"one of {', '.join(WorkType.values)}"]
+        errors["work_type"] = [_("one of %(choices)s") % {"choices": ", ".join(WorkType.values)}]
     if len(note.strip()) > 300:
-        errors["note"] = ["at most 300 characters"]
+        errors["note"] = [_("at most 300 characters")]
     if errors:
         raise DomainValidationError(errors)
     return WorkLog.objects.create(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from servicepact.changes.choices import APPROVED_STATUSES
 from servicepact.changes.models import Change
@@ -28,7 +29,7 @@ def get_change(user: Any, pk: int) -> Change:
     """The change if the user may see it; otherwise 404 (existence is not revealed)."""
     change = changes_for(user).filter(pk=pk).first()
     if change is None:
-        raise Http404("No such change")
+        raise Http404(_("No such change"))
     return change
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.assets.models import Asset
@@ -39,8 +40,13 @@ def _check_from(change: Change, action: str, allowed: Iterable[str]) -> None:
     if change.status not in allowed:
         names = ", ".join(str(ChangeStatus(s).label) for s in allowed)
         raise TransitionError(
-            f"cannot {action} change {change.number}: it is "
-            f"{ChangeStatus(change.status).label!s}; allowed from: {names}"
+            _("cannot %(action)s change %(change)s: it is %(label)s; allowed from: %(names)s")
+            % {
+                "action": action,
+                "change": change.number,
+                "label": str(ChangeStatus(change.status).label),
+                "names": names,
+            }
         )
 
 
@@ -64,17 +70,20 @@ def request_change(
     assets = list(assets)
     errors: dict[str, list[str]] = {}
     if not title.strip():
-        errors["title"] = ["must not be empty"]
+        errors["title"] = [_("must not be empty")]
     if not assets:
-        errors["assets"] = ["name at least one asset"]
+        errors["assets"] = [_("name at least one asset")]
     foreign = [a.hostname for a in assets if a.customer_id != customer.pk]
     if foreign:
-        errors["assets"] = [f"not assets of {customer.name}: {', '.join(foreign)}"]
+        errors["assets"] = [
+            _("not assets of %(customer)s: %(choices)s")
+            % {"customer": customer.name, "choices": ", ".join(foreign)}
+        ]
     for name, value in (("planned_start", planned_start), ("planned_end", planned_end)):
         if value.tzinfo is None or value.utcoffset() is None:
-            errors[name] = ["must be an aware instant (with a UTC offset)"]
+            errors[name] = [_("must be an aware instant (with a UTC offset)")]
     if not errors and planned_end <= planned_start:
-        errors["planned_end"] = ["must be after planned_start"]
+        errors["planned_end"] = [_("must be after planned_start")]
     if errors:
         raise DomainValidationError(errors)
     change = Change(
@@ -98,7 +107,8 @@ def approve_change(*, change: Change, actor: Actor) -> Change:
     change = _lock(change)
     if not _is_customer_contact(actor, change):
         raise PermissionDenied(
-            f"only a contact of {change.customer.name} can approve change {change.number}"
+            _("only a contact of %(customer)s can approve change %(change)s")
+            % {"customer": change.customer.name, "change": change.number}
         )
     _check_from(change, "approve", [ChangeStatus.REQUESTED])
     change.status = ChangeStatus.APPROVED
@@ -113,7 +123,7 @@ def reject_change(*, change: Change, actor: Actor, reason: str = "") -> Change:
     """requested -> rejected, by a contact of the customer or by staff (withdrawing it)."""
     change = _lock(change)
     if not (_is_customer_contact(actor, change) or is_staff(actor)):
-        raise PermissionDenied(f"you cannot reject change {change.number}")
+        raise PermissionDenied(_("you cannot reject change %(change)s") % {"change": change.number})
     _check_from(change, "reject", [ChangeStatus.REQUESTED])
     change.status = ChangeStatus.REJECTED
     change.rejected_by = actor
@@ -130,7 +140,9 @@ def complete_change(*, change: Change, actor: Actor) -> Change:
     """approved -> done, by provider staff once the work is carried out."""
     change = _lock(change)
     if not is_staff(actor):
-        raise PermissionDenied(f"only provider staff can complete change {change.number}")
+        raise PermissionDenied(
+            _("only provider staff can complete change %(change)s") % {"change": change.number}
+        )
     _check_from(change, "complete", [ChangeStatus.APPROVED])
     change.status = ChangeStatus.DONE
     change.completed_at = current_time()

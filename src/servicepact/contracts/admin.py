@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.contracts.escalation import ContractEvent, EscalationPolicy, EscalationStep
@@ -83,7 +84,11 @@ class CalendarAdmin(admin.ModelAdmin[Calendar]):
                             years=range(d["first_year"], d["last_year"] + 1),
                             subdiv=d["subdivision"] or None,
                         )
-                        self.message_user(request, f"{calendar.name}: {added} holidays added")
+                        self.message_user(
+                            request,
+                            gettext("%(calendar)s: %(added)s holidays added")
+                            % {"calendar": calendar.name, "added": added},
+                        )
                 except DomainValidationError as exc:
                     self.message_user(request, str(exc), level=messages.ERROR)
                 return None

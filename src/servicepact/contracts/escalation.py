@@ -17,6 +17,7 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.core.errors import DomainValidationError
@@ -200,15 +201,26 @@ def _validate_steps(steps: list[Mapping[str, Any]]) -> None:
         percent = step.get("percent")
         if not isinstance(percent, int) or not 1 <= percent <= 100:
             raise DomainValidationError(
-                {f"steps[{i}].percent": ["must be a whole number from 1 to 100"]}
+                {f"steps[{i}].percent": [gettext("must be a whole number from 1 to 100")]}
             )
         if percent in seen:
-            raise DomainValidationError({f"steps[{i}].percent": [f"{percent} % appears twice"]})
+            raise DomainValidationError(
+                {
+                    f"steps[{i}].percent": [
+                        gettext("%(percent)s %% appears twice") % {"percent": percent}
+                    ]
+                }
+            )
         seen.add(percent)
         unknown = set(step) - {*_STEP_FIELDS, "reassign_team"}
         if unknown:
             raise DomainValidationError(
-                {f"steps[{i}]": [f"unknown fields: {', '.join(sorted(unknown))}"]}
+                {
+                    f"steps[{i}]": [
+                        gettext("unknown fields: %(choices)s")
+                        % {"choices": ", ".join(sorted(unknown))}
+                    ]
+                }
             )
 
 
@@ -218,10 +230,12 @@ def set_escalation_policy(
 ) -> EscalationPolicy:
     """Replaces the plan's (or the contract's) steps. ``steps``: dicts of Step fields."""
     if (plan is None) == (contract is None):
-        raise DomainValidationError({"plan": ["exactly one of plan or contract is required"]})
+        raise DomainValidationError(
+            {"plan": [gettext("exactly one of plan or contract is required")]}
+        )
     rows = list(steps)
     _validate_steps(rows)
-    policy, _ = EscalationPolicy.objects.get_or_create(plan=plan, contract=contract)
+    policy, _created = EscalationPolicy.objects.get_or_create(plan=plan, contract=contract)
     policy.steps.all().delete()
     EscalationStep.objects.bulk_create([EscalationStep(policy=policy, **row) for row in rows])
     return policy

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from servicepact.contracts.models import (
     Calendar,
@@ -83,7 +84,7 @@ def get_contract(user: Any, pk: int) -> Contract:
         .first()
     )
     if contract is None:
-        raise Http404("No such contract")
+        raise Http404(_("No such contract"))
     return contract
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.contracts.choices import (
@@ -77,7 +78,9 @@ def create_calendar(
     }
     _validate_calendar_data(data)
     if Calendar.objects.filter(name=name).exists():
-        raise DomainValidationError({"name": [f"a calendar named {name!r} exists"]})
+        raise DomainValidationError(
+            {"name": [_("a calendar named %(name)r exists") % {"name": name}]}
+        )
     calendar = Calendar.objects.create(name=name, timezone=timezone, description=description)
     CalendarHours.objects.create(calendar=calendar, effective_from=None, weekly=weekly)
     Holiday.objects.bulk_create([Holiday(calendar=calendar, date=d, name=n) for d, n in holidays])
@@ -96,7 +99,7 @@ def set_calendar_hours(
 ) -> CalendarHours:
     """Sets the weekly windows from a local date on (a new calendar version)."""
     _validate_calendar_data({"timezone": calendar.timezone, "weekly": weekly})
-    row, _ = CalendarHours.objects.update_or_create(
+    row, _created = CalendarHours.objects.update_or_create(
         calendar=calendar, effective_from=effective_from, defaults={"weekly": weekly}
     )
     _bump(calendar)
@@ -134,7 +137,7 @@ _SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
 def makeup_workdays(found: Iterable[tuple[date, str]]) -> list[date]:
     days = set()
-    for _, name in found:
+    for _day, name in found:
         match = _SUBSTITUTED.search(name)
         if match:
             month, day, year = (int(g) for g in match.groups())
@@ -176,11 +179,11 @@ def import_holidays(
 def _validate_target(priority: int, metric: str, target_minutes: int) -> None:
     errors: dict[str, list[str]] = {}
     if priority not in PRIORITIES:
-        errors["priority"] = ["must be 1, 2, 3 or 4"]
+        errors["priority"] = [_("must be 1, 2, 3 or 4")]
     if metric not in Metric.values:
-        errors["metric"] = [f"must be one of {', '.join(Metric.values)}"]
+        errors["metric"] = [_("must be one of %(choices)s") % {"choices": ", ".join(Metric.values)}]
     if target_minutes < 0:
-        errors["target_minutes"] = ["must not be negative"]
+        errors["target_minutes"] = [_("must not be negative")]
     if errors:
         raise DomainValidationError(errors)
 
@@ -195,7 +198,7 @@ def validate_priority_matrix(matrix: Any, field: str = "priority_matrix") -> Non
     )
     if not ok:
         raise DomainValidationError(
-            {field: ["must be 4 rows (impact 1-4) of 4 priorities 1-4 (urgency 1-4)"]}
+            {field: [_("must be 4 rows (impact 1-4) of 4 priorities 1-4 (urgency 1-4)")]}
         )
 
 
@@ -218,7 +221,9 @@ def create_plan(
     if priority_names is not None:
         kwargs["priority_names"] = dict(priority_names)
     if ServicePlan.objects.filter(code=code).exists():
-        raise DomainValidationError({"code": [f"a plan with code {code!r} exists"]})
+        raise DomainValidationError(
+            {"code": [_("a plan with code %(code)r exists") % {"code": code}]}
+        )
     plan = ServicePlan.objects.create(
         name=name, code=code, calendar=calendar, description=description, **kwargs
     )
@@ -242,10 +247,10 @@ def set_target(
     _validate_target(priority, metric, target_minutes)
     if (plan is None) == (version is None):
         raise DomainValidationError(
-            {"plan": ["exactly one of plan or contract version is required"]}
+            {"plan": [_("exactly one of plan or contract version is required")]}
         )
     owner_calendar = plan.calendar if plan is not None else version.contract.plan.calendar  # type: ignore[union-attr]
-    target, _ = SlaTarget.objects.update_or_create(
+    target, _created = SlaTarget.objects.update_or_create(
         plan=plan,
         contract_version=version,
         priority=priority,
@@ -266,9 +271,11 @@ def _parse_decimal(value: Any, field: str) -> Decimal:
     try:
         result = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise DomainValidationError({field: [f"not a number: {value!r}"]}) from exc
+        raise DomainValidationError(
+            {field: [_("not a number: %(value)r") % {"value": value}]}
+        ) from exc
     if result < 0:
-        raise DomainValidationError({field: ["must not be negative"]})
+        raise DomainValidationError({field: [_("must not be negative")]})
     return result
 
 
@@ -277,16 +284,21 @@ def validate_kpi(
 ) -> Decimal:
     errors: dict[str, list[str]] = {}
     if kind not in KpiKind.values:
-        errors["kind"] = [f"must be one of {', '.join(KpiKind.values)}"]
+        errors["kind"] = [_("must be one of %(choices)s") % {"choices": ", ".join(KpiKind.values)}]
     value = _parse_decimal(target, "target")
     if kind == KpiKind.AVAILABILITY and not (Decimal(0) < value <= Decimal(100)):
-        errors["target"] = ["availability is a percentage in (0, 100]"]
+        errors["target"] = [_("availability is a percentage in (0, 100]")]
     if kind == KpiKind.PATCH_DEADLINE and severity not in Severity.values:
-        errors["severity"] = [f"a patch deadline needs a severity: {', '.join(Severity.values)}"]
+        errors["severity"] = [
+            _("a patch deadline needs a severity: %(choices)s")
+            % {"choices": ", ".join(Severity.values)}
+        ]
     if kind != KpiKind.PATCH_DEADLINE and severity:
-        errors["severity"] = ["only patch deadlines have a severity"]
+        errors["severity"] = [_("only patch deadlines have a severity")]
     if measurement_calendar not in MeasurementCalendar.values:
-        errors["measurement_calendar"] = [f"must be one of {', '.join(MeasurementCalendar.values)}"]
+        errors["measurement_calendar"] = [
+            _("must be one of %(choices)s") % {"choices": ", ".join(MeasurementCalendar.values)}
+        ]
     if errors:
         raise DomainValidationError(errors)
     return value
@@ -306,7 +318,14 @@ def _add_kpis(version: ContractVersion, kpis: Iterable[Mapping[str, Any]]) -> No
             ) from exc
         if (kind, severity) in seen:
             raise DomainValidationError(
-                {f"kpis[{i}].kind": [f"duplicate commitment {kind} {severity}".strip()]}
+                {
+                    f"kpis[{i}].kind": [
+                        (
+                            _("duplicate commitment %(kind)s %(severity)s")
+                            % {"kind": kind, "severity": severity}
+                        ).strip()
+                    ]
+                }
             )
         seen.add((kind, severity))
         KpiCommitment.objects.create(
@@ -363,13 +382,13 @@ def create_contract(
     """Creates a contract with its first version (in force from the start of the term)."""
     errors: dict[str, list[str]] = {}
     if end_date < start_date:
-        errors["end_date"] = ["must not be before start_date"]
+        errors["end_date"] = [_("must not be before start_date")]
     if Contract.objects.filter(number=number).exists():
-        errors["number"] = [f"contract {number!r} exists"]
+        errors["number"] = [_("contract %(number)r exists") % {"number": number}]
     if renewal not in ("automatic", "manual"):
-        errors["renewal"] = ["must be automatic or manual"]
+        errors["renewal"] = [_("must be automatic or manual")]
     if fee_period not in ("monthly", "quarterly", "yearly"):
-        errors["fee_period"] = ["must be monthly, quarterly or yearly"]
+        errors["fee_period"] = [_("must be monthly, quarterly or yearly")]
     currency = ""
     try:
         currency = validate_currency(fee_currency, "fee_currency")
@@ -414,7 +433,9 @@ def create_contract(
 @transaction.atomic
 def activate_contract(*, contract: Contract, at: datetime | None = None) -> Contract:
     if contract.activated_at is not None:
-        raise TransitionError(f"contract {contract.number} is already activated")
+        raise TransitionError(
+            _("contract %(contract)s is already activated") % {"contract": contract.number}
+        )
     contract.activated_at = require_aware(at) if at else now()
     contract.status = contract.status_on(contract.activated_at.date())
     contract.save(update_fields=["activated_at", "status", "updated_at"])
@@ -440,9 +461,9 @@ def amend_contract(
     """
     require_aware(effective_from, "effective_from")
     if not reason.strip():
-        raise DomainValidationError({"reason": ["an amendment needs a reason"]})
+        raise DomainValidationError({"reason": [_("an amendment needs a reason")]})
     if contract.versions.filter(effective_from=effective_from).exists():
-        raise DomainValidationError({"effective_from": ["a version with this instant exists"]})
+        raise DomainValidationError({"effective_from": [_("a version with this instant exists")]})
     previous = (
         contract.versions.filter(effective_from__lte=effective_from)
         .order_by("-effective_from")
@@ -498,9 +519,11 @@ def amend_contract(
 @transaction.atomic
 def terminate_contract(*, contract: Contract, on: date, reason: str) -> Contract:
     if contract.status == ContractStatus.TERMINATED:
-        raise TransitionError(f"contract {contract.number} is already terminated")
+        raise TransitionError(
+            _("contract %(contract)s is already terminated") % {"contract": contract.number}
+        )
     if not reason.strip():
-        raise DomainValidationError({"reason": ["termination needs a reason"]})
+        raise DomainValidationError({"reason": [_("termination needs a reason")]})
     contract.terminated_on = on
     contract.termination_reason = reason
     contract.status = contract.status_on(now().date())
@@ -571,21 +594,27 @@ def renew_contract(
     or a bad fee.
     """
     if actor is None or not actor.is_staff:
-        raise PermissionDenied("only provider staff renew contracts")
+        raise PermissionDenied(_("only provider staff renew contracts"))
     contract = Contract.objects.select_for_update().select_related("customer").get(pk=contract.pk)
     tz = contract.customer.timezone
     today = local_date(now(), tz)
     if contract.renewal == Renewal.AUTOMATIC:
-        raise TransitionError(f"contract {contract.number} renews automatically")
+        raise TransitionError(
+            _("contract %(contract)s renews automatically") % {"contract": contract.number}
+        )
     status = contract.status_on(today)
     if status not in RENEWABLE:
         label = ContractStatus(status).label
         raise TransitionError(
-            f"contract {contract.number} is {label}; only active or in-grace contracts are renewed"
+            _("contract %(contract)s is %(label)s; only active or in-grace contracts are renewed")
+            % {"contract": contract.number, "label": label}
         )
     errors: dict[str, list[str]] = {}
     if end_date <= contract.end_date:
-        errors["end_date"] = [f"must be after the current end, {contract.end_date.isoformat()}"]
+        errors["end_date"] = [
+            _("must be after the current end, %(end_date)s")
+            % {"end_date": contract.end_date.isoformat()}
+        ]
     fee = contract.fee_amount if fee_amount is None else _fee(fee_amount, errors)
     if errors:
         raise DomainValidationError(errors)
@@ -622,13 +651,15 @@ def _fee(value: Decimal | str, errors: dict[str, list[str]]) -> Decimal:
     try:
         fee = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        errors["fee_amount"] = [f"not a number: {value!r}"]
+        errors["fee_amount"] = [_("not a number: %(value)r") % {"value": value}]
         return Decimal(0)
     if not fee.is_finite() or fee < 0 or fee != fee.quantize(Decimal("0.01")):
-        errors["fee_amount"] = ["a non-negative amount with at most two decimals"]
+        errors["fee_amount"] = [_("a non-negative amount with at most two decimals")]
         return Decimal(0)
     return fee.quantize(Decimal("0.01"))
 
 
 def unique_violation(exc: IntegrityError) -> DomainValidationError:
-    return DomainValidationError({"__all__": [f"conflicts with an existing record: {exc}"]})
+    return DomainValidationError(
+        {"__all__": [_("conflicts with an existing record: %(exc)s") % {"exc": exc}]}
+    )

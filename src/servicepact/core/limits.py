@@ -22,6 +22,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 
 from servicepact.core.config import option
 
@@ -55,7 +56,8 @@ def body_limit_for(path: str) -> int:
 
 
 def too_large(limit: int) -> JsonResponse:
-    return JsonResponse({"detail": f"Request body too large: limit {limit} bytes"}, status=413)
+    detail = gettext("Request body too large: limit %(limit)s bytes") % {"limit": limit}
+    return JsonResponse({"detail": detail}, status=413)
 
 
 def declared_length(request: HttpRequest) -> int:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext as _
+
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import local_date, local_midnight
 
@@ -29,7 +31,14 @@ class Period:
         match = _PERIOD.fullmatch(str(text).strip())
         if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
             raise DomainValidationError(
-                {field: [f"expected YYYY-MM from {FIRST_YEAR}-01 to {LAST_YEAR}-12, got {text!r}"]}
+                {
+                    field: [
+                        _(
+                            "expected YYYY-MM from %(FIRST_YEAR)s-01 to %(LAST_YEAR)s-12, got %(text)r"
+                        )
+                        % {"FIRST_YEAR": FIRST_YEAR, "LAST_YEAR": LAST_YEAR, "text": text}
+                    ]
+                }
             )
         return cls(int(match.group(1)), int(match.group(2)))
 

@@ -12,3 +12,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")
+
+# The tests read the Chinese catalogue: build its .mo when the .po is newer (make install
+# does the same; this covers a .po edited or merged since).
+from servicepact.core.catalogue import compile_all
+
+compile_all(only_stale=True)

@@ -6,8 +6,26 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
+
+# The date formats pages use are written in English order; Chinese reads year first
+# ("2025年10月1日 09:00", the month as a number). ``local_format`` gives the active language's
+# form of one of these; a format not listed (or another language) is used as it is.
+LOCAL_FORMATS: dict[str, dict[str, str]] = {
+    "zh-hans": {
+        "D j M Y, H:i": "Y年n月j日 D H:i",
+        "D j M, H:i": "n月j日 D H:i",
+        "j M, H:i": "n月j日 H:i",
+        "Y-m-d H:i": "Y年n月j日 H:i",
+        "j M Y H:i": "Y年n月j日 H:i",
+        "j M Y": "Y年n月j日",
+        "D j M Y": "Y年n月j日 D",
+        "j M": "n月j日",
+        "F Y": "Y年n月",
+        "M Y": "Y年n月",
+    }
+}
 
 
 def now() -> datetime:
@@ -56,27 +74,42 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(available_timezones())]
 
 
-def format_duration(seconds: int) -> str:
-    """Compact human duration: 1d 2h 05m, 3h 20m, 45m, 30s; negative values get a minus."""
+# Duration units for pages in Chinese ("1天 2小时 05分"); stored or exported durations stay in
+# the compact English form (statement snapshots, CSV), so only the page filters ask for these.
+LOCAL_DURATION_UNITS: dict[str, tuple[str, str, str, str]] = {"zh-hans": ("天", "小时", "分", "秒")}
+
+
+def duration_units() -> tuple[str, str, str, str]:
+    """The active language's units for days, hours, minutes and seconds on pages."""
+    language = (translation.get_language() or "").lower()
+    return LOCAL_DURATION_UNITS.get(language, ("d", "h", "m", "s"))
+
+
+def format_duration(seconds: int, *, localized: bool = False) -> str:
+    """Compact human duration: 1d 2h 05m, 3h 20m, 45m, 30s; negative values get a minus.
+    ``localized``: in the active language's units (zh-hans "1天 2小时 05分"), for pages."""
     sign = "-" if seconds < 0 else ""
     seconds = abs(int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
+    d, h, m, s = duration_units() if localized else ("d", "h", "m", "s")
     if days:
-        return f"{sign}{days}d {hours}h {minutes:02d}m"
+        return f"{sign}{days}{d} {hours}{h} {minutes:02d}{m}"
     if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
+        return f"{sign}{hours}{h} {minutes:02d}{m}"
     if minutes:
-        return f"{sign}{minutes}m"
-    return f"{sign}{secs}s"
+        return f"{sign}{minutes}{m}"
+    return f"{sign}{secs}{s}"
 
 
 __all__ = [
     "UTC",
+    "duration_units",
     "format_duration",
     "from_epoch",
     "local_date",
+    "local_format",
     "local_midnight",
     "now",
     "require_aware",
@@ -104,10 +137,18 @@ def zone_label(instant: datetime, tz: str) -> str:
     return f"{tz} ({utc_offset(local)})"
 
 
+def local_format(fmt: str) -> str:
+    """``fmt`` (a Django date format of ``LOCAL_FORMATS``) as the active language writes it:
+    "j M Y" -> "Y年n月j日" under zh-hans, unchanged in English."""
+    language = (translation.get_language() or "").lower()
+    return LOCAL_FORMATS.get(language, {}).get(fmt, fmt)
+
+
 def format_instant(instant: datetime, tz: str, fmt: str = "Y-m-d H:i") -> str:
     """An instant for people: its local time in ``tz`` (a Django date format without zone
-    characters) and the zone's name and offset: "2025-10-01 09:00 Asia/Shanghai (UTC+08:00)".
-    Every page, e-mail and export that shows a time calls this (templates through the
-    ``sp_tags`` filters), so none is ambiguous."""
+    characters, in the active language's order: ``local_format``) and the zone's name and
+    offset: "2025-10-01 09:00 Asia/Shanghai (UTC+08:00)"; under zh-hans
+    "2025年10月1日 09:00 Asia/Shanghai (UTC+08:00)". Every page, e-mail and export that shows a
+    time calls this (templates through the ``sp_tags`` filters), so none is ambiguous."""
     local = require_aware(instant).astimezone(zone(tz))
-    return f"{dateformat.format(local, fmt)} {zone_label(local, tz)}"
+    return f"{dateformat.format(local, local_format(fmt))} {zone_label(local, tz)}"

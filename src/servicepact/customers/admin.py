@@ -32,6 +32,6 @@ class SiteAdmin(admin.ModelAdmin[Site]):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin[Contact]):
-    list_display = ["name", "customer", "email", "user"]
+    list_display = ["name", "customer", "email", "user", "preferred_language"]
     list_filter = ["customer"]
     search_fields = ["name", "email"]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from servicepact.core.i18n import preferred_language_field
 from servicepact.core.models import TimeStampedModel
 from servicepact.core.time import validate_timezone
 
@@ -78,6 +79,9 @@ class Contact(TimeStampedModel):
         help_text=_("Empty: the site's, else the customer's."),
     )
     receives_statements = models.BooleanField(_("receives statements"), default=True)
+    preferred_language = preferred_language_field(
+        _("Pages, e-mails and statements in this language; empty: the browser's.")
+    )
 
     class Meta:
         ordering = ["customer__name", "name"]

@@ -88,13 +88,18 @@ def _staff(progress: Progress) -> dict[str, Any]:
     agent = _user("agent", staff=True, first="Alex", last="Agent")
     engineer = _user("engineer", staff=True, first="Erin", last="Field")
     manager = _user("manager", staff=True, first="Morgan", last="Manager")
-    for user, role, tz in (
-        (admin, StaffRole.SERVICE_MANAGER, "Europe/Berlin"),
-        (agent, StaffRole.AGENT_L1, "Europe/Berlin"),
-        (engineer, StaffRole.ENGINEER, "America/New_York"),
-        (manager, StaffRole.SERVICE_MANAGER, "Europe/Berlin"),
+    # The Shanghai second-level agent works in Chinese (docs/i18n.md): the demo shows both.
+    wang = _user("wang", staff=True, first="Fang", last="Wang")
+    for user, role, tz, language in (
+        (admin, StaffRole.SERVICE_MANAGER, "Europe/Berlin", ""),
+        (agent, StaffRole.AGENT_L1, "Europe/Berlin", ""),
+        (engineer, StaffRole.ENGINEER, "America/New_York", ""),
+        (manager, StaffRole.SERVICE_MANAGER, "Europe/Berlin", ""),
+        (wang, StaffRole.AGENT_L2, "Asia/Shanghai", "zh-hans"),
     ):
-        StaffProfile.objects.get_or_create(user=user, defaults={"role": role, "timezone": tz})
+        StaffProfile.objects.get_or_create(
+            user=user, defaults={"role": role, "timezone": tz, "preferred_language": language}
+        )
     desk, _ = Team.objects.get_or_create(
         name="Service desk", defaults={"email": "desk@demo.servicepact.test"}
     )
@@ -104,7 +109,7 @@ def _staff(progress: Progress) -> dict[str, Any]:
     l2, _ = Team.objects.get_or_create(
         name="Software L2", defaults={"email": "l2@demo.servicepact.test"}
     )
-    desk.members.add(agent, admin)
+    desk.members.add(agent, admin, wang)
     field_team.members.add(engineer)
     l2.members.add(agent)
     progress("staff users and teams")
@@ -113,6 +118,7 @@ def _staff(progress: Progress) -> dict[str, Any]:
         "agent": agent,
         "engineer": engineer,
         "manager": manager,
+        "wang": wang,
         "desk": desk,
         "field": field_team,
         "l2": l2,
@@ -157,11 +163,19 @@ def _customer(
     return customer, rows
 
 
-def _contact(customer: Customer, site: Site, username: str, name: str) -> Contact:
+def _contact(
+    customer: Customer, site: Site, username: str, name: str, language: str = ""
+) -> Contact:
     first, _, last = name.partition(" ")
     user = _user(username, first=first, last=last, email=f"{username}@{customer.code}.example")
     return Contact.objects.create(
-        customer=customer, user=user, site=site, name=name, email=user.email, phone="+1 555 0100"
+        customer=customer,
+        user=user,
+        site=site,
+        name=name,
+        email=user.email,
+        phone="+1 555 0100",
+        preferred_language=language,
     )
 
 
@@ -251,7 +265,7 @@ def _build_customers(
     )
     acme_it = _contact(acme, acme_sites[0], "acme-it", "Dana Whitfield")
     acme_ops = _contact(acme, acme_sites[1], "acme-ops", "Luis Ortega")
-    globex_it = _contact(globex, globex_sites[0], "globex-it", "Li Wei")
+    globex_it = _contact(globex, globex_sites[0], "globex-it", "Li Wei", language="zh-hans")
     nord_it = _contact(nord, nord_sites[0], "nordlicht-it", "Jonas Becker")
     progress("customers, sites and contacts")
 
@@ -938,8 +952,9 @@ DEMO_LOGINS = [
     ("agent", "service desk agent"),
     ("engineer", "on-site engineer"),
     ("manager", "service manager"),
+    ("wang", "service desk agent (2nd level, Shanghai), in Chinese"),
     ("acme-it", "contact of Acme Hosting (New York, Gold 7x24x4)"),
-    ("globex-it", "contact of Globex Manufacturing (Shanghai, Standard NBD)"),
+    ("globex-it", "contact of Globex Manufacturing (Shanghai, Standard NBD), in Chinese"),
     (
         "nordlicht-it",
         "contact of Nordlicht Software GmbH (Berlin, Software maintenance L2, in grace)",

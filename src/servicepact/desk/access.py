@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 View = Callable[..., HttpResponse]
@@ -29,7 +30,7 @@ def staff_required(view: View) -> View:
                 return HttpResponseClientRedirect(redirect_to_login(_page(request))["Location"])
             return redirect_to_login(request.get_full_path())
         if not (user.is_active and user.is_staff):
-            raise Http404("No such page")
+            raise Http404(_("No such page"))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -229,7 +229,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     action = ACTIONS.get(name)
     if action is None:
-        raise Http404("No such action")
+        raise Http404(_("No such action"))
     ticket = get_ticket(request.user, pk)
     terms = ticket_terms(ticket)
     form = make_form(

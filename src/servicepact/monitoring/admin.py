@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_lazy
 
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Measurement, Outage
 from servicepact.monitoring.services import new_source_token, rotate_source_token
@@ -45,13 +46,21 @@ class AlertSourceAdmin(admin.ModelAdmin[AlertSource]):
             raw, obj.token_prefix, obj.token_hash = new_source_token()
         super().save_model(request, obj, form, change)
         if raw is not None:
-            messages.warning(request, f"Token for {obj.name} (shown once, stored hashed): {raw}")
+            messages.warning(
+                request,
+                gettext("Token for %(source)s (shown once, stored hashed): %(token)s")
+                % {"source": obj.name, "token": raw},
+            )
 
-    @admin.action(description="Rotate the token (the old one stops working)")
+    @admin.action(description=gettext_lazy("Rotate the token (the old one stops working)"))
     def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[AlertSource]) -> None:
         for source in queryset:
             raw = rotate_source_token(source=source)
-            messages.warning(request, f"New token for {source.name} (shown once): {raw}")
+            messages.warning(
+                request,
+                gettext("New token for %(source)s (shown once): %(token)s")
+                % {"source": source.name, "token": raw},
+            )
 
 
 class TransitionInline(admin.TabularInline[AlertTransition, Alert]):

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.assets.models import Asset
@@ -58,21 +59,27 @@ def _validate(
     errors: dict[str, list[str]] = {}
     number = Decimal(0)
     if kind not in MEASURED_KINDS:
-        errors["kind"] = [f"must be one of {', '.join(MEASURED_KINDS)}"]
+        errors["kind"] = [_("must be one of %(choices)s") % {"choices": ", ".join(MEASURED_KINDS)}]
     try:
         number = Decimal(str(value))
         if not number.is_finite() or number < 0:
-            errors["value"] = ["must be a number >= 0"]
+            errors["value"] = [_("must be a number >= 0")]
     except (InvalidOperation, ValueError):
-        errors["value"] = [f"not a number: {value!r}"]
+        errors["value"] = [_("not a number: %(value)r") % {"value": value}]
     if kind in MEASURED_KINDS and unit and unit != KPI_UNITS[kind]:
-        errors["unit"] = [f"{kind} is measured in {KPI_UNITS[kind]}, not {unit}"]
+        errors["unit"] = [
+            _("%(kind)s is measured in %(KPI_UNITS)s, not %(unit)s")
+            % {"kind": kind, "KPI_UNITS": KPI_UNITS[kind], "unit": unit}
+        ]
     if measured_at.tzinfo is None or measured_at.utcoffset() is None:
-        errors["measured_at"] = ["must be an aware instant (with a UTC offset)"]
+        errors["measured_at"] = [_("must be an aware instant (with a UTC offset)")]
     elif measured_at > current_time() + CLOCK_SKEW:
-        errors["measured_at"] = ["must not be in the future"]
+        errors["measured_at"] = [_("must not be in the future")]
     if asset is not None and asset.customer_id != contract.customer_id:
-        errors["asset"] = [f"{asset.hostname} is not an asset of {contract.customer.name}"]
+        errors["asset"] = [
+            _("%(asset)s is not an asset of %(customer)s")
+            % {"asset": asset.hostname, "customer": contract.customer.name}
+        ]
     if errors:
         raise DomainValidationError(errors)
     return number.quantize(Decimal("0.0001"))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.accounts.services import hash_token
@@ -74,7 +75,7 @@ def create_alert_source(
     """Creates a source; returns it with its raw token (shown once, stored as SHA-256)."""
     if flap_transitions < 2 or flap_window_minutes < 1:
         raise DomainValidationError(
-            {"flap_transitions": ["flapping needs >= 2 transitions within >= 1 minute"]}
+            {"flap_transitions": [_("flapping needs >= 2 transitions within >= 1 minute")]}
         )
     raw, prefix, digest = new_source_token()
     source = AlertSource(
@@ -140,23 +141,27 @@ def record_outage(
     availability. Only provider staff record outages (403); ``actor`` None is the system.
     """
     if actor is not None and not getattr(actor, "is_staff", False):
-        raise PermissionDenied("only provider staff record outages")
+        raise PermissionDenied(_("only provider staff record outages"))
     require_aware(started_at, "started_at")
     errors: dict[str, list[str]] = {}
     if not reason.strip():
-        errors["reason"] = ["say what happened"]
+        errors["reason"] = [_("say what happened")]
     if started_at > current_time():
-        errors["started_at"] = ["must not be in the future"]
+        errors["started_at"] = [_("must not be in the future")]
     if ended_at is not None:
         require_aware(ended_at, "ended_at")
         if ended_at < started_at:
-            errors["ended_at"] = ["must not be before started_at"]
+            errors["ended_at"] = [_("must not be before started_at")]
         elif ended_at > current_time():
-            errors["ended_at"] = ["must not be in the future"]
+            errors["ended_at"] = [_("must not be in the future")]
     if ticket is not None and ticket.asset_id not in (None, asset.pk):
-        errors["ticket"] = [f"ticket {ticket.number} is about another asset"]
+        errors["ticket"] = [
+            _("ticket %(ticket)s is about another asset") % {"ticket": ticket.number}
+        ]
     if ticket is not None and ticket.customer_id != asset.customer_id:
-        errors["ticket"] = [f"ticket {ticket.number} belongs to another customer"]
+        errors["ticket"] = [
+            _("ticket %(ticket)s belongs to another customer") % {"ticket": ticket.number}
+        ]
     if errors:
         raise DomainValidationError(errors)
     return Outage.objects.create(
@@ -176,9 +181,14 @@ def end_outage(*, outage: Outage, ended_at: datetime) -> Outage:
     outage = Outage.objects.select_for_update().get(pk=outage.pk)
     require_aware(ended_at, "ended_at")
     if outage.ended_at is not None:
-        raise TransitionError(f"the outage already ended at {outage.ended_at.isoformat()}")
+        raise TransitionError(
+            _("the outage already ended at %(ended_at)s")
+            % {"ended_at": outage.ended_at.isoformat()}
+        )
     if ended_at < outage.started_at or ended_at > current_time():
-        raise DomainValidationError({"ended_at": ["must lie between the outage's start and now"]})
+        raise DomainValidationError(
+            {"ended_at": [_("must lie between the outage's start and now")]}
+        )
     outage.ended_at = ended_at
     outage.save(update_fields=["ended_at"])
     return outage
@@ -196,11 +206,19 @@ def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Actor = None) -> Al
     """
     alert = Alert.objects.select_for_update().select_related("source").get(pk=alert.pk)
     if alert.asset_id is not None:
-        raise TransitionError(f"alert {alert.fingerprint} is already on asset {alert.asset_id}")
+        raise TransitionError(
+            _("alert %(alert)s is already on asset %(asset_id)s")
+            % {"alert": alert.fingerprint, "asset_id": alert.asset_id}
+        )
     source = alert.source
     if source.customer is not None and asset.customer_id != source.customer_id:
         raise DomainValidationError(
-            {"asset": [f"{asset.hostname} is not an asset of {source.customer.name}"]}
+            {
+                "asset": [
+                    _("%(asset)s is not an asset of %(customer)s")
+                    % {"asset": asset.hostname, "customer": source.customer.name}
+                ]
+            }
         )
     who = actor.get_username() if actor is not None and actor.pk else "staff"
     alert.asset, alert.customer_id = asset, asset.customer_id

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema
 
 from servicepact.accounts.auth import api_auth
@@ -63,13 +64,13 @@ class RotatedOut(EndpointOut):
 
 def _staff(request: HttpRequest) -> None:
     if not request.user.is_staff:
-        raise PermissionDenied("Only provider staff may manage webhook endpoints.")
+        raise PermissionDenied(_("Only provider staff may manage webhook endpoints."))
 
 
 def _endpoint(endpoint_id: int) -> WebhookEndpoint:
     found = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
     if found is None:
-        raise Http404(f"No webhook endpoint {endpoint_id}")
+        raise Http404(_("No webhook endpoint %(endpoint_id)s") % {"endpoint_id": endpoint_id})
     return found
 
 

@@ -2,9 +2,9 @@
 
 Every message to a person is built under ``translation.override(language_for(person))``, and
 the outbox row remembers that language so the e-mail around the text is rendered in it too.
-This is the one place that knows where a person's language is stored: today no model has a
-language field, so everyone gets ``settings.LANGUAGE_CODE``. When a ``language`` field is added
-(to the user, the contact, or both), this function reads it without any caller changing.
+This is the one hook for messages: it reads the person's preference
+(``core.i18n.preferred_language``: ``StaffProfile.preferred_language`` for staff,
+``Contact.preferred_language`` for a contact or its login), else ``settings.LANGUAGE_CODE``.
 """
 
 from __future__ import annotations
@@ -13,19 +13,13 @@ from typing import Any
 
 from django.conf import settings
 
+from servicepact.core.i18n import preferred_language, supported
 
-def supported(code: str) -> str | None:
-    """``code`` if it is one of ``settings.LANGUAGES`` (case-insensitive), else None."""
-    known = {lang.lower(): lang for lang, _name in settings.LANGUAGES}
-    return known.get((code or "").lower())
+__all__ = ["language_for", "supported"]
 
 
 def language_for(recipient: Any) -> str:
-    """The recipient's language code: its own ``language``, else that of its user account
-    (a contact's login), else ``settings.LANGUAGE_CODE``. A code the site does not offer
-    falls back too. ``recipient`` may be a user, a contact, anything else, or None."""
-    for holder in (recipient, getattr(recipient, "user", None)):
-        code = getattr(holder, "language", None)
-        if isinstance(code, str) and supported(code):
-            return str(supported(code))
-    return settings.LANGUAGE_CODE
+    """The recipient's language code: its own choice (a contact's, a user's staff profile or
+    contact, a contact's login), else ``settings.LANGUAGE_CODE``. A code the site does not
+    offer falls back too. ``recipient`` may be a user, a contact, a team, anything, or None."""
+    return preferred_language(recipient) or settings.LANGUAGE_CODE

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now as current_time
@@ -294,7 +295,9 @@ def rotate_webhook_secret(
     if secret is not None and (problem := secret_problem(secret)):
         errors["secret"] = [problem]
     if not timedelta(0) <= overlap <= MAX_ROLLOVER:
-        errors["overlap"] = [f"must be from 0 to {MAX_ROLLOVER.days} days"]
+        errors["overlap"] = [
+            _("must be from 0 to %(MAX_ROLLOVER)s days") % {"MAX_ROLLOVER": MAX_ROLLOVER.days}
+        ]
     if errors:
         raise DomainValidationError(errors)
     moment = now or current_time()

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from servicepact.customers.selectors import contact_for
@@ -35,7 +36,7 @@ def contact_required(view: View) -> View:
             return redirect("desk:queue")
         contact = contact_for(user)
         if contact is None:
-            raise Http404("No such page")
+            raise Http404(_("No such page"))
         request.contact = contact  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from servicepact.billing.clockdata import METRICS, CalendarUse, ClockSet
 from servicepact.billing.facts import CHUNK, period_facts, ticket_rows
@@ -342,10 +343,12 @@ def _utc(seconds: int) -> str:
 
 
 def _readme(contract: Contract, month: Period, manifest: list[dict[str, str]]) -> str:
+    """README.txt in the active language (the commands and file names stay as they are)."""
     lines = [
-        f"Audit export of {contract.number} for {month}.",
+        _("Audit export of %(contract)s for %(month)s.")
+        % {"contract": contract.number, "month": month},
         "",
-        "Recompute every clock with the SLA engine, without ServicePact's database:",
+        _("Recompute every clock with the SLA engine, without ServicePact's database:"),
         "",
     ]
     for entry in manifest:
@@ -356,28 +359,36 @@ def _readme(contract: Contract, month: Period, manifest: list[dict[str, str]]) -
         )
     lines += [
         "",
-        "Count breached=true and breached=false: they are the statement's breached and met",
-        "figures. events.json lists each clock's ticket events, pauses and our result.",
+        _(
+            "Count breached=true and breached=false: they are the statement's breached and met\n"
+            "figures. events.json lists each clock's ticket events, pauses and our result."
+        ),
         "",
-        "Recompute the whole statement (compliance, availability, credits with the cap, KPIs)",
-        "from this zip alone, again without our database:",
+        _(
+            "Recompute the whole statement (compliance, availability, credits with the cap, KPIs)\n"
+            "from this zip alone, again without our database:"
+        ),
         "",
         f"  servicepact audit verify audit-{contract.number}-{month}.zip",
         "",
-        "It prints every figure with the statement's value beside it and exits 0 when all",
-        "match, 1 when any differs. The files it reads:",
+        _(
+            "It prints every figure with the statement's value beside it and exits 0 when all\n"
+            "match, 1 when any differs. The files it reads:"
+        ),
         "",
-        "  events.json        the clocks (metric, priority, ticket, contract version, stopped)",
-        "  availability.json  covered assets and spans, outages (origin, source, start, end,",
-        "                     planned/unplanned seconds), approved maintenance windows,",
-        "                     the measurement calendar rule (24x7 or coverage), commitment",
-        "  coverage-*.json    the coverage calendar per zone (coverage rule only)",
-        "  credits.json       fee, currency, credit schedule in force (tiers, cap, claim",
-        "                     window), per-breach credits per contract version, force majeure",
-        "  kpis.json          KPI commitments and the month's measurements",
-        "  statement.json     the statement's own figures, for comparison",
+        _(
+            "  events.json        the clocks (metric, priority, ticket, contract version, stopped)\n"
+            "  availability.json  covered assets and spans, outages (origin, source, start, end,\n"
+            "                     planned/unplanned seconds), approved maintenance windows,\n"
+            "                     the measurement calendar rule (24x7 or coverage), commitment\n"
+            "  coverage-*.json    the coverage calendar per zone (coverage rule only)\n"
+            "  credits.json       fee, currency, credit schedule in force (tiers, cap, claim\n"
+            "                     window), per-breach credits per contract version, force majeure\n"
+            "  kpis.json          KPI commitments and the month's measurements\n"
+            "  statement.json     the statement's own figures, for comparison"
+        ),
         "",
-        'The rules are written out in docs/statements.md ("The audit export").',
+        _('The rules are written out in docs/statements.md ("The audit export").'),
         "",
     ]
     return "\n".join(lines)

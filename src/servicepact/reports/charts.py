@@ -21,7 +21,8 @@ GRID = "#d9e2ec"
 GOOD = "#2f855a"
 BAD = "#c53030"
 MAIN = "#2b6cb0"
-FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'
+# Noto Sans CJK SC draws the Chinese labels (fonts-noto-cjk; docs/i18n.md).
+FONT = 'font-family="DejaVu Sans, Noto Sans CJK SC, Helvetica, Arial, sans-serif"'
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.template.loader import render_to_string, select_template
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from servicepact.core.csvexport import csv_bytes, write_rows
 from servicepact.reports.charts import Point, bar_chart, line_chart
@@ -60,11 +61,14 @@ def charts(snapshot: dict[str, Any]) -> dict[str, SafeString]:
     y_min = max(0.0, min(99.0, float(int(floor * 10) - 1) / 10))
     return {
         "compliance_trend": line_chart(
-            compliance, title="SLA compliance per month (met / decided clocks)", y_min=0, y_max=100
+            compliance,
+            title=_("SLA compliance per month (met / decided clocks)"),
+            y_min=0,
+            y_max=100,
         ),
         "availability": bar_chart(
             availability,
-            title="Availability per month",
+            title=_("Availability per month"),
             y_min=y_min,
             y_max=100,
             target=None if commitment is None else Decimal(commitment),

@@ -8,14 +8,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from servicepact.billing.choices import CreditStatus
 from servicepact.billing.periods import Period
 from servicepact.billing.services import compute_period_credits
 from servicepact.contracts.models import Contract
 from servicepact.core.errors import TransitionError
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Contact
+from servicepact.notifications import language_for
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.services import Message, notify_email
 from servicepact.reports.choices import StatementStatus
@@ -44,9 +47,12 @@ def close_period(
     if existing is not None:
         return existing
     moment = now or current_time()
-    _, end = month.bounds(contract.customer.timezone)
+    _start, end = month.bounds(contract.customer.timezone)
     if end > moment:
-        raise TransitionError(f"{month} has not ended yet for {contract.number}")
+        raise TransitionError(
+            _("%(month)s has not ended yet for %(contract)s")
+            % {"month": month, "contract": contract.number}
+        )
     # Already decided by a manager, or claims closed: the credits then stand as they are.
     with contextlib.suppress(TransitionError):
         compute_period_credits(contract=contract, period=month, now=moment)
@@ -68,26 +74,43 @@ def statement_url(contract: Contract, period: str) -> str:
 
 
 def _message(statement: Statement, contract: Contract, snapshot: dict[str, Any]) -> Message:
+    """The statement e-mail, in the active language (``_send`` builds it per recipient)."""
     overall = snapshot["compliance"]["overall"]
     credits = snapshot["credits"]
     url = statement_url(contract, statement.period)
+    status = credits["status"]
+    with contextlib.suppress(ValueError):
+        status = str(CreditStatus(status).label)
+    facts = {
+        "contract": contract.number,
+        "period": statement.period,
+        "percent": overall["percent"] or "-",
+        "met": overall["met"],
+        "total": overall["total"],
+        "breaches": len(snapshot["breaches"]),
+        "amount": credits["amount_due"],
+        "currency": credits["currency"],
+        "status": status,
+        "used": snapshot["hours"]["used"],
+        "included": snapshot["hours"]["included"],
+        "url": url,
+    }
     body = "\n".join(
         [
-            f"Your SLA statement for contract {contract.number}, {statement.period}:",
+            _("Your SLA statement for contract %(contract)s, %(period)s:") % facts,
             "",
-            f"  SLA compliance: {overall['percent'] or '-'} % "
-            f"({overall['met']} of {overall['total']} clocks met)",
-            f"  Breaches: {len(snapshot['breaches'])}",
-            f"  Service credits: {credits['amount_due']} {credits['currency']} ({credits['status']})",
-            f"  Hours used / included: {snapshot['hours']['used']} / {snapshot['hours']['included']}",
+            "  " + _("SLA compliance: %(percent)s %% (%(met)s of %(total)s clocks met)") % facts,
+            "  " + _("Breaches: %(breaches)s") % facts,
+            "  " + _("Service credits: %(amount)s %(currency)s (%(status)s)") % facts,
+            "  " + _("Hours used / included: %(used)s / %(included)s") % facts,
             "",
-            f"Statement (HTML, PDF, CSV, JSON): {url}",
-            "The audit export on the same page lets you recompute every clock yourself.",
+            _("Statement (HTML, PDF, CSV, JSON): %(url)s") % facts,
+            _("The audit export on the same page lets you recompute every clock yourself."),
         ]
     )
     return Message(
         event="statement.ready",
-        subject=f"SLA statement {contract.number} {statement.period}",
+        subject=_("SLA statement %(contract)s %(period)s") % facts,
         body=body,
         payload={"contract": contract.number, "period": statement.period, "url": url},
         contract_id=contract.pk,
@@ -97,18 +120,24 @@ def _message(statement: Statement, contract: Contract, snapshot: dict[str, Any])
 def _send(
     statement: Statement, contract: Contract, snapshot: dict[str, Any], moment: datetime
 ) -> None:
-    contacts = Contact.objects.filter(
-        customer_id=contract.customer_id, receives_statements=True
-    ).exclude(email="")
-    message = _message(statement, contract, snapshot)
+    """One e-mail per contact who receives statements, each in the contact's language."""
+    contacts = (
+        Contact.objects.filter(customer_id=contract.customer_id, receives_statements=True)
+        .exclude(email="")
+        .select_related("user")
+    )
     recipients = []
     for contact in contacts.order_by("pk"):
+        language = language_for(contact)
+        with translation.override(language):
+            message = _message(statement, contract, snapshot)
         notify_email(
             key=f"statement:{statement.pk}",
             address=contact.email,
             message=message,
             audience=Audience.CUSTOMER,
             now=moment,
+            language=language,
         )
         recipients.append(contact.email)
     statement.recipients = recipients

@@ -91,7 +91,7 @@ def _answers_unknown_period(view: View) -> View:
 
 def _require_staff(request: HttpRequest) -> None:
     if not is_staff(request.user):
-        raise Http404("Not found")
+        raise Http404(_("Not found"))
 
 
 def _statement(
@@ -104,7 +104,7 @@ def _statement(
 ) -> HttpResponse:
     fmt = request.GET.get("format", "html")
     if fmt not in FORMATS:
-        raise Http404("Unknown format")
+        raise Http404(_("Unknown format"))
     period = period or _period(request, contract)
     snapshot = statement_for(contract, period)
     if fmt == "html":
@@ -267,14 +267,14 @@ def credit_decision(request: HttpRequest, contract_id: int, action: str) -> Http
     _require_staff(request)
     decide = CREDIT_ACTIONS.get(action)
     if decide is None:
-        raise Http404("Unknown action")
+        raise Http404(_("Unknown action"))
     contract = get_object_or_404(
         Contract.objects.select_related("customer", "plan"), pk=contract_id
     )
     try:
         period = Period.parse(request.POST.get("period", ""))
     except DomainValidationError:
-        raise Http404("No such period") from None
+        raise Http404(_("No such period")) from None
     credit = get_object_or_404(PeriodCredit, contract=contract, period=str(period))
     try:
         decide(credit, request.user, request.POST)

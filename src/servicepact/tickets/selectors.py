@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from servicepact.customers.selectors import contact_for, is_staff, scope_to_customer
 from servicepact.tickets.choices import OPEN_STATUSES
@@ -63,7 +64,7 @@ def get_ticket(user: Any, pk: int) -> Ticket:
     """The ticket if the user may see it; otherwise 404 (never 403: existence is not revealed)."""
     ticket = tickets_for(user).filter(pk=pk).first()
     if ticket is None:
-        raise Http404("No such ticket")
+        raise Http404(_("No such ticket"))
     return ticket
 
 

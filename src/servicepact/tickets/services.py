@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.assets.coverage import Coverage, resolve_coverage
@@ -61,8 +62,13 @@ def _check_from(ticket: Ticket, action: str, allowed: Iterable[str]) -> None:
     if ticket.status not in allowed:
         names = ", ".join(str(Status(s).label) for s in allowed)
         raise TransitionError(
-            f"cannot {action} ticket {ticket.number}: it is {Status(ticket.status).label!s}; "
-            f"allowed from: {names}"
+            _("cannot %(action)s ticket %(ticket)s: it is %(label)s; allowed from: %(names)s")
+            % {
+                "action": action,
+                "ticket": ticket.number,
+                "label": str(Status(ticket.status).label),
+                "names": names,
+            }
         )
 
 
@@ -73,16 +79,17 @@ def _instant(at: datetime | None, ticket: Ticket, field: str = "at") -> datetime
         return moment
     require_aware(at, field)
     if at > moment:
-        raise DomainValidationError({field: ["must not be in the future"]})
+        raise DomainValidationError({field: [_("must not be in the future")]})
     if at < ticket.opened_at:
-        raise DomainValidationError({field: ["must not be before the ticket was opened"]})
+        raise DomainValidationError({field: [_("must not be before the ticket was opened")]})
     return at
 
 
 def _too_long(errors: dict[str, list[str]], field: str, value: str, limit: int) -> None:
     if len(value) > limit:
         errors.setdefault(field, []).append(
-            f"must be at most {limit:,} characters (it has {len(value):,})"
+            _("must be at most %(limit)s characters (it has %(length)s)")
+            % {"limit": format(limit, ","), "length": format(len(value), ",")}
         )
 
 
@@ -108,7 +115,7 @@ def ticket_terms(ticket: Ticket) -> Terms:
 
 def _validate_choice(value: str, choices: type, field: str, errors: dict[str, list[str]]) -> None:
     if value not in choices.values:  # type: ignore[attr-defined]
-        errors[field] = [f"must be one of {', '.join(choices.values)}"]  # type: ignore[attr-defined]
+        errors[field] = [_("must be one of %(choices)s") % {"choices": ", ".join(choices.values)}]  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- opening
@@ -129,18 +136,24 @@ def _validate_open(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if not subject.strip():
-        errors["subject"] = ["must not be empty"]
+        errors["subject"] = [_("must not be empty")]
     _too_long(errors, "subject", subject.strip(), SUBJECT_MAX_CHARS)
     _too_long(errors, "description", description, TEXT_MAX_CHARS)
     for name, value in (("impact", impact), ("urgency", urgency)):
         if value not in (1, 2, 3, 4):
-            errors[name] = ["must be 1 (highest) to 4 (lowest)"]
+            errors[name] = [_("must be 1 (highest) to 4 (lowest)")]
     if priority is not None and priority not in (1, 2, 3, 4):
-        errors["priority"] = ["must be 1 to 4"]
+        errors["priority"] = [_("must be 1 to 4")]
     if asset is not None and asset.customer_id != customer.pk:
-        errors["asset"] = [f"asset {asset.hostname} does not belong to {customer.name}"]
+        errors["asset"] = [
+            _("asset %(asset)s does not belong to %(customer)s")
+            % {"asset": asset.hostname, "customer": customer.name}
+        ]
     if contact is not None and contact.customer_id != customer.pk:
-        errors["contact"] = [f"contact {contact.name} does not belong to {customer.name}"]
+        errors["contact"] = [
+            _("contact %(contact)s does not belong to %(customer)s")
+            % {"contact": contact.name, "customer": customer.name}
+        ]
     _validate_choice(channel, Channel, "channel", errors)
     _validate_choice(category, Category, "category", errors)
     _validate_choice(kind, TicketKind, "kind", errors)
@@ -185,7 +198,7 @@ def open_ticket(
     moment = current_time()
     at = require_aware(opened_at, "opened_at") if opened_at else moment
     if at > moment:
-        raise DomainValidationError({"opened_at": ["must not be in the future"]})
+        raise DomainValidationError({"opened_at": [_("must not be in the future")]})
     coverage = resolve_coverage(
         customer=customer, asset=asset, at=at, impact=impact, urgency=urgency, priority=priority
     )
@@ -309,7 +322,7 @@ def pause_ticket(
     """Waiting on customer: pauses the restore and resolution clocks. A reason is required;
     the contact is asked for it."""
     reason = _text(
-        "reason", reason, REASON_MAX_CHARS, required="say why the ticket waits on the customer"
+        "reason", reason, REASON_MAX_CHARS, required=_("say why the ticket waits on the customer")
     )
     return _simple_transition(
         ticket,
@@ -345,7 +358,9 @@ def record_restore(
     """Service restored by a workaround: stops the restore clock; the ticket stays open."""
     note = _text("note", note)
     if ticket.events.filter(kind=EventKind.RESTORED).exists():
-        raise TransitionError(f"service restoration is already recorded on {ticket.number}")
+        raise TransitionError(
+            _("service restoration is already recorded on %(ticket)s") % {"ticket": ticket.number}
+        )
     return _simple_transition(
         ticket,
         action="record restoration on",
@@ -364,7 +379,9 @@ def record_onsite_arrival(
     """The engineer arrived on site (``at`` may be earlier than now: recorded after the fact)."""
     engineer = _text("engineer", engineer, 200)
     if ticket.events.filter(kind=EventKind.ONSITE_ARRIVED).exists():
-        raise TransitionError(f"on-site arrival is already recorded on {ticket.number}")
+        raise TransitionError(
+            _("on-site arrival is already recorded on %(ticket)s") % {"ticket": ticket.number}
+        )
     return _simple_transition(
         ticket,
         action="record on-site arrival on",
@@ -380,7 +397,7 @@ def record_onsite_arrival(
 def propose_solution(
     *, ticket: Ticket, actor: Actor, solution: str, at: datetime | None = None
 ) -> Ticket:
-    solution = _text("solution", solution, required="describe the proposed solution")
+    solution = _text("solution", solution, required=_("describe the proposed solution"))
     return _simple_transition(
         ticket,
         action="propose a solution for",
@@ -434,7 +451,7 @@ def reopen_ticket(
     *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
 ) -> Ticket:
     """Resolved -> in progress: the resolution clock continues where it stopped."""
-    reason = _text("reason", reason, required="say why the ticket is reopened")
+    reason = _text("reason", reason, required=_("say why the ticket is reopened"))
     return _simple_transition(
         ticket,
         action="reopen",
@@ -454,12 +471,15 @@ def change_priority(
 ) -> Ticket:
     """Moves the ticket to another priority; the clocks are re-measured against its targets."""
     if priority not in (1, 2, 3, 4):
-        raise DomainValidationError({"priority": ["must be 1 to 4"]})
-    reason = _text("reason", reason, required="say why the priority changes")
+        raise DomainValidationError({"priority": [_("must be 1 to 4")]})
+    reason = _text("reason", reason, required=_("say why the priority changes"))
     ticket = _lock(ticket)
     _check_from(ticket, "change the priority of", ALLOWED["priority"])
     if priority == ticket.priority:
-        raise TransitionError(f"ticket {ticket.number} already has priority P{priority}")
+        raise TransitionError(
+            _("ticket %(ticket)s already has priority P%(priority)s")
+            % {"ticket": ticket.number, "priority": priority}
+        )
     moment = _instant(at, ticket)
     before = ticket.priority
     terms = ticket_terms(ticket)
@@ -490,7 +510,7 @@ def assign_ticket(
     ticket = _lock(ticket)
     _check_from(ticket, "assign", ALLOWED["assign"])
     if assignee is not None and not getattr(assignee, "is_staff", False):
-        raise DomainValidationError({"assignee": ["only provider staff can be assigned"]})
+        raise DomainValidationError({"assignee": [_("only provider staff can be assigned")]})
     before = [
         ticket.assignee.get_username() if ticket.assignee else None,
         ticket.team.name if ticket.team else None,
@@ -517,9 +537,11 @@ def add_comment(
     again, recorded as a ``resumed`` event) and marks it "customer replied" for the queue; a
     staff reply clears that mark.
     """
-    body = _text("body", body, required="must not be empty")
+    body = _text("body", body, required=_("must not be empty"))
     if internal and _is_customer(author):  # staff and the system (author None) may
-        raise DomainValidationError({"internal": ["only provider staff write internal comments"]})
+        raise DomainValidationError(
+            {"internal": [_("only provider staff write internal comments")]}
+        )
     ticket = _lock(ticket)
     moment = _instant(at, ticket)
     comment = Comment.objects.create(
@@ -568,7 +590,10 @@ def _check_customer_side(ticket: Ticket, actor: Actor, action: str) -> None:
     contact = contact_for(actor)
     if is_staff(actor) or (contact is not None and contact.customer_id == ticket.customer_id):
         return
-    raise PermissionDenied(f"only a contact of {ticket.customer.name} can {action} a solution")
+    raise PermissionDenied(
+        _("only a contact of %(customer)s can %(action)s a solution")
+        % {"customer": ticket.customer.name, "action": action}
+    )
 
 
 def _proposal(ticket: Ticket) -> str:
@@ -612,7 +637,7 @@ def decline_solution(
 ) -> Ticket:
     """The customer declines the proposed solution: back to in progress, with the reason."""
     _check_customer_side(ticket, actor, "decline")
-    reason = _text("reason", reason, required="say why the solution does not work")
+    reason = _text("reason", reason, required=_("say why the solution does not work"))
     return _simple_transition(
         ticket,
         action="decline the solution of",

@@ -15,11 +15,20 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from servicepact.core.money import format_amount
-from servicepact.core.time import format_duration, format_instant, now, zone, zone_label
+from servicepact.core.money import format_amount, format_money
+from servicepact.core.time import (
+    duration_units,
+    format_duration,
+    format_instant,
+    local_format,
+    now,
+    zone,
+    zone_label,
+)
 
 register = template.Library()
 
@@ -44,7 +53,7 @@ def duration(seconds: int | float | str | None) -> str:
     """Business or wall-clock seconds as "1d 2h 05m" / "3h 20m" / "45m" / "30s"."""
     if seconds is None or seconds == "":
         return ""
-    return format_duration(int(seconds))
+    return format_duration(int(seconds), localized=True)
 
 
 @register.filter
@@ -52,7 +61,7 @@ def minutes(value: int | str | None) -> str:
     """Minutes as a compact duration (targets are stored in minutes)."""
     if value is None or value == "":
         return ""
-    return format_duration(int(value) * 60)
+    return format_duration(int(value) * 60, localized=True)
 
 
 @register.filter
@@ -128,19 +137,21 @@ def percent(fraction: float | None) -> str:
 def countdown_duration(seconds: int) -> str:
     """Like ``format_duration`` but with seconds below a day, so a countdown visibly ticks.
 
-    app.js (``formatCountdown``) formats exactly the same way.
+    app.js (``formatCountdown``) formats exactly the same way, with the units the tag gives it
+    (``data-units``: the active language's, ``core.time.duration_units``).
     """
+    d, h, m, s = duration_units()
     seconds = abs(int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     mins, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h {mins:02d}m"
+        return f"{days}{d} {hours}{h} {mins:02d}{m}"
     if hours:
-        return f"{hours}h {mins:02d}m {secs:02d}s"
+        return f"{hours}{h} {mins:02d}{m} {secs:02d}{s}"
     if mins:
-        return f"{mins}m {secs:02d}s"
-    return f"{secs}s"
+        return f"{mins}{m} {secs:02d}{s}"
+    return f"{secs}{s}"
 
 
 def countdown_text(deadline: datetime, moment: datetime) -> str:
@@ -160,12 +171,13 @@ def countdown(deadline: datetime | None, empty: str = "") -> str:
     state = "past" if deadline <= moment else "future"
     return format_html(
         '<time class="countdown countdown-{}" datetime="{}" data-deadline="{}" '
-        'data-future="{}" data-past="{}">{}</time>',
+        'data-future="{}" data-past="{}" data-units="{}">{}</time>',
         state,
         deadline.isoformat(),
         deadline.isoformat(),
         _("%(duration)s left") % {"duration": "%s"},
         _("%(duration)s overdue") % {"duration": "%s"},
+        " ".join(duration_units()),
         countdown_text(deadline, moment),
     )
 
@@ -210,3 +222,17 @@ def amount(value: Decimal | None, currency: str) -> str:
     """``{{ credit.computed_amount|amount:credit.currency }}``: in the currency's minor unit
     (core.money: ``135`` JPY, ``135.00`` USD)."""
     return "" if value is None else format_amount(value, currency)
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def ldate(value: date | datetime | None, fmt: str = "j M Y") -> str:
+    """Django's ``date`` filter in the active language's order (``core.time.local_format``):
+    ``{{ day|ldate:"j M Y" }}`` -> "1 Oct 2025", under zh-hans "2025年10月1日"."""
+    return date_filter(value, local_format(fmt))
+
+
+@register.filter
+def money(value: Decimal | None, currency: str) -> str:
+    """``{{ credit.amount_due|money:credit.currency }}`` -> "1,234.50 USD" (core.money.format_money:
+    grouped by the active language, with the ISO code)."""
+    return "" if value is None else format_money(value, currency)

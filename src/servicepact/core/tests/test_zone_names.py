@@ -19,7 +19,7 @@ from servicepact.core.time import format_instant, utc_offset, zone_label
 SRC = Path(servicepact.__file__).parent
 # A Django date format string given to |date/|time, or a {% now %} tag.
 DATE_FORMAT = re.compile(
-    r"""\|(?:date|time):\s*(["'])(?P<fmt>.*?)\1|\{%\s*now\s+(["'])(?P<now>.*?)\3"""
+    r"""\|(?:date|ldate|time):\s*(["'])(?P<fmt>.*?)\1|\{%\s*now\s+(["'])(?P<now>.*?)\3"""
 )
 
 

@@ -23,7 +23,7 @@ def local(value: str | None, tz: str) -> str:
 
 @register.filter
 def duration(seconds: int | None) -> str:
-    return "–" if seconds is None else format_duration(int(seconds))
+    return "–" if seconds is None else format_duration(int(seconds), localized=True)
 
 
 @register.filter

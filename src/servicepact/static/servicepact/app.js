@@ -9,16 +9,18 @@
     return n < 10 ? "0" + n : String(n);
   }
 
-  function formatCountdown(totalSeconds) {
+  function formatCountdown(totalSeconds, units) {
+    // units: days, hours, minutes, seconds in the page's language (data-units), e.g. "天 小时 分 秒".
+    var u = (units || "d h m s").split(" ");
     var s = Math.abs(Math.trunc(totalSeconds));
     var days = Math.floor(s / 86400);
     var hours = Math.floor((s % 86400) / 3600);
     var mins = Math.floor((s % 3600) / 60);
     var secs = s % 60;
-    if (days) return days + "d " + hours + "h " + pad(mins) + "m";
-    if (hours) return hours + "h " + pad(mins) + "m " + pad(secs) + "s";
-    if (mins) return mins + "m " + pad(secs) + "s";
-    return secs + "s";
+    if (days) return days + u[0] + " " + hours + u[1] + " " + pad(mins) + u[2];
+    if (hours) return hours + u[1] + " " + pad(mins) + u[2] + " " + pad(secs) + u[3];
+    if (mins) return mins + u[2] + " " + pad(secs) + u[3];
+    return secs + u[3];
   }
 
   function tick() {
@@ -31,7 +33,7 @@
       var left = Math.round((deadline - now) / 1000);
       var past = left < 0;
       var template = el.getAttribute(past ? "data-past" : "data-future") || "%s";
-      var text = template.replace("%s", formatCountdown(left));
+      var text = template.replace("%s", formatCountdown(left, el.getAttribute("data-units")));
       if (el.textContent !== text) el.textContent = text;
       el.classList.toggle("countdown-past", past);
       el.classList.toggle("countdown-future", !past);

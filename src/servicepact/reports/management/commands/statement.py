@@ -1,4 +1,5 @@
-"""``servicepact statement CONTRACT --period YYYY-MM --format pdf|csv|json|html --output FILE``.
+"""``servicepact statement CONTRACT --period YYYY-MM --format pdf|csv|json|html --output FILE
+[--language zh-hans]``.
 
 Writes a contract's monthly SLA statement (the frozen one if the month was closed, else the
 live figures). ``--format audit`` writes the audit export zip instead.
@@ -9,11 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
 from servicepact.core.errors import DomainValidationError
+from servicepact.core.i18n import supported
 from servicepact.reports import formats
 from servicepact.reports.audit import audit_export
 from servicepact.reports.selectors import default_period, statement_for
@@ -29,6 +33,11 @@ class Command(BaseCommand):
             "--format", default="pdf", choices=[*formats.CONTENT_TYPES, "audit"], dest="fmt"
         )
         parser.add_argument("--output", required=True, help="file to write ('-' for stdout)")
+        parser.add_argument(
+            "--language",
+            default=None,
+            help="the statement's language, e.g. zh-hans (default: settings.LANGUAGE_CODE)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         contract = (
@@ -44,11 +53,16 @@ class Command(BaseCommand):
             )
         except DomainValidationError as exc:
             raise CommandError(f"--period: {exc}") from None
+        language = supported(options["language"] or settings.LANGUAGE_CODE)
+        if language is None:
+            offered = ", ".join(code for code, _name in settings.LANGUAGES)
+            raise CommandError(f"--language: one of {offered}")
         fmt = options["fmt"]
-        if fmt == "audit":
-            data = audit_export(contract, period)
-        else:
-            data = formats.render(statement_for(contract, period), fmt)
+        with translation.override(language):
+            if fmt == "audit":
+                data = audit_export(contract, period)
+            else:
+                data = formats.render(statement_for(contract, period), fmt)
         if options["output"] == "-":
             self.stdout.write(data.decode() if fmt in ("csv", "json", "html") else repr(data[:40]))
             return
