@@ -12,3 +12,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")
+# Alert deliveries of up to 500 alerts are stored in the request (the same set-based pipeline
+# as the worker's inbox drain, monitoring/batch.py), so tests read their outcome at once and
+# the answer lists the tickets; production's default (0) queues every delivery.
+os.environ.setdefault("SERVICEPACT_ALERT_INLINE_MAX", "500")

@@ -86,8 +86,10 @@ class AlertsAccepted(Schema):
 def post_alerts(request: HttpRequest, kind: str) -> Any:
     """Receives one webhook delivery. A malformed payload is a 400 (nothing stored); an alert
     that cannot be stored is listed under ``rejected`` and the others are stored (400 when no
-    alert is left); a body over ``ALERT_MAX_BODY`` is a 413; a delivery of more than
-    ``ALERT_INLINE_MAX`` alerts is queued for the worker (202)."""
+    alert is left); a body over ``ALERT_MAX_BODY`` is a 413. The delivery is appended to the
+    inbox (one INSERT) and answered 202 with the number of alerts accepted; the worker stores
+    it (inbox.py). A delivery of at most ``ALERT_INLINE_MAX`` alerts (default 0) is stored in
+    the request instead, through the same pipeline, and answered 200 with its tickets."""
     source: AlertSource = request.auth  # type: ignore[attr-defined]
     parser = PARSERS.get(kind)
     if parser is None:
@@ -112,7 +114,7 @@ def post_alerts(request: HttpRequest, kind: str) -> Any:
         return JsonResponse(
             {"detail": f"{first['field']}: {first['reason']}", "rejected": rejected}, status=400
         )
-    if len(alerts) > option("ALERT_INLINE_MAX", 500):
+    if len(alerts) > option("ALERT_INLINE_MAX", 0):
         queued = queue_alerts(source=source, alerts=alerts, received_at=current_time())
         body_out = {"accepted": queued, "queued": queued, "tickets": [], "unmatched": 0}
         return Status(202, {**body_out, "rejected": rejected})

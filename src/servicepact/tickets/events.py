@@ -1,5 +1,5 @@
 """The ticket event log's schema: one typed, keyword-only constructor per event kind, and
-``append``, the one function that writes a ``TicketEvent``.
+``append`` (and ``append_many``, its bulk form), the only functions that write a ``TicketEvent``.
 
 A service builds the payload here and appends it: ``append(ticket, events.paused(status=...,
 reason=...), actor=..., at=...)``. What each kind stores is therefore read in this file
@@ -47,6 +47,30 @@ def append(
         data=event.data,
         public=event.public,
     )
+
+
+def append_many(
+    entries: list[tuple[Ticket, EventPayload]],
+    *,
+    actor: Any = None,
+    at: datetime | None = None,
+) -> list[TicketEvent]:
+    """Appends many events with one multi-row INSERT (bulk writers such as alert ingestion);
+    each row is exactly what ``append`` would write for it."""
+    recorded = current_time()
+    rows = [
+        TicketEvent(
+            ticket=ticket,
+            kind=event.kind,
+            at=at or recorded,
+            recorded_at=recorded,
+            actor=actor if getattr(actor, "pk", None) else None,
+            data=event.data,
+            public=event.public,
+        )
+        for ticket, event in entries
+    ]
+    return TicketEvent.objects.bulk_create(rows) if rows else []
 
 
 def _iso(value: datetime | None) -> str | None:
