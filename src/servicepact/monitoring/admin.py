@@ -6,7 +6,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Measurement, Outage
+from servicepact.monitoring.models import (
+    Alert,
+    AlertSource,
+    AlertTransition,
+    Measurement,
+    Outage,
+    QueuedAlerts,
+)
 from servicepact.monitoring.services import new_source_token, rotate_source_token
 
 
@@ -99,6 +106,31 @@ class OutageAdmin(admin.ModelAdmin):
 class MeasurementAdmin(admin.ModelAdmin):
     list_display = ["contract", "kind", "value", "unit", "target", "met", "measured_at", "source"]
     list_filter = ["kind", "met"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(QueuedAlerts)
+class QueuedAlertsAdmin(admin.ModelAdmin):
+    """The alert inbox, read-only: what waits for the worker and what failed (``last_error``)."""
+
+    list_display = ["id", "source", "received_at", "alert_count", "processed_at", "attempts"]
+    list_filter = ["source"]
+    exclude = ["alerts"]  # parsed alerts: large; the row's error says what went wrong
+    readonly_fields = [
+        "source",
+        "received_at",
+        "position",
+        "alert_count",
+        "processed_at",
+        "claimed_by",
+        "attempts",
+        "last_error",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

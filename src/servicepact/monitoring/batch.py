@@ -159,9 +159,7 @@ def _load_known(batch: _Batch, deliveries: Sequence[Delivery]) -> None:
     )
     for alert in alerts:
         batch.known[alert.source_id][alert.fingerprint] = alert
-    firing = [
-        a for a in alerts if a.status == FIRING and a.fingerprint in resolving[a.source_id]
-    ]
+    firing = [a for a in alerts if a.status == FIRING and a.fingerprint in resolving[a.source_id]]
     if not firing:
         return
     sources = {d.source.pk: d.source for d in deliveries}
@@ -389,4 +387,3 @@ def _resolution_notes(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None
                 f"{at.isoformat()} (firing for {firing_for}).",
             )
         )
-

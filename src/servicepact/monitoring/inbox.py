@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 500  # alerts per inbox row
 BATCH_ALERTS = 2_000  # alerts per worker transaction
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = QueuedAlerts.MAX_ATTEMPTS
 _INSTANTS = ("starts_at", "ends_at")
 
 

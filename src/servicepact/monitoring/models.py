@@ -347,6 +347,7 @@ class QueuedAlerts(models.Model):
     # SQLite has no SKIP LOCKED: a worker claims rows by writing its token here (inbox.py).
     claimed_by = models.CharField(_("claimed by"), max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    MAX_ATTEMPTS = 5  # then the worker leaves the row to staff
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
