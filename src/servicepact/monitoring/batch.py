@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
 from django.db.models import Q
 
 from servicepact.assets.models import Asset

@@ -10,8 +10,8 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from servicepact.assets.models import Asset
 from servicepact.contracts.models import Contract
-from servicepact.customers.selectors import scope_to_customer
 from servicepact.core.time import now as current_time
+from servicepact.customers.selectors import scope_to_customer
 from servicepact.monitoring.models import Alert, AlertSource, Measurement, Outage, QueuedAlerts
 
 

@@ -17,7 +17,7 @@ from servicepact.assets.models import Asset, ContractLine
 from servicepact.core.time import now as current_time
 from servicepact.monitoring import inbox, ingest
 from servicepact.monitoring.models import Alert, AlertTransition, Outage, QueuedAlerts
-from servicepact.monitoring.services import create_alert_source, ingest_alerts, queue_alerts
+from servicepact.monitoring.services import create_alert_source, queue_alerts
 from servicepact.monitoring.sources import PARSERS, ParsedAlert
 from servicepact.tickets.models import Comment, Ticket, TicketEvent
 from servicepact.tickets.testing import world
