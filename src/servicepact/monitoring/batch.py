@@ -29,15 +29,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import F, Q
 
 from servicepact.assets.models import Asset
 from servicepact.core.time import format_duration
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult
-from servicepact.monitoring.matching import Match, match_asset
+from servicepact.monitoring.matching import HostIndex, Match, match_asset
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
 from servicepact.monitoring.sources.base import ParsedAlert
 from servicepact.tickets import services as ticket_services
@@ -49,8 +51,8 @@ FIRING, RESOLVED = AlertStatus.FIRING, AlertStatus.RESOLVED
 # What a run does with an alert.
 NEW_FIRING, NEW_RESOLVED, REFRESH, RESOLVE = "new_firing", "new_resolved", "refresh", "resolve"
 
-# Columns a run writes on known alerts.
-_UPDATED = [
+# Columns of a known alert a delivery may change (besides receipts and last_received_at).
+_DETAILS = (
     "name",
     "severity",
     "priority",
@@ -60,15 +62,10 @@ _UPDATED = [
     "annotations",
     "url",
     "category",
-    "last_received_at",
-    "receipts",
     "asset",
     "match_note",
     "customer",
-    "status",
-    "ends_at",
-    "flapping",
-]
+)
 
 
 @dataclass
@@ -87,6 +84,7 @@ class _Item:
     result: IngestResult
     at: datetime | None = None  # firing instant (new) or resolution instant
     end: datetime | None = None  # NEW_RESOLVED: the reported end
+    changed: frozenset[str] = frozenset()  # known alerts: columns to write
 
 
 @dataclass
@@ -95,6 +93,7 @@ class _Batch:
     matches: dict[int, dict[tuple[str, tuple[str, ...]], Match]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+    hosts: dict[int, HostIndex | None] = field(default_factory=dict)  # per source
     recent: dict[int, list[datetime]] = field(default_factory=dict)  # alert id -> transitions
     by_hand: set[int] = field(default_factory=set)  # alerts the per-alert steps changed
     run: list[_Item] = field(default_factory=list)
@@ -179,7 +178,13 @@ def _match(batch: _Batch, source: AlertSource, parsed: ParsedAlert) -> Match:
     key = (parsed.asset_hint, parsed.hosts)
     found = cache.get(key)
     if found is None:
-        found = cache[key] = match_asset(source, parsed)
+        if source.pk not in batch.hosts:
+            batch.hosts[source.pk] = HostIndex.build(source)
+        index = batch.hosts[source.pk]
+        found = index.miss(parsed) if index is not None else None
+        if found is None:
+            found = match_asset(source, parsed)
+        cache[key] = found
     return found
 
 
@@ -221,15 +226,22 @@ def _classify(
     kind = _kind_for_known(batch, source, alert, parsed, moment)
     if kind is None:
         return None
+    before = _columns(alert)
     if match is not None:
         alert.asset, alert.match_note = None, match.note[:300]
         alert.customer_id = source.customer_id
     ingest._refresh_details(alert, source, parsed, moment, False)
+    changed = frozenset(k for k, v in _columns(alert).items() if v != before[k])
     if kind == REFRESH:
-        return _Item(REFRESH, source, alert, moment, result)
+        return _Item(REFRESH, source, alert, moment, result, changed=changed)
     at = ingest._clamp(parsed.ends_at or moment, alert.starts_at, moment)
-    alert.status, alert.ends_at, alert.flapping = RESOLVED, at, False
-    return _Item(RESOLVE, source, alert, moment, result, at=at)
+    alert.status, alert.ends_at = RESOLVED, at  # not flapping (checked)
+    changed |= {"status", "ends_at"}
+    return _Item(RESOLVE, source, alert, moment, result, at=at, changed=changed)
+
+
+def _columns(alert: Alert) -> dict[str, Any]:
+    return {name: getattr(alert, Alert._meta.get_field(name).attname) for name in _DETAILS}
 
 
 def _kind_for_known(
@@ -261,9 +273,7 @@ def _flush(batch: _Batch) -> None:
     _tickets_for_new(run, notes)
     new = [i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)]
     Alert.objects.bulk_create(new)
-    known = [i.alert for i in run if i.kind in (REFRESH, RESOLVE)]
-    if known:
-        Alert.objects.bulk_update(known, _UPDATED)
+    _update_known([i for i in run if i.kind in (REFRESH, RESOLVE)])
     transitions = []
     for item in run:
         if item.kind in (NEW_FIRING, NEW_RESOLVED):
@@ -281,6 +291,55 @@ def _flush(batch: _Batch) -> None:
     ticket_services.add_system_notes(notes=notes)
     for item in run:
         _count(item.result, item.alert)
+
+
+def _update_known(items: list[_Item]) -> None:
+    """Known alerts: one UPDATE per (changed columns, delivery time): the delivery count +1 and
+    the reception time for all, the changed columns per row (CASE on the id)."""
+    groups: dict[tuple[frozenset[str], datetime], list[Alert]] = defaultdict(list)
+    for item in items:
+        groups[(item.changed, item.moment)].append(item.alert)
+    for (changed, moment), alerts in groups.items():
+        if not changed:
+            Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(
+                receipts=F("receipts") + 1, last_received_at=moment
+            )
+            continue
+        _update_rows(alerts, sorted(changed), moment)
+
+
+def _update_rows(alerts: list[Alert], names: list[str], moment: datetime) -> None:
+    meta, ops = Alert._meta, connection.ops
+    fields = [meta.get_field(name) for name in names]
+    pk = ops.quote_name(meta.pk.column)  # type: ignore[union-attr]
+    receipts = ops.quote_name(meta.get_field("receipts").column)
+    received = meta.get_field("last_received_at")
+    limit = connection.features.max_query_params or 65_535
+    step = max(1, (limit - 1) // (2 * len(fields) + 1))
+    with connection.cursor() as cursor:
+        for first in range(0, len(alerts), step):
+            chunk = alerts[first : first + step]
+            sets, params = [], []
+            for f in fields:
+                # PostgreSQL types CASE results from its first branch: say the column's type.
+                value = (
+                    f"CAST(%s AS {f.db_type(connection)})"
+                    if connection.vendor == "postgresql"
+                    else "%s"
+                )
+                whens = " ".join(f"WHEN %s THEN {value}" for _ in chunk)
+                sets.append(f"{ops.quote_name(f.column)} = CASE {pk} {whens} END")
+                for alert in chunk:
+                    params += [alert.pk, f.get_db_prep_save(getattr(alert, f.attname), connection)]
+            sets.append(f"{receipts} = {receipts} + 1")
+            sets.append(f"{ops.quote_name(received.column)} = %s")
+            params.append(received.get_db_prep_save(moment, connection))
+            ids = ", ".join(["%s"] * len(chunk))
+            params += [alert.pk for alert in chunk]
+            cursor.execute(
+                f"UPDATE {ops.quote_name(meta.db_table)} SET {', '.join(sets)} WHERE {pk} IN ({ids})",
+                params,
+            )
 
 
 def _transition(item: _Item, status: str, at: datetime) -> AlertTransition:

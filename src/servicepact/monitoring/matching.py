@@ -98,5 +98,54 @@ def match_asset(source: AlertSource, parsed: ParsedAlert) -> Match:
     return Match(None, f"no asset matches {tried}{_scope(source)}")
 
 
+# ---------------------------------------------------------------- many alerts at once
+
+
+class HostIndex:
+    """The lower-cased hostnames a source's alerts may match, read once (a batch's negative
+    cache): a name that no asset could answer to (exactly, case-insensitively, by short name
+    or as the short form of an FQDN) is a miss without a query, with ``match_asset``'s note.
+    Anything that might match (an address, an asset id, a non-ASCII name, a known name) is
+    left to ``match_asset``. Built only for inventories up to ``LIMIT`` assets in scope."""
+
+    LIMIT = 20_000
+
+    def __init__(self, source: AlertSource, names: set[str]) -> None:
+        self.source = source
+        self.names = names
+        # "srv01" and "srv01.acme" for srv01.acme.internal: what an FQDN starts with
+        self.prefixes = {n[:i] for n in names for i, c in enumerate(n) if c == "."}
+
+    @classmethod
+    def build(cls, source: AlertSource) -> HostIndex | None:
+        assets = Asset.objects.all()
+        if source.customer_id is not None:
+            assets = assets.filter(customer_id=source.customer_id)
+        names = list(assets.order_by().values_list("hostname", flat=True)[: cls.LIMIT + 1])
+        if len(names) > cls.LIMIT:
+            return None
+        return cls(source, {n.lower() for n in names})
+
+    def _might_match(self, name: str) -> bool:
+        if not name.isascii() or _is_address(name):
+            return True
+        low = name.lower()
+        return low in self.names or low.split(".", 1)[0] in self.names or low in self.prefixes
+
+    def miss(self, parsed: ParsedAlert) -> Match | None:
+        """``match_asset``'s answer when no asset can match, else None (ask it)."""
+        if parsed.asset_hint:
+            hint = parsed.asset_hint.strip()
+            if hint.isdigit() or self._might_match(hint):
+                return None
+            return Match(None, f"{ASSET_LABEL}={hint} matches no asset{_scope(self.source)}")
+        for candidate in parsed.hosts:
+            name = host_of(candidate)
+            if name and self._might_match(name):
+                return None
+        tried = ", ".join(host_of(h) for h in parsed.hosts) or "no host label"
+        return Match(None, f"no asset matches {tried}{_scope(self.source)}")
+
+
 def _scope(source: AlertSource) -> str:
     return f" of {source.customer.name}" if source.customer_id else ""

@@ -56,7 +56,11 @@ def _script(code: str) -> list[tuple[int, dict[str, Any]]]:
     fire_c = am_alert("c", "firing", at(2), instance=two)
     return [
         (1, am_payload(fire_a, fire_b, fire_x)),
-        (2, am_payload(fire_a, fire_b, fire_x, fire_c)),  # repeats; c is new
+        # repeats (b's details changed: written, receipts counted); c is new
+        (
+            2,
+            am_payload(fire_a, {**fire_b, "annotations": {"summary": "b changed"}}, fire_x, fire_c),
+        ),
         (12, am_payload(am_alert("a", "resolved", at(0), at(10), instance=one))),
         (13, am_payload(am_alert("a", "firing", at(0), instance=one))),  # late copy
         (16, am_payload(am_alert("a", "firing", at(15), instance=one))),  # fires again
@@ -114,6 +118,8 @@ def _outcome(customer: Any, code: str) -> dict[str, Any]:
                 tickets.get(a.ticket_id or 0),
                 norm(a.match_note),
                 a.asset.hostname.replace(code, "CODE") if a.asset else None,
+                norm(a.summary),
+                a.priority,
             )
             for a in alerts
         ],
