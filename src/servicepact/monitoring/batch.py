@@ -144,13 +144,18 @@ def _load_known(batch: _Batch, deliveries: Sequence[Delivery]) -> None:
     resolved delivery may resolve (the flapping count)."""
     wanted: dict[int, set[str]] = defaultdict(set)
     resolving: dict[int, set[str]] = defaultdict(set)
+    names: dict[int, set[str]] = defaultdict(set)
     for delivery in deliveries:
         for parsed in delivery.alerts:
             wanted[delivery.source.pk].add(parsed.fingerprint)
+            names[delivery.source.pk] |= HostIndex.names_of(parsed)
             if parsed.status == RESOLVED:
                 resolving[delivery.source.pk].add(parsed.fingerprint)
     if not wanted:
         return
+    sources = {d.source.pk: d.source for d in deliveries}
+    for source_id, source_names in names.items():
+        batch.hosts[source_id] = HostIndex.build(sources[source_id], source_names)
     query = Q()
     for source_id, fingerprints in wanted.items():
         query |= Q(source_id=source_id, fingerprint__in=fingerprints)
@@ -162,7 +167,6 @@ def _load_known(batch: _Batch, deliveries: Sequence[Delivery]) -> None:
     firing = [a for a in alerts if a.status == FIRING and a.fingerprint in resolving[a.source_id]]
     if not firing:
         return
-    sources = {d.source.pk: d.source for d in deliveries}
     since = min(a.starts_at - sources[a.source_id].flap_window for a in firing)
     for alert in firing:
         batch.recent[alert.pk] = []
@@ -178,10 +182,8 @@ def _match(batch: _Batch, source: AlertSource, parsed: ParsedAlert) -> Match:
     key = (parsed.asset_hint, parsed.hosts)
     found = cache.get(key)
     if found is None:
-        if source.pk not in batch.hosts:
-            batch.hosts[source.pk] = HostIndex.build(source)
-        index = batch.hosts[source.pk]
-        found = index.miss(parsed) if index is not None else None
+        index = batch.hosts.get(source.pk)
+        found = index.answer(parsed) if index is not None else None
         if found is None:
             found = match_asset(source, parsed)
         cache[key] = found
