@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -42,10 +42,12 @@ CHUNK = 500  # alerts per inbox row
 BATCH_ALERTS = 2_000  # alerts per worker transaction
 MAX_ATTEMPTS = QueuedAlerts.MAX_ATTEMPTS
 _INSTANTS = ("starts_at", "ends_at")
+_FIELDS = fields(ParsedAlert)
 
 
 def to_json(alert: ParsedAlert) -> dict[str, Any]:
-    data = asdict(alert)
+    # Shallow (``asdict`` deep-copies every label): the dict is serialised at once.
+    data = {f.name: getattr(alert, f.name) for f in _FIELDS}
     for key in _INSTANTS:
         data[key] = data[key].isoformat() if data[key] is not None else None
     data["hosts"] = list(alert.hosts)
