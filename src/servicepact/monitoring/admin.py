@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from servicepact.core.admin import ReadOnlyAdmin
 from servicepact.monitoring.models import (
     Alert,
     AlertSource,
@@ -115,7 +116,7 @@ class MeasurementAdmin(admin.ModelAdmin):
 
 
 @admin.register(QueuedAlerts)
-class QueuedAlertsAdmin(admin.ModelAdmin):
+class QueuedAlertsAdmin(ReadOnlyAdmin):
     """The alert inbox, read-only: what waits for the worker and what failed (``last_error``)."""
 
     list_display = ["id", "source", "received_at", "alert_count", "processed_at", "attempts"]
@@ -131,9 +132,3 @@ class QueuedAlertsAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -28,6 +28,20 @@ class EventPayload:
     public: bool = True
 
 
+def _row(
+    ticket: Ticket, event: EventPayload, actor: Any, at: datetime | None, recorded: datetime
+) -> TicketEvent:
+    return TicketEvent(
+        ticket=ticket,
+        kind=event.kind,
+        at=at or recorded,
+        recorded_at=recorded,
+        actor=actor if getattr(actor, "pk", None) else None,
+        data=event.data,
+        public=event.public,
+    )
+
+
 def append(
     ticket: Ticket,
     event: EventPayload,
@@ -37,16 +51,9 @@ def append(
     recorded_at: datetime | None = None,
 ) -> TicketEvent:
     """Appends the event (``at`` = when it happened, default when it is recorded)."""
-    recorded = recorded_at or current_time()
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=event.kind,
-        at=at or recorded,
-        recorded_at=recorded,
-        actor=actor if getattr(actor, "pk", None) else None,
-        data=event.data,
-        public=event.public,
-    )
+    row = _row(ticket, event, actor, at, recorded_at or current_time())
+    row.save(force_insert=True)
+    return row
 
 
 def append_many(
@@ -58,18 +65,7 @@ def append_many(
     """Appends many events with one multi-row INSERT (bulk writers such as alert ingestion);
     each row is exactly what ``append`` would write for it."""
     recorded = current_time()
-    rows = [
-        TicketEvent(
-            ticket=ticket,
-            kind=event.kind,
-            at=at or recorded,
-            recorded_at=recorded,
-            actor=actor if getattr(actor, "pk", None) else None,
-            data=event.data,
-            public=event.public,
-        )
-        for ticket, event in entries
-    ]
+    rows = [_row(ticket, event, actor, at, recorded) for ticket, event in entries]
     return TicketEvent.objects.bulk_create(rows) if rows else []
 
 

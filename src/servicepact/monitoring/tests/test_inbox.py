@@ -238,12 +238,18 @@ def test_a_drain_reads_the_known_alerts_once_and_matches_each_host_once(clock):
     assert Outage.objects.count() == 150
 
 
-def test_inbox_status_shows_the_lag_to_staff_and_is_forbidden_to_contacts(client, clock):
+def _one_queued(clock: Any) -> Any:
+    """ACME and one firing alert queued at 18:01."""
     clock.at(utc(2025, 6, 10, 18, 1))
     w = world()
     source, _ = create_alert_source(name="prom", kind="alertmanager", customer=w.customer)
     body = am_payload(am_alert("fp1", "firing", T0, instance="acme-srv01:9100"))
     queue_alerts(source=source, alerts=_parse(body), received_at=current_time())
+    return w
+
+
+def test_inbox_status_shows_the_lag_to_staff_and_is_forbidden_to_contacts(client, clock):
+    w = _one_queued(clock)
     clock.at(utc(2025, 6, 10, 18, 3))
     client.force_login(w.agent)
     assert client.get("/api/v1/alert-inbox").json() == {
@@ -264,11 +270,7 @@ def test_inbox_status_shows_the_lag_to_staff_and_is_forbidden_to_contacts(client
 
 
 def test_a_delivery_given_up_on_is_counted_apart(client, clock):
-    clock.at(utc(2025, 6, 10, 18, 1))
-    w = world()
-    source, _ = create_alert_source(name="prom", kind="alertmanager", customer=w.customer)
-    body = am_payload(am_alert("fp1", "firing", T0, instance="acme-srv01:9100"))
-    queue_alerts(source=source, alerts=_parse(body), received_at=current_time())
+    w = _one_queued(clock)
     row = QueuedAlerts.objects.get()
     row.alerts[0]["name"] = None  # a corrupted row fails every time
     row.save()
