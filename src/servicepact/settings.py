@@ -259,10 +259,11 @@ SERVICEPACT: dict[str, Any] = {
     "DUTY_TEAM": os.environ.get("SERVICEPACT_DUTY_TEAM", ""),
     # API tokens expire this many days after creation unless created with another expiry.
     "API_TOKEN_DAYS": int(os.environ.get("SERVICEPACT_API_TOKEN_DAYS", "365")),
-    # Alert webhooks (docs/monitoring.md, "Big deliveries"): the largest body accepted (bytes,
-    # else a JSON 413), and the most alerts processed in the request (more: queued, 202).
+    # Alert webhooks (docs/monitoring.md, "The inbox"): the largest body accepted (bytes,
+    # else a JSON 413), and the most alerts stored in the request (default 0: every delivery
+    # goes to the inbox, answered 202, stored by the worker).
     "ALERT_MAX_BODY": int(os.environ.get("SERVICEPACT_ALERT_MAX_BODY", str(10 * 1024 * 1024))),
-    "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "500")),
+    "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "0")),
     # Audit exports written by the worker (docs/statements.md, "Audit exports as jobs"): the
     # worker deletes a file this many days after it was written.
     "AUDIT_EXPORT_KEEP_DAYS": int(os.environ.get("SERVICEPACT_AUDIT_EXPORT_KEEP_DAYS", "7")),

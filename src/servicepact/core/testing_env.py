@@ -13,6 +13,11 @@ import os
 
 os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")
 
+# Alert deliveries of up to 500 alerts are stored in the request (the same set-based pipeline
+# as the worker's inbox drain, monitoring/batch.py), so tests read their outcome at once and
+# the answer lists the tickets; production's default (0) queues every delivery.
+os.environ.setdefault("SERVICEPACT_ALERT_INLINE_MAX", "500")
+
 # The tests read the Chinese catalogue: build its .mo when the .po is newer (make install
 # does the same; this covers a .po edited or merged since).
 from servicepact.core.catalogue import compile_all

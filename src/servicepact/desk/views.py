@@ -53,7 +53,7 @@ from servicepact.desk.search import search_tickets, ticket_number
 from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
-from servicepact.monitoring.selectors import outages_visible, unmatched_alerts
+from servicepact.monitoring.selectors import inbox_status, outages_visible, unmatched_alerts
 from servicepact.monitoring.services import assign_alert_asset
 from servicepact.notifications.choices import Channel as NotificationChannel
 from servicepact.notifications.models import Notification
@@ -490,6 +490,7 @@ def _alerts_page(
     context = {
         "rows": rows,
         "total": unmatched_alerts().count(),
+        "inbox": inbox_status(),
         "error": error,
         "agent_tz": agent_timezone(request.user),
     }

@@ -7,7 +7,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_lazy
 
-from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Measurement, Outage
+from servicepact.core.admin import ReadOnlyAdmin
+from servicepact.monitoring.models import (
+    Alert,
+    AlertSource,
+    AlertTransition,
+    Measurement,
+    Outage,
+    QueuedAlerts,
+)
 from servicepact.monitoring.services import new_source_token, rotate_source_token
 
 
@@ -114,3 +122,22 @@ class MeasurementAdmin(admin.ModelAdmin[Measurement]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(QueuedAlerts)
+class QueuedAlertsAdmin(ReadOnlyAdmin):
+    """The alert inbox, read-only: what waits for the worker and what failed (``last_error``)."""
+
+    list_display = ["id", "source", "received_at", "alert_count", "processed_at", "attempts"]
+    list_filter = ["source"]
+    exclude = ["alerts"]  # parsed alerts: large; the row's error says what went wrong
+    readonly_fields = [
+        "source",
+        "received_at",
+        "position",
+        "alert_count",
+        "processed_at",
+        "claimed_by",
+        "attempts",
+        "last_error",
+    ]

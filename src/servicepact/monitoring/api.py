@@ -2,6 +2,7 @@
 
 ``router`` (mount at the API root, prefix ""):
     POST /alerts/{kind}   alert webhooks (alertmanager | zabbix | generic), source token
+    GET  /alert-inbox     deliveries waiting for the worker (staff)
     POST /measurements    measured KPI values, source token or staff (token or session)
 ``availability_router`` (mount at "/contracts", beside the contracts router):
     GET  /{contract_id}/availability?period=YYYY-MM   staff; a contact only its own contracts
@@ -44,7 +45,7 @@ from servicepact.monitoring.auth import SourceTokenAuth
 from servicepact.monitoring.availability import contract_availability, parse_period
 from servicepact.monitoring.limits import load_json, read_body
 from servicepact.monitoring.models import AlertSource, Measurement
-from servicepact.monitoring.selectors import measurements_visible
+from servicepact.monitoring.selectors import inbox_status, measurements_visible
 from servicepact.monitoring.services import ingest_alerts, queue_alerts, record_measurement
 from servicepact.monitoring.sources import PARSERS, ParsedAlert, PayloadError, Rejection
 
@@ -86,8 +87,10 @@ class AlertsAccepted(Schema):
 def post_alerts(request: HttpRequest, kind: str) -> Any:
     """Receives one webhook delivery. A malformed payload is a 400 (nothing stored); an alert
     that cannot be stored is listed under ``rejected`` and the others are stored (400 when no
-    alert is left); a body over ``ALERT_MAX_BODY`` is a 413; a delivery of more than
-    ``ALERT_INLINE_MAX`` alerts is queued for the worker (202)."""
+    alert is left); a body over ``ALERT_MAX_BODY`` is a 413. The delivery is appended to the
+    inbox (one INSERT) and answered 202 with the number of alerts accepted; the worker stores
+    it (inbox.py). A delivery of at most ``ALERT_INLINE_MAX`` alerts (default 0) is stored in
+    the request instead, through the same pipeline, and answered 200 with its tickets."""
     source: AlertSource = request.auth  # type: ignore[attr-defined]
     parser = PARSERS.get(kind)
     if parser is None:
@@ -112,11 +115,34 @@ def post_alerts(request: HttpRequest, kind: str) -> Any:
         return JsonResponse(
             {"detail": f"{first['field']}: {first['reason']}", "rejected": rejected}, status=400
         )
-    if len(alerts) > option("ALERT_INLINE_MAX", 500):
+    if len(alerts) > option("ALERT_INLINE_MAX", 0):
         queued = queue_alerts(source=source, alerts=alerts, received_at=current_time())
         body_out = {"accepted": queued, "queued": queued, "tickets": [], "unmatched": 0}
         return Status(202, {**body_out, "rejected": rejected})
     return {**ingest_alerts(source=source, alerts=alerts).as_dict(), "rejected": rejected}
+
+
+class InboxOut(Schema):
+    pending_deliveries: int
+    pending_alerts: int
+    oldest_received_at: datetime | None
+    oldest_age_seconds: float
+    failed_deliveries: int
+
+
+@router.get(
+    "/alert-inbox",
+    auth=api_auth(),
+    response=reads(InboxOut, 403),
+    operation_id="alert_inbox_status",
+    summary="Alert deliveries waiting for the worker (staff)",
+)
+def get_alert_inbox(request: HttpRequest) -> Any:
+    """The processing lag: deliveries accepted and not yet stored, the oldest one's age, and
+    those given up on after repeated failures."""
+    if not is_staff(request.user):
+        return error(403, "only provider staff can read the alert inbox")
+    return inbox_status()
 
 
 # ---------------------------------------------------------------- measurements

@@ -1,45 +1,53 @@
-"""Big deliveries: accepted at once (202), stored by the worker in chunks.
+"""The alert inbox: deliveries accepted at once (202), stored by the worker in batches.
 
-An alert storm (Alertmanager groups of 10,000 alerts) cannot be matched, deduplicated and
-turned into tickets within a web request's timeout. A delivery of more than
-``ALERT_INLINE_MAX`` alerts is validated in the request (bad alerts are rejected there, as
-for small ones), then stored as ``QueuedAlerts`` chunks of ``CHUNK`` parsed alerts with one
-multi-row INSERT. Each worker pass (``drain_inbox``):
+The endpoint authenticates, validates (bad alerts are rejected in the request) and appends
+the delivery as ``QueuedAlerts`` rows of at most ``CHUNK`` parsed alerts with ONE multi-row
+INSERT, then answers (docs/monitoring.md, "The inbox"). A delivery of at most
+``ALERT_INLINE_MAX`` alerts (default 0: none) is instead stored in its request, through the
+same pipeline. Each worker pass (``drain_inbox``):
 
-1. claims the oldest unprocessed chunk (``SKIP LOCKED`` on PostgreSQL: workers share the inbox);
-2. runs the same pipeline as a small delivery (ingest.py) on it, in ONE transaction with the
-   claim, so a chunk is stored whole or not at all and never twice;
-3. on failure, records the error and the attempt in its own transaction and goes on with the
-   next chunk (a chunk is retried next pass, up to ``MAX_ATTEMPTS``).
+1. claims the oldest unprocessed rows, up to ``BATCH_ALERTS`` alerts: ``SELECT ... FOR UPDATE
+   SKIP LOCKED`` on PostgreSQL (workers share the inbox); on SQLite an ``UPDATE`` of the
+   ``claimed_by`` column, which takes the database's write lock, so a second worker waits and
+   then finds them processed;
+2. stores them with the set-based pipeline (batch.py) in ONE transaction with the claim and
+   the ``processed_at`` mark, so a delivery is stored whole or not at all and never twice;
+3. on failure, retries the rows of that batch one by one; a row that fails alone records its
+   error and attempt in its own transaction (retried next pass, up to ``MAX_ATTEMPTS``) and
+   does not hold back the others.
 
-Chunks are taken in arrival order, so the alerts of a delivery keep their order.
+Rows are taken in arrival order, so the alerts of a delivery keep their order.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict
+import uuid
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from servicepact.core.time import now as current_time
-from servicepact.monitoring.ingest import ingest_alerts
+from servicepact.monitoring.batch import Delivery, ingest_batch
 from servicepact.monitoring.models import AlertSource, QueuedAlerts
 from servicepact.monitoring.sources.base import ParsedAlert
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 200
-MAX_ATTEMPTS = 5
+CHUNK = 500  # alerts per inbox row
+BATCH_ALERTS = 2_000  # alerts per worker transaction
+MAX_ATTEMPTS = QueuedAlerts.MAX_ATTEMPTS
 _INSTANTS = ("starts_at", "ends_at")
+_FIELDS = fields(ParsedAlert)
 
 
 def to_json(alert: ParsedAlert) -> dict[str, Any]:
-    data = asdict(alert)
+    # Shallow (``asdict`` deep-copies every label): the dict is serialised at once.
+    data = {f.name: getattr(alert, f.name) for f in _FIELDS}
     for key in _INSTANTS:
         data[key] = data[key].isoformat() if data[key] is not None else None
     data["hosts"] = list(alert.hosts)
@@ -55,73 +63,89 @@ def from_json(data: dict[str, Any]) -> ParsedAlert:
 
 
 def queue_alerts(*, source: AlertSource, alerts: list[ParsedAlert], received_at: datetime) -> int:
-    """Stores the alerts as chunks for the worker, in one transaction; returns the count."""
-    chunks = [
+    """Appends the delivery to the inbox with one INSERT; returns the number of alerts."""
+    rows = [
         QueuedAlerts(
             source=source,
             received_at=received_at,
             position=first,
             alerts=[to_json(a) for a in alerts[first : first + CHUNK]],
+            alert_count=len(alerts[first : first + CHUNK]),
         )
         for first in range(0, len(alerts), CHUNK)
     ]
-    with transaction.atomic():
-        QueuedAlerts.objects.bulk_create(chunks)
-        AlertSource.objects.filter(pk=source.pk).update(last_used_at=received_at)
+    QueuedAlerts.objects.bulk_create(rows)  # one statement, its own transaction (autocommit)
     return len(alerts)
 
 
 def drain_inbox(*, limit: int = 50, budget_seconds: float | None = None) -> int:
-    """Stores up to ``limit`` queued chunks, each in its own transaction, stopping early once
-    ``budget_seconds`` have passed (the worker's other steps must not wait behind a storm);
-    returns the number of alerts stored."""
-    stored = 0
-    skip: list[int] = []  # chunks that failed in this pass
+    """Stores up to ``limit`` inbox rows in batches, stopping early once ``budget_seconds``
+    have passed (the worker's other steps must not wait behind a storm); returns the number
+    of alerts stored."""
+    stored = taken = 0
+    skip: list[int] = []  # rows that failed in this pass
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    for _ in range(limit):
+    while taken < limit:
         if deadline is not None and time.monotonic() >= deadline:
             break
-        try:
-            done = _drain_one(skip)
-        except _ChunkFailed as failed:
-            skip.append(failed.chunk_id)
-            continue
+        done = _drain_batch(skip, limit - taken)
         if done is None:
             break
-        stored += done
+        taken, stored = taken + done[0], stored + done[1]
     return stored
 
 
-class _ChunkFailed(Exception):
-    def __init__(self, chunk_id: int) -> None:
-        self.chunk_id = chunk_id
-
-
-def _drain_one(skip: list[int]) -> int | None:
-    chunk_id = None
+def _drain_batch(skip: list[int], most: int, only: int | None = None) -> tuple[int, int] | None:
+    """(rows taken, alerts stored) of one batch, or None when nothing is waiting."""
+    ids: list[int] = []
     try:
         with transaction.atomic():
-            chunk = (
-                QueuedAlerts.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("source")
-                .filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-                .exclude(pk__in=skip)
-                .order_by("received_at", "id")
-                .first()
-            )
-            if chunk is None:
+            rows = _claim(skip, most, only)
+            if not rows:
                 return None
-            chunk_id = chunk.pk
-            alerts = [from_json(a) for a in chunk.alerts]
-            ingest_alerts(source=chunk.source, alerts=alerts, received_at=chunk.received_at)
-            chunk.processed_at = current_time()
-            chunk.save(update_fields=["processed_at"])
-            return len(alerts)
+            ids = [row.pk for row in rows]
+            deliveries = [
+                Delivery(row.source, [from_json(a) for a in row.alerts], row.received_at)
+                for row in rows
+            ]
+            ingest_batch(deliveries)
+            QueuedAlerts.objects.filter(pk__in=ids).update(processed_at=current_time())
+            return len(rows), sum(len(d.alerts) for d in deliveries)
     except Exception as exc:
-        if chunk_id is None:
+        if not ids:
             raise
-        logger.exception("queued alerts %s failed", chunk_id)
-        QueuedAlerts.objects.filter(pk=chunk_id).update(
+        if len(ids) > 1:  # find the culprit: each row of the batch on its own
+            done = [_drain_batch(skip, 1, only=row_id) for row_id in ids]
+            return len(ids), sum(d[1] for d in done if d is not None)
+        logger.exception("queued alerts %s failed", ids[0])
+        QueuedAlerts.objects.filter(pk=ids[0]).update(
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
-        raise _ChunkFailed(chunk_id) from exc
+        skip.append(ids[0])
+        return 1, 0
+
+
+def _claim(skip: list[int], most: int, only: int | None) -> list[QueuedAlerts]:
+    """The oldest waiting rows, up to ``most`` rows and ``BATCH_ALERTS`` alerts (at least one
+    row), claimed for this transaction."""
+    waiting = QueuedAlerts.objects.filter(
+        processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+    ).exclude(pk__in=skip)
+    if only is not None:
+        waiting = waiting.filter(pk=only)
+    chosen, alerts = [], 0
+    for pk, count in waiting.order_by("received_at", "id").values_list("pk", "alert_count")[:most]:
+        if chosen and alerts + count > BATCH_ALERTS:
+            break
+        chosen.append(pk)
+        alerts += count
+    if not chosen:
+        return []
+    claimed = QueuedAlerts.objects.filter(pk__in=chosen, processed_at__isnull=True)
+    if connection.features.has_select_for_update_skip_locked:
+        claimed = claimed.select_for_update(skip_locked=True, of=("self",))
+    else:  # SQLite: the UPDATE takes the write lock; a concurrent claim waits for our commit
+        token = uuid.uuid4().hex
+        claimed.update(claimed_by=token)
+        claimed = QueuedAlerts.objects.filter(claimed_by=token)
+    return list(claimed.select_related("source").order_by("received_at", "id"))

@@ -1,6 +1,8 @@
 """Alert ingestion: parsed alerts -> deduplicated Alert rows, transitions, outages, tickets.
 
-For each alert of a payload, in order, inside one transaction (a failure stores nothing):
+The per-alert steps; batch.py runs the common cases of many deliveries with bulk writes and
+calls ``_receive`` for the others. For each alert, in order, inside one transaction (a failure
+stores nothing):
 
 1. Find the alert by (source, fingerprint) under a row lock, or create it; match an asset if
    it has none yet (matching.py). Unmatched alerts are kept, for triage in the desk.
@@ -60,28 +62,22 @@ class IngestResult:
 def ingest_alerts(
     *, source: AlertSource, alerts: Sequence[ParsedAlert], received_at: datetime | None = None
 ) -> IngestResult:
-    """``received_at``: when the delivery arrived (queued chunks: not now, see inbox.py)."""
-    result = IngestResult()
-    moment = received_at or current_time()
-    with transaction.atomic():
-        # One locked read for the whole delivery (a group is usually known alerts).
-        known = {
-            alert.fingerprint: alert
-            for alert in Alert.objects.select_for_update(of=("self",))
-            .select_related("asset")  # tickets are read when used: an earlier alert may change one
-            .filter(source=source, fingerprint__in={p.fingerprint for p in alerts})
-        }
-        # Assets do not change during the transaction: alerts naming the same hosts share one
-        # matching (a storm is many alerts on few hosts).
-        matches: dict[tuple[str, tuple[str, ...]], Match] = {}
-        for parsed in alerts:
-            alert = _receive(source, parsed, moment, known, matches)
-            result.accepted += 1
-            if alert.asset_id is None:
-                result.unmatched += 1
-            result.touch(alert.ticket_id)
-        AlertSource.objects.filter(pk=source.pk).update(last_used_at=moment)
-    return result
+    """Stores one delivery in one transaction through the set-based pipeline (batch.py).
+    ``received_at``: when the delivery arrived (default now). A concurrent delivery that
+    created one of its new alerts first fails the transaction; it is retried once, when that
+    alert is known."""
+    from servicepact.monitoring.batch import Delivery, ingest_batch  # batch.py builds on this
+
+    delivery = Delivery(source, alerts, received_at or current_time())
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                (result,) = ingest_batch([delivery])
+            return result
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 # ---------------------------------------------------------------- one alert

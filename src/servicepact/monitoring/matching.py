@@ -98,5 +98,84 @@ def match_asset(source: AlertSource, parsed: ParsedAlert) -> Match:
     return Match(None, f"no asset matches {tried}{_scope(source)}")
 
 
+# ---------------------------------------------------------------- many alerts at once
+
+
+class HostIndex:
+    """A batch's asset matching for one source, read with two queries: the lower-cased
+    hostnames in scope, and the assets whose hostname is exactly one of the batch's names.
+    A name no asset could answer to (exactly, case-insensitively, by short name or as the
+    short form of an FQDN) is a miss without a query (the negative cache); a name exactly
+    one asset has as its hostname is that asset. Both answers are ``match_asset``'s, note
+    included; anything else (an address, an asset id, a name only matched case-insensitively
+    or by its short form, a name two assets have) is left to ``match_asset``. Built only for
+    inventories up to ``LIMIT`` assets in scope."""
+
+    LIMIT = 20_000
+
+    def __init__(self, source: AlertSource, names: set[str], exact: dict[str, list[Asset]]) -> None:
+        self.source = source
+        self.names = names
+        self.exact = exact
+        # "srv01" and "srv01.acme" for srv01.acme.internal: what an FQDN starts with
+        self.prefixes = {n[:i] for n in names for i, c in enumerate(n) if c == "."}
+
+    @classmethod
+    def build(cls, source: AlertSource, wanted: set[str]) -> HostIndex | None:
+        """``wanted``: the names the batch's alerts carry (asset labels, host candidates)."""
+        assets = Asset.objects.all()
+        if source.customer_id is not None:
+            assets = assets.filter(customer_id=source.customer_id)
+        names = list(assets.order_by().values_list("hostname", flat=True)[: cls.LIMIT + 1])
+        if len(names) > cls.LIMIT:
+            return None
+        lower = {n.lower() for n in names}
+        known = sorted(w for w in wanted if w.lower() in lower)
+        exact: dict[str, list[Asset]] = {}
+        for first in range(0, len(known), 500):
+            found = assets.filter(hostname__in=known[first : first + 500])
+            for asset in found.select_related("customer", "site").order_by():
+                exact.setdefault(asset.hostname, []).append(asset)
+        return cls(source, lower, exact)
+
+    @staticmethod
+    def names_of(parsed: ParsedAlert) -> set[str]:
+        names = {host_of(h) for h in parsed.hosts}
+        if parsed.asset_hint:
+            names.add(parsed.asset_hint.strip())
+        return names - {""}
+
+    def _exact(self, name: str) -> Asset | None:
+        found = self.exact.get(name, [])
+        return found[0] if len(found) == 1 else None
+
+    def _might_match(self, name: str) -> bool:
+        if not name.isascii() or _is_address(name):
+            return True
+        low = name.lower()
+        return low in self.names or low.split(".", 1)[0] in self.names or low in self.prefixes
+
+    def answer(self, parsed: ParsedAlert) -> Match | None:
+        """``match_asset``'s answer when it is a miss or an exact hostname, else None (ask it)."""
+        if parsed.asset_hint:
+            hint = parsed.asset_hint.strip()
+            if hint.isdigit() or _is_address(hint):
+                return None
+            if not self._might_match(hint):
+                return Match(None, f"{ASSET_LABEL}={hint} matches no asset{_scope(self.source)}")
+            asset = self._exact(hint)
+            return Match(asset, f"{ASSET_LABEL}={hint}") if asset is not None else None
+        for candidate in parsed.hosts:
+            name = host_of(candidate)
+            if not name or not self._might_match(name):
+                continue  # this candidate matches nothing: the next one
+            if _is_address(name):
+                return None
+            asset = self._exact(name)
+            return Match(asset, f"hostname {name}") if asset is not None else None
+        tried = ", ".join(host_of(h) for h in parsed.hosts) or "no host label"
+        return Match(None, f"no asset matches {tried}{_scope(self.source)}")
+
+
 def _scope(source: AlertSource) -> str:
     return f" of {source.customer.name}" if source.customer is not None else ""

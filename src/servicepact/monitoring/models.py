@@ -331,7 +331,7 @@ class Measurement(models.Model):
 
 
 class QueuedAlerts(models.Model):
-    """A chunk of a big delivery, accepted (202) and waiting for the worker (inbox.py).
+    """A delivery (or a chunk of a big one) in the inbox, waiting for the worker (inbox.py).
 
     ``alerts`` holds the parsed alerts (already validated), ``position`` the index of the first
     one in its delivery. The worker stores each chunk in its own transaction and sets
@@ -342,8 +342,12 @@ class QueuedAlerts(models.Model):
     received_at = models.DateTimeField(_("received at"))
     position = models.PositiveIntegerField(_("first alert of the delivery"), default=0)
     alerts = models.JSONField(_("alerts"), default=list)
+    alert_count = models.PositiveIntegerField(_("alerts"), default=0)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    # SQLite has no SKIP LOCKED: a worker claims rows by writing its token here (inbox.py).
+    claimed_by = models.CharField(_("claimed by"), max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    MAX_ATTEMPTS = 5  # then the worker leaves the row to staff
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:

@@ -61,16 +61,19 @@ def detection_delay(source: AlertSource, annotations: Mapping[str, str]) -> int:
     return min(source.detection_delay_seconds, MAX_DELAY_SECONDS)
 
 
-def outage_start(alert: Alert, source: AlertSource, fired_at: datetime) -> datetime:
+def outage_start(
+    alert: Alert, source: AlertSource, fired_at: datetime, *, first_episode: bool = False
+) -> datetime:
     """When the service really failed: the firing instant minus the detection delay, never
-    before the alert's previous resolution (its outages must not overlap)."""
+    before the alert's previous resolution (its outages must not overlap). ``first_episode``:
+    the alert has no resolution yet (a new alert), nothing to read."""
     start = fired_at - timedelta(seconds=detection_delay(source, alert.annotations or {}))
     previous = (
         alert.transitions.filter(status=AlertStatus.RESOLVED, at__lte=fired_at)
         .order_by("-at")
         .values_list("at", flat=True)
         .first()
-        if alert.pk
+        if alert.pk and not first_episode
         else None
     )
     return max(start, previous) if previous is not None else start

@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from servicepact.assets.models import Asset
 from servicepact.contracts.models import Contract
+from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import scope_to_customer
-from servicepact.monitoring.models import Alert, AlertSource, Measurement, Outage
+from servicepact.monitoring.models import Alert, AlertSource, Measurement, Outage, QueuedAlerts
+
+
+@dataclass(frozen=True)
+class InboxStatus:
+    """The alert inbox's processing lag (docs/monitoring.md, "The inbox")."""
+
+    pending_deliveries: int  # inbox rows waiting for the worker (a big delivery: several)
+    pending_alerts: int
+    oldest_received_at: datetime | None
+    oldest_age_seconds: float  # 0 when nothing waits
+    failed_deliveries: int  # given up on after MAX_ATTEMPTS failures, waiting for staff
+
+
+def inbox_status() -> InboxStatus:
+    """One aggregate over the unprocessed rows (partial index ``queued_alerts_due_idx``)."""
+    waiting = Q(attempts__lt=QueuedAlerts.MAX_ATTEMPTS)
+    row = QueuedAlerts.objects.filter(processed_at__isnull=True).aggregate(
+        pending=Count("pk", filter=waiting),
+        alerts=Sum("alert_count", filter=waiting),
+        oldest=Min("received_at", filter=waiting),
+        failed=Count("pk", filter=~waiting),
+    )
+    oldest = row["oldest"]
+    age = max(0.0, (current_time() - oldest).total_seconds()) if oldest is not None else 0.0
+    return InboxStatus(
+        pending_deliveries=int(row["pending"]),
+        pending_alerts=int(row["alerts"] or 0),
+        oldest_received_at=oldest,
+        oldest_age_seconds=age,
+        failed_deliveries=int(row["failed"]),
+    )
 
 
 def unmatched_alerts(*, source: AlertSource | None = None, status: str = "") -> QuerySet[Alert]:

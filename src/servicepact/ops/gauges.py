@@ -10,6 +10,9 @@
 | ``servicepact_worker_last_pass_timestamp_seconds`` | newest worker heartbeat (0: never) |
 | ``servicepact_worker_last_success_timestamp_seconds`` | newest pass without a failed step (0: never) |
 | ``servicepact_alerts`` / ``servicepact_alerts_unmatched`` | alerts stored / waiting for triage (no asset) |
+| ``servicepact_alert_inbox_pending{unit}`` | alert deliveries / alerts accepted and not yet stored by the worker (``monitoring.selectors.inbox_status``) |
+| ``servicepact_alert_inbox_lag_seconds`` | now − the arrival of the oldest waiting delivery (0 when none waits) |
+| ``servicepact_alert_inbox_failed`` | deliveries given up on after repeated failures |
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from prometheus_client.registry import Collector
 from servicepact.core.heartbeat import last_beats
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.models import Alert
+from servicepact.monitoring.selectors import inbox_status
 from servicepact.notifications.choices import DUE_STATUSES
 from servicepact.notifications.choices import Status as NotificationStatus
 from servicepact.notifications.models import Notification
@@ -114,4 +118,23 @@ class ServicePactCollector(Collector):
             "servicepact_alerts_unmatched",
             "Alerts no asset matched, waiting for triage.",
             alerts["unmatched"],
+        )
+        inbox = inbox_status()
+        pending = GaugeMetricFamily(
+            "servicepact_alert_inbox_pending",
+            "Alert deliveries (and their alerts) accepted and not yet stored by the worker.",
+            labels=["unit"],
+        )
+        pending.add_metric(["deliveries"], inbox.pending_deliveries)
+        pending.add_metric(["alerts"], inbox.pending_alerts)
+        yield pending
+        yield _gauge(
+            "servicepact_alert_inbox_lag_seconds",
+            "How long the oldest alert delivery not yet stored has been waiting.",
+            inbox.oldest_age_seconds,
+        )
+        yield _gauge(
+            "servicepact_alert_inbox_failed",
+            "Alert deliveries given up on after repeated failures (for staff to look at).",
+            inbox.failed_deliveries,
         )

@@ -30,6 +30,20 @@ class EventPayload:
     public: bool = True
 
 
+def _row(
+    ticket: Ticket, event: EventPayload, actor: Any, at: datetime | None, recorded: datetime
+) -> TicketEvent:
+    return TicketEvent(
+        ticket=ticket,
+        kind=event.kind,
+        at=at or recorded,
+        recorded_at=recorded,
+        actor=actor if getattr(actor, "pk", None) else None,
+        data=event.data,
+        public=event.public,
+    )
+
+
 def append(
     ticket: Ticket,
     event: EventPayload,

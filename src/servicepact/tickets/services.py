@@ -563,6 +563,33 @@ def add_comment(
     return comment
 
 
+def add_system_notes(*, notes: list[tuple[Ticket, str]]) -> list[Comment]:
+    """Internal notes by the system (author None), many at once: one multi-row INSERT of the
+    comments and one of their ``commented`` events (``events.EventBatch``). Each note is
+    what ``add_comment(ticket=..., author=None, body=..., internal=True)`` writes: an internal
+    note changes no state of its ticket and notifies nobody, so no ticket is locked."""
+    moment = current_time()
+    comments = [
+        Comment(
+            ticket=ticket,
+            author=None,
+            body=_text("body", body, required="must not be empty"),
+            is_internal=True,
+            created_at=moment,
+        )
+        for ticket, body in notes
+    ]
+    if not comments:
+        return []
+    with transaction.atomic():
+        comments = Comment.objects.bulk_create(comments)
+        log = events.EventBatch()
+        for c in comments:
+            log.append(c.ticket, events.commented(comment_id=c.pk, internal=True), at=moment)
+        log.write()
+    return comments
+
+
 def _customer_replied(ticket: Ticket, author: Actor, comment: Comment, moment: datetime) -> None:
     """Marks the reply for the queue; a ticket waiting on the customer resumes."""
     fields = ["customer_replied_at", "updated_at"]

@@ -18,6 +18,18 @@ def sample(kind: str, name: str) -> dict[str, Any]:
     return json.loads((SOURCES / kind / "samples" / name).read_text())
 
 
+def drain() -> int:
+    """Runs the worker's inbox step until the inbox is empty; returns the alerts stored."""
+    from servicepact.monitoring.services import drain_inbox
+
+    stored = 0
+    while True:
+        done = drain_inbox()
+        if not done:
+            return stored
+        stored += done
+
+
 def post_json(client: Client, url: str, body: Any, token: str | None = None) -> Any:
     headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     data = body if isinstance(body, str | bytes) else json.dumps(body)

@@ -44,7 +44,8 @@ try {
     response = request.post(params.servicepact_url, JSON.stringify(payload));
     Zabbix.log(4, '[ServicePact webhook] HTTP ' + request.getStatus() + ': ' + response);
 
-    if (request.getStatus() !== 200) {
+    // 200: stored in the request; 202: accepted into ServicePact's inbox (stored shortly).
+    if (request.getStatus() !== 200 && request.getStatus() !== 202) {
         throw 'ServicePact answered HTTP ' + request.getStatus() + ': ' + response;
     }
     return 'OK';

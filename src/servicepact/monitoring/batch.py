@@ -1,0 +1,451 @@
+"""Set-based ingestion: many deliveries (of one or more sources) stored with a few statements.
+
+``ingest_batch`` is the one pipeline behind every delivery: the endpoint's inline path (a
+small delivery processed in its request) and the worker draining the inbox (inbox.py). It
+gives the same outcome as processing every alert on its own, in order (ingest.py), with:
+
+* one locked read of the known alerts of the whole batch (source, fingerprint);
+* one asset match per distinct (source, asset label, hosts), misses cached too;
+* the common cases handled in *runs* with bulk writes: a new alert (firing, or an episode
+  reported already resolved), a repeat of the state an alert is in (details refreshed,
+  deliveries counted), a late copy of an ended episode, the resolution of a firing alert
+  that does not start flapping. A run is flushed with one INSERT of the new alerts, one
+  UPDATE of the known ones, one INSERT each of transitions, outages, internal notes and
+  their ticket events (``tickets.services.add_system_notes``), one read of the open
+  incidents of the run's assets; a ticket is opened (with its clocks) only for the first
+  new alert of an asset without an open incident, the others join it;
+* everything else, the decisions that depend on history (an alert firing again: reopen,
+  flapping, outage merges; an alert matched only now; auto-resolve; a source whose flapping
+  threshold is 2 or less), through ingest.py's per-alert steps, after the run before it is
+  flushed, so effects keep the deliveries' order. A fingerprint seen again in the batch
+  flushes the run first (its second delivery sees the first's outcome).
+
+Must run inside a transaction (the caller's: a delivery or a batch is stored whole or not).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, Q
+
+from servicepact.assets.models import Asset
+from servicepact.core.time import format_duration
+from servicepact.monitoring import ingest, rules
+from servicepact.monitoring.choices import AlertStatus, OutageOrigin
+from servicepact.monitoring.ingest import IngestResult
+from servicepact.monitoring.matching import HostIndex, Match, match_asset
+from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
+from servicepact.monitoring.sources.base import ParsedAlert
+from servicepact.tickets import services as ticket_services
+from servicepact.tickets.choices import OPEN_STATUSES, TicketKind
+from servicepact.tickets.models import Ticket
+
+FIRING, RESOLVED = AlertStatus.FIRING, AlertStatus.RESOLVED
+
+# What a run does with an alert.
+NEW_FIRING, NEW_RESOLVED, REFRESH, RESOLVE = "new_firing", "new_resolved", "refresh", "resolve"
+
+# Columns of a known alert a delivery may change (besides receipts and last_received_at).
+_DETAILS = (
+    "name",
+    "severity",
+    "priority",
+    "summary",
+    "description",
+    "labels",
+    "annotations",
+    "url",
+    "category",
+    "asset",
+    "match_note",
+    "customer",
+)
+
+
+@dataclass
+class Delivery:
+    source: AlertSource
+    alerts: Sequence[ParsedAlert]
+    received_at: datetime
+
+
+@dataclass
+class _Item:
+    kind: str
+    source: AlertSource
+    alert: Alert
+    moment: datetime
+    result: IngestResult
+    at: datetime | None = None  # firing instant (new) or resolution instant
+    end: datetime | None = None  # NEW_RESOLVED: the reported end
+    changed: frozenset[str] = frozenset()  # known alerts: columns to write
+
+
+@dataclass
+class _Batch:
+    known: dict[int, dict[str, Alert]] = field(default_factory=lambda: defaultdict(dict))
+    matches: dict[int, dict[tuple[str, tuple[str, ...]], Match]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    hosts: dict[int, HostIndex | None] = field(default_factory=dict)  # per source
+    recent: dict[int, list[datetime]] = field(default_factory=dict)  # alert id -> transitions
+    by_hand: set[int] = field(default_factory=set)  # alerts the per-alert steps changed
+    run: list[_Item] = field(default_factory=list)
+    run_keys: set[tuple[int, str]] = field(default_factory=set)
+
+
+def ingest_batch(deliveries: Sequence[Delivery]) -> list[IngestResult]:
+    """Stores the deliveries in order; one result per delivery (inside a transaction)."""
+    batch = _Batch()
+    _load_known(batch, deliveries)
+    results = [IngestResult() for _ in deliveries]
+    last_used: dict[int, tuple[AlertSource, datetime]] = {}
+    for delivery, result in zip(deliveries, results, strict=True):
+        source, moment = delivery.source, delivery.received_at
+        for parsed in delivery.alerts:
+            key = (source.pk, parsed.fingerprint)
+            if key in batch.run_keys:
+                _flush(batch)
+            item = _classify(batch, source, parsed, moment, result)
+            if item is not None:
+                batch.run.append(item)
+                batch.run_keys.add(key)
+                continue
+            _flush(batch)
+            alert = ingest._receive(
+                source, parsed, moment, batch.known[source.pk], batch.matches[source.pk]
+            )
+            batch.by_hand.add(alert.pk)
+            _count(result, alert)
+        seen = last_used.get(source.pk)
+        if seen is None or seen[1] < moment:
+            last_used[source.pk] = (source, moment)
+    _flush(batch)
+    for source, moment in last_used.values():
+        AlertSource.objects.filter(pk=source.pk).update(last_used_at=moment)
+    return results
+
+
+def _count(result: IngestResult, alert: Alert) -> None:
+    result.accepted += 1
+    if alert.asset_id is None:
+        result.unmatched += 1
+    result.touch(alert.ticket_id)
+
+
+def _load_known(batch: _Batch, deliveries: Sequence[Delivery]) -> None:
+    """One locked read of the batch's known alerts, and the recent transitions of those a
+    resolved delivery may resolve (the flapping count)."""
+    wanted: dict[int, set[str]] = defaultdict(set)
+    resolving: dict[int, set[str]] = defaultdict(set)
+    names: dict[int, set[str]] = defaultdict(set)
+    for delivery in deliveries:
+        for parsed in delivery.alerts:
+            wanted[delivery.source.pk].add(parsed.fingerprint)
+            names[delivery.source.pk] |= HostIndex.names_of(parsed)
+            if parsed.status == RESOLVED:
+                resolving[delivery.source.pk].add(parsed.fingerprint)
+    if not wanted:
+        return
+    sources = {d.source.pk: d.source for d in deliveries}
+    for source_id, source_names in names.items():
+        batch.hosts[source_id] = HostIndex.build(sources[source_id], source_names)
+    query = Q()
+    for source_id, fingerprints in wanted.items():
+        query |= Q(source_id=source_id, fingerprint__in=fingerprints)
+    alerts = list(
+        Alert.objects.select_for_update(of=("self",)).select_related("asset").filter(query)
+    )
+    for alert in alerts:
+        batch.known[alert.source_id][alert.fingerprint] = alert
+    firing = [a for a in alerts if a.status == FIRING and a.fingerprint in resolving[a.source_id]]
+    if not firing:
+        return
+    since = min(a.starts_at - sources[a.source_id].flap_window for a in firing)
+    for alert in firing:
+        batch.recent[alert.pk] = []
+    rows = AlertTransition.objects.filter(alert__in=firing, at__gt=since).values_list(
+        "alert_id", "at"
+    )
+    for alert_id, at in rows:
+        batch.recent[alert_id].append(at)
+
+
+def _match(batch: _Batch, source: AlertSource, parsed: ParsedAlert) -> Match:
+    cache = batch.matches[source.pk]
+    key = (parsed.asset_hint, parsed.hosts)
+    found = cache.get(key)
+    if found is None:
+        index = batch.hosts.get(source.pk)
+        found = index.answer(parsed) if index is not None else None
+        if found is None:
+            found = match_asset(source, parsed)
+        cache[key] = found
+    return found
+
+
+def _classify(
+    batch: _Batch, source: AlertSource, parsed: ParsedAlert, moment: datetime, result: IngestResult
+) -> _Item | None:
+    """The run's step for this alert, or None for the per-alert steps."""
+    if source.flap_transitions <= 2:
+        return None
+    known = batch.known[source.pk]
+    alert = known.get(parsed.fingerprint)
+    if alert is None:
+        match = _match(batch, source, parsed)
+        at = ingest._clamp(parsed.starts_at, None, moment)
+        alert = Alert(
+            source=source,
+            fingerprint=parsed.fingerprint,
+            asset=match.asset,
+            match_note=match.note[:300],
+            customer_id=match.asset.customer_id if match.asset else source.customer_id,
+            starts_at=at,
+            first_received_at=moment,
+            receipts=0,
+        )
+        ingest._refresh_details(alert, source, parsed, moment, True)
+        known[parsed.fingerprint] = alert
+        if parsed.status == FIRING:
+            alert.status = FIRING
+            return _Item(NEW_FIRING, source, alert, moment, result, at=at)
+        end = ingest._clamp(parsed.ends_at or moment, at, moment)
+        alert.status, alert.ends_at = RESOLVED, end
+        return _Item(NEW_RESOLVED, source, alert, moment, result, at=at, end=end)
+    alert.source = source
+    match = None
+    if alert.asset_id is None:
+        match = _match(batch, source, parsed)
+        if match.asset is not None:
+            return None  # matched only now: its incident starts where the alert did
+    kind = _kind_for_known(batch, source, alert, parsed, moment)
+    if kind is None:
+        return None
+    before = _columns(alert)
+    if match is not None:
+        alert.asset, alert.match_note = None, match.note[:300]
+        alert.customer_id = source.customer_id
+    ingest._refresh_details(alert, source, parsed, moment, False)
+    changed = frozenset(k for k, v in _columns(alert).items() if v != before[k])
+    if kind == REFRESH:
+        return _Item(REFRESH, source, alert, moment, result, changed=changed)
+    at = ingest._clamp(parsed.ends_at or moment, alert.starts_at, moment)
+    alert.status, alert.ends_at = RESOLVED, at  # not flapping (checked)
+    changed |= {"status", "ends_at"}
+    return _Item(RESOLVE, source, alert, moment, result, at=at, changed=changed)
+
+
+def _columns(alert: Alert) -> dict[str, Any]:
+    return {name: getattr(alert, Alert._meta.get_field(name).attname) for name in _DETAILS}
+
+
+def _kind_for_known(
+    batch: _Batch, source: AlertSource, alert: Alert, parsed: ParsedAlert, moment: datetime
+) -> str | None:
+    if parsed.status == alert.status:
+        return REFRESH  # a repeat: details and the delivery count only
+    if parsed.status == FIRING:
+        if alert.ends_at and parsed.starts_at <= alert.ends_at:
+            return REFRESH  # a late copy of the episode that already ended
+        return None  # fires again: reopen, flapping, the previous resolution
+    recent = batch.recent.get(alert.pk)
+    if source.auto_resolve or alert.flapping or alert.pk in batch.by_hand or recent is None:
+        return None
+    at = ingest._clamp(parsed.ends_at or moment, alert.starts_at, moment)
+    changes = 1 + sum(1 for t in recent if at - source.flap_window < t <= at)
+    return RESOLVE if changes < source.flap_transitions else None
+
+
+# ---------------------------------------------------------------- a run
+
+
+def _flush(batch: _Batch) -> None:
+    run = batch.run
+    batch.run, batch.run_keys = [], set()
+    if not run:
+        return
+    notes: list[tuple[Ticket, str]] = []
+    _tickets_for_new(run, notes)
+    new = [i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)]
+    Alert.objects.bulk_create(new)
+    _update_known([i for i in run if i.kind in (REFRESH, RESOLVE)])
+    transitions = []
+    for item in run:
+        if item.kind in (NEW_FIRING, NEW_RESOLVED):
+            assert item.at is not None
+            transitions.append(_transition(item, FIRING, item.at))
+            batch.recent[item.alert.pk] = [item.at]
+        if item.kind in (NEW_RESOLVED, RESOLVE):
+            end = item.end if item.kind == NEW_RESOLVED else item.at
+            assert end is not None
+            transitions.append(_transition(item, RESOLVED, end))
+            batch.recent.setdefault(item.alert.pk, []).append(end)
+    AlertTransition.objects.bulk_create(transitions)
+    _outages(run)
+    _resolution_notes(run, notes)
+    ticket_services.add_system_notes(notes=notes)
+    for item in run:
+        _count(item.result, item.alert)
+
+
+def _update_known(items: list[_Item]) -> None:
+    """Known alerts: one UPDATE per (changed columns, delivery time): the delivery count +1 and
+    the reception time for all, the changed columns per row (CASE on the id)."""
+    groups: dict[tuple[frozenset[str], datetime], list[Alert]] = defaultdict(list)
+    for item in items:
+        groups[(item.changed, item.moment)].append(item.alert)
+    for (changed, moment), alerts in groups.items():
+        if not changed:
+            Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(
+                receipts=F("receipts") + 1, last_received_at=moment
+            )
+            continue
+        _update_rows(alerts, sorted(changed), moment)
+
+
+def _update_rows(alerts: list[Alert], names: list[str], moment: datetime) -> None:
+    meta, ops = Alert._meta, connection.ops
+    fields = [meta.get_field(name) for name in names]
+    pk = ops.quote_name(meta.pk.column)  # type: ignore[union-attr]
+    receipts = ops.quote_name(meta.get_field("receipts").column)
+    received = meta.get_field("last_received_at")
+    limit = connection.features.max_query_params or 65_535
+    step = max(1, (limit - 1) // (2 * len(fields) + 1))
+    with connection.cursor() as cursor:
+        for first in range(0, len(alerts), step):
+            chunk = alerts[first : first + step]
+            sets, params = [], []
+            for f in fields:
+                # PostgreSQL types CASE results from its first branch: say the column's type.
+                value = (
+                    f"CAST(%s AS {f.db_type(connection)})"
+                    if connection.vendor == "postgresql"
+                    else "%s"
+                )
+                whens = " ".join(f"WHEN %s THEN {value}" for _ in chunk)
+                sets.append(f"{ops.quote_name(f.column)} = CASE {pk} {whens} END")
+                for alert in chunk:
+                    params += [alert.pk, f.get_db_prep_save(getattr(alert, f.attname), connection)]
+            sets.append(f"{receipts} = {receipts} + 1")
+            sets.append(f"{ops.quote_name(received.column)} = %s")
+            params.append(received.get_db_prep_save(moment, connection))
+            ids = ", ".join(["%s"] * len(chunk))
+            params += [alert.pk for alert in chunk]
+            cursor.execute(
+                f"UPDATE {ops.quote_name(meta.db_table)} SET {', '.join(sets)} WHERE {pk} IN ({ids})",
+                params,
+            )
+
+
+def _transition(item: _Item, status: str, at: datetime) -> AlertTransition:
+    return AlertTransition(alert=item.alert, status=status, at=at, received_at=item.moment)
+
+
+def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
+    """New firing alerts on an asset join its oldest open incident (a note each), or the
+    first of them opens one (serialised on the asset row, as ingest.py does) and the others
+    join it."""
+    by_asset: dict[int, list[_Item]] = defaultdict(list)
+    for item in run:
+        if item.kind == NEW_FIRING and item.alert.asset_id is not None:
+            by_asset[item.alert.asset_id].append(item)
+    if not by_asset:
+        return
+    incidents = _open_incidents(list(by_asset))
+    missing = [a for a in by_asset if a not in incidents]
+    if missing:
+        list(Asset.objects.select_for_update().filter(pk__in=missing).order_by("pk"))
+        incidents.update(_open_incidents(missing))
+    for asset_id, items in by_asset.items():
+        ticket = incidents.get(asset_id)
+        for item in items:
+            alert = item.alert
+            if ticket is None:
+                ticket = ingest._open_incident(alert, item.source)
+                alert.ticket, alert.opened_ticket = ticket, True
+                continue
+            alert.ticket, alert.opened_ticket = ticket, False
+            assert alert.asset is not None and item.at is not None
+            notes.append(
+                (
+                    ticket,
+                    f"Monitoring: alert {alert.name} ({alert.severity or 'no severity'}) is "
+                    f"firing on {alert.asset.hostname} since {item.at.isoformat()}.",
+                )
+            )
+
+
+def _open_incidents(asset_ids: list[int]) -> dict[int, Ticket]:
+    """Each asset's oldest open incident (one query)."""
+    found: dict[int, Ticket] = {}
+    rows = Ticket.objects.filter(
+        asset_id__in=asset_ids, kind=TicketKind.INCIDENT, status__in=OPEN_STATUSES
+    ).order_by("opened_at", "id")
+    for ticket in rows:
+        if ticket.asset_id is not None:
+            found.setdefault(ticket.asset_id, ticket)
+    return found
+
+
+def _outages(run: list[_Item]) -> None:
+    created = []
+    ending: dict[int, datetime] = {}
+    for item in run:
+        alert = item.alert
+        if alert.asset_id is None or not alert.counts_as_outage:
+            continue
+        if item.kind in (NEW_FIRING, NEW_RESOLVED):
+            assert item.at is not None
+            start = rules.outage_start(alert, item.source, item.at, first_episode=True)
+            outage = Outage(
+                asset_id=alert.asset_id,
+                started_at=start,
+                origin=OutageOrigin.ALERT,
+                alert=alert,
+                ticket_id=alert.ticket_id,
+            )
+            if item.end is not None:
+                outage.ended_at = max(item.end, start)
+            created.append(outage)
+        elif item.kind == RESOLVE:
+            assert item.at is not None
+            ending[alert.pk] = item.at
+    Outage.objects.bulk_create(created)
+    if not ending:
+        return
+    still_open = list(Outage.objects.filter(alert_id__in=ending, ended_at__isnull=True))
+    for outage in still_open:
+        assert outage.alert_id is not None
+        outage.ended_at = max(ending[outage.alert_id], outage.started_at)
+    Outage.objects.bulk_update(still_open, ["ended_at"])
+
+
+def _resolution_notes(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
+    """A note on the open ticket of each resolved alert (ingest.py's ``_resolve``)."""
+    resolved = [
+        i for i in run if i.kind == RESOLVE and i.alert.asset_id and i.alert.ticket_id is not None
+    ]
+    if not resolved:
+        return
+    tickets = Ticket.objects.in_bulk([i.alert.ticket_id for i in resolved])
+    for item in resolved:
+        alert, at = item.alert, item.at
+        ticket = tickets.get(alert.ticket_id or 0)
+        if ticket is None or not ticket.is_open or at is None:
+            continue
+        assert alert.asset is not None
+        firing_for = format_duration(int((at - alert.starts_at).total_seconds()))
+        notes.append(
+            (
+                ticket,
+                f"Monitoring: alert {alert.name} on {alert.asset.hostname} resolved at "
+                f"{at.isoformat()} (firing for {firing_for}).",
+            )
+        )
