@@ -17,7 +17,7 @@ from django.db.models import F, Lookup
 from django.db.models.sql.compiler import SQLCompiler
 
 
-class _IdsIn(Lookup):  # type: ignore[type-arg]
+class _IdsIn(Lookup):
     lookup_name = "ids_in"
     prepare_rhs = False
     can_use_none_as_rhs = False

@@ -15,6 +15,7 @@ table; nobody pages through thousands of results).
 from __future__ import annotations
 
 import re
+from typing import Any
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -45,7 +46,7 @@ def ticket_number(term: str) -> str | None:
     return f"SP-{int(match.group(1)):06d}" if match else None
 
 
-def _ids(qs: QuerySet[Customer] | QuerySet[Asset]) -> list[int] | QuerySet[Customer | Asset]:
+def _ids(qs: QuerySet[Any]) -> list[int] | QuerySet[Any]:
     """The matching primary keys as a list (an index-served ``IN (…)``), or the subquery
     itself when there are too many to list."""
     ids = list(qs.order_by().values_list("pk", flat=True)[: MAX_IDS + 1])
