@@ -15,8 +15,8 @@ table; nobody pages through thousands of results).
 from __future__ import annotations
 
 import re
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
