@@ -46,7 +46,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -355,12 +354,7 @@ def http_api_list(url: str, clients: int, seconds: float, workers: int = 2) -> d
     except (OSError, SystemExit, subprocess.SubprocessError) as exc:
         return {"error": f"gunicorn: {exc}"}
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        http_load.stop(proc)
         shutil.rmtree(var, ignore_errors=True)
     return {
         "rps": phase.rps,

@@ -75,18 +75,23 @@ def test_the_result_page_lists_matches_with_links(tickets, acme):
     assert "VPN flaps" not in html
 
 
-def test_results_are_paged_and_sql_limited(acme, clock):
-    """60 matching tickets: 25 + 25 + 10 over three pages, each read with LIMIT 25."""
+def _backups(acme, clock, n: int) -> None:
+    """``n`` tickets "Backup 00" .. of acme: one opened, the others bulk copies of it."""
     clock.at(ny(2025, 3, 3, 9))
     first = ts.open_ticket(
         customer=acme.customer, contact=acme.contact, asset=acme.asset, subject="Backup 00"
     )
     copies = []
-    for i in range(1, 60):
+    for i in range(1, n):
         row = Ticket.objects.get(pk=first.pk)
         row.pk, row.number, row.subject = None, f"BK-{i:04d}", f"Backup {i:02d}"
         copies.append(row)
     Ticket.objects.bulk_create(copies)
+
+
+def test_results_are_paged_and_sql_limited(acme, clock):
+    """60 matching tickets: 25 + 25 + 10 over three pages, each read with LIMIT 25."""
+    _backups(acme, clock, 60)
     sizes = [len(search_tickets("backup", page=n).items) for n in (1, 2, 3)]
     assert sizes == [PER_PAGE, PER_PAGE, 10]
     seen = {t.subject for n in (1, 2, 3) for t in search_tickets("backup", page=n).items}
@@ -131,16 +136,7 @@ def test_customers_and_assets_are_matched_by_their_own_tables(tickets, acme, mon
 def test_a_term_matching_more_than_the_cap_says_so(acme, clock, monkeypatch):
     """The count stops at COUNT_CAP: the page says "more than" and pages through the cap."""
     monkeypatch.setattr(search, "COUNT_CAP", 30)
-    clock.at(ny(2025, 3, 3, 9))
-    first = ts.open_ticket(
-        customer=acme.customer, contact=acme.contact, asset=acme.asset, subject="Backup 00"
-    )
-    copies = []
-    for i in range(1, 40):
-        row = Ticket.objects.get(pk=first.pk)
-        row.pk, row.number, row.subject = None, f"BK-{i:04d}", f"Backup {i:02d}"
-        copies.append(row)
-    Ticket.objects.bulk_create(copies)
+    _backups(acme, clock, 40)
     found = search_tickets("backup", page=9)
     assert (found.count, found.more, found.number, len(found.items)) == (30, True, 2, 15)
     assert search_tickets("backup 0").more is False  # 10 match
