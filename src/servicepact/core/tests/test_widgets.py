@@ -21,7 +21,9 @@ def _form(widget: type[forms.Select]) -> type[forms.Form]:
             empty_label="All <customers>",
             widget=widget,
         )
-        level = forms.ChoiceField(choices=[("", "any"), ("a&b", "A & B"), ("c", "C")], widget=widget)
+        level = forms.ChoiceField(
+            choices=[("", "any"), ("a&b", "A & B"), ("c", "C")], widget=widget
+        )
 
     return Form
 
