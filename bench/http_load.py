@@ -119,6 +119,17 @@ def wait_for(port: int, proc: subprocess.Popen[bytes], seconds: float = 180) -> 
     raise SystemExit("serve did not answer within 180 s")
 
 
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    """Stops the server (SIGTERM, then kill after 60 s)."""
+    if proc is None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 # ---------------------------------------------------------------- client
 
 
@@ -293,12 +304,7 @@ def main() -> int:
         makers = requests(token, session, ids, customer)
         phases = {name: load(port, name, makers[name], args.clients, seconds) for name in ENDPOINTS}
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc)
         admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         admin.close()
     print("load average after the load: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

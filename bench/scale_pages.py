@@ -45,6 +45,7 @@ import gc
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,9 @@ def setup_django(url: str) -> None:
     os.environ["LOG_LEVEL"] = "WARNING"
     # No collectstatic here: plain static storage, as the test settings use (a dict lookup less).
     os.environ["SERVICEPACT_MANIFEST_STATIC"] = "0"
+    # Connections kept between requests, as docs/deployment.md runs production (``--conn-max-age``,
+    # 0 = one connection per request: each request then pays the connect and a cold catalogue).
+    os.environ.setdefault("CONN_MAX_AGE", "60")
     import django
 
     django.setup()
@@ -99,6 +103,7 @@ def child_load(url: str, tickets: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
+    from servicepact.reports.jobs import AGGREGATE_LOOKBACK_DAYS, aggregate_due_days
     from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
 
     call_command("migrate", verbosity=0)
@@ -113,9 +118,16 @@ def child_load(url: str, tickets: int) -> dict[str, Any]:
     )
     setup_s = time.perf_counter() - began
     load_s = populate(tickets, fix, epoch(NOW), contract_tickets=tickets // 10)
+    # What the worker has done by then on a running install: the month's closed days frozen
+    # as daily aggregates (reports.jobs), so the dashboard computes only today live.
+    began = time.perf_counter()
+    frozen = aggregate_due_days(NOW, limit=AGGREGATE_LOOKBACK_DAYS)
+    freeze_s = time.perf_counter() - began
     return {
         "setup_s": setup_s,
         "load_s": load_s,
+        "frozen_days": frozen,
+        "freeze_s": freeze_s,
         "tickets": Ticket.objects.count(),
         "open": Ticket.objects.filter(resolved_at__isnull=True).count(),
         "events": TicketEvent.objects.count(),
@@ -287,7 +299,8 @@ def measure_size(url: str, tickets: int, label: str, repeats: int) -> dict[str, 
         raise RuntimeError(f"loading {label} failed: {info['error']}")
     print(f"   {info['tickets']:,} tickets ({info['open']:,} open), {info['events']:,} events, "
           f"{info['clocks']:,} clocks; services {info['setup_s']:.1f} s, "
-          f"bulk load {info['load_s']:.1f} s", flush=True)  # fmt: skip
+          f"bulk load {info['load_s']:.1f} s; {info['frozen_days']} closed days frozen "
+          f"in {info['freeze_s']:.1f} s", flush=True)  # fmt: skip
     results: dict[str, Any] = {"info": info}
     for endpoint, (name, _) in ENDPOINTS.items():
         out = run_child("--child", "measure", "--url", url, "--endpoint", endpoint,
@@ -301,6 +314,60 @@ def measure_size(url: str, tickets: int, label: str, repeats: int) -> dict[str, 
                   f"cold {out['cold_s'] * 1000:.0f} ms; {out['bytes'] / 1024:.0f} KiB; "
                   f"peak RSS +{out['rss_growth_mb']:.1f} MB)", flush=True)  # fmt: skip
     return results
+
+
+# ---------------------------------------------------------------- gunicorn: API list req/s
+
+
+def http_api_list(url: str, clients: int, seconds: float, workers: int = 2) -> dict[str, Any]:
+    """``GET /api/v1/tickets?limit=50`` (staff token) against ``servicepact serve`` with
+    ``workers`` gunicorn workers on the loaded database, ``clients`` keep-alive client
+    threads for ``seconds`` (bench/http_load.py's client); the production settings that
+    matter: DEBUG=0, manifest static files, CONN_MAX_AGE=60."""
+    import tempfile
+
+    import http_load
+
+    var = Path(tempfile.mkdtemp(prefix="sp-scale-http-"))
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "CONN_MAX_AGE": "60",
+           "SERVICEPACT_VAR_DIR": str(var), "LOG_LEVEL": "ERROR",
+           "SECRET_KEY": os.environ.get("SECRET_KEY") or "scale-bench-" + os.urandom(16).hex(),
+           "PYTHONPATH": str(ROOT / "src")}  # fmt: skip
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.pop("SERVICEPACT_MANIFEST_STATIC", None)
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        token = http_load.run(["createtoken", "bench-staff"], env).strip().splitlines()[-1]
+        port = http_load.free_port()
+        proc = subprocess.Popen(
+            [*http_load.SP, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        http_load.wait_for(port, proc)
+        bearer = {"Authorization": f"Bearer {token}"}
+        http_load.load(port, "warm-up", lambda n: ("GET", "/api/v1/tickets?limit=50", None,
+                                                   bearer), clients, 2)  # fmt: skip
+        phase = http_load.load(
+            port, "api_list", lambda n: ("GET", "/api/v1/tickets?limit=50", None, bearer),
+            clients, seconds,
+        )  # fmt: skip
+    except (OSError, SystemExit, subprocess.SubprocessError) as exc:
+        return {"error": f"gunicorn: {exc}"}
+    finally:
+        http_load.stop(proc)
+        shutil.rmtree(var, ignore_errors=True)
+    return {
+        "rps": phase.rps,
+        "p50_ms": phase.percentile(0.5),
+        "p95_ms": phase.percentile(0.95),
+        "errors": phase.errors,
+        "workers": workers,
+        "clients": clients,
+        "seconds": seconds,
+        "loadavg": os.getloadavg()[0],
+    }
 
 
 # ---------------------------------------------------------------- django-helpdesk
@@ -440,6 +507,12 @@ def main() -> int:
                         help="rebuild the django-helpdesk virtualenv")  # fmt: skip
     parser.add_argument("--no-helpdesk", action="store_true")
     parser.add_argument("--sizes", help="comma-separated ticket counts instead (for trying)")
+    parser.add_argument("--no-http", action="store_true",
+                        help="skip the API list req/s on 2 gunicorn workers")  # fmt: skip
+    parser.add_argument("--http-seconds", type=float, default=15.0)
+    parser.add_argument("--http-clients", type=int, default=8)
+    parser.add_argument("--conn-max-age", default="60",
+                        help="CONN_MAX_AGE of the in-process requests (0: a connection each)")  # fmt: skip
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not base.startswith(("postgres://", "postgresql://")):
@@ -452,12 +525,23 @@ def main() -> int:
     made: list[str] = []
     sqlite_path = ROOT / "var" / "bench" / "scale_pages.sqlite3"
     began = time.perf_counter()
+    os.environ["CONN_MAX_AGE"] = args.conn_max_age  # the children inherit it
+    http: dict[str, Any] = {"error": "skipped (--no-http)"}
     try:
         for n in sizes:
             name = f"sp_scalebench_{n}_{os.getpid()}"
             made.append(name)
             url = create_db(base, name)
             runs[f"pg {n}"] = measure_size(url, n, f"PostgreSQL, {n:,} tickets", args.repeats)
+            if n == sizes[-1] and not args.no_http:
+                http = http_api_list(url, args.http_clients, args.http_seconds)
+                if "error" in http:
+                    print(f"   API list on gunicorn: {http['error']}", flush=True)
+                else:
+                    print(f"   API list on {http['workers']} gunicorn workers, {http['clients']} "
+                          f"clients: {http['rps']:.1f} req/s, p50 {http['p50_ms']:.1f} ms, "
+                          f"p95 {http['p95_ms']:.1f} ms, {http['errors']} errors "
+                          f"(load average {http['loadavg']:.1f})", flush=True)  # fmt: skip
             drop_db(base, name)
             made.remove(name)
         if not args.quick:
@@ -482,7 +566,7 @@ def main() -> int:
             drop_db(base, name)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-    report(runs, sizes, hd, args.quick, time.perf_counter() - began)
+    report(runs, sizes, hd, args.quick, time.perf_counter() - began, http)
     return 0
 
 
@@ -492,7 +576,12 @@ def _median(run: dict[str, Any], endpoint: str) -> float:
 
 
 def report(
-    runs: dict[str, dict[str, Any]], sizes: list[int], hd: dict[str, Any], quick: bool, total: float
+    runs: dict[str, dict[str, Any]],
+    sizes: list[int],
+    hd: dict[str, Any],
+    quick: bool,
+    total: float,
+    http: dict[str, Any],
 ) -> None:
     small, big = sizes[-2], sizes[-1]
     keys = [f"pg {n}" for n in sizes] + [k for k in runs if k.startswith("sqlite")]
@@ -560,8 +649,9 @@ def report(
         f"vs_helpdesk={fmt(vs)} tickets={big} "
         f"queue_s={_median(last, 'queue'):.4f} helpdesk_s={hd.get('median_s', math.nan):.4f} "
         f"audit_s={_median(last, 'audit'):.4f} "
-        f"audit_rss_mb={last.get('audit', {}).get('rss_growth_mb', math.nan):.1f}"
-        + "".join(" " + e for e in extra)
+        f"audit_rss_mb={last.get('audit', {}).get('rss_growth_mb', math.nan):.1f} "
+        f"api_list_rps={http.get('rps', math.nan):.1f} "
+        f"desk_search_x_login={fmt(x_login('desk_search'))}" + "".join(" " + e for e in extra)
     )
 
 

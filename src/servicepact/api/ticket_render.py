@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Schema
 
@@ -17,7 +18,7 @@ from servicepact.api.common import ListOut, Ref, UserRef, is_staff, user_ref
 from servicepact.api.lines import AssetRef
 from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.tickets.live import clocks_for_ticket
-from servicepact.tickets.models import Ticket
+from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.selectors import visible_comments, visible_events
 
 _RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
@@ -163,6 +164,38 @@ def _fields(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
         "next_deadline_at": ticket.next_deadline_at,
         "coverage": coverage_of(ticket),
     }
+
+
+# What ``render_summary`` reads, and nothing else: a list row leaves the long texts
+# (description) and the related rows' other columns (the contract version's matrices, the
+# plan, users' passwords) in the database.
+SUMMARY_FIELDS = (
+    "number", "kind", "status", "subject", "channel", "category", "impact", "urgency",
+    "priority", "priority_name", "waiting_reason", "opened_at", "acknowledged_at",
+    "resolved_at", "closed_at", "next_deadline_at", "coverage", "coverage_explanation",
+    "coverage_expires_on", "customer__name", "contact__name", "asset__hostname", "site__name",
+    "assignee__username", "assignee__first_name", "assignee__last_name", "team__name",
+    "contract__number", "contract_version__number",
+)  # fmt: skip
+SUMMARY_RELATED = ("customer", "contact", "asset", "site", "assignee", "team", "contract",
+                   "contract_version")  # fmt: skip
+SUMMARY_CLOCK_FIELDS = (
+    "ticket_id", "metric", "state", "target_seconds", "deadline_at", "breached_at",
+    "evaluated_at",
+)  # fmt: skip
+
+
+def summary_queryset(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``tickets`` reading only what list rows show: the columns of SUMMARY_FIELDS, their
+    related rows joined, the clock snapshots prefetched with their shown columns."""
+    clocks = SlaClock.objects.only(*SUMMARY_CLOCK_FIELDS).order_by("metric")
+    return (
+        tickets.select_related(None)
+        .select_related(*SUMMARY_RELATED)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("clocks", queryset=clocks))
+        .only(*SUMMARY_FIELDS)
+    )
 
 
 def render_summary(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from servicepact.api.ticket_render import (
     render_detail,
     render_event,
     render_summary,
+    summary_queryset,
 )
 from servicepact.assets.selectors import assets_for
 from servicepact.core.api_schema import (
@@ -135,7 +136,7 @@ def list_tickets(
         breaching_before=breaching_before,
         assignee=_assignee_filter(request, assigned_to),
     ).order_by("-opened_at", "-id")
-    result = page(qs.defer("description"), paging)  # the list does not show the description
+    result = page(summary_queryset(qs), paging)  # only the columns a row shows
     staff = is_staff(request)
     result["items"] = [render_summary(t, staff=staff) for t in result["items"]]
     return result

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from servicepact.accounts.models import Team
 from servicepact.assets.models import Asset
 from servicepact.contracts.terms import priority_label
+from servicepact.core.widgets import QuickSelect
 from servicepact.customers.models import Contact, Customer
 from servicepact.tickets.choices import (
     OPEN_STATUSES,
@@ -50,9 +51,10 @@ def _text(
 class QueueFilterForm(forms.Form):
     customer = forms.ModelChoiceField(
         label=_("Customer"),
-        queryset=Customer.objects.order_by("name"),
+        queryset=Customer.objects.order_by("name").only("pk", "name"),
         required=False,
         empty_label=_("All customers"),
+        widget=QuickSelect,  # every customer is an option: rendered without a template each
     )
     priority = forms.TypedChoiceField(
         label=_("Priority"),
