@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "servicepact.assets",
     "servicepact.tickets",
     "servicepact.monitoring",
+    "servicepact.mail",
     "servicepact.changes",
     "servicepact.billing",
     "servicepact.reports",
@@ -254,7 +255,23 @@ SERVICEPACT = {
     "ALERT_INLINE_MAX": int(os.environ.get("SERVICEPACT_ALERT_INLINE_MAX", "500")),
 }
 # The API's body limit per path prefix (core.limits); alert webhooks take ALERT_MAX_BODY.
-SERVICEPACT["API_BODY_LIMITS"] = {"/api/v1/alerts/": "ALERT_MAX_BODY"}
+SERVICEPACT["API_BODY_LIMITS"] = {
+    "/api/v1/alerts/": "ALERT_MAX_BODY",
+    "/api/v1/mail/inbound": "MAIL_MAX_BODY",
+}
+# Inbound e-mail and attachments (docs/mail.md): the largest raw message pushed to
+# /api/v1/mail/inbound, the largest attachment, how often the worker polls IMAP mailboxes,
+# and the Reply-To of customer e-mails (the support mailbox; empty: replies go to the sender).
+SERVICEPACT.update(
+    {
+        "MAIL_MAX_BODY": int(os.environ.get("SERVICEPACT_MAIL_MAX_BODY", str(40 * 1024 * 1024))),
+        "ATTACHMENT_MAX_BYTES": int(
+            os.environ.get("SERVICEPACT_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))
+        ),
+        "MAIL_POLL_SECONDS": int(os.environ.get("SERVICEPACT_MAIL_POLL_SECONDS", "60")),
+        "MAIL_REPLY_TO": os.environ.get("SERVICEPACT_MAIL_REPLY_TO", ""),
+    }
+)
 
 # --- Production serving (ops: serve, probes, metrics, logs; docs/deployment.md) ---------------
 # CONN_MAX_AGE (above, seconds a connection is kept; 0 = per request) pairs with health checks

@@ -32,6 +32,7 @@ from servicepact.api import (
     worklogs,
 )
 from servicepact.changes.api import router as changes_router
+from servicepact.mail.api import router as mail_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
 from servicepact.notifications.api import router as webhooks_router
@@ -68,6 +69,7 @@ for module in (
 
 # Monitoring, availability and changes routers carry their own auth (source tokens too).
 api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
+api.add_router("", mail_router)  # /mail/inbound (mailbox token)
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
 api.add_router("/notifications", notifications.router)

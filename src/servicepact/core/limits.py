@@ -28,8 +28,11 @@ from servicepact.core.config import option
 API_PREFIX = "/api/v1/"
 DEFAULT_LIMIT = 2_621_440  # Django's own default, 2.5 MiB
 # Endpoints that read their body themselves under a larger limit and answer their own JSON 413
-# (monitoring.limits: alert webhooks); the middleware leaves them to it.
-DEFAULT_OVERRIDES: dict[str, int | str] = {"/api/v1/alerts/": "ALERT_MAX_BODY"}
+# (monitoring.limits: alert webhooks; mail.api: raw e-mail); the middleware leaves them to it.
+DEFAULT_OVERRIDES: dict[str, int | str] = {
+    "/api/v1/alerts/": "ALERT_MAX_BODY",
+    "/api/v1/mail/inbound": "MAIL_MAX_BODY",
+}
 
 
 class BodyTooLarge(Exception):

@@ -504,16 +504,26 @@ def assign_ticket(
 
 @transaction.atomic
 def add_comment(
-    *, ticket: Ticket, author: Any, body: str, internal: bool = False, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    author: Any,
+    body: str,
+    internal: bool = False,
+    at: datetime | None = None,
+    from_customer: bool | None = None,
 ) -> Comment:
     """A comment; the other side hears of it (``tickets.notify``), an internal note nobody.
+
+    ``from_customer``: who wrote it when the author alone cannot say (an e-mail from a contact
+    without a portal account has no author); by default a customer's user writes as the customer.
 
     A customer's reply to a ticket waiting on the customer resumes it (the paused clocks run
     again, recorded as a ``resumed`` event) and marks it "customer replied" for the queue; a
     staff reply clears that mark.
     """
     body = _text("body", body, required="must not be empty")
-    if internal and _is_customer(author):  # staff and the system (author None) may
+    customer_side = _is_customer(author) if from_customer is None else from_customer
+    if internal and customer_side:  # staff and the system (author None) may
         raise DomainValidationError({"internal": ["only provider staff write internal comments"]})
     ticket = _lock(ticket)
     moment = _instant(at, ticket)
@@ -525,7 +535,7 @@ def add_comment(
     )
     if internal:
         return comment
-    if _is_customer(author):
+    if customer_side:
         _customer_replied(ticket, author, comment, moment)
         notify_step(ticket=ticket, step=Step.CUSTOMER_REPLY, event=event, text=body)
     else:

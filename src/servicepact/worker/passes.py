@@ -7,7 +7,8 @@
 3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
    then the "contract has lapsed" notice for tickets opened in grace.
 4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
-5. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+5. Inbound e-mail: IMAP mailboxes due for a poll (``mail.imap.fetch_due``, docs/mail.md).
+6. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -24,6 +25,7 @@ from datetime import datetime
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
+from servicepact.mail.imap import FetchReport, fetch_due
 from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
 from servicepact.reports.jobs import aggregate_due_days, close_due_statements
@@ -47,6 +49,7 @@ class PassReport:
     days: int = 0  # closed days frozen as dashboard aggregates (reports/daily.py)
     failed_steps: int = 0
     queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
+    mail: FetchReport = field(default_factory=FetchReport)  # IMAP mailboxes polled (mail/imap.py)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -73,7 +76,7 @@ class PassReport:
             f"outbox sent={d.sent} retry={d.failed} dead={d.dead} inflight={d.in_flight} | "
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
-            f"statements={self.statements} days={self.days} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
+            f"statements={self.statements} days={self.days} | mail {self.mail.summary()} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
             + (" (stopped early)" if self.interrupted else "")
         )
 
@@ -110,6 +113,8 @@ def run_pass(
         lambda: setattr(report, "statements", close_due_statements(moment)),
         # Days that ended: the dashboard's frozen aggregates (idempotent, a week per pass).
         lambda: setattr(report, "days", aggregate_due_days(moment)),
+        # IMAP mailboxes not polled for MAIL_POLL_SECONDS: new mail -> tickets and replies.
+        lambda: setattr(report, "mail", fetch_due(now=moment, batch=min(batch, 100))),
     ]
     for step in steps:
         try:
