@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 
 from servicepact.core.api_schema import writes
 from servicepact.core.config import option
-from servicepact.core.limits import BodyTooLarge, read_body, too_large
+from servicepact.core.limits import BodyTooLarge, declared_length, read_body, too_large
 from servicepact.mail.services import authenticate_mailbox, receive_message
 
 router = Router(tags=["mail"])
@@ -48,6 +48,8 @@ def inbound(request: HttpRequest) -> Any:
     """One raw message as the body. A ticket opened or a reply added says its id; an
     auto-reply, bounce, loop, unknown sender (kept for triage), unreadable message (kept with
     the reason) or duplicate says why under ``ignored``."""
+    if not declared_length(request):
+        return JsonResponse({"detail": "the body is empty: send the raw message"}, status=400)
     if request.content_type not in ACCEPTED_TYPES:
         return JsonResponse(
             {"detail": "send the raw message with Content-Type: message/rfc822"}, status=415

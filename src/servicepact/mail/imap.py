@@ -19,10 +19,10 @@ other mailboxes are still polled.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import logging
 import os
-import re
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +36,6 @@ from servicepact.mail.services import receive_message
 logger = logging.getLogger(__name__)
 
 PROCESSED_FLAGS = r"(\Seen $ServicePact)"
-UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 
 
 class ImapError(Exception):
@@ -112,10 +111,8 @@ def fetch_mailbox(
         try:
             _fetch_new(client, mailbox, batch, report)
         finally:
-            try:
+            with contextlib.suppress(OSError, imaplib.IMAP4.error):
                 client.logout()
-            except (OSError, imaplib.IMAP4.error):
-                pass
     except (OSError, imaplib.IMAP4.error, ImapError) as exc:
         report.errors += 1
         error = f"{type(exc).__name__}: {exc}"
@@ -127,10 +124,7 @@ def fetch_mailbox(
 
 def _fetch_new(client: imaplib.IMAP4, mailbox: Mailbox, batch: int, report: FetchReport) -> None:
     _check(client.select(_quote(mailbox.folder)), "SELECT")
-    found = UIDVALIDITY.search(
-        b" ".join(x for x in client.response("UIDVALIDITY")[1] if isinstance(x, bytes)) or b""
-    )
-    validity = int(found.group(1)) if found else None
+    validity = uidvalidity(client)
     last_uid = mailbox.last_uid
     if validity is not None and mailbox.uidvalidity != validity:
         last_uid = 0  # a recreated folder: UIDs start again; deduplication covers re-reads
@@ -151,6 +145,15 @@ def _fetch_new(client: imaplib.IMAP4, mailbox: Mailbox, batch: int, report: Fetc
     Mailbox.objects.filter(pk=mailbox.pk).update(
         last_uid=last_uid, uidvalidity=validity, last_polled_at=current_time(), last_error=""
     )
+
+
+def uidvalidity(client: imaplib.IMAP4) -> int | None:
+    """The UIDVALIDITY the server announced on SELECT (imaplib keeps the untagged answer)."""
+    _name, values = client.response("UIDVALIDITY")
+    for value in values or []:
+        if isinstance(value, bytes) and value.strip().isdigit():
+            return int(value)
+    return None
 
 
 def _fetch_one(client: imaplib.IMAP4, uid: int) -> bytes | None:

@@ -9,6 +9,7 @@ where they fail: ``.ci/run`` installs it.
 
 from __future__ import annotations
 
+import grp
 import imaplib
 import os
 import pwd
@@ -103,7 +104,7 @@ class Imap:
         client = self.client()
         try:
             client.select(folder)
-            status, data = client.uid("FETCH", "1:*", "(FLAGS)")
+            _status, data = client.uid("FETCH", "1:*", "(FLAGS)")
             found = {}
             for item in data:
                 if isinstance(item, bytes) and b"UID" in item:
@@ -143,7 +144,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
-default_internal_group = {pwd.getpwnam(internal).pw_gid}
+default_internal_group = {grp.getgrgid(pwd.getpwnam(internal).pw_gid).gr_name}
 default_login_user = {login}
 first_valid_uid = {mail_user.pw_uid}
 first_valid_gid = {mail_user.pw_gid}
