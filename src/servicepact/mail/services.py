@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from servicepact.accounts.services import hash_token
 from servicepact.core.config import option
-from servicepact.core.errors import DomainValidationError
+from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.services import save_validated
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Contact, Customer
@@ -390,3 +390,45 @@ def acknowledge(ticket: Ticket, parsed: ParsedMail, contact: Contact | None) -> 
         audience=Audience.CUSTOMER,
         language=language,
     )
+
+
+# ---------------------------------------------------------------- triage (the desk)
+
+
+def _triaged(message: InboundMessage) -> InboundMessage:
+    row = InboundMessage.objects.select_for_update().get(pk=message.pk)
+    if row.outcome != Outcome.TRIAGE:
+        raise TransitionError(
+            f"this e-mail is {Outcome(row.outcome).label!s}: only one waiting for triage can be"
+        )
+    return row
+
+
+@transaction.atomic
+def open_ticket_from_message(*, message: InboundMessage, customer: Customer, actor: Any) -> Ticket:
+    """Triage: an unknown sender's e-mail becomes a ticket of the customer staff chose."""
+    row = _triaged(message)
+    parsed = parse(bytes(row.raw), own_domain=mail_domain(), own_addresses=own_addresses())
+    ticket = tickets.open_ticket(
+        customer=customer,
+        subject=ticket_subject(parsed.subject),
+        description=_body(parsed, required=False),
+        channel=Channel.EMAIL,
+        category=Category.OTHER,
+        actor=actor,
+        opened_at=row.received_at,
+    )
+    left_out = _attach(parsed.attachments, ticket, None, actor)
+    row.outcome, row.ticket, row.customer = Outcome.TICKET, ticket, customer
+    row.reason = "; ".join(filter(None, [f"triaged by {actor.get_username()}", left_out]))
+    row.save(update_fields=["outcome", "ticket", "customer", "reason"])
+    return ticket
+
+
+@transaction.atomic
+def dismiss_message(*, message: InboundMessage, actor: Any) -> InboundMessage:
+    """Triage: the e-mail needs no ticket (spam, a newsletter); kept, out of the list."""
+    row = _triaged(message)
+    row.outcome, row.reason = Outcome.RESOLVED, f"dismissed by {actor.get_username()}"
+    row.save(update_fields=["outcome", "reason"])
+    return row
