@@ -159,6 +159,10 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (ticket attachments) through the default storage: the file system under
+# MEDIA_ROOT unless STORAGES["default"] names another backend (docs/deployment.md, S3).
+# Never served by the web server: downloads go through the API's permission check.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -258,6 +262,7 @@ SERVICEPACT = {
 SERVICEPACT["API_BODY_LIMITS"] = {
     "/api/v1/alerts/": "ALERT_MAX_BODY",
     "/api/v1/mail/inbound": "MAIL_MAX_BODY",
+    "/api/v1/tickets/*/attachments": "ATTACHMENT_MAX_BODY",
 }
 # Inbound e-mail and attachments (docs/mail.md): the largest raw message pushed to
 # /api/v1/mail/inbound, the largest attachment, how often the worker polls IMAP mailboxes,
@@ -268,6 +273,11 @@ SERVICEPACT.update(
         "ATTACHMENT_MAX_BYTES": int(
             os.environ.get("SERVICEPACT_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))
         ),
+        # A multipart upload of the largest attachment, with room for the form around it.
+        "ATTACHMENT_MAX_BODY": int(
+            os.environ.get("SERVICEPACT_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))
+        )
+        + 1024 * 1024,
         "MAIL_POLL_SECONDS": int(os.environ.get("SERVICEPACT_MAIL_POLL_SECONDS", "60")),
         "MAIL_REPLY_TO": os.environ.get("SERVICEPACT_MAIL_REPLY_TO", ""),
     }

@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from servicepact.accounts.auth import api_auth
 from servicepact.api import (
     assets,
+    attachments,
     calendars,
     contacts,
     contract_records,
@@ -57,6 +58,7 @@ for module in (
     assets,
     tickets,
     ticket_actions,
+    attachments,
     # Parity with the desk (issue 11): records, money and work.
     contract_records,
     outages,

@@ -16,7 +16,7 @@ import mimetypes
 from datetime import datetime
 from typing import Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.text import get_valid_filename
@@ -81,14 +81,16 @@ def add_attachment(
     *,
     ticket: Ticket,
     name: str,
-    content: bytes,
+    content: bytes | File,
     content_type: str = "",
     comment: Comment | None = None,
     actor: Any = None,
     at: datetime | None = None,
 ) -> Attachment:
-    """Stores one file on the ticket (or on one of its comments)."""
-    check_size(len(content))
+    """Stores one file (bytes, or an uploaded ``File`` streamed to storage) on the ticket or on
+    one of its comments."""
+    size = len(content) if isinstance(content, bytes) else int(content.size or 0)
+    check_size(size)
     if comment is not None and comment.ticket_id != ticket.pk:
         raise DomainValidationError({"comment": ["belongs to another ticket"]})
     filename = safe_name(name)
@@ -99,14 +101,16 @@ def add_attachment(
         comment=comment,
         name=filename,
         content_type=kind[:150] or "application/octet-stream",
-        size=len(content),
+        size=size,
         is_internal=bool(comment and comment.is_internal),
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         created_at=at or current_time(),
     )
     # The file is written first, then the row; a row that fails to save takes its file with it.
     # (A caller's transaction that rolls back later leaves an orphan file, never a dangling row.)
-    row.file.save(filename, ContentFile(content), save=False)
+    row.file.save(
+        filename, ContentFile(content) if isinstance(content, bytes) else content, save=False
+    )
     try:
         row.save()
     except Exception:
