@@ -9,8 +9,9 @@
 2. In a savepoint: parse (``mail.parsing``); never open anything for auto-replies, bounces,
    bulk or list mail and our own messages (ignored, with the reason).
 3. The sender -> a contact (its address, or its portal user's), else a customer by the
-   address's domain (``MailDomain``); nobody -> kept for triage on the desk. A mailbox with a
-   customer matches only that customer's contacts and domains.
+   address's domain (``MailDomain``), the sender then becoming a contact of it (no portal
+   account, no statements); nobody -> kept for triage on the desk. A mailbox with a customer
+   matches only that customer's contacts and domains.
 4. The ticket it answers: In-Reply-To/References naming our messages (``<ticket-N@…>``,
    ``<notification-N@…>``) or an earlier inbound message, else ``[SP-000123]`` in the subject.
    Only a ticket of the sender's customer counts (tenancy: a reference to another customer's
@@ -42,6 +43,7 @@ from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.services import save_validated
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Contact, Customer
+from servicepact.customers.services import create_contact
 from servicepact.mail.choices import ImapSecurity, Outcome
 from servicepact.mail.models import InboundMessage, Mailbox, MailDomain
 from servicepact.mail.parsing import (
@@ -235,11 +237,23 @@ def _process(row: InboundMessage, raw: bytes, mailbox: Mailbox | None) -> None:
     if customer is None:
         row.outcome, row.reason = Outcome.TRIAGE, why
         return
+    if contact is None:  # a new person of a known domain: from now on a contact
+        contact = create_contact(
+            customer=customer,
+            name=parsed.sender_name or parsed.sender.partition("@")[0],
+            email=parsed.sender,
+            receives_statements=False,
+        )
+        row.contact = contact
     ticket, note = find_ticket(parsed, customer)
     author = contact.user if contact is not None and contact.user_id else None
     if ticket is not None:
         comment = tickets.add_comment(
-            ticket=ticket, author=author, body=_body(parsed), from_customer=True
+            ticket=ticket,
+            author=author,
+            body=_body(parsed),
+            # Without a portal account the contact itself is recorded as the writer.
+            contact=contact if author is None else None,
         )
         left_out = _attach(parsed.attachments, ticket, comment, author)
         row.outcome, row.ticket, row.comment = Outcome.COMMENT, ticket, comment

@@ -27,6 +27,7 @@ from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
 from servicepact.tickets.models import Attachment, Comment, Ticket
 from servicepact.tickets.selectors import tickets_for
+from servicepact.tickets.services import add_comment
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 NAME_MAX = 200
@@ -127,6 +128,11 @@ def attachments_for(user: Any, ticket: Ticket) -> list[Attachment]:
     return list(rows)
 
 
+def ticket_files(user: Any, ticket: Ticket) -> list[Attachment]:
+    """The files on the ticket itself (not on a comment) this user may see."""
+    return [a for a in attachments_for(user, ticket) if a.comment_id is None]
+
+
 def visible_attachment(user: Any, pk: int) -> Attachment:
     """The attachment if the user may download it, else 404 (never 403)."""
     row = Attachment.objects.select_related("ticket").filter(pk=pk).first()
@@ -147,3 +153,23 @@ def download_response(row: Attachment) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@transaction.atomic
+def add_comment_with_files(
+    *, ticket: Ticket, author: Any, body: str, files: list[Any], internal: bool = False
+) -> Comment:
+    """A comment and its files, all or nothing (the desk's and the portal's comment forms)."""
+    for upload in files:
+        check_size(int(upload.size or 0))
+    comment = add_comment(ticket=ticket, author=author, body=body, internal=internal)
+    for upload in files:
+        add_attachment(
+            ticket=ticket,
+            name=upload.name or "",
+            content=upload,
+            content_type=getattr(upload, "content_type", "") or "",
+            comment=comment,
+            actor=author,
+        )
+    return comment

@@ -196,6 +196,11 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The customer's contact who wrote it without a portal account (an e-mail reply); with an
+    # account the author is the contact's user.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     body = models.TextField(_("comment"))
     is_internal = models.BooleanField(_("internal"), default=False)
     created_at = models.DateTimeField(_("created at"))

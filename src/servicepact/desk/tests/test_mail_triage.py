@@ -80,3 +80,33 @@ def test_raw_download(agent_client: Client, waiting: InboundMessage) -> None:
 def test_contacts_never_see_it(contact_client: Client, waiting: InboundMessage) -> None:
     for url in ("/desk/mail/", f"/desk/mail/{waiting.pk}/raw/"):
         assert contact_client.get(url).status_code == 404
+
+
+def test_desk_comment_with_a_file_and_an_email_reply_shows_its_writer(
+    agent_client: Client, acme: World
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from servicepact.customers.models import Contact
+    from servicepact.tickets import services
+    from servicepact.tickets.models import Attachment
+
+    ticket = services.open_ticket(customer=acme.customer, contact=acme.contact, subject="Disk")
+    response = agent_client.post(
+        f"/desk/tickets/{ticket.pk}/actions/comment/",
+        {
+            "comment-body": "Firmware attached",
+            "comment-internal": "on",
+            "comment-file": SimpleUploadedFile("fw.bin", b"\x7fELF", "application/octet-stream"),
+        },
+    )
+    assert response.status_code == 302
+    row = Attachment.objects.get()
+    assert row.is_internal is True and row.comment.body == "Firmware attached"
+    maria = Contact.objects.create(
+        customer=acme.customer, name="Maria Garcia", email="m@acme.example"
+    )
+    services.add_comment(ticket=ticket, author=None, body="Thanks", contact=maria)
+    page = agent_client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert f'href="/api/v1/attachments/{row.pk}" download>fw.bin</a>' in page
+    assert 'Maria Garcia <span class="tag">by e-mail</span>' in page
