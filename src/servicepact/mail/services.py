@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -37,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from servicepact.accounts.services import hash_token
+from servicepact.accounts.services import hash_token, new_hashed_token
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.services import save_validated
@@ -80,8 +79,7 @@ REPLY_PREFIX = re.compile(
 
 def new_token() -> tuple[str, str, str]:
     """(raw token, prefix, SHA-256): the raw token is shown once and never stored."""
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return raw, raw[:12], hash_token(raw)
+    return new_hashed_token(TOKEN_PREFIX)
 
 
 @transaction.atomic
@@ -259,6 +257,21 @@ def _process(row: InboundMessage, raw: bytes, mailbox: Mailbox | None) -> None:
         row.outcome, row.ticket, row.comment = Outcome.COMMENT, ticket, comment
         row.reason = "; ".join(filter(None, [note, left_out]))
         return
+    ticket, left_out = _open(parsed, customer, contact, author)
+    row.outcome, row.ticket = Outcome.TICKET, ticket
+    row.reason = "; ".join(filter(None, [note, left_out]))
+    acknowledge(ticket, parsed, contact)
+
+
+def _open(
+    parsed: ParsedMail,
+    customer: Customer,
+    contact: Contact | None,
+    actor: Any,
+    opened_at: datetime | None = None,
+) -> tuple[Ticket, str]:
+    """A ticket from an e-mail (channel e-mail, category other) with its files; the note
+    naming files left out."""
     ticket = tickets.open_ticket(
         customer=customer,
         contact=contact,
@@ -266,12 +279,10 @@ def _process(row: InboundMessage, raw: bytes, mailbox: Mailbox | None) -> None:
         description=_body(parsed, required=False),
         channel=Channel.EMAIL,
         category=Category.OTHER,
-        actor=author,
+        actor=actor,
+        opened_at=opened_at,
     )
-    left_out = _attach(parsed.attachments, ticket, None, author)
-    row.outcome, row.ticket = Outcome.TICKET, ticket
-    row.reason = "; ".join(filter(None, [note, left_out]))
-    acknowledge(ticket, parsed, contact)
+    return ticket, _attach(parsed.attachments, ticket, None, actor)
 
 
 def match_sender(
@@ -423,16 +434,7 @@ def open_ticket_from_message(*, message: InboundMessage, customer: Customer, act
     """Triage: an unknown sender's e-mail becomes a ticket of the customer staff chose."""
     row = _triaged(message)
     parsed = parse(bytes(row.raw), own_domain=mail_domain(), own_addresses=own_addresses())
-    ticket = tickets.open_ticket(
-        customer=customer,
-        subject=ticket_subject(parsed.subject),
-        description=_body(parsed, required=False),
-        channel=Channel.EMAIL,
-        category=Category.OTHER,
-        actor=actor,
-        opened_at=row.received_at,
-    )
-    left_out = _attach(parsed.attachments, ticket, None, actor)
+    ticket, left_out = _open(parsed, customer, None, actor, opened_at=row.received_at)
     row.outcome, row.ticket, row.customer = Outcome.TICKET, ticket, customer
     row.reason = "; ".join(filter(None, [f"triaged by {actor.get_username()}", left_out]))
     row.save(update_fields=["outcome", "ticket", "customer", "reason"])
