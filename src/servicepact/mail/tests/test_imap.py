@@ -10,14 +10,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from servicepact.mail.choices import ImapSecurity, Outcome
-from servicepact.mail.imap import fetch_due, fetch_mailbox
+from servicepact.mail.imap import fetch_mailbox
 from servicepact.mail.models import InboundMessage, Mailbox
 from servicepact.mail.services import create_mailbox
 from servicepact.mail.tests.conftest import Imap, mime
 from servicepact.tickets import services as tickets
 from servicepact.tickets.models import Comment, Ticket
 from servicepact.tickets.testing import World
-from servicepact.worker.passes import run_pass
 
 pytestmark = pytest.mark.django_db
 
@@ -115,24 +114,6 @@ def test_a_wrong_password_is_recorded_on_the_mailbox(
     box.refresh_from_db()
     assert box.last_error.startswith("ImapError: LOGIN:")
     assert Ticket.objects.count() == 0
-
-
-def test_the_worker_polls_due_mailboxes(acme: World, imap: Imap, clock: Any) -> None:
-    from servicepact.core.testing import utc
-
-    clock.at(utc(2025, 12, 2, 9, 0))
-    box = mailbox_for(imap)
-    imap.append(new_mail(1))
-    report = run_pass()
-    assert report.mail.tickets == 1 and report.failed_steps == 0
-    imap.append(new_mail(2))
-    clock.at(utc(2025, 12, 2, 9, 0, 30))  # within MAIL_POLL_SECONDS (60): not due
-    assert run_pass().mail.messages == 0
-    clock.at(utc(2025, 12, 2, 9, 1, 1))
-    assert run_pass().mail.tickets == 1
-    box.refresh_from_db()
-    assert box.last_uid == 2
-    assert fetch_due(now=utc(2025, 12, 2, 9, 1, 2)).mailboxes == 0  # polled just now
 
 
 def test_mail_fetch_once(acme: World, imap: Imap) -> None:
