@@ -128,3 +128,13 @@ def test_names_are_made_safe(acme: Any, staff: Api) -> None:
     assert row["name"] == "pass_wd.txt"
     stored = Attachment.objects.get().file.name
     assert stored.startswith(f"attachments/{ticket.pk}/") and ".." not in stored
+
+
+def test_an_upload_body_over_its_own_limit_is_413(acme: Any, staff: Api, settings: Any) -> None:
+    """/api/v1/tickets/*/attachments has its own body limit (core.limits: `*` is one segment)."""
+    settings.SERVICEPACT = {**settings.SERVICEPACT, "ATTACHMENT_MAX_BODY": 1000}
+    ticket = open_ticket(acme)
+    response = upload(staff, ticket.pk, "big.log", b"x" * 2000)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large: limit 1000 bytes"}
+    assert Attachment.objects.count() == 0

@@ -105,4 +105,7 @@ def test_a_message_larger_than_the_form_limit_is_accepted(
     assert len(raw) > 1000
     response = post(raw, token)
     assert response.status_code == 200
-    assert response.json()["ticket"] is not None  # John is a contact: a new ticket
+    ticket = Ticket.objects.get(pk=response.json()["ticket"])  # John is a contact: a new ticket
+    # ... with the log on the ticket itself (no reply to hang it on).
+    [log] = ticket.attachments.all()
+    assert (log.name, log.comment_id, log.size) == ("controller.log", None, 143)
