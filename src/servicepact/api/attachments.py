@@ -17,7 +17,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from servicepact.api.common import is_staff
-from servicepact.core.api_schema import Id, reads, writes
+from servicepact.core.api_schema import Id, idempotent, reads, writes
 from servicepact.core.errors import DomainValidationError
 from servicepact.tickets.attachments import (
     add_attachment,
@@ -69,6 +69,7 @@ def render_attachment(row: Attachment) -> dict[str, Any]:
     operation_id="tickets_attach",
     summary="Attach a file to a ticket or to one of its comments",
 )
+@idempotent
 def attach(
     request: HttpRequest,
     ticket_id: Id,

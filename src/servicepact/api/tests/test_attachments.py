@@ -138,3 +138,22 @@ def test_an_upload_body_over_its_own_limit_is_413(acme: Any, staff: Api, setting
     assert response.status_code == 413
     assert response.json() == {"detail": "Request body too large: limit 1000 bytes"}
     assert Attachment.objects.count() == 0
+
+
+def test_a_retried_upload_with_the_same_key_is_stored_once(acme: Any, staff: Api) -> None:
+    """Idempotency-Key on a 3 MB upload: the retry replays the first answer; the fingerprint
+    streams the file (no 413 from the in-memory body limit)."""
+    ticket = open_ticket(acme)
+    content = b"\1" * (3 * 1024 * 1024)
+
+    def send(body: bytes) -> Any:
+        data = {"file": SimpleUploadedFile("core.dump", body)}
+        return staff.client.post(
+            f"{BASE}/tickets/{ticket.pk}/attachments", data, headers={"Idempotency-Key": "up-1"}
+        )
+
+    first, again = send(content), send(content)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert Attachment.objects.count() == 1
+    assert send(content[:-1] + b"\2").status_code == 422  # same key, another file

@@ -32,7 +32,9 @@ def test_mailbox_pages(admin_client: Client) -> None:
 
 
 def test_received_mail_is_read_only(admin_client: Client) -> None:
-    row = receive_message(raw=b"From: a@b.example\r\nSubject: hi\r\n\r\nx\r\n", mailbox=None).message
+    row = receive_message(
+        raw=b"From: a@b.example\r\nSubject: hi\r\n\r\nx\r\n", mailbox=None
+    ).message
     assert admin_client.get("/admin/mail/inboundmessage/").status_code == 200
     assert admin_client.get(f"/admin/mail/inboundmessage/{row.pk}/change/").status_code == 200
     response = admin_client.post(f"/admin/mail/inboundmessage/{row.pk}/change/", {"subject": "x"})
