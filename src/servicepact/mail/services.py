@@ -210,7 +210,12 @@ def receive_message(
         except Exception as exc:  # kept with the reason, never lost; the log has the trace
             logger.exception("inbound message %s failed", row.pk)
             _failed(row, f"{type(exc).__name__}: {exc}")
-        row.save()
+        # Everything but the raw bytes, stored once above.
+        row.save(
+            update_fields=[
+                f.name for f in InboundMessage._meta.concrete_fields if f.name not in ("id", "raw")
+            ]
+        )
     ignored = None
     if row.outcome not in (Outcome.TICKET, Outcome.COMMENT):
         ignored = f"{row.outcome}: {row.reason}"
