@@ -157,3 +157,21 @@ def test_a_retried_upload_with_the_same_key_is_stored_once(acme: Any, staff: Api
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert Attachment.objects.count() == 1
     assert send(content[:-1] + b"\2").status_code == 422  # same key, another file
+
+
+def test_a_reply_by_e_mail_names_its_contact(acme: Any, acme_contact: Api) -> None:
+    """A contact without a portal account answered by e-mail: no author, the contact named."""
+    from servicepact.customers.models import Contact
+
+    ticket = open_ticket(acme)
+    maria = Contact.objects.create(customer=acme.customer, name="Maria Garcia", email="m@a.example")
+    comment = ticket_services.add_comment(ticket=ticket, author=None, body="Thanks", contact=maria)
+    [item] = acme_contact.get(f"/tickets/{ticket.pk}/comments").json()["items"]
+    assert item == {
+        "id": comment.pk,
+        "author": None,
+        "contact": {"id": maria.pk, "name": "Maria Garcia"},
+        "body": "Thanks",
+        "internal": False,
+        "created_at": item["created_at"],
+    }
