@@ -16,6 +16,7 @@ import mimetypes
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -68,8 +69,11 @@ def check_size(size: int, field: str = "file") -> None:
 
 def safe_name(name: str) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    cleaned = get_valid_filename(base) if base else ""
-    if not cleaned or cleaned in {".", ".."}:
+    try:
+        cleaned = get_valid_filename(base) if base else ""
+    except SuspiciousFileOperation:  # nothing usable left ("?", "..")
+        cleaned = ""
+    if not cleaned or set(cleaned) == {"."}:
         cleaned = "attachment"
     stem, dot, ext = cleaned.rpartition(".")
     if len(cleaned) > NAME_MAX:

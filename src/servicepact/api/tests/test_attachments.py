@@ -126,7 +126,9 @@ def test_names_are_made_safe(acme: Any, staff: Api) -> None:
     ticket = open_ticket(acme)
     row = upload(staff, ticket.pk, "../../etc/pass wd.txt", b"x").json()
     assert row["name"] == "pass_wd.txt"
-    stored = Attachment.objects.get().file.name
+    assert upload(staff, ticket.pk, "?", b"x").json()["name"] == "attachment"
+    assert upload(staff, ticket.pk, "...", b"x").json()["name"] == "attachment"
+    stored = Attachment.objects.get(name="pass_wd.txt").file.name
     assert stored.startswith(f"attachments/{ticket.pk}/") and ".." not in stored
 
 
