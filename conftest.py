@@ -28,6 +28,17 @@ def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
     }
 
 
+@pytest.fixture(scope="session")
+def _media_dir(tmp_path_factory):  # type: ignore[no-untyped-def]
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, _media_dir) -> None:  # type: ignore[no-untyped-def]
+    """Uploaded files (attachments) go to a temporary folder, never into var/."""
+    settings.MEDIA_ROOT = str(_media_dir)
+
+
 @pytest.fixture
 def clock():  # type: ignore[no-untyped-def]
     """Controls time: ``clock.at(instant)`` freezes it there (time-machine, no ticking)."""

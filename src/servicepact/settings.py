@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "servicepact.assets",
     "servicepact.tickets",
     "servicepact.monitoring",
+    "servicepact.mail",
     "servicepact.changes",
     "servicepact.billing",
     "servicepact.reports",
@@ -165,8 +166,10 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Files the application writes (audit exports, reports.exports): Django's default storage.
-# They are served only through views that check tenancy, never from MEDIA_URL.
+# Files the application writes and keeps (audit exports, ticket attachments) go through the
+# default storage: the file system under MEDIA_ROOT unless STORAGES["default"] names another
+# backend (docs/deployment.md, S3). Never served by the web server: downloads go through views
+# and API operations that check tenancy and permissions.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 STORAGES = {
@@ -269,7 +272,29 @@ SERVICEPACT: dict[str, Any] = {
     "AUDIT_EXPORT_KEEP_DAYS": int(os.environ.get("SERVICEPACT_AUDIT_EXPORT_KEEP_DAYS", "7")),
 }
 # The API's body limit per path prefix (core.limits); alert webhooks take ALERT_MAX_BODY.
-SERVICEPACT["API_BODY_LIMITS"] = {"/api/v1/alerts/": "ALERT_MAX_BODY"}
+SERVICEPACT["API_BODY_LIMITS"] = {
+    "/api/v1/alerts/": "ALERT_MAX_BODY",
+    "/api/v1/mail/inbound": "MAIL_MAX_BODY",
+    "/api/v1/tickets/*/attachments": "ATTACHMENT_MAX_BODY",
+}
+# Inbound e-mail and attachments (docs/mail.md): the largest raw message pushed to
+# /api/v1/mail/inbound, the largest attachment, how often the worker polls IMAP mailboxes,
+# and the Reply-To of customer e-mails (the support mailbox; empty: replies go to the sender).
+SERVICEPACT.update(
+    {
+        "MAIL_MAX_BODY": int(os.environ.get("SERVICEPACT_MAIL_MAX_BODY", str(40 * 1024 * 1024))),
+        "ATTACHMENT_MAX_BYTES": int(
+            os.environ.get("SERVICEPACT_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))
+        ),
+        # A multipart upload of the largest attachment, with room for the form around it.
+        "ATTACHMENT_MAX_BODY": int(
+            os.environ.get("SERVICEPACT_ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024))
+        )
+        + 1024 * 1024,
+        "MAIL_POLL_SECONDS": int(os.environ.get("SERVICEPACT_MAIL_POLL_SECONDS", "60")),
+        "MAIL_REPLY_TO": os.environ.get("SERVICEPACT_MAIL_REPLY_TO", ""),
+    }
+)
 
 # --- Production serving (ops: serve, probes, metrics, logs; docs/deployment.md) ---------------
 # CONN_MAX_AGE (above, seconds a connection is kept; 0 = per request) pairs with health checks

@@ -79,6 +79,7 @@ STAFF_PAGES: list[Check] = [
     Check("desk asset", lambda s: f"/desk/assets/{s.asset_id}/"),
     Check("desk changes", lambda s: "/desk/changes/"),
     Check("desk alerts", lambda s: "/desk/alerts/"),
+    Check("desk e-mail triage", lambda s: "/desk/mail/"),
     Check("desk notifications", lambda s: "/desk/notifications/"),
     Check("dashboard", lambda s: "/reports/dashboard/"),
     Check(

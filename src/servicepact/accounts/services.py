@@ -29,6 +29,13 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def new_hashed_token(prefix: str, shown: int = 12) -> tuple[str, str, str]:
+    """A random 256-bit secret for a bearer token: (raw, the first ``shown`` characters to
+    show in lists, SHA-256 to store). The raw token is shown once and never stored."""
+    raw = prefix + secrets.token_urlsafe(32)
+    return raw, raw[:shown], hash_token(raw)
+
+
 def default_expiry(created_at: datetime) -> datetime | None:
     """``SERVICEPACT["API_TOKEN_DAYS"]`` after creation; 0 means tokens do not expire."""
     days = int(option("API_TOKEN_DAYS", 365))
@@ -54,9 +61,9 @@ def create_api_token(
         expires_at = default_expiry(moment)
     else:
         expires_at = moment + timedelta(days=days) if days > 0 else None
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    raw, prefix, digest = new_hashed_token(TOKEN_PREFIX, shown=10)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:10], key_hash=hash_token(raw), expires_at=expires_at
+        user=user, name=name, prefix=prefix, key_hash=digest, expires_at=expires_at
     )
     return token, raw
 

@@ -63,11 +63,21 @@ def ttl() -> timedelta:
 
 
 def fingerprint(request: HttpRequest) -> str:
-    """SHA-256 of method, path and body (JSON compared by value, not by spacing)."""
+    """SHA-256 of method, path and body (JSON compared by value, not by spacing; a multipart
+    upload by its fields and its files' names and bytes, streamed, never held in memory)."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    if request.content_type == "multipart/form-data":
+        digest.update(json.dumps(sorted(request.POST.lists())).encode())
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                digest.update(f"\n{name}:{upload.name}\n".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+        return digest.hexdigest()
     body: bytes = request.body
     with contextlib.suppress(ValueError):
         body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     digest.update(body)
     return digest.hexdigest()
 

@@ -13,6 +13,7 @@ from servicepact.accounts.auth import api_auth
 from servicepact.api import (
     assets,
     audit_exports,
+    attachments,
     calendars,
     contacts,
     contract_records,
@@ -33,6 +34,7 @@ from servicepact.api import (
     worklogs,
 )
 from servicepact.changes.api import router as changes_router
+from servicepact.mail.api import router as mail_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
 from servicepact.notifications.api import router as webhooks_router
@@ -57,6 +59,7 @@ for module in (
     assets,
     tickets,
     ticket_actions,
+    attachments,
     # Parity with the desk (issue 11): records, money and work.
     contract_records,
     outages,
@@ -70,6 +73,7 @@ for module in (
 
 # Monitoring, availability and changes routers carry their own auth (source tokens too).
 api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
+api.add_router("", mail_router)  # /mail/inbound (mailbox token)
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
 api.add_router("/notifications", notifications.router)

@@ -74,6 +74,8 @@ class EventOut(Schema):
 class CommentOut(Schema):
     id: int
     author: UserRef | None
+    # The customer's contact who wrote it by e-mail without a portal account (author null).
+    contact: Ref | None = None
     body: str
     internal: bool
     created_at: datetime
@@ -273,6 +275,7 @@ def render_comment(comment: Any) -> dict[str, Any]:
     return {
         "id": comment.pk,
         "author": user_ref(comment.author),
+        "contact": _ref(comment.contact),
         "body": comment.body,
         "internal": comment.is_internal,
         "created_at": comment.created_at,

@@ -67,6 +67,7 @@ ERROR_SCHEMAS: dict[int, type[Schema]] = {
     404: ErrorOut,
     409: ErrorOut,
     413: ErrorOut,
+    415: ErrorOut,
     422: ValidationErrorOut,
     429: ErrorOut,
 }

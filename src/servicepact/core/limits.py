@@ -11,12 +11,13 @@ module answers 413 ``{"detail": "Request body too large: limit N bytes"}`` inste
   bypassing the global setting, and raises ``BodyTooLarge`` past it;
 - ``body_limit_for(path)`` is the limit that applies to a path: the longest matching prefix
   in ``SERVICEPACT["API_BODY_LIMITS"]`` (bytes, or the name of the option that holds them:
-  ``{"/api/v1/alerts/": "ALERT_MAX_BODY"}``), else
+  ``{"/api/v1/alerts/": "ALERT_MAX_BODY"}``; ``*`` stands for one path segment), else
   ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -29,8 +30,11 @@ from servicepact.core.config import option
 API_PREFIX = "/api/v1/"
 DEFAULT_LIMIT = 2_621_440  # Django's own default, 2.5 MiB
 # Endpoints that read their body themselves under a larger limit and answer their own JSON 413
-# (monitoring.limits: alert webhooks); the middleware leaves them to it.
-DEFAULT_OVERRIDES: dict[str, int | str] = {"/api/v1/alerts/": "ALERT_MAX_BODY"}
+# (monitoring.limits: alert webhooks; mail.api: raw e-mail); the middleware leaves them to it.
+DEFAULT_OVERRIDES: dict[str, int | str] = {
+    "/api/v1/alerts/": "ALERT_MAX_BODY",
+    "/api/v1/mail/inbound": "MAIL_MAX_BODY",
+}
 
 
 class BodyTooLarge(Exception):
@@ -48,11 +52,20 @@ def body_limit_for(path: str) -> int:
     """The limit for ``path``: an override's bytes, or the value of the ServicePact option it
     names (read per request, e.g. ``"ALERT_MAX_BODY"``), else the global limit."""
     overrides: dict[str, int | str] = option("API_BODY_LIMITS", DEFAULT_OVERRIDES) or {}
-    matches = [prefix for prefix in overrides if path.startswith(prefix)]
+    matches = [prefix for prefix in overrides if _starts_with(path, prefix)]
     if not matches:
         return global_limit()
     limit = overrides[max(matches, key=len)]
     return int(option(limit, global_limit())) if isinstance(limit, str) else int(limit)
+
+
+def _starts_with(path: str, prefix: str) -> bool:
+    """A plain prefix, or one with ``*`` standing for one path segment
+    (``/api/v1/tickets/*/attachments``)."""
+    if "*" not in prefix:
+        return path.startswith(prefix)
+    pattern = "[^/]+".join(re.escape(part) for part in prefix.split("*"))
+    return re.match(pattern, path) is not None
 
 
 def too_large(limit: int) -> JsonResponse:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from servicepact.accounts.actors import Actor
 from servicepact.desk import forms as f
 from servicepact.tickets import services
+from servicepact.tickets.attachments import add_comment_with_files
 from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.transitions import ALLOWED
@@ -50,8 +51,12 @@ def _call(service: Callable[..., object]) -> Runner:
 
 
 def _comment(ticket: Ticket, actor: Actor, data: dict[str, Any]) -> object:
-    return services.add_comment(
-        ticket=ticket, author=actor, body=data["body"], internal=data["internal"]
+    return add_comment_with_files(
+        ticket=ticket,
+        author=actor,
+        body=data["body"],
+        internal=data["internal"],
+        files=[data["file"]] if data.get("file") else [],
     )
 
 
@@ -172,8 +177,10 @@ def available(ticket: Ticket, recorded: set[str]) -> list[Action]:
     ]
 
 
-def make_form(action: Action, data: Any = None, *, priority_names: dict[int, str]) -> forms.Form:
+def make_form(
+    action: Action, data: Any = None, *, priority_names: dict[int, str], files: Any = None
+) -> forms.Form:
     prefix = action.name
     if action.form_class is f.PriorityForm:
         return f.PriorityForm(data, prefix=prefix, names=priority_names)
-    return action.form_class(data, prefix=prefix)
+    return action.form_class(data, files, prefix=prefix)

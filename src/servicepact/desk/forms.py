@@ -156,6 +156,7 @@ class CommentForm(forms.Form):
     internal = forms.BooleanField(
         label=_("Internal note (never shown to the customer)"), required=False
     )
+    file = forms.FileField(label=_("Attach a file"), required=False)
 
 
 class AssignAlertForm(forms.Form):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import change_pages, contract_actions, new_ticket, views, worklogs
+from servicepact.desk import change_pages, contract_actions, mail_pages, new_ticket, views, worklogs
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
@@ -33,6 +33,10 @@ urlpatterns: list[URLPattern] = [
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),
     path("changes/<int:pk>/<slug:name>/", change_pages.change_action, name="change-action"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("mail/", mail_pages.mail_list, name="mail"),
+    path("mail/<int:pk>/open/", mail_pages.mail_open, name="mail-open"),
+    path("mail/<int:pk>/dismiss/", mail_pages.mail_dismiss, name="mail-dismiss"),
+    path("mail/<int:pk>/raw/", mail_pages.mail_raw, name="mail-raw"),
     path("alerts/<int:pk>/assign/", views.alert_assign, name="alert-assign"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notifications-read"),

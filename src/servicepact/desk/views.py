@@ -58,6 +58,7 @@ from servicepact.monitoring.services import assign_alert_asset
 from servicepact.notifications.choices import Channel as NotificationChannel
 from servicepact.notifications.models import Notification
 from servicepact.notifications.selectors import dead_letters, mark_read, unread_for
+from servicepact.tickets.attachments import ticket_files
 from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
 from servicepact.tickets.live import clocks_for_ticket, ticket_state
 from servicepact.tickets.models import Ticket
@@ -203,7 +204,8 @@ def _ticket_context(
         "agent_tz": agent_timezone(user),
         "events": events,
         "timeline": [e for e in events if e.kind in CLOCK_EVENTS],
-        "comments": list(visible_comments(user, ticket)),
+        "comments": list(visible_comments(user, ticket).prefetch_related("attachments")),
+        "ticket_files": ticket_files(user, ticket),
         "actions": forms,
         "open_action": bound[0] if bound else "",
         "comment_form": comment_form,
@@ -233,7 +235,10 @@ def ticket_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     ticket = get_ticket(request.user, pk)
     terms = ticket_terms(ticket)
     form = make_form(
-        action, request.POST, priority_names={p: terms.priority_name(p) for p in (1, 2, 3, 4)}
+        action,
+        request.POST,
+        files=request.FILES,
+        priority_names={p: terms.priority_name(p) for p in (1, 2, 3, 4)},
     )
     # A datetime typed into the form is the agent's local time.
     with timezone.override(zone(agent_timezone(request.user))):

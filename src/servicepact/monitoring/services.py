@@ -6,7 +6,6 @@ Keyword-only, one transaction each. ``ingest_alerts`` lives in ingest.py (the pi
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -14,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
-from servicepact.accounts.services import hash_token
+from servicepact.accounts.services import hash_token, new_hashed_token
 from servicepact.assets.models import Asset
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.services import save_validated
@@ -51,8 +50,7 @@ __all__ = [
 
 def new_source_token() -> tuple[str, str, str]:
     """(raw token, prefix, sha256): the raw token is shown once and never stored."""
-    raw = SOURCE_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return raw, raw[:12], hash_token(raw)
+    return new_hashed_token(SOURCE_TOKEN_PREFIX)
 
 
 @transaction.atomic

@@ -7,6 +7,8 @@
   that gets a message twice can tell; the sender is ``DEFAULT_FROM_EMAIL``;
 * threading per ticket: every message about ticket 123 is ``In-Reply-To`` and ``References``
   ``<ticket-123@<domain>>``, so mail clients show one conversation per ticket;
+* ``Reply-To`` the support mailbox (``SERVICEPACT["MAIL_REPLY_TO"]``) on customer e-mails
+  about a ticket, so an answer from the mail client reaches inbound e-mail (docs/mail.md);
 * a link to the ticket: the portal page for customers, the desk page for staff;
 * rendered in the row's language (the recipient's, ``language_for``), which
   ``Content-Language`` names.
@@ -68,6 +70,9 @@ def headers(row: Notification) -> dict[str, str]:
     }
     if row.ticket_id is not None:
         values["In-Reply-To"] = values["References"] = thread_root(row.ticket_id)
+        reply_to = str(option("MAIL_REPLY_TO", "") or "")
+        if reply_to and row.audience == Audience.CUSTOMER:
+            values["Reply-To"] = reply_to
     return values
 
 

@@ -95,6 +95,7 @@ class CommentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "required": "required", **LONG_TEXT}),
     )
+    file = forms.FileField(label=_("Attach a file (log, screenshot)"), required=False)
 
 
 class DeclineForm(forms.Form):

@@ -43,6 +43,7 @@ from servicepact.portal.forms import (
     ReopenForm,
 )
 from servicepact.tickets import services
+from servicepact.tickets.attachments import add_comment_with_files, ticket_files
 from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, EventKind, Status
 from servicepact.tickets.history import customer_history
 from servicepact.tickets.live import clocks_for_ticket
@@ -242,7 +243,8 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "ticket": ticket,
         "clocks": [c for c in clocks_for_ticket(ticket, now()) if c.current],
         "events": events,
-        "comments": list(visible_comments(request.user, ticket)),
+        "comments": list(visible_comments(request.user, ticket).prefetch_related("attachments")),
+        "ticket_files": ticket_files(request.user, ticket),
         "proposal": proposal,
         "comment_form": extra.pop("comment_form", None) or CommentForm(prefix="comment"),
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(prefix="reopen"),
@@ -265,11 +267,15 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @contact_required
 def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request.user, pk)
-    form = CommentForm(request.POST, prefix="comment")
+    form = CommentForm(request.POST, request.FILES, prefix="comment")
     form.is_valid()
+    upload = form.cleaned_data.get("file")
     try:
-        services.add_comment(
-            ticket=ticket, author=actor_of(request), body=form.cleaned_data["body"]
+        add_comment_with_files(
+            ticket=ticket,
+            author=actor_of(request),
+            body=form.cleaned_data.get("body", ""),
+            files=[upload] if upload else [],
         )
     except DomainValidationError as exc:
         for field, problems in exc.errors.items():

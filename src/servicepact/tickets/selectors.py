@@ -74,7 +74,7 @@ def visible_events(user: Any, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 
 def visible_comments(user: Any, ticket: Ticket) -> QuerySet[Comment]:
-    qs = ticket.comments.select_related("author").order_by("created_at", "id")
+    qs = ticket.comments.select_related("author", "contact").order_by("created_at", "id")
     return qs if is_staff(user) else qs.filter(is_internal=False)
 
 

@@ -529,30 +529,45 @@ def assign_ticket(
 
 @transaction.atomic
 def add_comment(
-    *, ticket: Ticket, author: Actor, body: str, internal: bool = False, at: datetime | None = None
+    *,
+    ticket: Ticket,
+    author: Actor,
+    body: str,
+    internal: bool = False,
+    at: datetime | None = None,
+    contact: Contact | None = None,
 ) -> Comment:
     """A comment; the other side hears of it (``tickets.notify``), an internal note nobody.
+
+    ``contact``: the customer's contact who wrote it without a portal account (an e-mail
+    reply; ``author`` is then None): the comment is the customer's, like one by a contact's user.
 
     A customer's reply to a ticket waiting on the customer resumes it (the paused clocks run
     again, recorded as a ``resumed`` event) and marks it "customer replied" for the queue; a
     staff reply clears that mark.
     """
     body = _text("body", body, required=_("must not be empty"))
-    if internal and _is_customer(author):  # staff and the system (author None) may
-        raise DomainValidationError(
-            {"internal": [_("only provider staff write internal comments")]}
-        )
+    if contact is not None and contact.customer_id != ticket.customer_id:
+        raise DomainValidationError({"contact": [_("is a contact of another customer")]})
+    customer_side = contact is not None or _is_customer(author)
+    if internal and customer_side:  # staff and the system (author None) may
+        raise DomainValidationError({"internal": [_("only provider staff write internal comments")]})
     ticket = _lock(ticket)
     moment = _instant(at, ticket)
     comment = Comment.objects.create(
-        ticket=ticket, author=author, body=body, is_internal=internal, created_at=moment
+        ticket=ticket,
+        author=author,
+        contact=contact,
+        body=body,
+        is_internal=internal,
+        created_at=moment,
     )
     event = record_event(
         ticket, events.commented(comment_id=comment.pk, internal=internal), actor=author, at=moment
     )
     if internal:
         return comment
-    if _is_customer(author):
+    if customer_side:
         _customer_replied(ticket, author, comment, moment)
         notify_step(ticket=ticket, step=Step.CUSTOMER_REPLY, event=event, text=body)
     else:

@@ -9,7 +9,8 @@
 4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
 5. Audit exports (``reports.exports``): queued jobs written into storage (two a pass), the
    files of old ones deleted (``AUDIT_EXPORT_KEEP_DAYS``).
-6. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+6. Inbound e-mail: IMAP mailboxes due for a poll (``mail.imap.fetch_due``, docs/mail.md).
+7. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -26,6 +27,7 @@ from datetime import datetime
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
+from servicepact.mail.imap import FetchReport, fetch_due
 from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
 from servicepact.reports.exports import EXPORTS_PER_PASS, expire_exports, run_due_exports
@@ -52,6 +54,7 @@ class PassReport:
     expired_exports: int = 0  # audit export files deleted after AUDIT_EXPORT_KEEP_DAYS
     failed_steps: int = 0
     queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
+    mail: FetchReport = field(default_factory=FetchReport)  # IMAP mailboxes polled (mail/imap.py)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -80,7 +83,7 @@ class PassReport:
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
             f"statements={self.statements} days={self.days} exports={self.exports} "
-            f"expired_exports={self.expired_exports} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
+            f"expired_exports={self.expired_exports} | mail {self.mail.summary()} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
             + (" (stopped early)" if self.interrupted else "")
         )
 
@@ -121,6 +124,8 @@ def run_pass(
         # (memory independent of the month), then their files deleted after the retention.
         lambda: setattr(report, "exports", run_due_exports(moment)),
         lambda: setattr(report, "expired_exports", expire_exports(moment)),
+        # IMAP mailboxes not polled for MAIL_POLL_SECONDS: new mail -> tickets and replies.
+        lambda: setattr(report, "mail", fetch_due(now=moment, batch=min(batch, 100))),
     ]
     for step in steps:
         try:
