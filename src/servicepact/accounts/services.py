@@ -130,7 +130,7 @@ def check_language(language: str, field: str = "preferred_language") -> str:
 
 
 @transaction.atomic
-def set_staff_language(*, user: AbstractBaseUser, language: str) -> StaffProfile:
+def set_staff_language(*, user: User, language: str) -> StaffProfile:
     """A staff member's preferred language ("" = none: the browser's); makes the profile if
     the user has none yet."""
     code = check_language(language)

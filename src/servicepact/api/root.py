@@ -12,8 +12,8 @@ from ninja import NinjaAPI
 from servicepact.accounts.auth import api_auth
 from servicepact.api import (
     assets,
-    audit_exports,
     attachments,
+    audit_exports,
     calendars,
     contacts,
     contract_records,

@@ -85,7 +85,7 @@ def audit_export(contract: Contract, period: str | Period, *, now: datetime | No
     """The zip for one contract-month in memory (tests and the CLI; see the module docstring).
     Pages and the worker use ``write_audit_export``/``stream_audit_export`` instead."""
     buffer = io.BytesIO()
-    for _ in write_audit_export(contract, period, buffer, now=now):
+    for _step in write_audit_export(contract, period, buffer, now=now):
         pass
     return buffer.getvalue()
 
@@ -101,7 +101,7 @@ def stream_audit_export(
     next(steps)  # the facts are loaded: nothing written yet
 
     def chunks() -> Iterator[bytes]:
-        for _ in steps:
+        for _step in steps:
             if pipe.pending:
                 yield pipe.drain()
         if pipe.pending:

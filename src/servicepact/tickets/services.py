@@ -551,7 +551,9 @@ def add_comment(
         raise DomainValidationError({"contact": [_("is a contact of another customer")]})
     customer_side = contact is not None or _is_customer(author)
     if internal and customer_side:  # staff and the system (author None) may
-        raise DomainValidationError({"internal": [_("only provider staff write internal comments")]})
+        raise DomainValidationError(
+            {"internal": [_("only provider staff write internal comments")]}
+        )
     ticket = _lock(ticket)
     moment = _instant(at, ticket)
     comment = Comment.objects.create(
