@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.monitoring.ingest import ingest_alerts
 from servicepact.monitoring.models import Alert
-from servicepact.monitoring.services import create_alert_source
+from servicepact.monitoring.services import create_alert_source, drain_inbox, queue_alerts
 from servicepact.monitoring.sources.base import ParsedAlert
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, enqueue
@@ -176,6 +176,27 @@ def test_servicepact_gauges(clock):
     )
     assert g("servicepact_alerts") == 2
     assert g("servicepact_alerts_unmatched") == 1
+    assert g("servicepact_alert_inbox_pending", unit="deliveries") == 0
+    assert g("servicepact_alert_inbox_lag_seconds") == 0
+
+
+@pytest.mark.django_db
+def test_the_alert_inbox_gauges_show_waiting_deliveries_and_their_lag(clock):
+    clock.at(ny(2025, 6, 2, 10))
+    world()
+    source, _token = create_alert_source(name="prom", kind="alertmanager")
+    two = [
+        ParsedAlert(f"fp{i}", "firing", "Disk", ny(2025, 6, 2, 10), hosts=("x",)) for i in (1, 2)
+    ]
+    queue_alerts(source=source, alerts=two, received_at=ny(2025, 6, 2, 10))
+    clock.at(ny(2025, 6, 2, 10, 1, 30))
+    m = scrape()
+    assert m[("servicepact_alert_inbox_pending", (("unit", "deliveries"),))] == 1
+    assert m[("servicepact_alert_inbox_pending", (("unit", "alerts"),))] == 2
+    assert m[("servicepact_alert_inbox_lag_seconds", ())] == 90
+    assert m[("servicepact_alert_inbox_failed", ())] == 0
+    assert drain_inbox() == 2
+    assert scrape()[("servicepact_alert_inbox_lag_seconds", ())] == 0
 
 
 @pytest.mark.django_db
