@@ -13,7 +13,8 @@ gives the same outcome as processing every alert on its own, in order (ingest.py
   UPDATE of the known ones, one INSERT each of transitions, outages, internal notes and
   their ticket events (``tickets.services.add_system_notes``), one read of the open
   incidents of the run's assets; a ticket is opened (with its clocks) only for the first
-  new alert of an asset without an open incident, the others join it;
+  new alert of an asset without an open incident, all of them together
+  (``tickets.services.open_tickets_many``), the others join it;
 * everything else, the decisions that depend on history (an alert firing again: reopen,
   flapping, outage merges; an alert matched only now; auto-resolve; a source whose flapping
   threshold is 2 or less), through ingest.py's per-alert steps, after the run before it is
@@ -350,8 +351,8 @@ def _transition(item: _Item, status: str, at: datetime) -> AlertTransition:
 
 def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
     """New firing alerts on an asset join its oldest open incident (a note each), or the
-    first of them opens one (serialised on the asset row, as ingest.py does) and the others
-    join it."""
+    first of them opens one (serialised on the asset row, as ingest.py does; the run's
+    incidents opened with one ``open_tickets_many``) and the others join it."""
     by_asset: dict[int, list[_Item]] = defaultdict(list)
     for item in run:
         if item.kind == NEW_FIRING and item.alert.asset_id is not None:
@@ -363,13 +364,19 @@ def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
     if missing:
         list(Asset.objects.select_for_update().filter(pk__in=missing).order_by("pk"))
         incidents.update(_open_incidents(missing))
+    openers = [items[0] for asset_id, items in by_asset.items() if asset_id not in incidents]
+    opened = ticket_services.open_tickets_many(
+        [ingest.incident_request(item.alert, item.source) for item in openers]
+    )
+    for item, ticket in zip(openers, opened, strict=True):
+        item.alert.ticket, item.alert.opened_ticket = ticket, True
+        assert item.alert.asset_id is not None
+        incidents[item.alert.asset_id] = ticket
     for asset_id, items in by_asset.items():
-        ticket = incidents.get(asset_id)
+        ticket = incidents[asset_id]
         for item in items:
             alert = item.alert
-            if ticket is None:
-                ticket = ingest._open_incident(alert, item.source)
-                alert.ticket, alert.opened_ticket = ticket, True
+            if alert.opened_ticket:
                 continue
             alert.ticket, alert.opened_ticket = ticket, False
             assert alert.asset is not None and item.at is not None
