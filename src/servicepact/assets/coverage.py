@@ -102,8 +102,8 @@ class CoverageLookups:
             rows = ContractLine.objects.filter(asset_id__in=asset_ids, start_date__lte=day).filter(
                 Q(end_date__isnull=True) | Q(end_date__gte=day)
             )
-            for asset_id, contract_id in rows.values_list("asset_id", "contract_id"):
-                lines[(asset_id, day)].add(contract_id)
+            for line_asset, contract_id in rows.values_list("asset_id", "contract_id"):
+                lines[(line_asset, day)].add(contract_id)
         wanted_ids = set().union(*lines.values()) if lines else set()
         contracts = list(
             Contract.objects.filter(Q(pk__in=wanted_ids) | Q(customer_id__in=customers))
