@@ -8,7 +8,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contracts', '0002_escalation_contract_events'),
         ('tickets', '0008_subject_trigram_index'),
-        ('tickets', '0008_comment_contact_attachment'),
     ]
 
     operations = [
