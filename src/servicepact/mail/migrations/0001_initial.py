@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0001_initial'),
-        ('tickets', '0008_comment_contact_attachment'),
+        ('tickets', '0010_comment_contact_attachment'),
     ]
 
     operations = [

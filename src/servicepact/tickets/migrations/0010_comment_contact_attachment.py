@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0001_initial'),
-        ('tickets', '0007_event_kind_at_index'),
+        ('tickets', '0009_slaclock_stopped_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
