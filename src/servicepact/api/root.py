@@ -13,6 +13,7 @@ from servicepact.accounts.auth import api_auth
 from servicepact.api import (
     assets,
     calendars,
+    charges,
     contacts,
     contract_records,
     contracts,
@@ -62,6 +63,7 @@ for module in (
     statements,
     credits,
     worklogs,
+    charges,
     escalations,
 ):
     api.add_router("", module.router)

@@ -13,14 +13,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from servicepact.billing.charge_rules import HOURS, ZERO, Lot, hours_of
 from servicepact.billing.choices import FEE_PERIOD_MONTHS, Bucket, Coverage, EntryKind
 from servicepact.billing.models import HoursEntry, WorkLog
 from servicepact.billing.periods import Period
-from servicepact.billing.rates import RateTerms
+from servicepact.billing.rates import RateTerms, rate_terms_now
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.models import Contract
+from servicepact.core.time import local_midnight
 from servicepact.customers.selectors import scope_to_customer
 
 
@@ -195,3 +197,17 @@ def out_of_hours_minutes(ticket: Any, started_at: datetime | None, minutes: int)
     # neither side systematically; logs are entered in whole minutes).
     outside_seconds = minutes * 60 - inside
     return min(minutes, -(-outside_seconds // 60))
+
+
+def scope_warnings(log: WorkLog) -> list[str]:
+    """Why a log deserves a second look: work the contract's scope excludes."""
+    contract = getattr(log.ticket, "contract", None)
+    if contract is None or not log.category:
+        return []
+    at = log.started_at or local_midnight(log.date, log.ticket.timezone)
+    if rate_terms_now(contract, at).coverage(log.category) == Coverage.EXCLUDED:
+        return [
+            _("Work of category %(category)s is excluded from the contract's scope.")
+            % {"category": log.category}
+        ]
+    return []
