@@ -646,7 +646,9 @@ def edit_work_log(*, log: WorkLog, actor: Any, reason: str = "", **changes: Any)
     if unknown:
         raise DomainValidationError({f: ["cannot be changed"] for f in sorted(unknown)})
     log = (
-        WorkLog.objects.select_for_update().select_related("ticket__contract__plan").get(pk=log.pk)
+        WorkLog.objects.select_for_update(of=("self",))
+        .select_related("ticket__contract__plan")
+        .get(pk=log.pk)
     )
     before = _log_values(log)
     errors: dict[str, list[str]] = {}
@@ -682,7 +684,7 @@ def delete_work_log(*, log: WorkLog, actor: Any, reason: str = "") -> None:
     """Deletes a work log of an open month (staff, 403); the audit keeps its values."""
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("only provider staff delete work logs")
-    log = WorkLog.objects.select_for_update().select_related("ticket").get(pk=log.pk)
+    log = WorkLog.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=log.pk)
     errors: dict[str, list[str]] = {}
     _month_open(log.ticket, log.date, errors)
     if errors:
