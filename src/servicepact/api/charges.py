@@ -32,7 +32,7 @@ from servicepact.api.common import (
 )
 from servicepact.api.statements import ContractRef
 from servicepact.billing import charge_formats
-from servicepact.billing.charges import charge_snapshot
+from servicepact.billing.charges import charge_snapshot, charges_for, download
 from servicepact.billing.choices import Bucket, ChargeStatus
 from servicepact.billing.commercial import (
     adjust_hours,
@@ -40,14 +40,12 @@ from servicepact.billing.commercial import (
     decide_conversion,
     request_conversion,
 )
-from servicepact.billing.hours import LEDGER_HEADER, entries_for, ledger_rows
-from servicepact.billing.models import HoursConversion, PeriodCharge
+from servicepact.billing.hours import LEDGER_HEADER, entries_for, ledger_csv, ledger_rows
+from servicepact.billing.models import HoursConversion
 from servicepact.billing.periods import Period
 from servicepact.contracts.selectors import contracts_for
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, reads, writes
-from servicepact.core.csvexport import csv_bytes
 from servicepact.core.errors import DomainValidationError
-from servicepact.customers.selectors import scope_to_customer
 
 router = Router(tags=["charges"])
 FORMATS = ("csv", "pdf", "html")
@@ -90,13 +88,6 @@ class DownloadQuery(ApiIn):
     format: Text | None = None
 
 
-def charges_for(user: Any) -> Any:
-    qs = PeriodCharge.objects.select_related("contract", "contract__customer").prefetch_related(
-        "lines"
-    )
-    return scope_to_customer(qs, user, field="contract__customer")
-
-
 def _period(text: str) -> str:
     try:
         return str(Period.parse(text))
@@ -135,13 +126,7 @@ def get_charge(request: HttpRequest, charge_id: Id, query: Query[DownloadQuery])
         return snapshot
     if query.format not in FORMATS:
         raise query_error("format", f"one of {', '.join(FORMATS)}")
-    response = HttpResponse(
-        charge_formats.render(snapshot, query.format),
-        content_type=charge_formats.CONTENT_TYPES[query.format],
-    )
-    name = f"charges-{snapshot['contract']['number']}-{snapshot['period']}.{query.format}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(snapshot, query.format)
 
 
 @router.post(
@@ -189,16 +174,15 @@ class LedgerQuery(ApiIn):
 )
 def hours_ledger(request: HttpRequest, query: Query[LedgerQuery]) -> Any:
     contract = get_or_404(contracts_for(request.user), query.contract)
-    rows = ledger_rows(entries_for(request.user).filter(contract=contract))
     if query.format == "csv":
         response = HttpResponse(
-            csv_bytes(LEDGER_HEADER, rows, bom=True),
-            content_type=charge_formats.CONTENT_TYPES["csv"],
+            ledger_csv(request.user, contract), content_type=charge_formats.CONTENT_TYPES["csv"]
         )
         response["Content-Disposition"] = f'attachment; filename="hours-{contract.number}.csv"'
         return response
     if query.format:
         raise query_error("format", "csv")
+    rows = ledger_rows(entries_for(request.user).filter(contract=contract))
     items = [dict(zip(LEDGER_HEADER, row, strict=True)) for row in rows]
     balances: dict[str, Decimal] = {b: Decimal("0") for b in Bucket.values}
     for item in items:

@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from servicepact.billing import charge_rules as rules
@@ -38,6 +39,7 @@ from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, month_end, rate_terms_at
 from servicepact.contracts.models import Contract
 from servicepact.core.money import minor_units
+from servicepact.customers.selectors import scope_to_customer
 
 
 @dataclass
@@ -318,3 +320,23 @@ def charge_snapshot(charge: PeriodCharge) -> dict[str, Any]:
             for line in charge.lines.all()
         ],
     }
+
+
+def charges_for(user: Any) -> QuerySet[PeriodCharge]:
+    """Period charges the user may see (staff all; a contact its own customer's)."""
+    qs = PeriodCharge.objects.select_related("contract", "contract__customer").prefetch_related(
+        "lines"
+    )
+    return scope_to_customer(qs, user, field="contract__customer")
+
+
+def download(snapshot: dict[str, Any], fmt: str) -> HttpResponse:
+    """A charge as a file (``fmt`` one of ``charge_formats.CONTENT_TYPES``)."""
+    from servicepact.billing import charge_formats
+
+    response = HttpResponse(
+        charge_formats.render(snapshot, fmt), content_type=charge_formats.CONTENT_TYPES[fmt]
+    )
+    name = f"charges-{snapshot['contract']['number']}-{snapshot['period']}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

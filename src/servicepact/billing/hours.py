@@ -22,6 +22,7 @@ from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, rate_terms_now
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.models import Contract
+from servicepact.core.csvexport import csv_bytes
 from servicepact.core.time import local_midnight
 from servicepact.customers.selectors import scope_to_customer
 
@@ -211,3 +212,28 @@ def scope_warnings(log: WorkLog) -> list[str]:
             % {"category": log.category}
         ]
     return []
+
+
+def ledger_page(user: Any, contract: Contract, now: datetime) -> dict[str, Any]:
+    """What the desk and the portal show of a contract's hours: this month's balance and the
+    ledger with running balances (the same rows as the CSV and the API)."""
+    period = Period.containing(now, contract.customer.timezone)
+    terms = rate_terms_now(contract, now)
+    rows = ledger_rows(entries_for(user).filter(contract=contract))
+    keys = ("id", "period", "bucket", "kind", "hours", "running", "expires", "reason", "at")
+    return {
+        "period": period,
+        "balance": month_balance(contract, period, terms),
+        "project": project_balance(contract),
+        "rows": [dict(zip(keys, row, strict=True)) for row in rows],
+        "terms": terms,
+        "scope_rows": [
+            (terms.labels.get(c, c), Coverage(v).label) for c, v in sorted(terms.scope.items())
+        ],
+        "rate_rows": sorted(terms.rates.items()),
+    }
+
+
+def ledger_csv(user: Any, contract: Contract) -> bytes:
+    rows = ledger_rows(entries_for(user).filter(contract=contract))
+    return csv_bytes(LEDGER_HEADER, rows, bom=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import change_pages, contract_actions, new_ticket, views, worklogs
+from servicepact.desk import change_pages, contract_actions, money, new_ticket, views, worklogs
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
@@ -19,6 +19,12 @@ urlpatterns: list[URLPattern] = [
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("contracts/<int:pk>/hours/", money.contract_hours, name="contract-hours"),
+    path("contracts/<int:pk>/hours/adjust/", money.contract_hours_adjust, name="hours-adjust"),
+    path("contracts/<int:pk>/hours/convert/", money.contract_conversion, name="hours-convert"),
+    path("conversions/<int:pk>/<str:action>/", money.conversion_decide, name="conversion-decide"),
+    path("charges/", money.charge_list, name="charges"),
+    path("charges/<int:pk>/", money.charge_detail, name="charge"),
     path(
         "contracts/<int:pk>/force-majeure/",
         contract_actions.contract_force_majeure,
