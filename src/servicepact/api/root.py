@@ -21,6 +21,7 @@ from servicepact.api import (
     customers,
     errors,
     escalations,
+    fee_changes,
     idempotency,
     me,
     notifications,
@@ -64,6 +65,7 @@ for module in (
     credits,
     worklogs,
     charges,
+    fee_changes,
     escalations,
 ):
     api.add_router("", module.router)

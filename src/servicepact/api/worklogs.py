@@ -186,7 +186,8 @@ def update_worklog(request: HttpRequest, log_id: Id, payload: WorkLogPatch) -> d
     return render_worklog(worklogs_for(request.user).get(pk=log.pk))
 
 
-@router.delete(
+@router.api_operation(
+    ["DELETE"],
     "/worklogs/{log_id}",
     response=writes(DeletedOut, 404),
     operation_id="worklogs_delete",

@@ -28,6 +28,7 @@ from servicepact.billing import charge_rules as rules
 from servicepact.billing.charge_rules import Line, WorkGroup, hours_of
 from servicepact.billing.choices import Bucket, ChargeKind, Coverage, EntryKind
 from servicepact.billing.credits import monthly_fee
+from servicepact.billing.fees import FeeTerms, fee_in_force, fees_in_force
 from servicepact.billing.hours import (
     covered_days,
     included_expiry,
@@ -110,11 +111,14 @@ def close_one(
     work: ContractWork,
     entries: Iterable[tuple[str, Decimal, str]],
     credit: Credit | None,
+    fee: FeeTerms | None = None,
 ) -> Closed:
-    """The ledger entries and charge lines of one contract's month (no database)."""
+    """The ledger entries and charge lines of one contract's month (no database when
+    ``fee``, the fee in force, is given)."""
     currency = contract.fee_currency
     places = minor_units(currency)
-    included = included_hours_for(contract, period)
+    fee = fee or fee_in_force(contract, period)
+    included = included_hours_for(contract, period, fee)
     expires = included_expiry(period, terms)
     rows = list(entries)
     lots, drawn = lots_and_draws(rows, included=included, included_expires=expires)
@@ -133,8 +137,8 @@ def close_one(
 
     lines: list[Line] = []
     days, month_days = covered_days(contract, period)
-    fee = monthly_fee(contract)
-    base = rules.prorated_fee(fee, days, month_days, places)
+    per_month = monthly_fee(contract, fee=fee)
+    base = rules.prorated_fee(per_month, days, month_days, places)
     if base > 0:
         label = (
             _("Base fee")
@@ -145,7 +149,7 @@ def close_one(
                 "month": month_days,
             }
         )
-        lines.append(Line(ChargeKind.BASE_FEE, label, Decimal(days) / month_days, fee, base))
+        lines.append(Line(ChargeKind.BASE_FEE, label, Decimal(days) / month_days, per_month, base))
     over = rules.overage_amount(
         closed.overage, consumed, consumed_groups, terms.rates, terms.multiplier, places
     )
@@ -232,6 +236,7 @@ def close_charges(
         ).values_list("contract_id", "kind", "hours", "expires_period"):
             entries[contract_id].append((kind, hours, expires))
         credits = _credits(todo_ids, period)
+        fees = fees_in_force(todo, period)
         results = [
             (
                 contract,
@@ -242,6 +247,7 @@ def close_charges(
                     work=work.get(contract.pk, ContractWork()),
                     entries=entries.get(contract.pk, ()),
                     credit=credits.get(contract.pk),
+                    fee=fees[contract.pk],
                 ),
             )
             for contract in todo

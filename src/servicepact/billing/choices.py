@@ -83,3 +83,13 @@ class ChargeKind(models.TextChoices):
     EXTRA_WORK = "extra_work", _("Billable extra work")
     PARTS = "parts", _("Parts")
     CREDIT = "credit", _("Service credits")
+
+
+class FeeChangeStatus(models.TextChoices):
+    """proposed -> approved (a manager) -> accepted | declined (the customer); withdrawn."""
+
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved, awaiting the customer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -6,7 +6,7 @@ transaction; a wrong state is a 409, a wrong field a 422 naming it, a non-manage
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,11 +23,13 @@ from servicepact.billing.choices import (
     ConversionStatus,
     Coverage,
     EntryKind,
+    FeeChangeStatus,
     WorkType,
 )
 from servicepact.billing.hours import month_balance
 from servicepact.billing.models import (
     ChargeLine,
+    FeeChange,
     HoursConversion,
     HoursEntry,
     PeriodCharge,
@@ -39,10 +41,15 @@ from servicepact.billing.models import (
 from servicepact.billing.periods import Period
 from servicepact.billing.rates import rate_terms_for_period
 from servicepact.billing.services import require_manager
+from servicepact.contracts.lifecycle import tell
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.money import parse_amount
+from servicepact.core.time import local_midnight
 from servicepact.core.time import now as current_time
+from servicepact.customers.selectors import contact_for
+from servicepact.notifications.services import Message
+from servicepact.tickets.services import amend_contract_terms
 
 MAX_HOURS = Decimal("9999")
 
@@ -286,3 +293,150 @@ def _refresh_credit_line(charge: PeriodCharge) -> None:
             amount=line.amount,
         )
     charge.total = sum((line.amount for line in charge.lines.all()), Decimal(0))
+
+
+# ---------------------------------------------------------------- fee changes
+
+# (status, action) -> allowed: read by the services, the desk, the portal and the API.
+FEE_CHANGE_ACTIONS: dict[str, frozenset[str]] = {
+    FeeChangeStatus.PROPOSED: frozenset({"approve", "withdraw"}),
+    FeeChangeStatus.APPROVED: frozenset({"accept", "decline", "withdraw"}),
+}
+
+
+def fee_change_allows(change: FeeChange, action: str) -> bool:
+    return action in FEE_CHANGE_ACTIONS.get(change.status, frozenset())
+
+
+def _locked_change(change: FeeChange, action: str) -> FeeChange:
+    locked = (
+        FeeChange.objects.select_for_update().select_related("contract__customer").get(pk=change.pk)
+    )
+    if not fee_change_allows(locked, action):
+        raise TransitionError(f"a {locked.status} fee change cannot be {action}d")
+    return locked
+
+
+@transaction.atomic
+def propose_fee_change(
+    *,
+    contract: Contract,
+    fee_amount: Any,
+    included_hours: Any,
+    effective_from: date,
+    reason: str,
+    actor: Any,
+) -> FeeChange:
+    """A new fee and included hours from the first day of a month (staff); a month whose
+    charges are produced, or before the term, cannot change (422 on effective_from)."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff propose fee changes")
+    amount = parse_amount(fee_amount, contract.fee_currency, field="fee_amount")
+    hours = _decimal(included_hours, "included_hours", low=Decimal(0), high=MAX_HOURS)
+    if hours != hours.quantize(rules.HOURS):
+        raise DomainValidationError({"included_hours": ["hours to 0.01 h"]})
+    text = _reason(reason)
+    problems = []
+    if effective_from.day != 1:
+        problems.append("must be the first day of a month")
+    if effective_from > contract.end_date or effective_from < contract.start_date.replace(day=1):
+        problems.append("must fall in the contract's term")
+    month = Period(effective_from.year, effective_from.month)
+    if PeriodCharge.objects.filter(contract=contract, period__gte=str(month)).exists():
+        problems.append(f"the charges of {month} or later are produced")
+    if problems:
+        raise DomainValidationError({"effective_from": problems})
+    return FeeChange.objects.create(
+        contract=contract,
+        fee_amount=amount,
+        included_hours=hours,
+        effective_from=effective_from,
+        reason=text,
+        proposed_by=actor,
+        proposed_at=current_time(),
+    )
+
+
+@transaction.atomic
+def approve_fee_change(*, change: FeeChange, actor: Any) -> FeeChange:
+    """Internal approval (a manager); the customer's contacts are then asked by e-mail."""
+    require_manager(actor, "approve fee changes")
+    change = _locked_change(change, "approve")
+    moment = current_time()
+    change.status = FeeChangeStatus.APPROVED
+    change.approved_by = actor
+    change.approved_at = moment
+    change.save(update_fields=["status", "approved_by", "approved_at"])
+    contract = change.contract
+    message = Message(
+        event="fee_change.proposed",
+        subject=_("Contract %(contract)s: a fee change awaits your answer")
+        % {"contract": contract.number},
+        body=_(
+            "From %(day)s: fee %(fee)s %(currency)s, included hours %(hours)s. Reason: "
+            "%(reason)s. Accept or decline it in the customer portal."
+        )
+        % {
+            "day": change.effective_from.isoformat(),
+            "fee": change.fee_amount,
+            "currency": contract.fee_currency,
+            "hours": change.included_hours,
+            "reason": change.reason,
+        },
+        payload={"contract": contract.number, "fee_change": change.pk},
+        contract_id=contract.pk,
+    )
+    tell(contract, key=f"fee-change:{change.pk}", message=message, now=moment, customer=True)
+    return change
+
+
+def _customer_answer(change: FeeChange, actor: Any, action: str) -> FeeChange:
+    contact = contact_for(actor)
+    if contact is None or contact.customer_id != change.contract.customer_id:
+        raise PermissionDenied("only the customer's contacts answer a fee change")
+    return _locked_change(change, action)
+
+
+@transaction.atomic
+def accept_fee_change(*, change: FeeChange, actor: Any, note: str = "") -> FeeChange:
+    """The customer accepts: a contract version from the effective date (open tickets keep
+    their terms, ``tickets.services.amend_contract_terms``) and the fee in force from then."""
+    change = _customer_answer(change, actor, "accept")
+    contract = change.contract
+    moment = current_time()
+    starts = local_midnight(change.effective_from, contract.customer.timezone)
+    version = amend_contract_terms(
+        contract=contract,
+        effective_from=starts,
+        reason=_("Fee change accepted: fee %(fee)s, included hours %(hours)s. %(reason)s")
+        % {"fee": change.fee_amount, "hours": change.included_hours, "reason": change.reason},
+        actor=actor,
+    )
+    change.status = FeeChangeStatus.ACCEPTED
+    change.answered_by = actor
+    change.answered_at = moment
+    change.answer_note = note.strip()[:300]
+    change.version = version
+    change.save(update_fields=["status", "answered_by", "answered_at", "answer_note", "version"])
+    return change
+
+
+@transaction.atomic
+def decline_fee_change(*, change: FeeChange, actor: Any, note: str = "") -> FeeChange:
+    change = _customer_answer(change, actor, "decline")
+    change.status = FeeChangeStatus.DECLINED
+    change.answered_by = actor
+    change.answered_at = current_time()
+    change.answer_note = note.strip()[:300]
+    change.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
+    return change
+
+
+@transaction.atomic
+def withdraw_fee_change(*, change: FeeChange, actor: Any) -> FeeChange:
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff withdraw fee changes")
+    change = _locked_change(change, "withdraw")
+    change.status = FeeChangeStatus.WITHDRAWN
+    change.save(update_fields=["status"])
+    return change

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from servicepact.billing.charge_rules import HOURS, ZERO, Lot, hours_of
 from servicepact.billing.choices import FEE_PERIOD_MONTHS, Bucket, Coverage, EntryKind
+from servicepact.billing.fees import FeeTerms, fee_in_force
 from servicepact.billing.models import HoursEntry, WorkLog
 from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, rate_terms_now
@@ -39,11 +40,13 @@ def covered_days(contract: Contract, period: Period) -> tuple[int, int]:
     return max(0, (last_day - first_day).days + 1), month_days
 
 
-def included_hours_for(contract: Contract, period: Period) -> Decimal:
-    """The month's included hours: a quarterly 30 h is 10 h a month, pro rata in a partial
-    month like the fee (15 of 30 days -> 5 h)."""
+def included_hours_for(contract: Contract, period: Period, fee: FeeTerms | None = None) -> Decimal:
+    """The month's included hours (of the fee in force, ``fee`` if already read): a
+    quarterly 30 h is 10 h a month, pro rata in a partial month like the fee (15 of 30
+    days -> 5 h)."""
     covered, month_days = covered_days(contract, period)
-    per_month = contract.included_hours / FEE_PERIOD_MONTHS[contract.fee_period]
+    hours = (fee or fee_in_force(contract, period)).included_hours
+    per_month = hours / FEE_PERIOD_MONTHS[contract.fee_period]
     return (per_month * covered / month_days).quantize(HOURS, rounding=ROUND_HALF_UP)
 
 

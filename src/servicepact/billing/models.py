@@ -18,6 +18,7 @@ from servicepact.billing.choices import (
     CreditRule,
     CreditStatus,
     EntryKind,
+    FeeChangeStatus,
     WorkLogAction,
     WorkType,
 )
@@ -536,3 +537,48 @@ class ChargeLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.amount}"
+
+
+class FeeChange(models.Model):
+    """A proposed change of the fee or the included hours from the first day of a month:
+    approved internally, then accepted by the customer; accepted, it becomes a contract
+    version and the fee in force from ``effective_from`` (``billing.fees``)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="fee_changes")
+    fee_amount = models.DecimalField(_("new fee"), max_digits=12, decimal_places=2)
+    included_hours = models.DecimalField(
+        _("new included hours per period"), max_digits=8, decimal_places=2
+    )
+    effective_from = models.DateField(_("effective from (first day of a month)"))
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=FeeChangeStatus.choices,
+        default=FeeChangeStatus.PROPOSED,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer_note = models.CharField(_("customer's note"), max_length=300, blank=True)
+    version = models.ForeignKey(
+        ContractVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["contract", "status", "effective_from"])]
+        verbose_name = _("fee change")
+        verbose_name_plural = _("fee changes")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} from {self.effective_from}: {self.fee_amount}"

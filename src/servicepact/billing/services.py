@@ -307,7 +307,7 @@ def availability_note(facts: PeriodFacts) -> str:
 
 def draft_for(facts: PeriodFacts) -> CreditDraft:
     return draft_credit(
-        fee=monthly_fee(facts.contract),
+        fee=monthly_fee(facts.contract, facts.period),
         schedule=facts.schedule,
         schedules=facts.schedules,
         availability=facts.availability.percent,

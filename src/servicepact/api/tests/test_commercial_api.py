@@ -88,3 +88,27 @@ def test_conversion_over_the_api_needs_a_manager(clock):
         {"contract": s.contract.pk, "period": "2025-06", "hours": "1", "reason": ""},
     )
     assert bad.status_code == 422
+
+
+def test_fee_change_over_the_api_proposed_approved_and_accepted_by_the_customer(clock):
+    s = shop(clock)
+    other = world(code="globex")
+    staff, boss = Api(s.world.agent), Api(s.manager)
+    contact, stranger = Api(s.world.contact.user), Api(other.contact.user)
+    body = {"contract": s.contract.pk, "fee_amount": "3600", "included_hours": "12",
+            "effective_from": "2025-08-01", "reason": "new hardware"}  # fmt: skip
+    assert contact.post("/fee-changes", body).status_code == 403
+    bad = staff.post("/fee-changes", {**body, "effective_from": "2025-08-02"})
+    assert bad.status_code == 422
+    created = staff.post("/fee-changes", body)
+    assert created.status_code == 201, created.json()
+    change = created.json()["id"]
+    assert created.json()["allowed"] == ["approve", "withdraw"]
+    assert contact.post(f"/fee-changes/{change}/accept", {}).status_code == 409
+    assert staff.post(f"/fee-changes/{change}/approve").status_code == 403
+    assert boss.post(f"/fee-changes/{change}/approve").json()["status"] == "approved"
+    assert stranger.get(f"/fee-changes/{change}").status_code == 404
+    assert stranger.post(f"/fee-changes/{change}/accept", {}).status_code == 404
+    accepted = contact.post(f"/fee-changes/{change}/accept", {"note": "fine"}).json()
+    assert (accepted["status"], accepted["version"]) == ("accepted", 2)
+    assert contact.get("/fee-changes").json()["count"] == 1
