@@ -9,7 +9,8 @@
     POST /fee-changes/{id}/decline   the customer's contact  {note}
     POST /fee-changes/{id}/withdraw  staff
 
-A contact sees its own customer's changes only (404 for another's); a wrong state is a 409.
+A contact sees its own customer's changes once approved (404 for another's, or for a
+proposal the provider has not approved yet); a wrong state is a 409.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from servicepact.api.common import (
 )
 from servicepact.billing import commercial
 from servicepact.billing.choices import FeeChangeStatus
+from servicepact.billing.hours import fee_changes_visible
 from servicepact.billing.models import FeeChange
 from servicepact.contracts.selectors import contracts_for
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, idempotent, reads, writes
-from servicepact.customers.selectors import scope_to_customer
 
 router = Router(tags=["fee-changes"])
 
@@ -80,8 +81,7 @@ class NoteIn(ApiIn):
 
 
 def fee_changes_for(user: Any) -> Any:
-    qs = FeeChange.objects.select_related("contract", "contract__customer", "version")
-    return scope_to_customer(qs, user, field="contract__customer")
+    return fee_changes_visible(user).select_related("contract__customer")
 
 
 def render_change(change: FeeChange) -> dict[str, Any]:

@@ -16,9 +16,15 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from servicepact.billing.charge_rules import HOURS, ZERO, Lot, hours_of
-from servicepact.billing.choices import FEE_PERIOD_MONTHS, Bucket, Coverage, EntryKind
+from servicepact.billing.choices import (
+    FEE_PERIOD_MONTHS,
+    Bucket,
+    Coverage,
+    EntryKind,
+    FeeChangeStatus,
+)
 from servicepact.billing.fees import FeeTerms, fee_in_force
-from servicepact.billing.models import HoursEntry, WorkLog
+from servicepact.billing.models import FeeChange, HoursEntry, WorkLog
 from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, rate_terms_now
 from servicepact.contracts.calendars import compiled_calendar
@@ -240,3 +246,12 @@ def ledger_page(user: Any, contract: Contract, now: datetime) -> dict[str, Any]:
 def ledger_csv(user: Any, contract: Contract) -> bytes:
     rows = ledger_rows(entries_for(user).filter(contract=contract))
     return csv_bytes(LEDGER_HEADER, rows, bom=True)
+
+
+def fee_changes_visible(user: Any) -> QuerySet[FeeChange]:
+    """Fee changes a user may see: staff all; a contact its customer's, once the provider
+    approved them (a proposal still inside the provider is not the customer's business)."""
+    qs = FeeChange.objects.select_related("contract", "version").order_by("-proposed_at", "-id")
+    if not getattr(user, "is_staff", False):
+        qs = qs.exclude(status=FeeChangeStatus.PROPOSED)
+    return scope_to_customer(qs, user, field="contract__customer")

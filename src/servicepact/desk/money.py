@@ -24,10 +24,13 @@ from servicepact.billing.choices import Bucket, ChargeStatus, ConversionStatus
 from servicepact.billing.commercial import (
     adjust_hours,
     approve_charge,
+    approve_fee_change,
     decide_conversion,
+    propose_fee_change,
     request_conversion,
+    withdraw_fee_change,
 )
-from servicepact.billing.hours import ledger_csv, ledger_page
+from servicepact.billing.hours import fee_changes_visible, ledger_csv, ledger_page
 from servicepact.billing.models import HoursConversion
 from servicepact.billing.periods import Period
 from servicepact.billing.services import may_decide_credits
@@ -57,6 +60,19 @@ class ConversionForm(forms.Form):
     reason = forms.CharField(label=_lazy("Reason"), max_length=300)
 
 
+class FeeChangeForm(forms.Form):
+    fee_amount = forms.DecimalField(
+        label=_lazy("New fee per fee period"), max_digits=12, decimal_places=2
+    )
+    included_hours = forms.DecimalField(
+        label=_lazy("New included hours per fee period"), max_digits=8, decimal_places=2
+    )
+    effective_from = forms.DateField(
+        label=_lazy("From (first day of a month)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+
+
 def _contract(pk: int) -> Contract:
     return get_object_or_404(Contract.objects.select_related("customer", "plan__calendar"), pk=pk)
 
@@ -67,6 +83,7 @@ def _hours_page(
     *,
     adjust: AdjustForm | None = None,
     convert: ConversionForm | None = None,
+    fee: FeeChangeForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -80,6 +97,8 @@ def _hours_page(
         conversions=contract.conversions.order_by("-requested_at")[:20],
         charges=charges_for(request.user).filter(contract=contract).order_by("-period")[:24],
         may_decide=may_decide_credits(request.user),
+        fee_form=fee or FeeChangeForm(prefix="fee"),
+        fee_changes=fee_changes_visible(request.user).filter(contract=contract)[:20],
         error=error,
     )
     return render(request, "desk/hours.html", context, status=status)
@@ -231,3 +250,35 @@ def charge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "error": error,
     }
     return render(request, "desk/charge.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def fee_change_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(pk)
+    form = FeeChangeForm(request.POST, prefix="fee")
+    refused = _attempt(
+        form, lambda d: propose_fee_change(contract=contract, actor=request.user, **d)
+    )
+    if refused:
+        return _hours_page(request, contract, fee=form, status=refused[0], error=refused[1])
+    messages.success(request, _("Fee change proposed."))
+    return _back(contract)
+
+
+@require_POST
+@staff_required
+def fee_change_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    steps = {"approve": approve_fee_change, "withdraw": withdraw_fee_change}
+    if action not in steps:
+        raise Http404("No such action")
+    change = get_object_or_404(fee_changes_visible(request.user), pk=pk)
+    contract = _contract(change.contract_id)
+    try:
+        steps[action](change=change, actor=request.user)
+    except PermissionDenied as exc:
+        return _hours_page(request, contract, status=403, error=str(exc))
+    except TransitionError as exc:
+        return _hours_page(request, contract, status=409, error=exc.message)
+    messages.success(request, _("Fee change updated."))
+    return _back(contract)

@@ -23,6 +23,8 @@ urlpatterns: list[URLPattern] = [
     path("contracts/<int:pk>/hours/adjust/", money.contract_hours_adjust, name="hours-adjust"),
     path("contracts/<int:pk>/hours/convert/", money.contract_conversion, name="hours-convert"),
     path("conversions/<int:pk>/<str:action>/", money.conversion_decide, name="conversion-decide"),
+    path("contracts/<int:pk>/fee-changes/", money.fee_change_propose, name="fee-change-propose"),
+    path("fee-changes/<int:pk>/<str:action>/", money.fee_change_decide, name="fee-change-decide"),
     path("charges/", money.charge_list, name="charges"),
     path("charges/<int:pk>/", money.charge_detail, name="charge"),
     path(

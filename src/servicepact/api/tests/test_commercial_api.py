@@ -104,7 +104,7 @@ def test_fee_change_over_the_api_proposed_approved_and_accepted_by_the_customer(
     assert created.status_code == 201, created.json()
     change = created.json()["id"]
     assert created.json()["allowed"] == ["approve", "withdraw"]
-    assert contact.post(f"/fee-changes/{change}/accept", {}).status_code == 409
+    assert contact.post(f"/fee-changes/{change}/accept", {}).status_code == 404  # not yet shown
     assert staff.post(f"/fee-changes/{change}/approve").status_code == 403
     assert boss.post(f"/fee-changes/{change}/approve").json()["status"] == "approved"
     assert stranger.get(f"/fee-changes/{change}").status_code == 404
@@ -112,3 +112,4 @@ def test_fee_change_over_the_api_proposed_approved_and_accepted_by_the_customer(
     accepted = contact.post(f"/fee-changes/{change}/accept", {"note": "fine"}).json()
     assert (accepted["status"], accepted["version"]) == ("accepted", 2)
     assert contact.get("/fee-changes").json()["count"] == 1
+    assert contact.post(f"/fee-changes/{change}/decline", {}).status_code == 409

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from servicepact.billing.commercial import close_month_charges
+from servicepact.billing.models import FeeChange
 from servicepact.billing.periods import Period
 from servicepact.billing.services import log_work
 from servicepact.billing.testing_commerce import shop
@@ -38,3 +39,30 @@ def test_a_contact_reads_its_ledger_and_charges_and_not_anothers(clock):
     assert stranger.get(f"/portal/charges/{charge.pk}/").status_code == 404
     assert stranger.get(f"/portal/contracts/{s.contract.pk}/hours/").status_code == 404
     assert mine.post(f"/portal/charges/{charge.pk}/").status_code == 405
+
+
+def test_the_customer_accepts_a_fee_change_in_the_portal_after_the_desk_proposed_it(clock):
+    """The agent proposes on the desk, the manager approves, the contact sees it (not
+    before) and accepts: a contract version; another customer's contact gets a 404."""
+    s = shop(clock)
+    other = world(code="globex")
+    agent, boss = login(s.world.agent), login(s.manager)
+    mine, stranger = login(s.world.contact.user), login(other.contact.user)
+    proposed = agent.post(
+        f"/desk/contracts/{s.contract.pk}/fee-changes/",
+        {"fee-fee_amount": "3600", "fee-included_hours": "12", "fee-effective_from": "2025-08-01",
+         "fee-reason": "new hardware"},
+    )  # fmt: skip
+    assert proposed.status_code == 302
+    change = FeeChange.objects.get()
+    hours_url = f"/portal/contracts/{s.contract.pk}/hours/"
+    assert "new hardware" not in mine.get(hours_url).content.decode()
+    assert agent.post(f"/desk/fee-changes/{change.pk}/approve/").status_code == 403
+    assert boss.post(f"/desk/fee-changes/{change.pk}/approve/").status_code == 302
+    page = mine.get(hours_url).content.decode()
+    assert "new hardware" in page and f"/portal/fee-changes/{change.pk}/accept/" in page
+    assert stranger.post(f"/portal/fee-changes/{change.pk}/accept/").status_code == 404
+    assert mine.post(f"/portal/fee-changes/{change.pk}/accept/").status_code == 302
+    change.refresh_from_db()
+    assert (change.status, change.version.number) == ("accepted", 2)
+    assert mine.post(f"/portal/fee-changes/{change.pk}/decline/").status_code == 409
