@@ -15,6 +15,11 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
     path("tickets/<int:pk>/worklogs/", worklogs.ticket_worklog, name="ticket-worklog"),
+    path(
+        "tickets/<int:pk>/worklogs/<int:log_id>/delete/",
+        worklogs.ticket_worklog_delete,
+        name="ticket-worklog-delete",
+    ),
     path("customers/", views.customer_list, name="customers"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("contracts/", views.contract_list, name="contracts"),

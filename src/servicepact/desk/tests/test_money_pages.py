@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from servicepact.billing.commercial import close_month_charges
-from servicepact.billing.models import HoursConversion, HoursEntry
+from servicepact.billing.models import HoursConversion, HoursEntry, WorkLog, WorkLogAudit
 from servicepact.billing.periods import Period
 from servicepact.billing.services import log_work
 from servicepact.billing.testing_commerce import shop
@@ -61,3 +61,27 @@ def test_charges_are_listed_and_approved_by_a_manager_only(clock):
     assert 'data-testid="charge-status">final<' in final
     pdf = boss.get(f"/desk/charges/{charge.pk}/", {"format": "pdf"})
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_ticket_page_logs_work_with_a_start_and_deletes_it_audited(clock):
+    """17:00 for 120 minutes on the 09-18 calendar: "60 min out of hours"; deleting leaves
+    an audit row with the values."""
+    s = shop(clock)
+    clock.at(ny(2025, 6, 2, 20))
+    agent = login(s.world.agent)
+    posted = agent.post(
+        f"/desk/tickets/{s.ticket.pk}/worklogs/",
+        {"work-user": s.world.agent.pk, "work-date": "2025-06-02", "work-start": "17:00",
+         "work-minutes": "120", "work-work_type": "remote", "work-category": "os-support",
+         "work-billable": "on"},
+    )  # fmt: skip
+    assert posted.status_code == 302
+    log = WorkLog.objects.get()
+    assert (log.out_of_hours_minutes, log.category) == (60, "os-support")
+    page = agent.get(f"/desk/tickets/{s.ticket.pk}/").content.decode()
+    assert "60 min out of hours" in page
+    gone = agent.post(f"/desk/tickets/{s.ticket.pk}/worklogs/{log.pk}/delete/", {"reason": "dup"})
+    assert gone.status_code == 302
+    assert not WorkLog.objects.exists()
+    audit = WorkLogAudit.objects.get(action="delete")
+    assert (audit.before["minutes"], audit.reason) == (120, "dup")
