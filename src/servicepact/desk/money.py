@@ -135,14 +135,52 @@ def _back(contract: Contract) -> HttpResponse:
     return redirect(reverse("desk:contract-hours", args=[contract.pk]))
 
 
+def _post_form(
+    request: HttpRequest,
+    contract: Contract,
+    *,
+    form: forms.Form,
+    slot: str,
+    call: Callable[[dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """Validates ``form``, calls the service, redirects; a refusal re-renders the page with
+    the form in ``slot`` (its errors) and the status (403, 409, 422)."""
+    refused = _attempt(form, call)
+    if refused:
+        page_forms: dict[str, Any] = {slot: form}
+        return _hours_page(request, contract, status=refused[0], error=refused[1], **page_forms)
+    messages.success(request, done)
+    return _back(contract)
+
+
+def _decide(
+    request: HttpRequest, contract: Contract, call: Callable[[], Any], done: str
+) -> HttpResponse:
+    """Runs a decision button's service; a refusal re-renders the page with 403/409/422."""
+    try:
+        call()
+    except PermissionDenied as exc:
+        return _hours_page(request, contract, status=403, error=str(exc))
+    except TransitionError as exc:
+        return _hours_page(request, contract, status=409, error=exc.message)
+    except DomainValidationError as exc:
+        problems = "; ".join(p for ps in exc.errors.values() for p in ps)
+        return _hours_page(request, contract, status=422, error=problems)
+    messages.success(request, done)
+    return _back(contract)
+
+
 @require_POST
 @staff_required
 def contract_hours_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(pk)
-    form = AdjustForm(request.POST, prefix="adj")
-    refused = _attempt(
-        form,
-        lambda d: adjust_hours(
+    return _post_form(
+        request,
+        contract,
+        form=AdjustForm(request.POST, prefix="adj"),
+        slot="adjust",
+        call=lambda d: adjust_hours(
             contract=contract,
             period=Period.parse(d["period"]),
             hours=d["hours"],
@@ -150,32 +188,28 @@ def contract_hours_adjust(request: HttpRequest, pk: int) -> HttpResponse:
             bucket=d["bucket"],
             actor=request.user,
         ),
+        done=_("Hours adjusted."),
     )
-    if refused:
-        return _hours_page(request, contract, adjust=form, status=refused[0], error=refused[1])
-    messages.success(request, _("Hours adjusted."))
-    return _back(contract)
 
 
 @require_POST
 @staff_required
 def contract_conversion(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(pk)
-    form = ConversionForm(request.POST, prefix="conv")
-    refused = _attempt(
-        form,
-        lambda d: request_conversion(
+    return _post_form(
+        request,
+        contract,
+        form=ConversionForm(request.POST, prefix="conv"),
+        slot="convert",
+        call=lambda d: request_conversion(
             contract=contract,
             period=Period.parse(d["period"]),
             hours=d["hours"],
             reason=d["reason"],
             actor=request.user,
         ),
+        done=_("Conversion requested."),
     )
-    if refused:
-        return _hours_page(request, contract, convert=form, status=refused[0], error=refused[1])
-    messages.success(request, _("Conversion requested."))
-    return _back(contract)
 
 
 @require_POST
@@ -186,18 +220,14 @@ def conversion_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
     conversion = get_object_or_404(
         HoursConversion.objects.filter(status=ConversionStatus.REQUESTED), pk=pk
     )
-    contract = _contract(conversion.contract_id)
-    try:
-        decide_conversion(conversion=conversion, approve=action == "approve", actor=request.user)
-    except PermissionDenied as exc:
-        return _hours_page(request, contract, status=403, error=str(exc))
-    except TransitionError as exc:
-        return _hours_page(request, contract, status=409, error=exc.message)
-    except DomainValidationError as exc:
-        problems = "; ".join(p for ps in exc.errors.values() for p in ps)
-        return _hours_page(request, contract, status=422, error=problems)
-    messages.success(request, _("Conversion decided."))
-    return _back(contract)
+    return _decide(
+        request,
+        _contract(conversion.contract_id),
+        lambda: decide_conversion(
+            conversion=conversion, approve=action == "approve", actor=request.user
+        ),
+        _("Conversion decided."),
+    )
 
 
 @require_GET
@@ -256,14 +286,14 @@ def charge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def fee_change_propose(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(pk)
-    form = FeeChangeForm(request.POST, prefix="fee")
-    refused = _attempt(
-        form, lambda d: propose_fee_change(contract=contract, actor=request.user, **d)
+    return _post_form(
+        request,
+        contract,
+        form=FeeChangeForm(request.POST, prefix="fee"),
+        slot="fee",
+        call=lambda d: propose_fee_change(contract=contract, actor=request.user, **d),
+        done=_("Fee change proposed."),
     )
-    if refused:
-        return _hours_page(request, contract, fee=form, status=refused[0], error=refused[1])
-    messages.success(request, _("Fee change proposed."))
-    return _back(contract)
 
 
 @require_POST
@@ -273,12 +303,9 @@ def fee_change_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
     if action not in steps:
         raise Http404("No such action")
     change = get_object_or_404(fee_changes_visible(request.user), pk=pk)
-    contract = _contract(change.contract_id)
-    try:
-        steps[action](change=change, actor=request.user)
-    except PermissionDenied as exc:
-        return _hours_page(request, contract, status=403, error=str(exc))
-    except TransitionError as exc:
-        return _hours_page(request, contract, status=409, error=exc.message)
-    messages.success(request, _("Fee change updated."))
-    return _back(contract)
+    return _decide(
+        request,
+        _contract(change.contract_id),
+        lambda: steps[action](change=change, actor=request.user),
+        _("Fee change updated."),
+    )
