@@ -15,9 +15,12 @@ Timed in the same run, on the same data:
   line. It runs first inside a transaction that is rolled back; its totals are compared
   with ours contract by contract.
 
-    .venv/bin/python bench/charges.py [--contracts N] [--logs-per-contract N]
+    .venv/bin/python bench/charges.py [--contracts N] [--logs-per-contract N] [--postgres]
 
-RESULT contracts=... work_logs=... ours_s=... orm_loop_s=... speedup=... mismatches=...
+``--postgres``: in a throwaway PostgreSQL database ``sp_commerce_bench`` next to
+``DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/), created and dropped here.
+
+RESULT database=... contracts=... work_logs=... ours_s=... orm_loop_s=... speedup=... mismatches=...
 """
 
 from __future__ import annotations
@@ -38,15 +41,15 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+DB_NAME = "sp_commerce_bench"
+
+
 class Rollback(Exception):
     pass
 
 
-def setup_django(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
     os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -55,6 +58,36 @@ def setup_django(path: Path) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size=-262144")  # as bench/statement.py
+
+
+def sqlite_url(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def insert_logs(cursor: Any, rows: list[tuple[Any, ...]]) -> None:
+    columns = (
+        "ticket_id, user_id, minutes, date, work_type, billable, note, created_at, category,"
+        " out_of_hours_minutes"
+    )
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY billing_worklog ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row[:6], "", *row[6:]))
+        return
+    cursor.executemany(
+        f"INSERT INTO billing_worklog ({columns}) VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s, %s)",
+        rows,
+    )
 
 
 def build(contracts: int, per_contract: int) -> None:
@@ -99,10 +132,8 @@ def build(contracts: int, per_contract: int) -> None:
         chunk = 100_000
         for start in range(0, total, chunk):
             end = min(total, start + chunk)
-            cursor.executemany(
-                "INSERT INTO billing_worklog (ticket_id, user_id, minutes, date, work_type,"
-                " billable, note, created_at, category, out_of_hours_minutes)"
-                " VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s, %s)",
+            insert_logs(
+                cursor,
                 [
                     (
                         int(ticket_ids[owner[i]]),
@@ -119,7 +150,7 @@ def build(contracts: int, per_contract: int) -> None:
                 ],
             )
             print(f"  inserted {end:,} work logs", file=sys.stderr, flush=True)
-        cursor.execute("ANALYZE")
+        cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would have by now
     # app-dev is billable extra work on every card
     from servicepact.billing.models import ScopeItem
 
@@ -204,8 +235,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contracts", type=int, default=1_000)
     parser.add_argument("--logs-per-contract", type=int, default=1_000)
+    parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
-    setup_django(ROOT / "var" / "bench" / "charges.sqlite3")
+    if not args.postgres:
+        run(args, sqlite_url(ROOT / "var" / "bench" / "charges.sqlite3"))
+        return
+    from scale_pages import create_db, drop_db
+
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    url = create_db(base, DB_NAME)
+    try:
+        run(args, url)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        drop_db(base, DB_NAME)
+
+
+def run(args: argparse.Namespace, url: str) -> None:
+    setup_django(url)
     began = time.perf_counter()
     build(args.contracts, args.logs_per_contract)
     print(f"data built in {time.perf_counter() - began:.1f}s", file=sys.stderr)
@@ -238,8 +287,10 @@ def main() -> None:
     mismatches = sum(1 for k, v in baseline.items() if ours.get(k) != v)
     work_logs = args.contracts * args.logs_per_contract
     print(f"ours: {ours_s:.2f}s  per-contract ORM loop: {orm_s:.2f}s  ({orm_s / ours_s:.1f}x)")
+    from django.db import connection
+
     print(
-        f"RESULT contracts={len(contracts)} work_logs={work_logs} ours_s={ours_s:.3f} "
+        f"RESULT database={connection.vendor} contracts={len(contracts)} work_logs={work_logs} ours_s={ours_s:.3f} "
         f"orm_loop_s={orm_s:.3f} speedup={orm_s / ours_s:.1f} mismatches={mismatches}"
     )
 
