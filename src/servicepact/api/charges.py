@@ -44,7 +44,7 @@ from servicepact.billing.hours import LEDGER_HEADER, entries_for, ledger_csv, le
 from servicepact.billing.models import HoursConversion
 from servicepact.billing.periods import Period
 from servicepact.contracts.selectors import contracts_for
-from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, reads, writes
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, idempotent, reads, writes
 from servicepact.core.errors import DomainValidationError
 
 router = Router(tags=["charges"])
@@ -216,6 +216,7 @@ class CreatedOut(Schema):
     operation_id="hours_adjust",
     summary="Adjust an hours balance with a reason (service manager, billing)",
 )
+@idempotent
 def adjust(request: HttpRequest, payload: AdjustIn) -> Status[Any]:
     require_staff(request, "adjust hours")
     contract = reference(contracts_for(request.user), payload.contract, "contract")
@@ -266,6 +267,7 @@ def _conversion(c: HoursConversion) -> dict[str, Any]:
     operation_id="hours_conversion_request",
     summary="Request a conversion of unused maintenance hours into project hours (staff)",
 )
+@idempotent
 def convert(request: HttpRequest, payload: ConversionIn) -> Status[Any]:
     require_staff(request, "request conversions")
     contract = reference(contracts_for(request.user), payload.contract, "contract")
