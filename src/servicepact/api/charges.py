@@ -126,7 +126,7 @@ def get_charge(request: HttpRequest, charge_id: Id, query: Query[DownloadQuery])
         return snapshot
     if query.format not in FORMATS:
         raise query_error("format", f"one of {', '.join(FORMATS)}")
-    return download(snapshot, query.format)
+    return download(snapshot, query.format, request)
 
 
 @router.post(

@@ -65,9 +65,10 @@ def render_csv(snapshot: dict[str, Any]) -> bytes:
     return csv_bytes(CHARGE_CSV_HEADER, rows, bom=True)
 
 
-def render(snapshot: dict[str, Any], fmt: str) -> bytes:
+def render(snapshot: dict[str, Any], fmt: str, request: Any = None) -> bytes:
+    """``request``: the HTML's <style> carries its CSP nonce (the PDF needs none)."""
     if fmt == "pdf":
         return render_pdf(snapshot)
     if fmt == "csv":
         return render_csv(snapshot)
-    return render_html(snapshot).encode()
+    return render_html(snapshot, request).encode()

@@ -342,12 +342,13 @@ def charges_for(user: Any) -> QuerySet[PeriodCharge]:
     return scope_to_customer(qs, user, field="contract__customer")
 
 
-def download(snapshot: dict[str, Any], fmt: str) -> HttpResponse:
+def download(snapshot: dict[str, Any], fmt: str, request: Any = None) -> HttpResponse:
     """A charge as a file (``fmt`` one of ``charge_formats.CONTENT_TYPES``)."""
     from servicepact.billing import charge_formats
 
     response = HttpResponse(
-        charge_formats.render(snapshot, fmt), content_type=charge_formats.CONTENT_TYPES[fmt]
+        charge_formats.render(snapshot, fmt, request),
+        content_type=charge_formats.CONTENT_TYPES[fmt],
     )
     name = f"charges-{snapshot['contract']['number']}-{snapshot['period']}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -234,7 +234,14 @@ def ledger_page(user: Any, contract: Contract, now: datetime) -> dict[str, Any]:
         "period": period,
         "balance": month_balance(contract, period, terms),
         "project": project_balance(contract),
-        "rows": [dict(zip(keys, row, strict=True)) for row in rows],
+        "rows": [
+            {
+                **dict(zip(keys, row, strict=True)),
+                "kind_label": EntryKind(row[3]).label,
+                "bucket_label": Bucket(row[2]).label,
+            }
+            for row in rows
+        ],
         "terms": terms,
         "scope_rows": [
             (terms.labels.get(c, c), Coverage(v).label) for c, v in sorted(terms.scope.items())

@@ -273,7 +273,7 @@ def charge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot = charge_snapshot(charge)
     fmt = request.GET.get("format", "")
     if request.method == "GET" and fmt in FORMATS:
-        return download(snapshot, fmt)
+        return download(snapshot, fmt, request)
     context = {
         "charge": snapshot,
         "may_approve": may_decide_credits(request.user) and charge.status == ChargeStatus.DRAFT,

@@ -47,7 +47,7 @@ def charge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot = charge_snapshot(charge)
     fmt = request.GET.get("format", "")
     if fmt in FORMATS:
-        return download(snapshot, fmt)
+        return download(snapshot, fmt, request)
     return render(request, "portal/charge.html", {"charge": snapshot})
 
 

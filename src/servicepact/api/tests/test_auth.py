@@ -68,7 +68,7 @@ def _concrete(path: str) -> str:
 
 
 def test_every_operation_in_the_schema_needs_credentials(anonymous):
-    """Walk the OpenAPI schema: each of the 91 operations (core API, monitoring, changes, notifications, accept/decline a solution, webhooks; outages, force majeure, renewal, statements, credits, work logs, escalation policies, measurements) answers 401 without credentials."""
+    """Walk the OpenAPI schema: each of the 108 operations (core API, monitoring, changes, notifications, accept/decline a solution, webhooks; outages, force majeure, renewal, statements, credits, work logs, escalation policies, measurements; charges, the hours ledger, adjustments, conversions, fee changes, work-log edit/delete) answers 401 without credentials."""
     from servicepact.api.root import api
 
     operations = [
@@ -76,7 +76,7 @@ def test_every_operation_in_the_schema_needs_credentials(anonymous):
         for path, item in api.get_openapi_schema()["paths"].items()
         for method in item
     ]
-    assert len(operations) == 91
+    assert len(operations) == 108
     client = Client(enforce_csrf_checks=True)
     for method, path in operations:
         response = getattr(client, method)(_concrete(path), content_type="application/json")

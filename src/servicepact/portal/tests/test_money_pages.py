@@ -27,7 +27,7 @@ def test_a_contact_reads_its_ledger_and_charges_and_not_anothers(clock):
     hours = mine.get(f"/portal/contracts/{s.contract.pk}/hours/")
     body = hours.content.decode()
     assert hours.status_code == 200
-    assert "consumed" in body and f"/portal/charges/{charge.pk}/" in body
+    assert "<td>Consumed</td>" in body and f"/portal/charges/{charge.pk}/" in body
     ledger_csv = mine.get(f"/portal/contracts/{s.contract.pk}/hours/", {"format": "csv"}).content
     assert b"included" in ledger_csv and b"-2.00" in ledger_csv
     page = mine.get(f"/portal/charges/{charge.pk}/")
