@@ -62,7 +62,9 @@ def ticket_worklog_delete(request: HttpRequest, pk: int, log_id: int) -> HttpRes
     ticket = get_ticket(request.user, pk)
     log = get_object_or_404(ticket.work_logs.all(), pk=log_id)
     try:
-        delete_work_log(log=log, actor=actor_of(request), reason=request.POST.get("reason", "")[:300])
+        delete_work_log(
+            log=log, actor=actor_of(request), reason=request.POST.get("reason", "")[:300]
+        )
     except DomainValidationError as exc:
         problems = "; ".join(p for ps in exc.errors.values() for p in ps)
         context = ticket_page_context(request, ticket, error=problems)

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from servicepact.billing.choices import CreditStatus
 from servicepact.billing.charges import close_charges
+from servicepact.billing.choices import CreditStatus
 from servicepact.billing.periods import Period
 from servicepact.billing.services import compute_period_credits
 from servicepact.contracts.models import Contract
