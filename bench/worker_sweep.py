@@ -1,5 +1,10 @@
 """Benchmark of one worker pass: its cost must follow the due clocks, not the open tickets.
 
+``--burst N [--before REF]``: one pass over a burst of N due clocks (among 2 N open tickets),
+on this code and, with ``--before``, on the code of git REF (``git archive`` into var/bench/,
+run by the same script in the same run): CPU, queries and statements per due clock, of the
+due-clock step and of the whole pass, and the ratios before / now.
+
 For 10k, 100k and 1M open tickets (10k and 100k with --quick), each with one running
 resolution clock, 1 % of the clocks are due. The tickets, their "opened" events and their
 clocks are cloned from one ticket opened through the services, straight into the tables
@@ -8,12 +13,19 @@ clocks are cloned from one ticket opened through the services, straight into the
 * an idle pass (nothing due): the index lookup plus the fixed jobs (lifecycle, auto-close);
 * one pass over all the due clocks (batch 2 x due): per clock a refresh with the engine,
   a 50 % threshold event, two outbox rows (the service manager's in-app and e-mail, as the
-  ticket has no assignee) and their delivery (dummy e-mail backend).
+  ticket has no assignee) and their delivery (dummy e-mail backend; the outbox step of a
+  pass stops after OUTBOX_PASS_BUDGET, so a big burst is delivered over several passes).
+
+The due-clock step is timed and its queries counted on their own (``step``); a query is one
+call to the database, an executemany counts one statement per row (``statements``).
 
 It runs on a throwaway SQLite file under var/bench/, and also on PostgreSQL when
-DATABASE_URL is set (in a throwaway database created on that server and dropped after).
+DATABASE_URL is set (in a throwaway database <DATABASE_URL's name>_<pid> created on that
+server and dropped after).
 
     .venv/bin/python bench/worker_sweep.py [--quick]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sp_x .venv/bin/python bench/worker_sweep.py \
+        --burst 10000 --before main
 
 The last line is machine-readable; ``*_ratio`` is (largest pass / its due clocks) divided by
 (10k pass / its due clocks), 1.0 meaning the cost per due clock does not grow with the table:
@@ -518,6 +530,8 @@ def main() -> int:
                 print("  now:", flush=True)
             now = run_backend(backend, [2 * args.burst], 1, 2)
             fields += burst_summary(backend, now, before)
+        if before_src is not None:
+            shutil.rmtree(before_src.parent, ignore_errors=True)
         print("RESULT " + " ".join(fields))
         return 0
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]

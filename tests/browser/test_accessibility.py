@@ -46,6 +46,7 @@ class Seeded:
     resolved_ticket_id: int
     change_id: int
     period: str
+    charge_id: int
 
 
 URL = Callable[[Seeded], str]
@@ -76,6 +77,9 @@ STAFF_PAGES: list[Check] = [
     Check("desk customer", lambda s: f"/desk/customers/{s.customer_id}/"),
     Check("desk contracts", lambda s: "/desk/contracts/"),
     Check("desk contract", lambda s: f"/desk/contracts/{s.contract_id}/"),
+    Check("desk contract hours", lambda s: f"/desk/contracts/{s.contract_id}/hours/"),
+    Check("desk charges", lambda s: "/desk/charges/"),
+    Check("desk charge", lambda s: f"/desk/charges/{s.charge_id}/"),
     Check("desk asset", lambda s: f"/desk/assets/{s.asset_id}/"),
     Check("desk changes", lambda s: "/desk/changes/"),
     Check("desk alerts", lambda s: "/desk/alerts/"),
@@ -103,6 +107,8 @@ CONTACT_PAGES: list[Check] = [
     Check("portal new ticket (preview)", lambda s: "/portal/tickets/new/", _fill_new_ticket),
     Check("portal contracts", lambda s: "/portal/contracts/"),
     Check("portal contract", lambda s: f"/portal/contracts/{s.contract_id}/"),
+    Check("portal contract hours", lambda s: f"/portal/contracts/{s.contract_id}/hours/"),
+    Check("portal charge", lambda s: f"/portal/charges/{s.charge_id}/"),
     Check("portal assets", lambda s: "/portal/assets/"),
     Check("portal asset", lambda s: f"/portal/assets/{s.asset_id}/"),
     Check("portal tickets awaiting confirmation", lambda s: "/portal/?show=confirm"),
@@ -123,6 +129,7 @@ PERSONAS: dict[str, tuple[str, list[Check]]] = {
 
 
 def _seed() -> Seeded:
+    from servicepact.billing.models import PeriodCharge
     from servicepact.changes.models import Change
     from servicepact.customers.models import Customer
     from servicepact.demo.seed import seed_demo
@@ -144,6 +151,7 @@ def _seed() -> Seeded:
         resolved_ticket_id=incident.pk,
         change_id=Change.objects.filter(customer=customer).order_by("pk")[0].pk,
         period=str(statement.period),
+        charge_id=PeriodCharge.objects.filter(contract=contract).order_by("-period")[0].pk,
     )
 
 

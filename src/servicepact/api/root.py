@@ -15,6 +15,7 @@ from servicepact.api import (
     attachments,
     audit_exports,
     calendars,
+    charges,
     contacts,
     contract_records,
     contracts,
@@ -22,6 +23,7 @@ from servicepact.api import (
     customers,
     errors,
     escalations,
+    fee_changes,
     idempotency,
     me,
     notifications,
@@ -67,6 +69,8 @@ for module in (
     audit_exports,
     credits,
     worklogs,
+    charges,
+    fee_changes,
     escalations,
 ):
     api.add_router("", module.router)

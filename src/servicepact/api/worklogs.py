@@ -2,11 +2,14 @@
 
 GET  /worklogs   list (filters: ticket, contract, date_from, date_to); a contact sees its
                  own customer's tickets' logs
-POST /worklogs   staff only (403): billing.services.log_work
+POST /worklogs   staff only (403): billing.services.log_work (``started_at`` lets the engine
+                 compute the minutes outside coverage hours; ``warnings`` names excluded work)
+PATCH /worklogs/{id}, DELETE /worklogs/{id}   staff only, audited (billing.services)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
@@ -19,15 +22,17 @@ from servicepact.api.common import (
     ListOut,
     PageQuery,
     UserRef,
+    get_or_404,
     reference,
     rendered_page,
     require_staff,
     user_ref,
 )
 from servicepact.billing.choices import WorkType
+from servicepact.billing.hours import scope_warnings
 from servicepact.billing.models import WorkLog
-from servicepact.billing.services import log_work
-from servicepact.core.api_schema import MAX_DB_INT, ApiIn, idempotent, reads, writes
+from servicepact.billing.services import delete_work_log, edit_work_log, log_work
+from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, idempotent, reads, writes
 from servicepact.tickets.selectors import tickets_for
 
 router = Router(tags=["worklogs"])
@@ -36,7 +41,9 @@ router = Router(tags=["worklogs"])
 class WorkLogIn(ApiIn):
     ticket: int
     minutes: int
-    date: date
+    date: dt.date | None = None
+    started_at: datetime | None = None
+    category: Text = ""
     work_type: str = WorkType.REMOTE.value
     billable: bool = True
     note: str = ""
@@ -59,7 +66,27 @@ class WorkLogOut(Schema):
     work_type: str
     billable: bool
     note: str
+    started_at: datetime | None
+    category: str
+    out_of_hours_minutes: int
     created_at: datetime
+    warnings: list[str] = []
+
+
+class WorkLogPatch(ApiIn):
+    minutes: int | None = None
+    date: dt.date | None = None
+    started_at: datetime | None = None
+    work_type: Text | None = None
+    category: Text | None = None
+    billable: bool | None = None
+    note: Text | None = None
+    reason: Text = ""
+
+
+class DeletedOut(Schema):
+    id: int
+    deleted: bool
 
 
 class WorkLogList(ListOut):
@@ -91,7 +118,11 @@ def render_worklog(log: WorkLog) -> dict[str, Any]:
         "work_type": log.work_type,
         "billable": log.billable,
         "note": log.note,
+        "started_at": log.started_at,
+        "category": log.category,
+        "out_of_hours_minutes": log.out_of_hours_minutes,
         "created_at": log.created_at,
+        "warnings": scope_warnings(log),
     }
 
 
@@ -131,9 +162,40 @@ def create_worklog(request: HttpRequest, payload: WorkLogIn) -> Status[Any]:
         user=worker,
         minutes=payload.minutes,
         day=payload.date,
+        started_at=payload.started_at,
+        category=payload.category,
         work_type=payload.work_type,
         billable=payload.billable,
         note=payload.note,
         actor=actor_of(request),
     )
     return Status(201, render_worklog(worklogs_for(request.user).get(pk=log.pk)))
+
+
+@router.patch(
+    "/worklogs/{log_id}",
+    response=writes(WorkLogOut, 404),
+    operation_id="worklogs_update",
+    summary="Change a work log (staff; audited)",
+)
+def update_worklog(request: HttpRequest, log_id: Id, payload: WorkLogPatch) -> dict[str, Any]:
+    require_staff(request, "edit work logs")
+    log = get_or_404(worklogs_for(request.user), log_id)
+    changes = payload.dict(exclude_unset=True)
+    reason = changes.pop("reason", "")
+    edit_work_log(log=log, actor=request.user, reason=reason, **changes)
+    return render_worklog(worklogs_for(request.user).get(pk=log.pk))
+
+
+@router.api_operation(
+    ["DELETE"],
+    "/worklogs/{log_id}",
+    response=writes(DeletedOut, 404),
+    operation_id="worklogs_delete",
+    summary="Delete a work log (staff; audited)",
+)
+def remove_worklog(request: HttpRequest, log_id: Id) -> dict[str, Any]:
+    require_staff(request, "delete work logs")
+    log = get_or_404(worklogs_for(request.user), log_id)
+    delete_work_log(log=log, actor=request.user, reason=request.GET.get("reason", "")[:300])
+    return {"id": log_id, "deleted": True}

@@ -8,12 +8,21 @@ from django.http import HttpRequest
 from servicepact.billing.models import (
     AvailabilityCreditTier,
     BreachCredit,
+    ChargeLine,
     CreditAudit,
     CreditLine,
     CreditSchedule,
+    FeeChange,
     ForceMajeure,
+    HoursConversion,
+    HoursEntry,
+    PeriodCharge,
     PeriodCredit,
+    Rate,
+    RateCard,
+    ScopeItem,
     WorkLog,
+    WorkLogAudit,
 )
 from servicepact.core.admin import ReadOnlyAdmin
 
@@ -84,7 +93,67 @@ class ForceMajeureAdmin(admin.ModelAdmin[ForceMajeure]):
 
 
 @admin.register(WorkLog)
-class WorkLogAdmin(admin.ModelAdmin[WorkLog]):
-    list_display = ["ticket", "user", "date", "minutes", "billable"]
-    list_filter = ["billable"]
-    raw_id_fields = ["ticket"]
+class WorkLogAdmin(ReadOnlyAdmin):
+    """Read-only: work is logged, edited and deleted on the desk or the API, through
+    ``billing.services``, which audits every change and closes charged months."""
+
+    list_display = ["ticket", "user", "date", "minutes", "work_type", "category", "billable"]
+    list_filter = ["billable", "work_type"]
+
+
+@admin.register(WorkLogAudit)
+class WorkLogAuditAdmin(ReadOnlyAdmin):
+    list_display = ["work_log_id", "ticket", "action", "actor_name", "at", "reason"]
+    list_filter = ["action"]
+
+
+class RateInline(ReadOnlyInline):
+    model = Rate
+    fields = ["work_type", "hourly_rate"]
+
+
+class ScopeInline(ReadOnlyInline):
+    model = ScopeItem
+    fields = ["category", "label", "coverage"]
+
+
+@admin.register(RateCard)
+class RateCardAdmin(ReadOnlyAdmin):
+    """Read-only: ``billing.commercial.set_rate_card`` replaces a version's card."""
+
+    list_display = ["contract_version", "out_of_hours_multiplier", "rollover_periods"]
+    inlines = [RateInline, ScopeInline]
+
+
+@admin.register(HoursEntry)
+class HoursEntryAdmin(ReadOnlyAdmin):
+    """The hours ledger: immutable entries written by the period close and the services."""
+
+    list_display = ["contract", "period", "bucket", "kind", "hours", "expires_period", "reason"]
+    list_filter = ["kind", "bucket", "period"]
+
+
+@admin.register(HoursConversion)
+class HoursConversionAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "period", "hours", "project_hours", "status"]
+    list_filter = ["status"]
+
+
+class ChargeLineInline(ReadOnlyInline):
+    model = ChargeLine
+    fields = ["position", "kind", "description", "quantity", "unit_price", "amount"]
+
+
+@admin.register(PeriodCharge)
+class PeriodChargeAdmin(ReadOnlyAdmin):
+    """Read-only: produced at period close, approved on the desk or the API."""
+
+    list_display = ["contract", "period", "status", "total", "currency"]
+    list_filter = ["status", "period"]
+    inlines = [ChargeLineInline]
+
+
+@admin.register(FeeChange)
+class FeeChangeAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "effective_from", "fee_amount", "included_hours", "status"]
+    list_filter = ["status"]

@@ -33,3 +33,63 @@ class AuditAction(models.TextChoices):
 
 # Months in one fee period: the monthly fee of a quarterly fee is fee / 3.
 FEE_PERIOD_MONTHS: dict[str, int] = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+
+class Coverage(models.TextChoices):
+    """What the base fee does with a category of work (the contract's scope)."""
+
+    INCLUDED = "included", _("Included in the base fee")
+    BILLABLE = "billable", _("Billable extra work")
+    EXCLUDED = "excluded", _("Excluded")
+
+
+class WorkLogAction(models.TextChoices):
+    CREATE = "create", _("Logged")
+    EDIT = "edit", _("Edited")
+    DELETE = "delete", _("Deleted")
+
+
+class Bucket(models.TextChoices):
+    MAINTENANCE = "maintenance", _("Maintenance hours")
+    PROJECT = "project", _("Project hours")
+
+
+class EntryKind(models.TextChoices):
+    """The kinds of hours ledger entry; every change of a balance is one of these."""
+
+    INCLUDED = "included", _("Included")
+    CONSUMED = "consumed", _("Consumed")
+    ROLLED_OVER = "rolled_over", _("Rolled over")
+    EXPIRED = "expired", _("Expired")
+    CONVERTED = "converted", _("Converted")
+    ADJUSTED = "adjusted", _("Adjusted")
+    OVERAGE = "overage", _("Billed as overage")
+
+
+class ConversionStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ChargeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FINAL = "final", _("Final")
+
+
+class ChargeKind(models.TextChoices):
+    BASE_FEE = "base_fee", _("Base fee")
+    OVERAGE = "overage", _("Overage")
+    EXTRA_WORK = "extra_work", _("Billable extra work")
+    PARTS = "parts", _("Parts")
+    CREDIT = "credit", _("Service credits")
+
+
+class FeeChangeStatus(models.TextChoices):
+    """proposed -> approved (a manager) -> accepted | declined (the customer); withdrawn."""
+
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved, awaiting the customer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

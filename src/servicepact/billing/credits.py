@@ -25,6 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 from servicepact.billing.choices import FEE_PERIOD_MONTHS
+from servicepact.billing.fees import FeeTerms, fee_in_force
+from servicepact.billing.periods import Period
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Contract
 from servicepact.core.money import minor_units
@@ -56,11 +58,15 @@ __all__ = [
 ]
 
 
-def monthly_fee(contract: Contract) -> Decimal:
+def monthly_fee(
+    contract: Contract, period: Period | None = None, *, fee: FeeTerms | None = None
+) -> Decimal:
     """The fee of one month: a quarterly fee / 3, a yearly fee / 12 (to the currency's
-    minor unit: the cent, the yen)."""
+    minor unit: the cent, the yen). With ``period``, the fee in force in that month (an
+    accepted fee change, ``billing.fees``); ``fee``: that fee, already read."""
+    terms = fee or fee_in_force(contract, period)
     return rules.fee_per_month(
-        contract.fee_amount,
+        terms.amount,
         FEE_PERIOD_MONTHS[contract.fee_period],
         minor_units(contract.fee_currency),
     )

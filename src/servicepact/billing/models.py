@@ -8,7 +8,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from servicepact.billing.choices import AuditAction, CreditRule, CreditStatus, WorkType
+from servicepact.billing.choices import (
+    AuditAction,
+    Bucket,
+    ChargeKind,
+    ChargeStatus,
+    ConversionStatus,
+    Coverage,
+    CreditRule,
+    CreditStatus,
+    EntryKind,
+    FeeChangeStatus,
+    WorkLogAction,
+    WorkType,
+)
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError
@@ -266,13 +279,322 @@ class WorkLog(models.Model):
     )
     billable = models.BooleanField(_("billable"), default=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    category = models.SlugField(_("category of work"), max_length=40, blank=True)
+    out_of_hours_minutes = models.PositiveIntegerField(
+        _("minutes outside coverage hours"),
+        default=0,
+        help_text=_("Computed from the contract's calendar when the start is known."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["date", "id"]
-        indexes = [models.Index(fields=["ticket", "date"])]
+        indexes = [
+            models.Index(fields=["ticket", "date"]),
+            # Covering, in the order of the period close's GROUP BY (billing.charges):
+            # the month's sums read this index only, without sorting the logs.
+            models.Index(
+                fields=[
+                    "ticket",
+                    "billable",
+                    "work_type",
+                    "category",
+                    "date",
+                    "minutes",
+                    "out_of_hours_minutes",
+                ],
+                name="worklog_month_sums",
+            ),
+        ]
         verbose_name = _("work log")
         verbose_name_plural = _("work logs")
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.date} {self.minutes} min"
+
+
+class ImmutableRow(models.Model):
+    """A row written once: saving it again or deleting it raises (ledgers, audit trails)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableModelError(f"{self._meta.verbose_name} rows are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableModelError(f"{self._meta.verbose_name} rows are immutable")
+
+
+class RateCard(models.Model):
+    """A contract version's prices and hours rules; later versions carry it over
+    (``billing.rates.rate_card_for_period``), like the credit schedule."""
+
+    contract_version = models.OneToOneField(
+        ContractVersion, on_delete=models.CASCADE, related_name="rate_card"
+    )
+    out_of_hours_multiplier = models.DecimalField(
+        _("out-of-hours multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("10"))],
+        help_text=_("Applied to the minutes of a work log outside the contract's calendar."),
+    )
+    rollover_periods = models.PositiveSmallIntegerField(
+        _("unused hours expire after (months)"),
+        default=0,
+        validators=[MaxValueValidator(36)],
+        help_text=_("0: unused included hours expire at the end of their month."),
+    )
+    conversion_ratio = models.DecimalField(
+        _("project hours per unused maintenance hour"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Empty: unused maintenance hours cannot be converted."),
+    )
+
+    class Meta:
+        verbose_name = _("rate card")
+        verbose_name_plural = _("rate cards")
+
+    def __str__(self) -> str:
+        return f"rate card of {self.contract_version}"
+
+
+class Rate(models.Model):
+    """The price of an hour of one work type (remote, on site, travel)."""
+
+    rate_card = models.ForeignKey(RateCard, on_delete=models.CASCADE, related_name="rates")
+    work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.choices)
+    hourly_rate = models.DecimalField(
+        _("rate per hour"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["rate_card", "work_type"]
+        constraints = [
+            models.UniqueConstraint(fields=["rate_card", "work_type"], name="rate_unique_type")
+        ]
+        verbose_name = _("rate")
+        verbose_name_plural = _("rates")
+
+    def __str__(self) -> str:
+        return f"{self.work_type}: {self.hourly_rate}"
+
+
+class ScopeItem(models.Model):
+    """A category of work and what the base fee does with it (included, billable, excluded)."""
+
+    rate_card = models.ForeignKey(RateCard, on_delete=models.CASCADE, related_name="scope")
+    category = models.SlugField(_("category"), max_length=40)
+    label = models.CharField(_("label"), max_length=100)
+    coverage = models.CharField(_("coverage"), max_length=10, choices=Coverage.choices)
+
+    class Meta:
+        ordering = ["rate_card", "coverage", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["rate_card", "category"], name="scope_unique_category")
+        ]
+        verbose_name = _("scope item")
+        verbose_name_plural = _("scope items")
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.coverage}"
+
+
+class WorkLogAudit(ImmutableRow):
+    """Who logged, edited or deleted a work log, when, and its values before and after."""
+
+    work_log_id = models.PositiveBigIntegerField(_("work log"), db_index=True)
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=8, choices=WorkLogAction.choices)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["work_log_id", "at", "id"]
+        verbose_name = _("work log audit record")
+        verbose_name_plural = _("work log audit records")
+
+    def __str__(self) -> str:
+        return f"{self.work_log_id} {self.action} {self.at.isoformat()}"
+
+
+class HoursConversion(models.Model):
+    """A request to turn unused maintenance hours into project hours; a manager decides."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="conversions")
+    period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM")
+    hours = models.DecimalField(_("maintenance hours"), max_digits=8, decimal_places=2)
+    ratio = models.DecimalField(_("ratio"), max_digits=5, decimal_places=2)
+    project_hours = models.DecimalField(_("project hours"), max_digits=8, decimal_places=2)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ConversionStatus.choices,
+        default=ConversionStatus.REQUESTED,
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("hours conversion")
+        verbose_name_plural = _("hours conversions")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period}: {self.hours} h -> {self.project_hours} h"
+
+
+class HoursEntry(ImmutableRow):
+    """One change of an hours balance. The balance is the sum of the entries, never stored."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="hours_entries")
+    period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM")
+    bucket = models.CharField(
+        _("balance"), max_length=12, choices=Bucket.choices, default=Bucket.MAINTENANCE
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    hours = models.DecimalField(_("hours"), max_digits=10, decimal_places=2)
+    expires_period = models.CharField(_("expires after"), max_length=7, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    conversion = models.ForeignKey(
+        HoursConversion, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+
+    class Meta:
+        ordering = ["contract", "period", "id"]
+        indexes = [models.Index(fields=["contract", "period"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period", "bucket", "kind"],
+                condition=models.Q(kind__in=["included", "consumed", "overage"]),
+                name="hoursentry_once_per_period",
+            )
+        ]
+        verbose_name = _("hours ledger entry")
+        verbose_name_plural = _("hours ledger entries")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period} {self.kind} {self.hours}"
+
+
+class PeriodCharge(models.Model):
+    """The charges of one contract for one month: produced at period close, approved to final."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="charges")
+    period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM")
+    status = models.CharField(
+        _("status"), max_length=8, choices=ChargeStatus.choices, default=ChargeStatus.DRAFT
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    hours = models.JSONField(_("hours"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period", "contract"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period"], name="periodcharge_unique")
+        ]
+        indexes = [models.Index(fields=["period", "status"])]
+        verbose_name = _("period charge")
+        verbose_name_plural = _("period charges")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period}: {self.total} {self.currency}"
+
+
+class ChargeLine(models.Model):
+    """One line of a period charge; a credit is a negative amount."""
+
+    charge = models.ForeignKey(PeriodCharge, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(_("kind"), max_length=12, choices=ChargeKind.choices)
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=4)
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["charge", "position"]
+        verbose_name = _("charge line")
+        verbose_name_plural = _("charge lines")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.amount}"
+
+
+class FeeChange(models.Model):
+    """A proposed change of the fee or the included hours from the first day of a month:
+    approved internally, then accepted by the customer; accepted, it becomes a contract
+    version and the fee in force from ``effective_from`` (``billing.fees``)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="fee_changes")
+    fee_amount = models.DecimalField(_("new fee"), max_digits=12, decimal_places=2)
+    included_hours = models.DecimalField(
+        _("new included hours per period"), max_digits=8, decimal_places=2
+    )
+    effective_from = models.DateField(_("effective from (first day of a month)"))
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=FeeChangeStatus.choices,
+        default=FeeChangeStatus.PROPOSED,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer_note = models.CharField(_("customer's note"), max_length=300, blank=True)
+    version = models.ForeignKey(
+        ContractVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["contract", "status", "effective_from"])]
+        verbose_name = _("fee change")
+        verbose_name_plural = _("fee changes")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} from {self.effective_from}: {self.fee_amount}"

@@ -7,6 +7,7 @@ recomputed; approving twice, adjusting an applied credit or applying an undecide
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,9 +19,11 @@ from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.accounts.choices import StaffRole
-from servicepact.billing.choices import AuditAction, CreditStatus, WorkType
+from servicepact.billing.alerts import check_hours_alerts
+from servicepact.billing.choices import AuditAction, CreditStatus, WorkLogAction, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
 from servicepact.billing.facts import PeriodFacts, period_facts
+from servicepact.billing.hours import out_of_hours_minutes
 from servicepact.billing.models import (
     AvailabilityCreditTier,
     BreachCredit,
@@ -28,8 +31,10 @@ from servicepact.billing.models import (
     CreditLine,
     CreditSchedule,
     ForceMajeure,
+    PeriodCharge,
     PeriodCredit,
     WorkLog,
+    WorkLogAudit,
 )
 from servicepact.billing.periods import Period, months_between
 from servicepact.billing.schedules import schedule_for_period
@@ -318,7 +323,7 @@ def availability_note(facts: PeriodFacts) -> str:
 
 def draft_for(facts: PeriodFacts) -> CreditDraft:
     return draft_credit(
-        fee=monthly_fee(facts.contract),
+        fee=monthly_fee(facts.contract, facts.period),
         schedule=facts.schedule,
         schedules=facts.schedules,
         availability=facts.availability.percent,
@@ -518,41 +523,199 @@ def mark_applied(*, credit: PeriodCredit, actor: Actor, reason: str = "") -> Per
 # ---------------------------------------------------------------- work logs
 
 
+def _log_values(log: WorkLog) -> dict[str, Any]:
+    return {
+        "user": log.user_id,
+        "date": log.date.isoformat(),
+        "started_at": log.started_at.isoformat() if log.started_at else None,
+        "minutes": log.minutes,
+        "work_type": log.work_type,
+        "category": log.category,
+        "billable": log.billable,
+        "note": log.note,
+        "out_of_hours_minutes": log.out_of_hours_minutes,
+    }
+
+
+def _audit_log(
+    log: WorkLog, *, action: str, actor: Any, before: dict[str, Any] | None, reason: str = ""
+) -> None:
+    WorkLogAudit.objects.create(
+        work_log_id=log.pk,
+        ticket_id=log.ticket_id,
+        at=current_time(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=actor.get_username() if getattr(actor, "pk", None) else "",
+        action=action,
+        before=before,
+        after=None if action == WorkLogAction.DELETE else _log_values(log),
+        reason=reason,
+    )
+
+
+def _month_open(ticket: Ticket, day: date, errors: dict[str, list[str]]) -> None:
+    """A month whose charges are produced is closed to work logs (adjust the ledger instead)."""
+    if ticket.contract_id is None:
+        return
+    period = str(Period(day.year, day.month))
+    if PeriodCharge.objects.filter(contract_id=ticket.contract_id, period=period).exists():
+        errors["date"] = [f"the charges of {period} are produced: the month is closed"]
+
+
+def _check_log(
+    *,
+    ticket: Ticket,
+    user: Any,
+    minutes: Any,
+    day: date,
+    started_at: datetime | None,
+    work_type: str,
+    category: str,
+    note: str,
+) -> date:
+    """Validates a work log's fields (422 naming each); returns its day (the local date of
+    ``started_at`` in the ticket's zone when a start is given)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+        errors["minutes"] = ["must be 1 to 1440 minutes"]
+    if not getattr(user, "is_staff", False):
+        errors["user"] = ["only provider staff log work"]
+    moment = current_time()
+    if started_at is not None:
+        require_aware(started_at)
+        day = local_date(started_at, ticket.timezone)
+        if isinstance(minutes, int) and started_at + timedelta(minutes=minutes) > moment:
+            errors["started_at"] = ["the work must have ended by now"]
+    if day > local_date(moment, ticket.timezone):
+        errors["date"] = ["must not be in the future"]
+    if work_type not in WorkType.values:
+        errors["work_type"] = [f"one of {', '.join(WorkType.values)}"]
+    if category and (len(category) > 40 or not re.fullmatch(r"[-a-z0-9_]+", category)):
+        errors["category"] = ["a slug of at most 40 characters (a-z, 0-9, - and _)"]
+    if len(note.strip()) > 300:
+        errors["note"] = ["at most 300 characters"]
+    _month_open(ticket, day, errors)
+    if errors:
+        raise DomainValidationError(errors)
+    return day
+
+
+def _after_log(log: WorkLog) -> None:
+    if log.ticket.contract is not None:
+        check_hours_alerts(
+            contract=log.ticket.contract,
+            period=Period(log.date.year, log.date.month),
+            now=current_time(),
+        )
+
+
 @transaction.atomic
 def log_work(
     *,
     ticket: Ticket,
     user: Any,
     minutes: int,
-    day: date,
+    day: date | None = None,
+    started_at: datetime | None = None,
     billable: bool = True,
     note: str = "",
     work_type: str = WorkType.REMOTE,
+    category: str = "",
     actor: Actor = None,
 ) -> WorkLog:
     """Records time ``user`` spent on a ticket; billable time counts against the included
-    hours. ``actor`` (who enters it, default ``user``) must be staff too (403)."""
+    hours (or is extra work, by the scope of its category). ``actor`` (who enters it, default
+    ``user``) must be staff too (403). With ``started_at`` the engine computes the minutes
+    outside the contract's coverage hours (they cost the rate card's multiplier). Leaves an
+    audit record; tells of 80 % / 100 % of the month's hours."""
     if actor is not None and not getattr(actor, "is_staff", False):
         raise PermissionDenied(_("only provider staff log work"))
-    errors: dict[str, list[str]] = {}
-    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
-        errors["minutes"] = [_("must be 1 to 1440 minutes")]
-    if not getattr(user, "is_staff", False):
-        errors["user"] = [_("only provider staff log work")]
-    if day > local_date(current_time(), ticket.timezone):
-        errors["date"] = [_("must not be in the future")]
-    if work_type not in WorkType.values:
-        errors["work_type"] = [_("one of %(choices)s") % {"choices": ", ".join(WorkType.values)}]
-    if len(note.strip()) > 300:
-        errors["note"] = [_("at most 300 characters")]
-    if errors:
-        raise DomainValidationError(errors)
-    return WorkLog.objects.create(
+    if day is None and started_at is None:
+        raise DomainValidationError({"date": [_("give the day or the start of the work")]})
+    day = _check_log(
+        ticket=ticket,
+        user=user,
+        minutes=minutes,
+        day=day or date.min,
+        started_at=started_at,
+        work_type=work_type,
+        category=category,
+        note=note,
+    )
+    log = WorkLog.objects.create(
         ticket=ticket,
         user=user,
         minutes=minutes,
         date=day,
+        started_at=started_at,
         work_type=work_type,
+        category=category,
+        out_of_hours_minutes=out_of_hours_minutes(ticket, started_at, minutes),
         billable=billable,
         note=note.strip(),
     )
+    _audit_log(log, action=WorkLogAction.CREATE, actor=actor or user, before=None)
+    _after_log(log)
+    return log
+
+
+EDITABLE = ("user", "minutes", "date", "started_at", "work_type", "category", "billable", "note")
+
+
+@transaction.atomic
+def edit_work_log(*, log: WorkLog, actor: Any, reason: str = "", **changes: Any) -> WorkLog:
+    """Changes a work log (staff, 403); audited with its values before and after. A log of
+    a closed month (its charges produced), or moved into one, is refused (422 on date)."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff edit work logs")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise DomainValidationError({f: ["cannot be changed"] for f in sorted(unknown)})
+    log = (
+        WorkLog.objects.select_for_update(of=("self",))
+        .select_related("ticket__contract__plan")
+        .get(pk=log.pk)
+    )
+    before = _log_values(log)
+    errors: dict[str, list[str]] = {}
+    _month_open(log.ticket, log.date, errors)
+    if errors:
+        raise DomainValidationError(errors)
+    values = {f: getattr(log, f) for f in EDITABLE} | changes
+    if "date" in changes and "started_at" not in changes:
+        values["started_at"] = None  # a new day without a start: the old start is wrong
+    day = _check_log(
+        ticket=log.ticket,
+        user=values["user"],
+        minutes=values["minutes"],
+        day=values["date"],
+        started_at=values["started_at"],
+        work_type=values["work_type"],
+        category=values["category"],
+        note=values["note"],
+    )
+    for name in EDITABLE:
+        setattr(log, name, values[name])
+    log.date = day
+    log.note = log.note.strip()
+    log.out_of_hours_minutes = out_of_hours_minutes(log.ticket, log.started_at, log.minutes)
+    log.save()
+    _audit_log(log, action=WorkLogAction.EDIT, actor=actor, before=before, reason=reason.strip())
+    _after_log(log)
+    return log
+
+
+@transaction.atomic
+def delete_work_log(*, log: WorkLog, actor: Any, reason: str = "") -> None:
+    """Deletes a work log of an open month (staff, 403); the audit keeps its values."""
+    if not getattr(actor, "is_staff", False):
+        raise PermissionDenied("only provider staff delete work logs")
+    log = WorkLog.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=log.pk)
+    errors: dict[str, list[str]] = {}
+    _month_open(log.ticket, log.date, errors)
+    if errors:
+        raise DomainValidationError(errors)
+    _audit_log(
+        log, action=WorkLogAction.DELETE, actor=actor, before=_log_values(log), reason=reason
+    )
+    log.delete()

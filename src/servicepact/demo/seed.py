@@ -875,7 +875,9 @@ def _monitoring(
 def _credits_and_hours(
     customers: list[DemoCustomer], staff: dict[str, Any], rng: random.Random, progress: Progress
 ) -> None:
-    """Credit schedules on every version, work logged on the year's tickets, closed months."""
+    """Credit schedules and rate cards on every version, work logged on the year's tickets,
+    closed months (statements and draft charges)."""
+    from servicepact.billing.commercial import set_rate_card
     from servicepact.billing.services import log_work, set_credit_schedule
     from servicepact.reports.services import close_period
 
@@ -904,6 +906,22 @@ def _credits_and_hours(
             cap_percent="20",
             claim_window_days=30,
         )
+    for dc in customers:
+        for version in dc.contract.versions.all():
+            set_rate_card(
+                version=version,
+                actor=staff["manager"],
+                rates={"remote": "120", "on_site": "180", "travel": "80"},
+                multiplier="1.5",
+                rollover_periods=2,
+                conversion_ratio="1.25",
+                scope=[
+                    ("hardware-repair", "Hardware repair", "included"),
+                    ("os-support", "OS support", "included"),
+                    ("app-support", "Application support", "billable"),
+                    ("network", "Network troubleshooting", "excluded"),
+                ],
+            )
     logged = 0
     for t in (
         Ticket.objects.filter(resolved_at__isnull=False)

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.desk import change_pages, contract_actions, mail_pages, new_ticket, views, worklogs
+from servicepact.desk import (
+    change_pages,
+    contract_actions,
+    mail_pages,
+    money,
+    new_ticket,
+    views,
+    worklogs,
+)
 
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
@@ -15,10 +23,23 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
     path("tickets/<int:pk>/worklogs/", worklogs.ticket_worklog, name="ticket-worklog"),
+    path(
+        "tickets/<int:pk>/worklogs/<int:log_id>/delete/",
+        worklogs.ticket_worklog_delete,
+        name="ticket-worklog-delete",
+    ),
     path("customers/", views.customer_list, name="customers"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("contracts/<int:pk>/hours/", money.contract_hours, name="contract-hours"),
+    path("contracts/<int:pk>/hours/adjust/", money.contract_hours_adjust, name="hours-adjust"),
+    path("contracts/<int:pk>/hours/convert/", money.contract_conversion, name="hours-convert"),
+    path("conversions/<int:pk>/<str:action>/", money.conversion_decide, name="conversion-decide"),
+    path("contracts/<int:pk>/fee-changes/", money.fee_change_propose, name="fee-change-propose"),
+    path("fee-changes/<int:pk>/<str:action>/", money.fee_change_decide, name="fee-change-decide"),
+    path("charges/", money.charge_list, name="charges"),
+    path("charges/<int:pk>/", money.charge_detail, name="charge"),
     path(
         "contracts/<int:pk>/force-majeure/",
         contract_actions.contract_force_majeure,

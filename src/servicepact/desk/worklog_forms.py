@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -10,18 +11,26 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _lazy
 
 from servicepact.billing.choices import WorkType
-from servicepact.core.time import local_date, now
+from servicepact.core.time import local_date, now, zone
 from servicepact.tickets.models import Ticket
 
 
 class WorkLogForm(forms.Form):
     user = forms.ModelChoiceField(label=_lazy("Who"), queryset=get_user_model().objects.none())
     date = forms.DateField(label=_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(
+        label=_lazy("Start (the ticket's local time; empty: counted as in hours)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
     minutes = forms.IntegerField(
         label=_lazy("Duration (minutes)"),
         widget=forms.NumberInput(attrs={"min": "1", "max": "1440", "inputmode": "numeric"}),
     )
     work_type = forms.ChoiceField(label=_lazy("Work type"), choices=WorkType.choices)
+    category = forms.SlugField(
+        label=_lazy("Category of work (the contract's scope)"), required=False, max_length=40
+    )
     billable = forms.BooleanField(label=_lazy("Billable"), required=False, initial=True)
     note = forms.CharField(
         label=_lazy("Note"), required=False, max_length=300, widget=forms.TextInput()
@@ -48,3 +57,10 @@ def worklog_context(ticket: Ticket, user: Any, form: WorkLogForm | None = None) 
         "worklogs": logs[:50],
         "worklog_minutes": logs.aggregate(total=Sum("minutes"))["total"] or 0,
     }
+
+
+def started_at(ticket: Ticket, data: dict[str, Any]) -> datetime | None:
+    """The start as an aware instant in the ticket's zone, or None without a start time."""
+    if data.get("start") is None:
+        return None
+    return datetime.combine(data["date"], data["start"], tzinfo=zone(ticket.timezone))

@@ -7,17 +7,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from servicepact.accounts.actors import actor_of
-from servicepact.billing.services import log_work
+from servicepact.billing.services import delete_work_log, log_work
 from servicepact.core.errors import DomainValidationError
 from servicepact.desk.access import staff_required
 from servicepact.desk.views import ticket_page_context
-from servicepact.desk.worklog_forms import WorkLogForm, worklog_context
+from servicepact.desk.worklog_forms import WorkLogForm, started_at, worklog_context
 from servicepact.tickets.selectors import get_ticket
 
 
@@ -35,6 +35,8 @@ def ticket_worklog(request: HttpRequest, pk: int) -> HttpResponse:
                 user=data["user"],
                 minutes=data["minutes"],
                 day=data["date"],
+                started_at=started_at(ticket, data),
+                category=data["category"],
                 work_type=data["work_type"],
                 billable=data["billable"],
                 note=data["note"],
@@ -51,3 +53,22 @@ def ticket_worklog(request: HttpRequest, pk: int) -> HttpResponse:
     context = ticket_page_context(request, ticket, error=error)
     context.update(worklog_context(ticket, request.user, form))
     return render(request, "desk/ticket.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def ticket_worklog_delete(request: HttpRequest, pk: int, log_id: int) -> HttpResponse:
+    """Deletes a work log of the ticket (audited with the reason); a closed month is a 422."""
+    ticket = get_ticket(request.user, pk)
+    log = get_object_or_404(ticket.work_logs.all(), pk=log_id)
+    try:
+        delete_work_log(
+            log=log, actor=actor_of(request), reason=request.POST.get("reason", "")[:300]
+        )
+    except DomainValidationError as exc:
+        problems = "; ".join(p for ps in exc.errors.values() for p in ps)
+        context = ticket_page_context(request, ticket, error=problems)
+        context.update(worklog_context(ticket, request.user))
+        return render(request, "desk/ticket.html", context, status=422)
+    messages.success(request, _("Work log deleted."))
+    return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#work")

@@ -1,5 +1,5 @@
 """The outbox: e-mail, webhooks and in-app notifications (docs/worker.md)."""
 
-from servicepact.notifications.language import language_for
+from servicepact.notifications.language import language_for, language_relations
 
-__all__ = ["language_for"]
+__all__ = ["language_for", "language_relations"]

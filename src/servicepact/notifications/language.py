@@ -15,7 +15,21 @@ from django.conf import settings
 
 from servicepact.core.i18n import preferred_language, supported
 
-__all__ = ["language_for", "supported"]
+__all__ = ["language_for", "language_relations", "supported"]
+
+# Where a user's language is stored: a worker that tells many people reads them with the users
+# (``select_related(*language_relations("assignee"))``) instead of two queries per recipient.
+PERSON_LANGUAGE_RELATIONS = ("staff_profile", "contact")
+
+
+def language_relations(*users: str) -> list[str]:
+    """The ``select_related`` paths that carry the language of the users at ``users`` (paths
+    to ``User`` foreign keys; "" for a queryset of users itself)."""
+    return [
+        f"{path}__{relation}" if path else relation
+        for path in users
+        for relation in PERSON_LANGUAGE_RELATIONS
+    ]
 
 
 def language_for(recipient: Any) -> str:

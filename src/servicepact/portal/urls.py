@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.portal import views
+from servicepact.portal import money, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
@@ -17,6 +17,9 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:pk>/decline/", views.ticket_decline, name="ticket-decline"),
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
+    path("contracts/<int:pk>/hours/", money.contract_hours, name="contract-hours"),
+    path("charges/<int:pk>/", money.charge_detail, name="charge"),
+    path("fee-changes/<int:pk>/<str:action>/", money.fee_change_answer, name="fee-change-answer"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("changes/", views.change_list, name="changes"),

@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from servicepact.billing.choices import FEE_PERIOD_MONTHS
 from servicepact.billing.credits import monthly_fee
 from servicepact.billing.facts import PeriodFacts
+from servicepact.billing.fees import fee_in_force
 from servicepact.billing.periods import Period
 from servicepact.billing.schedules import ScheduleTerms
 from servicepact.contracts.calendars import calendar_json
@@ -170,10 +171,10 @@ def _credits(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
         # Decimal places of the currency's minor unit (ISO 4217: JPY 0, USD 2): every amount
         # is rounded half up to it.
         "minor_units": minor_units(contract.fee_currency),
-        "fee": plain(contract.fee_amount),
+        "fee": plain(fee_in_force(contract, facts.period).amount),
         "fee_period": contract.fee_period,
         "fee_period_months": FEE_PERIOD_MONTHS[contract.fee_period],
-        "monthly_fee": str(monthly_fee(contract)),
+        "monthly_fee": str(monthly_fee(contract, facts.period)),
         "period_last_day": facts.period.last_day.isoformat(),
         "schedule": schedule_json(facts.schedule),
         "schedules_by_version": {

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from servicepact.billing.charges import close_charges
 from servicepact.billing.choices import CreditStatus
 from servicepact.billing.periods import Period
 from servicepact.billing.services import compute_period_credits
@@ -40,7 +41,8 @@ def close_period(
     3. build the statement snapshot and store it (one row per contract and month; a
        concurrent run finds the row and stops);
     4. queue one e-mail per contact who receives statements, through the notifications
-       outbox in the same transaction (idempotency key per statement and address).
+       outbox in the same transaction (idempotency key per statement and address);
+    5. produce the month's draft charges (``billing.charges.close_charges``).
     """
     month = period if isinstance(period, Period) else Period.parse(period)
     existing = Statement.objects.filter(contract=contract, period=str(month)).first()
@@ -65,6 +67,8 @@ def close_period(
         )
         if created:
             _send(statement, contract, snapshot, moment)
+    # 5. the month's draft charges next to the statement (idempotent; credits are computed).
+    close_charges([contract], month, now=moment)
     return statement
 
 

@@ -22,6 +22,7 @@ from servicepact.billing.availability import measure
 from servicepact.billing.clockdata import METRICS, ClockSet
 from servicepact.billing.credits import monthly_fee
 from servicepact.billing.facts import PeriodFacts, period_facts
+from servicepact.billing.fees import fee_in_force
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.billing.selectors import hours_summary
@@ -107,9 +108,9 @@ def _contract(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
         "plan": contract.plan.name,
         "timezone": facts.timezone,
         "currency": contract.fee_currency,
-        "fee": format_amount(contract.fee_amount, contract.fee_currency),
+        "fee": format_amount(fee_in_force(contract, facts.period).amount, contract.fee_currency),
         "fee_period": contract.fee_period,
-        "monthly_fee": format_amount(monthly_fee(contract), contract.fee_currency),
+        "monthly_fee": format_amount(monthly_fee(contract, facts.period), contract.fee_currency),
         "term": [contract.start_date.isoformat(), contract.end_date.isoformat()],
     }
 

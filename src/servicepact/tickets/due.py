@@ -54,7 +54,7 @@ from servicepact.contracts.terms import Terms
 from servicepact.core.bulk import update_rows
 from servicepact.core.errors import TransitionError
 from servicepact.core.time import format_instant
-from servicepact.notifications import language_for
+from servicepact.notifications import language_for, language_relations
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import (
@@ -162,6 +162,7 @@ def claim_tickets(ticket_ids: list[int]) -> list[Ticket]:
         "contract__plan__calendar",
         "contract__customer",
         "contract__service_manager",
+        *language_relations("assignee", "contract__service_manager"),
     )
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True, of=("self",))
@@ -527,7 +528,8 @@ def notify_crossing(ticket: Ticket, crossing: Crossing, step: Step, now: datetim
                 now=now,
                 language=language_for(ticket.team),
             )
-        for member in ticket.team.members.filter(is_active=True).order_by("pk"):
+        members = ticket.team.members.filter(is_active=True).select_related(*language_relations(""))
+        for member in members.order_by("pk"):
             tell(member, email=not ticket.team.email)
     if notify_manager:
         tell(service_manager)

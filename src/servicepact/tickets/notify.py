@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from servicepact.core.config import option
 from servicepact.core.time import format_instant
 from servicepact.customers.models import Contact, Customer
-from servicepact.notifications import language_for
+from servicepact.notifications import language_for, language_relations
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.services import (
     Message,
@@ -168,7 +168,11 @@ def agents_for(ticket: Ticket) -> tuple[list[Any], str]:
     if ticket.assignee is not None and ticket.assignee.is_active:
         return [ticket.assignee], ""
     if ticket.team is not None:
-        members = list(ticket.team.members.filter(is_active=True).order_by("pk"))
+        members = list(
+            ticket.team.members.filter(is_active=True)
+            .select_related(*language_relations(""))
+            .order_by("pk")
+        )
         return members, ticket.team.email
     manager = ticket.contract.service_manager if ticket.contract is not None else None
     return ([manager] if manager is not None else []), ""

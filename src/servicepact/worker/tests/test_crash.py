@@ -2,7 +2,7 @@
 
 Two ways to die: an exception injected between the claim and the commit (every database),
 and a real ``servicepact worker --once`` process killed with SIGKILL while it holds a
-ticket's transaction open (PostgreSQL: the subprocess needs the test database by name).
+batch's transaction open (PostgreSQL: the subprocess needs the test database by name).
 """
 
 from __future__ import annotations

@@ -1,0 +1,355 @@
+"""Period close of charges for many contracts at once (the worker, ``close_charges`` and the
+benchmark): a handful of queries for the whole batch, whatever the number of work logs.
+
+Steps (``close_charges``):
+1. lock the contracts, skip those whose month already has a charge (idempotent);
+2. read, for the batch, the rate cards in force, the work logs summed per contract, work type
+   and category (one GROUP BY), the month's ledger entries and the period credits;
+3. per contract, with ``billing.charge_rules``: close the hours (consumed, overage, expired,
+   rolled over), price the base fee (pro rata), overage and extra work, subtract the credits;
+4. write the ledger entries, the charges and their lines with three bulk inserts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet, Sum
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from servicepact.billing import charge_rules as rules
+from servicepact.billing.charge_rules import Line, WorkGroup, hours_of
+from servicepact.billing.choices import Bucket, ChargeKind, Coverage, EntryKind
+from servicepact.billing.credits import monthly_fee
+from servicepact.billing.fees import FeeTerms, fee_in_force, fees_in_force
+from servicepact.billing.hours import (
+    covered_days,
+    included_expiry,
+    included_hours_for,
+    lots_and_draws,
+)
+from servicepact.billing.models import ChargeLine, HoursEntry, PeriodCharge, PeriodCredit, WorkLog
+from servicepact.billing.periods import Period
+from servicepact.billing.rates import RateTerms, month_end, rate_terms_at
+from servicepact.contracts.models import Contract
+from servicepact.core.money import minor_units
+from servicepact.customers.selectors import scope_to_customer
+from servicepact.tickets.models import Ticket
+
+
+@dataclass
+class ContractWork:
+    """A contract's month of work logs, summed."""
+
+    consumed: dict[str, list[int]] = field(default_factory=dict)  # work type -> [min, ooh]
+    extra: dict[str, list[int]] = field(default_factory=dict)
+    non_billable_minutes: int = 0
+
+    def add(self, coverage: str, work_type: str, minutes: int, ooh: int) -> None:
+        bucket = self.consumed if coverage == Coverage.INCLUDED else self.extra
+        sums = bucket.setdefault(work_type, [0, 0])
+        sums[0] += minutes
+        sums[1] += ooh
+
+    @staticmethod
+    def groups(sums: dict[str, list[int]]) -> list[WorkGroup]:
+        return [WorkGroup(t, m, o) for t, (m, o) in sorted(sums.items())]
+
+
+@dataclass(frozen=True)
+class Credit:
+    currency: str
+    amount: Decimal
+    status: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    """One contract's close: what is written."""
+
+    entries: tuple[rules.Entry, ...]
+    lines: tuple[Line, ...]
+    currency: str
+    hours: dict[str, str]
+
+
+def work_by_contract(
+    contract_ids: Sequence[int], period: Period, terms: dict[int, RateTerms]
+) -> dict[int, ContractWork]:
+    """The month's work logs per contract, summed in SQL per ticket (one query that reads
+    only the covering index ``worklog_month_sums``, in its order: no sort of the logs), then
+    folded per contract here."""
+    tickets = Ticket.objects.filter(contract_id__in=contract_ids)
+    owner = dict(tickets.values_list("id", "contract_id"))
+    rows = (
+        WorkLog.objects.filter(
+            ticket_id__in=tickets.values("id"),
+            date__gte=period.first_day,
+            date__lte=period.last_day,
+        )
+        .values_list("ticket_id", "billable", "work_type", "category")
+        .annotate(minutes=Sum("minutes"), ooh=Sum("out_of_hours_minutes"))
+        .order_by()
+    )
+    work: dict[int, ContractWork] = defaultdict(ContractWork)
+    for ticket_id, billable, work_type, category, minutes, ooh in rows.iterator(chunk_size=10_000):
+        contract_id = owner[ticket_id]
+        item = work[contract_id]
+        if not billable:
+            item.non_billable_minutes += minutes
+        else:
+            item.add(terms[contract_id].coverage(category), work_type, minutes, ooh or 0)
+    return work
+
+
+def close_one(
+    contract: Contract,
+    period: Period,
+    *,
+    terms: RateTerms,
+    work: ContractWork,
+    entries: Iterable[tuple[str, Decimal, str]],
+    credit: Credit | None,
+    fee: FeeTerms | None = None,
+) -> Closed:
+    """The ledger entries and charge lines of one contract's month (no database when
+    ``fee``, the fee in force, is given)."""
+    currency = contract.fee_currency
+    places = minor_units(currency)
+    fee = fee or fee_in_force(contract, period)
+    included = included_hours_for(contract, period, fee)
+    expires = included_expiry(period, terms)
+    rows = list(entries)
+    lots, drawn = lots_and_draws(rows, included=included, included_expires=expires)
+    consumed_groups = work.groups(work.consumed)
+    consumed = hours_of(sum(g.minutes for g in consumed_groups))
+    closed = rules.close_hours(
+        period=str(period),
+        next_period=str(period.shift(1)),
+        lots=lots,
+        drawn=drawn,
+        consumed=consumed,
+    )
+    new_entries = list(closed.entries)
+    if not any(kind == EntryKind.INCLUDED for kind, _h, _e in rows) and included > 0:
+        new_entries.insert(0, rules.Entry(str(period), EntryKind.INCLUDED, included, expires))
+
+    lines: list[Line] = []
+    days, month_days = covered_days(contract, period)
+    per_month = monthly_fee(contract, fee=fee)
+    base = rules.prorated_fee(per_month, days, month_days, places)
+    if base > 0:
+        label = (
+            _("Base fee")
+            if days >= month_days
+            else _("Base fee, %(days)s of %(month)s days")
+            % {
+                "days": days,
+                "month": month_days,
+            }
+        )
+        lines.append(Line(ChargeKind.BASE_FEE, label, Decimal(days) / month_days, per_month, base))
+    over = rules.overage_amount(
+        closed.overage, consumed, consumed_groups, terms.rates, terms.multiplier, places
+    )
+    if over > 0:
+        lines.append(
+            Line(
+                ChargeKind.OVERAGE,
+                _("Hours beyond the included hours"),
+                closed.overage,
+                None,
+                over,
+            )
+        )
+    extra = rules.extra_work_lines(work.groups(work.extra), terms.rates, terms.multiplier, places)
+    lines += [
+        Line(
+            ChargeKind.EXTRA_WORK,
+            _("Billable extra work: %(type)s") % {"type": x.description},
+            x.quantity,
+            x.unit_price,
+            x.amount,
+        )
+        for x in extra
+    ]
+    credit_row = credit_line(credit, currency)
+    if credit_row is not None:
+        lines.append(credit_row)
+    hours = {
+        "included": str(included),
+        "available": str(closed.available),
+        "drawn": str(drawn),
+        "consumed": str(consumed),
+        "overage": str(closed.overage),
+        "extra": str(hours_of(sum(g.minutes for g in work.groups(work.extra)))),
+        "non_billable": str(hours_of(work.non_billable_minutes)),
+    }
+    return Closed(tuple(new_entries), tuple(lines), currency, hours)
+
+
+def credit_line(credit: Credit | None, currency: str) -> Line | None:
+    """The month's service credits as a negative line; never in another currency."""
+    if credit is None or credit.amount <= 0:
+        return None
+    rules.same_currency(currency, credit.currency)
+    amount = rules.round_money(credit.amount, minor_units(currency))
+    label = _("Service credits (%(status)s)") % {"status": credit.status}
+    return Line(ChargeKind.CREDIT, label, Decimal(1), None, -amount)
+
+
+def _credits(contract_ids: Sequence[int], period: Period) -> dict[int, Credit]:
+    return {
+        c.contract_id: Credit(c.currency, c.amount_due, c.status)
+        for c in PeriodCredit.objects.filter(contract_id__in=contract_ids, period=str(period))
+    }
+
+
+def close_charges(
+    contracts: Iterable[Contract], period: Period, *, now: datetime
+) -> list[PeriodCharge]:
+    """Produces the month's draft charge for each contract that has none yet (see the
+    module's steps); returns the new charges."""
+    ids = sorted({c.pk for c in contracts})
+    with transaction.atomic():
+        locked = list(
+            Contract.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("customer")
+            .order_by("pk")
+        )
+        done = set(
+            PeriodCharge.objects.filter(contract_id__in=ids, period=str(period)).values_list(
+                "contract_id", flat=True
+            )
+        )
+        todo = [c for c in locked if c.pk not in done]
+        if not todo:
+            return []
+        todo_ids = [c.pk for c in todo]
+        terms = rate_terms_at(todo, {c.pk: month_end(c, period) for c in todo})
+        work = work_by_contract(todo_ids, period, terms)
+        entries: dict[int, list[tuple[str, Decimal, str]]] = defaultdict(list)
+        for contract_id, kind, hours, expires in HoursEntry.objects.filter(
+            contract_id__in=todo_ids, period=str(period), bucket=Bucket.MAINTENANCE
+        ).values_list("contract_id", "kind", "hours", "expires_period"):
+            entries[contract_id].append((kind, hours, expires))
+        credits = _credits(todo_ids, period)
+        fees = fees_in_force(todo, period)
+        results = [
+            (
+                contract,
+                close_one(
+                    contract,
+                    period,
+                    terms=terms[contract.pk],
+                    work=work.get(contract.pk, ContractWork()),
+                    entries=entries.get(contract.pk, ()),
+                    credit=credits.get(contract.pk),
+                    fee=fees[contract.pk],
+                ),
+            )
+            for contract in todo
+        ]
+        return _write(results, period, now)
+
+
+def _write(
+    results: list[tuple[Contract, Closed]], period: Period, now: datetime
+) -> list[PeriodCharge]:
+    reason = _("period close %(period)s") % {"period": period}
+    HoursEntry.objects.bulk_create(
+        HoursEntry(
+            contract_id=contract.pk,
+            period=e.period,
+            bucket=Bucket.MAINTENANCE,
+            kind=e.kind,
+            hours=e.hours,
+            expires_period=e.expires,
+            reason=reason,
+            at=now,
+        )
+        for contract, closed in results
+        for e in closed.entries
+    )
+    charges = PeriodCharge.objects.bulk_create(
+        PeriodCharge(
+            contract_id=contract.pk,
+            period=str(period),
+            currency=closed.currency,
+            total=rules.total(closed.lines),
+            hours=closed.hours,
+            computed_at=now,
+        )
+        for contract, closed in results
+    )
+    ChargeLine.objects.bulk_create(
+        ChargeLine(
+            charge=charge,
+            position=n,
+            kind=line.kind,
+            description=line.description[:300],
+            quantity=line.quantity.quantize(Decimal("0.0001")),
+            unit_price=line.unit_price,
+            amount=line.amount,
+        )
+        for charge, (_c, closed) in zip(charges, results, strict=True)
+        for n, line in enumerate(closed.lines, start=1)
+    )
+    return charges
+
+
+def charge_snapshot(charge: PeriodCharge) -> dict[str, Any]:
+    """A charge as the pages, the PDF, the CSV and the API show it."""
+    places = minor_units(charge.currency)
+    return {
+        "id": charge.pk,
+        "contract": {"id": charge.contract_id, "number": charge.contract.number},
+        "customer": charge.contract.customer.name,
+        "period": charge.period,
+        "status": charge.status,
+        "currency": charge.currency,
+        "total": rules.round_money(charge.total, places),
+        "hours": charge.hours,
+        "computed_at": charge.computed_at,
+        "approved_at": charge.approved_at,
+        "lines": [
+            {
+                "position": line.position,
+                "kind": line.kind,
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "amount": rules.round_money(line.amount, places),
+            }
+            for line in charge.lines.all()
+        ],
+    }
+
+
+def charges_for(user: Any) -> QuerySet[PeriodCharge]:
+    """Period charges the user may see (staff all; a contact its own customer's)."""
+    qs = PeriodCharge.objects.select_related("contract", "contract__customer").prefetch_related(
+        "lines"
+    )
+    return scope_to_customer(qs, user, field="contract__customer")
+
+
+def download(snapshot: dict[str, Any], fmt: str, request: Any = None) -> HttpResponse:
+    """A charge as a file (``fmt`` one of ``charge_formats.CONTENT_TYPES``)."""
+    from servicepact.billing import charge_formats
+
+    response = HttpResponse(
+        charge_formats.render(snapshot, fmt, request),
+        content_type=charge_formats.CONTENT_TYPES[fmt],
+    )
+    name = f"charges-{snapshot['contract']['number']}-{snapshot['period']}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
