@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from servicepact.accounts.actors import Actor
+from servicepact.accounts.actors import Actor, actor_name
 from servicepact.accounts.choices import StaffRole
 from servicepact.billing.alerts import check_hours_alerts
 from servicepact.billing.choices import AuditAction, CreditStatus, WorkLogAction, WorkType
@@ -84,10 +84,6 @@ def _reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise DomainValidationError({"reason": [_("a reason is required")]})
     return reason.strip()
-
-
-def _actor_name(actor: Actor) -> str:
-    return actor.get_username() if actor is not None and actor.pk else "system"
 
 
 # ---------------------------------------------------------------- schedules
@@ -303,7 +299,7 @@ def _audit(
         credit=credit,
         at=at or current_time(),
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         action=action,
         before=before,
         after=credit_summary(credit),
