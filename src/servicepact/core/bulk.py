@@ -11,8 +11,20 @@ no ``save()`` override runs (like ``QuerySet.update``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connections, models, router
+
+
+def concrete_field(model: type[models.Model], name: str) -> tuple[models.Field[Any, Any], str]:
+    """The field ``name`` (or its attname) of ``model`` and its column, for raw SQL.
+
+    Raises ValueError for a name without a column of its own (a reverse relation, a
+    many-to-many field, a generic foreign key): such a name cannot be written in place."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} has no column")
+    return field, field.column
 
 
 def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
@@ -23,16 +35,14 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
     db = router.db_for_write(model)
     connection = connections[db]
     meta = model._meta
-    chosen = [meta.get_field(name) for name in fields]
+    chosen = [concrete_field(model, name) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in chosen)  # type: ignore[union-attr]
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {assignments} "
-        f"WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
-    )
+    assignments = ", ".join(f"{quote(column)} = %s" for _, column in chosen)
+    _, pk = concrete_field(model, meta.pk.name)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(pk)} = %s"
     params = [
         [
-            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in chosen),  # type: ignore[union-attr]
+            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f, _ in chosen),
             row.pk,
         ]
         for row in rows

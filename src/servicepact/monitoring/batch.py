@@ -36,6 +36,7 @@ from django.db import connection
 from django.db.models import F, Q
 
 from servicepact.assets.models import Asset
+from servicepact.core.bulk import concrete_field
 from servicepact.core.time import format_duration
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
@@ -221,17 +222,17 @@ def _classify(
         alert.status, alert.ends_at = RESOLVED, end
         return _Item(NEW_RESOLVED, source, alert, moment, result, at=at, end=end)
     alert.source = source
-    match = None
+    rematch: Match | None = None  # an alert without an asset is matched again
     if alert.asset_id is None:
-        match = _match(batch, source, parsed)
-        if match.asset is not None:
+        rematch = _match(batch, source, parsed)
+        if rematch.asset is not None:
             return None  # matched only now: its incident starts where the alert did
     kind = _kind_for_known(batch, source, alert, parsed, moment)
     if kind is None:
         return None
     before = _columns(alert)
-    if match is not None:
-        alert.asset, alert.match_note = None, match.note[:300]
+    if rematch is not None:
+        alert.asset, alert.match_note = None, rematch.note[:300]
         alert.customer_id = source.customer_id
     ingest._refresh_details(alert, source, parsed, moment, False)
     changed = frozenset(k for k, v in _columns(alert).items() if v != before[k])
@@ -244,7 +245,7 @@ def _classify(
 
 
 def _columns(alert: Alert) -> dict[str, Any]:
-    return {name: getattr(alert, Alert._meta.get_field(name).attname) for name in _DETAILS}
+    return {name: getattr(alert, concrete_field(Alert, name)[0].attname) for name in _DETAILS}
 
 
 def _kind_for_known(
@@ -313,17 +314,17 @@ def _update_known(items: list[_Item]) -> None:
 
 def _update_rows(alerts: list[Alert], names: list[str], moment: datetime) -> None:
     meta, ops = Alert._meta, connection.ops
-    fields = [meta.get_field(name) for name in names]
-    pk = ops.quote_name(meta.pk.column)  # type: ignore[union-attr]
-    receipts = ops.quote_name(meta.get_field("receipts").column)
-    received = meta.get_field("last_received_at")
+    fields = [concrete_field(Alert, name) for name in names]
+    pk = ops.quote_name(concrete_field(Alert, meta.pk.name)[1])
+    receipts = ops.quote_name(concrete_field(Alert, "receipts")[1])
+    received, received_column = concrete_field(Alert, "last_received_at")
     limit = connection.features.max_query_params or 65_535
     step = max(1, (limit - 1) // (2 * len(fields) + 1))
     with connection.cursor() as cursor:
         for first in range(0, len(alerts), step):
             chunk = alerts[first : first + step]
             sets, params = [], []
-            for f in fields:
+            for f, column in fields:
                 # PostgreSQL types CASE results from its first branch: say the column's type.
                 value = (
                     f"CAST(%s AS {f.db_type(connection)})"
@@ -331,11 +332,11 @@ def _update_rows(alerts: list[Alert], names: list[str], moment: datetime) -> Non
                     else "%s"
                 )
                 whens = " ".join(f"WHEN %s THEN {value}" for _ in chunk)
-                sets.append(f"{ops.quote_name(f.column)} = CASE {pk} {whens} END")
+                sets.append(f"{ops.quote_name(column)} = CASE {pk} {whens} END")
                 for alert in chunk:
                     params += [alert.pk, f.get_db_prep_save(getattr(alert, f.attname), connection)]
             sets.append(f"{receipts} = {receipts} + 1")
-            sets.append(f"{ops.quote_name(received.column)} = %s")
+            sets.append(f"{ops.quote_name(received_column)} = %s")
             params.append(received.get_db_prep_save(moment, connection))
             ids = ", ".join(["%s"] * len(chunk))
             params += [alert.pk for alert in chunk]
