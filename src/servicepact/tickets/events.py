@@ -124,7 +124,10 @@ def opened(
     version: int | None,
     explanation: str,
     in_grace: bool,
+    facts: dict[str, Any] | None = None,
 ) -> EventPayload:
+    """``explanation``: the coverage explanation in English; ``facts``: the same as data
+    (``assets.coverage.explain`` writes it in the reader's language)."""
     return EventPayload(
         EventKind.OPENED,
         {
@@ -135,6 +138,7 @@ def opened(
             "contract": contract,
             "version": version,
             "explanation": explanation,
+            "explanation_facts": facts or {},
             "in_grace": in_grace,
         },
     )

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.accounts.models import Team
+from servicepact.assets.coverage import explain
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus, Metric
 from servicepact.contracts.models import Calendar, Contract, ContractVersion
@@ -71,7 +72,11 @@ class Ticket(TimeStampedModel):
     )
     # Coverage, resolved once at opening (terms in force then) and kept with its explanation.
     coverage = models.CharField(_("coverage"), max_length=20, choices=CoverageStatus.choices)
+    # The explanation as facts (``assets.coverage.Coverage.facts``), written in the reader's
+    # language when shown (``coverage_text``); ``coverage_explanation`` keeps the English text
+    # (the only record for tickets opened before facts were stored).
     coverage_explanation = models.TextField(_("coverage explanation"))
+    coverage_facts = models.JSONField(_("coverage facts"), default=dict, blank=True)
     coverage_expires_on = models.DateField(_("contract expired on"), null=True, blank=True)
     contract = models.ForeignKey(
         Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
@@ -129,6 +134,17 @@ class Ticket(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.subject}"
+
+    @property
+    def coverage_text(self) -> str:
+        """The coverage explanation in the active language (the stored English text for
+        tickets opened before its facts were stored)."""
+        return explain(self.coverage_facts or {}, self.coverage_explanation)
+
+    @property
+    def coverage_code(self) -> str:
+        """The explanation's machine-stable code (``assets.coverage``), "" for old tickets."""
+        return str((self.coverage_facts or {}).get("code", ""))
 
     def get_absolute_url(self) -> str:
         return f"/desk/tickets/{self.pk}/"

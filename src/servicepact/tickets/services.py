@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
@@ -220,7 +221,8 @@ def open_ticket(
         description=description.strip(),
         status=Status.NEW,
         coverage=coverage.status,
-        coverage_explanation=coverage.explanation,
+        coverage_explanation=_english(coverage),
+        coverage_facts=coverage.facts,
         coverage_expires_on=coverage.expires_on,
         contract=coverage.contract,
         contract_version=coverage.version,
@@ -235,6 +237,11 @@ def open_ticket(
     return ticket
 
 
+def _english(coverage: Coverage) -> str:
+    with translation.override("en"):
+        return coverage.explanation
+
+
 def _opened_event(ticket: Ticket, coverage: Coverage) -> EventPayload:
     return events.opened(
         priority=ticket.priority,
@@ -243,7 +250,8 @@ def _opened_event(ticket: Ticket, coverage: Coverage) -> EventPayload:
         coverage=coverage.status,
         contract=coverage.contract.number if coverage.contract else None,
         version=coverage.version.number if coverage.version else None,
-        explanation=coverage.explanation,
+        explanation=_english(coverage),
+        facts=coverage.facts,
         in_grace=coverage.status == CoverageStatus.GRACE,
     )
 
