@@ -278,7 +278,7 @@ def render_comment(comment: Any) -> dict[str, Any]:
         "id": comment.pk,
         "author": user_ref(comment.author),
         "contact": _ref(comment.contact),
-        "body": comment.body,
+        "body": comment.text,
         "internal": comment.is_internal,
         "created_at": comment.created_at,
     }

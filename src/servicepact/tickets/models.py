@@ -14,6 +14,7 @@ from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus, Metric
 from servicepact.contracts.models import Calendar, Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError, TimeStampedModel
+from servicepact.tickets.system_notes import render as render_note
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.tickets.choices import (
     OPEN_STATUSES,
@@ -218,6 +219,10 @@ class Comment(models.Model):
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     body = models.TextField(_("comment"))
+    # A note the system wrote (``tickets.system_notes``): its kind and parameters, so it is
+    # shown in the reader's language (``text``); empty for people's comments and old notes.
+    system_kind = models.CharField(_("system note kind"), max_length=40, blank=True)
+    system_params = models.JSONField(_("system note parameters"), default=dict, blank=True)
     is_internal = models.BooleanField(_("internal"), default=False)
     created_at = models.DateTimeField(_("created at"))
 
@@ -225,6 +230,13 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
+
+    @property
+    def text(self) -> str:
+        """The comment as shown: a system note in the active language, else the body."""
+        if not self.system_kind:
+            return self.body
+        return render_note(self.system_kind, self.system_params or {}, self.body)
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.body[:40]}"

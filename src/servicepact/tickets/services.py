@@ -43,6 +43,7 @@ from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
 from servicepact.tickets.notify import Step, notify_step
 from servicepact.tickets.preview import ticket_site, ticket_zone
 from servicepact.tickets.refresh import refresh_clocks
+from servicepact.tickets.system_notes import SystemNote
 from servicepact.tickets.refresh import ticket_terms as _ticket_terms
 from servicepact.tickets.transitions import ALLOWED
 
@@ -588,21 +589,25 @@ def add_comment(
     return comment
 
 
-def add_system_notes(*, notes: list[tuple[Ticket, str]]) -> list[Comment]:
+def add_system_notes(*, notes: list[tuple[Ticket, SystemNote]]) -> list[Comment]:
     """Internal notes by the system (author None), many at once: one multi-row INSERT of the
     comments and one of their ``commented`` events (``events.EventBatch``). Each note is
-    what ``add_comment(ticket=..., author=None, body=..., internal=True)`` writes: an internal
-    note changes no state of its ticket and notifies nobody, so no ticket is locked."""
+    what ``add_comment(ticket=..., author=None, body=..., internal=True)`` writes, plus its
+    kind and parameters (``tickets.system_notes``: shown in the reader's language; the body
+    keeps the English text): an internal note changes no state of its ticket and notifies
+    nobody, so no ticket is locked."""
     moment = current_time()
     comments = [
         Comment(
             ticket=ticket,
             author=None,
-            body=_text("body", body, required="must not be empty"),
+            body=_text("body", note.english(), required="must not be empty"),
+            system_kind=note.kind,
+            system_params=note.params,
             is_internal=True,
             created_at=moment,
         )
-        for ticket, body in notes
+        for ticket, note in notes
     ]
     if not comments:
         return []
