@@ -14,7 +14,6 @@ from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus, Metric
 from servicepact.contracts.models import Calendar, Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError, TimeStampedModel
-from servicepact.tickets.system_notes import render as render_note
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.tickets.choices import (
     OPEN_STATUSES,
@@ -26,6 +25,7 @@ from servicepact.tickets.choices import (
     TicketKind,
 )
 from servicepact.tickets.sla_state import SlaState
+from servicepact.tickets.system_notes import render as render_note
 
 ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
 

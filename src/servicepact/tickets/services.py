@@ -43,8 +43,8 @@ from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
 from servicepact.tickets.notify import Step, notify_step
 from servicepact.tickets.preview import ticket_site, ticket_zone
 from servicepact.tickets.refresh import refresh_clocks
-from servicepact.tickets.system_notes import SystemNote
 from servicepact.tickets.refresh import ticket_terms as _ticket_terms
+from servicepact.tickets.system_notes import SystemNote
 from servicepact.tickets.transitions import ALLOWED
 
 # ---------------------------------------------------------------- helpers

@@ -28,7 +28,9 @@ TEXTS: dict[str, Promise] = {
     ALERT_FIRING: gettext_lazy(
         "Monitoring: alert %(alert)s (%(severity)s) is firing on %(host)s since %(since)s."
     ),
-    ALERT_FIRING_AGAIN: gettext_lazy("Monitoring: alert %(alert)s is firing again since %(since)s."),
+    ALERT_FIRING_AGAIN: gettext_lazy(
+        "Monitoring: alert %(alert)s is firing again since %(since)s."
+    ),
     ALERT_FLAPPING: gettext_lazy(
         "Monitoring: alert %(alert)s is flapping (%(changes)s state changes within "
         "%(minutes)s min); further changes are merged into this incident and one outage."
