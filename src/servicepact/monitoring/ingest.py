@@ -312,7 +312,9 @@ def _ticket_for_firing(alert: Alert, source: AlertSource, at: datetime) -> None:
         alert.ticket = ticket_services.reopen_ticket(
             ticket=ticket,
             actor=None,
-            reason=f"Monitoring: alert {alert.name} fired again at {at.isoformat()}.",
+            reason=system_notes.SystemNote(
+                system_notes.ALERT_REOPENED, {"alert": alert.name, "at": at.isoformat()}
+            ),
         )
         return
     asset = _matched_asset(alert)

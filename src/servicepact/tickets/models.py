@@ -26,6 +26,7 @@ from servicepact.tickets.choices import (
 )
 from servicepact.tickets.sla_state import SlaState
 from servicepact.tickets.system_notes import render as render_note
+from servicepact.tickets.system_notes import render_reason
 
 ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
 
@@ -198,6 +199,11 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at.isoformat()} {self.kind}"
+
+    @property
+    def reason_text(self) -> str:
+        """The event's reason in the active language (``tickets.system_notes``)."""
+        return render_reason(self.data or {})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -44,7 +44,13 @@ from servicepact.tickets.notify import Step, notify_step
 from servicepact.tickets.preview import ticket_site, ticket_zone
 from servicepact.tickets.refresh import refresh_clocks
 from servicepact.tickets.refresh import ticket_terms as _ticket_terms
-from servicepact.tickets.system_notes import SystemNote
+from servicepact.tickets.system_notes import (
+    PLAN_TARGET_SET,
+    PRIORITY_MOVED,
+    TERMS_MOVED,
+    Reason,
+    SystemNote,
+)
 from servicepact.tickets.transitions import ALLOWED
 
 # ---------------------------------------------------------------- helpers
@@ -457,10 +463,12 @@ def close_ticket(
 
 @transaction.atomic
 def reopen_ticket(
-    *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, reason: Reason, at: datetime | None = None
 ) -> Ticket:
-    """Resolved -> in progress: the resolution clock continues where it stopped."""
-    reason = _text("reason", reason, required=_("say why the ticket is reopened"))
+    """Resolved -> in progress: the resolution clock continues where it stopped. ``reason``:
+    a person's text, or a ``SystemNote`` when the system reopens (monitoring)."""
+    if not isinstance(reason, SystemNote):
+        reason = _text("reason", reason, required=_("say why the ticket is reopened"))
     return _simple_transition(
         ticket,
         action="reopen",
@@ -470,7 +478,9 @@ def reopen_ticket(
         actor=actor,
         at=at,
         set_fields={"resolved_at": None},
-        notify=(Step.CUSTOMER_REOPENED, reason) if _is_customer(actor) else None,
+        notify=(Step.CUSTOMER_REOPENED, reason)
+        if isinstance(reason, str) and _is_customer(actor)
+        else None,
     )
 
 
@@ -502,7 +512,11 @@ def change_priority(
         at=moment,
     )
     refresh_clocks(
-        ticket, now=current_time(), reason=f"priority P{before} -> P{priority}: {reason.strip()}"
+        ticket,
+        now=current_time(),
+        reason=SystemNote(
+            PRIORITY_MOVED, {"before": before, "after": priority, "reason": reason.strip()}
+        ),
     )
     return ticket
 
@@ -772,7 +786,10 @@ def set_plan_target(
         measure_in_site_timezone=measure_in_site_timezone,
     )
     moment = current_time()
-    reason = f"plan {plan.name}: P{priority} {metric} target set to {target_minutes} min"
+    reason = SystemNote(
+        PLAN_TARGET_SET,
+        {"plan": plan.name, "priority": priority, "metric": metric, "minutes": target_minutes},
+    )
     governed = Ticket.objects.filter(contract__plan=plan, priority=priority).exclude(
         status__in=[Status.RESOLVED, Status.CLOSED]
     )
@@ -807,7 +824,12 @@ def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
                 at=moment,
             )
             refresh_clocks(
-                ticket, now=moment, reason=f"contract {contract.number} v{version.number}: {reason}"
+                ticket,
+                now=moment,
+                reason=SystemNote(
+                    TERMS_MOVED,
+                    {"contract": contract.number, "version": version.number, "reason": reason},
+                ),
             )
             changed += 1
     return changed

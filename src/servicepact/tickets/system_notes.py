@@ -23,6 +23,14 @@ ALERT_FIRING = "alert_firing"
 ALERT_FIRING_AGAIN = "alert_firing_again"
 ALERT_FLAPPING = "alert_flapping"
 ALERT_RESOLVED = "alert_resolved"
+ALERT_REOPENED = "alert_reopened"
+# Why a deadline moved (``deadline_moved`` events' ``reason_note``).
+PRIORITY_MOVED = "priority_moved"
+TERMS_MOVED = "terms_moved"
+PLAN_TARGET_SET = "plan_target_set"
+CALENDAR_CHANGED = "calendar_changed"
+TARGET_CHANGED = "target_changed"
+NO_TARGET = "no_target"
 
 TEXTS: dict[str, Promise] = {
     ALERT_FIRING: gettext_lazy(
@@ -38,6 +46,17 @@ TEXTS: dict[str, Promise] = {
     ALERT_RESOLVED: gettext_lazy(
         "Monitoring: alert %(alert)s on %(host)s resolved at %(at)s (firing for %(duration)s)."
     ),
+    ALERT_REOPENED: gettext_lazy("Monitoring: alert %(alert)s fired again at %(at)s."),
+    PRIORITY_MOVED: gettext_lazy("priority P%(before)s -> P%(after)s: %(reason)s"),
+    TERMS_MOVED: gettext_lazy("contract %(contract)s v%(version)s: %(reason)s"),
+    PLAN_TARGET_SET: gettext_lazy(
+        "plan %(plan)s: P%(priority)s %(metric)s target set to %(minutes)s min"
+    ),
+    CALENDAR_CHANGED: gettext_lazy(
+        "calendar %(calendar)s changed (revision %(before)s -> %(after)s)"
+    ),
+    TARGET_CHANGED: gettext_lazy("target changed from %(before)s to %(after)s min (%(source)s)"),
+    NO_TARGET: gettext_lazy("no target for this metric at the new priority"),
 }
 
 
@@ -71,6 +90,30 @@ class SystemNote:
     def english(self) -> str:
         with translation.override("en"):
             return render(self.kind, self.params)
+
+    def as_data(self) -> dict[str, Any]:
+        """What an event stores beside its English ``reason``: ``{"kind", "params"}``."""
+        return {"kind": self.kind, "params": self.params}
+
+
+Reason = str | SystemNote
+
+
+def reason_data(reason: Reason) -> dict[str, Any]:
+    """An event's ``reason`` (English text, what the engine and exports read) and, for a
+    system-written reason, its ``reason_note`` (``render_reason`` shows it translated)."""
+    if isinstance(reason, SystemNote):
+        return {"reason": reason.english(), "reason_note": reason.as_data()}
+    return {"reason": reason}
+
+
+def render_reason(data: dict[str, Any]) -> str:
+    """An event's reason in the active language (the stored text for people's reasons)."""
+    note = data.get("reason_note") or {}
+    fallback = str(data.get("reason", ""))
+    if not isinstance(note, dict) or not note.get("kind"):
+        return fallback
+    return render(str(note["kind"]), dict(note.get("params") or {}), fallback)
 
 
 # ---------------------------------------------------------------- monitoring's notes

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from servicepact.tickets import services as ts
 from servicepact.tickets import system_notes
-from servicepact.tickets.models import Comment
+from servicepact.tickets.models import Comment, TicketEvent
 from servicepact.tickets.testing import world
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +53,22 @@ def test_people_and_old_notes_show_their_body():
         assert old.text == "Legacy text"
     broken = Comment(body="Kept", system_kind=system_notes.ALERT_FIRING, system_params={})
     assert broken.text == "Kept"
+
+
+def test_a_priority_change_moves_deadlines_with_a_translated_reason(clock):
+    w = world()
+    ticket = ts.open_ticket(customer=w.customer, asset=w.asset, subject="x", impact=3, urgency=3)
+    ts.change_priority(ticket=ticket, actor=w.agent, priority=1, reason="customer escalated")
+    moved = ticket.events.filter(kind="deadline_moved").first()
+    assert moved is not None
+    assert moved.data["reason"].startswith("priority P")
+    assert moved.data["reason"].endswith(": customer escalated")
+    with translation.override("zh-hans"):
+        assert moved.reason_text.startswith("优先级 P")
+        assert moved.reason_text.endswith("：customer escalated")
+
+
+def test_people_reasons_are_shown_as_written():
+    event = TicketEvent(kind="reopened", data={"reason": "Still broken"})
+    with translation.override("zh-hans"):
+        assert event.reason_text == "Still broken"
