@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
+from servicepact.contracts.choices import Metric
 from servicepact.core.time import format_duration
 
 ALERT_FIRING = "alert_firing"
@@ -65,6 +66,10 @@ def _values(params: dict[str, Any]) -> dict[str, Any]:
     values = dict(params)
     if "severity" in values and not values["severity"]:
         values["severity"] = gettext("no severity")
+    english = (translation.get_language() or "en").split("-")[0] == "en"
+    if values.get("metric") in Metric.values and not english:
+        # English keeps the code ("P2 resolution target"), as the stored text always read.
+        values["metric"] = str(Metric(values["metric"]).label)
     if "duration_seconds" in values:
         values["duration"] = format_duration(int(values["duration_seconds"]), localized=True)
     return values
