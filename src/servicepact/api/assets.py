@@ -114,6 +114,7 @@ class AssetCoverageOut(Schema):
     at: datetime
     status: str
     explanation: str
+    explanation_code: str
     contract_id: int | None
     contract_number: str | None
     version: int | None
@@ -217,6 +218,7 @@ def asset_coverage(
         "at": moment,
         "status": coverage.status,
         "explanation": coverage.explanation,
+        "explanation_code": coverage.facts["code"],
         "contract_id": coverage.contract.pk if coverage.contract else None,
         "contract_number": coverage.contract.number if coverage.contract else None,
         "version": coverage.version.number if coverage.version else None,

@@ -27,6 +27,7 @@ _RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
 class CoverageOut(Schema):
     status: str
     explanation: str
+    explanation_code: str
     contract_id: int | None
     contract_number: str | None
     version: int | None
@@ -130,7 +131,8 @@ def _ref(obj: Any, attr: str = "name") -> dict[str, Any] | None:
 def coverage_of(ticket: Ticket) -> dict[str, Any]:
     return {
         "status": ticket.coverage,
-        "explanation": ticket.coverage_explanation,
+        "explanation": ticket.coverage_text,
+        "explanation_code": ticket.coverage_code,
         "contract_id": ticket.contract_id,
         "contract_number": ticket.contract.number if ticket.contract else None,
         "version": ticket.contract_version.number if ticket.contract_version else None,
@@ -175,7 +177,7 @@ SUMMARY_FIELDS = (
     "number", "kind", "status", "subject", "channel", "category", "impact", "urgency",
     "priority", "priority_name", "waiting_reason", "opened_at", "acknowledged_at",
     "resolved_at", "closed_at", "next_deadline_at", "coverage", "coverage_explanation",
-    "coverage_expires_on", "customer__name", "contact__name", "asset__hostname", "site__name",
+    "coverage_facts", "coverage_expires_on", "customer__name", "contact__name", "asset__hostname", "site__name",
     "assignee__username", "assignee__first_name", "assignee__last_name", "team__name",
     "contract__number", "contract_version__number",
 )  # fmt: skip
@@ -276,7 +278,7 @@ def render_comment(comment: Any) -> dict[str, Any]:
         "id": comment.pk,
         "author": user_ref(comment.author),
         "contact": _ref(comment.contact),
-        "body": comment.body,
+        "body": comment.text,
         "internal": comment.is_internal,
         "created_at": comment.created_at,
     }

@@ -16,8 +16,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
@@ -32,7 +34,9 @@ _NO_TARGET = 10**12
 @dataclass
 class Coverage:
     status: str
-    explanation: str
+    # The explanation as structured facts (JSON-safe; stored on the ticket and in its
+    # ``opened`` event) so it is written in the reader's language when shown: ``explain``.
+    facts: dict[str, Any]
     contract: Contract | None = None
     version: ContractVersion | None = None
     expires_on: date | None = None
@@ -42,9 +46,72 @@ class Coverage:
     def covered(self) -> bool:
         return self.status != CoverageStatus.OUT_OF_CONTRACT
 
+    @property
+    def explanation(self) -> str:
+        """Why, in the active language."""
+        return explain(self.facts)
 
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
+
+# Machine-stable codes of an explanation (``facts["code"]``; the API's ``explanation_code``).
+ACTIVE, GRACE, NOT_ON_LINE, NO_CONTRACT = "active", "grace", "not_on_line", "no_contract"
+
+
+def explain(facts: dict[str, Any], fallback: str = "") -> str:
+    """The coverage explanation of ``facts`` (``Coverage.facts``) in the active language;
+    ``fallback`` (text stored before facts were) when there are none."""
+    code = facts.get("code")
+    if code not in (ACTIVE, GRACE, NOT_ON_LINE, NO_CONTRACT):
+        return fallback
+    asset = facts.get("subject") == "asset"
+    args = {**facts, "name": facts.get("name", "")}
+    if code == NOT_ON_LINE:
+        return (
+            _(
+                "Out of contract: Asset %(name)s is not on any contract line in force on "
+                "%(day)s. Work is billable and no SLA applies."
+            )
+            % args
+        )
+    if code == NO_CONTRACT:
+        return (
+            _(
+                "Out of contract: Customer %(name)s has no active contract on %(day)s. "
+                "Work is billable and no SLA applies."
+            )
+            % args
+        )
+    if asset:
+        text = (
+            _(
+                "Asset %(name)s is covered by contract %(contract)s (%(plan)s), terms "
+                "v%(version)s in force since %(since)s"
+            )
+            % args
+        )
+    else:
+        text = (
+            _(
+                "Customer %(name)s is covered by contract %(contract)s (%(plan)s), terms "
+                "v%(version)s in force since %(since)s"
+            )
+            % args
+        )
+    if code == GRACE:
+        text += (
+            _(
+                ". IN GRACE: the contract expired on %(end)s; service continues under its "
+                "terms until %(grace_end)s"
+            )
+            % args
+        )
+    else:
+        text += _(", term %(start)s to %(end)s") % args
+    if facts.get("others"):
+        text += _(
+            ". Also covered by %(others)s; %(contract)s applies because its targets are the "
+            "strictest (first response, then resolution)"
+        ) % {**args, "others": ", ".join(facts["others"])}
+    return text + _(".")
 
 
 def _candidates(customer: Customer, asset: Asset | None, day: date) -> list[Contract]:
@@ -157,7 +224,11 @@ def resolve_coverage(
 ) -> Coverage:
     """``lookups``: a batch's cache of the reads (``CoverageLookups``); the same answer."""
     day = local_date(at, customer.timezone)
-    what = f"asset {asset.hostname}" if asset else f"customer {customer.name}"
+    what = {
+        "subject": "asset" if asset else "customer",
+        "name": asset.hostname if asset else customer.name,
+        "day": day.isoformat(),
+    }
     options: list[tuple[tuple[int, int, int, str], Contract, str, Terms]] = []
     candidates = (
         lookups.candidates(customer, asset, day) if lookups else _candidates(customer, asset, day)
@@ -176,23 +247,17 @@ def resolve_coverage(
             ((rank, *_strictness(terms, prio), contract.number), contract, status, terms)
         )
     if not options:
-        reason = (
-            f"{_upper_first(what)} is not on any contract line in force on {day.isoformat()}"
-            if asset
-            else f"{_upper_first(what)} has no active contract on {day.isoformat()}"
-        )
         return Coverage(
             status=CoverageStatus.OUT_OF_CONTRACT,
-            explanation=f"Out of contract: {reason}. Work is billable and no SLA applies.",
+            facts={**what, "code": NOT_ON_LINE if asset else NO_CONTRACT},
         )
     options.sort(key=lambda o: o[0])
     _, contract, status, terms = options[0]
     version = terms.version
     assert version is not None
-    explanation = _explain(what, day, contract, status, version, options)
     return Coverage(
         status=CoverageStatus.ACTIVE if status == ContractStatus.ACTIVE else CoverageStatus.GRACE,
-        explanation=explanation,
+        facts=_facts(what, contract, status, version, options),
         contract=contract,
         version=version,
         expires_on=contract.end_date if status == ContractStatus.GRACE else None,
@@ -200,30 +265,23 @@ def resolve_coverage(
     )
 
 
-def _explain(
-    what: str,
-    day: date,
+def _facts(
+    what: dict[str, Any],
     contract: Contract,
     status: str,
     version: ContractVersion,
     options: list[tuple[tuple[int, int, int, str], Contract, str, Terms]],
-) -> str:
-    text = (
-        f"{_upper_first(what)} is covered by contract {contract.number} ({contract.plan.name}), "
-        f"terms v{version.number} in force since {local_date(version.effective_from, contract.customer.timezone).isoformat()}"
-    )
-    if status == ContractStatus.GRACE:
-        grace_end = contract.end_date + timedelta(days=contract.grace_days)
-        text += (
-            f". IN GRACE: the contract expired on {contract.end_date.isoformat()}; "
-            f"service continues under its terms until {grace_end.isoformat()}"
-        )
-    else:
-        text += f", term {contract.start_date.isoformat()} to {contract.end_date.isoformat()}"
-    if len(options) > 1:
-        others = ", ".join(o[1].number for o in options[1:])
-        text += (
-            f". Also covered by {others}; {contract.number} applies because its targets are the "
-            f"strictest (first response, then resolution)"
-        )
-    return text + "."
+) -> dict[str, Any]:
+    grace_end = contract.end_date + timedelta(days=contract.grace_days)
+    return {
+        **what,
+        "code": GRACE if status == ContractStatus.GRACE else ACTIVE,
+        "contract": contract.number,
+        "plan": contract.plan.name,
+        "version": version.number,
+        "since": local_date(version.effective_from, contract.customer.timezone).isoformat(),
+        "start": contract.start_date.isoformat(),
+        "end": contract.end_date.isoformat(),
+        "grace_end": grace_end.isoformat(),
+        "others": [o[1].number for o in options[1:]],
+    }

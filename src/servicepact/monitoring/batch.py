@@ -37,7 +37,6 @@ from django.db.models import F, Q
 
 from servicepact.assets.models import Asset
 from servicepact.core.bulk import concrete_field
-from servicepact.core.time import format_duration
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult
@@ -45,8 +44,10 @@ from servicepact.monitoring.matching import HostIndex, Match, match_asset
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
 from servicepact.monitoring.sources.base import ParsedAlert
 from servicepact.tickets import services as ticket_services
+from servicepact.tickets import system_notes
 from servicepact.tickets.choices import OPEN_STATUSES, TicketKind
 from servicepact.tickets.models import Ticket
+from servicepact.tickets.system_notes import SystemNote
 
 FIRING, RESOLVED = AlertStatus.FIRING, AlertStatus.RESOLVED
 
@@ -273,7 +274,7 @@ def _flush(batch: _Batch) -> None:
     batch.run, batch.run_keys = [], set()
     if not run:
         return
-    notes: list[tuple[Ticket, str]] = []
+    notes: list[tuple[Ticket, SystemNote]] = []
     _tickets_for_new(run, notes)
     new = [i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)]
     Alert.objects.bulk_create(new)
@@ -350,7 +351,7 @@ def _transition(item: _Item, status: str, at: datetime) -> AlertTransition:
     return AlertTransition(alert=item.alert, status=status, at=at, received_at=item.moment)
 
 
-def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
+def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, SystemNote]]) -> None:
     """New firing alerts on an asset join its oldest open incident (a note each), or the
     first of them opens one (serialised on the asset row, as ingest.py does; the run's
     incidents opened with one ``open_tickets_many``) and the others join it."""
@@ -384,8 +385,12 @@ def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
             notes.append(
                 (
                     ticket,
-                    f"Monitoring: alert {alert.name} ({alert.severity or 'no severity'}) is "
-                    f"firing on {alert.asset.hostname} since {item.at.isoformat()}.",
+                    system_notes.alert_firing(
+                        alert=alert.name,
+                        severity=alert.severity,
+                        host=alert.asset.hostname,
+                        since=item.at,
+                    ),
                 )
             )
 
@@ -435,7 +440,7 @@ def _outages(run: list[_Item]) -> None:
     Outage.objects.bulk_update(still_open, ["ended_at"])
 
 
-def _resolution_notes(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
+def _resolution_notes(run: list[_Item], notes: list[tuple[Ticket, SystemNote]]) -> None:
     """A note on the open ticket of each resolved alert (ingest.py's ``_resolve``)."""
     resolved = [
         i for i in run if i.kind == RESOLVE and i.alert.asset_id and i.alert.ticket_id is not None
@@ -449,11 +454,11 @@ def _resolution_notes(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None
         if ticket is None or not ticket.is_open or at is None:
             continue
         assert alert.asset is not None
-        firing_for = format_duration(int((at - alert.starts_at).total_seconds()))
         notes.append(
             (
                 ticket,
-                f"Monitoring: alert {alert.name} on {alert.asset.hostname} resolved at "
-                f"{at.isoformat()} (firing for {firing_for}).",
+                system_notes.alert_resolved(
+                    alert=alert.name, host=alert.asset.hostname, at=at, started=alert.starts_at
+                ),
             )
         )

@@ -31,7 +31,6 @@ from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Greatest
 
 from servicepact.assets.models import Asset
-from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring import rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
@@ -39,8 +38,10 @@ from servicepact.monitoring.matching import Match, match_asset
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
 from servicepact.monitoring.sources.base import ParsedAlert
 from servicepact.tickets import services as ticket_services
+from servicepact.tickets import system_notes
 from servicepact.tickets.choices import OPEN_STATUSES, Channel, Status, TicketKind
 from servicepact.tickets.models import Ticket
+from servicepact.tickets.system_notes import SystemNote
 
 FIRING, RESOLVED = AlertStatus.FIRING, AlertStatus.RESOLVED
 
@@ -197,9 +198,9 @@ def _transition(
     if alert.flapping and not was_flapping and alert.ticket is not None:
         _comment(
             alert.ticket,
-            f"Monitoring: alert {alert.name} is flapping ({recent} state changes within "
-            f"{alert.source.flap_window_minutes} min); further changes are merged into this "
-            f"incident and one outage.",
+            system_notes.alert_flapping(
+                alert=alert.name, changes=recent, minutes=alert.source.flap_window_minutes
+            ),
         )
     return alert.flapping
 
@@ -253,8 +254,9 @@ def _resolve(alert: Alert, source: AlertSource, at: datetime, moment: datetime) 
         return
     _comment(
         ticket,
-        f"Monitoring: alert {alert.name} on {_matched_asset(alert).hostname} resolved at "
-        f"{at.isoformat()} (firing for {format_duration(int((at - alert.starts_at).total_seconds()))}).",
+        system_notes.alert_resolved(
+            alert=alert.name, host=_matched_asset(alert).hostname, at=at, started=alert.starts_at
+        ),
     )
     if rules.may_auto_resolve(ticket, source, alert):
         ticket_services.resolve_ticket(
@@ -293,9 +295,9 @@ def _merge_outages(alert: Alert, at: datetime, *, still_down: bool) -> None:
 # ---------------------------------------------------------------- tickets
 
 
-def _comment(ticket: Ticket, body: str) -> None:
+def _comment(ticket: Ticket, note: SystemNote) -> None:
     """An internal note: alert names, labels and sources are for staff, never for contacts."""
-    ticket_services.add_comment(ticket=ticket, author=None, body=body, internal=True)
+    ticket_services.add_system_notes(notes=[(ticket, note)])
 
 
 def _ticket_for_firing(alert: Alert, source: AlertSource, at: datetime) -> None:
@@ -304,15 +306,15 @@ def _ticket_for_firing(alert: Alert, source: AlertSource, at: datetime) -> None:
     ticket = alert.ticket
     if ticket is not None and ticket.is_open:
         if not alert.flapping:
-            _comment(
-                ticket, f"Monitoring: alert {alert.name} is firing again since {at.isoformat()}."
-            )
+            _comment(ticket, system_notes.alert_firing_again(alert=alert.name, since=at))
         return
     if ticket is not None and ticket.status == Status.RESOLVED and _recurs_quickly(alert, at):
         alert.ticket = ticket_services.reopen_ticket(
             ticket=ticket,
             actor=None,
-            reason=f"Monitoring: alert {alert.name} fired again at {at.isoformat()}.",
+            reason=system_notes.SystemNote(
+                system_notes.ALERT_REOPENED, {"alert": alert.name, "at": at.isoformat()}
+            ),
         )
         return
     asset = _matched_asset(alert)
@@ -326,8 +328,9 @@ def _ticket_for_firing(alert: Alert, source: AlertSource, at: datetime) -> None:
         alert.ticket, alert.opened_ticket = existing, False
         _comment(
             existing,
-            f"Monitoring: alert {alert.name} ({alert.severity or 'no severity'}) is firing on "
-            f"{asset.hostname} since {at.isoformat()}.",
+            system_notes.alert_firing(
+                alert=alert.name, severity=alert.severity, host=asset.hostname, since=at
+            ),
         )
         return
     alert.ticket, alert.opened_ticket = _open_incident(alert, source), True

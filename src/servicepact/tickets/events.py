@@ -19,6 +19,7 @@ from servicepact.accounts.actors import Actor
 from servicepact.core.time import now as current_time
 from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import Ticket, TicketEvent
+from servicepact.tickets.system_notes import Reason, reason_data
 
 Pair = tuple[Any, Any]  # (before, after)
 
@@ -110,7 +111,10 @@ def opened(
     version: int | None,
     explanation: str,
     in_grace: bool,
+    facts: dict[str, Any] | None = None,
 ) -> EventPayload:
+    """``explanation``: the coverage explanation in English; ``facts``: the same as data
+    (``assets.coverage.explain`` writes it in the reader's language)."""
     return EventPayload(
         EventKind.OPENED,
         {
@@ -121,6 +125,7 @@ def opened(
             "contract": contract,
             "version": version,
             "explanation": explanation,
+            "explanation_facts": facts or {},
             "in_grace": in_grace,
         },
     )
@@ -177,8 +182,8 @@ def closed(*, status: Pair, automatic: bool, accepted: bool = False) -> EventPay
     return EventPayload(EventKind.CLOSED, data)
 
 
-def reopened(*, status: Pair, reason: str) -> EventPayload:
-    return EventPayload(EventKind.REOPENED, {**_status(status), "reason": reason})
+def reopened(*, status: Pair, reason: Reason) -> EventPayload:
+    return EventPayload(EventKind.REOPENED, {**_status(status), **reason_data(reason)})
 
 
 # ---------------------------------------------------------------- other changes of the ticket
@@ -217,13 +222,14 @@ def breach_withdrawn(*, metric: str) -> EventPayload:
 
 
 def deadline_moved(
-    *, metric: str, before: datetime | None, after: datetime | None, reason: str
+    *, metric: str, before: datetime | None, after: datetime | None, reason: Reason
 ) -> EventPayload:
     """A deadline moved for a reason that is not itself a ticket event (``after`` None: the
-    clock no longer applies)."""
+    clock no longer applies). A system-written reason is stored as a note too
+    (``tickets.system_notes.reason_data``) and shown in the reader's language."""
     return EventPayload(
         EventKind.DEADLINE_MOVED,
-        {"metric": metric, "before": _iso(before), "after": _iso(after), "reason": reason},
+        {"metric": metric, "before": _iso(before), "after": _iso(after), **reason_data(reason)},
     )
 
 

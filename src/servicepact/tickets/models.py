@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.accounts.models import Team
+from servicepact.assets.coverage import explain
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus, Metric
 from servicepact.contracts.models import Calendar, Contract, ContractVersion
@@ -24,6 +25,8 @@ from servicepact.tickets.choices import (
     TicketKind,
 )
 from servicepact.tickets.sla_state import SlaState
+from servicepact.tickets.system_notes import render as render_note
+from servicepact.tickets.system_notes import render_reason
 
 ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
 
@@ -71,7 +74,11 @@ class Ticket(TimeStampedModel):
     )
     # Coverage, resolved once at opening (terms in force then) and kept with its explanation.
     coverage = models.CharField(_("coverage"), max_length=20, choices=CoverageStatus.choices)
+    # The explanation as facts (``assets.coverage.Coverage.facts``), written in the reader's
+    # language when shown (``coverage_text``); ``coverage_explanation`` keeps the English text
+    # (the only record for tickets opened before facts were stored).
     coverage_explanation = models.TextField(_("coverage explanation"))
+    coverage_facts = models.JSONField(_("coverage facts"), default=dict, blank=True)
     coverage_expires_on = models.DateField(_("contract expired on"), null=True, blank=True)
     contract = models.ForeignKey(
         Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
@@ -130,6 +137,17 @@ class Ticket(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.number}: {self.subject}"
 
+    @property
+    def coverage_text(self) -> str:
+        """The coverage explanation in the active language (the stored English text for
+        tickets opened before its facts were stored)."""
+        return explain(self.coverage_facts or {}, self.coverage_explanation)
+
+    @property
+    def coverage_code(self) -> str:
+        """The explanation's machine-stable code (``assets.coverage``), "" for old tickets."""
+        return str((self.coverage_facts or {}).get("code", ""))
+
     def get_absolute_url(self) -> str:
         return f"/desk/tickets/{self.pk}/"
 
@@ -182,6 +200,11 @@ class TicketEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at.isoformat()} {self.kind}"
 
+    @property
+    def reason_text(self) -> str:
+        """The event's reason in the active language (``tickets.system_notes``)."""
+        return render_reason(self.data or {})
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ImmutableModelError("ticket events are immutable")
@@ -202,6 +225,10 @@ class Comment(models.Model):
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     body = models.TextField(_("comment"))
+    # A note the system wrote (``tickets.system_notes``): its kind and parameters, so it is
+    # shown in the reader's language (``text``); empty for people's comments and old notes.
+    system_kind = models.CharField(_("system note kind"), max_length=40, blank=True)
+    system_params = models.JSONField(_("system note parameters"), default=dict, blank=True)
     is_internal = models.BooleanField(_("internal"), default=False)
     created_at = models.DateTimeField(_("created at"))
 
@@ -209,6 +236,13 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
+
+    @property
+    def text(self) -> str:
+        """The comment as shown: a system note in the active language, else the body."""
+        if not self.system_kind:
+            return self.body
+        return render_note(self.system_kind, self.system_params or {}, self.body)
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.body[:40]}"

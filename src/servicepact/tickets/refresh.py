@@ -44,6 +44,13 @@ from servicepact.tickets.sla_state import (
     state_of,
     used_fraction,
 )
+from servicepact.tickets.system_notes import (
+    CALENDAR_CHANGED,
+    NO_TARGET,
+    TARGET_CHANGED,
+    Reason,
+    SystemNote,
+)
 
 
 def ticket_terms(ticket: Ticket) -> Terms:
@@ -220,18 +227,34 @@ STORED_FIELDS = (
 
 
 def _move_reason(
-    clock: SlaClock, term: TargetTerm, calendar: Calendar, reason: str | None
-) -> str | None:
+    clock: SlaClock, term: TargetTerm, calendar: Calendar, reason: Reason | None
+) -> Reason | None:
     if reason:
         return reason
     if clock.calendar_id == calendar.pk and clock.calendar_revision != calendar.revision:
-        return f"calendar {calendar.name} changed (revision {clock.calendar_revision} -> {calendar.revision})"
+        return SystemNote(
+            CALENDAR_CHANGED,
+            {
+                "calendar": calendar.name,
+                "before": clock.calendar_revision,
+                "after": calendar.revision,
+            },
+        )
     if clock.target_seconds != term.target_seconds:
-        return f"target changed from {clock.target_seconds // 60} to {term.target_seconds // 60} min ({term.source})"
+        return SystemNote(
+            TARGET_CHANGED,
+            {
+                "before": clock.target_seconds // 60,
+                "after": term.target_seconds // 60,
+                "source": term.source,
+            },
+        )
     return None
 
 
-def refresh_clocks(ticket: Ticket, *, now: datetime, reason: str | None = None) -> list[SlaClock]:
+def refresh_clocks(
+    ticket: Ticket, *, now: datetime, reason: Reason | None = None
+) -> list[SlaClock]:
     """Re-derives every clock of the ticket; records breaches and explained deadline moves."""
     return [clock for clock, _ in refresh_clock_results(ticket, now=now, reason=reason)]
 
@@ -240,7 +263,7 @@ def refresh_clock_results(
     ticket: Ticket,
     *,
     now: datetime,
-    reason: str | None = None,
+    reason: Reason | None = None,
     thresholds: tuple[int, ...] | None = None,
     terms: Terms | None = None,
 ) -> list[tuple[SlaClock, ClockResult]]:
@@ -286,7 +309,7 @@ def refresh_many(
     tickets: list[Ticket],
     *,
     now: datetime,
-    reason: str | None = None,
+    reason: Reason | None = None,
     thresholds: Callable[[Ticket], tuple[int, ...]] = thresholds_for,
     terms: Callable[[Ticket], Terms] = ticket_terms,
     calendars: dict[int, Calendar] | None = None,
@@ -343,7 +366,7 @@ def _store_many(
     plans: list[_Plan],
     facts: dict[int, list[EventFact]],
     now: datetime,
-    reason: str | None,
+    reason: Reason | None,
     thresholds: Callable[[Ticket], tuple[int, ...]],
     calendars: dict[int, Calendar],
 ) -> dict[int, list[tuple[SlaClock, ClockResult]]]:
@@ -363,7 +386,7 @@ def _store_many(
                     metric=plan.metric,
                     before=clock.deadline_at,
                     after=None,
-                    reason=reason or "no target for this metric at the new priority",
+                    reason=reason or SystemNote(NO_TARGET),
                 ),
                 at=now,
                 recorded_at=now,

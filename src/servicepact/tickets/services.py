@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
@@ -45,6 +46,13 @@ from servicepact.tickets.notify import Step, notify_step
 from servicepact.tickets.preview import ticket_site, ticket_zone
 from servicepact.tickets.refresh import refresh_clocks, refresh_many, thresholds_for
 from servicepact.tickets.refresh import ticket_terms as _ticket_terms
+from servicepact.tickets.system_notes import (
+    PLAN_TARGET_SET,
+    PRIORITY_MOVED,
+    TERMS_MOVED,
+    Reason,
+    SystemNote,
+)
 from servicepact.tickets.transitions import ALLOWED
 
 # ---------------------------------------------------------------- helpers
@@ -315,7 +323,8 @@ def _build_ticket(
         description=request.description.strip(),
         status=Status.NEW,
         coverage=coverage.status,
-        coverage_explanation=coverage.explanation,
+        coverage_explanation=_english(coverage),
+        coverage_facts=coverage.facts,
         coverage_expires_on=coverage.expires_on,
         contract=coverage.contract,
         contract_version=coverage.version,
@@ -326,6 +335,11 @@ def _build_ticket(
     return ticket, coverage
 
 
+def _english(coverage: Coverage) -> str:
+    with translation.override("en"):
+        return coverage.explanation
+
+
 def _opened_event(ticket: Ticket, coverage: Coverage) -> EventPayload:
     return events.opened(
         priority=ticket.priority,
@@ -334,7 +348,8 @@ def _opened_event(ticket: Ticket, coverage: Coverage) -> EventPayload:
         coverage=coverage.status,
         contract=coverage.contract.number if coverage.contract else None,
         version=coverage.version.number if coverage.version else None,
-        explanation=coverage.explanation,
+        explanation=_english(coverage),
+        facts=coverage.facts,
         in_grace=coverage.status == CoverageStatus.GRACE,
     )
 
@@ -539,10 +554,12 @@ def close_ticket(
 
 @transaction.atomic
 def reopen_ticket(
-    *, ticket: Ticket, actor: Actor, reason: str, at: datetime | None = None
+    *, ticket: Ticket, actor: Actor, reason: Reason, at: datetime | None = None
 ) -> Ticket:
-    """Resolved -> in progress: the resolution clock continues where it stopped."""
-    reason = _text("reason", reason, required=_("say why the ticket is reopened"))
+    """Resolved -> in progress: the resolution clock continues where it stopped. ``reason``:
+    a person's text, or a ``SystemNote`` when the system reopens (monitoring)."""
+    if not isinstance(reason, SystemNote):
+        reason = _text("reason", reason, required=_("say why the ticket is reopened"))
     return _simple_transition(
         ticket,
         action="reopen",
@@ -552,7 +569,9 @@ def reopen_ticket(
         actor=actor,
         at=at,
         set_fields={"resolved_at": None},
-        notify=(Step.CUSTOMER_REOPENED, reason) if _is_customer(actor) else None,
+        notify=(Step.CUSTOMER_REOPENED, reason)
+        if isinstance(reason, str) and _is_customer(actor)
+        else None,
     )
 
 
@@ -584,7 +603,11 @@ def change_priority(
         at=moment,
     )
     refresh_clocks(
-        ticket, now=current_time(), reason=f"priority P{before} -> P{priority}: {reason.strip()}"
+        ticket,
+        now=current_time(),
+        reason=SystemNote(
+            PRIORITY_MOVED, {"before": before, "after": priority, "reason": reason.strip()}
+        ),
     )
     return ticket
 
@@ -671,21 +694,25 @@ def add_comment(
     return comment
 
 
-def add_system_notes(*, notes: list[tuple[Ticket, str]]) -> list[Comment]:
+def add_system_notes(*, notes: list[tuple[Ticket, SystemNote]]) -> list[Comment]:
     """Internal notes by the system (author None), many at once: one multi-row INSERT of the
     comments and one of their ``commented`` events (``events.EventBatch``). Each note is
-    what ``add_comment(ticket=..., author=None, body=..., internal=True)`` writes: an internal
-    note changes no state of its ticket and notifies nobody, so no ticket is locked."""
+    what ``add_comment(ticket=..., author=None, body=..., internal=True)`` writes, plus its
+    kind and parameters (``tickets.system_notes``: shown in the reader's language; the body
+    keeps the English text): an internal note changes no state of its ticket and notifies
+    nobody, so no ticket is locked."""
     moment = current_time()
     comments = [
         Comment(
             ticket=ticket,
             author=None,
-            body=_text("body", body, required="must not be empty"),
+            body=_text("body", note.english(), required="must not be empty"),
+            system_kind=note.kind,
+            system_params=note.params,
             is_internal=True,
             created_at=moment,
         )
-        for ticket, body in notes
+        for ticket, note in notes
     ]
     if not comments:
         return []
@@ -850,7 +877,10 @@ def set_plan_target(
         measure_in_site_timezone=measure_in_site_timezone,
     )
     moment = current_time()
-    reason = f"plan {plan.name}: P{priority} {metric} target set to {target_minutes} min"
+    reason = SystemNote(
+        PLAN_TARGET_SET,
+        {"plan": plan.name, "priority": priority, "metric": metric, "minutes": target_minutes},
+    )
     governed = Ticket.objects.filter(contract__plan=plan, priority=priority).exclude(
         status__in=[Status.RESOLVED, Status.CLOSED]
     )
@@ -885,7 +915,12 @@ def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
                 at=moment,
             )
             refresh_clocks(
-                ticket, now=moment, reason=f"contract {contract.number} v{version.number}: {reason}"
+                ticket,
+                now=moment,
+                reason=SystemNote(
+                    TERMS_MOVED,
+                    {"contract": contract.number, "version": version.number, "reason": reason},
+                ),
             )
             changed += 1
     return changed

@@ -70,6 +70,7 @@ def test_coverage_explains_which_contract_applies(acme_contact, acme):
             "Asset acme-srv01 is covered by contract ACME-1 (Acme Plan), terms v1 in force "
             "since 2025-01-01, term 2025-01-01 to 2026-12-31."
         ),
+        "explanation_code": "active",
         "contract_id": acme.contract.pk,
         "contract_number": "ACME-1",
         "version": 1,
@@ -77,6 +78,12 @@ def test_coverage_explains_which_contract_applies(acme_contact, acme):
         "priority": 2,
         "priority_name": "Urgent",
     }
+    chinese = acme_contact.client.get(
+        acme_contact._url(f"/assets/{acme.asset.pk}/coverage"),
+        headers={"Accept-Language": "zh-Hans"},
+    ).json()
+    assert chinese["explanation_code"] == "active"
+    assert chinese["explanation"].startswith("资产 acme-srv01 由合同 ACME-1")
 
 
 def test_coverage_in_grace_and_out_of_contract(staff, acme):

@@ -230,4 +230,8 @@ def test_retroactive_amendment_recomputes_open_tickets(staff, acme, clock):
         "before": "2025-06-02T21:00:00+00:00",
         "after": "2025-06-02T17:00:00+00:00",
         "reason": "contract ACME-1 v2: Stricter P2",
+        "reason_note": {
+            "kind": "terms_moved",
+            "params": {"contract": "ACME-1", "version": 2, "reason": "Stricter P2"},
+        },
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from servicepact.contracts.models import ServicePlan, SlaTarget
 from servicepact.tickets import services as ts
@@ -128,6 +129,18 @@ def test_a_plan_target_change_re_measures_open_tickets_with_a_record(staff, acme
                 "before": "2025-06-02T21:00:00+00:00",
                 "after": "2025-06-02T17:00:00+00:00",
                 "reason": f"plan {acme.plan.name}: P2 resolution target set to 240 min",
+                "reason_note": {
+                    "kind": "plan_target_set",
+                    "params": {
+                        "plan": acme.plan.name,
+                        "priority": 2,
+                        "metric": "resolution",
+                        "minutes": 240,
+                    },
+                },
             },
         )
     ]
+    with translation.override("zh-hans"):
+        shown = moved.get().reason_text
+    assert shown == f"服务方案 {acme.plan.name}：P2 解决 目标设为 240 分钟"

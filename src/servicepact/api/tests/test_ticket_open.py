@@ -47,6 +47,7 @@ def test_staff_opens_a_ticket_with_coverage_and_clocks(staff, acme, clock):
             "Asset acme-srv01 is covered by contract ACME-1 (Acme Plan), terms v1 in force "
             "since 2025-01-01, term 2025-01-01 to 2026-12-31."
         ),
+        "explanation_code": "active",
         "contract_id": acme.contract.pk,
         "contract_number": "ACME-1",
         "version": 1,

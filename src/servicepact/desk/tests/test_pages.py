@@ -50,6 +50,17 @@ def test_grace_coverage_is_flagged_with_its_explanation(clock):
     assert ticket.coverage_explanation in html
 
 
+def test_grace_coverage_explanation_in_chinese(clock):
+    """The explanation is written from the ticket's stored facts in the reader's language."""
+    clock.at(ny(2025, 3, 3, 10))
+    w = world(code="nord", start=date(2024, 1, 1), end=date(2025, 2, 20), grace_days=30)
+    ticket = ts.open_ticket(customer=w.customer, asset=w.asset, subject="License server")
+    page = login(w.agent).get(f"/desk/tickets/{ticket.pk}/", headers={"Accept-Language": "zh-Hans"})
+    html = page.content.decode()
+    assert "处于宽限期：合同已于 2025-02-20 到期；服务按其条款持续至 2025-03-22" in html
+    assert ticket.coverage_explanation not in html
+
+
 def test_out_of_contract_is_flagged(clock, acme, agent_client):
     clock.at(ny(2025, 3, 3, 10))
     spare = Asset.objects.create(customer=acme.customer, hostname="spare01")

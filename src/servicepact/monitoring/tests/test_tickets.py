@@ -4,6 +4,7 @@ resolution comments and, where the source says so, resolves them."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from servicepact.monitoring.models import Alert, AlertSource, Outage
 from servicepact.monitoring.services import create_alert_source
@@ -62,6 +63,14 @@ def test_second_alert_on_the_asset_joins_the_open_incident(setup, client):
         "Monitoring: alert HighLoad (warning) is firing on acme-srv01 since 2025-06-10T18:00:00+00:00."
     )
     assert comment.is_internal is True and comment.author is None
+    # Stored as a kind and parameters, shown in the reader's language (old rows: the body).
+    assert comment.system_kind == "alert_firing"
+    with translation.override("zh-hans"):
+        assert comment.text == (
+            "监控：告警 HighLoad（warning）自 2025-06-10T18:00:00+00:00 起在 acme-srv01 上触发。"
+        )
+    with translation.override("en"):
+        assert comment.text == comment.body
     # The warning is no downtime (outages default to priority 1): only the critical's outage.
     assert list(Outage.objects.values_list("alert__fingerprint", flat=True)) == ["a"]
 

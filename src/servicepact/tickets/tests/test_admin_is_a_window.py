@@ -15,6 +15,7 @@ import pytest
 from django import forms
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract, ContractVersion, SlaTarget
@@ -183,18 +184,24 @@ def test_holidays_imported_in_the_admin_move_the_deadline_with_a_record(root, cl
     assert ts.recompute_stale_clocks() == 1
     assert SlaClock.objects.get(pk=before.pk).deadline_at == ny(2025, 7, 7, 16)
     # Restore (240 min) moves too: Fri 12:00 -> Mon 12:00; first response (60 min) met Thu 18:00.
+    note = {
+        "kind": "calendar_changed",
+        "params": {"calendar": w.calendar.name, "before": 1, "after": 2},
+    }
     assert moved(ticket) == [
         {
             "metric": "restore",
             "before": "2025-07-04T16:00:00+00:00",
             "after": "2025-07-07T16:00:00+00:00",
             "reason": f"calendar {w.calendar.name} changed (revision 1 -> 2)",
+            "reason_note": note,
         },
         {
             "metric": "resolution",
             "before": "2025-07-04T20:00:00+00:00",
             "after": "2025-07-07T20:00:00+00:00",
             "reason": f"calendar {w.calendar.name} changed (revision 1 -> 2)",
+            "reason_note": note,
         },
     ]
 
@@ -222,5 +229,12 @@ def test_amend_contract_terms_re_measures_open_tickets(clock):
             "before": "2025-06-02T21:00:00+00:00",
             "after": "2025-06-02T17:00:00+00:00",
             "reason": f"contract {w.contract.number} v2: Stricter P2",
+            "reason_note": {
+                "kind": "terms_moved",
+                "params": {"contract": w.contract.number, "version": 2, "reason": "Stricter P2"},
+            },
         }
     ]
+    with translation.override("zh-hans"):
+        shown = TicketEvent.objects.get(ticket=ticket, kind=EventKind.DEADLINE_MOVED).reason_text
+    assert shown == f"合同 {w.contract.number} v2：Stricter P2"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import CoverageStatus
@@ -97,3 +98,31 @@ def test_customer_level_ticket_without_asset_uses_the_customers_contract(clock):
     t = ts.open_ticket(customer=w.customer, subject="Question about invoices", category="request")
     assert (t.coverage, t.contract) == (CoverageStatus.ACTIVE, w.contract)
     assert t.coverage_explanation.startswith("Customer Acme is covered by contract ACME-1")
+
+
+def test_explanation_is_written_in_the_readers_language(clock):
+    """The ticket keeps the facts; the text follows the active language, English is stored."""
+    clock.at(ny(2025, 6, 9, 10))
+    w = world()
+    t = ts.open_ticket(customer=w.customer, asset=w.asset, subject="x")
+    assert t.coverage_code == "active"
+    event = t.events.get(kind="opened")
+    assert event.data["explanation_facts"] == t.coverage_facts
+    assert event.data["explanation"] == t.coverage_explanation
+    with translation.override("zh-hans"):
+        text = t.coverage_text
+    assert text.startswith(f"资产 {w.asset.hostname} 由合同 {w.contract.number}")
+    assert "合同期 2025-01-01 至" in text and text.endswith("。")
+    with translation.override("en"):
+        assert t.coverage_text == t.coverage_explanation
+
+
+def test_old_tickets_without_facts_show_the_stored_text(clock):
+    clock.at(ny(2025, 6, 9, 10))
+    w = world()
+    t = ts.open_ticket(customer=w.customer, asset=w.asset, subject="x")
+    t.coverage_facts = {}
+    t.coverage_explanation = "Legacy English text."
+    with translation.override("zh-hans"):
+        assert t.coverage_text == "Legacy English text."
+    assert t.coverage_code == ""
