@@ -15,7 +15,6 @@ Disputes and satisfaction are not recorded by the product yet, so they never sco
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
