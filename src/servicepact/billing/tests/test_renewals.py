@@ -63,7 +63,7 @@ def test_accepted_proposal_is_a_new_term_through_renew_contract(clock: Clock):
         send_renewal(proposal=proposal, actor=s.world.agent)
     send_renewal(proposal=proposal, actor=s.manager)
     mail = Notification.objects.get(event="renewal.proposed", recipient="it@acme.test")
-    assert mail.language == "zh-hans"  # and its text in Chinese: test_renewal_mail_in_chinese
+    assert mail.language == "zh-hans" and "续约方案" in mail.subject
     accepted = accept_renewal(proposal=proposal, actor=s.world.contact.user, note="fine")
     contract.refresh_from_db()
     assert contract.end_date == date(2026, 12, 31)
