@@ -22,8 +22,10 @@ from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from servicepact.billing.choices import CreditStatus, RenewalStatus
-from servicepact.billing.models import PeriodCredit, RenewalProposal, WorkLog
+from servicepact.billing.choices import CreditStatus, FeeChangeStatus, RenewalStatus
+from servicepact.billing.fees import fee_in_force
+from servicepact.billing.models import FeeChange, PeriodCredit, RenewalProposal, WorkLog
+from servicepact.billing.periods import Period
 from servicepact.billing.services import require_manager
 from servicepact.contracts.choices import ContractStatus, Renewal
 from servicepact.contracts.escalation import ContractEventKind
@@ -188,6 +190,15 @@ def prepare_renewal(
         )
     amount = parse_amount(fee_amount, contract.fee_currency, field="fee_amount")
     start = contract.end_date + timedelta(days=1)
+    if amount != _fee_before(contract, start) and start.day != 1:
+        raise DomainValidationError(
+            {
+                "fee_amount": [
+                    _("a new fee starts on the first day of a month; this term starts on %(day)s")
+                    % {"day": start.isoformat()}
+                ]
+            }
+        )
     if end_date < start or (end_date - start).days > MAX_TERM_DAYS:
         raise DomainValidationError(
             {
@@ -304,21 +315,64 @@ def accept_renewal(*, proposal: RenewalProposal, actor: Any, note: str = "") -> 
         "end": proposal.end_date.isoformat(),
     }
     grace_from = local_midnight(proposal.start_date, contract.customer.timezone)
+    new_fee = proposal.fee_amount != _fee_before(contract, proposal.start_date)
+    if new_fee:
+        reason += _("; fee %(fee)s %(currency)s from %(start)s") % {
+            "fee": proposal.fee_amount,
+            "currency": contract.fee_currency,
+            "start": proposal.start_date.isoformat(),
+        }
+    # The contract's own fee stays the initial terms (docs/commercial.md): a new fee is an
+    # accepted fee change from the new term's first day, so the closing term keeps its fee.
     version = renew_contract(
-        contract=contract,
-        end_date=proposal.end_date,
-        actor=renewer,
-        fee_amount=proposal.fee_amount,
-        reason=reason,
+        contract=contract, end_date=proposal.end_date, actor=renewer, reason=reason
     )
     reinstate_grace_tickets(contract=contract, since=grace_from, reason=reason)
+    moment = current_time()
+    note = note.strip()[:NOTE_MAX]
+    if new_fee:
+        _fee_change(proposal, contract, version=version, actor=actor, moment=moment, note=note)
     proposal.status = RenewalStatus.ACCEPTED
     proposal.answered_by = actor
-    proposal.answered_at = current_time()
-    proposal.answer_note = note.strip()[:NOTE_MAX]
+    proposal.answered_at = moment
+    proposal.answer_note = note
     proposal.version = version
     proposal.save(update_fields=["status", "answered_by", "answered_at", "answer_note", "version"])
     return proposal
+
+
+def _fee_before(contract: Contract, start: date) -> Decimal:
+    """The fee in force on the new term's first day if nothing changed."""
+    return fee_in_force(contract, Period(start.year, start.month)).amount
+
+
+def _fee_change(
+    proposal: RenewalProposal,
+    contract: Contract,
+    *,
+    version: Any,
+    actor: Any,
+    moment: datetime,
+    note: str,
+) -> FeeChange:
+    """The renewal's fee as an accepted fee change from the new term (``billing.fees``)."""
+    hours = fee_in_force(contract, Period(proposal.start_date.year, proposal.start_date.month))
+    return FeeChange.objects.create(
+        contract=contract,
+        fee_amount=proposal.fee_amount,
+        included_hours=hours.included_hours,
+        effective_from=proposal.start_date,
+        reason=(_("Renewal proposal %(id)s") % {"id": proposal.pk})[:300],
+        status=FeeChangeStatus.ACCEPTED,
+        proposed_by=proposal.prepared_by,
+        proposed_at=proposal.prepared_at,
+        approved_by=proposal.sent_by,
+        approved_at=proposal.sent_at,
+        answered_by=actor,
+        answered_at=moment,
+        answer_note=note,
+        version=version,
+    )
 
 
 @transaction.atomic

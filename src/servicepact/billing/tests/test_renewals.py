@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from servicepact.billing.credits import monthly_fee
 from servicepact.billing.models import WorkLog
+from servicepact.billing.periods import Period
 from servicepact.billing.renewals import (
     accept_renewal,
     decline_renewal,
@@ -67,7 +69,10 @@ def test_accepted_proposal_is_a_new_term_through_renew_contract(clock: Clock):
     accepted = accept_renewal(proposal=proposal, actor=s.world.contact.user, note="fine")
     contract.refresh_from_db()
     assert contract.end_date == date(2026, 12, 31)
-    assert contract.fee_amount == Decimal("3300.00")
+    # The closing term keeps its fee; the new one starts with the new term (billing.fees).
+    assert contract.fee_amount == Decimal("3000.00")
+    assert monthly_fee(contract, Period(2025, 12)) == Decimal("3000.00")
+    assert monthly_fee(contract, Period(2026, 1)) == Decimal("3300.00")
     assert accepted.version is not None and accepted.answer_note == "fine"
     renewed = contract.events.filter(kind=ContractEventKind.RENEWED)
     assert renewed.count() == 1 and renewed.get().data["end_date"] == "2026-12-31"
@@ -91,6 +96,7 @@ def test_declined_proposal_changes_nothing(clock: Clock):
     assert declined.status == "declined" and declined.answer_note == "too dear"
     contract.refresh_from_db()
     assert contract.end_date == date(2025, 12, 31) and contract.fee_amount == Decimal("3000.00")
+    assert monthly_fee(contract, Period(2026, 1)) == Decimal("3000.00")
     assert not contract.events.filter(kind=ContractEventKind.RENEWED).exists()
     with pytest.raises(TransitionError):
         accept_renewal(proposal=proposal, actor=s.world.contact.user)
@@ -171,3 +177,17 @@ def test_contract_in_grace_is_reinstated_and_its_grace_tickets_covered(clock: Cl
     assert not s.ticket.events.filter(kind=EventKind.UPDATED).exists()
     contract.refresh_from_db()
     assert contract.status == "active"
+
+
+def test_a_new_fee_needs_a_term_starting_on_the_first(clock: Clock):
+    s = shop(clock)
+    contract = _ending(s, date(2025, 12, 14))
+    with pytest.raises(DomainValidationError) as err:
+        prepare_renewal(
+            contract=contract, end_date=date(2026, 12, 14), fee_amount="3300", actor=s.manager
+        )
+    assert "fee_amount" in err.value.errors
+    same = prepare_renewal(
+        contract=contract, end_date=date(2026, 12, 14), fee_amount="3000", actor=s.manager
+    )
+    assert same.start_date == date(2025, 12, 15)
