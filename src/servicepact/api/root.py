@@ -29,6 +29,7 @@ from servicepact.api import (
     notifications,
     outages,
     plans,
+    renewals,
     sites,
     statements,
     ticket_actions,
@@ -71,6 +72,7 @@ for module in (
     worklogs,
     charges,
     fee_changes,
+    renewals,
     escalations,
 ):
     api.add_router("", module.router)

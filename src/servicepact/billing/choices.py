@@ -93,3 +93,14 @@ class FeeChangeStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RenewalStatus(models.TextChoices):
+    """prepared (staff) -> sent (a manager approves and sends) -> accepted | declined (the
+    customer); prepared or sent can be withdrawn."""
+
+    PREPARED = "prepared", _("Prepared")
+    SENT = "sent", _("Sent, awaiting the customer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -19,6 +19,7 @@ from servicepact.billing.choices import (
     CreditStatus,
     EntryKind,
     FeeChangeStatus,
+    RenewalStatus,
     WorkLogAction,
     WorkType,
 )
@@ -598,3 +599,46 @@ class FeeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id} from {self.effective_from}: {self.fee_amount}"
+
+
+class RenewalProposal(models.Model):
+    """A new term for a manually renewing contract: prepared by staff with a summary of the
+    closing term, approved and sent by a manager, accepted or declined by the customer;
+    accepted, ``contracts.services.renew_contract`` records the term (``billing.renewals``)."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="renewal_proposals"
+    )
+    start_date = models.DateField(_("new term starts"))
+    end_date = models.DateField(_("new term ends"))
+    fee_amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    summary = models.JSONField(_("summary of the closing term"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RenewalStatus.choices, default=RenewalStatus.PREPARED
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    prepared_at = models.DateTimeField(_("prepared at"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer_note = models.CharField(_("customer's note"), max_length=300, blank=True)
+    version = models.ForeignKey(
+        ContractVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-prepared_at", "-id"]
+        indexes = [models.Index(fields=["contract", "status"])]
+        verbose_name = _("renewal proposal")
+        verbose_name_plural = _("renewal proposals")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}: {self.start_date} to {self.end_date}"

@@ -34,6 +34,12 @@ from servicepact.billing.commercial import (
 from servicepact.billing.hours import fee_changes_visible, ledger_csv, ledger_page
 from servicepact.billing.models import HoursConversion
 from servicepact.billing.periods import Period
+from servicepact.billing.renewals import (
+    prepare_renewal,
+    renewals_visible,
+    send_renewal,
+    withdraw_renewal,
+)
 from servicepact.billing.services import may_decide_credits
 from servicepact.contracts.models import Contract
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -74,6 +80,16 @@ class FeeChangeForm(forms.Form):
     reason = forms.CharField(label=_lazy("Reason"), max_length=300)
 
 
+class RenewalForm(forms.Form):
+    end_date = forms.DateField(
+        label=_lazy("New term ends"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    fee_amount = forms.DecimalField(
+        label=_lazy("Fee per fee period"), max_digits=12, decimal_places=2
+    )
+    note = forms.CharField(label=_lazy("Note"), max_length=300, required=False)
+
+
 def _contract(pk: int) -> Contract:
     return get_object_or_404(Contract.objects.select_related("customer", "plan__calendar"), pk=pk)
 
@@ -85,6 +101,7 @@ def _hours_page(
     adjust: AdjustForm | None = None,
     convert: ConversionForm | None = None,
     fee: FeeChangeForm | None = None,
+    renewal: RenewalForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -100,6 +117,9 @@ def _hours_page(
         may_decide=may_decide_credits(actor_of(request)),
         fee_form=fee or FeeChangeForm(prefix="fee"),
         fee_changes=fee_changes_visible(request.user).filter(contract=contract)[:20],
+        renewal_form=renewal
+        or RenewalForm(prefix="renew", initial={"fee_amount": contract.fee_amount}),
+        renewals=renewals_visible(request.user).filter(contract=contract)[:20],
         error=error,
     )
     return render(request, "desk/hours.html", context, status=status)
@@ -310,4 +330,33 @@ def fee_change_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
         _contract(change.contract_id),
         lambda: steps[action](change=change, actor=actor_of(request)),
         _("Fee change updated."),
+    )
+
+
+@require_POST
+@staff_required
+def renewal_prepare(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = _contract(pk)
+    return _post_form(
+        request,
+        contract,
+        form=RenewalForm(request.POST, prefix="renew"),
+        slot="renewal",
+        call=lambda d: prepare_renewal(contract=contract, actor=request.user, **d),
+        done=_("Renewal proposal prepared."),
+    )
+
+
+@require_POST
+@staff_required
+def renewal_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    steps = {"send": send_renewal, "withdraw": withdraw_renewal}
+    if action not in steps:
+        raise Http404("No such action")
+    proposal = get_object_or_404(renewals_visible(request.user), pk=pk)
+    return _decide(
+        request,
+        _contract(proposal.contract_id),
+        lambda: steps[action](proposal=proposal, actor=request.user),
+        _("Renewal proposal updated."),
     )

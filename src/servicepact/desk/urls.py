@@ -38,6 +38,8 @@ urlpatterns: list[URLPattern] = [
     path("conversions/<int:pk>/<str:action>/", money.conversion_decide, name="conversion-decide"),
     path("contracts/<int:pk>/fee-changes/", money.fee_change_propose, name="fee-change-propose"),
     path("fee-changes/<int:pk>/<str:action>/", money.fee_change_decide, name="fee-change-decide"),
+    path("contracts/<int:pk>/renewals/", money.renewal_prepare, name="renewal-prepare"),
+    path("renewals/<int:pk>/<str:action>/", money.renewal_decide, name="renewal-decide"),
     path("charges/", money.charge_list, name="charges"),
     path("charges/<int:pk>/", money.charge_detail, name="charge"),
     path(

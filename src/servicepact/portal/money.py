@@ -15,6 +15,7 @@ from servicepact.accounts.actors import actor_of
 from servicepact.billing.charges import charge_snapshot, charges_for, download
 from servicepact.billing.commercial import accept_fee_change, decline_fee_change
 from servicepact.billing.hours import fee_changes_visible, ledger_csv, ledger_page
+from servicepact.billing.renewals import accept_renewal, decline_renewal, renewals_visible
 from servicepact.contracts.selectors import contracts_for
 from servicepact.core.errors import TransitionError
 from servicepact.core.time import now
@@ -37,7 +38,13 @@ def contract_hours(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portal/hours.html",
-        {**context, "contract": contract, "charges": charges, "fee_changes": changes},
+        {
+            **context,
+            "contract": contract,
+            "charges": charges,
+            "fee_changes": changes,
+            "renewals": renewals_visible(request.user).filter(contract=contract)[:20],
+        },
     )
 
 
@@ -70,3 +77,23 @@ def fee_change_answer(request: HttpRequest, pk: int, action: str) -> HttpRespons
     else:
         messages.success(request, _("Fee change declined."))
     return redirect(reverse("portal:contract-hours", args=[change.contract_id]))
+
+
+@require_POST
+@contact_required
+def renewal_answer(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Accept (the contract is renewed) or decline a renewal proposal (409 once answered)."""
+    if action not in ("accept", "decline"):
+        raise Http404("No such action")
+    proposal = get_object_or_404(renewals_visible(request.user), pk=pk)
+    answer = accept_renewal if action == "accept" else decline_renewal
+    note = request.POST.get("note", "")[:300]
+    try:
+        answer(proposal=proposal, actor=request.user, note=note)
+    except TransitionError as exc:
+        return HttpResponse(exc.message, status=409)
+    if action == "accept":
+        messages.success(request, _("Renewal accepted: the contract is renewed."))
+    else:
+        messages.success(request, _("Renewal proposal declined."))
+    return redirect(reverse("portal:contract-hours", args=[proposal.contract_id]))

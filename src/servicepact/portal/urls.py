@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern] = [
     path("contracts/<int:pk>/hours/", money.contract_hours, name="contract-hours"),
     path("charges/<int:pk>/", money.charge_detail, name="charge"),
     path("fee-changes/<int:pk>/<str:action>/", money.fee_change_answer, name="fee-change-answer"),
+    path("renewals/<int:pk>/<str:action>/", money.renewal_answer, name="renewal-answer"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("changes/", views.change_list, name="changes"),

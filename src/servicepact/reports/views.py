@@ -26,9 +26,11 @@ from servicepact.accounts.selectors import staff_timezone
 from servicepact.billing import services as billing
 from servicepact.billing.models import CreditAudit, PeriodCredit
 from servicepact.billing.periods import Period
+from servicepact.billing.renewal_risk import renewal_risks
 from servicepact.contracts.models import Contract
 from servicepact.contracts.selectors import get_contract
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
 from servicepact.reports import formats
 from servicepact.reports.audit import stream_audit_export
@@ -325,6 +327,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reports/dashboard.html",
         {
             "d": portfolio(),
+            "risks": renewal_risks(now=current_time()),
             "viewer_tz": staff_timezone(request.user),
             "base_template": formats.base_template("desk"),
         },

@@ -213,6 +213,14 @@ def terms_updated(*, contract_version: Pair, reason: str) -> EventPayload:
     )
 
 
+def coverage_reinstated(*, coverage: Pair, contract_version: Pair, reason: str) -> EventPayload:
+    """A ticket opened in grace is covered after all: its contract was renewed."""
+    return EventPayload(
+        EventKind.UPDATED,
+        {"coverage": list(coverage), "contract_version": list(contract_version), "reason": reason},
+    )
+
+
 def breach_withdrawn(*, metric: str) -> EventPayload:
     """A retroactive event (e.g. an on-site arrival recorded late) proved the promise kept."""
     return EventPayload(EventKind.UPDATED, {"metric": metric, "breach_withdrawn": True})
@@ -268,5 +276,5 @@ CONSTRUCTORS: dict[str, tuple[Callable[..., EventPayload], ...]] = {
     EventKind.DEADLINE_MOVED: (deadline_moved,),
     EventKind.THRESHOLD_CROSSED: (threshold_crossed,),
     EventKind.BREACHED: (breached,),
-    EventKind.UPDATED: (terms_updated, breach_withdrawn),
+    EventKind.UPDATED: (terms_updated, breach_withdrawn, coverage_reinstated),
 }

@@ -926,6 +926,53 @@ def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
     return changed
 
 
+def reinstate_grace_tickets(*, contract: Any, since: datetime, reason: str) -> int:
+    """After a contract in grace is renewed: the tickets opened in grace from ``since`` (the
+    first instant after the old term) are covered after all. Each moves to the version in
+    force at its opening, its coverage becomes active (a ``coverage_reinstated`` event) and
+    its clocks are re-measured (moved deadlines recorded with ``reason``). Returns the count."""
+    from servicepact.contracts.terms import version_in_force
+
+    moment = current_time()
+    changed = 0
+    grace = Ticket.objects.filter(
+        contract=contract, coverage=CoverageStatus.GRACE, opened_at__gte=since
+    )
+    for ticket in grace.order_by("pk"):
+        with transaction.atomic():
+            ticket = _lock(ticket)
+            if ticket.coverage != CoverageStatus.GRACE:
+                continue
+            version = version_in_force(contract, ticket.opened_at) or ticket.contract_version
+            before = ticket.contract_version.number if ticket.contract_version else None
+            after = version.number if version else None
+            ticket.coverage = CoverageStatus.ACTIVE
+            ticket.coverage_expires_on = None
+            ticket.coverage_explanation = f"Covered by contract {contract.number}: {reason}"
+            ticket.contract_version = version
+            ticket.save(
+                update_fields=[
+                    "coverage",
+                    "coverage_expires_on",
+                    "coverage_explanation",
+                    "contract_version",
+                    "updated_at",
+                ]
+            )
+            record_event(
+                ticket,
+                events.coverage_reinstated(
+                    coverage=(CoverageStatus.GRACE, CoverageStatus.ACTIVE),
+                    contract_version=(before, after),
+                    reason=reason,
+                ),
+                at=moment,
+            )
+            refresh_clocks(ticket, now=moment, reason=f"contract {contract.number}: {reason}")
+            changed += 1
+    return changed
+
+
 def recompute_stale_clocks(*, limit: int = 500) -> int:
     """Clocks measured on an older calendar revision are re-derived (each move is recorded).
 
