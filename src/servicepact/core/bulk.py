@@ -13,6 +13,7 @@ no ``save()`` override runs (like ``QuerySet.update``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -53,8 +54,8 @@ def insert_rows(
     ``COPY … FROM STDIN`` on PostgreSQL, one prepared ``executemany`` INSERT elsewhere.
 
     No model instances: values go through each field's ``get_db_prep_save`` as ``save()``
-    would do; no signals, no ``save()`` override runs, ids are not returned (read them back
-    by a unique key when needed)."""
+    would do; no signals, no ``save()`` override runs, Python-side defaults are not applied
+    (name every NOT NULL column), ids are not returned (read them back by a unique key)."""
     db = router.db_for_write(model)
     connection = connections[db]
     meta = model._meta
@@ -63,9 +64,25 @@ def insert_rows(
     columns = ", ".join(quote(f.column) for f in chosen)  # type: ignore[union-attr]
     table = quote(meta.db_table)
     preps = [f.get_db_prep_save for f in chosen]  # type: ignore[union-attr]
-    prepared = (
-        [prep(value, connection) for prep, value in zip(preps, row, strict=True)] for row in rows
-    )
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return 0
+    # A column whose field hands the first value back unchanged (same type, equal) is
+    # passed as it is: preparing it again per row costs more than the insert.
+    needed = [
+        index
+        for index, (prep, value) in enumerate(zip(preps, first, strict=True))
+        if value is None or not _unchanged(value, prep(value, connection))
+    ]
+
+    def prepared_row(row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for index in needed:
+            values[index] = preps[index](values[index], connection)
+        return values
+
+    prepared = map(prepared_row, itertools.chain([first], iterator))
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -78,3 +95,7 @@ def insert_rows(
         marks = ", ".join(["%s"] * len(chosen))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
         return len(params)
+
+
+def _unchanged(value: Any, prepared: Any) -> bool:
+    return type(prepared) is type(value) and bool(prepared == value)
