@@ -16,11 +16,16 @@ Timed in the same run, on the same data:
   with ours contract by contract.
 
     .venv/bin/python bench/charges.py [--contracts N] [--logs-per-contract N] [--postgres]
+        [--keep | --reuse] [--profile]
+
+``--keep`` leaves the data (its close undone) for a later ``--reuse`` run, which skips the
+build; ``--profile`` prints the cProfile of our close (cumulative) to stderr.
 
 ``--postgres``: in a throwaway PostgreSQL database ``sp_chargesbench_bench`` next to
 ``DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/), created and dropped here.
 
-RESULT database=... contracts=... work_logs=... ours_s=... orm_loop_s=... speedup=... mismatches=...
+RESULT database=... contracts=... work_logs=... ours_s=... orm_loop_s=... speedup=... ours_cpu_s=...
+    orm_loop_cpu_s=... mismatches=...  (CPU: this process only, not the database server)
 """
 
 from __future__ import annotations
@@ -241,17 +246,21 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="PostgreSQL: keep the database (the period's charges removed) for --reuse",
+        help="keep the database (the period's charges removed) for --reuse",
     )
-    parser.add_argument(
-        "--reuse", action="store_true", help="PostgreSQL: reuse the data a --keep run left"
-    )
+    parser.add_argument("--reuse", action="store_true", help="reuse the data a --keep run left")
     parser.add_argument(
         "--profile", action="store_true", help="cProfile our close; top functions to stderr"
     )
     args = parser.parse_args()
+    keep = args.keep or args.reuse
     if not args.postgres:
-        run(args, sqlite_url(ROOT / "var" / "bench" / "charges.sqlite3"))
+        path = ROOT / "var" / "bench" / "charges.sqlite3"
+        try:
+            run(args, f"sqlite:///{path}" if args.reuse else sqlite_url(path))
+        finally:
+            if keep:
+                forget_close()
         return
     from scale_pages import create_db, drop_db, with_db
 
@@ -262,13 +271,20 @@ def main() -> None:
     finally:
         from django.db import connections
 
-        if args.keep or args.reuse:
-            with connections["default"].cursor() as cursor:
-                for table in ("billing_chargeline", "billing_periodcharge", "billing_hoursentry"):
-                    cursor.execute(f"DELETE FROM {table}")  # the close's rows; nothing else
+        if keep:
+            forget_close()
         connections.close_all()
-        if not (args.keep or args.reuse):
+        if not keep:
             drop_db(base, DB_NAME)
+
+
+def forget_close() -> None:
+    """Removes what the close wrote (the data has no other charges, entries or lines)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("billing_chargeline", "billing_periodcharge", "billing_hoursentry"):
+            cursor.execute(f"DELETE FROM {table}")
 
 
 def run(args: argparse.Namespace, url: str) -> None:
