@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, models, router
 
@@ -59,11 +59,11 @@ def insert_rows(
     db = router.db_for_write(model)
     connection = connections[db]
     meta = model._meta
-    chosen = [meta.get_field(name) for name in fields]
+    chosen = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in chosen)  # type: ignore[union-attr]
+    columns = ", ".join(quote(str(f.column)) for f in chosen)
     table = quote(meta.db_table)
-    preps = [f.get_db_prep_save for f in chosen]  # type: ignore[union-attr]
+    preps = [f.get_db_prep_save for f in chosen]
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:

@@ -35,7 +35,8 @@ def test_rows_are_written_with_each_fields_own_preparation(clock: Clock):
     hours = {"included": "10.00", "consumed": "12.25"}
     charge_fields = ("contract", "period", "status", "currency", "total", "hours", "computed_at")
     first = (s.contract.pk, "2025-06", "draft", "EUR", Decimal("1234.56"), hours, at)
-    second = (s.contract.pk, "2025-07", "draft", "EUR", Decimal("-0.01"), {}, at)
+    empty: dict[str, str] = {}
+    second = (s.contract.pk, "2025-07", "draft", "EUR", Decimal("-0.01"), empty, at)
     assert insert_rows(PeriodCharge, charge_fields, iter([first, second])) == 2
     charges = list(PeriodCharge.objects.filter(contract=s.contract).order_by("period"))
     assert [(c.total, c.hours, c.computed_at, c.approved_at) for c in charges] == [
