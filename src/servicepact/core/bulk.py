@@ -28,16 +28,13 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
     db = router.db_for_write(model)
     connection = connections[db]
     meta = model._meta
-    chosen = [meta.get_field(name) for name in fields]
+    chosen = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in chosen)  # type: ignore[union-attr]
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {assignments} "
-        f"WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
-    )
+    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in chosen)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"
     params = [
         [
-            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in chosen),  # type: ignore[union-attr]
+            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in chosen),
             row.pk,
         ]
         for row in rows
