@@ -16,6 +16,11 @@ from django.http import HttpRequest
 Actor: TypeAlias = User | None
 
 
+def actor_name(actor: Actor) -> str:
+    """The actor's username for a record ("system" for ``None`` or an unsaved user)."""
+    return actor.get_username() if actor is not None and actor.pk else "system"
+
+
 def actor_of(request: HttpRequest) -> User:
     """The signed-in user behind ``request`` (``request.user``, typed: never anonymous).
 

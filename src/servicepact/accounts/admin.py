@@ -37,7 +37,7 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     ]  # fmt: skip
     actions = ["revoke"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         return False
 
     @admin.action(description=_("Revoke the selected tokens"))

@@ -16,6 +16,7 @@ from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import is_staff
 from servicepact.core.api_schema import Id, idempotent, reads, writes
 from servicepact.core.errors import DomainValidationError
@@ -83,7 +84,7 @@ def attach(
     if comment is not None:
         comments = visible_comments(request.user, ticket)
         if not is_staff(request):
-            comments = comments.filter(author=request.user)
+            comments = comments.filter(author=actor_of(request))
         target = comments.filter(pk=comment).first()
         if target is None:
             raise DomainValidationError({"comment": ["no such comment of yours on this ticket"]})
@@ -94,7 +95,7 @@ def attach(
         content=file,
         content_type=file.content_type or "",
         comment=target,
-        actor=request.user,
+        actor=actor_of(request),
     )
     return Status(201, render_attachment(row))
 

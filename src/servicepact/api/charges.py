@@ -21,6 +21,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -138,7 +139,7 @@ def get_charge(request: HttpRequest, charge_id: Id, query: Query[DownloadQuery])
 def approve(request: HttpRequest, charge_id: Id) -> dict[str, Any]:
     require_staff(request, "approve charges")
     charge = get_or_404(charges_for(request.user), charge_id)
-    approve_charge(charge=charge, actor=request.user)
+    approve_charge(charge=charge, actor=actor_of(request))
     return charge_snapshot(get_or_404(charges_for(request.user), charge_id))
 
 
@@ -226,7 +227,7 @@ def adjust(request: HttpRequest, payload: AdjustIn) -> Status[Any]:
         period=Period.parse(payload.period),
         hours=payload.hours,
         reason=payload.reason,
-        actor=request.user,
+        actor=actor_of(request),
         bucket=payload.bucket,
     )
     return Status(201, {"id": entry.pk})
@@ -277,7 +278,7 @@ def convert(request: HttpRequest, payload: ConversionIn) -> Status[Any]:
         period=Period.parse(payload.period),
         hours=payload.hours,
         reason=payload.reason,
-        actor=request.user,
+        actor=actor_of(request),
     )
     return Status(201, _conversion(conversion))
 
@@ -286,7 +287,7 @@ def _decide(request: HttpRequest, conversion_id: int, approve: bool) -> dict[str
     require_staff(request, "decide conversions")
     conversion = get_or_404(HoursConversion.objects.all(), conversion_id)
     return _conversion(
-        decide_conversion(conversion=conversion, approve=approve, actor=request.user)
+        decide_conversion(conversion=conversion, approve=approve, actor=actor_of(request))
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -147,7 +148,7 @@ def propose(request: HttpRequest, payload: FeeChangeIn) -> Status[Any]:
         included_hours=payload.included_hours,
         effective_from=payload.effective_from,
         reason=payload.reason,
-        actor=request.user,
+        actor=actor_of(request),
     )
     return Status(201, render_change(get_or_404(fee_changes_for(request.user), change.pk)))
 
@@ -168,7 +169,7 @@ def approve(request: HttpRequest, change_id: Id) -> dict[str, Any]:
     return _act(
         request,
         change_id,
-        lambda c: commercial.approve_fee_change(change=c, actor=request.user),
+        lambda c: commercial.approve_fee_change(change=c, actor=actor_of(request)),
     )
 
 
@@ -182,7 +183,9 @@ def accept(request: HttpRequest, change_id: Id, payload: NoteIn) -> dict[str, An
     return _act(
         request,
         change_id,
-        lambda c: commercial.accept_fee_change(change=c, actor=request.user, note=payload.note),
+        lambda c: commercial.accept_fee_change(
+            change=c, actor=actor_of(request), note=payload.note
+        ),
     )
 
 
@@ -196,7 +199,9 @@ def decline(request: HttpRequest, change_id: Id, payload: NoteIn) -> dict[str, A
     return _act(
         request,
         change_id,
-        lambda c: commercial.decline_fee_change(change=c, actor=request.user, note=payload.note),
+        lambda c: commercial.decline_fee_change(
+            change=c, actor=actor_of(request), note=payload.note
+        ),
     )
 
 
@@ -210,5 +215,5 @@ def withdraw(request: HttpRequest, change_id: Id) -> dict[str, Any]:
     return _act(
         request,
         change_id,
-        lambda c: commercial.withdraw_fee_change(change=c, actor=request.user),
+        lambda c: commercial.withdraw_fee_change(change=c, actor=actor_of(request)),
     )

@@ -183,7 +183,7 @@ def update_worklog(request: HttpRequest, log_id: Id, payload: WorkLogPatch) -> d
     log = get_or_404(worklogs_for(request.user), log_id)
     changes = payload.dict(exclude_unset=True)
     reason = changes.pop("reason", "")
-    edit_work_log(log=log, actor=request.user, reason=reason, **changes)
+    edit_work_log(log=log, actor=actor_of(request), reason=reason, **changes)
     return render_worklog(worklogs_for(request.user).get(pk=log.pk))
 
 
@@ -197,5 +197,5 @@ def update_worklog(request: HttpRequest, log_id: Id, payload: WorkLogPatch) -> d
 def remove_worklog(request: HttpRequest, log_id: Id) -> dict[str, Any]:
     require_staff(request, "delete work logs")
     log = get_or_404(worklogs_for(request.user), log_id)
-    delete_work_log(log=log, actor=request.user, reason=request.GET.get("reason", "")[:300])
+    delete_work_log(log=log, actor=actor_of(request), reason=request.GET.get("reason", "")[:300])
     return {"id": log_id, "deleted": True}

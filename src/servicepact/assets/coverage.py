@@ -12,12 +12,14 @@ Rules (docs/architecture.md "Coverage"):
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 
-from servicepact.assets.models import Asset
+from servicepact.assets.models import Asset, ContractLine
 from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version, version_in_force
@@ -65,6 +67,84 @@ def _strictness(terms: Terms, priority: int) -> tuple[int, int]:
     )
 
 
+class CoverageLookups:
+    """The reads of ``resolve_coverage`` for many resolutions (a batch of tickets opened
+    together): candidate contracts per (customer, asset, local day), read for many assets with
+    one query (``preload``); each contract's versions once; each version's terms once. The
+    rules stay in ``resolve_coverage``; this only answers its reads from memory."""
+
+    def __init__(self) -> None:
+        self._candidates: dict[tuple[int, int | None, date], list[Contract]] = {}
+        self._versions: dict[int, list[ContractVersion]] = {}
+        self._terms: dict[int, Terms] = {}
+
+    def preload(self, wanted: Iterable[tuple[Customer, Asset | None, datetime]]) -> None:
+        """Reads the candidates of every (customer, asset, instant) and the versions of
+        their contracts: one query for the lines of each local day, one for the contracts,
+        one for the versions."""
+        days: dict[date, set[int]] = defaultdict(set)
+        keys: list[tuple[int, int | None, date]] = []
+        customers: set[int] = set()
+        for customer, asset, at in wanted:
+            day = local_date(at, customer.timezone)
+            key = (customer.pk, asset.pk if asset else None, day)
+            if key in self._candidates:
+                continue
+            keys.append(key)
+            if asset is not None:
+                days[day].add(asset.pk)
+            else:
+                customers.add(customer.pk)
+        if not keys:
+            return
+        lines: dict[tuple[int, date], set[int]] = defaultdict(set)
+        for day, asset_ids in days.items():
+            rows = ContractLine.objects.filter(asset_id__in=asset_ids, start_date__lte=day).filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=day)
+            )
+            for line_asset, contract_id in rows.values_list("asset_id", "contract_id"):
+                lines[(line_asset, day)].add(contract_id)
+        wanted_ids = set().union(*lines.values()) if lines else set()
+        contracts = list(
+            Contract.objects.filter(Q(pk__in=wanted_ids) | Q(customer_id__in=customers))
+            .select_related("plan", "customer")
+            .order_by("number")
+        )
+        for customer_id, asset_id, day in keys:
+            if asset_id is None:
+                chosen = [c for c in contracts if c.customer_id == customer_id]
+            else:
+                ids = lines.get((asset_id, day), set())
+                chosen = [c for c in contracts if c.pk in ids]
+            self._candidates[(customer_id, asset_id, day)] = chosen
+        self._load_versions([c for c in contracts if c.pk not in self._versions])
+
+    def _load_versions(self, contracts: list[Contract]) -> None:
+        by_id = {c.pk: c for c in contracts}
+        for contract in contracts:
+            self._versions[contract.pk] = []
+        rows = ContractVersion.objects.filter(contract_id__in=by_id).order_by("-effective_from")
+        for version in rows:
+            version.contract = by_id[version.contract_id]
+            self._versions[version.contract_id].append(version)
+
+    def candidates(self, customer: Customer, asset: Asset | None, day: date) -> list[Contract]:
+        key = (customer.pk, asset.pk if asset else None, day)
+        if key not in self._candidates:
+            self._candidates[key] = _candidates(customer, asset, day)
+        return self._candidates[key]
+
+    def version(self, contract: Contract, at: datetime) -> ContractVersion | None:
+        if contract.pk not in self._versions:
+            self._load_versions([contract])
+        return next((v for v in self._versions[contract.pk] if v.effective_from <= at), None)
+
+    def terms(self, version: ContractVersion) -> Terms:
+        if version.pk not in self._terms:
+            self._terms[version.pk] = terms_for_version(version)
+        return self._terms[version.pk]
+
+
 def resolve_coverage(
     *,
     customer: Customer,
@@ -73,18 +153,23 @@ def resolve_coverage(
     impact: int,
     urgency: int,
     priority: int | None = None,
+    lookups: CoverageLookups | None = None,
 ) -> Coverage:
+    """``lookups``: a batch's cache of the reads (``CoverageLookups``); the same answer."""
     day = local_date(at, customer.timezone)
     what = f"asset {asset.hostname}" if asset else f"customer {customer.name}"
     options: list[tuple[tuple[int, int, int, str], Contract, str, Terms]] = []
-    for contract in _candidates(customer, asset, day):
+    candidates = (
+        lookups.candidates(customer, asset, day) if lookups else _candidates(customer, asset, day)
+    )
+    for contract in candidates:
         status = contract.status_on(day)
         if status not in (ContractStatus.ACTIVE, ContractStatus.GRACE):
             continue
-        version = version_in_force(contract, at)
+        version = lookups.version(contract, at) if lookups else version_in_force(contract, at)
         if version is None:
             continue
-        terms = terms_for_version(version)
+        terms = lookups.terms(version) if lookups else terms_for_version(version)
         prio = priority or terms.priority_for(impact, urgency)
         rank = 0 if status == ContractStatus.ACTIVE else 1
         options.append(

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from servicepact.accounts.actors import Actor
 from servicepact.billing import charge_rules as rules
 from servicepact.billing.charges import Credit, close_charges, credit_line
 from servicepact.billing.choices import (
@@ -88,7 +89,7 @@ def _reason(reason: str) -> str:
 def set_rate_card(
     *,
     version: ContractVersion,
-    actor: Any,
+    actor: Actor,
     rates: Mapping[str, Any],
     multiplier: Any = "1.5",
     rollover_periods: int = 0,
@@ -149,7 +150,7 @@ def adjust_hours(
     period: Period,
     hours: Any,
     reason: str,
-    actor: Any,
+    actor: Actor,
     bucket: str = Bucket.MAINTENANCE,
 ) -> HoursEntry:
     """A signed correction of a balance with its reason (a manager); a month already closed
@@ -175,7 +176,7 @@ def adjust_hours(
 
 @transaction.atomic
 def request_conversion(
-    *, contract: Contract, period: Period, hours: Any, reason: str, actor: Any
+    *, contract: Contract, period: Period, hours: Any, reason: str, actor: Actor
 ) -> HoursConversion:
     """Asks to turn unused maintenance hours of an open month into project hours at the
     contract's ratio (422 without a ratio); a manager decides (``decide_conversion``)."""
@@ -201,7 +202,7 @@ def request_conversion(
 
 @transaction.atomic
 def decide_conversion(
-    *, conversion: HoursConversion, approve: bool, actor: Any, reason: str = ""
+    *, conversion: HoursConversion, approve: bool, actor: Actor, reason: str = ""
 ) -> HoursConversion:
     """A manager approves (two ledger entries: maintenance -hours, project +hours x ratio)
     or rejects a requested conversion; approving more than the month's remaining hours is
@@ -260,7 +261,7 @@ def close_month_charges(
 
 
 @transaction.atomic
-def approve_charge(*, charge: PeriodCharge, actor: Any) -> PeriodCharge:
+def approve_charge(*, charge: PeriodCharge, actor: Actor) -> PeriodCharge:
     """Makes a draft charge final (a manager; 409 when final). The credit line is taken
     again from the period's credit as decided now (a credit decided after the close)."""
     require_manager(actor, "approve charges")
@@ -325,7 +326,7 @@ def propose_fee_change(
     included_hours: Any,
     effective_from: date,
     reason: str,
-    actor: Any,
+    actor: Actor,
 ) -> FeeChange:
     """A new fee and included hours from the first day of a month (staff); a month whose
     charges are produced, or before the term, cannot change (422 on effective_from)."""
@@ -358,7 +359,7 @@ def propose_fee_change(
 
 
 @transaction.atomic
-def approve_fee_change(*, change: FeeChange, actor: Any) -> FeeChange:
+def approve_fee_change(*, change: FeeChange, actor: Actor) -> FeeChange:
     """Internal approval (a manager); the customer's contacts are then asked by e-mail."""
     require_manager(actor, "approve fee changes")
     change = _locked_change(change, "approve")
@@ -390,7 +391,7 @@ def approve_fee_change(*, change: FeeChange, actor: Any) -> FeeChange:
     return change
 
 
-def _customer_answer(change: FeeChange, actor: Any, action: str) -> FeeChange:
+def _customer_answer(change: FeeChange, actor: Actor, action: str) -> FeeChange:
     contact = contact_for(actor)
     if contact is None or contact.customer_id != change.contract.customer_id:
         raise PermissionDenied("only the customer's contacts answer a fee change")
@@ -398,7 +399,7 @@ def _customer_answer(change: FeeChange, actor: Any, action: str) -> FeeChange:
 
 
 @transaction.atomic
-def accept_fee_change(*, change: FeeChange, actor: Any, note: str = "") -> FeeChange:
+def accept_fee_change(*, change: FeeChange, actor: Actor, note: str = "") -> FeeChange:
     """The customer accepts: a contract version from the effective date (open tickets keep
     their terms, ``tickets.services.amend_contract_terms``) and the fee in force from then."""
     change = _customer_answer(change, actor, "accept")
@@ -422,7 +423,7 @@ def accept_fee_change(*, change: FeeChange, actor: Any, note: str = "") -> FeeCh
 
 
 @transaction.atomic
-def decline_fee_change(*, change: FeeChange, actor: Any, note: str = "") -> FeeChange:
+def decline_fee_change(*, change: FeeChange, actor: Actor, note: str = "") -> FeeChange:
     change = _customer_answer(change, actor, "decline")
     change.status = FeeChangeStatus.DECLINED
     change.answered_by = actor
@@ -433,7 +434,7 @@ def decline_fee_change(*, change: FeeChange, actor: Any, note: str = "") -> FeeC
 
 
 @transaction.atomic
-def withdraw_fee_change(*, change: FeeChange, actor: Any) -> FeeChange:
+def withdraw_fee_change(*, change: FeeChange, actor: Actor) -> FeeChange:
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("only provider staff withdraw fee changes")
     change = _locked_change(change, "withdraw")

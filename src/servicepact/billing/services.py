@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from servicepact.accounts.actors import Actor
+from servicepact.accounts.actors import Actor, actor_name
 from servicepact.accounts.choices import StaffRole
 from servicepact.billing.alerts import check_hours_alerts
 from servicepact.billing.choices import AuditAction, CreditStatus, WorkLogAction, WorkType
@@ -84,10 +84,6 @@ def _reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise DomainValidationError({"reason": [_("a reason is required")]})
     return reason.strip()
-
-
-def _actor_name(actor: Actor) -> str:
-    return actor.get_username() if actor is not None and actor.pk else "system"
 
 
 # ---------------------------------------------------------------- schedules
@@ -303,7 +299,7 @@ def _audit(
         credit=credit,
         at=at or current_time(),
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         action=action,
         before=before,
         after=credit_summary(credit),
@@ -538,14 +534,14 @@ def _log_values(log: WorkLog) -> dict[str, Any]:
 
 
 def _audit_log(
-    log: WorkLog, *, action: str, actor: Any, before: dict[str, Any] | None, reason: str = ""
+    log: WorkLog, *, action: str, actor: Actor, before: dict[str, Any] | None, reason: str = ""
 ) -> None:
     WorkLogAudit.objects.create(
         work_log_id=log.pk,
         ticket_id=log.ticket_id,
         at=current_time(),
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_name=actor.get_username() if getattr(actor, "pk", None) else "",
+        actor_name=actor.get_username() if actor is not None and actor.pk else "",
         action=action,
         before=before,
         after=None if action == WorkLogAction.DELETE else _log_values(log),
@@ -663,7 +659,7 @@ EDITABLE = ("user", "minutes", "date", "started_at", "work_type", "category", "b
 
 
 @transaction.atomic
-def edit_work_log(*, log: WorkLog, actor: Any, reason: str = "", **changes: Any) -> WorkLog:
+def edit_work_log(*, log: WorkLog, actor: Actor, reason: str = "", **changes: Any) -> WorkLog:
     """Changes a work log (staff, 403); audited with its values before and after. A log of
     a closed month (its charges produced), or moved into one, is refused (422 on date)."""
     if not getattr(actor, "is_staff", False):
@@ -706,7 +702,7 @@ def edit_work_log(*, log: WorkLog, actor: Any, reason: str = "", **changes: Any)
 
 
 @transaction.atomic
-def delete_work_log(*, log: WorkLog, actor: Any, reason: str = "") -> None:
+def delete_work_log(*, log: WorkLog, actor: Actor, reason: str = "") -> None:
     """Deletes a work log of an open month (staff, 403); the audit keeps its values."""
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("only provider staff delete work logs")

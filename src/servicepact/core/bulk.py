@@ -15,9 +15,20 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any
 
 from django.db import connections, models, router
+
+
+def concrete_field(model: type[models.Model], name: str) -> tuple[models.Field[Any, Any], str]:
+    """The field ``name`` (or its attname) of ``model`` and its column, for raw SQL.
+
+    Raises ValueError for a name without a column of its own (a reverse relation, a
+    many-to-many field, a generic foreign key): such a name cannot be written in place."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} has no column")
+    return field, field.column
 
 
 def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
@@ -28,13 +39,14 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
     db = router.db_for_write(model)
     connection = connections[db]
     meta = model._meta
-    chosen = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
+    chosen = [concrete_field(model, name) for name in fields]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(str(f.column))} = %s" for f in chosen)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(meta.pk.column))} = %s"
+    assignments = ", ".join(f"{quote(column)} = %s" for _, column in chosen)
+    _, pk = concrete_field(model, meta.pk.name)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(pk)} = %s"
     params = [
         [
-            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in chosen),
+            *(f.get_db_prep_save(getattr(row, f.attname), connection) for f, _ in chosen),
             row.pk,
         ]
         for row in rows
@@ -55,12 +67,11 @@ def insert_rows(
     (name every NOT NULL column), ids are not returned (read them back by a unique key)."""
     db = router.db_for_write(model)
     connection = connections[db]
-    meta = model._meta
-    chosen = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
+    chosen = [concrete_field(model, name) for name in fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in chosen)
-    table = quote(meta.db_table)
-    preps = [f.get_db_prep_save for f in chosen]
+    columns = ", ".join(quote(column) for _, column in chosen)
+    table = quote(model._meta.db_table)
+    preps = [f.get_db_prep_save for f, _ in chosen]
     iterator = iter(rows)
     first = next(iterator, None)
     if first is None:

@@ -113,6 +113,13 @@ def _named(counter: Counter[str]) -> set[str]:
     return set(counter)
 
 
+def _texts(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
+    """A message's msgstr as a list: one text, one per plural form, or none (``None``)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def problems(catalog: Catalog) -> list[str]:
     """Every reason the catalogue is not complete, one line each (empty: complete)."""
     out = []
@@ -122,14 +129,14 @@ def problems(catalog: Catalog) -> list[str]:
         if message.fuzzy:
             out.append(f"{label}: fuzzy (check the translation, then remove the fuzzy flag)")
             continue
-        if message.pluralizable:
-            msgid, plural = message.id[0], message.id[1]
-            strings = list(message.string)[:forms]
+        if isinstance(message.id, tuple | list):  # message.pluralizable
+            plural: str | None = message.id[1]
+            strings = _texts(message.string)[:forms]
             strings += [""] * (forms - len(strings))
-            expected = _named(placeholders(plural))
+            expected = _named(placeholders(message.id[1]))
         else:
-            msgid, plural, strings = message.id, None, [message.string]
-            expected = _named(placeholders(msgid))
+            plural, strings = None, _texts(message.string) or [""]
+            expected = _named(placeholders(message.id))
         if not all(s.strip() for s in strings):
             out.append(f"{label}: not translated")
             continue

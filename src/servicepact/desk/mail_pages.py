@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.core.errors import TransitionError
 from servicepact.customers.models import Customer
 from servicepact.desk.access import staff_required
@@ -61,7 +62,7 @@ def mail_open(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(request, status=422, bound=(pk, form))
     try:
         ticket = open_ticket_from_message(
-            message=message, customer=form.cleaned_data["customer"], actor=request.user
+            message=message, customer=form.cleaned_data["customer"], actor=actor_of(request)
         )
     except TransitionError as exc:
         messages.error(request, exc.message)
@@ -75,7 +76,7 @@ def mail_open(request: HttpRequest, pk: int) -> HttpResponse:
 def mail_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(InboundMessage, pk=pk)
     try:
-        dismiss_message(message=message, actor=request.user)
+        dismiss_message(message=message, actor=actor_of(request))
     except TransitionError as exc:
         messages.error(request, exc.message)
         return _page(request, status=409)

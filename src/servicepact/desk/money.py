@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.billing.charges import charge_snapshot, charges_for, download
 from servicepact.billing.choices import Bucket, ChargeStatus, ConversionStatus
 from servicepact.billing.commercial import (
@@ -96,7 +97,7 @@ def _hours_page(
         convert_form=convert or ConversionForm(prefix="conv", initial={"period": current}),
         conversions=contract.conversions.order_by("-requested_at")[:20],
         charges=charges_for(request.user).filter(contract=contract).order_by("-period")[:24],
-        may_decide=may_decide_credits(request.user),
+        may_decide=may_decide_credits(actor_of(request)),
         fee_form=fee or FeeChangeForm(prefix="fee"),
         fee_changes=fee_changes_visible(request.user).filter(contract=contract)[:20],
         error=error,
@@ -186,7 +187,7 @@ def contract_hours_adjust(request: HttpRequest, pk: int) -> HttpResponse:
             hours=d["hours"],
             reason=d["reason"],
             bucket=d["bucket"],
-            actor=request.user,
+            actor=actor_of(request),
         ),
         done=_("Hours adjusted."),
     )
@@ -206,7 +207,7 @@ def contract_conversion(request: HttpRequest, pk: int) -> HttpResponse:
             period=Period.parse(d["period"]),
             hours=d["hours"],
             reason=d["reason"],
-            actor=request.user,
+            actor=actor_of(request),
         ),
         done=_("Conversion requested."),
     )
@@ -224,7 +225,7 @@ def conversion_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
         request,
         _contract(conversion.contract_id),
         lambda: decide_conversion(
-            conversion=conversion, approve=action == "approve", actor=request.user
+            conversion=conversion, approve=action == "approve", actor=actor_of(request)
         ),
         _("Conversion decided."),
     )
@@ -261,7 +262,7 @@ def charge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status, error = 200, ""
     if request.method == "POST":
         try:
-            approve_charge(charge=charge, actor=request.user)
+            approve_charge(charge=charge, actor=actor_of(request))
         except PermissionDenied as exc:
             status, error = 403, str(exc)
         except TransitionError as exc:
@@ -276,7 +277,8 @@ def charge_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return download(snapshot, fmt, request)
     context = {
         "charge": snapshot,
-        "may_approve": may_decide_credits(request.user) and charge.status == ChargeStatus.DRAFT,
+        "may_approve": may_decide_credits(actor_of(request))
+        and charge.status == ChargeStatus.DRAFT,
         "error": error,
     }
     return render(request, "desk/charge.html", context, status=status)
@@ -291,7 +293,7 @@ def fee_change_propose(request: HttpRequest, pk: int) -> HttpResponse:
         contract,
         form=FeeChangeForm(request.POST, prefix="fee"),
         slot="fee",
-        call=lambda d: propose_fee_change(contract=contract, actor=request.user, **d),
+        call=lambda d: propose_fee_change(contract=contract, actor=actor_of(request), **d),
         done=_("Fee change proposed."),
     )
 
@@ -306,6 +308,6 @@ def fee_change_decide(request: HttpRequest, pk: int, action: str) -> HttpRespons
     return _decide(
         request,
         _contract(change.contract_id),
-        lambda: steps[action](change=change, actor=request.user),
+        lambda: steps[action](change=change, actor=actor_of(request)),
         _("Fee change updated."),
     )

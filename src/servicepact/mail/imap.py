@@ -26,6 +26,7 @@ import os
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from servicepact.core.config import option
 from servicepact.core.time import now as current_time
@@ -36,6 +37,8 @@ from servicepact.mail.services import receive_message
 logger = logging.getLogger(__name__)
 
 PROCESSED_FLAGS = r"(\Seen $ServicePact)"
+
+_Data = TypeVar("_Data")  # the items of an answer: bytes, bytes | None, ... (typeshed's types)
 
 
 class ImapError(Exception):
@@ -69,7 +72,7 @@ class FetchReport:
         )
 
 
-def _check(answer: tuple[str, list[object]], what: str) -> list[object]:
+def _check(answer: tuple[str, list[_Data]], what: str) -> list[_Data]:
     status, data = answer
     if status != "OK":
         raise ImapError(f"{what}: {status} {data!r}")
@@ -128,8 +131,9 @@ def _fetch_new(client: imaplib.IMAP4, mailbox: Mailbox, batch: int, report: Fetc
     last_uid = mailbox.last_uid
     if validity is not None and mailbox.uidvalidity != validity:
         last_uid = 0  # a recreated folder: UIDs start again; deduplication covers re-reads
-    data = _check(client.uid("SEARCH", None, f"UID {last_uid + 1}:*"), "UID SEARCH")
-    uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last_uid)  # type: ignore[union-attr]
+    # (No charset argument: imaplib skips a None one anyway.)
+    data = _check(client.uid("SEARCH", f"UID {last_uid + 1}:*"), "UID SEARCH")
+    uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last_uid)
     for uid in uids[:batch]:
         raw = _fetch_one(client, uid)
         if raw is not None:

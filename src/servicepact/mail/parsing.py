@@ -24,7 +24,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
-from mailparser_reply import EmailReplyParser
+from mailparser_reply.parser import EmailReplyParser
 
 # Languages whose reply headers ("On … wrote:", "发件人:", "Von:") the parser recognises.
 REPLY_LANGUAGES = ["en", "zh", "de", "fr", "ja"]

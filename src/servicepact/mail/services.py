@@ -36,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from servicepact.accounts.actors import Actor, actor_name
 from servicepact.accounts.services import hash_token, new_hashed_token
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -272,7 +273,7 @@ def _open(
     parsed: ParsedMail,
     customer: Customer,
     contact: Contact | None,
-    actor: Any,
+    actor: Actor,
     opened_at: datetime | None = None,
 ) -> tuple[Ticket, str]:
     """A ticket from an e-mail (channel e-mail, category other) with its files; the note
@@ -374,7 +375,7 @@ def _body(parsed: ParsedMail, *, required: bool = True) -> str:
     return text
 
 
-def _attach(files: list[Attachment], ticket: Ticket, comment: Comment | None, author: Any) -> str:
+def _attach(files: list[Attachment], ticket: Ticket, comment: Comment | None, author: Actor) -> str:
     """The message's files on the ticket or the reply. One over the size limit is left out
     and named in the returned note (the raw message, kept, still holds it)."""
     limit = max_bytes()
@@ -435,21 +436,23 @@ def _triaged(message: InboundMessage) -> InboundMessage:
 
 
 @transaction.atomic
-def open_ticket_from_message(*, message: InboundMessage, customer: Customer, actor: Any) -> Ticket:
+def open_ticket_from_message(
+    *, message: InboundMessage, customer: Customer, actor: Actor
+) -> Ticket:
     """Triage: an unknown sender's e-mail becomes a ticket of the customer staff chose."""
     row = _triaged(message)
     parsed = parse(bytes(row.raw), own_domain=mail_domain(), own_addresses=own_addresses())
     ticket, left_out = _open(parsed, customer, None, actor, opened_at=row.received_at)
     row.outcome, row.ticket, row.customer = Outcome.TICKET, ticket, customer
-    row.reason = "; ".join(filter(None, [f"triaged by {actor.get_username()}", left_out]))
+    row.reason = "; ".join(filter(None, [f"triaged by {actor_name(actor)}", left_out]))
     row.save(update_fields=["outcome", "ticket", "customer", "reason"])
     return ticket
 
 
 @transaction.atomic
-def dismiss_message(*, message: InboundMessage, actor: Any) -> InboundMessage:
+def dismiss_message(*, message: InboundMessage, actor: Actor) -> InboundMessage:
     """Triage: the e-mail needs no ticket (spam, a newsletter); kept, out of the list."""
     row = _triaged(message)
-    row.outcome, row.reason = Outcome.RESOLVED, f"dismissed by {actor.get_username()}"
+    row.outcome, row.reason = Outcome.RESOLVED, f"dismissed by {actor_name(actor)}"
     row.save(update_fields=["outcome", "reason"])
     return row

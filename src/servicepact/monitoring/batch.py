@@ -13,7 +13,8 @@ gives the same outcome as processing every alert on its own, in order (ingest.py
   UPDATE of the known ones, one INSERT each of transitions, outages, internal notes and
   their ticket events (``tickets.services.add_system_notes``), one read of the open
   incidents of the run's assets; a ticket is opened (with its clocks) only for the first
-  new alert of an asset without an open incident, the others join it;
+  new alert of an asset without an open incident, all of them together
+  (``tickets.services.open_tickets_many``), the others join it;
 * everything else, the decisions that depend on history (an alert firing again: reopen,
   flapping, outage merges; an alert matched only now; auto-resolve; a source whose flapping
   threshold is 2 or less), through ingest.py's per-alert steps, after the run before it is
@@ -35,6 +36,7 @@ from django.db import connection
 from django.db.models import F, Q
 
 from servicepact.assets.models import Asset
+from servicepact.core.bulk import concrete_field
 from servicepact.core.time import format_duration
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
@@ -220,17 +222,17 @@ def _classify(
         alert.status, alert.ends_at = RESOLVED, end
         return _Item(NEW_RESOLVED, source, alert, moment, result, at=at, end=end)
     alert.source = source
-    match = None
+    rematch: Match | None = None  # an alert without an asset is matched again
     if alert.asset_id is None:
-        match = _match(batch, source, parsed)
-        if match.asset is not None:
+        rematch = _match(batch, source, parsed)
+        if rematch.asset is not None:
             return None  # matched only now: its incident starts where the alert did
     kind = _kind_for_known(batch, source, alert, parsed, moment)
     if kind is None:
         return None
     before = _columns(alert)
-    if match is not None:
-        alert.asset, alert.match_note = None, match.note[:300]
+    if rematch is not None:
+        alert.asset, alert.match_note = None, rematch.note[:300]
         alert.customer_id = source.customer_id
     ingest._refresh_details(alert, source, parsed, moment, False)
     changed = frozenset(k for k, v in _columns(alert).items() if v != before[k])
@@ -243,7 +245,7 @@ def _classify(
 
 
 def _columns(alert: Alert) -> dict[str, Any]:
-    return {name: getattr(alert, Alert._meta.get_field(name).attname) for name in _DETAILS}
+    return {name: getattr(alert, concrete_field(Alert, name)[0].attname) for name in _DETAILS}
 
 
 def _kind_for_known(
@@ -312,17 +314,17 @@ def _update_known(items: list[_Item]) -> None:
 
 def _update_rows(alerts: list[Alert], names: list[str], moment: datetime) -> None:
     meta, ops = Alert._meta, connection.ops
-    fields = [meta.get_field(name) for name in names]
-    pk = ops.quote_name(meta.pk.column)  # type: ignore[union-attr]
-    receipts = ops.quote_name(meta.get_field("receipts").column)
-    received = meta.get_field("last_received_at")
+    fields = [concrete_field(Alert, name) for name in names]
+    pk = ops.quote_name(concrete_field(Alert, meta.pk.name)[1])
+    receipts = ops.quote_name(concrete_field(Alert, "receipts")[1])
+    received, received_column = concrete_field(Alert, "last_received_at")
     limit = connection.features.max_query_params or 65_535
     step = max(1, (limit - 1) // (2 * len(fields) + 1))
     with connection.cursor() as cursor:
         for first in range(0, len(alerts), step):
             chunk = alerts[first : first + step]
             sets, params = [], []
-            for f in fields:
+            for f, column in fields:
                 # PostgreSQL types CASE results from its first branch: say the column's type.
                 value = (
                     f"CAST(%s AS {f.db_type(connection)})"
@@ -330,11 +332,11 @@ def _update_rows(alerts: list[Alert], names: list[str], moment: datetime) -> Non
                     else "%s"
                 )
                 whens = " ".join(f"WHEN %s THEN {value}" for _ in chunk)
-                sets.append(f"{ops.quote_name(f.column)} = CASE {pk} {whens} END")
+                sets.append(f"{ops.quote_name(column)} = CASE {pk} {whens} END")
                 for alert in chunk:
                     params += [alert.pk, f.get_db_prep_save(getattr(alert, f.attname), connection)]
             sets.append(f"{receipts} = {receipts} + 1")
-            sets.append(f"{ops.quote_name(received.column)} = %s")
+            sets.append(f"{ops.quote_name(received_column)} = %s")
             params.append(received.get_db_prep_save(moment, connection))
             ids = ", ".join(["%s"] * len(chunk))
             params += [alert.pk for alert in chunk]
@@ -350,8 +352,8 @@ def _transition(item: _Item, status: str, at: datetime) -> AlertTransition:
 
 def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
     """New firing alerts on an asset join its oldest open incident (a note each), or the
-    first of them opens one (serialised on the asset row, as ingest.py does) and the others
-    join it."""
+    first of them opens one (serialised on the asset row, as ingest.py does; the run's
+    incidents opened with one ``open_tickets_many``) and the others join it."""
     by_asset: dict[int, list[_Item]] = defaultdict(list)
     for item in run:
         if item.kind == NEW_FIRING and item.alert.asset_id is not None:
@@ -363,13 +365,19 @@ def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, str]]) -> None:
     if missing:
         list(Asset.objects.select_for_update().filter(pk__in=missing).order_by("pk"))
         incidents.update(_open_incidents(missing))
+    openers = [items[0] for asset_id, items in by_asset.items() if asset_id not in incidents]
+    opened = ticket_services.open_tickets_many(
+        [ingest.incident_request(item.alert, item.source) for item in openers]
+    )
+    for item, ticket in zip(openers, opened, strict=True):
+        item.alert.ticket, item.alert.opened_ticket = ticket, True
+        assert item.alert.asset_id is not None
+        incidents[item.alert.asset_id] = ticket
     for asset_id, items in by_asset.items():
-        ticket = incidents.get(asset_id)
+        ticket = incidents[asset_id]
         for item in items:
             alert = item.alert
-            if ticket is None:
-                ticket = ingest._open_incident(alert, item.source)
-                alert.ticket, alert.opened_ticket = ticket, True
+            if alert.opened_ticket:
                 continue
             alert.ticket, alert.opened_ticket = ticket, False
             assert alert.asset is not None and item.at is not None

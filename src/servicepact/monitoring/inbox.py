@@ -133,7 +133,8 @@ def _claim(skip: list[int], most: int, only: int | None) -> list[QueuedAlerts]:
     ).exclude(pk__in=skip)
     if only is not None:
         waiting = waiting.filter(pk=only)
-    chosen, alerts = [], 0
+    chosen: list[int] = []
+    alerts = 0
     for pk, count in waiting.order_by("received_at", "id").values_list("pk", "alert_count")[:most]:
         if chosen and alerts + count > BATCH_ALERTS:
             break

@@ -356,6 +356,11 @@ def _recurs_quickly(alert: Alert, at: datetime) -> bool:
 
 
 def _open_incident(alert: Alert, source: AlertSource) -> Ticket:
+    return ticket_services.open_tickets_many([incident_request(alert, source)])[0]
+
+
+def incident_request(alert: Alert, source: AlertSource) -> ticket_services.OpenRequest:
+    """The incident a firing alert opens on its asset (``tickets.services.OpenRequest``)."""
     asset = alert.asset
     assert asset is not None
     lines = [
@@ -370,7 +375,7 @@ def _open_incident(alert: Alert, source: AlertSource) -> Ticket:
     ]
     if alert.url:
         lines.append(f"Link: {alert.url}")
-    return ticket_services.open_ticket(
+    return ticket_services.OpenRequest(
         customer=asset.customer,
         asset=asset,
         subject=f"{alert.name} on {asset.hostname}"[:200],

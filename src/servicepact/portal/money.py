@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from servicepact.accounts.actors import actor_of
 from servicepact.billing.charges import charge_snapshot, charges_for, download
 from servicepact.billing.commercial import accept_fee_change, decline_fee_change
 from servicepact.billing.hours import fee_changes_visible, ledger_csv, ledger_page
@@ -61,7 +62,7 @@ def fee_change_answer(request: HttpRequest, pk: int, action: str) -> HttpRespons
     answer = accept_fee_change if action == "accept" else decline_fee_change
     note = request.POST.get("note", "")[:300]
     try:
-        answer(change=change, actor=request.user, note=note)
+        answer(change=change, actor=actor_of(request), note=note)
     except TransitionError as exc:
         return HttpResponse(exc.message, status=409)
     if action == "accept":

@@ -70,7 +70,12 @@ ROWS_PER_STEP = CHUNK  # clock rows written between two progress reports (and DB
 
 
 class ExportSink(Protocol):
+    """What ``zipfile`` writes into: it flushes at the end; it does not close a sink it was
+    given (typeshed's ``ZipFile`` asks for ``close`` all the same)."""
+
     def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,9 @@ class _Pipe:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
     def drain(self) -> bytes:
         data = b"".join(self.parts)
         self.parts, self.pending = [], 0
@@ -158,7 +166,7 @@ def write_audit_export(
     names = _names(clocks.calendars, used)
     several = len(used) > 1
     manifest = []
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for index in used:
             use = clocks.calendars[index]
             cal_file = f"calendar-{names[index]}.json"

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from servicepact.reports.models import AuditExport
 from servicepact.reports.selectors import default_period, get_audit_export, statement_for
 
 FORMATS = ("html", "pdf", "csv", "json", "csvzip")
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class UnknownPeriod(ValueError):
@@ -78,7 +79,7 @@ def _answers_unknown_period(view: View) -> View:
     ``?breaches_page=`` that is no page of the list is a 404 page naming it."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except UnknownPeriod as exc:
@@ -131,7 +132,7 @@ def _statement(
     return response
 
 
-def _audit(request: HttpRequest, contract: Contract) -> HttpResponse:
+def _audit(request: HttpRequest, contract: Contract) -> HttpResponseBase:
     """The direct download (GET, kept for links and scripts): streamed as it is written, so
     the memory it needs does not grow with the month. The pages offer the worker job
     instead (``audit_export_create``), which also survives a long month and a proxy timeout."""
@@ -200,7 +201,7 @@ def audit_export_page(request: HttpRequest, audience: str, export_id: int) -> Ht
 
 
 @login_required
-def audit_export_download(request: HttpRequest, audience: str, export_id: int) -> HttpResponse:
+def audit_export_download(request: HttpRequest, audience: str, export_id: int) -> HttpResponseBase:
     """The written zip, streamed from storage; 404 until it is ready and after it expired."""
     job = _export_job(request, audience, export_id)
     handle = open_export_file(job)
@@ -305,14 +306,14 @@ def statement_portal(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 @login_required
 @_answers_unknown_period
-def audit_desk(request: HttpRequest, contract_id: int) -> HttpResponse:
+def audit_desk(request: HttpRequest, contract_id: int) -> HttpResponseBase:
     _require_staff(request)
     return _audit(request, get_object_or_404(Contract, pk=contract_id))
 
 
 @login_required
 @_answers_unknown_period
-def audit_portal(request: HttpRequest, contract_id: int) -> HttpResponse:
+def audit_portal(request: HttpRequest, contract_id: int) -> HttpResponseBase:
     return _audit(request, get_contract(request.user, contract_id))
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils.text import get_valid_filename
 
+from servicepact.accounts.actors import Actor
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now as current_time
@@ -51,10 +53,11 @@ def max_bytes() -> int:
 
 
 def human_size(size: int) -> str:
+    value = float(size)
     for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size = size / 1024  # type: ignore[assignment]
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
     return str(size)
 
 
@@ -86,10 +89,10 @@ def add_attachment(
     *,
     ticket: Ticket,
     name: str,
-    content: bytes | File,
+    content: bytes | File[bytes],
     content_type: str = "",
     comment: Comment | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     at: datetime | None = None,
 ) -> Attachment:
     """Stores one file (bytes, or an uploaded ``File`` streamed to storage) on the ticket or on
@@ -116,10 +119,12 @@ def add_attachment(
     row.file.save(
         filename, ContentFile(content) if isinstance(content, bytes) else content, save=False
     )
+    stored = row.file.name
+    assert stored is not None  # FieldFile.save() has just set the name it stored under
     try:
         row.save()
     except Exception:
-        row.file.storage.delete(row.file.name)
+        row.file.storage.delete(stored)
         raise
     return row
 
@@ -161,7 +166,12 @@ def download_response(row: Attachment) -> FileResponse:
 
 @transaction.atomic
 def add_comment_with_files(
-    *, ticket: Ticket, author: Any, body: str, files: list[Any], internal: bool = False
+    *,
+    ticket: Ticket,
+    author: Actor,
+    body: str,
+    files: Sequence[File[bytes]],
+    internal: bool = False,
 ) -> Comment:
     """A comment and its files, all or nothing (the desk's and the portal's comment forms)."""
     for upload in files:

@@ -30,20 +30,6 @@ class EventPayload:
     public: bool = True
 
 
-def _row(
-    ticket: Ticket, event: EventPayload, actor: Any, at: datetime | None, recorded: datetime
-) -> TicketEvent:
-    return TicketEvent(
-        ticket=ticket,
-        kind=event.kind,
-        at=at or recorded,
-        recorded_at=recorded,
-        actor=actor if getattr(actor, "pk", None) else None,
-        data=event.data,
-        public=event.public,
-    )
-
-
 def append(
     ticket: Ticket,
     event: EventPayload,
@@ -72,7 +58,7 @@ class EventBatch:
         ticket: Ticket,
         event: EventPayload,
         *,
-        actor: Any = None,
+        actor: Actor = None,
         at: datetime | None = None,
         recorded_at: datetime | None = None,
     ) -> None:
@@ -87,7 +73,7 @@ def _row(
     ticket: Ticket,
     event: EventPayload,
     *,
-    actor: Any,
+    actor: Actor,
     at: datetime | None,
     recorded_at: datetime | None,
 ) -> TicketEvent:

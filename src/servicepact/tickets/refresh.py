@@ -396,8 +396,7 @@ def _store_many(
         out[ticket.pk].append((clock, result))
     if gone:
         SlaClock.objects.filter(pk__in=gone).delete()
-    for clock in created:
-        clock.save(force_insert=True)
+    SlaClock.objects.bulk_create(created)
     update_rows(updated, STORED_FIELDS)
     log.write()
     store_queue_columns_many([(t, [result for _, result in out[t.pk]]) for t in tickets], now=now)

@@ -6,7 +6,8 @@ ticket's events with the engine (docs/sla-clock.md, "Ticket clocks").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -16,10 +17,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
-from servicepact.assets.coverage import Coverage, resolve_coverage
+from servicepact.assets.coverage import Coverage, CoverageLookups, resolve_coverage
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.terms import Terms
+from servicepact.core.bulk import update_rows
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
@@ -41,7 +43,7 @@ from servicepact.tickets.models import Comment, Ticket
 from servicepact.tickets.notify import TO_CUSTOMER as TO_CUSTOMER_STEPS
 from servicepact.tickets.notify import Step, notify_step
 from servicepact.tickets.preview import ticket_site, ticket_zone
-from servicepact.tickets.refresh import refresh_clocks
+from servicepact.tickets.refresh import refresh_clocks, refresh_many, thresholds_for
 from servicepact.tickets.refresh import ticket_terms as _ticket_terms
 from servicepact.tickets.transitions import ALLOWED
 
@@ -161,7 +163,25 @@ def _validate_open(
         raise DomainValidationError(errors)
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class OpenRequest:
+    """What ``open_ticket`` takes, for ``open_tickets_many``."""
+
+    customer: Customer
+    subject: str
+    description: str = ""
+    contact: Contact | None = None
+    asset: Asset | None = None
+    channel: str = Channel.PORTAL
+    category: str = Category.HARDWARE
+    kind: str = TicketKind.INCIDENT
+    impact: int = 3
+    urgency: int = 3
+    priority: int | None = None
+    actor: Actor = None
+    opened_at: datetime | None = None
+
+
 def open_ticket(
     *,
     customer: Customer,
@@ -181,43 +201,118 @@ def open_ticket(
     """Opens a ticket: resolves coverage, derives the priority, starts the clocks.
 
     ``opened_at`` may lie in the past (imports, e-mail received earlier); never in the future.
+    The one-ticket case of ``open_tickets_many``.
     """
-    _validate_open(
-        customer,
-        contact,
-        asset,
-        subject,
-        description,
-        impact,
-        urgency,
-        priority,
-        channel,
-        category,
-        kind,
+    request = OpenRequest(
+        customer=customer,
+        subject=subject,
+        description=description,
+        contact=contact,
+        asset=asset,
+        channel=channel,
+        category=category,
+        kind=kind,
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        actor=actor,
+        opened_at=opened_at,
     )
+    return open_tickets_many([request])[0]
+
+
+@transaction.atomic
+def open_tickets_many(requests: Sequence[OpenRequest]) -> list[Ticket]:
+    """Opens many tickets in one transaction, each exactly as ``open_ticket`` would, in the
+    order given (numbers follow it): every request is validated first (the first invalid
+    one raises, nothing is written); coverage reads are shared (``CoverageLookups``: one
+    query for the contract lines of all assets, each contract's versions and terms once);
+    one INSERT of the tickets (ids returned), one UPDATE batch of their numbers, one INSERT
+    of the ``opened`` events (``events.EventBatch``) and the clocks with ``refresh_many``
+    (one INSERT of the clocks, breaches of a past opening included). Opening notifies nobody
+    (as ``open_ticket`` never did: the callers that tell someone do it themselves)."""
+    if not requests:
+        return []
     moment = current_time()
-    at = require_aware(opened_at, "opened_at") if opened_at else moment
+    instants = [_open_instant(r, moment) for r in requests]
+    lookups = CoverageLookups()
+    lookups.preload((r.customer, r.asset, at) for r, at in zip(requests, instants, strict=True))
+    built = [_build_ticket(r, at, lookups) for r, at in zip(requests, instants, strict=True)]
+    tickets = Ticket.objects.bulk_create([ticket for ticket, _ in built])
+    for ticket in tickets:
+        ticket.number = f"SP-{ticket.pk:06d}"
+    update_rows(tickets, ["number"])
+    log = events.EventBatch()
+    for (ticket, coverage), request, at in zip(built, requests, instants, strict=True):
+        log.append(
+            ticket, _opened_event(ticket, coverage), actor=request.actor, at=at, recorded_at=moment
+        )
+    log.write()
+    terms = {t.pk: coverage.terms for t, coverage in built}
+    steps: dict[int | None, tuple[int, ...]] = {}
+
+    def thresholds(ticket: Ticket) -> tuple[int, ...]:
+        if ticket.contract_id not in steps:
+            steps[ticket.contract_id] = thresholds_for(ticket)
+        return steps[ticket.contract_id]
+
+    refresh_many(tickets, now=moment, terms=lambda t: terms[t.pk], thresholds=thresholds)
+    return tickets
+
+
+def _open_instant(request: OpenRequest, moment: datetime) -> datetime:
+    """Validates the request; its opening instant (now by default, never in the future)."""
+    _validate_open(
+        request.customer,
+        request.contact,
+        request.asset,
+        request.subject,
+        request.description,
+        request.impact,
+        request.urgency,
+        request.priority,
+        request.channel,
+        request.category,
+        request.kind,
+    )
+    at = require_aware(request.opened_at, "opened_at") if request.opened_at else moment
     if at > moment:
         raise DomainValidationError({"opened_at": [_("must not be in the future")]})
+    return at
+
+
+def _build_ticket(
+    request: OpenRequest, at: datetime, lookups: CoverageLookups
+) -> tuple[Ticket, Coverage]:
+    """The unsaved ticket of a request and its coverage (the priority matrix, the site)."""
+    customer, asset, contact = request.customer, request.asset, request.contact
     coverage = resolve_coverage(
-        customer=customer, asset=asset, at=at, impact=impact, urgency=urgency, priority=priority
+        customer=customer,
+        asset=asset,
+        at=at,
+        impact=request.impact,
+        urgency=request.urgency,
+        priority=request.priority,
+        lookups=lookups,
     )
-    final_priority = priority or coverage.terms.priority_for(impact, urgency)
+    final_priority = request.priority or coverage.terms.priority_for(
+        request.impact, request.urgency
+    )
     site = ticket_site(asset, contact)
-    ticket = Ticket.objects.create(
-        kind=kind,
+    ticket = Ticket(
+        kind=request.kind,
         customer=customer,
         contact=contact,
         asset=asset,
         site=site,
-        channel=channel,
-        category=category,
-        impact=impact,
-        urgency=urgency,
+        channel=request.channel,
+        category=request.category,
+        impact=request.impact,
+        urgency=request.urgency,
         priority=final_priority,
         priority_name=coverage.terms.priority_name(final_priority),
-        subject=subject.strip(),
-        description=description.strip(),
+        subject=request.subject.strip(),
+        description=request.description.strip(),
         status=Status.NEW,
         coverage=coverage.status,
         coverage_explanation=coverage.explanation,
@@ -226,13 +321,9 @@ def open_ticket(
         contract_version=coverage.version,
         timezone=ticket_zone(site, customer),
         opened_at=at,
-        opened_by=actor if getattr(actor, "pk", None) else None,
+        opened_by=request.actor if getattr(request.actor, "pk", None) else None,
     )
-    ticket.number = f"SP-{ticket.pk:06d}"
-    ticket.save(update_fields=["number"])
-    record_event(ticket, _opened_event(ticket, coverage), actor=actor, at=at, recorded_at=moment)
-    refresh_clocks(ticket, now=moment)
-    return ticket
+    return ticket, coverage
 
 
 def _opened_event(ticket: Ticket, coverage: Coverage) -> EventPayload:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
 
 from servicepact.tickets import services as ticket_services
 from servicepact.tickets.models import Attachment
@@ -42,6 +43,7 @@ def test_a_contact_attaches_a_log_and_staff_download_it(
     }
     got = staff.client.get(body["download"])
     assert got.status_code == 200
+    assert isinstance(got, StreamingHttpResponse)  # streamed from storage, never rendered
     assert b"".join(got.streaming_content) == b"kernel: disk error\n"
     assert got["Content-Disposition"] == 'attachment; filename="syslog.txt"'
     assert got["X-Content-Type-Options"] == "nosniff"
@@ -129,6 +131,7 @@ def test_names_are_made_safe(acme: Any, staff: Api) -> None:
     assert upload(staff, ticket.pk, "?", b"x").json()["name"] == "attachment"
     assert upload(staff, ticket.pk, "...", b"x").json()["name"] == "attachment"
     stored = Attachment.objects.get(name="pass_wd.txt").file.name
+    assert stored is not None
     assert stored.startswith(f"attachments/{ticket.pk}/") and ".." not in stored
 
 

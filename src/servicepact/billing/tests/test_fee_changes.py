@@ -49,6 +49,7 @@ def test_an_accepted_fee_change_becomes_a_version_and_the_fee_from_its_month(clo
     ).exists()
     accepted = accept_fee_change(change=change, actor=s.world.contact.user, note="ok")
     assert accepted.status == "accepted"
+    assert accepted.version is not None
     assert accepted.version.number == 2 and "new hardware" in accepted.version.reason
     with pytest.raises(TransitionError):
         accept_fee_change(change=change, actor=s.world.contact.user)

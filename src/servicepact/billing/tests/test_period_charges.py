@@ -270,6 +270,7 @@ def test_work_logs_are_audited_and_a_closed_month_refuses_them(clock: Clock):
         (other.pk, "delete"),
     ]
     edit = WorkLogAudit.objects.get(action="edit")
+    assert edit.before is not None and edit.after is not None
     assert (edit.before["minutes"], edit.after["minutes"], edit.reason) == (60, 90, "forgot travel")
     clock.at(ny(2025, 7, 1, 9))
     close_month_charges(contracts=[s.contract], period=JUNE)

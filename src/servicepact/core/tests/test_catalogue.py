@@ -24,10 +24,12 @@ IGNORE = ["*/tests/*"]
 
 
 def _ids(cat: Catalog) -> set[tuple[str | None, str, str | None]]:
-    out = set()
+    out: set[tuple[str | None, str, str | None]] = set()
     for m in catalogue.entries(cat):
-        msgid, plural = (m.id[0], m.id[1]) if m.pluralizable else (m.id, None)
-        out.add((m.context, msgid, plural))
+        if isinstance(m.id, tuple | list):  # m.pluralizable
+            out.add((m.context, m.id[0], m.id[1]))
+        else:
+            out.add((m.context, m.id, None))
     return out
 
 
@@ -76,7 +78,9 @@ def test_makemessages_would_not_change_the_catalogue(language, settings, tmp_pat
     )
 
 
-def _catalog(*messages: tuple[object, object], fuzzy: bool = False) -> Catalog:
+def _catalog(
+    *messages: tuple[str | tuple[str, str], str | tuple[str, ...]], fuzzy: bool = False
+) -> Catalog:
     cat = Catalog(locale="zh_Hans")
     for msgid, msgstr in messages:
         cat.add(msgid, msgstr, flags=["fuzzy"] if fuzzy else [])

@@ -102,6 +102,7 @@ def test_desk_comment_with_a_file_and_an_email_reply_shows_its_writer(
     )
     assert response.status_code == 302
     row = Attachment.objects.get()
+    assert row.comment is not None
     assert row.is_internal is True and row.comment.body == "Firmware attached"
     maria = Contact.objects.create(
         customer=acme.customer, name="Maria Garcia", email="m@acme.example"

@@ -36,7 +36,8 @@ def test_a_pushed_message_opens_a_ticket(acme: World, token: str) -> None:
     assert response.status_code == 200
     ticket = Ticket.objects.get()
     assert response.json() == {"ticket": ticket.pk, "comment": None, "ignored": None}
-    assert InboundMessage.objects.get().mailbox.name == "support"
+    mailbox = InboundMessage.objects.get().mailbox
+    assert mailbox is not None and mailbox.name == "support"
 
 
 def test_the_same_message_pushed_twice_creates_nothing_twice(acme: World, token: str) -> None:

@@ -65,6 +65,10 @@ def test_domain_and_its_errors(acme: World, globex: World) -> None:
         run("domain", "globex", "acme.example")
     with pytest.raises(CommandError, match="customer: no customer with code 'nope'"):
         run("domain", "nope", "x.example")
+    # An empty code names no customer either (it used to fail on the database's NOT NULL).
+    with pytest.raises(CommandError, match="customer: a mail domain needs a customer code"):
+        run("domain", "", "x.example")
+    assert MailDomain.objects.count() == 1
 
 
 def test_imap_needs_a_user_and_a_password_variable(db: Any) -> None:

@@ -13,7 +13,7 @@ TICKET = SimpleNamespace(number="SP-000042", pk=42)
 OWN = frozenset({"support@provider.example"})
 
 
-def read(name: str, **kwargs: str):  # type: ignore[no-untyped-def]
+def read(name: str, **kwargs: str):
     return parse(
         mime(name, ticket=TICKET, notification=7, **kwargs),
         own_domain="provider.example",

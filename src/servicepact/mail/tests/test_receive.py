@@ -26,7 +26,7 @@ NEW_MAIL = (
 )
 
 
-def receive(raw: bytes | str, mailbox: Any = None):  # type: ignore[no-untyped-def]
+def receive(raw: bytes | str, mailbox: Any = None):
     return receive_message(raw=raw.encode() if isinstance(raw, str) else raw, mailbox=mailbox)
 
 
@@ -117,6 +117,7 @@ def test_a_contact_without_portal_account_replies_as_the_customer(acme: World) -
     receive(mime("gmail_reply.eml", ticket=ticket, notification=note.pk))
     comment = Comment.objects.get(ticket=ticket, author__isnull=True)
     assert comment.body.startswith("The disk was replaced")
+    assert comment.contact is not None
     assert comment.contact.email == "maria.garcia@acme.example"
     assert Notification.objects.filter(recipient="maria.garcia@acme.example").count() == before
     assert Notification.objects.filter(event="ticket.customer_reply", user=acme.agent).exists()
@@ -215,13 +216,14 @@ def test_unknown_sender_of_a_customer_domain_is_matched_to_the_customer(acme: Wo
     assert ticket.description.startswith("Hi,\n\nsince 06:00 the RAID controller")
     # Tom becomes a contact (no portal account, no statements); his next mail finds him.
     tom = ticket.contact
+    assert tom is not None
     assert (tom.name, tom.email, tom.user, tom.receives_statements) == (
         "Tom Baker",
         "tom.baker@acme.example",
         None,
         False,
     )
-    follow_up = mime("html_only.eml", **{"<20251202111244": "<20251202111999"})
+    follow_up = mime("html_only.eml").replace(b"<20251202111244", b"<20251202111999")
     follow_up = follow_up.replace(b"Subject: RAID degraded", f"Subject: [{ticket.number}]".encode())
     comment = Comment.objects.get(pk=receive(follow_up).message.comment_id)
     assert (comment.ticket, comment.contact, comment.author) == (ticket, tom, None)

@@ -50,6 +50,7 @@ def test_a_desk_reply_and_the_answer_by_mail(acme: World, smtp_server: Any, sett
     assert "Please update the firmware." in body and "check stock" not in body
 
     result = receive_message(raw=answer(sent, "Updated, the error is gone."), mailbox=None)
+    assert result.message.comment_id is not None
     comment = Comment.objects.get(pk=result.message.comment_id)
     assert (comment.ticket_id, comment.body, comment.is_internal) == (
         ticket.pk,

@@ -1,7 +1,9 @@
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def count_alerts(apps, schema_editor):
+def count_alerts(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     QueuedAlerts = apps.get_model("monitoring", "QueuedAlerts")
     for row in QueuedAlerts.objects.filter(processed_at__isnull=True).only("alerts"):
         QueuedAlerts.objects.filter(pk=row.pk).update(alert_count=len(row.alerts))

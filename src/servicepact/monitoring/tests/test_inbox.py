@@ -130,7 +130,13 @@ def _outcome(customer: Any, code: str) -> dict[str, Any]:
             )
         ],
         "outages": [
-            (o.alert.fingerprint, o.started_at, o.ended_at, o.merged_into_id is not None, o.reason)
+            (
+                o.alert.fingerprint if o.alert else None,  # (filtered by alert: always one)
+                o.started_at,
+                o.ended_at,
+                o.merged_into_id is not None,
+                o.reason,
+            )
             for o in Outage.objects.filter(alert__in=alerts).order_by("alert__fingerprint", "id")
         ],
         "tickets": [

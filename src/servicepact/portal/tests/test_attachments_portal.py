@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from servicepact.tickets import services
@@ -37,6 +38,7 @@ def test_a_contact_replies_with_a_log(acme: World, contact_client: Client) -> No
     page = contact_client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
     assert f'href="/api/v1/attachments/{row.pk}" download>syslog.txt</a>' in page
     got = contact_client.get(f"/api/v1/attachments/{row.pk}")
+    assert isinstance(got, StreamingHttpResponse)  # streamed from storage, never rendered
     assert b"".join(got.streaming_content) == b"disk error"
 
 

@@ -8,7 +8,7 @@ from servicepact.billing.testing import june_month, ny
 
 
 @pytest.fixture
-def june(clock):  # type: ignore[no-untyped-def]
+def june(clock):
     """Acme's June (billing.testing.june_month), the clock on 2 July 09:00 New York."""
     june = june_month(clock)
     clock.at(ny(2025, 7, 2, 9))

@@ -73,7 +73,10 @@ class Command(BaseCommand):
         self.stdout.write(raw)
 
     def _domain(self, options: dict[str, Any]) -> None:
-        row = add_mail_domain(customer=_customer(options["customer"]), domain=options["domain"])  # type: ignore[arg-type]
+        customer = _customer(options["customer"])
+        if customer is None:
+            raise CommandError("customer: a mail domain needs a customer code")
+        row = add_mail_domain(customer=customer, domain=options["domain"])
         self.stdout.write(f"{row.domain} -> {row.customer.name}")
 
     def _create(self, options: dict[str, Any]) -> None:
