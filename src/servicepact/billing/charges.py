@@ -19,14 +19,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from servicepact.billing import charge_rules as rules
 from servicepact.billing.charge_rules import Line, WorkGroup, hours_of
-from servicepact.billing.choices import Bucket, ChargeKind, Coverage, EntryKind
+from servicepact.billing.choices import Bucket, ChargeKind, ChargeStatus, Coverage, EntryKind
 from servicepact.billing.credits import monthly_fee
 from servicepact.billing.fees import FeeTerms, fee_in_force, fees_in_force
 from servicepact.billing.hours import (
@@ -39,6 +39,7 @@ from servicepact.billing.models import ChargeLine, HoursEntry, PeriodCharge, Per
 from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, month_end, rate_terms_at
 from servicepact.contracts.models import Contract
+from servicepact.core.bulk import insert_rows
 from servicepact.core.money import minor_units
 from servicepact.customers.selectors import scope_to_customer
 from servicepact.tickets.models import Ticket
@@ -83,29 +84,37 @@ class Closed:
 def work_by_contract(
     contract_ids: Sequence[int], period: Period, terms: dict[int, RateTerms]
 ) -> dict[int, ContractWork]:
-    """The month's work logs per contract, summed in SQL per ticket (one query that reads
-    only the covering index ``worklog_month_sums``, in its order: no sort of the logs), then
-    folded per contract here."""
-    tickets = Ticket.objects.filter(contract_id__in=contract_ids)
-    owner = dict(tickets.values_list("id", "contract_id"))
+    """The month's work logs per contract, summed in SQL (one query), folded here by the
+    contract's scope (``RateTerms.coverage``): the SQL only adds minutes up.
+
+    PostgreSQL groups by contract (a hash aggregate over the index-only scan of
+    ``worklog_month_sums``: a few rows per contract); SQLite groups per ticket in that index's
+    order (no sort of the logs; it would sort a million rows to group by contract)."""
+    by_contract = connection.vendor == "postgresql"
+    key = "ticket__contract_id" if by_contract else "ticket_id"
+    logs = WorkLog.objects.filter(date__gte=period.first_day, date__lte=period.last_day)
+    owner: dict[int, int] = {}
+    if by_contract:
+        logs = logs.filter(ticket__contract_id__in=contract_ids)
+    else:
+        tickets = Ticket.objects.filter(contract_id__in=contract_ids)
+        owner = dict(tickets.values_list("id", "contract_id"))
+        logs = logs.filter(ticket_id__in=tickets.values("id"))
     rows = (
-        WorkLog.objects.filter(
-            ticket_id__in=tickets.values("id"),
-            date__gte=period.first_day,
-            date__lte=period.last_day,
-        )
-        .values_list("ticket_id", "billable", "work_type", "category")
+        logs.values_list(key, "billable", "work_type", "category")
         .annotate(minutes=Sum("minutes"), ooh=Sum("out_of_hours_minutes"))
         .order_by()
     )
     work: dict[int, ContractWork] = defaultdict(ContractWork)
-    for ticket_id, billable, work_type, category, minutes, ooh in rows.iterator(chunk_size=10_000):
-        contract_id = owner[ticket_id]
-        item = work[contract_id]
-        if not billable:
-            item.non_billable_minutes += minutes
-        else:
-            item.add(terms[contract_id].coverage(category), work_type, minutes, ooh or 0)
+    with connection.cursor() as cursor:
+        cursor.execute(*rows.query.sql_with_params())
+        for owner_id, billable, work_type, category, minutes, ooh in cursor:
+            contract_id = owner_id if by_contract else owner[owner_id]
+            item = work[contract_id]
+            if not billable:
+                item.non_billable_minutes += minutes
+            else:
+                item.add(terms[contract_id].coverage(category), work_type, minutes, ooh or 0)
     return work
 
 
@@ -264,44 +273,57 @@ def close_charges(
 def _write(
     results: list[tuple[Contract, Closed]], period: Period, now: datetime
 ) -> list[PeriodCharge]:
+    """Three set-based inserts of plain tuples (``core.bulk.insert_rows``: COPY on
+    PostgreSQL), no model instance per row; the new charges are read back for their ids."""
     reason = _("period close %(period)s") % {"period": period}
-    HoursEntry.objects.bulk_create(
-        HoursEntry(
-            contract_id=contract.pk,
-            period=e.period,
-            bucket=Bucket.MAINTENANCE,
-            kind=e.kind,
-            hours=e.hours,
-            expires_period=e.expires,
-            reason=reason,
-            at=now,
-        )
-        for contract, closed in results
-        for e in closed.entries
+    month = str(period)
+    insert_rows(
+        HoursEntry,
+        ("contract", "period", "bucket", "kind", "hours", "expires_period", "reason", "at"),
+        (
+            (contract.pk, e.period, Bucket.MAINTENANCE, e.kind, e.hours, e.expires, reason, now)
+            for contract, closed in results
+            for e in closed.entries
+        ),
     )
-    charges = PeriodCharge.objects.bulk_create(
-        PeriodCharge(
-            contract_id=contract.pk,
-            period=str(period),
-            currency=closed.currency,
-            total=rules.total(closed.lines),
-            hours=closed.hours,
-            computed_at=now,
-        )
-        for contract, closed in results
+    insert_rows(
+        PeriodCharge,
+        ("contract", "period", "status", "currency", "total", "hours", "computed_at"),
+        (
+            (
+                contract.pk,
+                month,
+                ChargeStatus.DRAFT,
+                closed.currency,
+                rules.total(closed.lines),
+                closed.hours,
+                now,
+            )
+            for contract, closed in results
+        ),
     )
-    ChargeLine.objects.bulk_create(
-        ChargeLine(
-            charge=charge,
-            position=n,
-            kind=line.kind,
-            description=line.description[:300],
-            quantity=line.quantity.quantize(Decimal("0.0001")),
-            unit_price=line.unit_price,
-            amount=line.amount,
-        )
-        for charge, (_c, closed) in zip(charges, results, strict=True)
-        for n, line in enumerate(closed.lines, start=1)
+    charges = list(
+        PeriodCharge.objects.filter(
+            contract_id__in=[contract.pk for contract, _c in results], period=month
+        ).order_by("contract_id")
+    )
+    charge_of = {charge.contract_id: charge.pk for charge in charges}
+    insert_rows(
+        ChargeLine,
+        ("charge", "position", "kind", "description", "quantity", "unit_price", "amount"),
+        (
+            (
+                charge_of[contract.pk],
+                n,
+                line.kind,
+                line.description[:300],
+                line.quantity.quantize(Decimal("0.0001")),
+                line.unit_price,
+                line.amount,
+            )
+            for contract, closed in results
+            for n, line in enumerate(closed.lines, start=1)
+        ),
     )
     return charges
 

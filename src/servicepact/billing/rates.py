@@ -4,13 +4,14 @@ the card of the latest earlier version that has one)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from servicepact.billing.choices import Coverage
-from servicepact.billing.models import RateCard
+from servicepact.billing.models import Rate, RateCard, ScopeItem
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract, ContractVersion
 
@@ -35,41 +36,59 @@ class RateTerms:
 NO_CARD = RateTerms()
 
 
-def _terms(card: RateCard) -> RateTerms:
-    return RateTerms(
-        version_id=card.contract_version_id,
-        multiplier=card.out_of_hours_multiplier,
-        rollover_periods=card.rollover_periods,
-        conversion_ratio=card.conversion_ratio,
-        rates={r.work_type: r.hourly_rate for r in card.rates.all()},
-        scope={s.category: s.coverage for s in card.scope.all()},
-        labels={s.category: s.label for s in card.scope.all()},
-    )
-
-
 def rate_terms_at(contracts: Iterable[Contract], at: dict[int, datetime]) -> dict[int, RateTerms]:
-    """contract id -> the rate card in force at ``at[contract id]`` (two queries for all).
+    """contract id -> the rate card in force at ``at[contract id]`` (four queries for all,
+    plain values: no model instance per card, rate or scope item).
 
     Before the first version takes effect, the first version's card applies (as for periods).
     """
     ids = [c.pk for c in contracts]
-    versions: dict[int, list[ContractVersion]] = {i: [] for i in ids}
-    for version in ContractVersion.objects.filter(contract_id__in=ids).order_by("effective_from"):
-        versions[version.contract_id].append(version)
+    versions: dict[int, list[tuple[int, datetime]]] = {i: [] for i in ids}
+    for version_id, contract_id, effective_from in (
+        ContractVersion.objects.filter(contract_id__in=ids)
+        .order_by("effective_from")
+        .values_list("pk", "contract_id", "effective_from")
+    ):
+        versions[contract_id].append((version_id, effective_from))
+    in_batch = RateCard.objects.filter(contract_version__contract_id__in=ids)
+    rates: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for card_id, work_type, hourly_rate in Rate.objects.filter(rate_card__in=in_batch).values_list(
+        "rate_card_id", "work_type", "hourly_rate"
+    ):
+        rates[card_id][work_type] = hourly_rate
+    scope: dict[int, dict[str, str]] = defaultdict(dict)
+    labels: dict[int, dict[str, str]] = defaultdict(dict)
+    for card_id, category, coverage, label in ScopeItem.objects.filter(
+        rate_card__in=in_batch
+    ).values_list("rate_card_id", "category", "coverage", "label"):
+        scope[card_id][category] = coverage
+        labels[card_id][category] = label
     cards = {
-        card.contract_version_id: card
-        for card in RateCard.objects.filter(contract_version__contract_id__in=ids).prefetch_related(
-            "rates", "scope"
+        version_id: RateTerms(
+            version_id=version_id,
+            multiplier=multiplier,
+            rollover_periods=rollover,
+            conversion_ratio=ratio,
+            rates=rates[card_id],
+            scope=scope[card_id],
+            labels=labels[card_id],
+        )
+        for card_id, version_id, multiplier, rollover, ratio in in_batch.values_list(
+            "pk",
+            "contract_version_id",
+            "out_of_hours_multiplier",
+            "rollover_periods",
+            "conversion_ratio",
         )
     }
     result: dict[int, RateTerms] = {}
     for contract_id, history in versions.items():
-        current: RateCard | None = None
-        for index, version in enumerate(history):
-            if index > 0 and version.effective_from > at[contract_id]:
+        current: RateTerms | None = None
+        for index, (version_id, effective_from) in enumerate(history):
+            if index > 0 and effective_from > at[contract_id]:
                 break
-            current = cards.get(version.pk, current)
-        result[contract_id] = NO_CARD if current is None else _terms(current)
+            current = cards.get(version_id, current)
+        result[contract_id] = NO_CARD if current is None else current
     return result
 
 

@@ -4,13 +4,17 @@
 ``UPDATE … WHERE id = %s`` run by ``executemany`` (psycopg 3 pipelines it; SQLite runs it
 in-process). Django's ``bulk_update`` builds a ``CASE WHEN`` expression per row and field,
 which costs more CPU to compile than the update itself for a few hundred rows.
+
+``insert_rows(model, fields, rows)`` inserts plain tuples without building model instances
+(COPY on PostgreSQL).
 Values go through each field's ``get_db_prep_save``, as ``save()`` would do; no signals,
 no ``save()`` override runs (like ``QuerySet.update``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections, models, router
@@ -50,3 +54,56 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
     return len(params)
+
+
+def insert_rows(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Inserts plain value tuples (one value per name in ``fields``) into ``model``'s table:
+    ``COPY … FROM STDIN`` on PostgreSQL, one prepared ``executemany`` INSERT elsewhere.
+
+    No model instances: values go through each field's ``get_db_prep_save`` as ``save()``
+    would do; no signals, no ``save()`` override runs, Python-side defaults are not applied
+    (name every NOT NULL column), ids are not returned (read them back by a unique key)."""
+    db = router.db_for_write(model)
+    connection = connections[db]
+    chosen = [concrete_field(model, name) for name in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for _, column in chosen)
+    table = quote(model._meta.db_table)
+    preps = [f.get_db_prep_save for f, _ in chosen]
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return 0
+    # A column whose field hands the first value back unchanged (same type, equal) is
+    # passed as it is: preparing it again per row costs more than the insert.
+    needed = [
+        index
+        for index, (prep, value) in enumerate(zip(preps, first, strict=True))
+        if value is None or not _unchanged(value, prep(value, connection))
+    ]
+
+    def prepared_row(row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for index in needed:
+            values[index] = preps[index](values[index], connection)
+        return values
+
+    prepared = map(prepared_row, itertools.chain([first], iterator))
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in prepared:
+                    copy.write_row(values)
+                    count += 1
+            return count
+        params = list(prepared)
+        marks = ", ".join(["%s"] * len(chosen))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
+        return len(params)
+
+
+def _unchanged(value: Any, prepared: Any) -> bool:
+    return type(prepared) is type(value) and bool(prepared == value)

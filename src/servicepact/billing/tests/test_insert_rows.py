@@ -1,0 +1,50 @@
+"""``core.bulk.insert_rows`` (the period close's writer): plain tuples in, the same rows as
+the ORM would write (decimals exact, aware datetimes, JSON, NULLs), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from servicepact.billing.models import HoursEntry, PeriodCharge
+from servicepact.billing.testing_commerce import shop
+from servicepact.core.bulk import insert_rows
+from servicepact.core.testing import Clock, ny
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_are_written_with_each_fields_own_preparation(clock: Clock):
+    s = shop(clock)
+    at = ny(2025, 7, 1, 8, 30)
+    fields = ("contract", "period", "bucket", "kind", "hours", "expires_period", "reason", "at")
+    m = "maintenance"
+    rows = [
+        (s.contract.pk, "2025-06", m, "included", Decimal("10.00"), "2025-07", "close", at),
+        (s.contract.pk, "2025-06", m, "consumed", Decimal("-12.25"), "", "close", at),
+        (s.contract.pk, "2025-07", m, "rolled_over", 3, "2025-07", "", at),
+    ]
+    assert insert_rows(HoursEntry, fields, rows) == 3
+    written = list(
+        HoursEntry.objects.filter(contract=s.contract).order_by("id").values_list(*fields, "actor")
+    )
+    assert written == [(*row, None) for row in rows]
+    assert [type(r[4]) for r in written] == [Decimal] * 3
+
+    hours = {"included": "10.00", "consumed": "12.25"}
+    charge_fields = ("contract", "period", "status", "currency", "total", "hours", "computed_at")
+    first = (s.contract.pk, "2025-06", "draft", "EUR", Decimal("1234.56"), hours, at)
+    empty: dict[str, str] = {}
+    second = (s.contract.pk, "2025-07", "draft", "EUR", Decimal("-0.01"), empty, at)
+    assert insert_rows(PeriodCharge, charge_fields, iter([first, second])) == 2
+    charges = list(PeriodCharge.objects.filter(contract=s.contract).order_by("period"))
+    assert [(c.total, c.hours, c.computed_at, c.approved_at) for c in charges] == [
+        (Decimal("1234.56"), hours, at, None),
+        (Decimal("-0.01"), {}, at, None),
+    ]
+
+
+def test_no_rows_write_nothing(clock: Clock):
+    assert insert_rows(HoursEntry, ("contract", "period"), []) == 0
+    assert not HoursEntry.objects.exists()
