@@ -1,6 +1,6 @@
 """Fill a catalogue's msgstrs from JSON files of translations.
 
-    .venv/bin/python tools/po_fill.py zh.json zh-additions.json [--po PATH]
+    .venv/bin/python tools/po_fill.py strings.json [more.json ...] [--po PATH]
 
 Each JSON file is ``{"<msgid>": "<msgstr>"}``; plurals ``{"<msgid>": {"plural": "<msgid_plural>",
 "zh": "<msgstr>"}}``; a context ``"<context>\\u0004<msgid>"``. Later files win. Filled entries
