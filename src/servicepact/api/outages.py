@@ -83,7 +83,7 @@ def render_outage(outage: Outage) -> dict[str, Any]:
         "planned": outage.planned,
         "origin": outage.origin,
         "cause": outage.cause,
-        "reason": outage.reason,
+        "reason": outage.reason_text,
         "alert": outage.alert_id,
         "ticket": outage.ticket_id,
         "recorded_by": user_ref(outage.recorded_by),

@@ -67,6 +67,7 @@ _DETAILS = (
     "category",
     "asset",
     "match_note",
+    "match_facts",
     "customer",
 )
 
@@ -209,6 +210,7 @@ def _classify(
             fingerprint=parsed.fingerprint,
             asset=match.asset,
             match_note=match.note[:300],
+            match_facts=match.facts,
             customer_id=match.asset.customer_id if match.asset else source.customer_id,
             starts_at=at,
             first_received_at=moment,
@@ -234,6 +236,7 @@ def _classify(
     before = _columns(alert)
     if rematch is not None:
         alert.asset, alert.match_note = None, rematch.note[:300]
+        alert.match_facts = rematch.facts
         alert.customer_id = source.customer_id
     ingest._refresh_details(alert, source, parsed, moment, False)
     changed = frozenset(k for k, v in _columns(alert).items() if v != before[k])

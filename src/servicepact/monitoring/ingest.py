@@ -99,7 +99,7 @@ def _receive(
         if match is None:
             match = matches[key] = match_asset(source, parsed)
         alert.asset = match.asset
-        alert.match_note = match.note[:300]
+        alert.match_note, alert.match_facts = match.note[:300], match.facts
         alert.customer_id = match.asset.customer_id if match.asset else source.customer_id
         newly_matched = match.asset is not None and not created
     _refresh_details(alert, source, parsed, moment, created)
@@ -286,9 +286,10 @@ def _merge_outages(alert: Alert, at: datetime, *, still_down: bool) -> None:
         ]
     keep, rest = series[0], series[1:]
     keep.ended_at = None if still_down else max(at, keep.started_at)
-    keep.reason = "flapping: merged"
+    merged = system_notes.outage_flapping_merged()
+    keep.reason, keep.reason_note = merged.english(), merged.as_data()
     keep.ticket_id = keep.ticket_id or alert.ticket_id
-    keep.save(update_fields=["ended_at", "reason", "ticket"])
+    keep.save(update_fields=["ended_at", "reason", "reason_note", "ticket"])
     Outage.objects.filter(pk__in=[o.pk for o in rest]).update(merged_into=keep)
 
 

@@ -7,19 +7,30 @@ leaves the alert unmatched with a note: the desk decides, the code never guesses
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 
 from servicepact.assets.models import Asset
 from servicepact.monitoring.models import AlertSource
 from servicepact.monitoring.sources.base import ASSET_LABEL, ParsedAlert
+from servicepact.tickets import system_notes
+from servicepact.tickets.system_notes import SystemNote
 
 
 @dataclass(frozen=True)
 class Match:
+    """``note``: the English text (``Alert.match_note``); ``facts``: the same as a system note
+    (``Alert.match_facts``), which ``Alert.match_text`` writes in the reader's language."""
+
     asset: Asset | None
     note: str
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, asset: Asset | None, note: SystemNote) -> Match:
+        return cls(asset, note.english(), note.as_data())
 
 
 def host_of(value: str) -> str:
@@ -83,19 +94,20 @@ def match_asset(source: AlertSource, parsed: ParsedAlert) -> Match:
             asset, n, _ = _by_name(assets, hint)
         if asset is not None:
             return Match(asset, f"{ASSET_LABEL}={hint}")
-        why = "matches several assets" if n > 1 else "matches no asset"
-        return Match(None, f"{ASSET_LABEL}={hint} {why}{_scope(source)}")
+        return Match.of(None, _hint_missed(source, hint, several=n > 1))
     for candidate in parsed.hosts:
         name = host_of(candidate)
         if not name:
             continue
         asset, n, how = _by_name(assets, name)
         if asset is not None:
-            return Match(asset, f"{how} {name}")
+            return Match.of(asset, system_notes.match_found(how=how, name=name))
         if n > 1:
-            return Match(None, f"{name} matches several assets{_scope(source)}; set {ASSET_LABEL}")
-    tried = ", ".join(host_of(h) for h in parsed.hosts) or "no host label"
-    return Match(None, f"no asset matches {tried}{_scope(source)}")
+            note = system_notes.match_name_several(
+                name=name, label=ASSET_LABEL, customer=_scope(source)
+            )
+            return Match.of(None, note)
+    return _none(source, parsed)
 
 
 # ---------------------------------------------------------------- many alerts at once
@@ -162,7 +174,7 @@ class HostIndex:
             if hint.isdigit() or _is_address(hint):
                 return None
             if not self._might_match(hint):
-                return Match(None, f"{ASSET_LABEL}={hint} matches no asset{_scope(self.source)}")
+                return Match.of(None, _hint_missed(self.source, hint, several=False))
             asset = self._exact(hint)
             return Match(asset, f"{ASSET_LABEL}={hint}") if asset is not None else None
         for candidate in parsed.hosts:
@@ -172,10 +184,23 @@ class HostIndex:
             if _is_address(name):
                 return None
             asset = self._exact(name)
-            return Match(asset, f"hostname {name}") if asset is not None else None
-        tried = ", ".join(host_of(h) for h in parsed.hosts) or "no host label"
-        return Match(None, f"no asset matches {tried}{_scope(self.source)}")
+            if asset is None:
+                return None
+            return Match.of(asset, system_notes.match_found(how="hostname", name=name))
+        return _none(self.source, parsed)
 
 
 def _scope(source: AlertSource) -> str:
-    return f" of {source.customer.name}" if source.customer is not None else ""
+    """The source's customer's name ("" for a shared source): "… of Acme" in the note."""
+    return source.customer.name if source.customer is not None else ""
+
+
+def _hint_missed(source: AlertSource, hint: str, *, several: bool) -> SystemNote:
+    return system_notes.match_hint_missed(
+        label=ASSET_LABEL, hint=hint, several=several, customer=_scope(source)
+    )
+
+
+def _none(source: AlertSource, parsed: ParsedAlert) -> Match:
+    tried = [host_of(h) for h in parsed.hosts]
+    return Match.of(None, system_notes.match_none(tried=tried, customer=_scope(source)))

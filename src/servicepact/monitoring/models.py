@@ -22,6 +22,7 @@ from servicepact.monitoring.choices import (
 )
 from servicepact.tickets.choices import Category
 from servicepact.tickets.models import Ticket
+from servicepact.tickets.system_notes import render_reason
 
 ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
 
@@ -169,6 +170,8 @@ class Alert(models.Model):
         Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )
     match_note = models.CharField(_("matching"), max_length=300, blank=True)
+    # The matching note as a system note (``tickets.system_notes``): ``match_text`` shows it.
+    match_facts = models.JSONField(_("matching facts"), default=dict, blank=True)
     name = models.CharField(_("name"), max_length=200)
     severity = models.CharField(_("severity"), max_length=40, blank=True)
     priority = models.PositiveSmallIntegerField(_("priority"), validators=ONE_TO_FOUR)
@@ -213,6 +216,11 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.name} [{self.status}] {self.fingerprint}"
 
+    @property
+    def match_text(self) -> str:
+        """The matching note in the active language (an old row's stored English text)."""
+        return render_reason({"reason": self.match_note, "reason_note": self.match_facts})
+
 
 class AlertTransition(models.Model):
     """An alert changed state (firing <-> resolved) at ``at``; flapping is counted from these."""
@@ -251,6 +259,8 @@ class Outage(models.Model):
         Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="outages"
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # A system-written reason as a note (``tickets.system_notes``): ``reason_text`` shows it.
+    reason_note = models.JSONField(_("reason facts"), default=dict, blank=True)
     planned = models.BooleanField(
         _("planned"),
         default=False,
@@ -288,6 +298,11 @@ class Outage(models.Model):
         if self.ticket is not None:
             return f"ticket {self.ticket.number}"
         return f"manual: {self.reason}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (people's reasons and old rows as stored)."""
+        return render_reason({"reason": self.reason, "reason_note": self.reason_note})
 
 
 class Measurement(models.Model):

@@ -26,6 +26,7 @@ from servicepact.monitoring.inbox import drain_inbox, queue_alerts
 from servicepact.monitoring.ingest import IngestResult, fire_effects, ingest_alerts
 from servicepact.monitoring.measurements import record_measurement
 from servicepact.monitoring.models import Alert, AlertSource, Outage
+from servicepact.tickets import system_notes
 from servicepact.tickets.models import Ticket
 
 SOURCE_TOKEN_PREFIX = "spsrc_"
@@ -218,9 +219,10 @@ def assign_alert_asset(*, alert: Alert, asset: Asset, actor: Actor = None) -> Al
                 ]
             }
         )
-    who = actor.get_username() if actor is not None and actor.pk else "staff"
+    who = actor.get_username() if actor is not None and actor.pk else ""
     alert.asset, alert.customer_id = asset, asset.customer_id
-    alert.match_note = f"assigned to {asset.hostname} by {who}"[:300]
+    assigned = system_notes.alert_assigned(host=asset.hostname, who=who)
+    alert.match_note, alert.match_facts = assigned.english()[:300], assigned.as_data()
     started: datetime | None = None
     for transition in alert.transitions.order_by("at", "id"):
         if transition.status == AlertStatus.FIRING:

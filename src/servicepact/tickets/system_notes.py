@@ -32,6 +32,14 @@ PLAN_TARGET_SET = "plan_target_set"
 CALENDAR_CHANGED = "calendar_changed"
 TARGET_CHANGED = "target_changed"
 NO_TARGET = "no_target"
+# Monitoring's texts outside tickets: an outage's reason, an alert's matching note.
+OUTAGE_FLAPPING_MERGED = "outage_flapping_merged"
+MATCH_FOUND = "match_found"
+MATCH_HINT_SEVERAL = "match_hint_several"
+MATCH_HINT_NONE = "match_hint_none"
+MATCH_NAME_SEVERAL = "match_name_several"
+MATCH_NONE = "match_none"
+ALERT_ASSIGNED = "alert_assigned"
 
 TEXTS: dict[str, Promise] = {
     ALERT_FIRING: gettext_lazy(
@@ -58,6 +66,21 @@ TEXTS: dict[str, Promise] = {
     ),
     TARGET_CHANGED: gettext_lazy("target changed from %(before)s to %(after)s min (%(source)s)"),
     NO_TARGET: gettext_lazy("no target for this metric at the new priority"),
+    OUTAGE_FLAPPING_MERGED: gettext_lazy("flapping: merged"),
+    MATCH_FOUND: gettext_lazy("%(how)s %(name)s"),
+    MATCH_HINT_SEVERAL: gettext_lazy("%(label)s=%(hint)s matches several assets%(scope)s"),
+    MATCH_HINT_NONE: gettext_lazy("%(label)s=%(hint)s matches no asset%(scope)s"),
+    MATCH_NAME_SEVERAL: gettext_lazy("%(name)s matches several assets%(scope)s; set %(label)s"),
+    MATCH_NONE: gettext_lazy("no asset matches %(tried)s%(scope)s"),
+    ALERT_ASSIGNED: gettext_lazy("assigned to %(host)s by %(who)s"),
+}
+
+# How an alert's host matched an asset (``MATCH_FOUND``'s ``how``).
+MATCHED_BY: dict[str, Promise] = {
+    "address": gettext_lazy("address"),
+    "hostname": gettext_lazy("hostname"),
+    "short hostname": gettext_lazy("short hostname"),
+    "FQDN": gettext_lazy("FQDN"),
 }
 
 
@@ -70,6 +93,15 @@ def _values(params: dict[str, Any]) -> dict[str, Any]:
     if values.get("metric") in Metric.values and not english:
         # English keeps the code ("P2 resolution target"), as the stored text always read.
         values["metric"] = str(Metric(values["metric"]).label)
+    if "how" in values:
+        values["how"] = str(MATCHED_BY.get(values["how"], values["how"]))
+    if "customer" in values:
+        customer = values["customer"]
+        values["scope"] = (gettext(" of %(customer)s") % {"customer": customer}) if customer else ""
+    if "tried" in values:
+        values["tried"] = ", ".join(values["tried"]) or gettext("no host label")
+    if "who" in values and not values["who"]:
+        values["who"] = gettext("staff")
     if "duration_seconds" in values:
         values["duration"] = format_duration(int(values["duration_seconds"]), localized=True)
     return values
@@ -149,3 +181,32 @@ def alert_resolved(*, alert: str, host: str, at: datetime, started: datetime) ->
             "duration_seconds": int((at - started).total_seconds()),
         },
     )
+
+
+# ---------------------------------------------------------------- monitoring's other texts
+
+
+def outage_flapping_merged() -> SystemNote:
+    return SystemNote(OUTAGE_FLAPPING_MERGED)
+
+
+def alert_assigned(*, host: str, who: str) -> SystemNote:
+    """``who``: the username; empty for staff without an account (written "staff")."""
+    return SystemNote(ALERT_ASSIGNED, {"host": host, "who": who})
+
+
+def match_found(*, how: str, name: str) -> SystemNote:
+    return SystemNote(MATCH_FOUND, {"how": how, "name": name})
+
+
+def match_hint_missed(*, label: str, hint: str, several: bool, customer: str) -> SystemNote:
+    kind = MATCH_HINT_SEVERAL if several else MATCH_HINT_NONE
+    return SystemNote(kind, {"label": label, "hint": hint, "customer": customer})
+
+
+def match_name_several(*, name: str, label: str, customer: str) -> SystemNote:
+    return SystemNote(MATCH_NAME_SEVERAL, {"name": name, "label": label, "customer": customer})
+
+
+def match_none(*, tried: list[str], customer: str) -> SystemNote:
+    return SystemNote(MATCH_NONE, {"tried": tried, "customer": customer})

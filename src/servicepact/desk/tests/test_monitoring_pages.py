@@ -16,6 +16,7 @@ from servicepact.monitoring.models import Alert, AlertTransition, Outage
 from servicepact.monitoring.services import create_alert_source, record_outage
 from servicepact.notifications.choices import Channel, Status
 from servicepact.notifications.models import Notification
+from servicepact.tickets import system_notes
 
 from .conftest import login, ny
 
@@ -211,6 +212,20 @@ def test_alerts_page_lists_unmatched_alerts_and_the_nav_counts_them(triage, acme
     # The source belongs to Acme: only Acme's hosts are offered.
     form = response.context["rows"][0][1]
     assert [a.hostname for a in form.fields["asset"].queryset] == ["acme-srv01"]
+
+
+def test_the_alerts_page_shows_the_matching_note_in_the_readers_language(
+    triage, acme, agent_client
+):
+    """The note ingest wrote (as facts beside the English text) reads Chinese for a Chinese
+    reader and is unchanged in English."""
+    note = system_notes.match_none(tried=["db-unknown"], customer="Acme")
+    Alert.objects.filter(pk=triage.pk).update(match_note=note.english(), match_facts=note.as_data())
+    english = agent_client.get("/desk/alerts/").content.decode()
+    assert "no asset matches db-unknown of Acme" in english
+    chinese = agent_client.get("/desk/alerts/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "db-unknown 未匹配到客户 Acme 的任何资产" in chinese
+    assert "no asset matches" not in chinese
 
 
 def test_assigning_an_alert_turns_its_past_episode_into_an_outage(triage, acme, agent_client):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
+from servicepact.accounts.services import create_api_token
 from servicepact.monitoring.models import Alert, Outage
 from servicepact.monitoring.services import create_alert_source
 from servicepact.tickets import services as ts
@@ -67,6 +69,37 @@ def test_flapping_alert_is_one_ticket_and_one_merged_outage(clock, client):
     assert alert.flapping is False
     assert Outage.objects.filter(merged_into__isnull=True).count() == 2
     assert Ticket.objects.count() == 1
+
+
+def test_the_merged_outages_reason_is_written_in_the_readers_language(clock, client):
+    """The reason is stored as a note beside its English text: the API answers in the
+    caller's language; an outage recorded before notes shows its stored text."""
+    clock.at(utc(2025, 6, 10, 17, 0))
+    w = world()
+    _, token = create_alert_source(name="prom", kind="alertmanager", customer=w.customer)
+    flap(client, clock, token, [0, 2, 4, 6, 8, 10])
+    kept = Outage.objects.get(merged_into__isnull=True)
+    assert kept.reason == "flapping: merged"
+    assert kept.reason_note == {"kind": "outage_flapping_merged", "params": {}}
+    with translation.override("zh-hans"):
+        assert kept.reason_text == "频繁抖动：已合并"
+    with translation.override("en"):
+        assert kept.reason_text == "flapping: merged"
+
+    bearer = f"Bearer {create_api_token(user=w.agent)[1]}"
+    reasons = {}
+    for language in ("zh-Hans", "en"):
+        response = client.get(
+            "/api/v1/outages", HTTP_AUTHORIZATION=bearer, HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 200, response.content
+        reasons[language] = [o["reason"] for o in response.json()["items"] if o["id"] == kept.pk]
+    assert reasons == {"zh-Hans": ["频繁抖动：已合并"], "en": ["flapping: merged"]}
+
+    Outage.objects.filter(pk=kept.pk).update(reason_note={})  # a row written before notes
+    kept.refresh_from_db()
+    with translation.override("zh-hans"):
+        assert kept.reason_text == "flapping: merged"
 
 
 def test_thresholds_are_per_source(clock, client):

@@ -4,6 +4,7 @@ within the source's customer; unmatched alerts are kept for triage."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from servicepact.assets.models import Asset
 from servicepact.monitoring.matching import HostIndex, host_of, match_asset
@@ -73,6 +74,41 @@ def test_matching_rules_in_order(two_customers):
     for alert, asset, note in cases:
         match = match_asset(source, alert)
         assert (match.asset, match.note) == (asset, note), alert
+
+
+def test_matching_notes_are_written_in_the_readers_language(two_customers):
+    """The note is stored as facts beside its English text: ``Alert.match_text`` writes it in
+    the active language; the English is the stored text."""
+    acme, beta, _ = two_customers
+    scoped, _ = create_alert_source(name="acme-prom", kind="alertmanager", customer=acme.customer)
+    shared, _ = create_alert_source(name="noc", kind="alertmanager")
+    cases = [
+        (scoped, parsed("10.20.0.11:9100"), "地址 10.20.0.11"),
+        (scoped, parsed("acme-srv01.acme.internal"), "短主机名 acme-srv01.acme.internal"),
+        (
+            scoped,
+            parsed(hint=str(beta.asset.pk)),
+            f"servicepact_asset={beta.asset.pk} 未匹配到客户 Acme 的任何资产",
+        ),
+        (scoped, parsed("beta-srv01"), "beta-srv01 未匹配到客户 Acme 的任何资产"),
+        (scoped, parsed(), "无主机标签 未匹配到客户 Acme 的任何资产"),
+        (shared, parsed(hint="acme-srv01"), "servicepact_asset=acme-srv01 匹配到多个资产"),
+        (
+            shared,
+            parsed("acme-srv01:9100"),
+            "acme-srv01 匹配到多个资产；请设置 servicepact_asset",
+        ),
+    ]
+    for source, alert, chinese in cases:
+        match = match_asset(source, alert)
+        stored = Alert(match_note=match.note, match_facts=match.facts)
+        with translation.override("zh-hans"):
+            assert stored.match_text == chinese, alert
+        with translation.override("en"):
+            assert stored.match_text == match.note, alert
+    # An alert matched before facts were stored shows its English note in every language.
+    with translation.override("zh-hans"):
+        assert Alert(match_note="hostname acme-srv01").match_text == "hostname acme-srv01"
 
 
 @pytest.mark.parametrize("scoped", [True, False])
@@ -176,6 +212,10 @@ def test_triage_assigns_the_asset_and_replays_outages_and_the_ticket(clock, clie
     alert = assign_alert_asset(alert=Alert.objects.get(), asset=acme.asset, actor=acme.agent)
 
     assert alert.match_note == "assigned to acme-srv01 by acme-agent"
+    with translation.override("zh-hans"):
+        assert alert.match_text == "由 acme-agent 分配到 acme-srv01"
+    with translation.override("en"):
+        assert alert.match_text == "assigned to acme-srv01 by acme-agent"
     assert list(Outage.objects.values_list("started_at", "ended_at")) == [
         (start, end),
         (again, None),
