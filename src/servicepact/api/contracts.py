@@ -66,6 +66,7 @@ from servicepact.core.time import local_date, now
 from servicepact.customers import services as customer_services
 from servicepact.customers.selectors import customers_for
 from servicepact.tickets.services import amend_contract_terms
+from servicepact.tickets.system_notes import stored_reason
 
 router = Router(tags=["contracts"])
 
@@ -221,7 +222,7 @@ def render_version(version: ContractVersion, contract: Contract) -> dict[str, An
         "id": version.pk,
         "number": version.number,
         "effective_from": version.effective_from,
-        "reason": version.reason,
+        "reason": stored_reason(version),
         "created_by": user_ref(version.created_by),
         "created_at": version.created_at,
         "priority_matrix": version.priority_matrix or plan.priority_matrix,

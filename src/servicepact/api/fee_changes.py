@@ -93,7 +93,7 @@ def render_change(change: FeeChange) -> dict[str, Any]:
         "currency": change.contract.fee_currency,
         "included_hours": change.included_hours,
         "effective_from": change.effective_from,
-        "reason": change.reason,
+        "reason": change.reason_text,
         "status": change.status,
         "proposed_at": change.proposed_at,
         "approved_at": change.approved_at,

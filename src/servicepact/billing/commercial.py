@@ -50,6 +50,7 @@ from servicepact.core.time import local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import contact_for
 from servicepact.notifications.services import Message
+from servicepact.tickets import system_notes
 from servicepact.tickets.services import amend_contract_terms
 
 MAX_HOURS = Decimal("9999")
@@ -409,8 +410,9 @@ def accept_fee_change(*, change: FeeChange, actor: Actor, note: str = "") -> Fee
     version = amend_contract_terms(
         contract=contract,
         effective_from=starts,
-        reason=_("Fee change accepted: fee %(fee)s, included hours %(hours)s. %(reason)s")
-        % {"fee": change.fee_amount, "hours": change.included_hours, "reason": change.reason},
+        reason=system_notes.fee_change_accepted(
+            fee=change.fee_amount, hours=change.included_hours, reason=change.reason
+        ),
         actor=actor,
     )
     change.status = FeeChangeStatus.ACCEPTED

@@ -27,6 +27,7 @@ from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError
 from servicepact.tickets.models import Ticket
+from servicepact.tickets.system_notes import stored_reason
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -568,6 +569,8 @@ class FeeChange(models.Model):
     )
     effective_from = models.DateField(_("effective from (first day of a month)"))
     reason = models.CharField(_("reason"), max_length=300)
+    # A system-written reason (a renewal's fee) as a note: ``reason_text`` shows it.
+    reason_note = models.JSONField(_("reason facts"), default=dict, blank=True)
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -599,6 +602,11 @@ class FeeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract_id} from {self.effective_from}: {self.fee_amount}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (people's reasons and old rows as stored)."""
+        return stored_reason(self)
 
 
 class RenewalProposal(models.Model):

@@ -41,6 +41,7 @@ from servicepact.customers.selectors import contact_for, scope_to_customer
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.language import language_for
 from servicepact.notifications.services import Message, notify_email, notify_user
+from servicepact.tickets import system_notes
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.services import reinstate_grace_tickets
@@ -308,24 +309,29 @@ def accept_renewal(*, proposal: RenewalProposal, actor: Any, note: str = "") -> 
         )
     renewer = proposal.sent_by or proposal.prepared_by
     contact = contact_for(actor)
-    reason = _("Renewal proposal %(id)s accepted by %(contact)s: %(start)s to %(end)s") % {
-        "id": proposal.pk,
-        "contact": contact.name if contact else actor.get_username(),
-        "start": proposal.start_date.isoformat(),
-        "end": proposal.end_date.isoformat(),
-    }
     grace_from = local_midnight(proposal.start_date, contract.customer.timezone)
     new_fee = proposal.fee_amount != _fee_before(contract, proposal.start_date)
-    if new_fee:
-        reason += _("; fee %(fee)s %(currency)s from %(start)s") % {
-            "fee": proposal.fee_amount,
-            "currency": contract.fee_currency,
-            "start": proposal.start_date.isoformat(),
-        }
+    fee_facts = {
+        "fee": str(proposal.fee_amount),
+        "currency": contract.fee_currency,
+        "start": proposal.start_date.isoformat(),
+    }
+    # Stored as a note beside its English text: shown in each reader's language.
+    reason = system_notes.renewal_accepted(
+        proposal=proposal.pk,
+        contact=contact.name if contact else actor.get_username(),
+        start=proposal.start_date.isoformat(),
+        end=proposal.end_date.isoformat(),
+        new_fee=fee_facts if new_fee else None,
+    )
     # The contract's own fee stays the initial terms (docs/commercial.md): a new fee is an
     # accepted fee change from the new term's first day, so the closing term keeps its fee.
     version = renew_contract(
-        contract=contract, end_date=proposal.end_date, actor=renewer, reason=reason
+        contract=contract,
+        end_date=proposal.end_date,
+        actor=renewer,
+        reason=reason.english(),
+        reason_note=reason.as_data(),
     )
     reinstate_grace_tickets(contract=contract, since=grace_from, reason=reason)
     moment = current_time()
@@ -357,12 +363,14 @@ def _fee_change(
 ) -> FeeChange:
     """The renewal's fee as an accepted fee change from the new term (``billing.fees``)."""
     hours = fee_in_force(contract, Period(proposal.start_date.year, proposal.start_date.month))
+    renewal_note = system_notes.renewal_fee_change(proposal=proposal.pk)
     return FeeChange.objects.create(
         contract=contract,
         fee_amount=proposal.fee_amount,
         included_hours=hours.included_hours,
         effective_from=proposal.start_date,
-        reason=(_("Renewal proposal %(id)s") % {"id": proposal.pk})[:300],
+        reason=renewal_note.english()[:300],
+        reason_note=renewal_note.as_data(),
         status=FeeChangeStatus.ACCEPTED,
         proposed_by=proposal.prepared_by,
         proposed_at=proposal.prepared_at,

@@ -220,6 +220,9 @@ class ContractVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     effective_from = models.DateTimeField(_("effective from"))
     reason = models.TextField(_("reason"), blank=True)
+    # A system-written reason as a note (``tickets.system_notes``): pages show it in the
+    # reader's language (``render_reason``); people's reasons and old rows show ``reason``.
+    reason_note = models.JSONField(_("reason facts"), default=dict, blank=True)
     priority_matrix = models.JSONField(_("priority matrix override"), null=True, blank=True)
     priority_names = models.JSONField(_("priority names override"), null=True, blank=True)
     created_by = models.ForeignKey(

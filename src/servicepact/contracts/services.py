@@ -448,6 +448,7 @@ def amend_contract(
     contract: Contract,
     effective_from: datetime,
     reason: str,
+    reason_note: dict[str, Any] | None = None,
     kpis: Iterable[Mapping[str, Any]] | None = None,
     target_overrides: Iterable[Mapping[str, Any]] | None = None,
     priority_matrix: list[list[int]] | None = None,
@@ -455,6 +456,7 @@ def amend_contract(
     actor: Actor = None,
 ) -> ContractVersion:
     """Adds a dated version. What is not given is carried over from the version before it.
+    ``reason_note``: a system-written ``reason`` as its note (``tickets.system_notes``).
 
     This only writes the version: callers amend through ``tickets.services.amend_contract_terms``,
     which also re-measures the open tickets (contracts cannot import tickets, a higher layer).
@@ -481,6 +483,7 @@ def amend_contract(
         number=number,
         effective_from=effective_from,
         reason=reason,
+        reason_note=reason_note or {},
         priority_matrix=priority_matrix
         if priority_matrix is not None
         else (previous and previous.priority_matrix),
@@ -584,6 +587,7 @@ def renew_contract(
     actor: Actor,
     fee_amount: Decimal | str | None = None,
     reason: str = "",
+    reason_note: dict[str, Any] | None = None,
 ) -> ContractVersion:
     """Renews a manually renewing contract (active or in grace) until ``end_date``.
 
@@ -624,6 +628,7 @@ def renew_contract(
         contract=contract,
         effective_from=local_midnight(start, tz),
         reason=text,
+        reason_note=reason_note,
         actor=actor,
     )
     previous_fee = contract.fee_amount

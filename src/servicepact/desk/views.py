@@ -65,6 +65,7 @@ from servicepact.tickets.models import Ticket
 from servicepact.tickets.refresh import ticket_terms
 from servicepact.tickets.selectors import get_ticket, ticket_list, visible_comments, visible_events
 from servicepact.tickets.sla_state import SlaState
+from servicepact.tickets.system_notes import stored_reason
 
 # Events that belong on a ticket's clock timeline (the rest is in the full history).
 CLOCK_EVENTS = frozenset(
@@ -377,7 +378,10 @@ def contract_page(
             "metrics": [Metric(m).label for m in METRIC_ORDER],
             "target_rows": target_rows(terms) if terms else [],
             "kpis": terms.version.kpis.all() if terms and terms.version else [],
-            "versions": contract.versions.select_related("created_by").order_by("-number"),
+            "versions": [
+                (v, stored_reason(v))  # system-written reasons in the reader's language
+                for v in contract.versions.select_related("created_by").order_by("-number")
+            ],
             "lines": contract.lines.select_related("asset", "asset__site").order_by(
                 "asset__hostname"
             ),

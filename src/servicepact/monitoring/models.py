@@ -22,7 +22,7 @@ from servicepact.monitoring.choices import (
 )
 from servicepact.tickets.choices import Category
 from servicepact.tickets.models import Ticket
-from servicepact.tickets.system_notes import render_reason
+from servicepact.tickets.system_notes import render_reason, stored_reason
 
 ONE_TO_FOUR = [MinValueValidator(1), MaxValueValidator(4)]
 
@@ -302,7 +302,7 @@ class Outage(models.Model):
     @property
     def reason_text(self) -> str:
         """The reason in the active language (people's reasons and old rows as stored)."""
-        return render_reason({"reason": self.reason, "reason_note": self.reason_note})
+        return stored_reason(self)
 
 
 class Measurement(models.Model):

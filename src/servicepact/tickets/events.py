@@ -206,18 +206,22 @@ def commented(*, comment_id: int, internal: bool) -> EventPayload:
     )
 
 
-def terms_updated(*, contract_version: Pair, reason: str) -> EventPayload:
+def terms_updated(*, contract_version: Pair, reason: Reason) -> EventPayload:
     """The ticket moved to another contract version (numbers, before and after)."""
     return EventPayload(
-        EventKind.UPDATED, {"contract_version": list(contract_version), "reason": reason}
+        EventKind.UPDATED, {"contract_version": list(contract_version), **reason_data(reason)}
     )
 
 
-def coverage_reinstated(*, coverage: Pair, contract_version: Pair, reason: str) -> EventPayload:
+def coverage_reinstated(*, coverage: Pair, contract_version: Pair, reason: Reason) -> EventPayload:
     """A ticket opened in grace is covered after all: its contract was renewed."""
     return EventPayload(
         EventKind.UPDATED,
-        {"coverage": list(coverage), "contract_version": list(contract_version), "reason": reason},
+        {
+            "coverage": list(coverage),
+            "contract_version": list(contract_version),
+            **reason_data(reason),
+        },
     )
 
 

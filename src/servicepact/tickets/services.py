@@ -28,7 +28,7 @@ from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
 from servicepact.customers.models import Contact, Customer
 from servicepact.customers.selectors import contact_for, is_staff
-from servicepact.tickets import events
+from servicepact.tickets import events, system_notes
 from servicepact.tickets.choices import (
     REASON_MAX_CHARS,
     SUBJECT_MAX_CHARS,
@@ -52,6 +52,7 @@ from servicepact.tickets.system_notes import (
     TERMS_MOVED,
     Reason,
     SystemNote,
+    reason_data,
 )
 from servicepact.tickets.transitions import ALLOWED
 
@@ -820,7 +821,7 @@ def amend_contract_terms(
     *,
     contract: Any,
     effective_from: datetime,
-    reason: str,
+    reason: Reason,
     kpis: Iterable[Mapping[str, Any]] | None = None,
     target_overrides: Iterable[Mapping[str, Any]] | None = None,
     priority_matrix: list[list[int]] | None = None,
@@ -836,10 +837,12 @@ def amend_contract_terms(
     """
     from servicepact.contracts.services import amend_contract
 
+    stored = reason_data(reason)  # a system-written reason keeps its note on the version too
     version = amend_contract(
         contract=contract,
         effective_from=effective_from,
-        reason=reason,
+        reason=stored["reason"],
+        reason_note=stored.get("reason_note"),
         kpis=kpis,
         target_overrides=target_overrides,
         priority_matrix=priority_matrix,
@@ -889,7 +892,7 @@ def set_plan_target(
     return target
 
 
-def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
+def reassess_contract_tickets(*, contract: Any, reason: Reason) -> int:
     """After an amendment: re-pick each open ticket's version in force at its opening.
 
     Returns how many tickets changed version; their moved deadlines are recorded with ``reason``.
@@ -919,14 +922,14 @@ def reassess_contract_tickets(*, contract: Any, reason: str) -> int:
                 now=moment,
                 reason=SystemNote(
                     TERMS_MOVED,
-                    {"contract": contract.number, "version": version.number, "reason": reason},
+                    {"contract": contract.number, "version": version.number, **reason_data(reason)},
                 ),
             )
             changed += 1
     return changed
 
 
-def reinstate_grace_tickets(*, contract: Any, since: datetime, reason: str) -> int:
+def reinstate_grace_tickets(*, contract: Any, since: datetime, reason: Reason) -> int:
     """After a contract in grace is renewed: the tickets opened in grace from ``since`` (the
     first instant after the old term) are covered after all. Each moves to the version in
     force at its opening, its coverage becomes active (a ``coverage_reinstated`` event) and
@@ -948,7 +951,8 @@ def reinstate_grace_tickets(*, contract: Any, since: datetime, reason: str) -> i
             after = version.number if version else None
             ticket.coverage = CoverageStatus.ACTIVE
             ticket.coverage_expires_on = None
-            ticket.coverage_explanation = f"Covered by contract {contract.number}: {reason}"
+            english = reason_data(reason)["reason"]
+            ticket.coverage_explanation = f"Covered by contract {contract.number}: {english}"
             ticket.contract_version = version
             ticket.save(
                 update_fields=[
@@ -968,7 +972,8 @@ def reinstate_grace_tickets(*, contract: Any, since: datetime, reason: str) -> i
                 ),
                 at=moment,
             )
-            refresh_clocks(ticket, now=moment, reason=f"contract {contract.number}: {reason}")
+            moved = system_notes.contract_reason(contract=contract.number, reason=reason)
+            refresh_clocks(ticket, now=moment, reason=moved)
             changed += 1
     return changed
 

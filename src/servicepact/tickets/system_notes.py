@@ -40,6 +40,12 @@ MATCH_HINT_NONE = "match_hint_none"
 MATCH_NAME_SEVERAL = "match_name_several"
 MATCH_NONE = "match_none"
 ALERT_ASSIGNED = "alert_assigned"
+# Contract versions' reasons the system writes (billing's fee changes and renewals), also
+# nested in the events' reasons (``reason`` with its ``reason_note`` as parameters).
+FEE_CHANGE_ACCEPTED = "fee_change_accepted"
+RENEWAL_ACCEPTED = "renewal_accepted"
+RENEWAL_FEE_CHANGE = "renewal_fee_change"
+CONTRACT_REASON = "contract_reason"
 
 TEXTS: dict[str, Promise] = {
     ALERT_FIRING: gettext_lazy(
@@ -73,6 +79,14 @@ TEXTS: dict[str, Promise] = {
     MATCH_NAME_SEVERAL: gettext_lazy("%(name)s matches several assets%(scope)s; set %(label)s"),
     MATCH_NONE: gettext_lazy("no asset matches %(tried)s%(scope)s"),
     ALERT_ASSIGNED: gettext_lazy("assigned to %(host)s by %(who)s"),
+    FEE_CHANGE_ACCEPTED: gettext_lazy(
+        "Fee change accepted: fee %(fee)s, included hours %(hours)s. %(reason)s"
+    ),
+    RENEWAL_ACCEPTED: gettext_lazy(
+        "Renewal proposal %(id)s accepted by %(contact)s: %(start)s to %(end)s%(fee_part)s"
+    ),
+    RENEWAL_FEE_CHANGE: gettext_lazy("Renewal proposal %(id)s"),
+    CONTRACT_REASON: gettext_lazy("contract %(contract)s: %(reason)s"),
 }
 
 # How an alert's host matched an asset (``MATCH_FOUND``'s ``how``).
@@ -93,6 +107,17 @@ def _values(params: dict[str, Any]) -> dict[str, Any]:
     if values.get("metric") in Metric.values and not english:
         # English keeps the code ("P2 resolution target"), as the stored text always read.
         values["metric"] = str(Metric(values["metric"]).label)
+    nested = values.get("reason_note")
+    if isinstance(nested, dict) and nested.get("kind"):
+        # A reason within a reason (``reason_data`` as parameters): written in the same language.
+        values["reason"] = render_reason(
+            {"reason": values.get("reason", ""), "reason_note": nested}
+        )
+    if "new_fee" in values:
+        fee = values["new_fee"]
+        values["fee_part"] = (
+            gettext("; fee %(fee)s %(currency)s from %(start)s") % fee if fee else ""
+        )
     if "how" in values:
         values["how"] = str(MATCHED_BY.get(values["how"], values["how"]))
     if "customer" in values:
@@ -142,6 +167,12 @@ def reason_data(reason: Reason) -> dict[str, Any]:
     if isinstance(reason, SystemNote):
         return {"reason": reason.english(), "reason_note": reason.as_data()}
     return {"reason": reason}
+
+
+def stored_reason(row: Any) -> str:
+    """A row's ``reason`` beside its ``reason_note`` (a contract version, a fee change, an
+    outage) in the active language."""
+    return render_reason({"reason": row.reason, "reason_note": row.reason_note})
 
 
 def render_reason(data: dict[str, Any]) -> str:
@@ -210,3 +241,27 @@ def match_name_several(*, name: str, label: str, customer: str) -> SystemNote:
 
 def match_none(*, tried: list[str], customer: str) -> SystemNote:
     return SystemNote(MATCH_NONE, {"tried": tried, "customer": customer})
+
+
+# ---------------------------------------------------------------- contract versions' reasons
+
+
+def fee_change_accepted(*, fee: Any, hours: Any, reason: str) -> SystemNote:
+    """``reason``: the fee change's own reason, as the person wrote it."""
+    return SystemNote(FEE_CHANGE_ACCEPTED, {"fee": str(fee), "hours": str(hours), "reason": reason})
+
+
+def renewal_accepted(
+    *, proposal: int, contact: str, start: str, end: str, new_fee: dict[str, str] | None
+) -> SystemNote:
+    """``new_fee``: ``{"fee", "currency", "start"}`` when the renewal changes the fee."""
+    params = {"id": proposal, "contact": contact, "start": start, "end": end, "new_fee": new_fee}
+    return SystemNote(RENEWAL_ACCEPTED, params)
+
+
+def renewal_fee_change(*, proposal: int) -> SystemNote:
+    return SystemNote(RENEWAL_FEE_CHANGE, {"id": proposal})
+
+
+def contract_reason(*, contract: str, reason: Reason) -> SystemNote:
+    return SystemNote(CONTRACT_REASON, {"contract": contract, **reason_data(reason)})

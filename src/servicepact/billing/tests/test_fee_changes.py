@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from servicepact.billing.commercial import (
     accept_fee_change,
@@ -61,6 +62,32 @@ def test_an_accepted_fee_change_becomes_a_version_and_the_fee_from_its_month(clo
     )
     assert (july.total, july.hours["included"]) == (D("3000.00"), "10.00")
     assert (august.total, august.hours["included"]) == (D("3600.00"), "12.00")
+
+
+def test_the_accepted_versions_reason_is_shown_in_the_readers_language(clock: Clock, client):
+    """A Chinese contact accepts: the version's reason is stored in English with its note
+    (not in the writer's language); the desk's contract page shows it in the reader's."""
+    s = shop(clock)
+    s.world.contact.preferred_language = "zh-hans"
+    s.world.contact.save()
+    clock.at(ny(2025, 7, 10, 10))
+    change = propose_fee_change(
+        contract=s.contract, fee_amount="3600", included_hours="12",
+        effective_from=date(2025, 8, 1), reason="new hardware", actor=s.world.agent,
+    )  # fmt: skip
+    approve_fee_change(change=change, actor=s.manager)
+    with translation.override("zh-hans"):
+        accepted = accept_fee_change(change=change, actor=s.world.contact.user)
+    assert accepted.version is not None
+    english = "Fee change accepted: fee 3600.00, included hours 12.00. new hardware"
+    assert accepted.version.reason == english
+    client.force_login(s.world.agent)
+    url = f"/desk/contracts/{s.contract.pk}/"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english in page
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "费用变更已接受:费用 3600.00,包含工时 12.00。new hardware" in chinese
+    assert "Fee change accepted" not in chinese
 
 
 def test_the_customer_may_decline_and_another_customer_may_not_answer(clock: Clock):

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from servicepact.billing.credits import monthly_fee
-from servicepact.billing.models import WorkLog
+from servicepact.billing.models import FeeChange, WorkLog
 from servicepact.billing.periods import Period
 from servicepact.billing.renewals import (
     accept_renewal,
@@ -29,6 +30,7 @@ from servicepact.core.testing import Clock, ny
 from servicepact.notifications.models import Notification
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import EventKind
+from servicepact.tickets.system_notes import stored_reason
 from servicepact.tickets.testing import world
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +193,46 @@ def test_a_new_fee_needs_a_term_starting_on_the_first(clock: Clock):
         contract=contract, end_date=date(2026, 12, 14), fee_amount="3000", actor=s.manager
     )
     assert same.start_date == date(2025, 12, 15)
+
+
+def test_the_renewals_reasons_are_stored_in_english_and_shown_in_the_readers_language(
+    clock: Clock,
+):
+    """A Chinese contact accepts: the version's, the fee change's and the grace ticket's
+    reasons are stored in English (not in the writer's language) with their notes, and read
+    Chinese for a Chinese reader, English for an English one."""
+    s = shop(clock)
+    contract = _ending(s, date(2025, 6, 30))
+    s.world.contact.preferred_language = "zh-hans"
+    s.world.contact.save()
+    clock.at(ny(2025, 7, 8, 10))  # in grace
+    grace_ticket = ts.open_ticket(
+        customer=s.world.customer, subject="Fan", opened_at=ny(2025, 7, 8, 10)
+    )
+    proposal = prepare_renewal(
+        contract=contract, end_date=date(2026, 6, 30), fee_amount="3300", actor=s.manager
+    )
+    send_renewal(proposal=proposal, actor=s.manager)
+    with translation.override("zh-hans"):  # the contact's request runs in Chinese
+        proposal = accept_renewal(proposal=proposal, actor=s.world.contact.user)
+    version = proposal.version
+    assert version is not None
+    name, pk = s.world.contact.name, proposal.pk
+    english = (
+        f"Renewal proposal {pk} accepted by {name}: 2025-07-01 to 2026-06-30"
+        f"; fee 3300.00 USD from 2025-07-01"
+    )
+    chinese = f"续约方案 {pk} 已由 {name} 接受：2025-07-01 至 2026-06-30；自 2025-07-01 起费用 3300.00 USD"
+    assert version.reason == english
+    fee_change = FeeChange.objects.get(contract=contract)
+    assert fee_change.reason == f"Renewal proposal {pk}"
+    event = grace_ticket.events.filter(kind=EventKind.UPDATED).last()
+    assert event is not None and event.data["reason"] == english
+    with translation.override("zh-hans"):
+        assert stored_reason(version) == chinese
+        assert fee_change.reason_text == f"续约方案 {pk}"
+        assert event.reason_text == chinese
+    with translation.override("en"):
+        assert stored_reason(version) == english
+        assert fee_change.reason_text == f"Renewal proposal {pk}"
+        assert event.reason_text == english
