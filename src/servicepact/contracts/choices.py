@@ -88,3 +88,8 @@ DEFAULT_PRIORITY_MATRIX: list[list[int]] = [
     [2, 3, 3, 4],
     [3, 3, 4, 4],
 ]
+
+
+# The kind of the note a renewal without a reason stores on its version
+# (``contracts.services.renew_contract``); ``tickets.system_notes`` has its text.
+RENEWED_NOTE = "contract_renewed"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from servicepact.accounts.actors import Actor
 from servicepact.contracts.choices import (
     PRIORITIES,
+    RENEWED_NOTE,
     ContractStatus,
     KpiKind,
     MeasurementCalendar,
@@ -623,7 +624,10 @@ def renew_contract(
     if errors:
         raise DomainValidationError(errors)
     start = contract.end_date + timedelta(days=1)
-    text = reason.strip() or f"Renewed: new term {start.isoformat()} to {end_date.isoformat()}"
+    term = {"start": start.isoformat(), "end": end_date.isoformat()}
+    text = reason.strip() or "Renewed: new term {start} to {end}".format(**term)
+    if not reason.strip():  # the system's text: shown in the reader's language (its note)
+        reason_note = {"kind": RENEWED_NOTE, "params": term}
     version = amend_contract(
         contract=contract,
         effective_from=local_midnight(start, tz),

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
-from servicepact.contracts.choices import Metric
+from servicepact.contracts.choices import RENEWED_NOTE, Metric
 from servicepact.core.time import format_duration
 
 ALERT_FIRING = "alert_firing"
@@ -46,6 +46,7 @@ FEE_CHANGE_ACCEPTED = "fee_change_accepted"
 RENEWAL_ACCEPTED = "renewal_accepted"
 RENEWAL_FEE_CHANGE = "renewal_fee_change"
 CONTRACT_REASON = "contract_reason"
+CONTRACT_RENEWED = RENEWED_NOTE  # written by contracts.services.renew_contract
 
 TEXTS: dict[str, Promise] = {
     ALERT_FIRING: gettext_lazy(
@@ -87,6 +88,7 @@ TEXTS: dict[str, Promise] = {
     ),
     RENEWAL_FEE_CHANGE: gettext_lazy("Renewal proposal %(id)s"),
     CONTRACT_REASON: gettext_lazy("contract %(contract)s: %(reason)s"),
+    CONTRACT_RENEWED: gettext_lazy("Renewed: new term %(start)s to %(end)s"),
 }
 
 # How an alert's host matched an asset (``MATCH_FOUND``'s ``how``).

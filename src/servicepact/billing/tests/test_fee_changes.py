@@ -30,6 +30,15 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
+def _new_hardware(clock: Clock, s):
+    """3000 -> 3600 and 10 h -> 12 h from 1 Aug, proposed on 10 July."""
+    clock.at(ny(2025, 7, 10, 10))
+    return propose_fee_change(
+        contract=s.contract, fee_amount="3600", included_hours="12",
+        effective_from=date(2025, 8, 1), reason="new hardware", actor=s.world.agent,
+    )  # fmt: skip
+
+
 def test_an_accepted_fee_change_becomes_a_version_and_the_fee_from_its_month(clock: Clock):
     """3000 -> 3600 and 10 h -> 12 h from 1 Aug: July still bills 3000, August 3600 with
     12 h included; the version says why; the contact was asked by e-mail."""
@@ -37,11 +46,7 @@ def test_an_accepted_fee_change_becomes_a_version_and_the_fee_from_its_month(clo
     s.world.contact.email = "it@acme.test"
     s.world.contact.receives_statements = True
     s.world.contact.save()
-    clock.at(ny(2025, 7, 10, 10))
-    change = propose_fee_change(
-        contract=s.contract, fee_amount="3600", included_hours="12",
-        effective_from=date(2025, 8, 1), reason="new hardware", actor=s.world.agent,
-    )  # fmt: skip
+    change = _new_hardware(clock, s)
     with pytest.raises(TransitionError):  # not approved internally yet
         accept_fee_change(change=change, actor=s.world.contact.user)
     approve_fee_change(change=change, actor=s.manager)
@@ -70,11 +75,7 @@ def test_the_accepted_versions_reason_is_shown_in_the_readers_language(clock: Cl
     s = shop(clock)
     s.world.contact.preferred_language = "zh-hans"
     s.world.contact.save()
-    clock.at(ny(2025, 7, 10, 10))
-    change = propose_fee_change(
-        contract=s.contract, fee_amount="3600", included_hours="12",
-        effective_from=date(2025, 8, 1), reason="new hardware", actor=s.world.agent,
-    )  # fmt: skip
+    change = _new_hardware(clock, s)
     approve_fee_change(change=change, actor=s.manager)
     with translation.override("zh-hans"):
         accepted = accept_fee_change(change=change, actor=s.world.contact.user)

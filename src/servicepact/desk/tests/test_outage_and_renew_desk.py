@@ -135,6 +135,18 @@ def test_renewing_adds_a_version_from_the_new_term_and_an_event(july, agent_clie
     }
 
 
+def test_the_renewals_own_reason_is_shown_in_the_readers_language(july, agent_client):
+    """Renewed without a reason: the system's text is stored in English with its note; the
+    contract page writes it in the reader's language."""
+    renew(agent_client, july.contract, end_date="2027-12-31", fee_amount="4000")
+    url = f"/desk/contracts/{july.contract.pk}/"
+    english = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Renewed: new term 2027-01-01 to 2027-12-31" in english
+    chinese = agent_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "已续约：新合同期 2027-01-01 至 2027-12-31" in chinese
+    assert "Renewed: new term" not in chinese
+
+
 def test_an_end_date_not_after_the_current_one_is_a_422(july, agent_client):
     response = renew(agent_client, july.contract, end_date="2026-12-31")
     assert response.status_code == 422
