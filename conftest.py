@@ -28,6 +28,17 @@ def _plain_static_storage(settings) -> None:  # type: ignore[no-untyped-def]
     }
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():  # type: ignore[no-untyped-def]
+    """A request in Chinese leaves its language active in the thread (LocaleMiddleware does
+    not deactivate it): each test starts, and leaves, in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def _media_dir(tmp_path_factory):  # type: ignore[no-untyped-def]
     return tmp_path_factory.mktemp("media")
