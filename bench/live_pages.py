@@ -2,7 +2,7 @@
 ``reports.live_cache``) against reused within the minute, beside ``GET /login/``.
 
     .venv/bin/python bench/live_pages.py --url postgres://postgres@127.0.0.1:5432/sp_NAME_100k \
-        [--load 100000] [--rounds 9]
+        [--load 100000] [--rounds 9] [--src /tmp/main/src]
 
 ``--url``: a database loaded by ``bench/scale_pages.py --child load --url URL --tickets N``
 (``--load N`` does that first; the database must exist and be empty). The data and the clock
@@ -16,6 +16,9 @@ each minute now) and one that reuses the minute's figures, each followed by thre
 ``GET /login/``. CPU = the process's CPU time per request (``time.process_time``), the
 figure a shared machine disturbs least; medians over the rounds; ``x_login`` over
 ``/login/``'s CPU median.
+
+``--src``: run another tree's code on the same database (the before; without
+``reports.live_cache`` its "reused" requests compute too).
 
 RESULT statement_cpu_ms=... statement_reused_cpu_ms=... dashboard_cpu_ms=...
        dashboard_reused_cpu_ms=... login_cpu_ms=... (+ wall times and x_login ratios)
@@ -47,7 +50,12 @@ def main() -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--load", type=int, default=0, help="load N tickets first")
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument(
+        "--src", help="another tree's src/ (e.g. main's, via git archive): the before"
+    )
     args = parser.parse_args()
+    if args.src:
+        sys.path.insert(0, str(Path(args.src).resolve()))
     if args.load:
         info = sp.run_child("--child", "load", "--url", args.url, "--tickets", str(args.load))
         if "error" in info:
