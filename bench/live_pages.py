@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import scale_pages as sp  # noqa: E402  (puts src/ on the path too)
+import scale_pages as sp  # puts src/ on the path too
 
 
 def _one(client, path: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -79,7 +79,7 @@ def main() -> int:
         "dashboard": "/reports/dashboard/",
     }
     samples: dict[str, list[tuple[float, float]]] = {"login": []}
-    for page, path in pages.items():  # warm-up: imports, template compilation, connections
+    for path in pages.values():  # warm-up: imports, template compilation, connections
         cache.clear()
         _one(staff, path)
         _one(anonymous, "/login/")
