@@ -14,6 +14,14 @@ def _clear_calendar_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _clear_django_cache() -> None:
+    """The dashboard caches its live part (reports.dashboard); test DBs reuse ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     """PBKDF2 costs ~0.5 s per user on this hardware; tests do not test hashing strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

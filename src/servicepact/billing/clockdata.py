@@ -292,14 +292,35 @@ def _known_zones() -> list[str]:
 
 def _fetch(qs: QuerySet[Any], width: int) -> Array:
     """Run an all-integer query and read it in chunks straight into one int64 matrix,
-    skipping the ORM's per-row conversions."""
+    skipping the ORM's per-row conversions (on PostgreSQL: ``_fetch_binary``)."""
     sql, params = qs.query.sql_with_params()
-    chunks = []
     with connections[qs.db].cursor() as cursor:
+        if connections[qs.db].vendor == "postgresql":
+            found = _fetch_binary(cursor.cursor, sql, params, width)
+            if found is not None:
+                return found
+        chunks = []
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_CHUNK_ROWS):
             chunks.append(np.array(rows, dtype=np.int64).reshape(-1, width))
     return np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=np.int64)
+
+
+def _fetch_binary(cursor: Any, sql: str, params: Any, width: int) -> Array | None:
+    """The rows packed by PostgreSQL into one bytea (each bigint as ``int8send``: 8 bytes,
+    big-endian) and read by numpy at once, instead of a Python tuple per row (issue 12:
+    24k clocks). None (read the ordinary way) when a row holds a NULL (``string_agg`` would
+    skip it: the row count tells)."""
+    names = ", ".join(f"c{i}" for i in range(width))
+    packed = " || ".join(f"int8send(c{i})" for i in range(width))
+    cursor.execute(
+        f"SELECT COUNT(*), string_agg({packed}, ''::bytea) FROM ({sql}) AS q({names})", params
+    )
+    count, data = cursor.fetchone()
+    data = bytes(data or b"")
+    if len(data) != count * 8 * width:
+        return None
+    return np.frombuffer(data, dtype=">i8").astype(np.int64).reshape(-1, width)
 
 
 def _columns(qs: QuerySet[SlaClock], zones: list[str]) -> Array:

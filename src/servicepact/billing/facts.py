@@ -18,6 +18,7 @@ from servicepact.billing.periods import Period
 from servicepact.billing.schedules import ScheduleTerms, schedules_by_version
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.contracts.terms import version_for_period
+from servicepact.core.sql import ids_in
 from servicepact.core.time import now as current_time
 from servicepact.tickets.models import Ticket
 
@@ -88,7 +89,9 @@ def ticket_rows(ids: Iterable[int], *fields: str) -> dict[int, tuple[Any, ...]]:
     wanted = sorted({int(i) for i in ids})
     found: dict[int, tuple[Any, ...]] = {}
     for i in range(0, len(wanted), CHUNK):
-        qs = Ticket.objects.filter(pk__in=wanted[i : i + CHUNK]).values_list("pk", *fields)
+        # ``ids_in``: one array parameter on PostgreSQL, not 2,000 values Django prepares one
+        # by one and psycopg splits the query text at (docs/performance.md, issue 12).
+        qs = Ticket.objects.filter(ids_in("pk", wanted[i : i + CHUNK])).values_list("pk", *fields)
         sql, params = qs.query.sql_with_params()
         with connections[qs.db].cursor() as cursor:
             cursor.execute(sql, params)

@@ -4,6 +4,9 @@ Compliance and breaches cover the current month to date in the provider's time z
 (settings.TIME_ZONE): every contract's clocks decided since the 1st. Closed days come from
 the worker's frozen DailyAggregate rows (reports/daily.py), only today (and any closed day
 not frozen yet) is computed from the clocks, in one bulk engine pass. At-risk clocks, credits and renewals are SQL.
+
+The live part is reused within the minute (``reports.live_cache.per_minute``); the dashboard has
+one scope (staff see the whole portfolio).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from servicepact.core.time import local_date, local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.reports.charts import SERIES_COLOURS, Point, bar_chart, stacked_bars
 from servicepact.reports.daily import Tally, decided_tally
+from servicepact.reports.live_cache import per_minute
 from servicepact.reports.models import AggregatedDay, DailyAggregate
 from servicepact.reports.statement import percent
 from servicepact.tickets.choices import ClockState
@@ -72,9 +76,10 @@ def _breach_matrix(tally: Tally) -> list[dict[str, Any]]:
     ]
 
 
-def month_tally(moment: datetime, zone: str) -> Tally:
+def month_tally(moment: datetime, zone: str, *, reuse: bool = False) -> Tally:
     """The month to date's decided clocks: closed days from their frozen aggregates, the
-    rest (today, and any closed day the worker has not reached yet) from the clocks."""
+    rest (today, and any closed day the worker has not reached yet) from the clocks (with
+    ``reuse``, the live part is reused within the minute: ``reports.live_cache``)."""
     month = Period.containing(moment, zone)
     start, _ = month.bounds(zone)
     first, today = local_date(start, zone), local_date(moment, zone)
@@ -91,7 +96,13 @@ def month_tally(moment: datetime, zone: str) -> Tally:
         .values_list("contract_id", "metric", "priority", "d", "b")
     )
     since = max(start, local_midnight(live_from, zone))
-    return stored + decided_tally(since, moment + timedelta(seconds=1), cutoff=moment)
+
+    def live() -> Tally:
+        return decided_tally(since, moment + timedelta(seconds=1), cutoff=moment)
+
+    if not reuse:
+        return stored + live()
+    return stored + per_minute("dashboard-live", (zone, since.isoformat()), moment, live)
 
 
 def _at_risk(now: datetime) -> dict[str, Any]:
@@ -208,10 +219,12 @@ def _renewals(today: Any) -> list[dict[str, Any]]:
 
 
 def portfolio(now: datetime | None = None) -> dict[str, Any]:
+    """The dashboard's figures as of ``now``; without it (the page), as of now with today's
+    live part reused within the minute (``reports.live_cache``)."""
     moment = now or current_time()
     zone = settings.TIME_ZONE
     month = Period.containing(moment, zone)
-    tally = month_tally(moment, zone)
+    tally = month_tally(moment, zone, reuse=now is None)
     contracts = {
         c["pk"]: c
         for c in Contract.objects.filter(pk__in=np.unique(tally.contract_id).tolist()).values(

@@ -13,6 +13,7 @@ from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import scope_to_customer
+from servicepact.reports.live_cache import per_minute
 from servicepact.reports.models import AuditExport, Statement
 from servicepact.reports.statement import build_statement, credit_decision
 
@@ -25,10 +26,20 @@ def default_period(contract: Contract, now: datetime | None = None) -> Period:
 def statement_for(
     contract: Contract, period: Period, *, now: datetime | None = None
 ) -> dict[str, Any]:
-    """A closed month's frozen statement (with the credits' current status), else live figures."""
+    """A closed month's frozen statement (with the credits' current status), else live figures
+    (as of ``now``; without it, as of the current minute's first request: ``per_minute``)."""
     stored = Statement.objects.filter(contract=contract, period=str(period)).first()
     if stored is None:
-        return build_statement(contract, period, now=now)
+        if now is not None:  # figures as of a given instant (the audit export): computed
+            return build_statement(contract, period, now=now)
+        # A page or download as of now: reused within the minute (reports.live_cache).
+        moment = current_time()
+        return per_minute(
+            "statement",
+            (contract.pk, period),
+            moment,
+            lambda: build_statement(contract, period, now=moment),
+        )
     snapshot = dict(stored.snapshot)
     credit = PeriodCredit.objects.filter(contract=contract, period=str(period)).first()
     if credit is not None:

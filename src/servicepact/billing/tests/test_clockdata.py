@@ -159,3 +159,28 @@ def test_bulk_clocks_equal_evaluate_clock_at_every_cutoff(clock, monkeypatch, ra
             assert bool(data.breached[i]) == (want.state == "breached"), (cut, c.metric)
             if data.breached[i]:
                 assert int(data.deadline[i]) == to_epoch(want.breached_at), (cut, c.metric)
+
+
+def test_integer_rows_read_packed_equal_the_rows(clock):
+    """``_fetch`` (one packed bytea on PostgreSQL) gives the rows the query returns, as
+    int64; a row with a NULL (which the packing would drop) is read the ordinary way, which
+    refuses it as before rather than losing the row."""
+    from django.db.models import BigIntegerField, Case, F, Value, When
+
+    from servicepact.billing.clockdata import _fetch
+
+    june_month(clock)
+    clocks = SlaClock.objects.order_by().values_list(
+        "id", "ticket_id", "priority", "target_seconds"
+    )
+    got = _fetch(clocks, 4)
+    assert got.dtype == np.int64
+    assert sorted(map(tuple, got.tolist())) == sorted(clocks)
+    assert len(got) == SlaClock.objects.count() > 20
+    holed = SlaClock.objects.order_by().annotate(
+        p=Case(When(priority=1, then=Value(None)), default=F("priority"),
+               output_field=BigIntegerField()),
+    ).values_list("id", "p")  # fmt: skip
+    assert None in {p for _, p in holed}
+    with pytest.raises(TypeError):
+        _fetch(holed, 2)
