@@ -270,7 +270,7 @@ def reinstated_facts(
 ) -> dict[str, Any]:
     """A grace ticket's ``facts`` once its contract is renewed: covered (``ACTIVE``) by the
     renewed term and ``version`` (the one in force at the ticket's opening)."""
-    what = {k: facts[k] for k in ("subject", "name", "day") if k in facts}
+    what: dict[str, Any] = {k: facts[k] for k in ("subject", "name", "day") if k in facts}
     version = version or contract.versions.order_by("-number").first()
     assert version is not None
     return _facts(what, contract, ContractStatus.ACTIVE, version, [])
