@@ -265,6 +265,17 @@ def resolve_coverage(
     )
 
 
+def reinstated_facts(
+    facts: dict[str, Any], contract: Contract, version: ContractVersion | None
+) -> dict[str, Any]:
+    """A grace ticket's ``facts`` once its contract is renewed: covered (``ACTIVE``) by the
+    renewed term and ``version`` (the one in force at the ticket's opening)."""
+    what: dict[str, Any] = {k: facts[k] for k in ("subject", "name", "day") if k in facts}
+    version = version or contract.versions.order_by("-number").first()
+    assert version is not None
+    return _facts(what, contract, ContractStatus.ACTIVE, version, [])
+
+
 def _facts(
     what: dict[str, Any],
     contract: Contract,

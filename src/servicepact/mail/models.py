@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from servicepact.customers.models import Contact, Customer
 from servicepact.mail.choices import ImapSecurity, Outcome
 from servicepact.tickets.models import Comment, Ticket
+from servicepact.tickets.system_notes import render_notes
 
 
 class Mailbox(models.Model):
@@ -95,6 +96,9 @@ class InboundMessage(models.Model):
     raw = models.BinaryField(_("raw message"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     reason = models.TextField(_("reason"), blank=True)
+    # The system's notes behind ``reason`` (``[{"kind", "params"}]``, ``tickets.system_notes``):
+    # ``reason_text`` shows them in the reader's language; ``reason`` stays the English copy.
+    reason_notes = models.JSONField(_("reason notes"), default=list, blank=True)
     customer = models.ForeignKey(
         Customer,
         on_delete=models.SET_NULL,
@@ -142,6 +146,12 @@ class InboundMessage(models.Model):
         ]
         verbose_name = _("inbound e-mail")
         verbose_name_plural = _("inbound e-mails")
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language (the stored English for a row written before
+        ``reason_notes`` and for failures, whose text is the exception's as raised)."""
+        return render_notes(self.reason_notes, self.reason)
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"

@@ -26,6 +26,9 @@ from html.parser import HTMLParser
 
 from mailparser_reply.parser import EmailReplyParser
 
+from servicepact.tickets import system_notes as notes
+from servicepact.tickets.system_notes import SystemNote
+
 # Languages whose reply headers ("On … wrote:", "发件人:", "Von:") the parser recognises.
 REPLY_LANGUAGES = ["en", "zh", "de", "fr", "ja"]
 BULK_PRECEDENCE = frozenset({"bulk", "junk", "list"})
@@ -54,10 +57,11 @@ class ParsedMail:
     sender_name: str
     subject: str
     references: list[str]  # In-Reply-To first, then References newest first
-    loop_reason: str | None
+    loop_reason: str | None  # the English text of ``loop_note``
     text: str  # the new text, quotes and signature removed
     full_text: str
     attachments: list[Attachment] = field(default_factory=list)
+    loop_note: SystemNote | None = None  # ``loop_reason`` as a note (shown translated)
 
 
 def dedupe_key(message_id: str, raw: bytes) -> str:
@@ -101,13 +105,15 @@ def _parse(msg: EmailMessage, *, own_domain: str, own_addresses: frozenset[str])
     message_id = _message_id(msg)
     references = _references(msg)
     full_text = body_text(msg)
+    loop = loop_reason(msg, sender, message_id, own_domain, own_addresses)
     return ParsedMail(
         message_id=message_id,
         sender=sender[:320],
         sender_name=sender_name.strip()[:200],
         subject=" ".join(str(msg.get("Subject", "") or "").split()),
         references=references,
-        loop_reason=loop_reason(msg, sender, message_id, own_domain, own_addresses),
+        loop_reason=loop.english() if loop else None,
+        loop_note=loop,
         text=strip_reply(full_text),
         full_text=full_text,
         attachments=attachments(msg),
@@ -134,25 +140,25 @@ def own_reference(message_id: str, own_domain: str) -> tuple[str, int] | None:
 
 def loop_reason(
     msg: Message, sender: str, message_id: str, own_domain: str, own_addresses: frozenset[str]
-) -> str | None:
+) -> SystemNote | None:
     """Why this message must not open a ticket or add a reply, or None."""
     if msg.get("X-ServicePact-Delivery") or own_reference(message_id, own_domain):
-        return "loop: one of our own messages"
+        return SystemNote(notes.MAIL_OWN_MESSAGE)
     if sender in own_addresses:
-        return f"loop: sent from our own address {sender}"
+        return SystemNote(notes.MAIL_OWN_ADDRESS, {"sender": sender})
     auto = str(msg.get("Auto-Submitted", "") or "").strip().lower()
     if auto and auto != "no":
-        return f"auto-submitted ({auto})"
+        return SystemNote(notes.MAIL_AUTO_SUBMITTED, {"value": auto})
     precedence = str(msg.get("Precedence", "") or "").strip().lower()
     if precedence in BULK_PRECEDENCE:
-        return f"Precedence: {precedence}"
+        return SystemNote(notes.MAIL_PRECEDENCE, {"value": precedence})
     if msg.get_content_type() == "multipart/report":
         report = msg.get_param("report-type") or "report"
-        return f"delivery report ({report})"
+        return SystemNote(notes.MAIL_DELIVERY_REPORT, {"value": str(report)})
     if msg.get("X-Autoreply") or msg.get("X-Autorespond"):
-        return "auto-reply (X-Autoreply)"
+        return SystemNote(notes.MAIL_AUTO_REPLY)
     if sender.partition("@")[0] in BOUNCE_SENDERS:
-        return f"bounce (from {sender})"
+        return SystemNote(notes.MAIL_BOUNCE, {"sender": sender})
     return None
 
 

@@ -61,9 +61,11 @@ from servicepact.notifications.email import mail_domain
 from servicepact.notifications.models import Notification
 from servicepact.notifications.services import Message, notify_email
 from servicepact.tickets import services as tickets
+from servicepact.tickets import system_notes as notes
 from servicepact.tickets.attachments import add_attachment, max_bytes
 from servicepact.tickets.choices import SUBJECT_MAX_CHARS, TEXT_MAX_CHARS, Category, Channel, Status
 from servicepact.tickets.models import Comment, Ticket
+from servicepact.tickets.system_notes import SystemNote
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +198,7 @@ def receive_message(
                     raw=raw,
                     outcome=Outcome.FAILED,
                     reason="being processed",
+                    reason_notes=[SystemNote(notes.MAIL_PROCESSING).as_data()],
                 )
         except IntegrityError:
             earlier = InboundMessage.objects.get(dedupe_key=key)
@@ -224,7 +227,8 @@ def receive_message(
 
 
 def _failed(row: InboundMessage, reason: str) -> None:
-    row.outcome, row.reason = Outcome.FAILED, reason[:2000]
+    # The exception's text as raised (not translated): no notes, every language shows it.
+    row.outcome, row.reason, row.reason_notes = Outcome.FAILED, reason[:2000], []
     row.ticket = row.comment = row.customer = row.contact = None
 
 
@@ -234,12 +238,14 @@ def _process(row: InboundMessage, raw: bytes, mailbox: Mailbox | None) -> None:
     row.sender, row.sender_name = parsed.sender, parsed.sender_name
     row.subject = parsed.subject[:500]
     if parsed.loop_reason:
-        row.outcome, row.reason = Outcome.IGNORED, parsed.loop_reason
+        row.outcome = Outcome.IGNORED
+        _set_reason(row, [parsed.loop_note] if parsed.loop_note else [])
         return
     customer, contact, why = match_sender(parsed.sender, mailbox)
     row.customer, row.contact = customer, contact
     if customer is None:
-        row.outcome, row.reason = Outcome.TRIAGE, why
+        row.outcome = Outcome.TRIAGE
+        _set_reason(row, why)
         return
     if contact is None:  # a new person of a known domain: from now on a contact
         contact = create_contact(
@@ -261,11 +267,11 @@ def _process(row: InboundMessage, raw: bytes, mailbox: Mailbox | None) -> None:
         )
         left_out = _attach(parsed.attachments, ticket, comment, author)
         row.outcome, row.ticket, row.comment = Outcome.COMMENT, ticket, comment
-        row.reason = "; ".join(filter(None, [note, left_out]))
+        _set_reason(row, note + left_out)
         return
     ticket, left_out = _open(parsed, customer, contact, author)
     row.outcome, row.ticket = Outcome.TICKET, ticket
-    row.reason = "; ".join(filter(None, [note, left_out]))
+    _set_reason(row, note + left_out)
     acknowledge(ticket, parsed, contact)
 
 
@@ -275,7 +281,7 @@ def _open(
     contact: Contact | None,
     actor: Actor,
     opened_at: datetime | None = None,
-) -> tuple[Ticket, str]:
+) -> tuple[Ticket, list[SystemNote]]:
     """A ticket from an e-mail (channel e-mail, category other) with its files; the note
     naming files left out."""
     ticket = tickets.open_ticket(
@@ -293,7 +299,7 @@ def _open(
 
 def match_sender(
     address: str, mailbox: Mailbox | None
-) -> tuple[Customer | None, Contact | None, str]:
+) -> tuple[Customer | None, Contact | None, list[SystemNote]]:
     """(customer, contact, why not): a contact by address, else a customer by domain."""
     contacts = Contact.objects.filter(
         Q(email__iexact=address) | Q(user__email__iexact=address), customer__is_active=True
@@ -305,28 +311,28 @@ def match_sender(
     found = list(contacts.order_by("pk")[:10])
     customers = {c.customer_id for c in found}
     if len(customers) > 1:
-        return None, None, f"{address} is a contact of several customers"
+        return None, None, [SystemNote(notes.MAIL_SEVERAL_CUSTOMERS, {"sender": address})]
     if found:
-        return found[0].customer, found[0], ""
+        return found[0].customer, found[0], []
     domain = domains.select_related("customer").filter(customer__is_active=True).first()
     if domain is not None:
-        return domain.customer, None, ""
-    return None, None, f"unknown sender {address}: no contact and no customer domain"
+        return domain.customer, None, []
+    return None, None, [SystemNote(notes.MAIL_UNKNOWN_SENDER, {"sender": address})]
 
 
-def find_ticket(parsed: ParsedMail, customer: Customer) -> tuple[Ticket | None, str]:
+def find_ticket(parsed: ParsedMail, customer: Customer) -> tuple[Ticket | None, list[SystemNote]]:
     """The sender's customer's open (or resolved) ticket this message answers, and a note."""
     candidates = referenced_tickets(parsed)
-    notes = []
+    found: list[SystemNote] = []
     for ticket in candidates:
         if ticket.customer_id != customer.pk:
-            notes.append(f"referred to {ticket.number} of another customer: not used")
+            found.append(SystemNote(notes.MAIL_OTHER_CUSTOMER, {"ticket": ticket.number}))
             continue
         if ticket.status == Status.CLOSED:
-            notes.append(f"answered {ticket.number}, which is closed: a new ticket")
+            found.append(SystemNote(notes.MAIL_CLOSED_TICKET, {"ticket": ticket.number}))
             continue
-        return ticket, "; ".join(notes)
-    return None, "; ".join(notes)
+        return ticket, found
+    return None, found
 
 
 def referenced_tickets(parsed: ParsedMail) -> list[Ticket]:
@@ -375,14 +381,17 @@ def _body(parsed: ParsedMail, *, required: bool = True) -> str:
     return text
 
 
-def _attach(files: list[Attachment], ticket: Ticket, comment: Comment | None, author: Actor) -> str:
+def _attach(
+    files: list[Attachment], ticket: Ticket, comment: Comment | None, author: Actor
+) -> list[SystemNote]:
     """The message's files on the ticket or the reply. One over the size limit is left out
     and named in the returned note (the raw message, kept, still holds it)."""
     limit = max_bytes()
-    left_out = []
+    left_out: list[SystemNote] = []
     for item in files:
         if len(item.content) > limit:
-            left_out.append(f"{item.name} ({len(item.content)} bytes) is over the attachment limit")
+            params = {"name": item.name, "size": len(item.content)}
+            left_out.append(SystemNote(notes.MAIL_LEFT_OUT, params))
             continue
         add_attachment(
             ticket=ticket,
@@ -392,7 +401,13 @@ def _attach(files: list[Attachment], ticket: Ticket, comment: Comment | None, au
             content_type=item.content_type,
             actor=author,
         )
-    return "; ".join(left_out)
+    return left_out
+
+
+def _set_reason(row: InboundMessage, found: list[SystemNote]) -> None:
+    """The row's English ``reason`` and its notes (``reason_text`` shows them translated)."""
+    row.reason = "; ".join(note.english() for note in found)
+    row.reason_notes = [note.as_data() for note in found]
 
 
 def acknowledge(ticket: Ticket, parsed: ParsedMail, contact: Contact | None) -> None:
@@ -444,8 +459,8 @@ def open_ticket_from_message(
     parsed = parse(bytes(row.raw), own_domain=mail_domain(), own_addresses=own_addresses())
     ticket, left_out = _open(parsed, customer, None, actor, opened_at=row.received_at)
     row.outcome, row.ticket, row.customer = Outcome.TICKET, ticket, customer
-    row.reason = "; ".join(filter(None, [f"triaged by {actor_name(actor)}", left_out]))
-    row.save(update_fields=["outcome", "ticket", "customer", "reason"])
+    _set_reason(row, [SystemNote(notes.MAIL_TRIAGED, {"who": actor_name(actor)}), *left_out])
+    row.save(update_fields=["outcome", "ticket", "customer", "reason", "reason_notes"])
     return ticket
 
 
@@ -453,6 +468,7 @@ def open_ticket_from_message(
 def dismiss_message(*, message: InboundMessage, actor: Actor) -> InboundMessage:
     """Triage: the e-mail needs no ticket (spam, a newsletter); kept, out of the list."""
     row = _triaged(message)
-    row.outcome, row.reason = Outcome.RESOLVED, f"dismissed by {actor_name(actor)}"
-    row.save(update_fields=["outcome", "reason"])
+    row.outcome = Outcome.RESOLVED
+    _set_reason(row, [SystemNote(notes.MAIL_DISMISSED, {"who": actor_name(actor)})])
+    row.save(update_fields=["outcome", "reason", "reason_notes"])
     return row

@@ -18,7 +18,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
-from servicepact.assets.coverage import Coverage, CoverageLookups, resolve_coverage
+from servicepact.assets.coverage import (
+    Coverage,
+    CoverageLookups,
+    explain,
+    reinstated_facts,
+    resolve_coverage,
+)
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.terms import Terms
@@ -938,6 +944,8 @@ def reinstate_grace_tickets(*, contract: Any, since: datetime, reason: Reason) -
 
     moment = current_time()
     changed = 0
+    # The renewed term as stored (the caller's object may predate the renewal).
+    renewed = type(contract).objects.select_related("plan", "customer").get(pk=contract.pk)
     grace = Ticket.objects.filter(
         contract=contract, coverage=CoverageStatus.GRACE, opened_at__gte=since
     )
@@ -951,14 +959,18 @@ def reinstate_grace_tickets(*, contract: Any, since: datetime, reason: Reason) -
             after = version.number if version else None
             ticket.coverage = CoverageStatus.ACTIVE
             ticket.coverage_expires_on = None
-            english = reason_data(reason)["reason"]
-            ticket.coverage_explanation = f"Covered by contract {contract.number}: {english}"
+            # The current explanation's facts (pages show them in the reader's language);
+            # the renewal's reason is on the ``coverage_reinstated`` event.
+            ticket.coverage_facts = reinstated_facts(ticket.coverage_facts or {}, renewed, version)
+            with translation.override("en"):
+                ticket.coverage_explanation = explain(ticket.coverage_facts)
             ticket.contract_version = version
             ticket.save(
                 update_fields=[
                     "coverage",
                     "coverage_expires_on",
                     "coverage_explanation",
+                    "coverage_facts",
                     "contract_version",
                     "updated_at",
                 ]

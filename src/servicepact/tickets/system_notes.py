@@ -47,6 +47,22 @@ RENEWAL_ACCEPTED = "renewal_accepted"
 RENEWAL_FEE_CHANGE = "renewal_fee_change"
 CONTRACT_REASON = "contract_reason"
 CONTRACT_RENEWED = RENEWED_NOTE  # written by contracts.services.renew_contract
+# The inbound e-mail log's reasons (``InboundMessage.reason_notes``, ``mail.services``).
+MAIL_OWN_MESSAGE = "mail_own_message"
+MAIL_OWN_ADDRESS = "mail_own_address"
+MAIL_AUTO_SUBMITTED = "mail_auto_submitted"
+MAIL_PRECEDENCE = "mail_precedence"
+MAIL_DELIVERY_REPORT = "mail_delivery_report"
+MAIL_AUTO_REPLY = "mail_auto_reply"
+MAIL_BOUNCE = "mail_bounce"
+MAIL_SEVERAL_CUSTOMERS = "mail_several_customers"
+MAIL_UNKNOWN_SENDER = "mail_unknown_sender"
+MAIL_OTHER_CUSTOMER = "mail_other_customer"
+MAIL_CLOSED_TICKET = "mail_closed_ticket"
+MAIL_LEFT_OUT = "mail_left_out"
+MAIL_TRIAGED = "mail_triaged"
+MAIL_DISMISSED = "mail_dismissed"
+MAIL_PROCESSING = "mail_processing"
 
 TEXTS: dict[str, Promise] = {
     ALERT_FIRING: gettext_lazy(
@@ -89,6 +105,23 @@ TEXTS: dict[str, Promise] = {
     RENEWAL_FEE_CHANGE: gettext_lazy("Renewal proposal %(id)s"),
     CONTRACT_REASON: gettext_lazy("contract %(contract)s: %(reason)s"),
     CONTRACT_RENEWED: gettext_lazy("Renewed: new term %(start)s to %(end)s"),
+    MAIL_OWN_MESSAGE: gettext_lazy("loop: one of our own messages"),
+    MAIL_OWN_ADDRESS: gettext_lazy("loop: sent from our own address %(sender)s"),
+    MAIL_AUTO_SUBMITTED: gettext_lazy("auto-submitted (%(value)s)"),
+    MAIL_PRECEDENCE: gettext_lazy("Precedence: %(value)s"),
+    MAIL_DELIVERY_REPORT: gettext_lazy("delivery report (%(value)s)"),
+    MAIL_AUTO_REPLY: gettext_lazy("auto-reply (X-Autoreply)"),
+    MAIL_BOUNCE: gettext_lazy("bounce (from %(sender)s)"),
+    MAIL_SEVERAL_CUSTOMERS: gettext_lazy("%(sender)s is a contact of several customers"),
+    MAIL_UNKNOWN_SENDER: gettext_lazy(
+        "unknown sender %(sender)s: no contact and no customer domain"
+    ),
+    MAIL_OTHER_CUSTOMER: gettext_lazy("referred to %(ticket)s of another customer: not used"),
+    MAIL_CLOSED_TICKET: gettext_lazy("answered %(ticket)s, which is closed: a new ticket"),
+    MAIL_LEFT_OUT: gettext_lazy("%(name)s (%(size)s bytes) is over the attachment limit"),
+    MAIL_TRIAGED: gettext_lazy("triaged by %(who)s"),
+    MAIL_DISMISSED: gettext_lazy("dismissed by %(who)s"),
+    MAIL_PROCESSING: gettext_lazy("being processed"),
 }
 
 # How an alert's host matched an asset (``MATCH_FOUND``'s ``how``).
@@ -175,6 +208,20 @@ def stored_reason(row: Any) -> str:
     """A row's ``reason`` beside its ``reason_note`` (a contract version, a fee change, an
     outage) in the active language."""
     return render_reason({"reason": row.reason, "reason_note": row.reason_note})
+
+
+def render_notes(notes: Any, fallback: str) -> str:
+    """A stored list of notes (``[{"kind", "params"}, ...]``) joined with "; " in the active
+    language; ``fallback`` (the stored English) for an old row or a note that does not fit."""
+    if not notes or not isinstance(notes, list):
+        return fallback
+    parts = []
+    for note in notes:
+        text = render(str(note.get("kind", "")), dict(note.get("params") or {}))
+        if not text:
+            return fallback
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def render_reason(data: dict[str, Any]) -> str:

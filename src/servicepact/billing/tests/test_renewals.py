@@ -179,6 +179,17 @@ def test_contract_in_grace_is_reinstated_and_its_grace_tickets_covered(clock: Cl
     assert not s.ticket.events.filter(kind=EventKind.UPDATED).exists()
     contract.refresh_from_db()
     assert contract.status == "active"
+    # The explanation is the current one (the renewed term), with facts: in either language.
+    assert grace_ticket.coverage_facts["code"] == "active"
+    with translation.override("en"):
+        english = grace_ticket.coverage_text
+    assert english == grace_ticket.coverage_explanation
+    assert f"covered by contract {contract.number}" in english
+    assert "terms v2 in force since 2025-07-01, term 2025-01-01 to 2026-06-30" in english
+    assert "IN GRACE" not in english
+    with translation.override("zh-hans"):
+        chinese = grace_ticket.coverage_text
+    assert chinese != english and "2026-06-30" in chinese and "宽限期" not in chinese
 
 
 def test_a_new_fee_needs_a_term_starting_on_the_first(clock: Clock):

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from servicepact.mail.choices import Outcome
 from servicepact.mail.models import InboundMessage
@@ -111,3 +112,50 @@ def test_desk_comment_with_a_file_and_an_email_reply_shows_its_writer(
     page = agent_client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
     assert f'href="/api/v1/attachments/{row.pk}" download>fw.bin</a>' in page
     assert 'Maria Garcia <span class="tag">by e-mail</span>' in page
+
+
+def test_the_reason_is_shown_in_the_readers_language(
+    agent_client: Client, waiting: InboundMessage
+) -> None:
+    english = agent_client.get("/desk/mail/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = agent_client.get("/desk/mail/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "unknown sender someone@unknown.example: no contact and no customer domain" in english
+    assert "未知发件人 someone@unknown.example：既不是联系人，也不属于任何客户的域名" in chinese
+    assert "no customer domain" not in chinese
+    # The stored reason stays the English copy (the API's ``ignored`` and exports read it).
+    assert waiting.reason == (
+        "unknown sender someone@unknown.example: no contact and no customer domain"
+    )
+
+
+def test_dismissed_and_triaged_reasons_in_chinese(
+    agent_client: Client, acme: World, waiting: InboundMessage
+) -> None:
+    other = receive_message(
+        raw=UNKNOWN.replace(b"s-1@", b"s-2@").replace(b"Our server", b"Spam"), mailbox=None
+    ).message
+    agent_client.post(f"/desk/mail/{waiting.pk}/open/", {"customer": acme.customer.pk})
+    agent_client.post(f"/desk/mail/{other.pk}/dismiss/")
+    waiting.refresh_from_db()
+    other.refresh_from_db()
+    assert waiting.reason == "triaged by acme-agent" and other.reason == "dismissed by acme-agent"
+    with translation.override("zh-hans"):
+        assert (waiting.reason_text, other.reason_text) == (
+            "由 acme-agent 分拣",
+            "由 acme-agent 忽略",
+        )
+    with translation.override("en"):
+        assert (waiting.reason_text, other.reason_text) == (waiting.reason, other.reason)
+
+
+def test_old_rows_and_failures_show_the_stored_text(
+    agent_client: Client, waiting: InboundMessage
+) -> None:
+    broken = receive_message(raw=b"\x00 not mail", mailbox=None).message
+    assert broken.reason_notes == []  # the exception's text as raised: not translated
+    InboundMessage.objects.filter(pk=waiting.pk).update(
+        reason="written before notes", reason_notes=[]
+    )
+    chinese = agent_client.get("/desk/mail/", HTTP_ACCEPT_LANGUAGE="zh-Hans").content.decode()
+    assert "written before notes" in chinese
+    assert "unparseable: no header fields" in chinese

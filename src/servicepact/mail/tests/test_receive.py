@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from servicepact.mail.choices import Outcome
 from servicepact.mail.models import InboundMessage
@@ -179,6 +180,8 @@ def test_a_subject_naming_another_customers_ticket_opens_a_new_one(
     mine = Ticket.objects.get(pk=result.as_dict()["ticket"])
     assert mine.customer == acme.customer and mine.subject == "hi"
     assert result.message.reason == f"referred to {theirs.number} of another customer: not used"
+    with translation.override("zh-hans"):
+        assert result.message.reason_text == f"引用了其他客户的工单 {theirs.number}：未采用"
 
 
 def test_references_to_another_customers_ticket_are_not_followed(
@@ -203,6 +206,8 @@ def test_a_reply_to_a_closed_ticket_opens_a_new_one(acme: World) -> None:
     assert result.message.outcome == Outcome.TICKET
     assert result.as_dict()["ticket"] != ticket.pk
     assert result.message.reason == f"answered {ticket.number}, which is closed: a new ticket"
+    with translation.override("zh-hans"):
+        assert result.message.reason_text == f"回复的工单 {ticket.number} 已关闭：新建工单"
 
 
 # ---------------------------------------------------------------- who sent it
@@ -266,6 +271,8 @@ def test_auto_replies_and_bounces_open_nothing(acme: World, sample: str, reason:
     comments = Comment.objects.count()
     result = receive(mime(sample, ticket=ticket, notification=note.pk))
     assert result.as_dict() == {"ticket": None, "comment": None, "ignored": reason}
+    with translation.override("zh-hans"):  # the API's ``ignored`` stays English; pages translate
+        assert result.message.reason_text.startswith("自动发送（auto-")
     assert (Ticket.objects.count(), Comment.objects.count()) == (1, comments)
 
 
@@ -277,6 +284,8 @@ def test_our_own_notification_coming_back_opens_nothing(acme: World) -> None:
     raw = build_email(note).message().as_bytes()
     result = receive(raw)
     assert result.ignored == "ignored: loop: one of our own messages"
+    with translation.override("zh-hans"):
+        assert result.message.reason_text == "循环：本系统自己发出的邮件"
     assert Ticket.objects.count() == 1
 
 
@@ -324,3 +333,5 @@ def test_an_attachment_over_the_limit_is_left_out_and_named(acme: World, setting
     assert result.message.outcome == Outcome.COMMENT
     assert Attachment.objects.count() == 0
     assert result.message.reason == "controller.log (143 bytes) is over the attachment limit"
+    with translation.override("zh-hans"):
+        assert result.message.reason_text == "controller.log（143 字节）超过附件大小上限"
