@@ -30,6 +30,7 @@ from servicepact.api.common import (
     reference,
     rendered_page,
     require_staff,
+    status_filter,
 )
 from servicepact.api.statements import ContractRef
 from servicepact.billing import charge_formats
@@ -108,10 +109,7 @@ def list_charges(request: HttpRequest, filters: Query[ChargeFilters]) -> dict[st
         qs = qs.filter(contract_id=filters.contract)
     if filters.period:
         qs = qs.filter(period=_period(filters.period))
-    if filters.status:
-        if filters.status not in ChargeStatus.values:
-            raise query_error("status", f"one of {', '.join(ChargeStatus.values)}")
-        qs = qs.filter(status=filters.status)
+    qs = status_filter(qs, filters.status, ChargeStatus.values)
     return rendered_page(qs.order_by("-period", "contract__number", "id"), filters, charge_snapshot)
 
 

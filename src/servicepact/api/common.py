@@ -71,6 +71,16 @@ def query_error(field: str, msg: str) -> ValidationError:
     return ValidationError([{"loc": ["query", field], "msg": msg, "type": "invalid"}])
 
 
+def status_filter(queryset: QuerySet[M], value: str | None, choices: list[str]) -> QuerySet[M]:
+    """``?status=`` of a list: rows in that status, a 422 on ``status`` naming the choices when
+    it is not one of them, the queryset unchanged when absent."""
+    if not value:
+        return queryset
+    if value not in choices:
+        raise query_error("status", _("one of %(choices)s") % {"choices": ", ".join(choices)})
+    return queryset.filter(status=value)
+
+
 def page(
     queryset: QuerySet[Any],
     paging: PageQuery | None = None,

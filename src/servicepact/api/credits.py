@@ -29,6 +29,7 @@ from servicepact.api.common import (
     get_or_404,
     query_error,
     rendered_page,
+    status_filter,
     user_ref,
 )
 from servicepact.api.statements import ContractRef
@@ -187,10 +188,7 @@ def list_credits(request: HttpRequest, filters: Query[CreditFilters]) -> dict[st
             qs = qs.filter(period=str(Period.parse(filters.period)))
         except DomainValidationError as exc:
             raise query_error("period", exc.errors["period"][0]) from None
-    if filters.status:
-        if filters.status not in CreditStatus.values:
-            raise query_error("status", f"one of {', '.join(CreditStatus.values)}")
-        qs = qs.filter(status=filters.status)
+    qs = status_filter(qs, filters.status, CreditStatus.values)
     qs = qs.order_by("-period", "contract__number", "id")
     return rendered_page(qs, filters, render_credit)
 

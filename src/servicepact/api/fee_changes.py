@@ -28,10 +28,10 @@ from servicepact.api.common import (
     ListOut,
     PageQuery,
     get_or_404,
-    query_error,
     reference,
     rendered_page,
     require_staff,
+    status_filter,
 )
 from servicepact.billing import commercial
 from servicepact.billing.choices import FeeChangeStatus
@@ -114,10 +114,7 @@ def list_changes(request: HttpRequest, filters: Query[FeeChangeFilters]) -> dict
     qs = fee_changes_for(request.user)
     if filters.contract is not None:
         qs = qs.filter(contract_id=filters.contract)
-    if filters.status:
-        if filters.status not in FeeChangeStatus.values:
-            raise query_error("status", f"one of {', '.join(FeeChangeStatus.values)}")
-        qs = qs.filter(status=filters.status)
+    qs = status_filter(qs, filters.status, FeeChangeStatus.values)
     return rendered_page(qs.order_by("-proposed_at", "-id"), filters, render_change)
 
 

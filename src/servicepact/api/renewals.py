@@ -27,10 +27,10 @@ from servicepact.api.common import (
     ListOut,
     PageQuery,
     get_or_404,
-    query_error,
     reference,
     rendered_page,
     require_staff,
+    status_filter,
 )
 from servicepact.billing import renewals
 from servicepact.billing.choices import RenewalStatus
@@ -133,10 +133,7 @@ def list_renewals(request: HttpRequest, filters: Query[RenewalFilters]) -> dict[
     qs = renewals.renewals_visible(request.user)
     if filters.contract is not None:
         qs = qs.filter(contract_id=filters.contract)
-    if filters.status:
-        if filters.status not in RenewalStatus.values:
-            raise query_error("status", f"one of {', '.join(RenewalStatus.values)}")
-        qs = qs.filter(status=filters.status)
+    qs = status_filter(qs, filters.status, RenewalStatus.values)
     return rendered_page(qs, filters, render_renewal)
 
 
