@@ -35,6 +35,9 @@ from servicepact.tickets.models import Comment, SlaClock, Ticket
 WINDOW_DAYS = 120
 RECENT = timedelta(days=90)
 SILENT_DAYS = 60
+# How far back the table reads (tickets, replies): two 90-day windows. Older history never
+# changes a reason, so the cost follows the last months, not the contract's age.
+LOOKBACK = 2 * RECENT
 FEE_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 CREDITED = (CreditStatus.APPROVED, CreditStatus.ADJUSTED, CreditStatus.APPLIED)
 
@@ -112,22 +115,22 @@ def _minutes(ids: list[int], today: date) -> dict[int, int]:
 
 def _tickets(ids: list[int], now: datetime) -> dict[int, tuple[int, int, datetime | None]]:
     rows = (
-        Ticket.objects.filter(contract_id__in=ids)
+        Ticket.objects.filter(contract_id__in=ids, opened_at__gte=now - LOOKBACK)
         .values("contract_id")
         .annotate(
             recent=Count("pk", filter=Q(opened_at__gte=now - RECENT)),
-            before=Count(
-                "pk", filter=Q(opened_at__gte=now - 2 * RECENT, opened_at__lt=now - RECENT)
-            ),
+            before=Count("pk", filter=Q(opened_at__lt=now - RECENT)),
             last_contact=Max("opened_at", filter=Q(contact__isnull=False)),
         )
     )
     return {r["contract_id"]: (r["recent"], r["before"], r["last_contact"]) for r in rows}
 
 
-def _replies(ids: list[int]) -> dict[int, datetime]:
+def _replies(ids: list[int], now: datetime) -> dict[int, datetime]:
     rows = (
-        Comment.objects.filter(ticket__contract_id__in=ids, is_internal=False)
+        Comment.objects.filter(
+            ticket__contract_id__in=ids, is_internal=False, created_at__gte=now - LOOKBACK
+        )
         .filter(Q(contact__isnull=False) | Q(author__contact__isnull=False))
         .values("ticket__contract_id")
         .annotate(last=Max("created_at"))
@@ -143,7 +146,7 @@ def renewal_risks(*, now: datetime, days: int = WINDOW_DAYS) -> list[RenewalRisk
     if not ids:
         return []
     breaches, credits = _breaches(ids, now), _credits(ids, today)
-    minutes, tickets, replies = _minutes(ids, today), _tickets(ids, now), _replies(ids)
+    minutes, tickets, replies = _minutes(ids, today), _tickets(ids, now), _replies(ids, now)
     risks = []
     for contract in contracts:
         risk = RenewalRisk(contract, (contract.end_date - today).days)
@@ -192,7 +195,8 @@ def renewal_risks(*, now: datetime, days: int = WINDOW_DAYS) -> list[RenewalRisk
                 )
                 % {"days": silent}
                 if silent is not None
-                else _("No contact from the customer on record")
+                else _("No contact from the customer in the last %(days)s days")
+                % {"days": LOOKBACK.days}
             )
             reasons.append(Reason("no_contact", 20, text))
         risks.append(risk)

@@ -236,6 +236,8 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
+        # Reads of the last months' replies (the renewal risk) stay bounded by them.
+        indexes = [models.Index(fields=["created_at"], name="comment_created_idx")]
 
     @property
     def text(self) -> str:

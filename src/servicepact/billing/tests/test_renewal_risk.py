@@ -127,6 +127,24 @@ def test_days_without_contact(clock: Clock):
     assert "no_contact" not in _codes(_risk("replying"))
 
 
+def test_history_older_than_the_lookback_is_not_read(clock: Clock):
+    """The table reads the last 180 days: a contract whose only contact was 200 days ago is
+    silent "in the last 180 days"; its old ticket counts in neither 90-day window (so no
+    "tickets rising" from an empty earlier window either)."""
+    old = _world(clock, "old")
+    clock.at(NOW)
+    (ticket,) = _tickets(old, [200])
+    clock.at(NOW - timedelta(days=199))
+    ts.add_comment(ticket=ticket, author=old.contact.user, body="still there?")
+    clock.at(NOW)
+    risk = _risk("old")
+    reason = next(r for r in risk.reasons if r.code == "no_contact")
+    assert (
+        reason.weight == 20 and reason.text == "No contact from the customer in the last 180 days"
+    )
+    assert "tickets_rising" not in _codes(risk)
+
+
 def test_window_score_order_and_bounded_queries(clock: Clock):
     _world(clock, "later", end=date(2026, 6, 30))  # 272 days away: not in the window
     quiet = _world(clock, "quiet")
