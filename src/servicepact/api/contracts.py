@@ -213,11 +213,14 @@ def render_version(version: ContractVersion, contract: Contract) -> dict[str, An
     (priority, metric) by the version's own; its priority policy; its KPI commitments."""
     plan = contract.plan
     own = sorted_targets(list(version.targets.all()))
-    effective: dict[tuple[int, str], tuple[Any, str]] = {
-        (t.priority, t.metric): (t, f"plan {plan.name}") for t in plan.targets.all()
+    effective: dict[tuple[int, str, str], tuple[Any, str]] = {
+        (t.priority, t.metric, t.category): (t, f"plan {plan.name}") for t in plan.targets.all()
     }
     for t in own:
-        effective[(t.priority, t.metric)] = (t, f"contract {contract.number} v{version.number}")
+        effective[(t.priority, t.metric, t.category)] = (
+            t,
+            f"contract {contract.number} v{version.number}",
+        )
     return {
         "id": version.pk,
         "number": version.number,
@@ -233,7 +236,7 @@ def render_version(version: ContractVersion, contract: Contract) -> dict[str, An
         },
         "targets": [
             {**render_target(t), "source": source}
-            for t, source in (effective[k] for k in sorted(effective, key=target_order))
+            for t, source in (effective[k] for k in sorted(effective, key=target_order()))
         ],
         "target_overrides": [render_target(t) for t in own],
         "kpis": kpi_rows(list(version.kpis.all())),

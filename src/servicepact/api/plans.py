@@ -148,7 +148,8 @@ def get_plan(request: HttpRequest, plan_id: Id) -> Any:
     summary="Set one target of a service plan",
 )
 def set_plan_target(request: HttpRequest, plan_id: Id, payload: TargetIn) -> Any:
-    """Sets one (priority, metric) target of the plan (created or replaced)."""
+    """Sets one (priority, metric, category) target of the plan (created or replaced;
+    ``category`` "" = any category)."""
     plan = get_or_404(plans_for(request.user), plan_id)
     require_staff(request, "edit plans")
     with transaction.atomic():

@@ -26,6 +26,7 @@ from servicepact.api import (
     fee_changes,
     idempotency,
     me,
+    metrics,
     notifications,
     outages,
     plans,
@@ -74,6 +75,7 @@ for module in (
     fee_changes,
     renewals,
     escalations,
+    metrics,
 ):
     api.add_router("", module.router)
 

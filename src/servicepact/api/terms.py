@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -9,11 +10,12 @@ from django.db.models import QuerySet
 from ninja import Schema
 
 from servicepact.api.common import Ref, reference
+from servicepact.contracts.metrics import metric_codes
 from servicepact.contracts.models import Calendar, KpiCommitment, SlaTarget
-from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.core.api_schema import ApiIn, BodyId, model_decimal, model_int, model_text
 
 Metric = Annotated[str, model_text(SlaTarget, "metric")]
+TargetCategory = Annotated[str, model_text(SlaTarget, "category")]
 TargetPriority = Annotated[int, model_int(SlaTarget, "priority")]
 TargetMinutes = Annotated[int, model_int(SlaTarget, "target_minutes")]
 KpiKind = Annotated[str, model_text(KpiCommitment, "kind")]
@@ -29,11 +31,13 @@ class TargetIn(ApiIn):
     target_minutes: TargetMinutes
     calendar: BodyId | None = None
     measure_in_site_timezone: bool = False
+    category: TargetCategory = ""  # a ticket category; "" = any (the category's own wins)
 
 
 class TargetOut(Schema):
     priority: int
     metric: str
+    category: str  # "" = any category
     target_minutes: int
     target_seconds: int
     calendar: Ref
@@ -71,22 +75,23 @@ def target_rows(
     return rows
 
 
-_METRIC_RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
-
-
-def target_order(key: tuple[int, str]) -> tuple[int, int]:
-    """(priority, metric) in reading order: P1 first, then first response .. resolution."""
-    return key[0], _METRIC_RANK.get(key[1], len(_METRIC_RANK))
+def target_order() -> Callable[[tuple[int, str, str]], tuple[int, int, str]]:
+    """A sort key of (priority, metric, category) in reading order: P1 first, then the
+    metrics in their table order, "any" before a category (reads the metrics once)."""
+    rank = {code: i for i, code in enumerate(metric_codes())}
+    return lambda key: (key[0], rank.get(key[1], len(rank)), key[2])
 
 
 def sorted_targets(rows: list[SlaTarget]) -> list[SlaTarget]:
-    return sorted(rows, key=lambda t: target_order((t.priority, t.metric)))
+    key = target_order()
+    return sorted(rows, key=lambda t: key((t.priority, t.metric, t.category)))
 
 
 def render_target(t: SlaTarget) -> dict[str, Any]:
     return {
         "priority": t.priority,
         "metric": t.metric,
+        "category": t.category,
         "target_minutes": t.target_minutes,
         "target_seconds": t.target_minutes * 60,
         "calendar": t.calendar,

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from servicepact.accounts.actors import actor_of
 from servicepact.accounts.models import Team
@@ -36,6 +36,7 @@ from servicepact.core.api_schema import (
 )
 from servicepact.customers import services as customer_services
 from servicepact.tickets import services
+from servicepact.tickets.choices import REASON_MAX_CHARS, TEXT_MAX_CHARS
 from servicepact.tickets.models import Comment, Ticket
 from servicepact.tickets.selectors import get_ticket, visible_comments
 
@@ -67,6 +68,20 @@ class ResolveIn(ApiIn):
 class OnsiteIn(ApiIn):
     at: AwareDatetime | None = None
     engineer: str = ""
+
+
+class ConfirmFaultIn(ApiIn):
+    note: Annotated[str, Field(max_length=TEXT_MAX_CHARS)] = ""
+    at: AwareDatetime | None = None
+
+
+class DispatchIn(ApiIn):
+    engineer: Annotated[str, Field(max_length=200)] = ""
+    at: AwareDatetime | None = None
+
+
+class EscalateIn(ApiIn):
+    reason: Annotated[str, Field(max_length=REASON_MAX_CHARS)] = ""
 
 
 class PriorityIn(ApiIn):
@@ -295,6 +310,63 @@ def onsite_arrival(request: HttpRequest, ticket_id: Id, payload: OnsiteIn) -> An
             ticket=t, actor=actor_of(request), at=payload.at, engineer=payload.engineer
         ),
         what="record on-site arrivals",
+    )
+
+
+@router.post(
+    "/tickets/{ticket_id}/confirm-fault",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_confirm_fault",
+    summary="Confirm the fault (问题确认)",
+)
+def confirm_fault(request: HttpRequest, ticket_id: Id, payload: ConfirmFaultIn) -> Any:
+    """The fault is confirmed: clocks measured from the confirmation start (once per ticket;
+    409 if already confirmed or the ticket is not acknowledged / in progress)."""
+    return act(
+        request,
+        ticket_id,
+        lambda t: services.confirm_fault(
+            ticket=t, actor=actor_of(request), note=payload.note, at=payload.at
+        ),
+        what="confirm faults",
+    )
+
+
+@router.post(
+    "/tickets/{ticket_id}/dispatch",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_dispatch",
+    summary="Record that an engineer is dispatched (派遣)",
+)
+def dispatch(request: HttpRequest, ticket_id: Id, payload: DispatchIn) -> Any:
+    """An engineer is dispatched to the customer (stops the dispatch clock; once per
+    ticket)."""
+    return act(
+        request,
+        ticket_id,
+        lambda t: services.dispatch_engineer(
+            ticket=t, actor=actor_of(request), engineer=payload.engineer, at=payload.at
+        ),
+        what="dispatch engineers",
+    )
+
+
+@router.post(
+    "/tickets/{ticket_id}/escalate",
+    response=writes(TicketDetail, 404, 409),
+    operation_id="tickets_escalate",
+    summary="Escalate a ticket to the next support level",
+)
+def escalate(request: HttpRequest, ticket_id: Id, payload: EscalateIn) -> Any:
+    """Functional escalation: 1st -> 2nd -> 3rd level support (409 at the 3rd); an event on
+    the timeline that metrics may start or stop on."""
+    return act(
+        request,
+        ticket_id,
+        lambda t: services.escalate_ticket(
+            ticket=t, actor=actor_of(request), reason=payload.reason
+        ),
+        what="escalate tickets",
     )
 
 

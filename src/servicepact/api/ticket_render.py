@@ -16,12 +16,10 @@ from ninja import Schema
 
 from servicepact.api.common import ListOut, Ref, UserRef, is_staff, user_ref
 from servicepact.api.lines import AssetRef
-from servicepact.contracts.terms import METRIC_ORDER
+from servicepact.contracts.metrics import MetricDef, metric_codes, pause_label, stage_label
 from servicepact.tickets.live import clocks_for_ticket
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.selectors import visible_comments, visible_events
-
-_RANK = {str(m): i for i, m in enumerate(METRIC_ORDER)}
 
 
 class CoverageOut(Schema):
@@ -43,8 +41,44 @@ class ClockSummary(Schema):
     evaluated_at: datetime
 
 
+class MetricOut(Schema):
+    """What a metric measures (``contracts.models.SlaMetric``)."""
+
+    id: int
+    code: str
+    name: str  # in the reader's language
+    name_en: str
+    name_zh: str
+    description: str
+    start_event: str
+    start_event_label: str
+    stop_events: list[str]
+    stop_event_labels: list[str]
+    end_events: list[str]
+    pause_statuses: list[str]
+    pause_status_labels: list[str]
+    restart_on_reopen: bool
+    categories: list[str]  # empty: every category
+    kinds: list[str]  # empty: every kind
+    position: int
+
+
+class ClockDefinition(Schema):
+    """The definition a clock measures by (the API's ticket detail)."""
+
+    code: str
+    name: str
+    start_event: str
+    start_event_label: str
+    stop_events: list[str]
+    stop_event_labels: list[str]
+    pause_statuses: list[str]
+    pause_status_labels: list[str]
+
+
 class ClockOut(Schema):
     metric: str
+    definition: ClockDefinition | None = None  # None: the metric is no longer defined
     state: str
     priority: int
     target_seconds: int
@@ -99,6 +133,8 @@ class TicketOut(Schema):
     priority: int
     priority_name: str
     waiting_reason: str
+    support_level: int  # 1st, 2nd or 3rd level support (functional escalation)
+    support_level_label: str
     assignee: UserRef | None
     team: Ref | None
     opened_at: datetime
@@ -159,6 +195,8 @@ def _fields(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
         "priority": ticket.priority,
         "priority_name": ticket.priority_name,
         "waiting_reason": ticket.waiting_reason,
+        "support_level": ticket.support_level,
+        "support_level_label": str(ticket.get_support_level_display()),
         "assignee": user_ref(ticket.assignee),
         "team": _ref(ticket.team),
         "opened_at": ticket.opened_at,
@@ -175,7 +213,7 @@ def _fields(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
 # plan, users' passwords) in the database.
 SUMMARY_FIELDS = (
     "number", "kind", "status", "subject", "channel", "category", "impact", "urgency",
-    "priority", "priority_name", "waiting_reason", "opened_at", "acknowledged_at",
+    "priority", "priority_name", "waiting_reason", "support_level", "opened_at", "acknowledged_at",
     "resolved_at", "closed_at", "next_deadline_at", "coverage", "coverage_explanation",
     "coverage_facts", "coverage_expires_on", "customer__name", "contact__name", "asset__hostname", "site__name",
     "assignee__username", "assignee__first_name", "assignee__last_name", "team__name",
@@ -202,9 +240,18 @@ def summary_queryset(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
-def render_summary(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
-    """A list row: the stored clock snapshots (prefetched), no per-row queries."""
-    clocks = sorted(ticket.clocks.all(), key=lambda c: _RANK.get(c.metric, len(_RANK)))
+def metric_rank() -> dict[str, int]:
+    """Metric code -> display position (one query; a list reads it once per page)."""
+    return {code: i for i, code in enumerate(metric_codes())}
+
+
+def render_summary(
+    ticket: Ticket, *, staff: bool = True, rank: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A list row: the stored clock snapshots (prefetched), no per-row queries (pass
+    ``rank``, ``metric_rank()``, read once per page)."""
+    rank = metric_rank() if rank is None else rank
+    clocks = sorted(ticket.clocks.all(), key=lambda c: rank.get(c.metric, len(rank)))
     return {
         **_fields(ticket, staff=staff),
         "clocks": [
@@ -221,11 +268,29 @@ def render_summary(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
     }
 
 
+def clock_definition(found: MetricDef | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    stops = sorted(found.stops)
+    pauses = sorted(found.pause_statuses)
+    return {
+        "code": found.code,
+        "name": found.label,
+        "start_event": found.start,
+        "start_event_label": stage_label(found.start),
+        "stop_events": stops,
+        "stop_event_labels": [stage_label(s) for s in stops],
+        "pause_statuses": pauses,
+        "pause_status_labels": [pause_label(p) for p in pauses],
+    }
+
+
 def live_clocks(ticket: Ticket, moment: datetime, *, staff: bool) -> list[dict[str, Any]]:
     """Every stored clock as of ``moment`` (``tickets.live.clocks_for_ticket``, read-only)."""
     return [
         {
             "metric": c.metric,
+            "definition": clock_definition(c.definition),
             "priority": c.priority,
             "target_seconds": c.target_seconds,
             "target_source": c.source,

@@ -28,6 +28,7 @@ from servicepact.api.ticket_render import (
     EventOut,
     TicketDetail,
     TicketList,
+    metric_rank,
     render_detail,
     render_event,
     render_summary,
@@ -138,7 +139,8 @@ def list_tickets(
     ).order_by("-opened_at", "-id")
     result = page(summary_queryset(qs), paging)  # only the columns a row shows
     staff = is_staff(request)
-    result["items"] = [render_summary(t, staff=staff) for t in result["items"]]
+    rank = metric_rank()
+    result["items"] = [render_summary(t, staff=staff, rank=rank) for t in result["items"]]
     return result
 
 

@@ -26,8 +26,9 @@ from django.db.models import BigIntegerField, Case, Func, Q, QuerySet, Subquery,
 from django.db.models.functions import Coalesce
 
 from servicepact.contracts.calendars import compiled_calendar
+from servicepact.contracts.choices import Category
+from servicepact.contracts.metrics import MetricCodes, MetricDef, load_metrics
 from servicepact.contracts.models import Calendar
-from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.core.sql import ids_in, in_subquery_rows
 from servicepact.core.time import require_aware, to_epoch
 from servicepact.customers.models import Customer, Site
@@ -39,15 +40,14 @@ from servicepact.slaclock import (
 )
 from servicepact.slaclock.clock_replay import replay
 from servicepact.tickets.choices import ClockState, EventKind
-from servicepact.tickets.clocks import (
-    CLOCK_EVENT_KINDS,
-    PAUSABLE_METRICS,
-    EventFact,
-    clock_events,
-)
+from servicepact.tickets.clocks import EventFact, clock_event_kinds, clock_events
 from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
 
-METRICS: tuple[str, ...] = tuple(str(m) for m in METRIC_ORDER)
+# The metric codes in display order, read from the table (``contracts.metrics``): a
+# ClockSet's ``metric`` array indexes ``ClockSet.metrics``, which is this order when loaded.
+METRICS = MetricCodes()
+# A ClockSet's ``category`` array indexes this (NONE: a category no longer in the list).
+CATEGORIES: tuple[str, ...] = tuple(Category.values)
 NONE = -1  # "no instant" in the int64 arrays
 _CHUNK_ROWS = 50_000
 _IN_CHUNK = 2_000  # ids per IN (...): under every backend's parameter limit
@@ -103,7 +103,7 @@ class ClockSet:
     ticket_id: Array
     contract_id: Array
     version_id: Array  # the ticket's contract version (its credit schedule); NONE if none
-    metric: Array  # index into METRICS
+    metric: Array  # index into ``metrics`` (the metric codes in display order)
     priority: Array
     target: Array  # business seconds
     start: Array
@@ -116,6 +116,9 @@ class ClockSet:
     calendar_index: Array
     calendars: list[CalendarUse] = field(default_factory=list)
     pauses: PauseSet = field(default_factory=lambda: PauseSet.empty(0))
+    metrics: tuple[str, ...] = ()  # the codes ``metric`` indexes, as loaded
+    # The ticket's category of each clock: an index into CATEGORIES (NONE if unknown).
+    category: Array = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return int(self.clock_id.size)
@@ -158,6 +161,7 @@ class ClockSet:
                 "deadline",
                 "decided_at",
                 "calendar_index",
+                "category",
             )
         }
         return replace(self, pauses=_take_pauses(self.pauses, rows), **arrays)
@@ -219,16 +223,21 @@ def load_clocks(
     qs = candidate_clocks(since=since, cutoff=cutoff, contract_ids=contract_ids)
     cut = to_epoch(cutoff)
     zones = _known_zones()
-    cols = _columns(qs, zones)
+    definitions = load_metrics()
+    metrics = tuple(definitions)
+    cols = _columns(qs, zones, metrics)
     if cols.size and (cols[:, 6] == NONE).any():
         # A zone that no calendar, site or customer has (any more): learn it and read again.
         zones += sorted(set(qs.exclude(timezone__in=zones).values_list("timezone", flat=True)))
-        cols = _columns(qs, zones)
+        cols = _columns(qs, zones, metrics)
+    if cols.size:
+        # A clock of a metric no longer defined is not measured (nor reported).
+        cols = cols[cols[:, 2] != NONE]
     if cols.shape[0]:
         cols = _with_contracts(cols, contract_ids)
     n = int(cols.shape[0])
     if n == 0:
-        return _empty(cut)
+        return replace(_empty(cut), metrics=metrics)
     cols = cols[np.argsort(cols[:, 0], kind="stable")]
     (
         clock_id,
@@ -242,9 +251,13 @@ def load_clocks(
         stop,
         contract_id,
         version_id,
+        category,
     ) = cols.T.copy()
     stop[stop > cut] = NONE  # stopped after the cut-off: still running then
-    pauses = _replay_paused(ticket_id, metric, int(start.min()), cut, start, stop, contract_ids)
+    rules = [definitions[m] for m in metrics]
+    pauses = _replay_paused(
+        ticket_id, metric, int(start.min()), cut, start, stop, rules, contract_ids
+    )
     width = len(zones) + 1
     keys, inverse = np.unique(calendar_id * width + zone_code, return_inverse=True)
     uses = [(int(k) // width, zones[int(k) % width]) for k in keys.tolist()]
@@ -279,6 +292,8 @@ def load_clocks(
         calendar_index=index,
         calendars=calendars,
         pauses=pauses,
+        metrics=metrics,
+        category=category,
     )
 
 
@@ -323,11 +338,11 @@ def _fetch_binary(cursor: Any, sql: str, params: Any, width: int) -> Array | Non
     return np.frombuffer(data, dtype=">i8").astype(np.int64).reshape(-1, width)
 
 
-def _columns(qs: QuerySet[SlaClock], zones: list[str]) -> Array:
+def _columns(qs: QuerySet[SlaClock], zones: list[str], metrics: Sequence[str]) -> Array:
     """The clock columns as one int64 matrix: every column is an integer in SQL (epoch
     seconds, metric and zone codes, -1 for NULL)."""
     metric_code = Case(
-        *[When(metric=m, then=Value(i)) for i, m in enumerate(METRICS)],
+        *[When(metric=m, then=Value(i)) for i, m in enumerate(metrics)],
         default=Value(NONE),
         output_field=BigIntegerField(),
     )
@@ -360,8 +375,8 @@ def _columns(qs: QuerySet[SlaClock], zones: list[str]) -> Array:
 
 
 def _with_contracts(cols: Array, contract_ids: Sequence[int] | None) -> Array:
-    """Appends each clock's ticket's contract and contract version (two columns) and drops
-    the clocks of tickets without a contract."""
+    """Appends each clock's ticket's contract, contract version and category code (three
+    columns) and drops the clocks of tickets without a contract."""
     wanted = np.unique(cols[:, 1])
     # A primary-key range is a sequential read; an index on opened_at would not be. A few
     # tickets spread over a long range (today's clocks and the open tickets of months of
@@ -370,6 +385,11 @@ def _with_contracts(cols: Array, contract_ids: Sequence[int] | None) -> Array:
         [wanted[i : i + _IN_CHUNK].tolist() for i in range(0, wanted.size, _IN_CHUNK)]
         if _sparse(wanted)
         else [None]
+    )
+    category_code = Case(
+        *[When(category=c, then=Value(i)) for i, c in enumerate(CATEGORIES)],
+        default=Value(NONE),
+        output_field=BigIntegerField(),
     )
     chunks = []
     for ids in ranges:
@@ -384,10 +404,13 @@ def _with_contracts(cols: Array, contract_ids: Sequence[int] | None) -> Array:
             tickets = tickets.filter(contract_id__in=list(contract_ids))
         chunks.append(
             _fetch(
-                tickets.annotate(version_code=Coalesce("contract_version_id", Value(NONE)))
+                tickets.annotate(
+                    version_code=Coalesce("contract_version_id", Value(NONE)),
+                    category_code=category_code,
+                )
                 .order_by()
-                .values_list("pk", "contract_id", "version_code"),
-                3,
+                .values_list("pk", "contract_id", "version_code", "category_code"),
+                4,
             )
         )
     rows = np.concatenate(chunks)
@@ -433,9 +456,6 @@ def _calendars(pairs: list[tuple[int, str]], earliest: int, cut: int) -> list[Ca
     ]
 
 
-_PAUSABLE = np.array([m in PAUSABLE_METRICS for m in METRICS])
-
-
 def _replay_paused(
     ticket_id: Array,
     metric: Array,
@@ -443,6 +463,7 @@ def _replay_paused(
     cut: int,
     start: Array,
     stop: Array,
+    rules: Sequence[MetricDef],
     contract_ids: Sequence[int] | None = None,
 ) -> PauseSet:
     """The idle intervals of every clock as of the cut-off (pauses, and the gap between a
@@ -483,14 +504,15 @@ def _replay_paused(
     position = np.arange(marks.shape[0]) - first[group]
     # A ticket is simple when its marks read pause, resume, pause, ... (no reopening).
     odd = np.bincount(group, weights=(marks[:, 1] != position % 2), minlength=tickets.size) > 0
-    simple = np.isin(ticket_id, tickets[~odd]) & _PAUSABLE[metric]
+    pausable = np.array([rule.pausable for rule in rules], dtype=bool)
+    simple = np.isin(ticket_id, tickets[~odd]) & pausable[metric]
     pauses = _simple_pauses(
         marks[~odd[group] & (marks[:, 1] == 0)], marks, ticket_id, simple, start, stop, cut
     )
     hard = np.flatnonzero(np.isin(ticket_id, tickets[odd]))
     if hard.size == 0:
         return pauses
-    replayed = _replay_rows(hard, ticket_id, metric, cut, start, stop)
+    replayed = _replay_rows(hard, ticket_id, metric, cut, start, stop, rules)
     rows = {r: pauses.row(r) for r in np.flatnonzero(np.diff(pauses.offsets)).tolist()}
     rows.update(replayed)
     return _pause_set(n, rows)
@@ -554,12 +576,19 @@ def _simple_pauses(
 
 
 def _replay_rows(
-    rows: Array, ticket_id: Array, metric: Array, cut: int, start: Array, stop: Array
+    rows: Array,
+    ticket_id: Array,
+    metric: Array,
+    cut: int,
+    start: Array,
+    stop: Array,
+    rules: Sequence[MetricDef],
 ) -> dict[int, list[tuple[int, int]]]:
     """The engine's replay, per clock, for tickets that reopened or paused irregularly."""
     wanted = np.unique(ticket_id[rows]).tolist()
+    kinds = clock_event_kinds(rules)
     kind_code = Case(
-        *[When(kind=k, then=Value(i)) for i, k in enumerate(CLOCK_EVENT_KINDS)],
+        *[When(kind=k, then=Value(i)) for i, k in enumerate(kinds)],
         output_field=BigIntegerField(),
     )
     events = np.concatenate(
@@ -567,7 +596,7 @@ def _replay_rows(
             _fetch(
                 TicketEvent.objects.filter(
                     ids_in("ticket_id", wanted[i : i + _IN_CHUNK]),
-                    kind__in=CLOCK_EVENT_KINDS,
+                    kind__in=kinds,
                     at__lte=_utc(cut),
                 )
                 .annotate(kind_code=kind_code, at_s=Epoch("at"))
@@ -582,12 +611,12 @@ def _replay_rows(
     facts: dict[int, list[EventFact]] = {}
     for tid, kind, at, _ in events.tolist():
         # ``clock_events`` only passes ``at`` through, so epoch seconds can stand in for it.
-        facts.setdefault(tid, []).append(EventFact(at=at, kind=CLOCK_EVENT_KINDS[kind]))
+        facts.setdefault(tid, []).append(EventFact(at=at, kind=kinds[kind]))
     pairs: dict[int, list[tuple[int, int]]] = {}
     for row in rows.tolist():
         timed = [
             (cast(int, e.at), str(e.kind))
-            for e in clock_events(METRICS[metric[row]], facts.get(int(ticket_id[row]), []))
+            for e in clock_events(rules[metric[row]], facts.get(int(ticket_id[row]), []))
         ]
         history = replay(timed, cut)
         if history is None:

@@ -27,7 +27,7 @@ from typing import Any
 from servicepact.billing.choices import FEE_PERIOD_MONTHS
 from servicepact.billing.fees import FeeTerms, fee_in_force
 from servicepact.billing.periods import Period
-from servicepact.contracts.choices import Metric
+from servicepact.contracts.metrics import label_of
 from servicepact.contracts.models import Contract
 from servicepact.core.money import minor_units
 from servicepact.slaclock import statement_rules as rules
@@ -73,7 +73,7 @@ def monthly_fee(
 
 
 def metric_label(metric: str) -> str:
-    return str(Metric(metric).label) if metric in Metric.values else metric
+    return label_of(metric)
 
 
 def breach_lines(

@@ -11,7 +11,7 @@ import numpy as np
 from django.db import connections
 
 from servicepact.billing.availability import CreditedAvailability, credited_availability, measure
-from servicepact.billing.clockdata import METRICS, ClockSet, load_clocks
+from servicepact.billing.clockdata import ClockSet, load_clocks
 from servicepact.billing.credits import BreachFact
 from servicepact.billing.exclusions import ForceMajeureRules, force_majeure_rules
 from servicepact.billing.periods import Period
@@ -122,7 +122,7 @@ def breach_facts(month: ClockSet, rules: ForceMajeureRules) -> list[BreachFact]:
             BreachFact(
                 ticket_id=tid,
                 ticket_number=number or "",
-                metric=METRICS[metric],
+                metric=month.metrics[metric],
                 priority=priority,
                 version_id=None if version < 0 else version,
                 deadline=datetime.fromtimestamp(deadline, UTC),

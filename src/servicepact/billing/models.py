@@ -23,7 +23,6 @@ from servicepact.billing.choices import (
     WorkLogAction,
     WorkType,
 )
-from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError
 from servicepact.tickets.models import Ticket
@@ -97,7 +96,7 @@ class BreachCredit(models.Model):
     schedule = models.ForeignKey(
         CreditSchedule, on_delete=models.CASCADE, related_name="breach_credits"
     )
-    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    metric = models.CharField(_("metric"), max_length=20)
     priority = models.PositiveSmallIntegerField(
         _("priority"), validators=[MinValueValidator(1), MaxValueValidator(4)]
     )

@@ -38,7 +38,8 @@ from servicepact.billing.models import (
 )
 from servicepact.billing.periods import Period, months_between
 from servicepact.billing.schedules import schedule_for_period
-from servicepact.contracts.choices import PRIORITIES, Metric
+from servicepact.contracts.choices import PRIORITIES
+from servicepact.contracts.metrics import metric_codes
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.money import format_amount, parse_amount, quantize
@@ -117,11 +118,12 @@ def set_credit_schedule(
     if len({b for b, _ in tier_rows}) != len(tier_rows):
         errors["tiers"] = [_("two tiers have the same threshold")]
     breach_rows = []
+    codes = metric_codes()
     for i, row in enumerate(breach_credits):
         metric, priority = str(row.get("metric", "")), row.get("priority")
-        if metric not in Metric.values:
+        if metric not in codes:
             errors[f"breach_credits[{i}].metric"] = [
-                _("must be one of %(choices)s") % {"choices": ", ".join(Metric.values)}
+                _("must be one of %(choices)s") % {"choices": ", ".join(codes)}
             ]
         if priority not in PRIORITIES:
             errors[f"breach_credits[{i}].priority"] = [_("must be 1, 2, 3 or 4")]

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from servicepact.contracts.choices import Metric
-from servicepact.contracts.models import Calendar, ServicePlan
+from servicepact.contracts.choices import Category, ClockStage, Metric, PauseStatus
+from servicepact.contracts.models import Calendar, ServicePlan, SlaMetric
 from servicepact.contracts.services import create_calendar, create_plan
 
-FR, ONSITE, RESTORE, RES = Metric.FIRST_RESPONSE, Metric.ON_SITE, Metric.RESTORE, Metric.RESOLUTION
+# The built-in metrics' codes (rows of SlaMetric), named for the target tables below.
+FR = Metric.FIRST_RESPONSE
+ONSITE = Metric.ON_SITE
+RESTORE = Metric.RESTORE
+RES = Metric.RESOLUTION
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 # (priority, metric) -> business minutes
@@ -80,7 +84,7 @@ def _plan(
     code: str,
     name: str,
     calendar: Calendar,
-    targets: dict[tuple[int, Metric], int],
+    targets: dict[tuple[int, str], int],
     description: str,
     in_site_zone: bool,
 ) -> ServicePlan:
@@ -137,5 +141,105 @@ def ensure_catalogue() -> Catalogue:
             SOFTWARE_L2,
             "2nd-level software maintenance in business hours: response and resolution.",
             True,
+        ),
+    )
+
+
+# ---------------------------------------------------------------- the vendor letter
+
+# The metrics of one vendor's after-sales commitment letter ("respond within 30 minutes; send
+# an engineer within 2 hours; give a solution within 24 hours; repair hardware within 24
+# hours of the fault being confirmed; resolve operating-system problems within 48 hours of
+# confirmation; engineer on site within 24 hours of the report") that the four built-in
+# metrics do not already measure. Data: ``ensure_letter_metrics`` creates the missing rows.
+LETTER_METRICS: tuple[dict[str, object], ...] = (
+    {
+        "code": "dispatch",
+        "name": "Engineer dispatched",
+        "name_zh": "派遣工程师",
+        "description": "From the report until an engineer is dispatched.",
+        "start_event": ClockStage.OPENED,
+        "stop_events": [ClockStage.DISPATCHED],
+        "end_events": [ClockStage.RESOLVED, ClockStage.CLOSED],
+        "position": 50,
+    },
+    {
+        "code": "solution",
+        "name": "Solution given",
+        "name_zh": "提供解决方案",
+        "description": "From the report until a solution is proposed (or the ticket resolved).",
+        "start_event": ClockStage.OPENED,
+        "stop_events": [ClockStage.SOLUTION_PROPOSED, ClockStage.RESOLVED],
+        "pause_statuses": [PauseStatus.WAITING],
+        "position": 60,
+    },
+    {
+        "code": "confirmed_fix",
+        "name": "Repair after fault confirmation",
+        "name_zh": "问题确认后修复",
+        "description": (
+            "From the fault's confirmation until the service is restored or the ticket "
+            "resolved (hardware repair, operating-system problems)."
+        ),
+        "start_event": ClockStage.FAULT_CONFIRMED,
+        "stop_events": [ClockStage.RESTORED, ClockStage.RESOLVED],
+        "pause_statuses": [PauseStatus.WAITING],
+        "categories": [Category.HARDWARE, Category.OPERATING_SYSTEM],
+        "position": 70,
+    },
+    {
+        "code": "senior_engineer",
+        "name": "Time to reach a senior engineer",
+        "name_zh": "升级至二线支持用时",
+        "description": "From the report until the ticket is escalated to 2nd level support.",
+        "start_event": ClockStage.OPENED,
+        "stop_events": [ClockStage.ESCALATED_L2],
+        "end_events": [ClockStage.RESOLVED, ClockStage.CLOSED],
+        "position": 80,
+    },
+)
+
+# (priority, metric, category or "" for any) -> minutes, on the 24x7 calendar.
+LETTER_TARGETS: dict[tuple[int, str, str], int] = {
+    **{(p, FR, ""): 30 for p in (1, 2, 3, 4)},
+    **{(p, "dispatch", ""): 120 for p in (1, 2, 3, 4)},
+    **{(p, "solution", ""): 1440 for p in (1, 2, 3, 4)},
+    **{(p, "confirmed_fix", Category.HARDWARE): 1440 for p in (1, 2, 3, 4)},
+    **{(p, "confirmed_fix", Category.OPERATING_SYSTEM): 2880 for p in (1, 2, 3, 4)},
+    **{(p, ONSITE, ""): 1440 for p in (1, 2, 3, 4)},
+}
+
+
+def ensure_letter_metrics() -> list[SlaMetric]:
+    """The vendor letter's metrics (``LETTER_METRICS``), created when missing."""
+    found = []
+    for row in LETTER_METRICS:
+        values = {k: v for k, v in row.items() if k != "code"}
+        metric, _created = SlaMetric.objects.get_or_create(code=str(row["code"]), defaults=values)
+        found.append(metric)
+    return found
+
+
+@transaction.atomic
+def ensure_letter_plan(calendar: Calendar | None = None) -> ServicePlan:
+    """The vendor letter as a service plan ("vendor-letter"), with its metrics; idempotent."""
+    found = ServicePlan.objects.filter(code="vendor-letter").first()
+    if found:
+        return found
+    ensure_letter_metrics()
+    calendar = calendar or _calendar("24x7", "UTC", "24x7", "Always open.")
+    rows = [
+        {"priority": p, "metric": m, "category": c, "target_minutes": minutes}
+        for (p, m, c), minutes in LETTER_TARGETS.items()
+    ]
+    return create_plan(
+        name="Vendor letter 7x24",
+        code="vendor-letter",
+        calendar=calendar,
+        targets=rows,
+        description=(
+            "Respond in 30 min; engineer dispatched in 2 h; solution in 24 h; hardware "
+            "repaired 24 h and OS problems resolved 48 h after the fault is confirmed; "
+            "engineer on site within 24 h of the report."
         ),
     )

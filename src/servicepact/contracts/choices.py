@@ -5,10 +5,58 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Metric(models.TextChoices):
+    """The codes of the four metrics every installation starts with.
+
+    Metrics are data (``contracts.models.SlaMetric``, seeded with these four rows by a data
+    migration; ADR "SLA metrics are data"): nothing may enumerate these members to decide
+    which metrics exist. They remain as named codes for seeds and tests.
+    """
+
     FIRST_RESPONSE = "first_response", _("First response")
     ON_SITE = "on_site", _("On-site arrival")
     RESTORE = "restore", _("Restore (workaround)")
     RESOLUTION = "resolution", _("Resolution")
+
+
+class TicketKind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    REQUEST = "request", _("Service request")
+
+
+class Category(models.TextChoices):
+    HARDWARE = "hardware", _("Hardware")
+    OPERATING_SYSTEM = "os", _("Operating system")
+    NETWORK = "network", _("Network")
+    APPLICATION = "application", _("Application")
+    SECURITY = "security", _("Security")
+    DDOS = "ddos", _("DDoS")
+    BACKUP = "backup", _("Backup / restore")
+    REQUEST = "request", _("Request")
+    OTHER = "other", _("Other")
+
+
+class ClockStage(models.TextChoices):
+    """The fixed vocabulary of ticket stages a metric starts or stops on; each is the kind of
+    the ticket event that marks it (``tickets.choices.EventKind`` has the same values)."""
+
+    OPENED = "opened", _("Opened")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged (first response)")
+    FAULT_CONFIRMED = "fault_confirmed", _("Fault confirmed")
+    DISPATCHED = "dispatched", _("Engineer dispatched")
+    ONSITE_ARRIVED = "onsite_arrived", _("Engineer on site")
+    SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
+    RESTORED = "restored", _("Service restored (workaround)")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    ESCALATED_L2 = "escalated_l2", _("Escalated to 2nd level support")
+    ESCALATED_L3 = "escalated_l3", _("Escalated to 3rd level support")
+
+
+class PauseStatus(models.TextChoices):
+    """The ticket statuses that may pause a metric's clock (entered and left by the
+    ``paused`` / ``resumed`` events)."""
+
+    WAITING = "waiting", _("Waiting on customer")
 
 
 class ContractStatus(models.TextChoices):

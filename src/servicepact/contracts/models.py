@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from servicepact.contracts.choices import (
@@ -13,11 +14,12 @@ from servicepact.contracts.choices import (
     DEFAULT_PRIORITY_NAMES,
     KPI_UNITS,
     UNMEASURED_KPI_KINDS,
+    Category,
+    ClockStage,
     ContractStatus,
     FeePeriod,
     KpiKind,
     MeasurementCalendar,
-    Metric,
     Renewal,
     Severity,
 )
@@ -247,8 +249,62 @@ class ContractVersion(models.Model):
         return f"{self.contract.number} v{self.number}"
 
 
+def empty_list() -> list[str]:
+    return []
+
+
+class SlaMetric(TimeStampedModel):
+    """What one SLA metric measures: from which ticket stage to which, paused by which
+    statuses, for which tickets (docs/sla-clock.md, "Metric definitions").
+
+    Clocks, targets and credit rules name their metric by ``code`` (stable; never renamed).
+    The name is stored in English and Chinese (``label`` picks the reader's language).
+    """
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    start_event = models.CharField(
+        _("starts at"), max_length=24, choices=ClockStage.choices, default=ClockStage.OPENED
+    )
+    # Any of these stops the clock (restore: restored or resolved).
+    stop_events = models.JSONField(_("stops at"), default=empty_list)
+    # After these the stop can no longer happen: the clock ends there, "not required" when
+    # before its deadline (on-site arrival: resolved or closed).
+    end_events = models.JSONField(_("ends unrequired at"), default=empty_list, blank=True)
+    pause_statuses = models.JSONField(_("paused while"), default=empty_list, blank=True)
+    restart_on_reopen = models.BooleanField(_("runs again when reopened"), default=False)
+    categories = models.JSONField(
+        _("ticket categories"),
+        default=empty_list,
+        blank=True,
+        help_text=_("Empty: every category."),
+    )
+    kinds = models.JSONField(
+        _("ticket kinds"), default=empty_list, blank=True, help_text=_("Empty: every kind.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("SLA metric")
+        verbose_name_plural = _("SLA metrics")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (English when no Chinese name is set)."""
+        if self.name_zh and (get_language() or "").lower().startswith("zh"):
+            return self.name_zh
+        return self.name
+
+
 class SlaTarget(models.Model):
-    """(priority, metric) -> business duration on a calendar; for a plan or a contract version."""
+    """(priority, metric, category or any) -> business duration on a calendar; for a plan or
+    a contract version. An empty category is "any"; the most specific target wins."""
 
     plan = models.ForeignKey(
         ServicePlan, on_delete=models.CASCADE, null=True, blank=True, related_name="targets"
@@ -259,7 +315,15 @@ class SlaTarget(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), validators=[MinValueValidator(1), MaxValueValidator(4)]
     )
-    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    metric = models.CharField(_("metric"), max_length=20)
+    category = models.CharField(
+        _("ticket category"),
+        max_length=16,
+        choices=Category.choices,
+        blank=True,
+        default="",
+        help_text=_("Empty: any category (a target for the ticket's category wins)."),
+    )
     target_minutes = models.PositiveIntegerField(_("target (business minutes)"))
     calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="targets")
     measure_in_site_timezone = models.BooleanField(
@@ -271,7 +335,7 @@ class SlaTarget(models.Model):
     )
 
     class Meta:
-        ordering = ["priority", "metric"]
+        ordering = ["priority", "metric", "category"]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -281,17 +345,19 @@ class SlaTarget(models.Model):
                 name="slatarget_plan_xor_version",
             ),
             models.UniqueConstraint(
-                fields=["plan", "priority", "metric"], name="slatarget_unique_plan"
+                fields=["plan", "priority", "metric", "category"], name="slatarget_unique_plan"
             ),
             models.UniqueConstraint(
-                fields=["contract_version", "priority", "metric"], name="slatarget_unique_version"
+                fields=["contract_version", "priority", "metric", "category"],
+                name="slatarget_unique_version",
             ),
         ]
         verbose_name = _("SLA target")
         verbose_name_plural = _("SLA targets")
 
     def __str__(self) -> str:
-        return f"P{self.priority} {self.get_metric_display()}: {self.target_minutes} min"
+        suffix = f" ({self.category})" if self.category else ""
+        return f"P{self.priority} {self.metric}{suffix}: {self.target_minutes} min"
 
 
 class KpiCommitment(models.Model):

@@ -17,14 +17,15 @@ from servicepact.accounts.actors import Actor
 from servicepact.contracts.choices import (
     PRIORITIES,
     RENEWED_NOTE,
+    Category,
     ContractStatus,
     KpiKind,
     MeasurementCalendar,
-    Metric,
     Renewal,
     Severity,
 )
 from servicepact.contracts.escalation import ContractEvent, ContractEventKind
+from servicepact.contracts.metrics import metric_codes
 from servicepact.contracts.models import (
     Calendar,
     CalendarHours,
@@ -177,12 +178,17 @@ def import_holidays(
 # ---------------------------------------------------------------- plans and targets
 
 
-def _validate_target(priority: int, metric: str, target_minutes: int) -> None:
+def _validate_target(priority: int, metric: str, target_minutes: int, category: str = "") -> None:
     errors: dict[str, list[str]] = {}
     if priority not in PRIORITIES:
         errors["priority"] = [_("must be 1, 2, 3 or 4")]
-    if metric not in Metric.values:
-        errors["metric"] = [_("must be one of %(choices)s") % {"choices": ", ".join(Metric.values)}]
+    codes = metric_codes()
+    if metric not in codes:
+        errors["metric"] = [_("must be one of %(choices)s") % {"choices": ", ".join(codes)}]
+    if category and category not in Category.values:
+        errors["category"] = [
+            _("must be empty (any) or one of %(choices)s") % {"choices": ", ".join(Category.values)}
+        ]
     if target_minutes < 0:
         errors["target_minutes"] = [_("must not be negative")]
     if errors:
@@ -243,9 +249,12 @@ def set_target(
     version: ContractVersion | None = None,
     calendar: Calendar | None = None,
     measure_in_site_timezone: bool = False,
+    category: str = "",
 ) -> SlaTarget:
-    """Sets one (priority, metric) target on a plan or on a contract version."""
-    _validate_target(priority, metric, target_minutes)
+    """Sets one (priority, metric, category) target on a plan or on a contract version
+    (``category`` "" = any category; a target for the ticket's category wins)."""
+    category = category or ""
+    _validate_target(priority, metric, target_minutes, category)
     if (plan is None) == (version is None):
         raise DomainValidationError(
             {"plan": [_("exactly one of plan or contract version is required")]}
@@ -256,6 +265,7 @@ def set_target(
         contract_version=version,
         priority=priority,
         metric=metric,
+        category=category,
         defaults={
             "target_minutes": target_minutes,
             "calendar": calendar or owner_calendar,
@@ -350,6 +360,7 @@ def _add_overrides(version: ContractVersion, overrides: Iterable[Mapping[str, An
                 target_minutes=int(o.get("target_minutes", -1)),
                 calendar=calendar,
                 measure_in_site_timezone=bool(o.get("measure_in_site_timezone", False)),
+                category=str(o.get("category") or ""),
             )
         except DomainValidationError as exc:
             raise DomainValidationError(
@@ -509,6 +520,7 @@ def amend_contract(
             {
                 "priority": t.priority,
                 "metric": t.metric,
+                "category": t.category,
                 "target_minutes": t.target_minutes,
                 "calendar": t.calendar,
                 "measure_in_site_timezone": t.measure_in_site_timezone,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicepact.contracts.choices import DEFAULT_PRIORITY_MATRIX, DEFAULT_PRIORITY_NAMES, Metric
+from servicepact.contracts.choices import DEFAULT_PRIORITY_MATRIX, DEFAULT_PRIORITY_NAMES
 from servicepact.contracts.models import Contract, ContractVersion, ServicePlan, SlaTarget
 
 
@@ -29,6 +29,7 @@ class TargetTerm:
     calendar_id: int
     measure_in_site_timezone: bool
     source: str  # "plan Gold 7x24x4" or "contract C-1 v2": where the number comes from
+    category: str = ""  # the ticket category the target is for; "" = any
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class Terms:
     version: ContractVersion | None
     matrix: list[list[int]]
     names: dict[str, str]
-    targets: dict[tuple[int, str], TargetTerm] = field(default_factory=dict)
+    # (priority, metric, category) -> term; category "" is "any".
+    targets: dict[tuple[int, str, str], TargetTerm] = field(default_factory=dict)
 
     def priority_for(self, impact: int, urgency: int) -> int:
         return priority_from_matrix(self.matrix, impact, urgency)
@@ -48,8 +50,13 @@ class Terms:
     def priority_label(self, priority: int) -> str:
         return priority_label(priority, self.names.get(str(priority)))
 
-    def target(self, priority: int, metric: str) -> TargetTerm | None:
-        return self.targets.get((priority, metric))
+    def target(self, priority: int, metric: str, category: str = "") -> TargetTerm | None:
+        """The most specific target: the one for ``category``, else the one for any."""
+        if category:
+            found = self.targets.get((priority, metric, category))
+            if found is not None:
+                return found
+        return self.targets.get((priority, metric, ""))
 
 
 def priority_from_matrix(matrix: list[list[int]], impact: int, urgency: int) -> int:
@@ -79,13 +86,14 @@ def version_for_period(contract: Contract, at: datetime) -> ContractVersion | No
 
 
 def terms_for_version(version: ContractVersion) -> Terms:
-    """Plan targets, overridden per (priority, metric) by the version's own targets."""
+    """Plan targets, overridden per (priority, metric, category) by the version's own
+    targets; ``Terms.target`` then prefers the ticket's category over "any"."""
     plan = version.contract.plan
-    targets: dict[tuple[int, str], TargetTerm] = {}
+    targets: dict[tuple[int, str, str], TargetTerm] = {}
     for row in SlaTarget.objects.filter(plan=plan):
-        targets[(row.priority, row.metric)] = _term(row, f"plan {plan.name}")
+        targets[(row.priority, row.metric, row.category)] = _term(row, f"plan {plan.name}")
     for row in SlaTarget.objects.filter(contract_version=version):
-        targets[(row.priority, row.metric)] = _term(
+        targets[(row.priority, row.metric, row.category)] = _term(
             row, f"contract {version.contract.number} v{version.number}"
         )
     return Terms(
@@ -105,7 +113,5 @@ def _term(row: SlaTarget, source: str) -> TargetTerm:
         calendar_id=row.calendar_id,
         measure_in_site_timezone=row.measure_in_site_timezone,
         source=source,
+        category=row.category,
     )
-
-
-METRIC_ORDER = [Metric.FIRST_RESPONSE, Metric.ON_SITE, Metric.RESTORE, Metric.RESOLUTION]

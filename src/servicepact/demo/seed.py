@@ -22,7 +22,12 @@ from django.db import transaction
 from servicepact.accounts.choices import StaffRole
 from servicepact.accounts.models import StaffProfile, Team
 from servicepact.assets.models import Asset, ContractLine
-from servicepact.contracts.catalogue import SOFTWARE_L2, STANDARD_NBD, ensure_catalogue
+from servicepact.contracts.catalogue import (
+    SOFTWARE_L2,
+    STANDARD_NBD,
+    ensure_catalogue,
+    ensure_letter_plan,
+)
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.services import (
@@ -222,6 +227,8 @@ def _build_customers(
     staff: dict[str, Any], rng: random.Random, progress: Progress
 ) -> list[DemoCustomer]:
     cat = ensure_catalogue()
+    # The vendor commitment letter (issue 14) as a plan, with its metrics as data.
+    ensure_letter_plan(cat.always)
     today = current_time().date()
     years = list(range(today.year - 2, today.year + 3))
     china = _country_calendar(

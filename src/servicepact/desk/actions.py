@@ -17,7 +17,7 @@ from servicepact.accounts.actors import Actor
 from servicepact.desk import forms as f
 from servicepact.tickets import services
 from servicepact.tickets.attachments import add_comment_with_files
-from servicepact.tickets.choices import EventKind
+from servicepact.tickets.choices import EventKind, SupportLevel
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.transitions import ALLOWED
 
@@ -117,6 +117,29 @@ ACTIONS: dict[str, Action] = {
             once=EventKind.ONSITE_ARRIVED,
         ),
         Action(
+            "confirm",
+            _("Confirm fault"),
+            f.ConfirmFaultForm,
+            _call(services.confirm_fault),
+            _("Fault confirmed: the clocks measured from confirmation run."),
+            once=EventKind.FAULT_CONFIRMED,
+        ),
+        Action(
+            "dispatch",
+            _("Dispatch engineer"),
+            f.DispatchForm,
+            _call(services.dispatch_engineer),
+            _("Engineer dispatched."),
+            once=EventKind.DISPATCHED,
+        ),
+        Action(
+            "escalate",
+            _("Escalate to the next support level"),
+            f.EscalateForm,
+            _call(services.escalate_ticket),
+            _("Escalated to the next support level."),
+        ),
+        Action(
             "restore",
             _("Record service restored"),
             f.RestoreForm,
@@ -174,6 +197,7 @@ def available(ticket: Ticket, recorded: set[str]) -> list[Action]:
         if a.name != "comment"
         and ticket.status in a.allowed
         and (a.once is None or a.once not in recorded)
+        and (a.name != "escalate" or ticket.support_level < max(SupportLevel.values))
     ]
 
 

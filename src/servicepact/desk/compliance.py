@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from servicepact.billing.clockdata import METRICS
 from servicepact.billing.facts import period_facts
-from servicepact.contracts.choices import Metric
+from servicepact.contracts.metrics import label_of, labels
 from servicepact.contracts.models import Contract
 from servicepact.core.periods import Period
 
@@ -25,10 +24,11 @@ class MetricCompliance:
     total: int
     met: int
     breached: int
+    name: str = ""
 
     @property
     def label(self) -> str:
-        return str(Metric(self.metric).label)
+        return self.name or label_of(self.metric)
 
     @property
     def decided(self) -> int:
@@ -50,11 +50,16 @@ def contract_compliance(contract: Contract, now: datetime) -> tuple[Period, list
     facts = period_facts(contract, period, now=now, with_availability=False)
     month, running = facts.month, facts.clocks
     rows = []
-    for code, metric in enumerate(METRICS):
+    names = labels()
+    for code, metric in enumerate(month.metrics):
         in_month = month.metric == code
         met = int((in_month & ~month.breached).sum())
         breached = int((in_month & month.breached).sum())
         still_open = int(((running.metric == code) & ~running.decided).sum())
         if met + breached + still_open:
-            rows.append(MetricCompliance(metric, met + breached + still_open, met, breached))
+            rows.append(
+                MetricCompliance(
+                    metric, met + breached + still_open, met, breached, names.get(metric, "")
+                )
+            )
     return period, rows

@@ -123,6 +123,22 @@ class OnsiteForm(forms.Form):
     )
 
 
+class ConfirmFaultForm(forms.Form):
+    note = _text(_("What is confirmed"), required_html=False)
+
+
+class DispatchForm(forms.Form):
+    engineer = forms.CharField(label=_("Engineer"), required=False, max_length=200)
+
+
+class EscalateForm(forms.Form):
+    reason = _text(
+        _("Why does it need the next support level?"),
+        limit=REASON_MAX_CHARS,
+        required_html=False,
+    )
+
+
 class RestoreForm(forms.Form):
     note = _text(_("Workaround applied"), required_html=False)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from servicepact.assets.models import ContractLine
 from servicepact.contracts.choices import ContractStatus
+from servicepact.contracts.metrics import label_of, metric_codes
 from servicepact.contracts.models import Calendar, Contract
-from servicepact.contracts.terms import METRIC_ORDER, Terms, terms_for_version, version_in_force
+from servicepact.contracts.terms import Terms, terms_for_version, version_in_force
 
 
 def current_line(lines: list[ContractLine], today: date) -> ContractLine | None:
@@ -22,8 +23,10 @@ def current_line(lines: list[ContractLine], today: date) -> ContractLine | None:
     return None
 
 
-def target_rows(terms: Terms) -> list[dict[str, Any]]:
-    """Priority rows x metric columns of the terms' targets (None where no target)."""
+def target_rows(terms: Terms, metrics: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Priority rows x metric columns (every metric, table order: ``metrics`` when the
+    caller has them) of the terms' targets for any category (None where no target)."""
+    metrics = metric_codes() if metrics is None else metrics
     calendars = dict(
         Calendar.objects.filter(pk__in={t.calendar_id for t in terms.targets.values()}).values_list(
             "pk", "name"
@@ -32,7 +35,7 @@ def target_rows(terms: Terms) -> list[dict[str, Any]]:
     rows = []
     for priority in (1, 2, 3, 4):
         cells = []
-        for metric in METRIC_ORDER:
+        for metric in metrics:
             term = terms.target(priority, metric)
             cells.append(
                 {
@@ -43,6 +46,26 @@ def target_rows(terms: Terms) -> list[dict[str, Any]]:
             )
         rows.append({"priority": priority, "name": terms.priority_name(priority), "cells": cells})
     return rows
+
+
+def category_targets(terms: Terms) -> list[dict[str, Any]]:
+    """The terms' targets for one ticket category (they win over "any" for that category),
+    by priority, metric and category."""
+    from servicepact.contracts.choices import Category
+
+    rank = {code: i for i, code in enumerate(metric_codes())}
+    found = [t for t in terms.targets.values() if t.category]
+    found.sort(key=lambda t: (t.priority, rank.get(t.metric, len(rank)), t.category))
+    names = {str(c.value): str(c.label) for c in Category}
+    return [
+        {
+            "term": t,
+            "priority": t.priority,
+            "metric_label": label_of(t.metric),
+            "category_label": names.get(t.category, t.category),
+        }
+        for t in found
+    ]
 
 
 def contract_terms(contract: Contract, at: datetime) -> Terms | None:

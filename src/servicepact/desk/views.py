@@ -30,9 +30,9 @@ from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset
 from servicepact.changes.choices import ChangeStatus
 from servicepact.changes.selectors import changes_for
-from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
+from servicepact.contracts.choices import ContractStatus, CoverageStatus
+from servicepact.contracts.metrics import labels as metric_labels
 from servicepact.contracts.models import Contract
-from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import local_date, now, zone
 from servicepact.customers.selectors import customers_for
@@ -43,6 +43,7 @@ from servicepact.desk.contract_context import asset_outage_form, contract_forms
 from servicepact.desk.forms import AssignAlertForm, QueueFilterForm
 from servicepact.desk.queue import build_queue
 from servicepact.desk.records import (
+    category_targets,
     contract_dates,
     contract_terms,
     coverage_bars,
@@ -95,7 +96,7 @@ agent_timezone = staff_timezone  # the agent's own zone (StaffProfile.timezone)
 
 def labels() -> dict[str, dict[str, str]]:
     return {
-        "metric_labels": {k: str(v) for k, v in Metric.choices},
+        "metric_labels": metric_labels(),
         "status_labels": {k: str(v) for k, v in Status.choices},
     }
 
@@ -375,8 +376,9 @@ def contract_page(
             **contract_dates(contract),
             "terms": terms,
             "version": terms.version if terms else None,
-            "metrics": [Metric(m).label for m in METRIC_ORDER],
+            "metrics": list(metric_labels().values()),
             "target_rows": target_rows(terms) if terms else [],
+            "category_targets": category_targets(terms) if terms else [],
             "kpis": terms.version.kpis.all() if terms and terms.version else [],
             "versions": [
                 (v, stored_reason(v))  # system-written reasons in the reader's language

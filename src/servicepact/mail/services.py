@@ -425,7 +425,12 @@ def acknowledge(ticket: Ticket, parsed: ParsedMail, contact: Contact | None) -> 
                 "it; keep [%(number)s] in the subject."
             )
             % values,
-            payload={"ticket": {"id": ticket.pk, "number": ticket.number}},
+            # Threads on the customer's e-mail (notifications.email.headers).
+            payload={
+                "ticket": {"id": ticket.pk, "number": ticket.number},
+                "reply_to": parsed.message_id,
+                "reply_references": list(reversed(parsed.references)),
+            },
             ticket_id=ticket.pk,
             contract_id=ticket.contract_id,
         )

@@ -6,7 +6,11 @@
 * ``Message-ID`` ``<notification-<row id>@<domain>>``, the same on every retry, so a receiver
   that gets a message twice can tell; the sender is ``DEFAULT_FROM_EMAIL``;
 * threading per ticket: every message about ticket 123 is ``In-Reply-To`` and ``References``
-  ``<ticket-123@<domain>>``, so mail clients show one conversation per ticket;
+  ``<ticket-123@<domain>>``, so mail clients show one conversation per ticket; a message that
+  answers the customer's own e-mail (the acknowledgement of a ticket opened by e-mail: its
+  payload's ``reply_to``) is ``In-Reply-To`` that e-mail's Message-ID, and its
+  ``References`` are the ticket's root, the e-mail's own references and its Message-ID, so
+  it threads in the customer's mail client under what they sent;
 * ``Reply-To`` the support mailbox (``SERVICEPACT["MAIL_REPLY_TO"]``) on customer e-mails
   about a ticket, so an answer from the mail client reaches inbound e-mail (docs/mail.md);
 * a link to the ticket: the portal page for customers, the desk page for staff;
@@ -19,6 +23,7 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -33,6 +38,7 @@ from servicepact.notifications.choices import Audience
 from servicepact.notifications.models import Notification
 
 DELIVERY_HEADER = "X-ServicePact-Delivery"
+MSG_ID = re.compile(r"<[^<>\s]{1,900}>")
 
 
 def mail_domain() -> str:
@@ -70,10 +76,23 @@ def headers(row: Notification) -> dict[str, str]:
     }
     if row.ticket_id is not None:
         values["In-Reply-To"] = values["References"] = thread_root(row.ticket_id)
+        parent = _message_ids((row.payload or {}).get("reply_to"))
+        if parent:
+            earlier = _message_ids((row.payload or {}).get("reply_references"))
+            chain = [thread_root(row.ticket_id), *earlier, parent[0]]
+            values["In-Reply-To"] = parent[0]
+            values["References"] = " ".join(dict.fromkeys(chain))
         reply_to = str(option("MAIL_REPLY_TO", "") or "")
         if reply_to and row.audience == Audience.CUSTOMER:
             values["Reply-To"] = reply_to
     return values
+
+
+def _message_ids(value: object) -> list[str]:
+    """Message-IDs (``<...>``, no spaces or brackets inside: nothing that could break a
+    header line) from a payload value: one id or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    return [str(v) for v in items if isinstance(v, str) and MSG_ID.fullmatch(v)]
 
 
 def link_label(row: Notification) -> str:

@@ -26,9 +26,11 @@ from servicepact.changes.choices import ChangeStatus
 from servicepact.changes.forms import ApproveChangeForm, RejectChangeForm
 from servicepact.changes.models import Change
 from servicepact.changes.selectors import changes_for, get_change
-from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
+from servicepact.contracts.choices import ContractStatus, CoverageStatus
+from servicepact.contracts.metrics import labels as metric_labels
+from servicepact.contracts.metrics import metric_codes
 from servicepact.contracts.models import Calendar, Contract
-from servicepact.contracts.terms import METRIC_ORDER, Terms, terms_for_version, version_in_force
+from servicepact.contracts.terms import Terms, terms_for_version, version_in_force
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.pagination import paginate_page
 from servicepact.core.time import local_date, now
@@ -81,7 +83,7 @@ TICKETS_PER_PAGE = 50
 
 def _labels() -> dict[str, Any]:
     return {
-        "metric_labels": {k: str(v) for k, v in Metric.choices},
+        "metric_labels": metric_labels(),
         "status_labels": {k: str(v) for k, v in Status.choices},
     }
 
@@ -379,6 +381,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 
 
 def target_rows(terms: Terms) -> list[dict[str, Any]]:
+    codes = metric_codes()
     calendars = dict(
         Calendar.objects.filter(pk__in={t.calendar_id for t in terms.targets.values()}).values_list(
             "pk", "name"
@@ -394,7 +397,7 @@ def target_rows(terms: Terms) -> list[dict[str, Any]]:
                     "calendar": calendars.get(term.calendar_id) if term else None,
                     "override": False,
                 }
-                for m in METRIC_ORDER
+                for m in codes
             ],
         }
         for p in (1, 2, 3, 4)
@@ -419,7 +422,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "version": version,
             "notice_by": contract.end_date - timedelta(days=contract.notice_days),
             "grace_until": contract.end_date + timedelta(days=contract.grace_days),
-            "metrics": [Metric(m).label for m in METRIC_ORDER],
+            "metrics": list(metric_labels().values()),
             "target_rows": target_rows(terms) if terms else [],
             "matrix": terms.matrix if terms else [],
             "kpis": version.kpis.all() if version else [],

@@ -32,16 +32,17 @@ import numpy as np
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from servicepact.billing.clockdata import METRICS, CalendarUse, ClockSet
+from servicepact.billing.clockdata import CalendarUse, ClockSet
 from servicepact.billing.facts import CHUNK, period_facts, ticket_rows
 from servicepact.billing.periods import Period
 from servicepact.contracts.calendars import calendar_json
+from servicepact.contracts.metrics import MetricDef, load_metrics
 from servicepact.contracts.models import Contract
 from servicepact.core.csvexport import csv_text, write_rows
 from servicepact.core.time import now as current_time
 from servicepact.reports.audit_data import period_files
 from servicepact.slaclock.cli_common import format_minutes
-from servicepact.tickets.clocks import CLOCK_EVENT_KINDS, EventFact, clock_events
+from servicepact.tickets.clocks import clock_event_kinds, event_effect
 from servicepact.tickets.models import TicketEvent
 
 HEADER = ("id", "start", "target_minutes", "end", "pauses")
@@ -217,7 +218,8 @@ def _clock_ids(clocks: ClockSet, rows: list[int]) -> dict[int, str]:
     """``{row: "<ticket number>/<metric>"}`` for some rows (one query per chunk of tickets)."""
     numbers = ticket_rows((int(clocks.ticket_id[r]) for r in rows), "number")
     return {
-        r: f"{numbers[int(clocks.ticket_id[r])][0]}/{METRICS[int(clocks.metric[r])]}" for r in rows
+        r: f"{numbers[int(clocks.ticket_id[r])][0]}/{clocks.metrics[int(clocks.metric[r])]}"
+        for r in rows
     }
 
 
@@ -234,12 +236,15 @@ def _clock_row(clocks: ClockSet, r: int, clock_id: str, zone: ZoneInfo) -> tuple
     )
 
 
-def _ticket_events(ticket_ids: list[int], cutoff: datetime) -> dict[int, list[tuple[Any, ...]]]:
-    """The clock events up to the cut-off of a chunk of tickets (at most CHUNK ids)."""
+def _ticket_events(
+    ticket_ids: list[int], cutoff: datetime, kinds: tuple[str, ...]
+) -> dict[int, list[tuple[Any, ...]]]:
+    """The clock events (``kinds``) up to the cut-off of a chunk of tickets (at most CHUNK
+    ids)."""
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     rows = (
         TicketEvent.objects.filter(
-            ticket_id__in=sorted(set(ticket_ids)), kind__in=CLOCK_EVENT_KINDS, at__lte=cutoff
+            ticket_id__in=sorted(set(ticket_ids)), kind__in=kinds, at__lte=cutoff
         )
         .order_by("ticket_id", "at", "id")
         .values_list("ticket_id", "at", "kind", "data")
@@ -268,6 +273,8 @@ def _write_events_json(
     writes, but the ``clocks`` list one chunk at a time; yields the clocks written."""
     met = int(np.count_nonzero(~clocks.breached))
     start, end = period.bounds(contract.customer.timezone)
+    rules = load_metrics()
+    kinds = clock_event_kinds(rules.values())
     head = {
         "contract": contract.number,
         "period": str(period),
@@ -275,7 +282,7 @@ def _write_events_json(
         "period_start": _utc(int(start.timestamp())),
         "period_end": _utc(int(end.timestamp())),
         "cutoff": cutoff.astimezone(UTC).isoformat(),
-        "metrics": list(METRICS),
+        "metrics": list(clocks.metrics),
         "rule": "a clock counts in the month of its breach instant (breached) or stop (met)",
         "totals": {"met": met, "breached": len(clocks) - met},
     }
@@ -288,11 +295,11 @@ def _write_events_json(
     for i in range(0, len(clocks), ROWS_PER_STEP):
         rows = list(range(i, min(i + ROWS_PER_STEP, len(clocks))))
         ids = _clock_ids(clocks, rows)
-        events = _ticket_events([int(clocks.ticket_id[r]) for r in rows], cutoff)
+        events = _ticket_events([int(clocks.ticket_id[r]) for r in rows], cutoff, kinds)
         put(
             "".join(
                 ("\n    " if r == 0 else ",\n    ")
-                + _indented(_clock_json(clocks, r, ids[r], events, names, several), 2)
+                + _indented(_clock_json(clocks, r, ids[r], events, names, several, rules), 2)
                 for r in rows
             )
         )
@@ -309,17 +316,18 @@ def _clock_json(
     events: dict[int, list[tuple[Any, ...]]],
     names: dict[int, str],
     several: bool,
+    rules: dict[str, MetricDef],
 ) -> dict[str, Any]:
-    metric = METRICS[int(clocks.metric[r])]
+    metric = clocks.metrics[int(clocks.metric[r])]
+    rule = rules[metric]
     index = int(clocks.calendar_index[r])
     timeline = []
     for at, kind, reason in events.get(int(clocks.ticket_id[r]), []):
-        effect = clock_events(metric, [EventFact(at=at, kind=kind, reason=reason)])
         timeline.append(
             {
                 "at": at.astimezone(UTC).isoformat(),
                 "event": kind,
-                "clock": str(effect[0].kind) if effect else None,
+                "clock": event_effect(rule, kind),
                 "reason": reason,
             }
         )

@@ -15,16 +15,19 @@ from typing import Any
 
 import numpy as np
 
-from servicepact.billing.clockdata import METRICS, ClockSet, load_clocks
+from servicepact.billing.clockdata import ClockSet, load_clocks
+from servicepact.contracts.metrics import metric_codes
 from servicepact.core.time import local_midnight
 
 Array = np.ndarray[Any, Any]
-_METRIC_INDEX = {m: i for i, m in enumerate(METRICS)}
 
 
 @dataclass(frozen=True)
 class Tally:
-    """Parallel arrays, one entry per (contract, metric index, priority) with its counts."""
+    """Parallel arrays, one entry per (contract, metric index, priority) with its counts.
+
+    The metric index is a position in ``contracts.metrics.metric_codes()`` (the order a
+    ClockSet's ``metric`` array uses too)."""
 
     contract_id: Array
     metric: Array
@@ -51,7 +54,8 @@ class Tally:
     @classmethod
     def of_rows(cls, rows: Iterable[tuple[int, str, int, int, int]]) -> Tally:
         """(contract id, metric name, priority, decided, breached) rows, e.g. from SQL."""
-        data = [(c, _METRIC_INDEX[m], p, d, b) for c, m, p, d, b in rows if m in _METRIC_INDEX]
+        index = {m: i for i, m in enumerate(metric_codes())}
+        data = [(c, index[m], p, d, b) for c, m, p, d, b in rows if m in index]
         if not data:
             return cls.empty()
         cols = np.array(data, dtype=np.int64).reshape(-1, 5).T
@@ -61,8 +65,9 @@ class Tally:
         return _grouped(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in _FIELDS))
 
     def rows(self) -> list[tuple[int, str, int, int, int]]:
+        codes = metric_codes()
         return [
-            (c, METRICS[m], p, d, b)
+            (c, codes[m], p, d, b)
             for c, m, p, d, b in zip(*(getattr(self, f).tolist() for f in _FIELDS), strict=True)
         ]
 

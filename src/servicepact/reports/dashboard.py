@@ -21,10 +21,10 @@ from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce
 
 from servicepact.billing.choices import CreditStatus
-from servicepact.billing.clockdata import METRICS
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
-from servicepact.contracts.choices import ContractStatus, Metric
+from servicepact.contracts.choices import ContractStatus
+from servicepact.contracts.metrics import labels
 from servicepact.contracts.models import Contract
 from servicepact.core.money import quantize
 from servicepact.core.time import local_date, local_midnight
@@ -68,11 +68,12 @@ def _groups(tally: Tally, key_of_contract: dict[int, str]) -> list[dict[str, Any
 
 
 def _breach_matrix(tally: Tally) -> list[dict[str, Any]]:
-    cells = np.zeros((len(METRICS), 4), dtype=np.int64)
+    names = labels()  # code -> name, in the order of the tally's metric index
+    cells = np.zeros((len(names), 4), dtype=np.int64)
     np.add.at(cells, (tally.metric, tally.priority - 1), tally.breached)
     return [
-        {"metric": m, "label": str(Metric(m).label), "by_priority": [int(v) for v in cells[i]]}
-        for i, m in enumerate(METRICS)
+        {"metric": m, "label": label, "by_priority": [int(v) for v in cells[i]]}
+        for i, (m, label) in enumerate(names.items())
     ]
 
 
@@ -121,6 +122,7 @@ def _at_risk(now: datetime) -> dict[str, Any]:
             "ticket__number", "ticket__subject", "ticket__customer__name",
         )[:AT_RISK_LIST]
     )  # fmt: skip
+    names = labels()
     return {
         "count": qs.count(),
         "overdue": qs.filter(deadline_at__lte=now).count(),
@@ -130,7 +132,7 @@ def _at_risk(now: datetime) -> dict[str, Any]:
                 "ticket_id": c.ticket_id,
                 "customer": c.ticket.customer.name,
                 "subject": c.ticket.subject,
-                "metric": str(Metric(c.metric).label),
+                "metric": names.get(c.metric, c.metric),
                 "priority": c.priority,
                 "deadline": c.deadline_at,
                 "minutes_left": int((c.deadline_at - now).total_seconds() // 60),

@@ -19,7 +19,7 @@ import numpy as np
 from django.db.models import Count, Q
 
 from servicepact.billing.availability import measure
-from servicepact.billing.clockdata import METRICS, ClockSet
+from servicepact.billing.clockdata import CATEGORIES, ClockSet
 from servicepact.billing.credits import monthly_fee
 from servicepact.billing.facts import PeriodFacts, period_facts
 from servicepact.billing.fees import fee_in_force
@@ -27,7 +27,8 @@ from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.billing.selectors import hours_summary
 from servicepact.billing.services import claim_deadline, draft_for
-from servicepact.contracts.choices import KPI_UNITS, UNMEASURED_KPI_KINDS, KpiKind, Metric
+from servicepact.contracts.choices import KPI_UNITS, UNMEASURED_KPI_KINDS, KpiKind
+from servicepact.contracts.metrics import label_of, labels
 from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version
 from servicepact.core.money import format_amount
@@ -41,6 +42,7 @@ from servicepact.slaclock.statement_rules import (
     KpiMeasurement,
     MonthClocks,
     compliance,
+    compliance_by_category,
     kpi_rows,
     mean_seconds,
     nearest_rank,
@@ -142,7 +144,7 @@ def _tickets(contract: Contract, facts: PeriodFacts, terms: Terms) -> dict[str, 
 
 
 def metric_label(metric: str) -> str:
-    return str(Metric(metric).label)
+    return label_of(metric)
 
 
 def _compliance(month: ClockSet, terms: Terms) -> dict[str, Any]:
@@ -160,7 +162,23 @@ def _compliance(month: ClockSet, terms: Terms) -> dict[str, Any]:
         stopped=month.stopped,
         elapsed=month.elapsed,
     )
-    return compliance(clocks, METRICS, metric_label=metric_label, target_seconds=target_seconds)
+    names = labels()  # once, not once per row
+    category_labels = {str(c.value): str(c.label) for c in Category}
+    found = compliance(
+        clocks,
+        month.metrics,
+        metric_label=lambda m: names.get(m, m),
+        target_seconds=target_seconds,
+    )
+    found["by_category"] = compliance_by_category(
+        clocks,
+        month.category,
+        month.metrics,
+        CATEGORIES,
+        metric_label=lambda m: names.get(m, m),
+        category_label=lambda c: category_labels.get(c, c),
+    )
+    return found
 
 
 def _availability(facts: PeriodFacts) -> dict[str, Any]:
@@ -225,11 +243,11 @@ def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
 
 def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
     stopped = {
-        (int(facts.month.ticket_id[i]), METRICS[int(facts.month.metric[i])])
+        (int(facts.month.ticket_id[i]), facts.month.metrics[int(facts.month.metric[i])])
         for i in np.flatnonzero(facts.month.breached & facts.month.stopped).tolist()
     }
     # Labels once, not once per breach (translation lookups add up over 10,000s of rows).
-    metric_labels = {m: str(Metric(m).label) for m in METRICS}
+    metric_labels = labels()
     category_labels = {str(c.value): str(c.label) for c in Category}
     out = []
     for b in facts.breaches:
@@ -240,7 +258,7 @@ def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
                 "ticket_id": b.ticket_id,
                 "priority": b.priority,
                 "metric": b.metric,
-                "metric_label": metric_labels[b.metric],
+                "metric_label": metric_labels.get(b.metric, b.metric),
                 "deadline": b.deadline.isoformat(),
                 "breached_by_seconds": b.breached_by_seconds,
                 "breached_by": format_duration(b.breached_by_seconds),

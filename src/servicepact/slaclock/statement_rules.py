@@ -65,6 +65,43 @@ class MonthClocks:
     elapsed: Array  # business seconds (to the stop, or to the cut-off)
 
 
+def compliance_by_category(
+    clocks: MonthClocks,
+    category: Array,
+    metrics: Sequence[str],
+    categories: Sequence[str],
+    *,
+    metric_label: Callable[[str], str] = str,
+    category_label: Callable[[str], str] = str,
+) -> list[dict[str, Any]]:
+    """Met / total per (metric, ticket category): ``category`` indexes ``categories`` per
+    clock. Only the pairs with clocks, in metric then category order."""
+    out = []
+    for code, metric in enumerate(metrics):
+        in_metric = clocks.metric == code
+        if not in_metric.any():
+            continue
+        for index, name in enumerate(categories):
+            cell = in_metric & (category == index)
+            if not cell.any():
+                continue
+            met = int((cell & ~clocks.breached).sum())
+            breached = int((cell & clocks.breached).sum())
+            out.append(
+                {
+                    "metric": metric,
+                    "metric_label": metric_label(metric),
+                    "category": name,
+                    "category_label": category_label(name),
+                    "met": met,
+                    "breached": breached,
+                    "total": met + breached,
+                    "percent": percent(met, met + breached),
+                }
+            )
+    return out
+
+
 def compliance(
     clocks: MonthClocks,
     metrics: Sequence[str],

@@ -3,12 +3,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from servicepact.contracts.choices import Category as Category
+from servicepact.contracts.choices import ClockStage
+from servicepact.contracts.choices import TicketKind as TicketKind
 from servicepact.slaclock import ClockState as EngineState
-
-
-class TicketKind(models.TextChoices):
-    INCIDENT = "incident", _("Incident")
-    REQUEST = "request", _("Service request")
 
 
 class Channel(models.TextChoices):
@@ -21,16 +19,12 @@ class Channel(models.TextChoices):
     MONITORING = "monitoring", _("Monitoring")
 
 
-class Category(models.TextChoices):
-    HARDWARE = "hardware", _("Hardware")
-    OPERATING_SYSTEM = "os", _("Operating system")
-    NETWORK = "network", _("Network")
-    APPLICATION = "application", _("Application")
-    SECURITY = "security", _("Security")
-    DDOS = "ddos", _("DDoS")
-    BACKUP = "backup", _("Backup / restore")
-    REQUEST = "request", _("Request")
-    OTHER = "other", _("Other")
+class SupportLevel(models.IntegerChoices):
+    """The technical level of a ticket (functional escalation): who works on it now."""
+
+    FIRST = 1, _("1st level support")
+    SECOND = 2, _("2nd level support")
+    THIRD = 3, _("3rd level support")
 
 
 class Status(models.TextChoices):
@@ -59,6 +53,10 @@ class EventKind(models.TextChoices):
     PAUSED = "paused", _("Waiting on customer")
     RESUMED = "resumed", _("Resumed")
     RESTORED = "restored", _("Service restored (workaround)")
+    FAULT_CONFIRMED = "fault_confirmed", _("Fault confirmed")
+    DISPATCHED = "dispatched", _("Engineer dispatched")
+    ESCALATED_L2 = ClockStage.ESCALATED_L2.value, ClockStage.ESCALATED_L2.label
+    ESCALATED_L3 = ClockStage.ESCALATED_L3.value, ClockStage.ESCALATED_L3.label
     ONSITE_ARRIVED = "onsite_arrived", _("Engineer on site")
     SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
     SOLUTION_DECLINED = "solution_declined", _("Solution declined")

@@ -43,12 +43,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.models import Team
-from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
+from servicepact.contracts.choices import ContractStatus, CoverageStatus
 from servicepact.contracts.escalation import (
     Step,
     steps_for_contract,
 )
 from servicepact.contracts.lifecycle import customer_addresses, customer_not_before
+from servicepact.contracts.metrics import MetricDef, load_metrics
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms
 from servicepact.core.bulk import update_rows
@@ -86,6 +87,11 @@ class Crossing:
     deadline: datetime | None
     # Lower thresholds of the same clock crossed in the same pass, told in this one message.
     also: tuple[int, ...] = ()
+    definition: MetricDef | None = None  # the clock's metric (its name in messages)
+
+    @property
+    def metric_label(self) -> str:
+        return self.definition.label if self.definition is not None else self.clock.metric
 
 
 @dataclass
@@ -257,6 +263,7 @@ def evaluate_due(
     log = events.EventBatch()
     walked: list[SlaClock] = []
     found: dict[int, list[Crossing]] = {}
+    metrics = load_metrics()
     for ticket in tickets:
         thresholds = cache.thresholds_for(ticket)
         clocks = {clock.metric: (clock, result) for clock, result in refreshed[ticket.pk]}
@@ -277,7 +284,11 @@ def evaluate_due(
                     at=instant,
                     recorded_at=now,
                 )
-                crossings.append(Crossing(clock, percent, instant, result.deadline))
+                crossings.append(
+                    Crossing(
+                        clock, percent, instant, result.deadline, definition=metrics.get(metric)
+                    )
+                )
                 clock.last_threshold = percent
             clock.next_check_at = next_check(result, clock.last_threshold, thresholds)
             walked.append(clock)
@@ -345,7 +356,7 @@ def collapse(crossed: list[tuple[Crossing, Step]]) -> list[tuple[Crossing, Step]
 
 def _why(crossing: Crossing) -> str:
     return _("escalation: %(metric)s reached %(percent)d %% of its target") % {
-        "metric": Metric(crossing.clock.metric).label,
+        "metric": crossing.metric_label,
         "percent": crossing.percent,
     }
 
@@ -412,7 +423,7 @@ def _customer_payload(ticket: Ticket, crossing: Crossing) -> dict[str, Any]:
 def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
     values = {
         "number": ticket.number,
-        "metric": Metric(crossing.clock.metric).label,
+        "metric": crossing.metric_label,
         "percent": crossing.percent,
         "deadline": _local(crossing.deadline, ticket.timezone),
         "subject": ticket.subject,
@@ -448,7 +459,7 @@ def staff_message(ticket: Ticket, crossing: Crossing) -> Message:
 def customer_message(ticket: Ticket, crossing: Crossing) -> Message:
     values = {
         "number": ticket.number,
-        "metric": Metric(crossing.clock.metric).label,
+        "metric": crossing.metric_label,
         "deadline": _local(crossing.deadline, ticket.timezone),
         "subject": ticket.customer_subject,  # never a monitoring alert's name
         "percent": crossing.percent,

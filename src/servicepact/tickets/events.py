@@ -155,6 +155,22 @@ def restored(*, status: Pair, note: str) -> EventPayload:
     return EventPayload(EventKind.RESTORED, {**_status(status), "note": note})
 
 
+def fault_confirmed(*, status: Pair, note: str) -> EventPayload:
+    """The fault is confirmed (问题确认): clocks "after confirmation" start here."""
+    return EventPayload(EventKind.FAULT_CONFIRMED, {**_status(status), "note": note})
+
+
+def dispatched(*, status: Pair, engineer: str) -> EventPayload:
+    """An engineer is dispatched (派遣) to the customer."""
+    return EventPayload(EventKind.DISPATCHED, {**_status(status), "engineer": engineer})
+
+
+def escalated(*, status: Pair, level: tuple[int, int], reason: str) -> EventPayload:
+    """Functional escalation to the next support level (``level`` = before, after)."""
+    kind = EventKind.ESCALATED_L3 if level[1] >= 3 else EventKind.ESCALATED_L2
+    return EventPayload(kind, {**_status(status), "level": list(level), "reason": reason})
+
+
 def onsite_arrived(*, status: Pair, engineer: str) -> EventPayload:
     return EventPayload(EventKind.ONSITE_ARRIVED, {**_status(status), "engineer": engineer})
 

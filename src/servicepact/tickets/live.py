@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from servicepact.contracts.calendars import compiled_calendar
-from servicepact.contracts.choices import Metric
+from servicepact.contracts.metrics import MetricDef
 from servicepact.core.time import local_date
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
@@ -48,10 +48,11 @@ class LiveClock:
     calendar_id: int | None = None
     next_check_at: datetime | None = None  # the worker's schedule (staff only)
     current: bool = True  # False: a snapshot of a metric the priority no longer measures
+    definition: MetricDef | None = None  # what the metric measures (None: no longer defined)
 
     @property
     def label(self) -> str:
-        return str(Metric(self.metric).label) if self.metric in Metric.values else self.metric
+        return self.definition.label if self.definition is not None else self.metric
 
     @property
     def fraction(self) -> float:
@@ -88,7 +89,9 @@ def _state(elapsed: int, target: int, stopped: bool, paused: bool) -> str:
     return ClockState.PAUSED if paused else ClockState.RUNNING
 
 
-def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveClock:
+def advance_snapshot(
+    clock: SlaClock, ticket: Ticket, now: datetime, definition: MetricDef | None = None
+) -> LiveClock:
     """The stored clock advanced to ``now`` (``clock.calendar`` should be select_related)."""
     elapsed = clock.elapsed_seconds
     if snapshot_runs(clock) and now > clock.evaluated_at:
@@ -100,7 +103,7 @@ def advance_snapshot(clock: SlaClock, ticket: Ticket, now: datetime) -> LiveCloc
             last=max(first, local_date(now, clock.timezone)),
         )
         elapsed += compiled.business_seconds(clock.evaluated_at, now)
-    return snapshot_at(clock, elapsed)
+    return snapshot_at(clock, elapsed, definition)
 
 
 def snapshot_runs(clock: SlaClock) -> bool:
@@ -108,7 +111,7 @@ def snapshot_runs(clock: SlaClock) -> bool:
     return clock.stopped_at is None and clock.deadline_at is not None
 
 
-def snapshot_at(clock: SlaClock, elapsed: int) -> LiveClock:
+def snapshot_at(clock: SlaClock, elapsed: int, definition: MetricDef | None = None) -> LiveClock:
     """The stored clock with ``elapsed`` business seconds (its snapshot's plus those accrued
     since ``evaluated_at``; ``desk.queue`` computes them for a whole page at once)."""
     running = snapshot_runs(clock)
@@ -135,6 +138,7 @@ def snapshot_at(clock: SlaClock, elapsed: int) -> LiveClock:
         priority=clock.priority,
         calendar_id=clock.calendar_id,
         next_check_at=clock.next_check_at,
+        definition=definition,
     )
 
 
@@ -143,7 +147,7 @@ def clocks_for_ticket(ticket: Ticket, now: datetime) -> list[LiveClock]:
     result: list[LiveClock] = []
     for live in evaluate_live(ticket, now):
         if live.result is None or live.term is None:
-            snapshot = advance_snapshot(live.clock, ticket, now)
+            snapshot = advance_snapshot(live.clock, ticket, now, live.definition)
             result.append(replace(snapshot, current=False))
             continue
         res = live.result
@@ -164,6 +168,7 @@ def clocks_for_ticket(ticket: Ticket, now: datetime) -> list[LiveClock]:
                 priority=ticket.priority,
                 calendar_id=live.calendar.pk,
                 next_check_at=live.clock.next_check_at,
+                definition=live.definition,
             )
         )
     return result

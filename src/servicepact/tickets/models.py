@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from servicepact.accounts.models import Team
 from servicepact.assets.coverage import explain
 from servicepact.assets.models import Asset
-from servicepact.contracts.choices import CoverageStatus, Metric
+from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.models import Calendar, Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError, TimeStampedModel
 from servicepact.customers.models import Contact, Customer, Site
@@ -22,6 +22,7 @@ from servicepact.tickets.choices import (
     ClockState,
     EventKind,
     Status,
+    SupportLevel,
     TicketKind,
 )
 from servicepact.tickets.sla_state import SlaState
@@ -62,6 +63,12 @@ class Ticket(TimeStampedModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW
     )
     waiting_reason = models.CharField(_("waiting reason"), max_length=300, blank=True)
+    # Functional escalation: 1st, 2nd or 3rd level support works on it now.
+    support_level = models.PositiveSmallIntegerField(
+        _("technical level of the ticket"),
+        choices=SupportLevel.choices,
+        default=SupportLevel.FIRST,
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -258,7 +265,7 @@ class SlaClock(models.Model):
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
-    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    metric = models.CharField(_("metric"), max_length=20)
     priority = models.PositiveSmallIntegerField(_("priority"))
     target_seconds = models.PositiveIntegerField(_("target (business seconds)"))
     target_source = models.CharField(_("target from"), max_length=120, blank=True)

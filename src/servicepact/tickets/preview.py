@@ -3,7 +3,7 @@
 Read-only by construction: coverage resolution and the engine's deadline arithmetic only read
 the database (compiled calendars are cached in memory). Shares the site and zone choice with
 ``tickets.services.open_ticket`` (``ticket_site``, ``ticket_zone``) and the metrics that apply
-to the category (``tickets.clocks.metric_applies``), so the preview matches the ticket. Used
+to the category (``contracts.metrics.MetricDef.applies``), so the preview matches the ticket. Used
 by the portal's and the desk's new-ticket forms.
 """
 
@@ -15,13 +15,12 @@ from datetime import datetime
 from servicepact.assets.coverage import Coverage, resolve_coverage
 from servicepact.assets.models import Asset
 from servicepact.contracts.calendars import compiled_calendar
-from servicepact.contracts.choices import Metric
+from servicepact.contracts.choices import ClockStage
+from servicepact.contracts.metrics import MetricDef, load_metrics
 from servicepact.contracts.models import Calendar
-from servicepact.contracts.terms import METRIC_ORDER
 from servicepact.core.time import local_date
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.slaclock import SpanError
-from servicepact.tickets.clocks import metric_applies
 
 
 @dataclass(frozen=True)
@@ -29,10 +28,11 @@ class DeadlinePreview:
     metric: str
     target_seconds: int
     deadline_at: datetime | None  # None only if the calendar never opens within its span
+    definition: MetricDef | None = None
 
     @property
     def label(self) -> str:
-        return str(Metric(self.metric).label)
+        return self.definition.label if self.definition is not None else self.metric
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,12 @@ def preview_ticket(
     zone = ticket_zone(ticket_site(asset, contact), customer)
     calendars: dict[int, Calendar] = {}
     deadlines = []
-    for metric in METRIC_ORDER:
-        term = terms.target(priority, metric) if metric_applies(metric, category) else None
+    # Only clocks that start at the opening have a deadline now; the others (from the fault's
+    # confirmation, a dispatch ...) start later.
+    for metric, definition in load_metrics().items():
+        if definition.start != ClockStage.OPENED or not definition.applies(category):
+            continue
+        term = terms.target(priority, metric, category)
         if term is None:
             continue
         calendar = calendars.get(term.calendar_id)
@@ -86,7 +90,7 @@ def preview_ticket(
             deadline: datetime | None = compiled.deadline(at, term.target_seconds)
         except SpanError:
             deadline = None
-        deadlines.append(DeadlinePreview(metric, term.target_seconds, deadline))
+        deadlines.append(DeadlinePreview(metric, term.target_seconds, deadline, definition))
     return TicketPreview(
         coverage=coverage,
         priority=priority,

@@ -15,9 +15,9 @@ from typing import Any
 
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import CoverageStatus
+from servicepact.contracts.metrics import MetricDef, load_metrics, ordered
 from servicepact.contracts.models import Calendar
 from servicepact.contracts.terms import (
-    METRIC_ORDER,
     TargetTerm,
     Terms,
     default_terms,
@@ -34,7 +34,6 @@ from servicepact.tickets.clocks import (
     EventFact,
     clock_events,
     ended_unrequired,
-    metric_applies,
 )
 from servicepact.tickets.models import SlaClock, Ticket, TicketEvent
 from servicepact.tickets.sla_state import (
@@ -92,13 +91,20 @@ def evaluate_metric(
     facts: list[EventFact],
     now: datetime,
     calendars: dict[int, Calendar],
+    definition: MetricDef | None = None,
 ) -> tuple[ClockResult, Calendar, str]:
+    rule: str | MetricDef = definition or term.metric
     compiled = clock_calendar(ticket, term, calendars, now.date())
-    result = evaluate_clock(compiled, term.target_seconds, clock_events(term.metric, facts), now)
-    return settle(term.metric, result, facts), calendars[term.calendar_id], compiled.timezone
+    result = evaluate_clock(compiled, term.target_seconds, clock_events(rule, facts), now)
+    return settle(rule, result, facts), calendars[term.calendar_id], compiled.timezone
 
 
-def settle(metric: str, result: ClockResult, facts: list[EventFact]) -> ClockResult:
+def started(definition: MetricDef, facts: list[EventFact]) -> bool:
+    """Whether the metric's start stage has happened (a clock exists only from then on)."""
+    return any(f.kind == definition.start for f in facts)
+
+
+def settle(metric: str | MetricDef, result: ClockResult, facts: list[EventFact]) -> ClockResult:
     """The engine's result, except that a clock which ended before its deadline because its
     stop can no longer happen (``tickets.clocks.ended_unrequired``) is "not required": not
     met, not breached, no escalation, out of compliance. One that had already breached when
@@ -121,6 +127,7 @@ class LiveClock:
     result: ClockResult | None
     calendar: Calendar
     timezone: str
+    definition: MetricDef | None = None
 
 
 def evaluate_live(ticket: Ticket, now: datetime) -> list[LiveClock]:
@@ -136,18 +143,18 @@ def evaluate_live(ticket: Ticket, now: datetime) -> list[LiveClock]:
         return []
     terms = ticket_terms(ticket)
     facts = event_facts(ticket)
+    metrics = load_metrics()
     calendars: dict[int, Calendar] = {}
     out: list[LiveClock] = []
-    for metric in METRIC_ORDER:
-        clock = stored.get(metric)
-        if clock is None:
+    for metric in ordered(stored, metrics):
+        clock = stored[metric]
+        definition = metrics.get(metric)
+        term = terms.target(ticket.priority, metric, ticket.category)
+        if term is None or definition is None:
+            out.append(LiveClock(clock, None, None, clock.calendar, clock.timezone, definition))
             continue
-        term = terms.target(ticket.priority, metric)
-        if term is None:
-            out.append(LiveClock(clock, None, None, clock.calendar, clock.timezone))
-            continue
-        result, calendar, zone = evaluate_metric(ticket, term, facts, now, calendars)
-        out.append(LiveClock(clock, term, result, calendar, zone))
+        result, calendar, zone = evaluate_metric(ticket, term, facts, now, calendars, definition)
+        out.append(LiveClock(clock, term, result, calendar, zone, definition))
     return out
 
 
@@ -301,6 +308,7 @@ class _Plan:
     metric: str
     term: TargetTerm | None
     clock: SlaClock | None
+    definition: MetricDef | None = None
     compiled: CompiledCalendar | None = None
     result: ClockResult | None = None
 
@@ -329,13 +337,22 @@ def refresh_many(
     for stored in SlaClock.objects.filter(ticket_id__in=ids):
         existing[stored.ticket_id][stored.metric] = stored
     calendars = {} if calendars is None else calendars
+    metrics = load_metrics()
     plans: list[_Plan] = []
     for ticket in tickets:
         ticket_terms_ = terms(ticket)
-        for metric in METRIC_ORDER:
-            applies = metric_applies(metric, ticket.category)
-            term = ticket_terms_.target(ticket.priority, metric) if applies else None
-            plan = _Plan(ticket, metric, term, existing[ticket.pk].get(metric))
+        # Every defined metric, then any stored clock of a metric no longer defined (it goes).
+        for metric in [*metrics, *(m for m in existing[ticket.pk] if m not in metrics)]:
+            definition = metrics.get(metric)
+            applies = (
+                definition is not None
+                and definition.applies(ticket.category, ticket.kind)
+                and started(definition, facts[ticket.pk])
+            )
+            term = (
+                ticket_terms_.target(ticket.priority, metric, ticket.category) if applies else None
+            )
+            plan = _Plan(ticket, metric, term, existing[ticket.pk].get(metric), definition)
             if term is not None:
                 plan.compiled = clock_calendar(ticket, term, calendars, now.date())
             if term is not None or plan.clock is not None:
@@ -354,11 +371,11 @@ def _evaluate(plans: list[_Plan], facts: dict[int, list[EventFact]], now: dateti
         compiled = group[0].compiled
         assert compiled is not None
         items = [
-            (p.term.target_seconds, clock_events(p.metric, facts[p.ticket.pk]))  # type: ignore[union-attr]
+            (p.term.target_seconds, clock_events(p.definition, facts[p.ticket.pk]))  # type: ignore[union-attr,arg-type]
             for p in group
         ]
         for plan, result in zip(group, evaluate_clocks(compiled, items, now), strict=True):
-            plan.result = settle(plan.metric, result, facts[plan.ticket.pk])
+            plan.result = settle(plan.definition, result, facts[plan.ticket.pk])  # type: ignore[arg-type]
 
 
 def _store_many(

@@ -36,6 +36,7 @@ from servicepact.customers.models import Contact, Customer
 from servicepact.customers.selectors import contact_for, is_staff
 from servicepact.tickets import events, system_notes
 from servicepact.tickets.choices import (
+    OPEN_STATUSES,
     REASON_MAX_CHARS,
     SUBJECT_MAX_CHARS,
     TEXT_MAX_CHARS,
@@ -43,6 +44,7 @@ from servicepact.tickets.choices import (
     Channel,
     EventKind,
     Status,
+    SupportLevel,
     TicketKind,
 )
 from servicepact.tickets.events import EventPayload
@@ -507,6 +509,75 @@ def record_onsite_arrival(
 
 
 @transaction.atomic
+def confirm_fault(
+    *, ticket: Ticket, actor: Actor, note: str = "", at: datetime | None = None
+) -> Ticket:
+    """The fault is confirmed (问题确认): starts the clocks measured from confirmation
+    (e.g. "hardware repaired within 24 h of the fault being confirmed"). Once per ticket."""
+    note = _text("note", note)
+    if ticket.events.filter(kind=EventKind.FAULT_CONFIRMED).exists():
+        raise TransitionError(
+            _("the fault is already confirmed on %(ticket)s") % {"ticket": ticket.number}
+        )
+    return _simple_transition(
+        ticket,
+        action="confirm the fault of",
+        allowed=ALLOWED["confirm"],
+        to=None,
+        event=partial(events.fault_confirmed, note=note),
+        actor=actor,
+        at=at,
+    )
+
+
+@transaction.atomic
+def dispatch_engineer(
+    *, ticket: Ticket, actor: Actor, engineer: str = "", at: datetime | None = None
+) -> Ticket:
+    """An engineer is dispatched (派遣): stops the dispatch clock. Once per ticket (the
+    arrival is recorded with ``record_onsite_arrival``)."""
+    engineer = _text("engineer", engineer, 200)
+    if ticket.events.filter(kind=EventKind.DISPATCHED).exists():
+        raise TransitionError(
+            _("an engineer is already dispatched on %(ticket)s") % {"ticket": ticket.number}
+        )
+    return _simple_transition(
+        ticket,
+        action="dispatch an engineer for",
+        allowed=ALLOWED["dispatch"],
+        to=None,
+        event=partial(events.dispatched, engineer=engineer),
+        actor=actor,
+        at=at,
+    )
+
+
+@transaction.atomic
+def escalate_ticket(
+    *, ticket: Ticket, actor: Actor, reason: str = "", at: datetime | None = None
+) -> Ticket:
+    """Functional escalation: the ticket moves to the next support level (1st -> 2nd ->
+    3rd); the event can start or stop a metric ("time to reach a senior engineer")."""
+    reason = _text("reason", reason, REASON_MAX_CHARS)
+    current = _lock(ticket).support_level
+    if current >= max(SupportLevel.values):
+        raise TransitionError(
+            _("%(ticket)s is already at the highest support level") % {"ticket": ticket.number}
+        )
+    level = (current, current + 1)
+    return _simple_transition(
+        ticket,
+        action="escalate",
+        allowed=ALLOWED["escalate"],
+        to=None,
+        event=partial(events.escalated, level=level, reason=reason),
+        actor=actor,
+        at=at,
+        set_fields={"support_level": level[1]},
+    )
+
+
+@transaction.atomic
 def propose_solution(
     *, ticket: Ticket, actor: Actor, solution: str, at: datetime | None = None
 ) -> Ticket:
@@ -868,8 +939,10 @@ def set_plan_target(
     target_minutes: int,
     calendar: Any = None,
     measure_in_site_timezone: bool = False,
+    category: str = "",
 ) -> Any:
-    """Sets a plan's (priority, metric) target and re-measures the open tickets it governs.
+    """Sets a plan's (priority, metric, category or any) target and re-measures the open
+    tickets it governs.
 
     Contracts on the plan measure their tickets against its targets unless a version
     overrides them, so every open ticket of that priority on the plan is re-derived; each
@@ -884,6 +957,7 @@ def set_plan_target(
         target_minutes=target_minutes,
         calendar=calendar,
         measure_in_site_timezone=measure_in_site_timezone,
+        category=category,
     )
     moment = current_time()
     reason = SystemNote(
@@ -1018,3 +1092,18 @@ def recompute_stale_clocks(*, limit: int = 500) -> int:
             ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
             refresh_clocks(ticket, now=moment)
     return len(ticket_ids)
+
+
+def remeasure_metric(code: str, *, limit: int = 5000) -> int:
+    """Re-derives the clocks of the open tickets measured by metric ``code`` after its
+    definition changed (at most ``limit``; the others follow at their next refresh)."""
+    moment = current_time()
+    ids = list(
+        Ticket.objects.filter(status__in=OPEN_STATUSES, clocks__metric=code)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            refresh_clocks(_lock(Ticket(pk=pk)), now=moment)
+    return len(ids)

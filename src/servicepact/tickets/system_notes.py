@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
-from servicepact.contracts.choices import RENEWED_NOTE, Metric
+from servicepact.contracts.choices import RENEWED_NOTE
 from servicepact.core.time import format_duration
 
 ALERT_FIRING = "alert_firing"
@@ -139,9 +139,11 @@ def _values(params: dict[str, Any]) -> dict[str, Any]:
     if "severity" in values and not values["severity"]:
         values["severity"] = gettext("no severity")
     english = (translation.get_language() or "en").split("-")[0] == "en"
-    if values.get("metric") in Metric.values and not english:
+    if values.get("metric") and not english:
         # English keeps the code ("P2 resolution target"), as the stored text always read.
-        values["metric"] = str(Metric(values["metric"]).label)
+        from servicepact.contracts.metrics import label_of
+
+        values["metric"] = label_of(str(values["metric"]))
     nested = values.get("reason_note")
     if isinstance(nested, dict) and nested.get("kind"):
         # A reason within a reason (``reason_data`` as parameters): written in the same language.

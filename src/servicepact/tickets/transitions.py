@@ -19,6 +19,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "resume": (Status.WAITING,),
     "restore": ACTIVE,
     "onsite": tuple(OPEN_STATUSES),
+    # The fault is confirmed (问题确认) once work has begun; an engineer is dispatched (派遣)
+    # and the ticket escalated to the next support level while it is open.
+    "confirm": ACTIVE,
+    "dispatch": tuple(OPEN_STATUSES),
+    "escalate": tuple(OPEN_STATUSES),
     "propose": ACTIVE,
     "resolve": (*ACTIVE, Status.SOLUTION_PROPOSED),
     "close": (Status.RESOLVED,),
