@@ -50,6 +50,7 @@ from servicepact.desk.records import (
     target_rows,
 )
 from servicepact.desk.search import search_tickets, ticket_number
+from servicepact.desk.parts import part_context
 from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
@@ -214,6 +215,7 @@ def _ticket_context(
         "plan": ticket.contract.plan if ticket.contract is not None else None,
         **labels(),
         **worklog_context(ticket, user),
+        **part_context(ticket),
     }
 
 

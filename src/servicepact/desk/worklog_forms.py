@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from servicepact.billing.choices import WorkType
 from servicepact.core.time import local_date, now, zone
+from servicepact.billing.models import WorkLog
 from servicepact.tickets.models import Ticket
 
 
@@ -43,6 +44,35 @@ class WorkLogForm(forms.Form):
         field.queryset = (
             get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
         )
+
+
+class WorkLogEditForm(WorkLogForm):
+    """The same fields, with the reason the audit record keeps."""
+
+    reason = forms.CharField(
+        label=_lazy("Why the change (kept in the audit record)"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(),
+    )
+
+
+def worklog_edit_form(log: WorkLog, data: Any = None) -> WorkLogEditForm:
+    """The edit form of a log, filled with its values (start in the ticket's zone)."""
+    start = None
+    if log.started_at is not None:
+        start = log.started_at.astimezone(zone(log.ticket.timezone)).time()
+    initial = {
+        "user": log.user_id,
+        "date": log.date,
+        "start": start,
+        "minutes": log.minutes,
+        "work_type": log.work_type,
+        "category": log.category,
+        "billable": log.billable,
+        "note": log.note,
+    }
+    return WorkLogEditForm(data, prefix="edit", initial=initial)
 
 
 def worklog_form(ticket: Ticket, user: Any) -> WorkLogForm:
