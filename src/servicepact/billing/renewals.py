@@ -26,7 +26,7 @@ from servicepact.billing.choices import CreditStatus, FeeChangeStatus, RenewalSt
 from servicepact.billing.credits import CENT
 from servicepact.billing.fees import FeeTerms, fee_in_force
 from servicepact.billing.models import FeeChange, PeriodCredit, RenewalProposal, WorkLog
-from servicepact.billing.periods import Period
+from servicepact.billing.periods import Period, months_between as period_range
 from servicepact.billing.services import require_manager
 from servicepact.contracts.choices import ContractStatus, Renewal
 from servicepact.contracts.escalation import ContractEventKind
@@ -42,6 +42,8 @@ from servicepact.customers.selectors import contact_for, scope_to_customer
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.language import language_for
 from servicepact.notifications.services import Message, notify_email, notify_user
+from servicepact.monitoring.availability import contract_availability
+from servicepact.slaclock.statement_rules import availability_percent
 from servicepact.tickets import system_notes
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
@@ -65,7 +67,7 @@ def renewal_allows(proposal: RenewalProposal, action: str) -> bool:
 def renewals_visible(user: Any) -> QuerySet[RenewalProposal]:
     """Staff see every proposal; a contact its customer's once sent (a proposal still inside
     the provider is not the customer's business); anyone else nothing."""
-    qs = RenewalProposal.objects.select_related("contract__customer", "version").order_by(
+    qs = RenewalProposal.objects.select_related("contract__customer", "version", "plan").order_by(
         "-prepared_at", "-id"
     )
     if not getattr(user, "is_staff", False):
@@ -99,9 +101,10 @@ FEE_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
 def closing_summary(contract: Contract, *, now: datetime) -> dict[str, Any]:
-    """The closing term in figures, from the data (a handful of aggregate queries):
-    tickets opened and still open, SLA clocks met/breached and the compliance, service
-    credits approved or applied, hours logged against the hours included."""
+    """The closing term in figures, from the data (a handful of aggregate queries, and the
+    availability of each month of the term): tickets opened and still open, SLA clocks
+    met/breached and the compliance, service credits approved or applied, hours logged
+    against the hours included, availability (``term_availability``)."""
     tz = contract.customer.timezone
     start = term_start(contract)
     end = contract.end_date
@@ -128,6 +131,7 @@ def closing_summary(contract: Contract, *, now: datetime) -> dict[str, Any]:
     minutes = WorkLog.objects.filter(
         ticket__contract=contract, date__gte=start, date__lte=end
     ).aggregate(total=Sum("minutes"))["total"]
+    availability = term_availability(contract, start, end, now=now)
     months = months_between(start, end)
     per_period = FEE_PERIOD_MONTHS.get(contract.fee_period, 1)
     included = (contract.included_hours * months / per_period).quantize(Decimal("0.01"))
@@ -144,6 +148,32 @@ def closing_summary(contract: Contract, *, now: datetime) -> dict[str, Any]:
         "currency": contract.fee_currency,
         "hours_used": str((Decimal(minutes or 0) / 60).quantize(Decimal("0.01"))),
         "hours_included": str(included),
+        **availability,
+    }
+
+
+def term_availability(contract: Contract, start: date, end: date, *, now: datetime) -> dict[str, Any]:
+    """The term's availability from the monitoring app (``contract_availability`` per month,
+    the current month to now): unplanned downtime over measured time summed over the months,
+    as the monthly figure is computed (``statement_rules.availability_percent``: truncated,
+    never rounded up), and how many months met or missed the availability commitment."""
+    tz = contract.customer.timezone
+    last = min(end, local_date(now, tz))
+    measured = unplanned = met = missed = 0
+    if last >= start:
+        for period in period_range(Period(start.year, start.month), Period(last.year, last.month)):
+            result = contract_availability(contract, period.year, period.month)
+            measured += result.measured_seconds
+            unplanned += result.unplanned_downtime_seconds
+            if result.met is True:
+                met += 1
+            elif result.met is False:
+                missed += 1
+    percent = availability_percent(measured, unplanned)
+    return {
+        "availability_percent": None if percent is None else str(percent),
+        "availability_months_met": met,
+        "availability_months_missed": missed,
     }
 
 
