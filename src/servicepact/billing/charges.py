@@ -264,9 +264,7 @@ def _credits(contract_ids: Sequence[int], period: Period) -> dict[int, Credit]:
     }
 
 
-def parts_by_contract(
-    contract_ids: Sequence[int], period: Period
-) -> dict[int, list[PartRow]]:
+def parts_by_contract(contract_ids: Sequence[int], period: Period) -> dict[int, list[PartRow]]:
     """The month's parts used on the contracts' tickets (one query), in the order used."""
     parts: dict[int, list[PartRow]] = defaultdict(list)
     for contract_id, number, description, quantity, cost, warranty in (

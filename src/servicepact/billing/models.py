@@ -342,9 +342,7 @@ class WorkMonthSum(models.Model):
     kept up to date by every work-log write (``billing.worksums``, in the same transaction),
     so the period close reads a few rows per contract instead of the month's logs."""
 
-    contract = models.ForeignKey(
-        Contract, on_delete=models.CASCADE, related_name="work_month_sums"
-    )
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="work_month_sums")
     period = models.CharField(_("period"), max_length=7)  # YYYY-MM
     billable = models.BooleanField(_("billable"))
     work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.choices)

@@ -152,7 +152,9 @@ def closing_summary(contract: Contract, *, now: datetime) -> dict[str, Any]:
     }
 
 
-def term_availability(contract: Contract, start: date, end: date, *, now: datetime) -> dict[str, Any]:
+def term_availability(
+    contract: Contract, start: date, end: date, *, now: datetime
+) -> dict[str, Any]:
     """The term's availability from the monitoring app (``contract_availability`` per month,
     the current month to now): unplanned downtime over measured time summed over the months,
     as the monthly figure is computed (``statement_rules.availability_percent``: truncated,

@@ -36,9 +36,7 @@ class PartForm(forms.Form):
     unit_price = forms.DecimalField(
         label=_lazy("Unit cost (the contract's currency)"), min_value=0, max_digits=12
     )
-    under_warranty = forms.BooleanField(
-        label=_lazy("Under warranty (not charged)"), required=False
-    )
+    under_warranty = forms.BooleanField(label=_lazy("Under warranty (not charged)"), required=False)
 
 
 def part_context(ticket: Ticket, form: PartForm | None = None) -> dict[str, Any]:

@@ -154,9 +154,7 @@ def _values(params: dict[str, Any]) -> dict[str, Any]:
             gettext("; fee %(fee)s %(currency)s from %(start)s") % fee if fee else ""
         )
         if values.get("new_plan"):
-            values["fee_part"] += gettext("; service plan %(plan)s") % {
-                "plan": values["new_plan"]
-            }
+            values["fee_part"] += gettext("; service plan %(plan)s") % {"plan": values["new_plan"]}
         if values.get("new_hours"):
             values["fee_part"] += gettext("; %(hours)s included hours per fee period") % {
                 "hours": values["new_hours"]

@@ -60,7 +60,7 @@ def test_a_new_tier_and_hours_are_carried_by_the_new_terms_version(clock: Clock)
     old = version_in_force(contract, ny(2025, 12, 15, 12))
     assert old is not None and old.pk != version.pk
     assert version_in_force(contract, ny(2026, 1, 2, 12)) == version
-    assert fee_in_force(contract, Period(2025, 12)) .included_hours == D("10.00")
+    assert fee_in_force(contract, Period(2025, 12)).included_hours == D("10.00")
     january = fee_in_force(contract, Period(2026, 1))
     assert (january.amount, january.included_hours) == (D("3600.00"), D("20.00"))
     change = FeeChange.objects.get(contract=contract)
@@ -143,7 +143,7 @@ def test_the_closing_summary_has_the_terms_availability(clock: Clock):
     record_outage(asset=s.world.asset, started_at=ny(2025, 6, 10, 14),
                   ended_at=ny(2025, 6, 10, 15), reason="power cut")  # fmt: skip
     clock.at(ny(2025, 11, 3, 10))
-    measured = (datetime(2025, 11, 3, 15, tzinfo=UTC) - datetime(2025, 1, 1, 5, tzinfo=UTC))
+    measured = datetime(2025, 11, 3, 15, tzinfo=UTC) - datetime(2025, 1, 1, 5, tzinfo=UTC)
     assert measured.total_seconds() == 26_474_400
     proposal = prepare_renewal(contract=contract, end_date=date(2026, 12, 31), fee_amount="3000",
                                actor=s.world.agent)  # fmt: skip

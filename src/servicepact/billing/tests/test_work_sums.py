@@ -53,7 +53,9 @@ def test_sums_follow_creates_edits_and_deletes(clock: Clock):
         log_work(ticket=a.ticket, user=agent, minutes=120, started_at=ny(2025, 6, 2, 17)),
         log_work(ticket=a.ticket, user=agent, minutes=45, day=date(2025, 6, 3), category="app-dev"),
         log_work(ticket=a.ticket, user=agent, minutes=30, day=date(2025, 6, 4), billable=False),
-        log_work(ticket=a.ticket, user=agent, minutes=60, day=date(2025, 5, 30), work_type="travel"),
+        log_work(
+            ticket=a.ticket, user=agent, minutes=60, day=date(2025, 5, 30), work_type="travel"
+        ),
         log_work(ticket=other, user=agent, minutes=90, day=date(2025, 6, 5), work_type="on_site"),
         log_work(ticket=other, user=agent, minutes=15, day=date(2025, 6, 5), work_type="on_site"),
     ]
