@@ -14,8 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Schema, Status
-from ninja import Router
+from ninja import Field, Query, Router, Schema, Status
 
 from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (

@@ -37,8 +37,8 @@ from servicepact.billing import renewals
 from servicepact.billing.choices import RenewalStatus
 from servicepact.billing.models import RenewalProposal
 from servicepact.billing.renewal_risk import renewal_risks
-from servicepact.contracts.selectors import contracts_for
 from servicepact.contracts.models import ServicePlan
+from servicepact.contracts.selectors import contracts_for
 from servicepact.core.api_schema import (
     MAX_DB_INT,
     ApiIn,

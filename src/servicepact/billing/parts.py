@@ -37,6 +37,8 @@ def _staff(actor: Actor) -> None:
 
 
 def _month_open(ticket: Ticket, day: date, errors: dict[str, list[str]]) -> None:
+    if ticket.contract_id is None:
+        return
     period = str(Period(day.year, day.month))
     if PeriodCharge.objects.filter(contract_id=ticket.contract_id, period=period).exists():
         errors["date"] = [
@@ -59,7 +61,8 @@ def record_part(
     """Records a part used on a contract's ticket (staff, 403; 422 naming each bad field)."""
     _staff(actor)
     errors: dict[str, list[str]] = {}
-    if ticket.contract_id is None:
+    contract = ticket.contract
+    if contract is None:
         raise DomainValidationError({"ticket": [_("the ticket has no contract to charge")]})
     today = local_date(current_time(), ticket.timezone)
     day = day or today
@@ -75,13 +78,15 @@ def record_part(
         errors["description"] = [
             _("required, at most %(max)s characters") % {"max": DESCRIPTION_MAX}
         ]
-    if isinstance(quantity, bool) or not isinstance(quantity, int):
-        errors["quantity"] = [_("a whole number from 1 to %(max)s") % {"max": QUANTITY_MAX}]
-    elif not 1 <= quantity <= QUANTITY_MAX:
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 1 <= quantity <= QUANTITY_MAX
+    ):
         errors["quantity"] = [_("a whole number from 1 to %(max)s") % {"max": QUANTITY_MAX}]
     price = None
     try:
-        price = parse_amount(unit_price, ticket.contract.fee_currency, "unit_price")
+        price = parse_amount(unit_price, contract.fee_currency, "unit_price")
     except DomainValidationError as error:
         errors.update(error.errors)
     if not errors:

@@ -26,7 +26,8 @@ from servicepact.billing.choices import CreditStatus, FeeChangeStatus, RenewalSt
 from servicepact.billing.credits import CENT
 from servicepact.billing.fees import FeeTerms, fee_in_force
 from servicepact.billing.models import FeeChange, PeriodCredit, RenewalProposal, WorkLog
-from servicepact.billing.periods import Period, months_between as period_range
+from servicepact.billing.periods import Period
+from servicepact.billing.periods import months_between as period_range
 from servicepact.billing.services import require_manager
 from servicepact.contracts.choices import ContractStatus, Renewal
 from servicepact.contracts.escalation import ContractEventKind
@@ -39,10 +40,10 @@ from servicepact.core.time import local_date, local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Contact
 from servicepact.customers.selectors import contact_for, scope_to_customer
+from servicepact.monitoring.availability import contract_availability
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.language import language_for
 from servicepact.notifications.services import Message, notify_email, notify_user
-from servicepact.monitoring.availability import contract_availability
 from servicepact.slaclock.statement_rules import availability_percent
 from servicepact.tickets import system_notes
 from servicepact.tickets.choices import ClockState

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
@@ -88,12 +89,12 @@ class RenewalForm(forms.Form):
         label=_lazy("Fee per fee period"), max_digits=12, decimal_places=2
     )
     plan = forms.ModelChoiceField(
-        label=_lazy("New service plan (empty: unchanged)"),
+        label=gettext_lazy("New service plan (empty: unchanged)"),
         queryset=ServicePlan.objects.filter(is_active=True).order_by("name"),
         required=False,
     )
     included_hours = forms.DecimalField(
-        label=_lazy("Included hours per fee period (empty: unchanged)"),
+        label=gettext_lazy("Included hours per fee period (empty: unchanged)"),
         max_digits=8,
         decimal_places=2,
         min_value=0,

@@ -12,13 +12,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from servicepact.accounts.actors import actor_of
 from servicepact.billing.models import PartUse
-from servicepact.billing.parts import DESCRIPTION_MAX, PART_NUMBER_MAX, QUANTITY_MAX
-from servicepact.billing.parts import delete_part, record_part
+from servicepact.billing.parts import (
+    DESCRIPTION_MAX,
+    PART_NUMBER_MAX,
+    QUANTITY_MAX,
+    delete_part,
+    record_part,
+)
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import local_date, now
 from servicepact.desk.access import staff_required
@@ -27,16 +32,16 @@ from servicepact.tickets.selectors import get_ticket
 
 
 class PartForm(forms.Form):
-    date = forms.DateField(label=_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    part_number = forms.CharField(label=_lazy("Part number"), max_length=PART_NUMBER_MAX)
-    description = forms.CharField(label=_lazy("Description"), max_length=DESCRIPTION_MAX)
+    date = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    part_number = forms.CharField(label=gettext_lazy("Part number"), max_length=PART_NUMBER_MAX)
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=DESCRIPTION_MAX)
     quantity = forms.IntegerField(
-        label=_lazy("Quantity"), min_value=1, max_value=QUANTITY_MAX, initial=1
+        label=gettext_lazy("Quantity"), min_value=1, max_value=QUANTITY_MAX, initial=1
     )
     unit_price = forms.DecimalField(
-        label=_lazy("Unit cost (the contract's currency)"), min_value=0, max_digits=12
+        label=gettext_lazy("Unit cost (the contract's currency)"), min_value=0, max_digits=12
     )
-    under_warranty = forms.BooleanField(label=_lazy("Under warranty (not charged)"), required=False)
+    under_warranty = forms.BooleanField(label=gettext_lazy("Under warranty (not charged)"), required=False)
 
 
 def part_context(ticket: Ticket, form: PartForm | None = None) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from servicepact.desk.actions import ACTIONS, Action, available, make_form
 from servicepact.desk.compliance import contract_compliance
 from servicepact.desk.contract_context import asset_outage_form, contract_forms
 from servicepact.desk.forms import AssignAlertForm, QueueFilterForm
+from servicepact.desk.parts import part_context
 from servicepact.desk.queue import build_queue
 from servicepact.desk.records import (
     contract_dates,
@@ -50,7 +51,6 @@ from servicepact.desk.records import (
     target_rows,
 )
 from servicepact.desk.search import search_tickets, ticket_number
-from servicepact.desk.parts import part_context
 from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert

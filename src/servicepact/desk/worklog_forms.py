@@ -8,11 +8,12 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 from servicepact.billing.choices import WorkType
-from servicepact.core.time import local_date, now, zone
 from servicepact.billing.models import WorkLog
+from servicepact.core.time import local_date, now, zone
 from servicepact.tickets.models import Ticket
 
 
@@ -50,7 +51,7 @@ class WorkLogEditForm(WorkLogForm):
     """The same fields, with the reason the audit record keeps."""
 
     reason = forms.CharField(
-        label=_lazy("Why the change (kept in the audit record)"),
+        label=gettext_lazy("Why the change (kept in the audit record)"),
         required=False,
         max_length=300,
         widget=forms.TextInput(),

@@ -5,15 +5,17 @@ import django.db.models.deletion
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def backfill_month_sums(apps, schema_editor):
+def backfill_month_sums(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """The month sums of the logs already stored (billing.worksums keeps them from now on)."""
     from django.db.models import Count, Sum
 
     WorkLog = apps.get_model("billing", "WorkLog")
     WorkMonthSum = apps.get_model("billing", "WorkMonthSum")
-    sums = {}
+    sums: dict[tuple[int, str, bool, str, str], tuple[int, int, int]] = {}
     rows = (
         WorkLog.objects.filter(ticket__contract__isnull=False)
         .values_list("ticket__contract_id", "date", "billable", "work_type", "category")

@@ -53,6 +53,7 @@ def test_a_new_tier_and_hours_are_carried_by_the_new_terms_version(clock: Clock)
     send_renewal(proposal=proposal, actor=s.manager)
     accepted = accept_renewal(proposal=proposal, actor=s.world.contact.user)
     version = accepted.version
+    assert version is not None
     assert targets(version) == {
         (1, "first_response"): (15, gold.calendar_id),
         (1, "resolution"): (240, gold.calendar_id),
