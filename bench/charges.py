@@ -7,7 +7,8 @@ a billable-extra category), a rate card on every contract; in a throwaway SQLite
 var/bench/.
 
 Timed in the same run, on the same data:
-* ours: ``billing.charges.close_charges`` for all contracts (one GROUP BY over the logs, bulk
+* ours: ``billing.charges.close_charges`` for all contracts (the month sums kept by every
+  work-log write, ``billing.worksums``: ~12 rows per contract, the logs are not read; bulk
   inserts of ledger entries, charges and lines);
 * a per-contract ORM loop: for each contract its rate card, its work logs as model objects
   summed in Python, its ledger entries and credit, the same pure rules
@@ -21,7 +22,8 @@ Timed in the same run, on the same data:
 ``--keep`` leaves the data (its close undone) for a later ``--reuse`` run, which skips the
 build; ``--profile`` prints the cProfile of our close (cumulative) to stderr.
 
-``--postgres``: in a throwaway PostgreSQL database ``sp_chargesbench_bench`` next to
+``--postgres``: in a throwaway PostgreSQL database (``--db-name``, default
+``sp_chargesbench_bench``) next to
 ``DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/), created and dropped here.
 
 RESULT database=... contracts=... work_logs=... ours_s=... orm_loop_s=... speedup=... ours_cpu_s=...
@@ -157,6 +159,15 @@ def build(contracts: int, per_contract: int) -> None:
                 ],
             )
             print(f"  inserted {end:,} work logs", file=sys.stderr, flush=True)
+    # The month sums the work-log services keep with each write (billing.worksums): the
+    # logs above were inserted in bulk, so they are summed once here, as the services would
+    # have summed them one by one.
+    from servicepact.billing.periods import Period
+    from servicepact.billing.worksums import rebuild
+
+    rows = rebuild(Period(2025, 6))
+    print(f"  {rows:,} month-sum rows", file=sys.stderr, flush=True)
+    with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh statistics, as autovacuum would have by now
     # app-dev is billable extra work on every card
     from servicepact.billing.models import ScopeItem
@@ -243,6 +254,7 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=1_000)
     parser.add_argument("--logs-per-contract", type=int, default=1_000)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--db-name", default=DB_NAME, help="the throwaway PostgreSQL database")
     parser.add_argument(
         "--keep",
         action="store_true",
@@ -251,6 +263,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse the data a --keep run left")
     parser.add_argument(
         "--profile", action="store_true", help="cProfile our close; top functions to stderr"
+    )
+    parser.add_argument(
+        "--trace", action="store_true", help="print each statement of our close and its time"
+    )
+    parser.add_argument(
+        "--ours-only", action="store_true", help="skip the ORM loop (profiling; no ratio)"
     )
     args = parser.parse_args()
     keep = args.keep or args.reuse
@@ -265,7 +283,7 @@ def main() -> None:
     from scale_pages import create_db, drop_db, with_db
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    url = with_db(base, DB_NAME) if args.reuse else create_db(base, DB_NAME)
+    url = with_db(base, args.db_name) if args.reuse else create_db(base, args.db_name)
     try:
         run(args, url)
     finally:
@@ -275,7 +293,7 @@ def main() -> None:
             forget_close()
         connections.close_all()
         if not keep:
-            drop_db(base, DB_NAME)
+            drop_db(base, args.db_name)
 
 
 def forget_close() -> None:
@@ -309,7 +327,8 @@ def run(args: argparse.Namespace, url: str) -> None:
     cpu = time.process_time()
     try:
         with transaction.atomic():
-            baseline = orm_loop(contracts, june, now)
+            if not args.ours_only:
+                baseline = orm_loop(contracts, june, now)
             raise Rollback
     except Rollback:
         pass
@@ -322,13 +341,30 @@ def run(args: argparse.Namespace, url: str) -> None:
     cpu = time.process_time()
     if profiler is not None:
         profiler.enable()
-    charges = close_charges(contracts, june, now=now)
+    from django.db import connection
+
+    traced: list[tuple[float, str]] = []
+
+    def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            traced.append((time.perf_counter() - began, sql[:90]))
+
+    if args.trace:
+        with connection.execute_wrapper(timer):
+            charges = close_charges(contracts, june, now=now)
+    else:
+        charges = close_charges(contracts, june, now=now)
     if profiler is not None:
         profiler.disable()
     ours_s = time.perf_counter() - started
     ours_cpu = time.process_time() - cpu
     if profiler is not None:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    for seconds, sql in traced:
+        print(f"  {seconds * 1000:8.1f} ms  {sql}", file=sys.stderr)
     ours = {c.contract_id: c.total for c in charges}
     mismatches = sum(1 for k, v in baseline.items() if ours.get(k) != v)
     work_logs = args.contracts * args.logs_per_contract

@@ -3,7 +3,8 @@
     GET  /renewals                 list (filters: contract, status)
     GET  /renewals/risk            the contracts renewing in the next 120 days, scored (staff)
     GET  /renewals/{id}
-    POST /renewals                 prepare (staff)  {contract, end_date, fee_amount, note}
+    POST /renewals                 prepare (staff)  {contract, end_date, fee_amount, plan,
+                                   included_hours, note}
     POST /renewals/{id}/send       a manager (403 otherwise); the contacts are told
     POST /renewals/{id}/accept     the customer's contact; the contract is renewed
     POST /renewals/{id}/decline    the customer's contact  {note}
@@ -18,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -36,11 +37,27 @@ from servicepact.billing import renewals
 from servicepact.billing.choices import RenewalStatus
 from servicepact.billing.models import RenewalProposal
 from servicepact.billing.renewal_risk import renewal_risks
+from servicepact.contracts.models import ServicePlan
 from servicepact.contracts.selectors import contracts_for
-from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, Text, idempotent, reads, writes
+from servicepact.core.api_schema import (
+    MAX_DB_INT,
+    ApiIn,
+    Id,
+    Text,
+    idempotent,
+    model_decimal,
+    reads,
+    writes,
+)
 from servicepact.core.time import now
 
 router = Router(tags=["renewals"])
+
+
+class PlanRef(Schema):
+    id: int
+    code: str
+    name: str
 
 
 class RenewalOut(Schema):
@@ -51,6 +68,8 @@ class RenewalOut(Schema):
     end_date: dt.date
     fee_amount: Decimal
     currency: str
+    plan: PlanRef | None  # the new tier; None: unchanged
+    included_hours: Decimal | None  # per fee period; None: unchanged
     note: str
     summary: dict[str, Any]
     status: str
@@ -75,6 +94,10 @@ class RenewalIn(ApiIn):
     contract: int = Field(..., ge=1, le=MAX_DB_INT)
     end_date: dt.date
     fee_amount: Decimal
+    plan: int | None = Field(None, ge=1, le=MAX_DB_INT)  # a new tier (service plan)
+    included_hours: Annotated[Decimal, model_decimal(RenewalProposal, "included_hours")] | None = (
+        None
+    )
     note: Text = ""
 
 
@@ -111,6 +134,10 @@ def render_renewal(proposal: RenewalProposal) -> dict[str, Any]:
         "end_date": proposal.end_date,
         "fee_amount": proposal.fee_amount,
         "currency": proposal.contract.fee_currency,
+        "plan": None
+        if proposal.plan is None
+        else {"id": proposal.plan.pk, "code": proposal.plan.code, "name": proposal.plan.name},
+        "included_hours": proposal.included_hours,
         "note": proposal.note,
         "summary": proposal.summary,
         "status": proposal.status,
@@ -191,6 +218,8 @@ def prepare(request: HttpRequest, payload: RenewalIn) -> Status[Any]:
         fee_amount=payload.fee_amount,
         note=payload.note,
         actor=request.user,
+        plan=reference(ServicePlan.objects.all(), payload.plan, "plan"),
+        included_hours=payload.included_hours,
     )
     visible = renewals.renewals_visible(request.user)
     return Status(201, render_renewal(get_or_404(visible, proposal.pk)))

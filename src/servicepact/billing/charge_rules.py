@@ -192,5 +192,37 @@ def extra_work_lines(
     return lines
 
 
+@dataclass(frozen=True)
+class PartRow:
+    """A part used in the month: its cost per unit in the contract's currency."""
+
+    part_number: str
+    description: str
+    quantity: int
+    unit_cost: Decimal
+    under_warranty: bool
+
+
+def part_price(unit_cost: Decimal, markup_percent: Decimal, places: int) -> Decimal:
+    """Cost plus the rate card's markup, rounded to the currency's minor unit."""
+    return round_money(unit_cost * (1 + markup_percent / 100), places)
+
+
+def part_lines(parts: Sequence[PartRow], markup_percent: Decimal, places: int) -> list[Line]:
+    """One line per part used out of warranty: quantity x (cost + markup). A part under
+    warranty is never charged; a part priced 0 makes no line."""
+    lines = []
+    for part in parts:
+        if part.under_warranty:
+            continue
+        price = part_price(part.unit_cost, markup_percent, places)
+        amount = price * part.quantity
+        if amount <= 0:
+            continue
+        label = f"{part.part_number} {part.description}".strip()
+        lines.append(Line("parts", label, Decimal(part.quantity), price, amount))
+    return lines
+
+
 def total(lines: Iterable[Line]) -> Decimal:
     return sum((line.amount for line in lines), ZERO)

@@ -1,10 +1,12 @@
 """Period close of charges for many contracts at once (the worker, ``close_charges`` and the
 benchmark): a handful of queries for the whole batch, whatever the number of work logs.
 
+
 Steps (``close_charges``):
 1. lock the contracts, skip those whose month already has a charge (idempotent);
-2. read, for the batch, the rate cards in force, the work logs summed per contract, work type
-   and category (one GROUP BY), the month's ledger entries and the period credits;
+2. read, for the batch, the rate cards in force, the month's work (the month sums kept by
+   every work-log write, ``billing.worksums``: a few rows per contract, the logs are not
+   read), the month's ledger entries, the period credits and the billable parts;
 3. per contract, with ``billing.charge_rules``: close the hours (consumed, overage, expired,
    rolled over), price the base fee (pro rata), overage and extra work, subtract the credits;
 4. write the ledger entries, the charges and their lines with three bulk inserts.
@@ -17,15 +19,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.http import HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicepact.billing import charge_rules as rules
-from servicepact.billing.charge_rules import Line, WorkGroup, hours_of
+from servicepact.billing.charge_rules import Line, PartRow, WorkGroup, hours_of
 from servicepact.billing.choices import Bucket, ChargeKind, ChargeStatus, Coverage, EntryKind
 from servicepact.billing.credits import monthly_fee
 from servicepact.billing.fees import FeeTerms, fee_in_force, fees_in_force
@@ -35,14 +39,21 @@ from servicepact.billing.hours import (
     included_hours_for,
     lots_and_draws,
 )
-from servicepact.billing.models import ChargeLine, HoursEntry, PeriodCharge, PeriodCredit, WorkLog
+from servicepact.billing.models import (
+    ChargeLine,
+    HoursEntry,
+    PartUse,
+    PeriodCharge,
+    PeriodCredit,
+    WorkLog,
+)
 from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, month_end, rate_terms_at
+from servicepact.billing.worksums import month_rows
 from servicepact.contracts.models import Contract
 from servicepact.core.bulk import insert_rows
 from servicepact.core.money import minor_units
 from servicepact.customers.selectors import scope_to_customer
-from servicepact.tickets.models import Ticket
 
 
 @dataclass
@@ -81,40 +92,61 @@ class Closed:
     hours: dict[str, str]
 
 
+@lru_cache(maxsize=32)
+def _labels(language: str) -> dict[str, str]:
+    """The charge lines' texts in ``language`` (the active one), translated once per close
+    rather than once per line (a thousand contracts: five thousand gettext calls)."""
+    return {
+        "base_fee": _("Base fee"),
+        "base_fee_part": _("Base fee, %(days)s of %(month)s days"),
+        "overage": _("Hours beyond the included hours"),
+        "extra_work": _("Billable extra work: %(type)s"),
+        "parts": _("Part %(part)s"),
+        "credit": _("Service credits (%(status)s)"),
+    }
+
+
+def label_text(key: str) -> str:
+    return _labels(get_language() or "")[key]
+
+
 def work_by_contract(
     contract_ids: Sequence[int], period: Period, terms: dict[int, RateTerms]
 ) -> dict[int, ContractWork]:
-    """The month's work logs per contract, summed in SQL (one query), folded here by the
-    contract's scope (``RateTerms.coverage``): the SQL only adds minutes up.
+    """The month's work per contract from the maintained month sums (``billing.worksums``:
+    a few rows per contract, whatever the number of logs), folded by the contract's scope."""
+    return fold_work(month_rows(contract_ids, period), terms)
 
-    PostgreSQL groups by contract (a hash aggregate over the index-only scan of
-    ``worklog_month_sums``: a few rows per contract); SQLite groups per ticket in that index's
-    order (no sort of the logs; it would sort a million rows to group by contract)."""
-    by_contract = connection.vendor == "postgresql"
-    key = "ticket__contract_id" if by_contract else "ticket_id"
-    logs = WorkLog.objects.filter(date__gte=period.first_day, date__lte=period.last_day)
-    owner: dict[int, int] = {}
-    if by_contract:
-        logs = logs.filter(ticket__contract_id__in=contract_ids)
-    else:
-        tickets = Ticket.objects.filter(contract_id__in=contract_ids)
-        owner = dict(tickets.values_list("id", "contract_id"))
-        logs = logs.filter(ticket_id__in=tickets.values("id"))
+
+def work_from_logs(
+    contract_ids: Sequence[int], period: Period, terms: dict[int, RateTerms]
+) -> dict[int, ContractWork]:
+    """The same, summed from the logs themselves (the reference the month sums are tested
+    against)."""
     rows = (
-        logs.values_list(key, "billable", "work_type", "category")
+        WorkLog.objects.filter(
+            date__gte=period.first_day,
+            date__lte=period.last_day,
+            ticket__contract_id__in=contract_ids,
+        )
+        .values_list("ticket__contract_id", "billable", "work_type", "category")
         .annotate(minutes=Sum("minutes"), ooh=Sum("out_of_hours_minutes"))
         .order_by()
     )
+    return fold_work(rows, terms)
+
+
+def fold_work(
+    rows: Iterable[tuple[Any, ...]], terms: dict[int, RateTerms]
+) -> dict[int, ContractWork]:
+    """(contract, billable, work type, category, minutes, ooh) rows -> work per contract."""
     work: dict[int, ContractWork] = defaultdict(ContractWork)
-    with connection.cursor() as cursor:
-        cursor.execute(*rows.query.sql_with_params())
-        for owner_id, billable, work_type, category, minutes, ooh in cursor:
-            contract_id = owner_id if by_contract else owner[owner_id]
-            item = work[contract_id]
-            if not billable:
-                item.non_billable_minutes += minutes
-            else:
-                item.add(terms[contract_id].coverage(category), work_type, minutes, ooh or 0)
+    for contract_id, billable, work_type, category, minutes, ooh in rows:
+        item = work[contract_id]
+        if not billable:
+            item.non_billable_minutes += minutes
+        else:
+            item.add(terms[contract_id].coverage(category), work_type, minutes, ooh or 0)
     return work
 
 
@@ -127,6 +159,7 @@ def close_one(
     entries: Iterable[tuple[str, Decimal, str]],
     credit: Credit | None,
     fee: FeeTerms | None = None,
+    parts: Sequence[PartRow] = (),
 ) -> Closed:
     """The ledger entries and charge lines of one contract's month (no database when
     ``fee``, the fee in force, is given)."""
@@ -156,9 +189,9 @@ def close_one(
     base = rules.prorated_fee(per_month, days, month_days, places)
     if base > 0:
         label = (
-            _("Base fee")
+            label_text("base_fee")
             if days >= month_days
-            else _("Base fee, %(days)s of %(month)s days")
+            else label_text("base_fee_part")
             % {
                 "days": days,
                 "month": month_days,
@@ -172,7 +205,7 @@ def close_one(
         lines.append(
             Line(
                 ChargeKind.OVERAGE,
-                _("Hours beyond the included hours"),
+                label_text("overage"),
                 closed.overage,
                 None,
                 over,
@@ -182,12 +215,22 @@ def close_one(
     lines += [
         Line(
             ChargeKind.EXTRA_WORK,
-            _("Billable extra work: %(type)s") % {"type": x.description},
+            label_text("extra_work") % {"type": x.description},
             x.quantity,
             x.unit_price,
             x.amount,
         )
         for x in extra
+    ]
+    lines += [
+        Line(
+            ChargeKind.PARTS,
+            label_text("parts") % {"part": x.description},
+            x.quantity,
+            x.unit_price,
+            x.amount,
+        )
+        for x in rules.part_lines(parts, terms.parts_markup, places)
     ]
     credit_row = credit_line(credit, currency)
     if credit_row is not None:
@@ -210,7 +253,7 @@ def credit_line(credit: Credit | None, currency: str) -> Line | None:
         return None
     rules.same_currency(currency, credit.currency)
     amount = rules.round_money(credit.amount, minor_units(currency))
-    label = _("Service credits (%(status)s)") % {"status": credit.status}
+    label = label_text("credit") % {"status": credit.status}
     return Line(ChargeKind.CREDIT, label, Decimal(1), None, -amount)
 
 
@@ -219,6 +262,29 @@ def _credits(contract_ids: Sequence[int], period: Period) -> dict[int, Credit]:
         c.contract_id: Credit(c.currency, c.amount_due, c.status)
         for c in PeriodCredit.objects.filter(contract_id__in=contract_ids, period=str(period))
     }
+
+
+def parts_by_contract(contract_ids: Sequence[int], period: Period) -> dict[int, list[PartRow]]:
+    """The month's parts used on the contracts' tickets (one query), in the order used."""
+    parts: dict[int, list[PartRow]] = defaultdict(list)
+    for contract_id, number, description, quantity, cost, warranty in (
+        PartUse.objects.filter(
+            ticket__contract_id__in=contract_ids,
+            date__gte=period.first_day,
+            date__lte=period.last_day,
+        )
+        .order_by("date", "id")
+        .values_list(
+            "ticket__contract_id",
+            "part_number",
+            "description",
+            "quantity",
+            "unit_price",
+            "under_warranty",
+        )
+    ):
+        parts[contract_id].append(PartRow(number, description, quantity, cost, warranty))
+    return parts
 
 
 def close_charges(
@@ -252,6 +318,7 @@ def close_charges(
             entries[contract_id].append((kind, hours, expires))
         credits = _credits(todo_ids, period)
         fees = fees_in_force(todo, period)
+        parts = parts_by_contract(todo_ids, period)
         results = [
             (
                 contract,
@@ -263,6 +330,7 @@ def close_charges(
                     entries=entries.get(contract.pk, ()),
                     credit=credits.get(contract.pk),
                     fee=fees[contract.pk],
+                    parts=parts.get(contract.pk, ()),
                 ),
             )
             for contract in todo

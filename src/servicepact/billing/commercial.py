@@ -96,9 +96,11 @@ def set_rate_card(
     rollover_periods: int = 0,
     conversion_ratio: Any = None,
     scope: Sequence[tuple[str, str, str]] = (),
+    parts_markup_percent: Any = 0,
 ) -> RateCard:
     """The version's rate card, replaced whole: rates per work type, the out-of-hours
-    multiplier, rollover months, the conversion ratio, the scope (category, label, coverage)."""
+    multiplier, rollover months, the conversion ratio, the scope (category, label, coverage),
+    the markup (%) over a part's cost out of warranty."""
     require_manager(actor, "set rate cards")
     currency = version.contract.fee_currency
     errors: dict[str, list[str]] = {}
@@ -119,12 +121,16 @@ def set_rate_card(
         if conversion_ratio in (None, "")
         else _decimal(conversion_ratio, "conversion_ratio", low=Decimal("0.01"), high=Decimal(100))
     )
+    markup = _decimal(
+        parts_markup_percent, "parts_markup_percent", low=Decimal(0), high=Decimal(1000)
+    )
     RateCard.objects.filter(contract_version=version).delete()
     card = RateCard.objects.create(
         contract_version=version,
         out_of_hours_multiplier=factor,
         rollover_periods=rollover_periods,
         conversion_ratio=ratio,
+        parts_markup_percent=markup,
     )
     Rate.objects.bulk_create(
         Rate(rate_card=card, work_type=t, hourly_rate=p) for t, p in prices.items()

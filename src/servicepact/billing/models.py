@@ -23,7 +23,7 @@ from servicepact.billing.choices import (
     WorkLogAction,
     WorkType,
 )
-from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.contracts.models import Contract, ContractVersion, ServicePlan
 from servicepact.core.models import ImmutableModelError
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.system_notes import stored_reason
@@ -293,26 +293,76 @@ class WorkLog(models.Model):
         ordering = ["date", "id"]
         indexes = [
             models.Index(fields=["ticket", "date"]),
-            # Covering, in the order of the period close's GROUP BY (billing.charges):
-            # the month's sums read this index only, without sorting the logs.
-            models.Index(
-                fields=[
-                    "ticket",
-                    "billable",
-                    "work_type",
-                    "category",
-                    "date",
-                    "minutes",
-                    "out_of_hours_minutes",
-                ],
-                name="worklog_month_sums",
-            ),
         ]
         verbose_name = _("work log")
         verbose_name_plural = _("work logs")
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.date} {self.minutes} min"
+
+
+class PartUse(models.Model):
+    """A spare part used on a ticket. Under warranty it costs the customer nothing; otherwise
+    it is charged at the period close at its cost plus the rate card's parts markup
+    (``billing.charge_rules.part_lines``). No stock is kept here (field service will)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="part_uses")
+    date = models.DateField(_("date"))
+    part_number = models.CharField(_("part number"), max_length=60)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.PositiveIntegerField(
+        _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(10_000)]
+    )
+    unit_price = models.DecimalField(
+        _("unit cost"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("What one part costs the provider, in the contract's currency."),
+    )
+    under_warranty = models.BooleanField(_("under warranty"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["ticket", "date"])]
+        verbose_name = _("part used")
+        verbose_name_plural = _("parts used")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.part_number} x{self.quantity}"
+
+
+class WorkMonthSum(models.Model):
+    """A contract's month of work logs, summed per billable flag, work type and category:
+    kept up to date by every work-log write (``billing.worksums``, in the same transaction),
+    so the period close reads a few rows per contract instead of the month's logs."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="work_month_sums")
+    period = models.CharField(_("period"), max_length=7)  # YYYY-MM
+    billable = models.BooleanField(_("billable"))
+    work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.choices)
+    category = models.CharField(_("category of work"), max_length=40, blank=True)
+    minutes = models.BigIntegerField(_("minutes"))
+    out_of_hours_minutes = models.BigIntegerField(_("minutes outside coverage hours"))
+    logs = models.PositiveIntegerField(_("work logs"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "period", "billable", "work_type", "category"],
+                name="workmonthsum_key",
+            )
+        ]
+        indexes = [models.Index(fields=["period", "contract"])]
+        verbose_name = _("month of work")
+        verbose_name_plural = _("months of work")
+
+    def __str__(self) -> str:
+        return f"{self.contract_id} {self.period} {self.work_type} {self.minutes} min"
 
 
 class ImmutableRow(models.Model):
@@ -359,6 +409,14 @@ class RateCard(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
         help_text=_("Empty: unused maintenance hours cannot be converted."),
+    )
+    parts_markup_percent = models.DecimalField(
+        _("parts markup (%)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))],
+        help_text=_("Parts out of warranty are charged at their cost plus this percentage."),
     )
 
     class Meta:
@@ -619,6 +677,24 @@ class RenewalProposal(models.Model):
     start_date = models.DateField(_("new term starts"))
     end_date = models.DateField(_("new term ends"))
     fee_amount = models.DecimalField(_("fee"), max_digits=12, decimal_places=2)
+    plan = models.ForeignKey(
+        ServicePlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new service plan"),
+        help_text=_("Empty: the tier stays as it is."),
+    )
+    included_hours = models.DecimalField(
+        _("included hours per fee period"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Empty: the included hours stay as they are."),
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     summary = models.JSONField(_("summary of the closing term"), default=dict)
     status = models.CharField(

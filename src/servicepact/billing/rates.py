@@ -24,6 +24,7 @@ class RateTerms:
     multiplier: Decimal = Decimal("1")
     rollover_periods: int = 0
     conversion_ratio: Decimal | None = None
+    parts_markup: Decimal = Decimal("0")  # percent over a part's cost, out of warranty
     rates: dict[str, Decimal] = field(default_factory=dict)
     scope: dict[str, str] = field(default_factory=dict)  # category -> Coverage
     labels: dict[str, str] = field(default_factory=dict)  # category -> label
@@ -69,16 +70,18 @@ def rate_terms_at(contracts: Iterable[Contract], at: dict[int, datetime]) -> dic
             multiplier=multiplier,
             rollover_periods=rollover,
             conversion_ratio=ratio,
+            parts_markup=markup,
             rates=rates[card_id],
             scope=scope[card_id],
             labels=labels[card_id],
         )
-        for card_id, version_id, multiplier, rollover, ratio in in_batch.values_list(
+        for card_id, version_id, multiplier, rollover, ratio, markup in in_batch.values_list(
             "pk",
             "contract_version_id",
             "out_of_hours_multiplier",
             "rollover_periods",
             "conversion_ratio",
+            "parts_markup_percent",
         )
     }
     result: dict[int, RateTerms] = {}

@@ -12,7 +12,7 @@ state is a 409, a wrong field a 422 naming it, a wrong role a 403.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -23,24 +23,28 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from servicepact.billing.choices import CreditStatus, FeeChangeStatus, RenewalStatus
-from servicepact.billing.fees import fee_in_force
+from servicepact.billing.credits import CENT
+from servicepact.billing.fees import FeeTerms, fee_in_force
 from servicepact.billing.models import FeeChange, PeriodCredit, RenewalProposal, WorkLog
 from servicepact.billing.periods import Period
+from servicepact.billing.periods import months_between as period_range
 from servicepact.billing.services import require_manager
 from servicepact.contracts.choices import ContractStatus, Renewal
 from servicepact.contracts.escalation import ContractEventKind
 from servicepact.contracts.lifecycle import customer_not_before
-from servicepact.contracts.models import Contract
-from servicepact.contracts.services import renew_contract
+from servicepact.contracts.models import Contract, ServicePlan
+from servicepact.contracts.services import renew_contract, set_target
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.money import parse_amount
 from servicepact.core.time import local_date, local_midnight
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Contact
 from servicepact.customers.selectors import contact_for, scope_to_customer
+from servicepact.monitoring.availability import contract_availability
 from servicepact.notifications.choices import Audience
 from servicepact.notifications.language import language_for
 from servicepact.notifications.services import Message, notify_email, notify_user
+from servicepact.slaclock.statement_rules import availability_percent
 from servicepact.tickets import system_notes
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
@@ -64,7 +68,7 @@ def renewal_allows(proposal: RenewalProposal, action: str) -> bool:
 def renewals_visible(user: Any) -> QuerySet[RenewalProposal]:
     """Staff see every proposal; a contact its customer's once sent (a proposal still inside
     the provider is not the customer's business); anyone else nothing."""
-    qs = RenewalProposal.objects.select_related("contract__customer", "version").order_by(
+    qs = RenewalProposal.objects.select_related("contract__customer", "version", "plan").order_by(
         "-prepared_at", "-id"
     )
     if not getattr(user, "is_staff", False):
@@ -98,9 +102,10 @@ FEE_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
 def closing_summary(contract: Contract, *, now: datetime) -> dict[str, Any]:
-    """The closing term in figures, from the data (a handful of aggregate queries):
-    tickets opened and still open, SLA clocks met/breached and the compliance, service
-    credits approved or applied, hours logged against the hours included."""
+    """The closing term in figures, from the data (a handful of aggregate queries, and the
+    availability of each month of the term): tickets opened and still open, SLA clocks
+    met/breached and the compliance, service credits approved or applied, hours logged
+    against the hours included, availability (``term_availability``)."""
     tz = contract.customer.timezone
     start = term_start(contract)
     end = contract.end_date
@@ -127,6 +132,7 @@ def closing_summary(contract: Contract, *, now: datetime) -> dict[str, Any]:
     minutes = WorkLog.objects.filter(
         ticket__contract=contract, date__gte=start, date__lte=end
     ).aggregate(total=Sum("minutes"))["total"]
+    availability = term_availability(contract, start, end, now=now)
     months = months_between(start, end)
     per_period = FEE_PERIOD_MONTHS.get(contract.fee_period, 1)
     included = (contract.included_hours * months / per_period).quantize(Decimal("0.01"))
@@ -143,6 +149,34 @@ def closing_summary(contract: Contract, *, now: datetime) -> dict[str, Any]:
         "currency": contract.fee_currency,
         "hours_used": str((Decimal(minutes or 0) / 60).quantize(Decimal("0.01"))),
         "hours_included": str(included),
+        **availability,
+    }
+
+
+def term_availability(
+    contract: Contract, start: date, end: date, *, now: datetime
+) -> dict[str, Any]:
+    """The term's availability from the monitoring app (``contract_availability`` per month,
+    the current month to now): unplanned downtime over measured time summed over the months,
+    as the monthly figure is computed (``statement_rules.availability_percent``: truncated,
+    never rounded up), and how many months met or missed the availability commitment."""
+    tz = contract.customer.timezone
+    last = min(end, local_date(now, tz))
+    measured = unplanned = met = missed = 0
+    if last >= start:
+        for period in period_range(Period(start.year, start.month), Period(last.year, last.month)):
+            result = contract_availability(contract, period.year, period.month)
+            measured += result.measured_seconds
+            unplanned += result.unplanned_downtime_seconds
+            if result.met is True:
+                met += 1
+            elif result.met is False:
+                missed += 1
+    percent = availability_percent(measured, unplanned)
+    return {
+        "availability_percent": None if percent is None else str(percent),
+        "availability_months_met": met,
+        "availability_months_missed": missed,
     }
 
 
@@ -171,10 +205,14 @@ def prepare_renewal(
     fee_amount: Any,
     actor: Any,
     note: str = "",
+    plan: ServicePlan | None = None,
+    included_hours: Any = None,
 ) -> RenewalProposal:
     """A proposal of a new term from the day after the current end until ``end_date`` at
-    ``fee_amount`` (staff). 409 for an automatically renewing contract or one that is not
-    active or in grace; 422 for an end date not after the current end."""
+    ``fee_amount`` (staff), optionally on another service plan (tier) and with other
+    included hours per fee period (None: unchanged). 409 for an automatically renewing
+    contract or one that is not active or in grace; 422 for an end date not after the current
+    end, an inactive plan, bad hours, or a new fee or hours on a term not starting on the 1st."""
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied(_("only provider staff prepare renewals"))
     contract = Contract.objects.select_related("customer").get(pk=contract.pk)
@@ -190,16 +228,28 @@ def prepare_renewal(
             % {"contract": contract.number, "label": ContractStatus(status).label}
         )
     amount = parse_amount(fee_amount, contract.fee_currency, field="fee_amount")
+    hours = _included_hours(included_hours)
     start = contract.end_date + timedelta(days=1)
-    if amount != _fee_before(contract, start) and start.day != 1:
-        raise DomainValidationError(
-            {
-                "fee_amount": [
-                    _("a new fee starts on the first day of a month; this term starts on %(day)s")
-                    % {"day": start.isoformat()}
-                ]
-            }
-        )
+    before = _terms_before(contract, start)
+    if start.day != 1:
+        for field, changed in (
+            ("fee_amount", amount != before.amount),
+            ("included_hours", hours is not None and hours != before.included_hours),
+        ):
+            if changed:
+                raise DomainValidationError(
+                    {
+                        field: [
+                            _(
+                                "a new fee or new included hours start on the first day of a"
+                                " month; this term starts on %(day)s"
+                            )
+                            % {"day": start.isoformat()}
+                        ]
+                    }
+                )
+    if plan is not None and not plan.is_active:
+        raise DomainValidationError({"plan": [_("the service plan is not active")]})
     if end_date < start or (end_date - start).days > MAX_TERM_DAYS:
         raise DomainValidationError(
             {
@@ -214,6 +264,8 @@ def prepare_renewal(
         start_date=start,
         end_date=end_date,
         fee_amount=amount,
+        plan=plan,
+        included_hours=hours,
         note=note.strip()[:NOTE_MAX],
         summary=closing_summary(contract, now=moment),
         prepared_by=actor,
@@ -310,7 +362,11 @@ def accept_renewal(*, proposal: RenewalProposal, actor: Any, note: str = "") -> 
     renewer = proposal.sent_by or proposal.prepared_by
     contact = contact_for(actor)
     grace_from = local_midnight(proposal.start_date, contract.customer.timezone)
-    new_fee = proposal.fee_amount != _fee_before(contract, proposal.start_date)
+    before = _terms_before(contract, proposal.start_date)
+    new_fee = proposal.fee_amount != before.amount
+    new_hours = (
+        proposal.included_hours is not None and proposal.included_hours != before.included_hours
+    )
     fee_facts = {
         "fee": str(proposal.fee_amount),
         "currency": contract.fee_currency,
@@ -323,6 +379,8 @@ def accept_renewal(*, proposal: RenewalProposal, actor: Any, note: str = "") -> 
         start=proposal.start_date.isoformat(),
         end=proposal.end_date.isoformat(),
         new_fee=fee_facts if new_fee else None,
+        new_plan=proposal.plan.name if proposal.plan is not None else "",
+        new_hours=str(proposal.included_hours) if new_hours else "",
     )
     # The contract's own fee stays the initial terms (docs/commercial.md): a new fee is an
     # accepted fee change from the new term's first day, so the closing term keeps its fee.
@@ -333,10 +391,12 @@ def accept_renewal(*, proposal: RenewalProposal, actor: Any, note: str = "") -> 
         reason=reason.english(),
         reason_note=reason.as_data(),
     )
+    if proposal.plan is not None:
+        _apply_plan(version, proposal.plan)
     reinstate_grace_tickets(contract=contract, since=grace_from, reason=reason)
     moment = current_time()
     note = note.strip()[:NOTE_MAX]
-    if new_fee:
+    if new_fee or new_hours:
         _fee_change(proposal, contract, version=version, actor=actor, moment=moment, note=note)
     proposal.status = RenewalStatus.ACCEPTED
     proposal.answered_by = actor
@@ -349,7 +409,46 @@ def accept_renewal(*, proposal: RenewalProposal, actor: Any, note: str = "") -> 
 
 def _fee_before(contract: Contract, start: date) -> Decimal:
     """The fee in force on the new term's first day if nothing changed."""
-    return fee_in_force(contract, Period(start.year, start.month)).amount
+    return _terms_before(contract, start).amount
+
+
+def _terms_before(contract: Contract, start: date) -> FeeTerms:
+    """The fee and included hours in force on the new term's first day if nothing changed."""
+    return fee_in_force(contract, Period(start.year, start.month))
+
+
+HOURS_MAX = Decimal("999999.99")  # RenewalProposal.included_hours: 8 digits, 2 places
+
+
+def _included_hours(value: Any) -> Decimal | None:
+    """Included hours per fee period as given (None or "": unchanged); 422 on the field."""
+    if value is None or value == "":
+        return None
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        hours = Decimal("NaN")
+    if not hours.is_finite() or not 0 <= hours <= HOURS_MAX or hours != hours.quantize(CENT):
+        raise DomainValidationError(
+            {"included_hours": [_("hours from 0 to %(max)s, to 0.01 h") % {"max": HOURS_MAX}]}
+        )
+    return hours.quantize(CENT)
+
+
+def _apply_plan(version: Any, plan: ServicePlan) -> None:
+    """The new term's version carries the new plan's SLA targets (its own calendar where a
+    target names none): tickets under the new term are measured by the new tier, those of
+    the closing term keep theirs."""
+    version.targets.all().delete()
+    for target in plan.targets.select_related("calendar").order_by("priority", "metric"):
+        set_target(
+            version=version,
+            priority=target.priority,
+            metric=target.metric,
+            target_minutes=target.target_minutes,
+            calendar=target.calendar or plan.calendar,
+            measure_in_site_timezone=target.measure_in_site_timezone,
+        )
 
 
 def _fee_change(
@@ -361,13 +460,16 @@ def _fee_change(
     moment: datetime,
     note: str,
 ) -> FeeChange:
-    """The renewal's fee as an accepted fee change from the new term (``billing.fees``)."""
+    """The renewal's fee and included hours as an accepted fee change from the new term
+    (``billing.fees``); hours not given stay those in force."""
     hours = fee_in_force(contract, Period(proposal.start_date.year, proposal.start_date.month))
     renewal_note = system_notes.renewal_fee_change(proposal=proposal.pk)
     return FeeChange.objects.create(
         contract=contract,
         fee_amount=proposal.fee_amount,
-        included_hours=hours.included_hours,
+        included_hours=(
+            hours.included_hours if proposal.included_hours is None else proposal.included_hours
+        ),
         effective_from=proposal.start_date,
         reason=renewal_note.english()[:300],
         reason_note=renewal_note.as_data(),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor, actor_name
 from servicepact.accounts.choices import StaffRole
+from servicepact.billing import worksums
 from servicepact.billing.alerts import check_hours_alerts
 from servicepact.billing.choices import AuditAction, CreditStatus, WorkLogAction, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
@@ -652,6 +653,7 @@ def log_work(
         billable=billable,
         note=note.strip(),
     )
+    worksums.add_log(log)
     _audit_log(log, action=WorkLogAction.CREATE, actor=actor or user, before=None)
     _after_log(log)
     return log
@@ -692,12 +694,14 @@ def edit_work_log(*, log: WorkLog, actor: Actor, reason: str = "", **changes: An
         category=values["category"],
         note=values["note"],
     )
+    worksums.remove_log(log)  # the old values out of their month, the new ones in below
     for name in EDITABLE:
         setattr(log, name, values[name])
     log.date = day
     log.note = log.note.strip()
     log.out_of_hours_minutes = out_of_hours_minutes(log.ticket, log.started_at, log.minutes)
     log.save()
+    worksums.add_log(log)
     _audit_log(log, action=WorkLogAction.EDIT, actor=actor, before=before, reason=reason.strip())
     _after_log(log)
     return log
@@ -716,4 +720,5 @@ def delete_work_log(*, log: WorkLog, actor: Actor, reason: str = "") -> None:
     _audit_log(
         log, action=WorkLogAction.DELETE, actor=actor, before=_log_values(log), reason=reason
     )
+    worksums.remove_log(log)
     log.delete()

@@ -34,9 +34,11 @@ def shop(
     rollover: int = 0,
     ratio: str | None = "1.5",
     currency: str = "USD",
+    markup: str = "20",
 ) -> Shop:
     """NY business hours (Mon-Fri 09-18); fee ``fee`` a month, ``included`` hours a month;
-    rates remote 100, on site 150, travel 60 an hour; out of hours x1.5; scope: os-support
+    rates remote 100, on site 150, travel 60 an hour; out of hours x1.5; parts at cost +
+    ``markup`` %; scope: os-support
     included, app-dev billable, networking excluded. Time is left at Mon 2 Jun 2025 08:00."""
     clock.at(ny(2025, 6, 2, 8))
     w = world(code=code, start=start)
@@ -54,6 +56,7 @@ def shop(
         multiplier="1.5",
         rollover_periods=rollover,
         conversion_ratio=ratio,
+        parts_markup_percent=markup,
         scope=[
             ("os-support", "OS support", "included"),
             ("app-dev", "Application development", "billable"),

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,7 +42,7 @@ from servicepact.billing.renewals import (
     withdraw_renewal,
 )
 from servicepact.billing.services import may_decide_credits
-from servicepact.contracts.models import Contract
+from servicepact.contracts.models import Contract, ServicePlan
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.pagination import paginate_page
 from servicepact.core.time import now
@@ -86,6 +87,18 @@ class RenewalForm(forms.Form):
     )
     fee_amount = forms.DecimalField(
         label=_lazy("Fee per fee period"), max_digits=12, decimal_places=2
+    )
+    plan = forms.ModelChoiceField(
+        label=gettext_lazy("New service plan (empty: unchanged)"),
+        queryset=ServicePlan.objects.filter(is_active=True).order_by("name"),
+        required=False,
+    )
+    included_hours = forms.DecimalField(
+        label=gettext_lazy("Included hours per fee period (empty: unchanged)"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        required=False,
     )
     note = forms.CharField(label=_lazy("Note"), max_length=300, required=False)
 

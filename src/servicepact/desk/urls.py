@@ -8,6 +8,7 @@ from servicepact.desk import (
     mail_pages,
     money,
     new_ticket,
+    parts,
     views,
     worklogs,
 )
@@ -23,6 +24,17 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
     path("tickets/<int:pk>/worklogs/", worklogs.ticket_worklog, name="ticket-worklog"),
+    path("tickets/<int:pk>/parts/", parts.ticket_part, name="ticket-part"),
+    path(
+        "tickets/<int:pk>/parts/<int:part_id>/delete/",
+        parts.ticket_part_delete,
+        name="ticket-part-delete",
+    ),
+    path(
+        "tickets/<int:pk>/worklogs/<int:log_id>/edit/",
+        worklogs.ticket_worklog_edit,
+        name="ticket-worklog-edit",
+    ),
     path(
         "tickets/<int:pk>/worklogs/<int:log_id>/delete/",
         worklogs.ticket_worklog_delete,

@@ -41,6 +41,7 @@ from servicepact.desk.actions import ACTIONS, Action, available, make_form
 from servicepact.desk.compliance import contract_compliance
 from servicepact.desk.contract_context import asset_outage_form, contract_forms
 from servicepact.desk.forms import AssignAlertForm, QueueFilterForm
+from servicepact.desk.parts import part_context
 from servicepact.desk.queue import build_queue
 from servicepact.desk.records import (
     category_targets,
@@ -215,6 +216,7 @@ def _ticket_context(
         "plan": ticket.contract.plan if ticket.contract is not None else None,
         **labels(),
         **worklog_context(ticket, user),
+        **part_context(ticket),
     }
 
 

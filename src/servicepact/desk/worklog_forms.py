@@ -8,9 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 from servicepact.billing.choices import WorkType
+from servicepact.billing.models import WorkLog
 from servicepact.core.time import local_date, now, zone
 from servicepact.tickets.models import Ticket
 
@@ -43,6 +45,35 @@ class WorkLogForm(forms.Form):
         field.queryset = (
             get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
         )
+
+
+class WorkLogEditForm(WorkLogForm):
+    """The same fields, with the reason the audit record keeps."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why the change (kept in the audit record)"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(),
+    )
+
+
+def worklog_edit_form(log: WorkLog, data: Any = None) -> WorkLogEditForm:
+    """The edit form of a log, filled with its values (start in the ticket's zone)."""
+    start = None
+    if log.started_at is not None:
+        start = log.started_at.astimezone(zone(log.ticket.timezone)).time()
+    initial = {
+        "user": log.user_id,
+        "date": log.date,
+        "start": start,
+        "minutes": log.minutes,
+        "work_type": log.work_type,
+        "category": log.category,
+        "billable": log.billable,
+        "note": log.note,
+    }
+    return WorkLogEditForm(data, prefix="edit", initial=initial)
 
 
 def worklog_form(ticket: Ticket, user: Any) -> WorkLogForm:

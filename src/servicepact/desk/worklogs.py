@@ -13,11 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from servicepact.accounts.actors import actor_of
-from servicepact.billing.services import delete_work_log, log_work
+from servicepact.billing.services import delete_work_log, edit_work_log, log_work
 from servicepact.core.errors import DomainValidationError
 from servicepact.desk.access import staff_required
 from servicepact.desk.views import ticket_page_context
-from servicepact.desk.worklog_forms import WorkLogForm, started_at, worklog_context
+from servicepact.desk.worklog_forms import (
+    WorkLogForm,
+    started_at,
+    worklog_context,
+    worklog_edit_form,
+)
 from servicepact.tickets.selectors import get_ticket
 
 
@@ -72,3 +77,45 @@ def ticket_worklog_delete(request: HttpRequest, pk: int, log_id: int) -> HttpRes
         return render(request, "desk/ticket.html", context, status=422)
     messages.success(request, _("Work log deleted."))
     return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#work")
+
+
+@staff_required
+def ticket_worklog_edit(request: HttpRequest, pk: int, log_id: int) -> HttpResponse:
+    """The edit form of one work log; saved by ``billing.services.edit_work_log``, the
+    service the API's PATCH calls (the same checks, the same audit record with the reason)."""
+    ticket = get_ticket(request.user, pk)
+    log = get_object_or_404(ticket.work_logs.select_related("user", "ticket"), pk=log_id)
+    form = worklog_edit_form(log, request.POST if request.method == "POST" else None)
+    status, error = 200, ""
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                edit_work_log(
+                    log=log,
+                    actor=actor_of(request),
+                    reason=data["reason"],
+                    user=data["user"],
+                    minutes=data["minutes"],
+                    date=data["date"],
+                    started_at=started_at(ticket, data),
+                    work_type=data["work_type"],
+                    category=data["category"],
+                    billable=data["billable"],
+                    note=data["note"],
+                )
+            except PermissionDenied as exc:
+                status, error = 403, str(exc)
+            except DomainValidationError as exc:
+                for field, problems in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                messages.success(request, _("Work log changed."))
+                return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#work")
+    return render(
+        request,
+        "desk/worklog_edit.html",
+        {"ticket": ticket, "log": log, "form": form, "error": error},
+        status=status,
+    )

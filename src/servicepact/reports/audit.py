@@ -403,6 +403,7 @@ def _readme(contract: Contract, month: Period, manifest: list[dict[str, str]]) -
             "  kpis.json          KPI commitments and the month's measurements\n"
             "  statement.json     the statement's own figures, for comparison"
         ),
+        _("  hours.json         the hours ledger, the month's work logs and its charge"),
         "",
         _('The rules are written out in docs/statements.md ("The audit export").'),
         "",

@@ -9,7 +9,9 @@ computed from, so that ``servicepact audit verify`` recomputes every figure (doc
 * ``credits.json``: fee, currency, the credit schedule in force (tiers, cap, claim window),
   the per-breach credits of every contract version, force majeure (tickets and periods);
 * ``kpis.json``: the KPI commitments of the month and every measurement taken in it;
-* ``statement.json``: the statement's own figures, for comparison.
+* ``statement.json``: the statement's own figures, for comparison;
+* ``hours.json``: the hours ledger up to the month, the month's work and charge
+  (``reports.audit_hours``).
 
 All instants are UTC ISO-8601, all money and percentages decimal strings.
 """
@@ -41,6 +43,7 @@ from servicepact.monitoring.availability import (
 )
 from servicepact.monitoring.models import Outage
 from servicepact.monitoring.selectors import measurements_for
+from servicepact.reports.audit_hours import hours_file
 from servicepact.reports.selectors import statement_for
 from servicepact.slaclock.statement_rules import plain
 
@@ -61,6 +64,7 @@ def period_files(contract: Contract, facts: PeriodFacts, now: datetime) -> dict[
     files["credits.json"] = _dump(_credits(contract, facts))
     files["kpis.json"] = _dump(_kpis(contract, facts))
     files["statement.json"] = _dump(statement_for(contract, facts.period, now=now))
+    files["hours.json"] = _dump(hours_file(contract, facts.period))
     return files
 
 

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -541,6 +541,74 @@ def _kpis(report: Report, export: Export, statement: Any) -> None:
             report.add(f"{name} {part}", mine.get(part), their.get(part), numeric=True)
 
 
+HOURS = Decimal("0.01")
+
+
+def _hours_of(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(HOURS, rounding=ROUND_HALF_UP)
+
+
+def _hours(report: Report, export: Export) -> None:
+    """The hours ledger and the month's charge (``hours.json``; exports made before it was
+    added have none): balances from the entries, the closed month adding up to zero, the
+    consumed and extra hours from the work logs and the scope, the charge's total from its
+    lines."""
+    if "hours.json" not in export.zip.namelist():
+        return
+    data = export.json("hours.json")
+    where = "hours.json"
+    period = str(field(data, "period", where))
+    sums: dict[str, Decimal] = {}
+    month: dict[str, Decimal] = {}
+    for i, entry in enumerate(field(data, "entries", where)):
+        hours = _decimal(field(entry, "hours", f"{where}: entries[{i}]"), f"{where}: hours")
+        bucket = str(field(entry, "bucket", f"{where}: entries[{i}]"))
+        sums[bucket] = sums.get(bucket, Decimal(0)) + hours
+        if entry.get("period") == period and bucket == "maintenance":
+            kind = str(entry.get("kind"))
+            month[kind] = month.get(kind, Decimal(0)) + hours
+    balances = field(data, "balances", where)
+    for bucket in sorted(set(sums) | set(balances)):
+        report.add(
+            f"hours balance {bucket}", sums.get(bucket, Decimal(0)), balances.get(bucket),
+            numeric=True,
+        )  # fmt: skip
+    scope = field(data, "scope", where)
+    consumed = extra = 0
+    for i, log in enumerate(field(data, "work", where)):
+        if not field(log, "billable", f"{where}: work[{i}]"):
+            continue
+        minutes = int(field(log, "minutes", f"{where}: work[{i}]"))
+        category = str(log.get("category") or "")
+        if scope.get(category, "included") == "included" or not category:
+            consumed += minutes
+        else:
+            extra += minutes
+    charge = data.get("charge")
+    if charge is None:
+        return
+    report.add(
+        "hours month maintenance entries sum", sum(month.values(), Decimal(0)), "0",
+        numeric=True,
+    )  # fmt: skip
+    stated = field(charge, "hours", f"{where}: charge")
+    report.add("hours consumed", _hours_of(consumed), stated.get("consumed"), numeric=True)
+    report.add("hours extra work", _hours_of(extra), stated.get("extra"), numeric=True)
+    report.add(
+        "hours overage", month.get("overage", Decimal(0)), stated.get("overage"), numeric=True
+    )
+    report.add(
+        "hours ledger consumed", -month.get("consumed", Decimal(0)), stated.get("consumed"),
+        numeric=True,
+    )  # fmt: skip
+    lines = field(charge, "lines", f"{where}: charge")
+    total = sum(
+        (_decimal(field(x, "amount", f"{where}: charge.lines"), f"{where}: amount") for x in lines),
+        Decimal(0),
+    )
+    report.add("charge total", total, charge.get("total"), numeric=True)
+
+
 def verify(path: str) -> Report:
     export = Export(path)
     events = export.json("events.json")
@@ -557,6 +625,7 @@ def verify(path: str) -> Report:
     breaches = _breaches(report, clocks, metrics, fm, statement)
     _credits(report, credits, availability, breaches, statement)
     _kpis(report, export, statement)
+    _hours(report, export)
     return report
 
 

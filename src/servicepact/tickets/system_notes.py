@@ -155,6 +155,12 @@ def _values(params: dict[str, Any]) -> dict[str, Any]:
         values["fee_part"] = (
             gettext("; fee %(fee)s %(currency)s from %(start)s") % fee if fee else ""
         )
+        if values.get("new_plan"):
+            values["fee_part"] += gettext("; service plan %(plan)s") % {"plan": values["new_plan"]}
+        if values.get("new_hours"):
+            values["fee_part"] += gettext("; %(hours)s included hours per fee period") % {
+                "hours": values["new_hours"]
+            }
     if "how" in values:
         values["how"] = str(MATCHED_BY.get(values["how"], values["how"]))
     if "customer" in values:
@@ -303,10 +309,28 @@ def fee_change_accepted(*, fee: Any, hours: Any, reason: str) -> SystemNote:
 
 
 def renewal_accepted(
-    *, proposal: int, contact: str, start: str, end: str, new_fee: dict[str, str] | None
+    *,
+    proposal: int,
+    contact: str,
+    start: str,
+    end: str,
+    new_fee: dict[str, str] | None,
+    new_plan: str = "",
+    new_hours: str = "",
 ) -> SystemNote:
-    """``new_fee``: ``{"fee", "currency", "start"}`` when the renewal changes the fee."""
-    params = {"id": proposal, "contact": contact, "start": start, "end": end, "new_fee": new_fee}
+    """``new_fee``: ``{"fee", "currency", "start"}`` when the renewal changes the fee;
+    ``new_plan`` (its name) and ``new_hours`` when it changes the tier or the included hours."""
+    params: dict[str, Any] = {
+        "id": proposal,
+        "contact": contact,
+        "start": start,
+        "end": end,
+        "new_fee": new_fee,
+    }
+    if new_plan:
+        params["new_plan"] = new_plan
+    if new_hours:
+        params["new_hours"] = new_hours
     return SystemNote(RENEWAL_ACCEPTED, params)
 
 
