@@ -20,7 +20,7 @@ from servicepact.customers.selectors import scope_to_customer
 def changes_for(user: Any) -> QuerySet[Change]:
     """Staff see every change; a contact its customer's; anyone else nothing."""
     qs = Change.objects.select_related(
-        "customer", "requested_by", "approved_by", "rejected_by"
+        "customer", "contract", "template", "requested_by", "approved_by", "rejected_by"
     ).prefetch_related("assets")
     return scope_to_customer(qs, user)
 
@@ -43,7 +43,13 @@ class Window:
 def approved_windows(
     asset_ids: Iterable[int], start: datetime, end: datetime
 ) -> dict[int, list[Window]]:
-    """Approved (or done) maintenance windows overlapping [start, end), per asset, by start."""
+    """Maintenance windows the customer approved overlapping [start, end), per asset, by start.
+
+    Approved, or carried out since whatever the outcome (verified, rolled back, failed): the
+    window [planned_start, planned_end) stays planned; downtime outside it (an overrun, an
+    early start) counts. An emergency change carried out before the customer approved it
+    joins once approved after the fact (docs/changes.md, "Outcome and availability").
+    """
     asset_ids = list(asset_ids)
     windows: dict[int, list[Window]] = defaultdict(list)
     if not asset_ids:
@@ -52,6 +58,7 @@ def approved_windows(
         Change.assets.through.objects.filter(
             asset_id__in=asset_ids,
             change__status__in=APPROVED_STATUSES,
+            change__approved_at__isnull=False,  # the customer's approval makes it planned
             change__planned_start__lt=end,
             change__planned_end__gt=start,
         )
