@@ -10,12 +10,13 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from servicepact.accounts.auth import api_auth
-from servicepact.api import (
+from servicepact.api import (  # issue 16: versions, releases, blackouts
     assets,
     attachments,
     audit_exports,
     calendars,
     charges,
+    configuration,
     contacts,
     contract_records,
     contracts,
@@ -29,6 +30,7 @@ from servicepact.api import (
     notifications,
     outages,
     plans,
+    releases,
     renewals,
     sites,
     statements,
@@ -82,6 +84,8 @@ api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("", mail_router)  # /mail/inbound (mailbox token)
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
+api.add_router("", releases.router)  # /releases, /contracts/{id}/blackouts
+api.add_router("", configuration.router)  # /assets/{id}/configuration
 api.add_router("/notifications", notifications.router)
 api.add_router("/webhooks", webhooks_router)
 

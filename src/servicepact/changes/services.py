@@ -156,12 +156,12 @@ def _validate_details(
         errors["cab_rule"] = [_("must be all or quorum")]
     approvers = list(details.approvers)
     if details.kind != ChangeKind.STANDARD:
-        if not approvers:
-            errors["approvers"] = [_("name at least one member of the change advisory board")]
-        elif not all(is_staff(u) for u in approvers):
+        if not all(is_staff(u) for u in approvers):
             errors["approvers"] = [_("board members are provider staff")]
-        if details.cab_rule == CabRule.QUORUM and not (
-            details.cab_quorum and 1 <= details.cab_quorum <= len(approvers)
+        if (
+            approvers
+            and details.cab_rule == CabRule.QUORUM
+            and not (details.cab_quorum and 1 <= details.cab_quorum <= len(approvers))
         ):
             errors["cab_quorum"] = [
                 _("a quorum between 1 and the number of approvers (%(n)s)") % {"n": len(approvers)}
@@ -265,8 +265,9 @@ def request_change(
 ) -> Change:
     """Records a requested change on some of the customer's assets (window [start, end)).
 
-    Without ``details``: a normal change with no board (the customer alone approves), as
-    changes were before the board existed; the API and desk always pass details.
+    Without ``details`` (or with no named approvers): no board vote, the customer alone
+    approves, as changes were before the board existed. A standard change never asks the
+    board (its template is pre-approved).
     """
     assets = list(assets)
     errors: dict[str, list[str]] = {}
@@ -291,8 +292,8 @@ def request_change(
         change.cab_approved = True  # no board named: nothing for it to decide
     if change.contract is None:
         change.contract = _contract_for(customer, assets, planned_start.date())
-    if not change.needs_board:
-        change.cab_approved = True
+    if not change.needs_board or (details is not None and not details.approvers):
+        change.cab_approved = True  # no board to ask: the customer alone approves
     save_validated(change)  # the model's limits (title length ...) as field errors
     change.assets.set(assets)
     if details is not None:
@@ -336,7 +337,7 @@ def edit_change(
     change.approved_at = None
     change.approved_by = None
     change.cab_decided_at = None
-    change.cab_approved = None if change.needs_board else True
+    change.cab_approved = None if change.needs_board and details.approvers else True
     save_validated(change)
     change.assets.set(assets)
     _store_relations(change, details)
