@@ -50,6 +50,10 @@ class CalendarView:
     weeks: list[list[Day]]
     conflicts: dict[int, list[Conflict]]
 
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
 
 def _bounds(mode: str, anchor: date) -> tuple[date, date, date, date]:
     """[first, last) of the view (whole weeks from Monday), and the previous/next anchors."""
@@ -175,3 +179,11 @@ def _event(change: Change, moment: datetime, domain: str) -> Any:
     event.add("status", STATUS_TO_ICS.get(status, "CONFIRMED"))
     event.add("last-modified", change.updated_at)
     return event
+
+
+def parse_anchor(text: str | None, today: date) -> date:
+    """``?date=YYYY-MM-DD`` of a calendar page; anything else is today."""
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return today

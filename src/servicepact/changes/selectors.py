@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from servicepact.changes.choices import APPROVED_STATUSES
+from servicepact.changes.choices import APPROVED_STATUSES, ChangeKind, ChangeStatus
 from servicepact.changes.models import Change
 from servicepact.customers.selectors import scope_to_customer
 
@@ -68,3 +68,20 @@ def approved_windows(
     for asset_id, change_id, planned_start, planned_end in rows:
         windows[asset_id].append(Window(planned_start, planned_end, change_id))
     return windows
+
+
+def awaiting_customer(qs: QuerySet[Change]) -> QuerySet[Change]:
+    """Changes awaiting the customer's decision: requested and not yet approved by it, or an
+    emergency change carried out before approval and not decided since (after the fact)."""
+    undecided = Q(approved_at__isnull=True, rejected_at__isnull=True)
+    emergency = Q(kind=ChangeKind.EMERGENCY) & ~Q(status=ChangeStatus.REJECTED)
+    return qs.filter(undecided & (Q(status=ChangeStatus.REQUESTED) | emergency))
+
+
+def customer_may_decide(change: Change) -> bool:
+    """The portal shows approve/reject (the same rule as ``awaiting_customer``)."""
+    if change.approved_at is not None or change.rejected_at is not None:
+        return False
+    if change.status == ChangeStatus.REQUESTED:
+        return True
+    return change.kind == ChangeKind.EMERGENCY and change.status != ChangeStatus.REJECTED

@@ -69,7 +69,9 @@ def test_a_change_inside_the_year_end_freeze_is_a_blackout_conflict(w):
     before = change(w, ny(2025, 12, 14, 22), ny(2025, 12, 15))  # ends as the freeze starts
     [conflict] = conflicts_for(inside)
     assert (conflict.kind, conflict.blackout_id) == ("blackout", freeze.pk)
-    assert conflict.message.startswith("Inside the blackout period “Year-end freeze” of contract ACME-1")
+    assert conflict.message.startswith(
+        "Inside the blackout period “Year-end freeze” of contract ACME-1"
+    )
     assert conflicts_for(before) == []
 
 
