@@ -470,10 +470,10 @@ def update_change(request: HttpRequest, change_id: Id, payload: ChangeIn) -> Any
     return detail_out(get_change(request.user, change_id))
 
 
-def _decide(request: HttpRequest, change_id: int, action: str, **kwargs: Any) -> Any:
+def _decide(request: HttpRequest, change_id: int, verb: str, **kwargs: Any) -> Any:
     # Refusals (403, 409, 422) are answered by the API's exception handlers (api/errors.py).
     change = get_change(request.user, change_id)
-    service = getattr(services, f"{action}_change")
+    service = getattr(services, f"{verb}_change")
     change = service(change=change, actor=actor_of(request), **kwargs)
     return detail_out(get_change(request.user, change.pk))
 

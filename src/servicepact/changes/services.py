@@ -166,7 +166,9 @@ def _validate_details(
             errors["cab_quorum"] = [
                 _("a quorum between 1 and the number of approvers (%(n)s)") % {"n": len(approvers)}
             ]
-    foreign = [t.number for t in details.related_tickets if t.customer_id != customer.pk]
+    foreign = [
+        t.number or str(t.pk) for t in details.related_tickets if t.customer_id != customer.pk
+    ]
     if foreign:
         errors["related_tickets"] = [
             _("not tickets of %(customer)s: %(choices)s")

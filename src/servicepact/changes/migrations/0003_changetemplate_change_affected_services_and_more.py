@@ -2,10 +2,12 @@
 
 import django.db.models.deletion
 from django.conf import settings
+from typing import Any
+
 from django.db import migrations, models
 
 
-def existing_changes_need_no_board(apps, schema_editor):
+def existing_changes_need_no_board(apps: Any, schema_editor: Any) -> None:
     """Changes recorded before the board existed were approved by the customer alone."""
     apps.get_model("changes", "Change").objects.update(cab_approved=True)
 
