@@ -16,7 +16,7 @@ class ChangeStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     IN_PROGRESS = "in_progress", _("In progress")
     IMPLEMENTED = "implemented", _("Implemented")
-    DONE = "done", _("Verified")
+    DONE = "done", _("Done")
     ROLLED_BACK = "rolled_back", _("Rolled back")
     FAILED = "failed", _("Failed")
 
@@ -74,7 +74,7 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     STARTED = "started", _("Started")
     IMPLEMENTED = "implemented", _("Implemented")
-    VERIFIED = "verified", _("Verified")
+    VERIFIED = "verified", _("Done (verified)")
     ROLLED_BACK = "rolled_back", _("Rolled back")
     FAILED = "failed", _("Failed")
     CONFIGURATION = "configuration", _("Configuration updated")

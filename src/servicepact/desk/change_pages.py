@@ -86,8 +86,12 @@ class ChangeForm(forms.Form):
         help_text=gettext_lazy("In the customer's time zone."),
     )
 
+    # Optional with defaults: a form without them requests a normal, low-risk change.
     kind = forms.ChoiceField(
-        label=gettext_lazy("Type"), choices=ChangeKind.choices, initial=ChangeKind.NORMAL
+        label=gettext_lazy("Type"),
+        choices=ChangeKind.choices,
+        initial=ChangeKind.NORMAL,
+        required=False,
     )
     template = forms.ModelChoiceField(
         label=gettext_lazy("Standard change template"),
@@ -96,10 +100,20 @@ class ChangeForm(forms.Form):
         help_text=gettext_lazy("Required for a standard change."),
     )
     impact = forms.TypedChoiceField(
-        label=gettext_lazy("Impact"), choices=Level.choices, coerce=int, initial=Level.LOW
+        label=gettext_lazy("Impact"),
+        choices=Level.choices,
+        coerce=int,
+        initial=Level.LOW,
+        required=False,
+        empty_value=Level.LOW,
     )
     likelihood = forms.TypedChoiceField(
-        label=gettext_lazy("Likelihood"), choices=Level.choices, coerce=int, initial=Level.LOW
+        label=gettext_lazy("Likelihood"),
+        choices=Level.choices,
+        coerce=int,
+        initial=Level.LOW,
+        required=False,
+        empty_value=Level.LOW,
     )
     impact_description = forms.CharField(
         label=gettext_lazy("Impact description"),
@@ -140,7 +154,10 @@ class ChangeForm(forms.Form):
         help_text=gettext_lazy("Named approvers; none: the customer alone approves."),
     )
     cab_rule = forms.ChoiceField(
-        label=gettext_lazy("Board rule"), choices=CabRule.choices, initial=CabRule.ALL
+        label=gettext_lazy("Board rule"),
+        choices=CabRule.choices,
+        initial=CabRule.ALL,
+        required=False,
     )
     cab_quorum = forms.IntegerField(
         label=gettext_lazy("Quorum"), required=False, min_value=1, max_value=100
@@ -202,7 +219,7 @@ class ChangeForm(forms.Form):
                 )
             updates.append(services.ConfigUpdateIn(hosts[hostname], kind, name, version))
         return services.ChangeDetails(
-            kind=data["kind"],
+            kind=data["kind"] or ChangeKind.NORMAL,
             template=data["template"],
             impact=data["impact"],
             likelihood=data["likelihood"],
@@ -212,7 +229,7 @@ class ChangeForm(forms.Form):
             rollback_plan=data["rollback_plan"],
             affected_services=data["affected_services"],
             approvers=list(data["approvers"]),
-            cab_rule=data["cab_rule"],
+            cab_rule=data["cab_rule"] or CabRule.ALL,
             cab_quorum=data["cab_quorum"],
             related_tickets=data["related_tickets"],
             configuration=updates,

@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='change',
             name='status',
-            field=models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('done', 'Verified'), ('rolled_back', 'Rolled back'), ('failed', 'Failed')], db_index=True, default='requested', max_length=16, verbose_name='status'),
+            field=models.CharField(choices=[('requested', 'Requested'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('done', 'Done'), ('rolled_back', 'Rolled back'), ('failed', 'Failed')], db_index=True, default='requested', max_length=16, verbose_name='status'),
         ),
         migrations.CreateModel(
             name='CalendarFeed',
@@ -190,7 +190,7 @@ class Migration(migrations.Migration):
             name='ChangeEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('requested', 'Requested'), ('edited', 'Edited'), ('cab_vote', 'Board vote'), ('cab_approved', 'Approved by the change advisory board'), ('cab_rejected', 'Rejected by the change advisory board'), ('customer_approved', 'Approved by the customer'), ('customer_rejected', 'Rejected by the customer'), ('approved', 'Approved'), ('withdrawn', 'Withdrawn'), ('started', 'Started'), ('implemented', 'Implemented'), ('verified', 'Verified'), ('rolled_back', 'Rolled back'), ('failed', 'Failed'), ('configuration', 'Configuration updated')], max_length=20, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('requested', 'Requested'), ('edited', 'Edited'), ('cab_vote', 'Board vote'), ('cab_approved', 'Approved by the change advisory board'), ('cab_rejected', 'Rejected by the change advisory board'), ('customer_approved', 'Approved by the customer'), ('customer_rejected', 'Rejected by the customer'), ('approved', 'Approved'), ('withdrawn', 'Withdrawn'), ('started', 'Started'), ('implemented', 'Implemented'), ('verified', 'Done (verified)'), ('rolled_back', 'Rolled back'), ('failed', 'Failed'), ('configuration', 'Configuration updated')], max_length=20, verbose_name='kind')),
                 ('at', models.DateTimeField(verbose_name='at')),
                 ('note', models.TextField(blank=True, verbose_name='note')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
