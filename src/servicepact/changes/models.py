@@ -175,7 +175,7 @@ class Change(TimeStampedModel):
         if self.kind != ChangeKind.EMERGENCY or self.started_at is None:
             return False
         late = [t for t in (self.approved_at, self.cab_decided_at) if t is not None]
-        return any(t > self.started_at for t in late)
+        return any(t >= self.started_at for t in late)  # not approved before it started
 
 
 class ChangeApproval(models.Model):
