@@ -10,12 +10,13 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from servicepact.accounts.auth import api_auth
-from servicepact.api import (
+from servicepact.api import (  # issue 16: versions, releases, blackouts
     assets,
     attachments,
     audit_exports,
     calendars,
     charges,
+    configuration,
     contacts,
     contract_records,
     contracts,
@@ -31,6 +32,7 @@ from servicepact.api import (
     outages,
     parts,
     plans,
+    releases,
     renewals,
     sites,
     statements,
@@ -86,6 +88,8 @@ api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("", mail_router)  # /mail/inbound (mailbox token)
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
+api.add_router("", releases.router)  # /releases, /contracts/{id}/blackouts
+api.add_router("", configuration.router)  # /assets/{id}/configuration
 api.add_router("/notifications", notifications.router)
 api.add_router("/webhooks", webhooks_router)
 

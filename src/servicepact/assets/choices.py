@@ -10,3 +10,13 @@ class AssetKind(models.TextChoices):
     NETWORK = "network", _("Network device")
     VIRTUAL = "virtual", _("Virtual machine")
     APPLICATION = "application", _("Application")
+
+
+class ComponentKind(models.TextChoices):
+    """What a configuration record describes (version management, docs/changes.md)."""
+
+    FIRMWARE = "firmware", _("Firmware")
+    BIOS = "bios", _("BIOS")
+    OS = "os", _("Operating system")
+    DRIVER = "driver", _("Driver")
+    SOFTWARE = "software", _("Software")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from servicepact.assets.choices import AssetKind
+from servicepact.assets.choices import AssetKind, ComponentKind
 from servicepact.contracts.models import Contract
 from servicepact.core.models import TimeStampedModel
 from servicepact.customers.models import Customer, Site
@@ -56,3 +57,44 @@ class ContractLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.number}: {self.asset.hostname}"
+
+
+class ConfigurationItem(models.Model):
+    """One component version that ran on an asset during [valid_from, valid_to).
+
+    ``valid_to`` empty: it still runs. A new version of the same (kind, name) closes the row
+    before it (``assets.configuration.record_component``), so the rows are the history: "what
+    ran on this server on a given date" is the rows whose interval contains that instant.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="configuration")
+    kind = models.CharField(_("component kind"), max_length=16, choices=ComponentKind.choices)
+    name = models.CharField(_("component"), max_length=120)
+    version = models.CharField(_("version"), max_length=80)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["asset", "kind", "name", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gt=models.F("valid_from")),
+                name="configuration_interval_order",
+            ),
+            models.UniqueConstraint(
+                fields=["asset", "kind", "name"],
+                condition=models.Q(valid_to__isnull=True),
+                name="configuration_one_current",
+            ),
+        ]
+        indexes = [models.Index(fields=["asset", "valid_from"], name="configuration_asset_idx")]
+        verbose_name = _("configuration record")
+        verbose_name_plural = _("configuration records")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"

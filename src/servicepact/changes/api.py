@@ -1,4 +1,13 @@
-"""Changes API, mounted at /api/v1/changes: list, read, request, approve, reject, complete.
+"""Changes API, mounted at /api/v1/changes (docs/api.md, "Changes").
+
+    GET  /changes, /changes/{id}            list, read (with board votes, events, conflicts)
+    POST /changes                           request (staff): type, risk, plans, board, ...
+    PUT  /changes/{id}                      edit a requested change (staff; approvals restart)
+    POST /changes/{id}/board                a named board member votes {approve, note}
+    POST /changes/{id}/approve | reject     the customer's contact decides
+    POST /changes/{id}/start | implement | verify | roll-back | fail    execution (staff)
+    POST /changes/{id}/complete             approved -> done in one step (staff)
+    GET/POST /changes/templates             standard change templates
 
 Tenancy: a contact sees its own customer's changes; another customer's change is a 404.
 """
@@ -9,15 +18,19 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from servicepact.accounts.actors import actor_of
 from servicepact.accounts.auth import api_auth
 from servicepact.assets.models import Asset
 from servicepact.changes import services
-from servicepact.changes.models import Change
+from servicepact.changes.choices import EXECUTION, ChangeKind, execution_allowed
+from servicepact.changes.conflicts import conflicts_for
+from servicepact.changes.models import Change, ChangeTemplate, ConfigurationUpdate
 from servicepact.changes.selectors import changes_for, get_change
+from servicepact.contracts.models import Contract
 from servicepact.core.api_schema import (
     ApiIn,
     BodyId,
@@ -28,28 +41,96 @@ from servicepact.core.api_schema import (
     reads,
     writes,
 )
-from servicepact.core.errors import field_errors
+from servicepact.core.errors import DomainValidationError, field_errors
 from servicepact.core.pagination import ListOut, PageQuery, api_page
 from servicepact.customers.selectors import is_staff
+from servicepact.tickets.models import Ticket
 
 router = Router(tags=["changes"], auth=api_auth())
+
+
+class VoteOut(Schema):
+    approver: str
+    decision: str
+    decided_at: datetime | None
+    note: str
+
+
+class BoardOut(Schema):
+    required: bool
+    rule: str
+    quorum: int | None
+    approved: bool | None
+    decided_at: datetime | None
+    votes: list[VoteOut]
+
+
+class ConfigOut(Schema):
+    asset: int
+    kind: str
+    name: str
+    version: str
+    applied: bool
+
+
+class RiskOut(Schema):
+    impact: int
+    likelihood: int
+    score: int
+    level: str
 
 
 class ChangeOut(Schema):
     id: int
     number: str
     customer: int
+    contract: int | None
+    kind: str
+    template: int | None
     title: str
     description: str
     assets: list[int]
     planned_start: datetime
     planned_end: datetime
     status: str
+    risk: RiskOut
+    impact_description: str
+    implementation_plan: str
+    test_plan: str
+    rollback_plan: str
+    affected_services: str
+    related_tickets: list[int]
+    board: BoardOut
+    requested_at: datetime
     approved_by: str | None
     approved_at: datetime | None
     rejected_at: datetime | None
     rejection_reason: str
+    started_at: datetime | None
+    implemented_at: datetime | None
     completed_at: datetime | None
+    approved_after_fact: bool
+    configuration: list[ConfigOut]
+    actions: list[str]
+
+
+class EventOut(Schema):
+    kind: str
+    at: datetime
+    actor: str | None
+    note: str
+
+
+class ConflictOut(Schema):
+    kind: str
+    message: str
+    other_change: int | None
+    blackout: int | None
+
+
+class ChangeDetailOut(ChangeOut):
+    events: list[EventOut]
+    conflicts: list[ConflictOut]
 
 
 class ChangeList(ListOut):
@@ -60,6 +141,18 @@ class ChangeList(ListOut):
 Title = Annotated[str, model_text(Change, "title")]
 Description = Annotated[str, model_text(Change, "description")]
 RejectionReason = Annotated[str, model_text(Change, "rejection_reason")]
+Plan = Annotated[str, model_text(Change, "implementation_plan")]
+Component = Annotated[str, model_text(ConfigurationUpdate, "name")]
+Version = Annotated[str, model_text(ConfigurationUpdate, "version")]
+Note = Annotated[str, Field(max_length=2000)]
+LevelIn = Annotated[int, Field(ge=1, le=3)]
+
+
+class ConfigIn(ApiIn):
+    asset: BodyId
+    kind: Annotated[str, Field(max_length=16)]
+    name: Component
+    version: Version
 
 
 class ChangeIn(ApiIn):
@@ -68,10 +161,61 @@ class ChangeIn(ApiIn):
     assets: list[BodyId]
     planned_start: datetime
     planned_end: datetime
+    type: Annotated[str, Field(max_length=12)] = ChangeKind.NORMAL
+    template: BodyId | None = None
+    contract: BodyId | None = None
+    impact: LevelIn = 1
+    likelihood: LevelIn = 1
+    impact_description: Plan = ""
+    implementation_plan: Plan = ""
+    test_plan: Plan = ""
+    rollback_plan: Plan = ""
+    affected_services: Plan = ""
+    approvers: list[BodyId] = []
+    board_rule: Annotated[str, Field(max_length=8)] = "all"
+    board_quorum: Annotated[int, Field(ge=1, le=100)] | None = None
+    related_tickets: list[BodyId] = []
+    configuration: list[ConfigIn] = []
 
 
 class RejectIn(ApiIn):
     reason: RejectionReason = ""
+
+
+class VoteIn(ApiIn):
+    approve: bool
+    note: Note = ""
+
+
+class StepIn(ApiIn):
+    note: Note = ""
+
+
+class TemplateOut(Schema):
+    id: int
+    title: str
+    description: str
+    impact: int
+    likelihood: int
+    implementation_plan: str
+    test_plan: str
+    rollback_plan: str
+    active: bool
+
+
+class TemplateList(ListOut):
+    items: list[TemplateOut]
+    count: int
+
+
+class TemplateIn(ApiIn):
+    title: Annotated[str, model_text(ChangeTemplate, "title")]
+    description: Plan = ""
+    impact: LevelIn
+    likelihood: LevelIn
+    implementation_plan: Plan = ""
+    test_plan: Plan = ""
+    rollback_plan: Plan = ""
 
 
 def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) -> JsonResponse:
@@ -80,37 +224,191 @@ def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) 
     return JsonResponse(body, status=status)
 
 
+def _name(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
 def change_out(change: Change) -> dict[str, Any]:
+    votes = list(change.approvals.all())
     return {
         "id": change.pk,
         "number": change.number,
         "customer": change.customer_id,
+        "contract": change.contract_id,
+        "kind": change.kind,
+        "template": change.template_id,
         "title": change.title,
         "description": change.description,
         "assets": sorted(a.pk for a in change.assets.all()),
         "planned_start": change.planned_start,
         "planned_end": change.planned_end,
         "status": change.status,
-        "approved_by": change.approved_by.get_username() if change.approved_by else None,
+        "risk": {
+            "impact": change.impact,
+            "likelihood": change.likelihood,
+            "score": change.risk_score,
+            "level": change.risk,
+        },
+        "impact_description": change.impact_description,
+        "implementation_plan": change.implementation_plan,
+        "test_plan": change.test_plan,
+        "rollback_plan": change.rollback_plan,
+        "affected_services": change.affected_services,
+        "related_tickets": sorted(t.pk for t in change.related_tickets.all()),
+        "board": {
+            "required": bool(votes),
+            "rule": change.cab_rule,
+            "quorum": change.cab_quorum,
+            "approved": change.cab_approved,
+            "decided_at": change.cab_decided_at,
+            "votes": [
+                {
+                    "approver": v.approver.get_username(),
+                    "decision": v.decision,
+                    "decided_at": v.decided_at,
+                    "note": v.note,
+                }
+                for v in votes
+            ],
+        },
+        "requested_at": change.requested_at,
+        "approved_by": _name(change.approved_by),
         "approved_at": change.approved_at,
         "rejected_at": change.rejected_at,
         "rejection_reason": change.rejection_reason,
+        "started_at": change.started_at,
+        "implemented_at": change.implemented_at,
         "completed_at": change.completed_at,
+        "approved_after_fact": change.approved_after_fact,
+        "configuration": [
+            {
+                "asset": u.asset_id,
+                "kind": u.component_kind,
+                "name": u.name,
+                "version": u.version,
+                "applied": u.applied_id is not None,
+            }
+            for u in change.configuration_updates.all()
+        ],
+        "actions": [a for a in EXECUTION if execution_allowed(a, change.status, change.kind)],
     }
+
+
+def detail_out(change: Change) -> dict[str, Any]:
+    return {
+        **change_out(change),
+        "events": [
+            {"kind": e.kind, "at": e.at, "actor": _name(e.actor), "note": e.note}
+            for e in change.events.select_related("actor").order_by("at", "id")
+        ],
+        "conflicts": [
+            {
+                "kind": c.kind,
+                "message": c.message,
+                "other_change": c.other_change_id,
+                "blackout": c.blackout_id,
+            }
+            for c in conflicts_for(change)
+        ],
+    }
+
+
+def _listing(user: Any) -> Any:
+    return changes_for(user).prefetch_related(
+        "approvals__approver", "related_tickets", "configuration_updates"
+    )
+
+
+def _by_ids(model: Any, ids: list[int], field: str, errors: dict[str, list[str]]) -> list[Any]:
+    found = {o.pk: o for o in model.objects.filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        errors[field] = [f"no such {model._meta.model_name}: {missing}"]
+    return [found[i] for i in ids if i in found]
+
+
+def _parse(payload: ChangeIn) -> tuple[list[Asset], services.ChangeDetails]:
+    """The payload's ids as objects; unknown ids are 422 naming the field."""
+    errors: dict[str, list[str]] = {}
+    assets = _by_ids(Asset, payload.assets, "assets", errors)
+    if not payload.assets:
+        errors["assets"] = ["name at least one asset"]
+    tickets = _by_ids(Ticket, payload.related_tickets, "related_tickets", errors)
+    template = None
+    if payload.template is not None:
+        template = ChangeTemplate.objects.filter(pk=payload.template).first()
+        if template is None:
+            errors["template"] = [f"no such template: {payload.template}"]
+    contract = None
+    if payload.contract is not None:
+        contract = Contract.objects.filter(pk=payload.contract).first()
+        if contract is None:
+            errors["contract"] = [f"no such contract: {payload.contract}"]
+    approvers = services.staff_users(payload.approvers)
+    if len(approvers) != len(set(payload.approvers)) or len(payload.approvers) != len(
+        set(payload.approvers)
+    ):
+        errors["approvers"] = ["unknown or repeated approvers"]
+    if errors:
+        raise DomainValidationError(errors)
+    return assets, services.ChangeDetails(
+        kind=payload.type,
+        template=template,
+        impact=payload.impact,
+        likelihood=payload.likelihood,
+        impact_description=payload.impact_description,
+        implementation_plan=payload.implementation_plan,
+        test_plan=payload.test_plan,
+        rollback_plan=payload.rollback_plan,
+        affected_services=payload.affected_services,
+        approvers=approvers,
+        cab_rule=payload.board_rule,
+        cab_quorum=payload.board_quorum,
+        related_tickets=tickets,
+        configuration=[
+            services.ConfigUpdateIn(c.asset, c.kind, c.name, c.version)
+            for c in payload.configuration
+        ],
+        contract=contract,
+    )
 
 
 @router.get(
     "", response=reads(ChangeList, 422), operation_id="changes_list", summary="List changes"
 )
 def list_changes(
-    request: HttpRequest, paging: Query[PageQuery], status: Text = ""
+    request: HttpRequest, paging: Query[PageQuery], status: Text = "", type: Text = ""
 ) -> dict[str, Any]:
-    qs = changes_for(request.user)
+    qs = _listing(request.user)
     if status:
         qs = qs.filter(status__in=status.split(","))
+    if type:
+        qs = qs.filter(kind__in=type.split(","))
     result = api_page(qs, paging)
     result["items"] = [change_out(c) for c in result["items"]]
     return result
+
+
+@router.get(
+    "/templates",
+    response=reads(TemplateList, 422),
+    operation_id="change_templates_list",
+    summary="List standard change templates",
+)
+def list_templates(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, Any]:
+    qs = ChangeTemplate.objects.filter(active=True) if not is_staff(request.user) else None
+    return api_page(qs if qs is not None else ChangeTemplate.objects.all(), paging)
+
+
+@router.post(
+    "/templates",
+    response=writes(TemplateOut, status=201),
+    operation_id="change_templates_create",
+    summary="Create a standard change template (staff)",
+)
+def create_template(request: HttpRequest, payload: TemplateIn) -> Any:
+    template = services.create_template(**payload.dict(), actor=actor_of(request))
+    return Status(201, template)
 
 
 @router.post(
@@ -124,54 +422,87 @@ def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
     """Staff request a change; the assets must all belong to one customer."""
     if not is_staff(request.user):
         return error(403, "only provider staff request changes through the API")
-    assets = list(Asset.objects.filter(pk__in=payload.assets).select_related("customer"))
-    missing = sorted(set(payload.assets) - {a.pk for a in assets})
-    if missing or not assets:
-        return error(422, "unknown assets", {"assets": [f"no such asset: {missing}"]})
-    change = services.request_change(
-        customer=assets[0].customer,
-        title=payload.title,
-        description=payload.description,
-        assets=assets,
-        planned_start=payload.planned_start,
-        planned_end=payload.planned_end,
-        actor=actor_of(request),
-    )
-    return Status(201, change_out(change))
+    with transaction.atomic():
+        assets, details = _parse(payload)
+        change = services.request_change(
+            customer=assets[0].customer,
+            title=payload.title,
+            description=payload.description,
+            assets=assets,
+            planned_start=payload.planned_start,
+            planned_end=payload.planned_end,
+            details=details,
+            actor=actor_of(request),
+        )
+    return Status(201, change_out(get_change(request.user, change.pk)))
 
 
 @router.get(
     "/{change_id}",
-    response=reads(ChangeOut, 404, 422),
+    response=reads(ChangeDetailOut, 404, 422),
     operation_id="changes_get",
     summary="Get a change",
 )
 def read_change(request: HttpRequest, change_id: Id) -> Any:
-    return change_out(get_change(request.user, change_id))
+    return detail_out(get_change(request.user, change_id))
 
 
-def _decide(request: HttpRequest, change_id: int, action: str, **kwargs: Any) -> Any:
+@router.put(
+    "/{change_id}",
+    response=writes(ChangeDetailOut, 404, 409),
+    operation_id="changes_update",
+    summary="Edit a requested change (staff; approvals start again)",
+)
+def update_change(request: HttpRequest, change_id: Id, payload: ChangeIn) -> Any:
+    change = get_change(request.user, change_id)
+    with transaction.atomic():
+        assets, details = _parse(payload)
+        services.edit_change(
+            change=change,
+            title=payload.title,
+            description=payload.description,
+            assets=assets,
+            planned_start=payload.planned_start,
+            planned_end=payload.planned_end,
+            details=details,
+            actor=actor_of(request),
+        )
+    return detail_out(get_change(request.user, change_id))
+
+
+def _decide(request: HttpRequest, change_id: int, verb: str, **kwargs: Any) -> Any:
     # Refusals (403, 409, 422) are answered by the API's exception handlers (api/errors.py).
     change = get_change(request.user, change_id)
-    service = getattr(services, f"{action}_change")
+    service = getattr(services, f"{verb}_change")
     change = service(change=change, actor=actor_of(request), **kwargs)
-    return change_out(get_change(request.user, change.pk))
+    return detail_out(get_change(request.user, change.pk))
+
+
+@router.post(
+    "/{change_id}/board",
+    response=writes(ChangeDetailOut, 404, 409),
+    operation_id="changes_board_vote",
+    summary="Vote as a named member of the change advisory board",
+)
+def board_vote(request: HttpRequest, change_id: Id, payload: VoteIn) -> Any:
+    return _decide(request, change_id, "vote_on", approve=payload.approve, note=payload.note)
 
 
 @router.post(
     "/{change_id}/approve",
-    response=writes(ChangeOut, 404, 409),
+    response=writes(ChangeDetailOut, 404, 409),
     operation_id="changes_approve",
     summary="Approve a change (customer contact)",
 )
 def approve(request: HttpRequest, change_id: Id) -> Any:
-    """A contact of the change's customer approves; its window becomes planned downtime."""
+    """A contact of the change's customer approves; its window becomes planned downtime.
+    An emergency change already carried out may be approved after the fact."""
     return _decide(request, change_id, "approve")
 
 
 @router.post(
     "/{change_id}/reject",
-    response=writes(ChangeOut, 404, 409),
+    response=writes(ChangeDetailOut, 404, 409),
     operation_id="changes_reject",
     summary="Reject a change (customer contact)",
     openapi_extra={
@@ -197,9 +528,63 @@ def reject(request: HttpRequest, change_id: Id) -> Any:
 
 @router.post(
     "/{change_id}/complete",
-    response=writes(ChangeOut, 404, 409),
+    response=writes(ChangeDetailOut, 404, 409),
     operation_id="changes_complete",
     summary="Complete a change",
 )
 def complete(request: HttpRequest, change_id: Id) -> Any:
     return _decide(request, change_id, "complete")
+
+
+def _step(request: HttpRequest, change_id: int, action: str, note: str) -> Any:
+    return _decide(request, change_id, "execute", action=action, note=note)
+
+
+@router.post(
+    "/{change_id}/start",
+    response=writes(ChangeDetailOut, 404, 409),
+    operation_id="changes_start",
+    summary="Start carrying out a change (an emergency change may start unapproved)",
+)
+def start(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+    return _step(request, change_id, "start", payload.note)
+
+
+@router.post(
+    "/{change_id}/implement",
+    response=writes(ChangeDetailOut, 404, 409),
+    operation_id="changes_implement",
+    summary="Record a change as implemented",
+)
+def implement(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+    return _step(request, change_id, "implement", payload.note)
+
+
+@router.post(
+    "/{change_id}/verify",
+    response=writes(ChangeDetailOut, 404, 409),
+    operation_id="changes_verify",
+    summary="Record a change as verified (applies its configuration updates)",
+)
+def verify(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+    return _step(request, change_id, "verify", payload.note)
+
+
+@router.post(
+    "/{change_id}/roll-back",
+    response=writes(ChangeDetailOut, 404, 409),
+    operation_id="changes_roll_back",
+    summary="Record a change as rolled back",
+)
+def roll_back(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+    return _step(request, change_id, "roll_back", payload.note)
+
+
+@router.post(
+    "/{change_id}/fail",
+    response=writes(ChangeDetailOut, 404, 409),
+    operation_id="changes_fail",
+    summary="Record a change as failed",
+)
+def fail(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+    return _step(request, change_id, "fail", payload.note)

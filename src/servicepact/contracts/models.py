@@ -408,3 +408,31 @@ class KpiCommitment(models.Model):
 
 
 from servicepact.contracts.escalation import EscalationPolicy, EscalationStep  # noqa: E402, F401
+
+
+class Blackout(models.Model):
+    """A contract term: a period in which no change may run (e.g. the year-end freeze).
+
+    [starts_at, ends_at), aware instants. A change whose window overlaps one is a conflict
+    (``changes.conflicts``); it may still be approved, with the conflict shown.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="blackouts")
+    name = models.CharField(_("name"), max_length=120)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["contract", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="blackout_order"
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "starts_at", "ends_at"])]
+        verbose_name = _("blackout period")
+        verbose_name_plural = _("blackout periods")
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,6 +9,7 @@ from servicepact.desk import (
     money,
     new_ticket,
     parts,
+    release_pages,
     views,
     worklogs,
 )
@@ -65,6 +66,19 @@ urlpatterns: list[URLPattern] = [
     path("assets/<int:pk>/outages/", contract_actions.asset_outage, name="asset-outage"),
     path("changes/", views.change_list, name="changes"),
     path("changes/new/", change_pages.change_new, name="change-new"),
+    path("changes/calendar/", release_pages.change_calendar, name="change-calendar"),
+    path("changes/templates/", release_pages.change_templates, name="change-templates"),
+    path("changes/<int:pk>/edit/", change_pages.change_edit, name="change-edit"),
+    path("releases/", release_pages.release_list, name="releases"),
+    path("releases/<int:pk>/ship/", release_pages.release_ship, name="release-ship"),
+    path(
+        "assets/<int:pk>/configuration/",
+        release_pages.asset_configuration,
+        name="asset-configuration",
+    ),
+    path(
+        "contracts/<int:pk>/blackouts/", release_pages.contract_blackouts, name="contract-blackouts"
+    ),
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),
     path("changes/<int:pk>/<slug:name>/", change_pages.change_action, name="change-action"),
     path("alerts/", views.alert_list, name="alerts"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.portal import money, views
+from servicepact.portal import change_pages, money, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
@@ -24,6 +24,11 @@ urlpatterns: list[URLPattern] = [
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("changes/", views.change_list, name="changes"),
+    path("changes/calendar/", change_pages.change_calendar, name="change-calendar"),
+    path("changes/feed/", change_pages.change_feed, name="change-feed"),
+    path("changes/feed/<str:token>.ics", change_pages.change_feed_ics, name="change-feed-ics"),
+    path("releases/", change_pages.release_list, name="releases"),
+    path("releases/<int:pk>/", change_pages.release_detail, name="release"),
     path("changes/<int:pk>/", views.change_detail, name="change"),
     path("changes/<int:pk>/approve/", views.change_approve, name="change-approve"),
     path("changes/<int:pk>/reject/", views.change_reject, name="change-reject"),

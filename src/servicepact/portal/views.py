@@ -22,10 +22,15 @@ from servicepact.accounts.actors import actor_of
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset, ContractLine
 from servicepact.changes import services as change_services
-from servicepact.changes.choices import ChangeStatus
+from servicepact.changes.choices import EventKind as ChangeEventKind
 from servicepact.changes.forms import ApproveChangeForm, RejectChangeForm
 from servicepact.changes.models import Change
-from servicepact.changes.selectors import changes_for, get_change
+from servicepact.changes.selectors import (
+    awaiting_customer,
+    changes_for,
+    customer_may_decide,
+    get_change,
+)
 from servicepact.contracts.choices import ContractStatus, CoverageStatus
 from servicepact.contracts.metrics import labels as metric_labels
 from servicepact.contracts.metrics import metric_codes
@@ -521,16 +526,14 @@ def coverage_bars(lines: list[ContractLine], today: date) -> dict[str, Any]:
 def change_list(request: HttpRequest) -> HttpResponse:
     """The customer's maintenance windows: those awaiting a decision first, then the rest."""
     changes = list(changes_for(request.user).order_by("-planned_start", "-id"))
-    pending = sorted(
-        (c for c in changes if c.status == ChangeStatus.REQUESTED),
-        key=lambda c: (c.planned_start, c.pk),
-    )
+    waiting = set(awaiting_customer(changes_for(request.user)).values_list("pk", flat=True))
+    pending = sorted((c for c in changes if c.pk in waiting), key=lambda c: (c.planned_start, c.pk))
     return render(
         request,
         "portal/changes.html",
         {
             "pending": pending,
-            "others": [c for c in changes if c.status != ChangeStatus.REQUESTED],
+            "others": [c for c in changes if c.pk not in waiting],
             "tz": _tz(request),
         },
     )
@@ -543,6 +546,8 @@ def _change_context(request: HttpRequest, change: Change, **extra: Any) -> dict[
         "window_seconds": int((change.planned_end - change.planned_start).total_seconds()),
         "approve_form": extra.pop("approve_form", None) or ApproveChangeForm(prefix="approve"),
         "reject_form": extra.pop("reject_form", None) or RejectChangeForm(prefix="reject"),
+        "may_decide": customer_may_decide(change),
+        "events": change.events.exclude(kind=ChangeEventKind.CAB_VOTE).order_by("at", "id"),
         "tz": _tz(request),
         **extra,
     }

@@ -35,6 +35,7 @@ from servicepact.core.money import format_amount
 from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
+from servicepact.reports.change_statement import changes_section
 from servicepact.reports.models import Statement
 from servicepact.slaclock.statement_rules import (
     PRIORITIES,
@@ -94,6 +95,7 @@ def build_statement(
         "credits": _credits(facts),
         "hours": _hours(contract, month),
         "trend": _trend(contract, facts, first, month),
+        "changes": changes_section(facts),
     }
 
 
