@@ -37,6 +37,8 @@ from servicepact.api import (
     worklogs,
 )
 from servicepact.changes.api import router as changes_router
+from servicepact.security.api import audits as audits_router
+from servicepact.security.api import vulnerabilities as vulnerabilities_router
 from servicepact.mail.api import router as mail_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
@@ -82,6 +84,8 @@ api.add_router("", monitoring_router)  # /alerts/{kind}, /measurements
 api.add_router("", mail_router)  # /mail/inbound (mailbox token)
 api.add_router("/contracts", availability_router)  # /contracts/{id}/availability
 api.add_router("/changes", changes_router)
+api.add_router("/vulnerabilities", vulnerabilities_router)
+api.add_router("/audits", audits_router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/webhooks", webhooks_router)
 

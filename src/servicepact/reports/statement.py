@@ -35,6 +35,7 @@ from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
 from servicepact.reports.models import Statement
+from servicepact.security.statement import security_section
 from servicepact.slaclock.statement_rules import (
     PRIORITIES,
     TWO,
@@ -89,6 +90,7 @@ def build_statement(
         "availability": _availability(facts),
         "kpis": _kpis(contract, facts),
         "breaches": _breaches(facts),
+        "security": security_section(contract, facts.start, facts.end, facts.cutoff),
         "credits": _credits(facts),
         "hours": _hours(contract, month),
         "trend": _trend(contract, facts, first, month),
