@@ -150,7 +150,9 @@ def apply(item: Remediation, events: list[RemediationEvent], now: datetime) -> C
     item.target_seconds = result.target_seconds
     item.measured_over = commitment.measurement_calendar
     item.elapsed_seconds = result.elapsed_seconds
-    counted = item.clock_status != ClockStatus.STOPPED
+    # The engine's ``breached_at`` is set once elapsed reaches the target; a clock stopped
+    # exactly there is met, so only a breached verdict keeps it.
+    counted = item.clock_status == ClockStatus.BREACHED
     item.breached_at = result.breached_at if counted else None
     item.breached_by_seconds = result.breached_by_seconds if counted else 0
     # A paused clock has no deadline (DESIGN.md): pages show the remaining business time.

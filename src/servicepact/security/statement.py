@@ -22,6 +22,7 @@ from django.db.models import Count, Q
 from servicepact.contracts.choices import KpiKind
 from servicepact.contracts.models import Contract
 from servicepact.core.time import format_duration, local_date
+from servicepact.slaclock import ClockState
 from servicepact.slaclock.statement_rules import RULE_BREACH, DraftLine, money, plain
 from servicepact.security import clocks
 from servicepact.security.choices import RemediationState
@@ -73,7 +74,7 @@ def _breaches_of(
         if breached_at is None or item.closed_at is None:
             # Still open: as of the cut-off (the stored columns may be a worker pass behind).
             result, _ = clocks.evaluate(item, list(item.events.order_by("at", "id")), cutoff)
-            if result is None or result.breached_at is None:
+            if result is None or result.state != ClockState.BREACHED or not result.breached_at:
                 continue
             breached_at, by = result.breached_at, result.breached_by_seconds
         if not start <= breached_at < cutoff:
