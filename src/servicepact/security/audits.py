@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -120,13 +120,8 @@ def run_audit_schedule(now: datetime | None = None, *, batch: int = 500) -> Audi
     horizon = moment.date() + timedelta(days=AUDIT_NOTICE_DAYS + 1)
     due = (
         SecurityAudit.objects.filter(status=AuditStatus.SCHEDULED, due_on__lte=horizon)
-        .filter(notice_sent=False)
-        .union(
-            SecurityAudit.objects.filter(
-                status=AuditStatus.SCHEDULED, due_on__lte=horizon, overdue_warned=False
-            )
-        )
-        .order_by("due_on")
+        .filter(Q(notice_sent=False) | Q(overdue_warned=False, due_on__lt=moment.date()))
+        .order_by("due_on", "pk")
     )
     for pk in [a.pk for a in due[:batch]]:
         with transaction.atomic(), outbox_batch():
