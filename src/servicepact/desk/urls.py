@@ -8,6 +8,7 @@ from servicepact.desk import (
     mail_pages,
     money,
     new_ticket,
+    security_pages,
     views,
     worklogs,
 )
@@ -51,6 +52,31 @@ urlpatterns: list[URLPattern] = [
     path("contracts/<int:pk>/renew/", contract_actions.contract_renew, name="contract-renew"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("assets/<int:pk>/outages/", contract_actions.asset_outage, name="asset-outage"),
+    path("security/", security_pages.vulnerability_list, name="security"),
+    path(
+        "security/vulnerabilities/<int:pk>/",
+        security_pages.vulnerability_detail,
+        name="security-vulnerability",
+    ),
+    path(
+        "security/findings/<int:pk>/", security_pages.finding_detail, name="security-finding"
+    ),
+    path(
+        "security/items/<str:kind>/<int:pk>/<slug:name>/",
+        security_pages.item_action,
+        name="security-action",
+    ),
+    path("security/audits/", security_pages.audit_list, name="security-audits"),
+    path("security/audits/<int:pk>/", security_pages.audit_detail, name="security-audit"),
+    path("security/audits/<int:pk>/done/", security_pages.audit_done, name="security-audit-done"),
+    path(
+        "security/audits/<int:pk>/report/", security_pages.audit_report, name="security-report"
+    ),
+    path(
+        "security/audits/<int:pk>/report/download/",
+        security_pages.audit_report_download,
+        name="security-report-download",
+    ),
     path("changes/", views.change_list, name="changes"),
     path("changes/new/", change_pages.change_new, name="change-new"),
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),

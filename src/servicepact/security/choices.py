@@ -85,3 +85,15 @@ class Source(models.TextChoices):
 WARNING_FRACTIONS: tuple[float, ...] = (0.5, 0.75, 0.9)
 # An audit is announced this many days before it falls due.
 AUDIT_NOTICE_DAYS = 14
+
+
+class EventKind(models.TextChoices):
+    """What a ``RemediationEvent`` records (security.clocks says what each does to the clock)."""
+
+    REPORTED = "reported", _("Reported")
+    MITIGATED = "mitigated", _("Mitigation recorded")
+    PATCHED = "patched", _("Patched")
+    RISK_ACCEPTED = "risk_accepted", _("Risk accepted by the customer")
+    REOPENED = "reopened", _("Reopened")
+    FALSE_POSITIVE = "false_positive", _("Marked false positive")
+    BREACHED = "breached", _("Deadline missed")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import MeasurementCalendar
 from servicepact.contracts.models import KpiCommitment
-from servicepact.security.choices import WARNING_FRACTIONS, ClockStatus
+from servicepact.security.choices import WARNING_FRACTIONS, ClockStatus, EventKind
 from servicepact.slaclock import (
     ClockEvent,
     ClockEventKind,
@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     from servicepact.security.models import Remediation, RemediationEvent
 
 # Event kinds (RemediationEvent.kind) and what they do to the clock.
-REPORTED, MITIGATED, PATCHED = "reported", "mitigated", "patched"
-RISK_ACCEPTED, REOPENED, FALSE_POSITIVE = "risk_accepted", "reopened", "false_positive"
-WARNED, BREACHED = "warned", "breached"
+REPORTED, MITIGATED, PATCHED = EventKind.REPORTED, EventKind.MITIGATED, EventKind.PATCHED
+RISK_ACCEPTED, REOPENED = EventKind.RISK_ACCEPTED, EventKind.REOPENED
+FALSE_POSITIVE, BREACHED = EventKind.FALSE_POSITIVE, EventKind.BREACHED
 CLOCK_KINDS: dict[str, ClockEventKind] = {
     REPORTED: ClockEventKind.START,
     RISK_ACCEPTED: ClockEventKind.PAUSE,

@@ -25,6 +25,7 @@ from servicepact.security.choices import (
     AuditStatus,
     ClockStatus,
     CvssSeverity,
+    EventKind,
     RemediationState,
     Source,
 )
@@ -256,7 +257,7 @@ class RemediationEvent(models.Model):
     finding = models.ForeignKey(
         Finding, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
