@@ -37,12 +37,12 @@ from servicepact.api import (
     worklogs,
 )
 from servicepact.changes.api import router as changes_router
-from servicepact.security.api import audits as audits_router
-from servicepact.security.api import vulnerabilities as vulnerabilities_router
 from servicepact.mail.api import router as mail_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
 from servicepact.notifications.api import router as webhooks_router
+from servicepact.security.api import audits as audits_router
+from servicepact.security.api import vulnerabilities as vulnerabilities_router
 
 api = NinjaAPI(
     title="ServicePact API",

@@ -28,7 +28,6 @@ from servicepact.security import services
 from servicepact.security.api import actions_for
 from servicepact.security.audits import is_overdue
 from servicepact.security.choices import RemediationAction, RemediationState
-from servicepact.security.reports import report_response
 from servicepact.security.selectors import (
     audits_for,
     get_audit,
@@ -49,7 +48,9 @@ def vulnerability_list(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(state=state)
     else:
         state = ""
-    rows = rows.order_by(F("closed_at").desc(nulls_first=True), F("deadline_at").asc(nulls_last=True), "-id")
+    rows = rows.order_by(
+        F("closed_at").desc(nulls_first=True), F("deadline_at").asc(nulls_last=True), "-id"
+    )
     page = paginate_page(rows, page=request.GET.get("page"), per_page=PER_PAGE)
     return render(
         request,
@@ -70,7 +71,9 @@ def _item_context(request: HttpRequest, item: Any, **extra: Any) -> dict[str, An
         "assets": item.assets.order_by("hostname"),
         "events": item.events.select_related("actor").order_by("at", "id"),
         "actions": actions_for(request.user, item),
-        "changes": Change.objects.filter(customer_id=item.customer_id).order_by("-planned_start")[:50],
+        "changes": Change.objects.filter(customer_id=item.customer_id).order_by("-planned_start")[
+            :50
+        ],
         "agent_tz": staff_timezone(request.user),
         **extra,
     }
@@ -79,7 +82,9 @@ def _item_context(request: HttpRequest, item: Any, **extra: Any) -> dict[str, An
 @staff_required
 def vulnerability_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_vulnerability(request.user, pk)
-    return render(request, "desk/security_item.html", _item_context(request, item, kind="vulnerability"))
+    return render(
+        request, "desk/security_item.html", _item_context(request, item, kind="vulnerability")
+    )
 
 
 @staff_required
@@ -106,17 +111,23 @@ def item_action(request: HttpRequest, kind: str, pk: int, name: str) -> HttpResp
         elif action == RemediationAction.PATCH:
             change = None
             if request.POST.get("change"):
-                change = Change.objects.filter(pk=request.POST["change"], customer_id=item.customer_id).first()
+                change = Change.objects.filter(
+                    pk=request.POST["change"], customer_id=item.customer_id
+                ).first()
             services.mark_patched(item=item, change=change, actor=actor)
         elif action == RemediationAction.FALSE_POSITIVE:
             services.mark_false_positive(item=item, reason=text, actor=actor)
         else:
             services.reopen(item=item, note=text, actor=actor)
     except (DomainValidationError, TransitionError, PermissionDenied) as exc:
-        error = exc.message if isinstance(exc, TransitionError) else (
-            "; ".join(m for ms in exc.errors.values() for m in ms)
-            if isinstance(exc, DomainValidationError)
-            else str(exc)
+        error = (
+            exc.message
+            if isinstance(exc, TransitionError)
+            else (
+                "; ".join(m for ms in exc.errors.values() for m in ms)
+                if isinstance(exc, DomainValidationError)
+                else str(exc)
+            )
         )
         item = getter(request.user, pk)
         status = 409 if isinstance(exc, TransitionError) else 422
@@ -131,7 +142,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     rows = audits_for(request.user).order_by("status", "due_on", "-id")
     page = paginate_page(rows, page=request.GET.get("page"), per_page=PER_PAGE)
     for audit in page.items:
-        audit.overdue = is_overdue(audit)  # type: ignore[attr-defined]
+        audit.overdue = is_overdue(audit)
     return render(request, "desk/security_audits.html", {"page": page, "page_query": ""})
 
 
@@ -174,17 +185,12 @@ def audit_report(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("desk:security-audit", pk=pk)
     try:
         services.attach_report(
-            audit=audit, name=upload.name or "", content=upload,
-            content_type=upload.content_type or "", actor=actor_of(request),
+            audit=audit,
+            name=upload.name or "",
+            content=upload,
+            content_type=upload.content_type or "",
+            actor=actor_of(request),
         )
     except DomainValidationError as exc:
         messages.error(request, "; ".join(m for ms in exc.errors.values() for m in ms))
     return redirect("desk:security-audit", pk=pk)
-
-
-@staff_required
-def audit_report_download(request: HttpRequest, pk: int) -> HttpResponse:
-    audit = get_audit(request.user, pk)
-    if not audit.report:
-        raise Http404(_("No report attached"))
-    return report_response(audit)

@@ -58,9 +58,7 @@ urlpatterns: list[URLPattern] = [
         security_pages.vulnerability_detail,
         name="security-vulnerability",
     ),
-    path(
-        "security/findings/<int:pk>/", security_pages.finding_detail, name="security-finding"
-    ),
+    path("security/findings/<int:pk>/", security_pages.finding_detail, name="security-finding"),
     path(
         "security/items/<str:kind>/<int:pk>/<slug:name>/",
         security_pages.item_action,
@@ -69,14 +67,7 @@ urlpatterns: list[URLPattern] = [
     path("security/audits/", security_pages.audit_list, name="security-audits"),
     path("security/audits/<int:pk>/", security_pages.audit_detail, name="security-audit"),
     path("security/audits/<int:pk>/done/", security_pages.audit_done, name="security-audit-done"),
-    path(
-        "security/audits/<int:pk>/report/", security_pages.audit_report, name="security-report"
-    ),
-    path(
-        "security/audits/<int:pk>/report/download/",
-        security_pages.audit_report_download,
-        name="security-report-download",
-    ),
+    path("security/audits/<int:pk>/report/", security_pages.audit_report, name="security-report"),
     path("changes/", views.change_list, name="changes"),
     path("changes/new/", change_pages.change_new, name="change-new"),
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),

@@ -44,7 +44,9 @@ def _open_first(rows: Any) -> Any:
 @contact_required
 def security_list(request: HttpRequest) -> HttpResponse:
     page = paginate_page(
-        _open_first(vulnerabilities_for(request.user)), page=request.GET.get("page"), per_page=PER_PAGE
+        _open_first(vulnerabilities_for(request.user)),
+        page=request.GET.get("page"),
+        per_page=PER_PAGE,
     )
     findings = _open_first(findings_for(request.user).filter(closed_at__isnull=True))[:PER_PAGE]
     return render(

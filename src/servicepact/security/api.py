@@ -257,23 +257,23 @@ def _assets(ids: list[int]) -> list[Asset]:
     return rows
 
 
-def _act(request: HttpRequest, item: Remediation, action: str, body: ActionIn) -> Any:
+def _act(request: HttpRequest, item: Vulnerability | Finding, action: str, body: ActionIn) -> Any:
     name = RemediationAction(action.replace("-", "_"))
     actor = actor_of(request)
     if name == RemediationAction.MITIGATE:
-        return services.mitigate(item=item, mitigation=body.mitigation, actor=actor, at=body.at)  # type: ignore[type-var]
+        return services.mitigate(item=item, mitigation=body.mitigation, actor=actor, at=body.at)
     if name == RemediationAction.PATCH:
         change = None
         if body.change is not None:
             change = Change.objects.filter(pk=body.change).first()
             if change is None:
                 raise DomainValidationError({"change": [_("no such change")]})
-        return services.mark_patched(item=item, change=change, actor=actor, at=body.at)  # type: ignore[type-var]
+        return services.mark_patched(item=item, change=change, actor=actor, at=body.at)
     if name == RemediationAction.ACCEPT_RISK:
-        return services.accept_risk(item=item, note=body.note, actor=actor, at=body.at)  # type: ignore[type-var]
+        return services.accept_risk(item=item, note=body.note, actor=actor, at=body.at)
     if name == RemediationAction.FALSE_POSITIVE:
-        return services.mark_false_positive(item=item, reason=body.reason, actor=actor, at=body.at)  # type: ignore[type-var]
-    return services.reopen(item=item, note=body.note, actor=actor, at=body.at)  # type: ignore[type-var]
+        return services.mark_false_positive(item=item, reason=body.reason, actor=actor, at=body.at)
+    return services.reopen(item=item, note=body.note, actor=actor, at=body.at)
 
 
 # ------------------------------------------------------------------ vulnerabilities

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
@@ -52,12 +52,13 @@ from servicepact.security.models import (
     SecurityBreachCredit,
     Vulnerability,
 )
+from servicepact.slaclock import ClockResult
 from servicepact.tickets.attachments import check_size, safe_name
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,19}$")
 TEXT_MAX = 5000
 
-Item = TypeVar("Item", Vulnerability, Finding)
+Item = Vulnerability | Finding  # a remediation item (security.models.Remediation)
 
 
 def validate_cve_id(value: str, *, field: str = "cve_id") -> str:
@@ -167,7 +168,7 @@ def refresh(item: Item, *, now: datetime | None = None) -> Item:
     return item
 
 
-def _measure(item: Remediation, result: clocks.ClockResult) -> None:
+def _measure(item: Remediation, result: ClockResult) -> None:
     if item.clock_status not in ("met", "breached"):
         return
     commitment = clocks.commitment_for(item)
@@ -241,11 +242,15 @@ def report_vulnerability(
         source=source,
     )
     item.assets.set(rows)
-    return _open(item, at=at, actor=actor)
+    opened = _open(item, at=at, actor=actor)
+    assert isinstance(opened, Vulnerability)
+    return opened
 
 
 def _lock(item: Item) -> Item:
-    return type(item).objects.select_for_update().get(pk=item.pk)
+    if isinstance(item, Vulnerability):
+        return Vulnerability.objects.select_for_update().get(pk=item.pk)
+    return Finding.objects.select_for_update().get(pk=item.pk)
 
 
 def _check(item: Remediation, action: str) -> None:
@@ -254,7 +259,7 @@ def _check(item: Remediation, action: str) -> None:
             _("%(number)s is %(state)s: it cannot be %(action)s")
             % {
                 "number": item.number,  # type: ignore[attr-defined]
-                "state": item.get_state_display(),  # type: ignore[attr-defined]
+                "state": item.get_state_display(),
                 "action": RemediationAction(action).label,
             }
         )
@@ -446,7 +451,9 @@ def add_finding(
         reported_at=at,
     )
     finding.assets.set(rows)
-    return _open(finding, at=at, actor=actor)
+    opened = _open(finding, at=at, actor=actor)
+    assert isinstance(opened, Finding)
+    return opened
 
 
 @transaction.atomic

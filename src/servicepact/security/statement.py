@@ -22,8 +22,6 @@ from django.db.models import Count, Q
 from servicepact.contracts.choices import KpiKind
 from servicepact.contracts.models import Contract
 from servicepact.core.time import format_duration, local_date
-from servicepact.slaclock import ClockState
-from servicepact.slaclock.statement_rules import RULE_BREACH, DraftLine, money, plain
 from servicepact.security import clocks
 from servicepact.security.choices import RemediationState
 from servicepact.security.models import (
@@ -33,6 +31,8 @@ from servicepact.security.models import (
     SecurityBreachCredit,
     Vulnerability,
 )
+from servicepact.slaclock import ClockState
+from servicepact.slaclock.statement_rules import RULE_BREACH, DraftLine, money, plain
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,7 @@ def _breaches_of(
             deadline_at__lt=cutoff,
         )
     )
-    if model is Vulnerability:
-        rows = rows.select_related("advisory")
-    else:
-        rows = rows.select_related("audit")
+    rows = rows.select_related("advisory" if model is Vulnerability else "audit")
     out = []
     for item in rows.order_by("deadline_at", "pk"):
         breached_at, by = item.breached_at, item.breached_by_seconds
@@ -92,7 +89,7 @@ def _fact(item: Remediation, deadline: datetime, by: int) -> SecurityBreach:
     return SecurityBreach(
         kind=kind,
         item_id=item.pk,
-        number=item.number,  # type: ignore[attr-defined]
+        number=item.number,
         reference=reference,
         title=title,
         severity=item.severity,
@@ -122,7 +119,7 @@ def credit_lines(breaches: list[SecurityBreach], fee: Decimal, places: int = 2) 
     }
     lines = []
     for b in breaches:
-        percent = rates.get((b.version_id, b.kind, b.severity))
+        percent = None if b.version_id is None else rates.get((b.version_id, b.kind, b.severity))
         if percent is None:
             continue
         deadline = "patch deadline" if b.kind == "vulnerability" else "rectification deadline"

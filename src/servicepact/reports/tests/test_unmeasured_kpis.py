@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 def june(clock):
     june = june_month(clock)
     v1 = june.contract.versions.get(number=1)
-    KpiCommitment.objects.create(
-        contract_version=v1, kind="audit_frequency", target=Decimal("365")
-    )
+    KpiCommitment.objects.create(contract_version=v1, kind="audit_frequency", target=Decimal("365"))
     KpiCommitment.objects.create(contract_version=v1, kind="backup_drill", target=Decimal("90"))
     KpiCommitment.objects.create(contract_version=v1, kind="rto", target=Decimal("240"))
     record_measurement(contract=june.contract, kind="rto", value=180, measured_at=ny(2025, 6, 10))

@@ -80,7 +80,12 @@ def test_a_bad_cve_id_and_foreign_assets_are_422(w):
 
 
 def test_contacts_cannot_report(w):
-    body = {"cve_id": "CVE-2024-6387", "title": "x", "cvss_vector": VECTORS["high"], "contract": w.contract.pk}
+    body = {
+        "cve_id": "CVE-2024-6387",
+        "title": "x",
+        "cvss_vector": VECTORS["high"],
+        "contract": w.contract.pk,
+    }
     assert post(login(w.contact.user), "/vulnerabilities", body).status_code == 403
 
 
@@ -121,12 +126,20 @@ def test_patched_by_a_change_of_the_customer(w):
     from servicepact.changes.services import request_change
 
     change = request_change(
-        customer=w.customer, title="Upgrade OpenSSH", assets=[w.asset],
-        planned_start=utc(2025, 6, 3, 1), planned_end=utc(2025, 6, 3, 2), actor=w.agent,
+        customer=w.customer,
+        title="Upgrade OpenSSH",
+        assets=[w.asset],
+        planned_start=utc(2025, 6, 3, 1),
+        planned_end=utc(2025, 6, 3, 2),
+        actor=w.agent,
     )
     foreign = request_change(
-        customer=w.other.customer, title="x", assets=[w.other.asset],
-        planned_start=utc(2025, 6, 3, 1), planned_end=utc(2025, 6, 3, 2), actor=w.agent,
+        customer=w.other.customer,
+        title="x",
+        assets=[w.other.asset],
+        planned_start=utc(2025, 6, 3, 1),
+        planned_end=utc(2025, 6, 3, 2),
+        actor=w.agent,
     )
     vid = new(w).json()["id"]
     agent = login(w.agent)
@@ -138,7 +151,7 @@ def test_patched_by_a_change_of_the_customer(w):
 
 def test_csv_import_endpoint_all_or_nothing(w):
     agent = login(w.agent)
-    good = "cve_id,title,cvss_vector,asset\nCVE-2024-6387,x,%s,acme-srv01\n" % VECTORS["high"]
+    good = "cve_id,title,cvss_vector,asset\nCVE-2024-6387,x,{},acme-srv01\n".format(VECTORS["high"])
     bad = good + "CVE-2024-6388,y,CVSS:3.1/nonsense,acme-srv01\n"
     response = agent.post(
         f"{BASE}/vulnerabilities/import/csv",
@@ -159,23 +172,47 @@ def test_osv_import_endpoint(w):
     agent = login(w.agent)
     data = (SAMPLES / "osv-pypi-django-GHSA-jh3w-4vvf-mjgr.json").read_text()
     response = agent.post(
-        f"{BASE}/vulnerabilities/import/osv?contract={w.contract.pk}", data,
+        f"{BASE}/vulnerabilities/import/osv?contract={w.contract.pk}",
+        data,
         content_type="application/json",
     )
     assert response.status_code == 201
     assert response.json() == {"advisories": ["CVE-2023-36053"], "vulnerabilities": []}
-    assert agent.post(f"{BASE}/vulnerabilities/import/osv", "{nope", content_type="application/json").status_code == 422
+    assert (
+        agent.post(
+            f"{BASE}/vulnerabilities/import/osv", "{nope", content_type="application/json"
+        ).status_code
+        == 422
+    )
     contact = login(w.contact.user)
-    assert contact.post(f"{BASE}/vulnerabilities/import/osv", data, content_type="application/json").status_code == 403
+    assert (
+        contact.post(
+            f"{BASE}/vulnerabilities/import/osv", data, content_type="application/json"
+        ).status_code
+        == 403
+    )
 
 
 def test_audits_findings_and_tenancy(w, clock):
     agent, contact, stranger = login(w.agent), login(w.contact.user), login(w.other.contact.user)
-    response = post(agent, "/audits", {"contract": w.contract.pk, "kind": "pentest", "due_on": "2025-06-01", "auditor": "Cure53"})
+    response = post(
+        agent,
+        "/audits",
+        {"contract": w.contract.pk, "kind": "pentest", "due_on": "2025-06-01", "auditor": "Cure53"},
+    )
     assert response.status_code == 201
     aid = response.json()["id"]
-    assert post(agent, "/audits", {"contract": w.contract.pk, "kind": "tea", "due_on": "2025-06-01"}).status_code == 422
-    finding = post(agent, f"/audits/{aid}/findings", {"title": "Default credentials on BMC", "severity": "critical", "assets": [w.asset.pk]})
+    assert (
+        post(
+            agent, "/audits", {"contract": w.contract.pk, "kind": "tea", "due_on": "2025-06-01"}
+        ).status_code
+        == 422
+    )
+    finding = post(
+        agent,
+        f"/audits/{aid}/findings",
+        {"title": "Default credentials on BMC", "severity": "critical", "assets": [w.asset.pk]},
+    )
     assert finding.status_code == 201
     fid = finding.json()["id"]
     assert finding.json()["clock"]["target_seconds"] == 120 * 3600
@@ -190,4 +227,7 @@ def test_audits_findings_and_tenancy(w, clock):
     done = post(agent, f"/audits/{aid}/done", {"performed_on": "2025-06-02"})
     assert done.json()["status"] == "done"
     assert post(agent, f"/audits/{aid}/done", {"performed_on": "2025-06-02"}).status_code == 409
-    assert post(contact, f"/audits/{aid}/findings", {"title": "x", "severity": "low"}).status_code == 403
+    assert (
+        post(contact, f"/audits/{aid}/findings", {"title": "x", "severity": "low"}).status_code
+        == 403
+    )

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def w(clock, settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     clock.at(utc(2025, 6, 1))
     w = world(code="acme")  # contract from 2025-01-01, audit every 365 days
     secured(w)
@@ -33,8 +39,9 @@ def w(clock, settings, tmp_path):
 
 def audit_events():
     return sorted(
-        Notification.objects.filter(event__startswith="security.audit", channel="in_app")
-        .values_list("event", flat=True)
+        Notification.objects.filter(
+            event__startswith="security.audit", channel="in_app"
+        ).values_list("event", flat=True)
     )
 
 
@@ -91,7 +98,10 @@ def test_report_files_are_limited_downloaded_safely_and_tenant_scoped(w, setting
     audit.refresh_from_db()
     assert not audit.report
     services.attach_report(
-        audit=audit, name="<script>.html", content=b"<b>hi</b>", content_type="text/html",
+        audit=audit,
+        name="<script>.html",
+        content=b"<b>hi</b>",
+        content_type="text/html",
         actor=w.staff,
     )
     contact = Client()

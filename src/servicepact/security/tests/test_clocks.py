@@ -19,7 +19,10 @@ def w():
     return w
 
 
-def report(w, severity="critical", at=utc(2025, 6, 2, 10), cve="CVE-2024-6387"):
+MONDAY = utc(2025, 6, 2, 10)
+
+
+def report(w, severity="critical", at=MONDAY, cve="CVE-2024-6387"):
     advisory = services.create_advisory(**advisory_args(severity, cve))
     return services.report_vulnerability(
         advisory=advisory, contract=w.contract, assets=[w.asset], reported_at=at

@@ -13,7 +13,6 @@ from servicepact.security import services
 from servicepact.security.due import process_due_remediation
 from servicepact.security.testing import advisory_args, secured
 from servicepact.tickets.testing import user, world
-from servicepact.worker.passes import run_pass
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +74,7 @@ def test_patched_before_the_first_warning_sends_nothing(w, clock):
     w.vuln.refresh_from_db()
     assert w.vuln.next_check_at is None
     clock.at(utc(2025, 6, 6))
-    run_pass(utc(2025, 6, 6))
+    assert process_due_remediation(utc(2025, 6, 6)).checked == 0
     assert events("security.") == []
 
 

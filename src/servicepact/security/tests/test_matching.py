@@ -58,7 +58,13 @@ def test_debian_versions_compare_in_natural_order():
 
 
 def test_osv_events_become_closed_ranges():
-    events = [{"introduced": "0"}, {"fixed": "1.2"}, {"introduced": "2.0"}, {"last_affected": "2.3"}, {"introduced": "3.0"}]
+    events = [
+        {"introduced": "0"},
+        {"fixed": "1.2"},
+        {"introduced": "2.0"},
+        {"last_affected": "2.3"},
+        {"introduced": "3.0"},
+    ]
     assert osv_ranges(events) == [
         {"introduced": "0", "fixed": "1.2"},
         {"introduced": "2.0", "last_affected": "2.3"},
@@ -70,7 +76,9 @@ def test_osv_events_become_closed_ranges():
 
 def test_todays_asset_fields_give_rows():
     assets = [
-        SimpleNamespace(pk=1, model="iDRAC9", labels={"firmware": "6.10.30.00", "openssl": "3.0.7"}),
+        SimpleNamespace(
+            pk=1, model="iDRAC9", labels={"firmware": "6.10.30.00", "openssl": "3.0.7"}
+        ),
         SimpleNamespace(pk=2, model="", labels={"firmware": "1.0"}),
         SimpleNamespace(pk=3, model="R740", labels=None),
     ]

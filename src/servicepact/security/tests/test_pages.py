@@ -23,7 +23,9 @@ def w(clock):
     advisory = services.create_advisory(**advisory_args("critical"))
     w.vuln = services.report_vulnerability(advisory=advisory, contract=w.contract, assets=[w.asset])
     w.audit = services.schedule_audit(contract=w.contract, kind="pentest", due_on=date(2025, 6, 1))
-    w.finding = services.add_finding(audit=w.audit, title="Open SMB share", severity="high", actor=w.agent)
+    w.finding = services.add_finding(
+        audit=w.audit, title="Open SMB share", severity="high", actor=w.agent
+    )
     w.other = world(code="globex")
     return w
 
@@ -40,13 +42,20 @@ def test_desk_lists_vulnerabilities_with_deadlines_and_acts(w):
     assert w.vuln.number in page and "CVE-2024-6387" in page
     detail = agent.get(f"/desk/security/vulnerabilities/{w.vuln.pk}/").content.decode()
     assert "Mark patched" in detail and "Record the mitigation" in detail
-    response = agent.post(f"/desk/security/items/vulnerability/{w.vuln.pk}/mitigate/", {"text": "ACL"})
+    response = agent.post(
+        f"/desk/security/items/vulnerability/{w.vuln.pk}/mitigate/", {"text": "ACL"}
+    )
     assert response.status_code == 302
     w.vuln.refresh_from_db()
     assert (w.vuln.state, w.vuln.mitigation) == ("mitigated", "ACL")
-    empty = agent.post(f"/desk/security/items/vulnerability/{w.vuln.pk}/false-positive/", {"text": ""})
+    empty = agent.post(
+        f"/desk/security/items/vulnerability/{w.vuln.pk}/false-positive/", {"text": ""}
+    )
     assert empty.status_code == 422
-    assert agent.post(f"/desk/security/items/vulnerability/{w.vuln.pk}/accept-risk/", {}).status_code == 404
+    assert (
+        agent.post(f"/desk/security/items/vulnerability/{w.vuln.pk}/accept-risk/", {}).status_code
+        == 404
+    )
     assert agent.post(f"/desk/security/items/vulnerability/{w.vuln.pk}/patch/").status_code == 302
     w.vuln.refresh_from_db()
     assert w.vuln.state == "patched"
@@ -77,13 +86,17 @@ def test_portal_lists_the_customers_items_and_accepts_the_risk(w):
     assert "Accept the risk" in detail
     refused = contact.post(f"/portal/security/vulnerability/{w.vuln.pk}/accept-risk/", {"note": ""})
     assert refused.status_code == 422
-    ok = contact.post(f"/portal/security/vulnerability/{w.vuln.pk}/accept-risk/", {"note": "Test VM"})
+    ok = contact.post(
+        f"/portal/security/vulnerability/{w.vuln.pk}/accept-risk/", {"note": "Test VM"}
+    )
     assert ok.status_code == 302
     w.vuln.refresh_from_db()
     assert (w.vuln.state, w.vuln.clock_status) == ("accepted_risk", "paused")
     again = contact.post(f"/portal/security/vulnerability/{w.vuln.pk}/accept-risk/", {"note": "x"})
     assert again.status_code == 409
-    ok = contact.post(f"/portal/security/finding/{w.finding.pk}/accept-risk/", {"note": "Temporary"})
+    ok = contact.post(
+        f"/portal/security/finding/{w.finding.pk}/accept-risk/", {"note": "Temporary"}
+    )
     assert ok.status_code == 302
 
 
@@ -93,7 +106,9 @@ def test_portal_tenancy_is_a_404(w):
     assert stranger.get(f"/portal/security/vulnerability/{w.vuln.pk}/").status_code == 404
     assert stranger.get(f"/portal/security/finding/{w.finding.pk}/").status_code == 404
     assert stranger.get(f"/portal/security/audit/{w.audit.pk}/").status_code == 404
-    response = stranger.post(f"/portal/security/vulnerability/{w.vuln.pk}/accept-risk/", {"note": "x"})
+    response = stranger.post(
+        f"/portal/security/vulnerability/{w.vuln.pk}/accept-risk/", {"note": "x"}
+    )
     assert response.status_code == 404
     w.vuln.refresh_from_db()
     assert w.vuln.state == "open"

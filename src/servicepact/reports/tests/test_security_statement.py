@@ -118,9 +118,14 @@ def test_a_breach_without_a_credit_row_for_its_severity_earns_nothing(w, clock):
     """A critical finding (rectification 120 h) is breached, but the schedule pays only high
     findings: listed in the statement, no credit line."""
     clock.at(utc(2025, 6, 1))
-    audit = services.schedule_audit(contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date())
+    audit = services.schedule_audit(
+        contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date()
+    )
     finding = services.add_finding(
-        audit=audit, title="Admin panel exposed", severity="critical", actor=w.agent,
+        audit=audit,
+        title="Admin panel exposed",
+        severity="critical",
+        actor=w.agent,
         reported_at=utc(2025, 6, 2),
     )
     s = june(w, clock)
@@ -130,9 +135,14 @@ def test_a_breach_without_a_credit_row_for_its_severity_earns_nothing(w, clock):
 
 def test_a_breached_high_finding_earns_the_finding_rate(w, clock):
     clock.at(utc(2025, 6, 1))
-    audit = services.schedule_audit(contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date())
+    audit = services.schedule_audit(
+        contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date()
+    )
     services.add_finding(
-        audit=audit, title="TLS 1.0 enabled", severity="high", actor=w.agent,
+        audit=audit,
+        title="TLS 1.0 enabled",
+        severity="high",
+        actor=w.agent,
         reported_at=utc(2025, 6, 2),
     )
     s = june(w, clock)
