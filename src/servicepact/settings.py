@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "servicepact.monitoring",
     "servicepact.mail",
     "servicepact.changes",
+    "servicepact.security",
     "servicepact.billing",
     "servicepact.reports",
     "servicepact.desk",
@@ -276,6 +277,7 @@ SERVICEPACT["API_BODY_LIMITS"] = {
     "/api/v1/alerts/": "ALERT_MAX_BODY",
     "/api/v1/mail/inbound": "MAIL_MAX_BODY",
     "/api/v1/tickets/*/attachments": "ATTACHMENT_MAX_BODY",
+    "/api/v1/audits/*/report": "ATTACHMENT_MAX_BODY",
 }
 # Inbound e-mail and attachments (docs/mail.md): the largest raw message pushed to
 # /api/v1/mail/inbound, the largest attachment, how often the worker polls IMAP mailboxes,

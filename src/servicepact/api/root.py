@@ -45,6 +45,8 @@ from servicepact.mail.api import router as mail_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
 from servicepact.notifications.api import router as webhooks_router
+from servicepact.security.api import audits as audits_router
+from servicepact.security.api import vulnerabilities as vulnerabilities_router
 
 api = NinjaAPI(
     title="ServicePact API",
@@ -90,6 +92,8 @@ api.add_router("/contracts", availability_router)  # /contracts/{id}/availabilit
 api.add_router("/changes", changes_router)
 api.add_router("", releases.router)  # /releases, /contracts/{id}/blackouts
 api.add_router("", configuration.router)  # /assets/{id}/configuration
+api.add_router("/vulnerabilities", vulnerabilities_router)
+api.add_router("/audits", audits_router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/webhooks", webhooks_router)
 

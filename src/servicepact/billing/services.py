@@ -43,10 +43,13 @@ from servicepact.contracts.choices import PRIORITIES
 from servicepact.contracts.metrics import metric_codes
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
-from servicepact.core.money import format_amount, parse_amount, quantize
+from servicepact.core.money import format_amount, minor_units, parse_amount, quantize
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
+from servicepact.security.statement import credit_lines as security_credit_lines
+from servicepact.security.statement import security_breaches
 from servicepact.slaclock import statement_rules
+from servicepact.slaclock.statement_rules import DraftLine
 from servicepact.tickets.models import Ticket
 
 MANAGER_ROLES = frozenset({StaffRole.SERVICE_MANAGER, StaffRole.BILLING})
@@ -321,15 +324,23 @@ def availability_note(facts: PeriodFacts) -> str:
 
 
 def draft_for(facts: PeriodFacts) -> CreditDraft:
+    fee = monthly_fee(facts.contract, facts.period)
     return draft_credit(
-        fee=monthly_fee(facts.contract, facts.period),
+        fee=fee,
         schedule=facts.schedule,
         schedules=facts.schedules,
         availability=facts.availability.percent,
         availability_note=availability_note(facts),
         breaches=facts.breaches,
         currency=facts.contract.fee_currency,
+        extra=security_lines(facts, fee),
     )
+
+
+def security_lines(facts: PeriodFacts, fee: Decimal) -> list[DraftLine]:
+    """Per-breach credits of the month's missed patch and rectification deadlines."""
+    breaches = security_breaches(facts.contract, facts.start, facts.cutoff)
+    return security_credit_lines(breaches, fee, minor_units(facts.contract.fee_currency))
 
 
 def compute_period_credits(

@@ -86,11 +86,19 @@ class KpiKind(models.TextChoices):
     BANDWIDTH = "bandwidth", _("Guaranteed bandwidth")
     PATCH_DEADLINE = "patch_deadline", _("Patch deadline")
     BACKUP_DRILL = "backup_drill", _("Backup restore drill frequency")
+    RECTIFICATION_DEADLINE = "rectification", _("Rectification deadline after an audit or test")
+    AUDIT_FREQUENCY = "audit_frequency", _("Security audit frequency")
 
 
 # Commitments nothing measures yet (their own issues come later): every page, the statement
 # and the API show them as "not measured yet", never as commitments met.
-UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.PATCH_DEADLINE, KpiKind.BACKUP_DRILL})
+# Patch and rectification deadlines are measured by the security app (one measurement per
+# decided vulnerability or finding); an audit frequency is a schedule, not a measurement.
+UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.BACKUP_DRILL, KpiKind.AUDIT_FREQUENCY})
+# Commitments that apply per vulnerability severity.
+SEVERITY_KPI_KINDS: frozenset[str] = frozenset(
+    {KpiKind.PATCH_DEADLINE, KpiKind.RECTIFICATION_DEADLINE}
+)
 
 # The unit of each KPI kind is fixed, so a commitment's number is never ambiguous.
 KPI_UNITS: dict[str, str] = {
@@ -101,6 +109,8 @@ KPI_UNITS: dict[str, str] = {
     KpiKind.BANDWIDTH: "Mbps",
     KpiKind.PATCH_DEADLINE: "h",
     KpiKind.BACKUP_DRILL: "days",
+    KpiKind.RECTIFICATION_DEADLINE: "h",
+    KpiKind.AUDIT_FREQUENCY: "days",
 }
 
 

@@ -17,6 +17,7 @@ from servicepact.accounts.actors import Actor
 from servicepact.contracts.choices import (
     PRIORITIES,
     RENEWED_NOTE,
+    SEVERITY_KPI_KINDS,
     Category,
     ContractStatus,
     KpiKind,
@@ -299,12 +300,12 @@ def validate_kpi(
     value = _parse_decimal(target, "target")
     if kind == KpiKind.AVAILABILITY and not (Decimal(0) < value <= Decimal(100)):
         errors["target"] = [_("availability is a percentage in (0, 100]")]
-    if kind == KpiKind.PATCH_DEADLINE and severity not in Severity.values:
+    if kind in SEVERITY_KPI_KINDS and severity not in Severity.values:
         errors["severity"] = [
             _("a patch deadline needs a severity: %(choices)s")
             % {"choices": ", ".join(Severity.values)}
         ]
-    if kind != KpiKind.PATCH_DEADLINE and severity:
+    if kind not in SEVERITY_KPI_KINDS and severity:
         errors["severity"] = [_("only patch deadlines have a severity")]
     if measurement_calendar not in MeasurementCalendar.values:
         errors["measurement_calendar"] = [

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.portal import change_pages, money, views
+from servicepact.portal import change_pages, money, security_pages, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
@@ -23,6 +23,13 @@ urlpatterns: list[URLPattern] = [
     path("renewals/<int:pk>/<str:action>/", money.renewal_answer, name="renewal-answer"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
+    path("security/", security_pages.security_list, name="security"),
+    path("security/<str:kind>/<int:pk>/", security_pages.security_item, name="security-item"),
+    path(
+        "security/<str:kind>/<int:pk>/accept-risk/",
+        security_pages.accept_risk,
+        name="security-accept-risk",
+    ),
     path("changes/", views.change_list, name="changes"),
     path("changes/calendar/", change_pages.change_calendar, name="change-calendar"),
     path("changes/feed/", change_pages.change_feed, name="change-feed"),

@@ -31,6 +31,7 @@ from servicepact.billing.facts import PeriodFacts
 from servicepact.billing.fees import fee_in_force
 from servicepact.billing.periods import Period
 from servicepact.billing.schedules import ScheduleTerms
+from servicepact.billing.services import security_lines
 from servicepact.contracts.calendars import calendar_json
 from servicepact.contracts.choices import KPI_UNITS, KpiKind
 from servicepact.contracts.models import Contract
@@ -185,6 +186,16 @@ def _credits(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
             str(version_id): schedule_json(schedule)
             for version_id, schedule in sorted(facts.schedules.items())
         },
+        # Missed security deadlines (security.statement): verified as percent -> amount.
+        "security_lines": [
+            {
+                "number": line.ticket_number,
+                "metric": line.metric,
+                "description": line.description,
+                "percent": plain(line.percent),
+            }
+            for line in security_lines(facts, monthly_fee(contract, facts.period))
+        ],
         "force_majeure": {
             "tickets": {str(t): reason for t, reason in sorted(rules.tickets.items())},
             "periods": [

@@ -37,6 +37,7 @@ from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
 from servicepact.reports.change_statement import changes_section
 from servicepact.reports.models import Statement
+from servicepact.security.statement import security_section
 from servicepact.slaclock.statement_rules import (
     PRIORITIES,
     TWO,
@@ -92,6 +93,7 @@ def build_statement(
         "availability": _availability(facts),
         "kpis": _kpis(contract, facts),
         "breaches": _breaches(facts),
+        "security": security_section(contract, facts.start, facts.end, facts.cutoff),
         "credits": _credits(facts),
         "hours": _hours(contract, month),
         "trend": _trend(contract, facts, first, month),

@@ -484,6 +484,19 @@ def _credits(
         int(k): _schedule(v, f"credits.json: schedules_by_version.{k}")
         for k, v in field(credits, "schedules_by_version", "credits.json").items()
     }
+    extra = [
+        rules.DraftLine(
+            rule=rules.RULE_BREACH,
+            description=str(x.get("description", "")),
+            percent=_decimal(x["percent"], "credits.json: security_lines: percent"),
+            amount=rules.money(
+                fee, _decimal(x["percent"], "credits.json: security_lines: percent"), places
+            ),
+            ticket_number=str(x.get("number", "")),
+            metric=str(x.get("metric", "")),
+        )
+        for x in credits.get("security_lines", [])
+    ]
     draft = rules.draft_credit(
         fee=fee,
         schedule=schedule,
@@ -492,6 +505,7 @@ def _credits(
         availability_note=rules.availability_note(availability.force_majeure),
         breaches=breaches,
         places=places,
+        extra=extra,
     )
     theirs = field(statement, "credits", "statement.json")
     report.add("credits currency", credits.get("currency"), theirs.get("currency"))

@@ -539,15 +539,18 @@ def draft_credit(
     breaches: Iterable[BreachFact],
     metric_label: Callable[[str], str] = str,
     places: int = 2,
+    extra: Iterable[DraftLine] = (),
 ) -> CreditDraft:
-    """All lines of a month: availability tier, breaches, then the cap (``schedule`` is the
-    one in force at the end of the month: it gives the tiers and the cap). Amounts are
-    rounded to the currency's minor unit (``places`` decimals)."""
+    """All lines of a month: availability tier, breaches, ``extra`` lines (missed security
+    deadlines), then the cap (``schedule`` is the one in force at the end of the month: it
+    gives the tiers and the cap). Amounts are rounded to the currency's minor unit
+    (``places`` decimals)."""
     lines: list[DraftLine] = []
     tier = availability_line(schedule, availability, fee, availability_note, places)
     if tier is not None:
         lines.append(tier)
     lines.extend(breach_lines(schedules, breaches, fee, metric_label, places))
+    lines.extend(extra)
     cap = cap_line(schedule, lines, fee, places)
     if cap is not None:
         lines.append(cap)

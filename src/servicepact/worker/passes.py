@@ -10,7 +10,9 @@
 5. Audit exports (``reports.exports``): queued jobs written into storage (two a pass), the
    files of old ones deleted (``AUDIT_EXPORT_KEEP_DAYS``).
 6. Inbound e-mail: IMAP mailboxes due for a poll (``mail.imap.fetch_due``, docs/mail.md).
-7. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+7. Security (``security.due``, ``security.audits``): remediation warnings and breaches by
+   their indexed ``next_check_at``; the audit schedule, its notices and overdue warnings.
+8. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -32,6 +34,8 @@ from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
 from servicepact.reports.exports import EXPORTS_PER_PASS, expire_exports, run_due_exports
 from servicepact.reports.jobs import aggregate_due_days, close_due_statements
+from servicepact.security.audits import AuditReport, run_audit_schedule
+from servicepact.security.due import RemediationReport, process_due_remediation
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
 from servicepact.tickets.services import recompute_stale_clocks
 
@@ -55,6 +59,8 @@ class PassReport:
     failed_steps: int = 0
     queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
     mail: FetchReport = field(default_factory=FetchReport)  # IMAP mailboxes polled (mail/imap.py)
+    security: RemediationReport = field(default_factory=RemediationReport)
+    audits: AuditReport = field(default_factory=AuditReport)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -126,6 +132,9 @@ def run_pass(
         lambda: setattr(report, "expired_exports", expire_exports(moment)),
         # IMAP mailboxes not polled for MAIL_POLL_SECONDS: new mail -> tickets and replies.
         lambda: setattr(report, "mail", fetch_due(now=moment, batch=min(batch, 100))),
+        # Remediation deadlines (warnings, breaches) and the audit schedule (docs/security-management.md).
+        lambda: setattr(report, "security", process_due_remediation(moment, batch=batch)),
+        lambda: setattr(report, "audits", run_audit_schedule(moment, batch=batch)),
     ]
     for step in steps:
         try:

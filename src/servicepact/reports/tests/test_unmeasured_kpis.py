@@ -1,5 +1,5 @@
-"""Patch-deadline and drill-frequency commitments are stored and shown, but nothing measures
-them yet: the statement, its CSV, the desk and the portal say "not measured yet" and never
+"""Audit-frequency and drill-frequency commitments are stored and shown, but nothing measures
+them yet (patch deadlines are measured since the security app: security/tests): the statement, its CSV, the desk and the portal say "not measured yet" and never
 count them as met."""
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 def june(clock):
     june = june_month(clock)
     v1 = june.contract.versions.get(number=1)
-    KpiCommitment.objects.create(
-        contract_version=v1, kind="patch_deadline", target=Decimal("72"), severity="critical"
-    )
+    KpiCommitment.objects.create(contract_version=v1, kind="audit_frequency", target=Decimal("365"))
     KpiCommitment.objects.create(contract_version=v1, kind="backup_drill", target=Decimal("90"))
     KpiCommitment.objects.create(contract_version=v1, kind="rto", target=Decimal("240"))
     record_measurement(contract=june.contract, kind="rto", value=180, measured_at=ny(2025, 6, 10))
@@ -36,11 +34,11 @@ def test_the_statement_marks_them_unmeasured_and_claims_nothing_met(june):
     rows = {k["kind"]: k for k in s["kpis"]}
     assert {k: (r["measured"], r["met"], r["missed"]) for k, r in rows.items()} == {
         "backup_drill": (False, 0, 0),
-        "patch_deadline": (False, 0, 0),
+        "audit_frequency": (False, 0, 0),
         "rto": (True, 1, 0),
     }
     csv = formats.render_csv(s)
-    assert "patch_deadline,critical,h,72,0,0,0,,,not measured yet" in csv
+    assert "audit_frequency,,days,365,0,0,0,,,not measured yet" in csv
     assert "rto,,min,240,1,1,0,180,180,yes" in csv
 
 
