@@ -14,6 +14,7 @@ from servicepact.api import (
     assets,
     attachments,
     audit_exports,
+    backups,
     calendars,
     charges,
     contacts,
@@ -74,6 +75,7 @@ for module in (
     fee_changes,
     renewals,
     escalations,
+    backups,  # /backups/runs/{kind} carries its own auth (backup source token)
 ):
     api.add_router("", module.router)
 

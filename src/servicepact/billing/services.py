@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor, actor_name
 from servicepact.accounts.choices import StaffRole
+from servicepact.backups.statement import recovery_credit_lines
 from servicepact.billing.alerts import check_hours_alerts
 from servicepact.billing.choices import AuditAction, CreditStatus, WorkLogAction, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
@@ -41,7 +42,7 @@ from servicepact.billing.schedules import schedule_for_period
 from servicepact.contracts.choices import PRIORITIES, Metric
 from servicepact.contracts.models import Contract, ContractVersion
 from servicepact.core.errors import DomainValidationError, TransitionError
-from servicepact.core.money import format_amount, parse_amount, quantize
+from servicepact.core.money import format_amount, minor_units, parse_amount, quantize
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
 from servicepact.slaclock import statement_rules
@@ -318,8 +319,18 @@ def availability_note(facts: PeriodFacts) -> str:
 
 
 def draft_for(facts: PeriodFacts) -> CreditDraft:
+    fee = monthly_fee(facts.contract, facts.period)
+    kpi_lines = recovery_credit_lines(
+        facts.contract,
+        facts.start,
+        facts.end,
+        facts.cutoff,
+        fee,
+        minor_units(facts.contract.fee_currency),
+    )
     return draft_credit(
-        fee=monthly_fee(facts.contract, facts.period),
+        fee=fee,
+        kpi_lines=kpi_lines,
         schedule=facts.schedule,
         schedules=facts.schedules,
         availability=facts.availability.percent,

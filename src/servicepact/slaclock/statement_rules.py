@@ -502,6 +502,7 @@ def draft_credit(
     breaches: Iterable[BreachFact],
     metric_label: Callable[[str], str] = str,
     places: int = 2,
+    kpi_lines: Iterable[DraftLine] = (),
 ) -> CreditDraft:
     """All lines of a month: availability tier, breaches, then the cap (``schedule`` is the
     one in force at the end of the month: it gives the tiers and the cap). Amounts are
@@ -511,6 +512,7 @@ def draft_credit(
     if tier is not None:
         lines.append(tier)
     lines.extend(breach_lines(schedules, breaches, fee, metric_label, places))
+    lines.extend(kpi_lines)  # commitments measured elsewhere (RPO, drills: backups.statement)
     cap = cap_line(schedule, lines, fee, places)
     if cap is not None:
         lines.append(cap)

@@ -10,6 +10,8 @@
 5. Audit exports (``reports.exports``): queued jobs written into storage (two a pass), the
    files of old ones deleted (``AUDIT_EXPORT_KEEP_DAYS``).
 6. Inbound e-mail: IMAP mailboxes due for a poll (``mail.imap.fetch_due``, docs/mail.md).
+6b. Backups: RPO watches whose window ran out (an incident each), drill due dates
+   (warnings, missed) (``backups.services``, docs/backups.md).
 7. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicepact.backups.services import check_backups, process_drill_dues
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
@@ -55,6 +58,8 @@ class PassReport:
     failed_steps: int = 0
     queued_alerts: int = 0  # alerts of big deliveries stored this pass (monitoring/inbox.py)
     mail: FetchReport = field(default_factory=FetchReport)  # IMAP mailboxes polled (mail/imap.py)
+    backup_watches: int = 0  # RPO watches looked at (backups.services.check_backups)
+    drill_dues: int = 0  # drill due dates escalated or missed (backups.drills)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -126,6 +131,10 @@ def run_pass(
         lambda: setattr(report, "expired_exports", expire_exports(moment)),
         # IMAP mailboxes not polled for MAIL_POLL_SECONDS: new mail -> tickets and replies.
         lambda: setattr(report, "mail", fetch_due(now=moment, batch=min(batch, 100))),
+        # Backup windows exceeded (no good run of a required copy): an incident each;
+        # drill due dates: warnings, then missed (docs/backups.md).
+        lambda: setattr(report, "backup_watches", check_backups(now=moment, batch=batch)),
+        lambda: setattr(report, "drill_dues", process_drill_dues(now=moment, batch=batch)),
     ]
     for step in steps:
         try:
