@@ -259,12 +259,16 @@ class Drill(TimeStampedModel):
     scope = models.CharField(_("scope"), max_length=500)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"))
-    achieved_rto_minutes = models.PositiveIntegerField(_("achieved RTO (minutes)"), null=True)
-    achieved_rpo_minutes = models.PositiveIntegerField(_("achieved RPO (minutes)"), null=True)
+    achieved_rto_minutes = models.PositiveIntegerField(
+        _("achieved RTO (minutes)"), null=True, blank=True
+    )
+    achieved_rpo_minutes = models.PositiveIntegerField(
+        _("achieved RPO (minutes)"), null=True, blank=True
+    )
     succeeded = models.BooleanField(_("succeeded"))
     summary = models.TextField(_("summary"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
     signed_off_by = models.ForeignKey(
@@ -335,7 +339,7 @@ class DrillEvidence(models.Model):
     content_type = models.CharField(_("content type"), max_length=150)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
