@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.portal import money, views
+from servicepact.portal import backup_pages, money, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
@@ -23,6 +23,15 @@ urlpatterns: list[URLPattern] = [
     path("renewals/<int:pk>/<str:action>/", money.renewal_answer, name="renewal-answer"),
     path("assets/", views.asset_list, name="assets"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
+    path("backups/", backup_pages.backups, name="backups"),
+    path("drills/", backup_pages.drill_list, name="drills"),
+    path("drills/<int:pk>/", backup_pages.drill_detail, name="drill"),
+    path("drills/<int:pk>/sign-off/", backup_pages.drill_sign_off, name="drill-sign-off"),
+    path(
+        "drills/<int:pk>/evidence/<int:file_id>/",
+        backup_pages.drill_evidence,
+        name="drill-evidence",
+    ),
     path("changes/", views.change_list, name="changes"),
     path("changes/<int:pk>/", views.change_detail, name="change"),
     path("changes/<int:pk>/approve/", views.change_approve, name="change-approve"),
