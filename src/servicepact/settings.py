@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "servicepact.mail",
     "servicepact.changes",
     "servicepact.security",
+    "servicepact.backups",
     "servicepact.billing",
     "servicepact.reports",
     "servicepact.desk",
@@ -273,8 +274,14 @@ SERVICEPACT: dict[str, Any] = {
     "AUDIT_EXPORT_KEEP_DAYS": int(os.environ.get("SERVICEPACT_AUDIT_EXPORT_KEEP_DAYS", "7")),
 }
 # The API's body limit per path prefix (core.limits); alert webhooks take ALERT_MAX_BODY.
+# Backup run deliveries (docs/backups.md): the largest body and the most runs in one.
+SERVICEPACT["BACKUP_MAX_BODY"] = int(
+    os.environ.get("SERVICEPACT_BACKUP_MAX_BODY", str(20 * 1024 * 1024))
+)
+SERVICEPACT["BACKUP_MAX_RUNS"] = int(os.environ.get("SERVICEPACT_BACKUP_MAX_RUNS", "20000"))
 SERVICEPACT["API_BODY_LIMITS"] = {
     "/api/v1/alerts/": "ALERT_MAX_BODY",
+    "/api/v1/backups/runs/": "BACKUP_MAX_BODY",
     "/api/v1/mail/inbound": "MAIL_MAX_BODY",
     "/api/v1/tickets/*/attachments": "ATTACHMENT_MAX_BODY",
     "/api/v1/audits/*/report": "ATTACHMENT_MAX_BODY",

@@ -14,6 +14,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     assets,
     attachments,
     audit_exports,
+    backups,
     calendars,
     charges,
     configuration,
@@ -82,6 +83,7 @@ for module in (
     renewals,
     escalations,
     metrics,
+    backups,  # /backups/runs/{kind} carries its own auth (backup source token)
 ):
     api.add_router("", module.router)
 

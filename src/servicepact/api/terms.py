@@ -23,6 +23,7 @@ Severity = Annotated[str, model_text(KpiCommitment, "severity")]
 MeasurementCalendar = Annotated[str, model_text(KpiCommitment, "measurement_calendar")]
 KpiNotes = Annotated[str, model_text(KpiCommitment, "notes")]
 KpiTarget = Annotated[Decimal, model_decimal(KpiCommitment, "target")]
+KpiCredit = Annotated[Decimal, model_decimal(KpiCommitment, "credit_percent")]
 
 
 class TargetIn(ApiIn):
@@ -50,6 +51,7 @@ class KpiIn(ApiIn):
     severity: Severity = ""
     measurement_calendar: MeasurementCalendar = "24x7"
     notes: KpiNotes = ""
+    credit_percent: KpiCredit | None = None  # RPO / backup drill: credit when missed
 
 
 class KpiOut(Schema):
@@ -61,6 +63,7 @@ class KpiOut(Schema):
     measurement_calendar: str
     notes: str
     is_measured: bool  # False: nothing measures this commitment yet (neither met nor missed)
+    credit_percent: Decimal | None = None
 
 
 def target_rows(

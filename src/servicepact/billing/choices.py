@@ -14,6 +14,7 @@ class CreditStatus(models.TextChoices):
 class CreditRule(models.TextChoices):
     AVAILABILITY = "availability", _("Availability tier")
     BREACH = "breach", _("Clock breach")
+    KPI = "kpi", _("KPI commitment missed")
     CAP = "cap", _("Cap")
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from servicepact.accounts.actors import Actor, actor_name
 from servicepact.accounts.choices import StaffRole
 from servicepact.billing import worksums
+from servicepact.backups.statement import recovery_credit_lines
 from servicepact.billing.alerts import check_hours_alerts
 from servicepact.billing.choices import AuditAction, CreditStatus, WorkLogAction, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee
@@ -333,7 +334,21 @@ def draft_for(facts: PeriodFacts) -> CreditDraft:
         availability_note=availability_note(facts),
         breaches=facts.breaches,
         currency=facts.contract.fee_currency,
-        extra=security_lines(facts, fee),
+        extra=[*security_lines(facts, fee), *recovery_lines(facts, fee)],
+    )
+
+
+def recovery_lines(facts: PeriodFacts, fee: Decimal) -> list[DraftLine]:
+    """Credits of the month's recovery commitments measured from backups (RPO, drills)."""
+    return list(
+        recovery_credit_lines(
+            facts.contract,
+            facts.start,
+            facts.end,
+            facts.cutoff,
+            fee,
+            minor_units(facts.contract.fee_currency),
+        )
     )
 
 

@@ -92,9 +92,10 @@ class KpiKind(models.TextChoices):
 
 # Commitments nothing measures yet (their own issues come later): every page, the statement
 # and the API show them as "not measured yet", never as commitments met.
-# Patch and rectification deadlines are measured by the security app (one measurement per
-# decided vulnerability or finding); an audit frequency is a schedule, not a measurement.
-UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.BACKUP_DRILL, KpiKind.AUDIT_FREQUENCY})
+# Backup drills are measured by servicepact.backups (due dates done or missed). Patch and
+# rectification deadlines are measured by the security app (one measurement per decided
+# vulnerability or finding); an audit frequency is a schedule, not a measurement.
+UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.AUDIT_FREQUENCY})
 # Commitments that apply per vulnerability severity.
 SEVERITY_KPI_KINDS: frozenset[str] = frozenset(
     {KpiKind.PATCH_DEADLINE, KpiKind.RECTIFICATION_DEADLINE}

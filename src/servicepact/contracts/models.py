@@ -382,6 +382,19 @@ class KpiCommitment(models.Model):
         default=MeasurementCalendar.ALWAYS,
     )
     notes = models.CharField(_("notes"), max_length=200, blank=True)
+    credit_percent = models.DecimalField(
+        # xgettext:no-python-format
+        _("credit when missed (% of the monthly fee)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "RPO: once in a month whose worst achieved RPO exceeds it; backup drill: per "
+            "missed drill (servicepact.backups). Empty: no credit."
+        ),
+    )
 
     class Meta:
         ordering = ["kind", "severity"]

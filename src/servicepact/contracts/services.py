@@ -347,7 +347,19 @@ def _add_kpis(version: ContractVersion, kpis: Iterable[Mapping[str, Any]]) -> No
             severity=severity,
             measurement_calendar=k.get("measurement_calendar", "24x7"),
             notes=k.get("notes", ""),
+            credit_percent=_credit_percent(k.get("credit_percent"), i),
         )
+
+
+def _credit_percent(value: Any, index: int) -> Decimal | None:
+    """A KPI's credit when missed: empty, or a percentage 0..100 (``kpis[i].credit_percent``)."""
+    if value is None or value == "":
+        return None
+    field = f"kpis[{index}].credit_percent"
+    number = _parse_decimal(value, field)
+    if number > 100:
+        raise DomainValidationError({field: [_("a percentage of the monthly fee, 0..100")]})
+    return number
 
 
 def _add_overrides(version: ContractVersion, overrides: Iterable[Mapping[str, Any]]) -> None:
@@ -513,6 +525,7 @@ def amend_contract(
                 "severity": k.severity,
                 "measurement_calendar": k.measurement_calendar,
                 "notes": k.notes,
+                "credit_percent": k.credit_percent,
             }
             for k in previous.kpis.all()
         ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from servicepact.desk import (
+    backup_pages,
     change_pages,
     contract_actions,
     mail_pages,
@@ -99,6 +100,17 @@ urlpatterns: list[URLPattern] = [
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),
     path("changes/<int:pk>/<slug:name>/", change_pages.change_action, name="change-action"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("backups/", backup_pages.backup_policies, name="backups"),
+    path("backups/runs/", backup_pages.backup_runs, name="backup-runs"),
+    path("drills/", backup_pages.drill_list, name="drills"),
+    path("drills/<int:pk>/", backup_pages.drill_detail, name="drill"),
+    path("drills/<int:pk>/findings/", backup_pages.drill_finding_add, name="drill-finding"),
+    path("drills/<int:pk>/evidence/", backup_pages.drill_evidence_add, name="drill-evidence-add"),
+    path(
+        "drills/<int:pk>/evidence/<int:file_id>/",
+        backup_pages.drill_evidence,
+        name="drill-evidence",
+    ),
     path("mail/", mail_pages.mail_list, name="mail"),
     path("mail/<int:pk>/open/", mail_pages.mail_open, name="mail-open"),
     path("mail/<int:pk>/dismiss/", mail_pages.mail_dismiss, name="mail-dismiss"),

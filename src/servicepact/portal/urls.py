@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.portal import change_pages, money, security_pages, views
+from servicepact.portal import backup_pages, change_pages, money, security_pages, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
@@ -29,6 +29,15 @@ urlpatterns: list[URLPattern] = [
         "security/<str:kind>/<int:pk>/accept-risk/",
         security_pages.accept_risk,
         name="security-accept-risk",
+    ),
+    path("backups/", backup_pages.backups, name="backups"),
+    path("drills/", backup_pages.drill_list, name="drills"),
+    path("drills/<int:pk>/", backup_pages.drill_detail, name="drill"),
+    path("drills/<int:pk>/sign-off/", backup_pages.drill_sign_off, name="drill-sign-off"),
+    path(
+        "drills/<int:pk>/evidence/<int:file_id>/",
+        backup_pages.drill_evidence,
+        name="drill-evidence",
     ),
     path("changes/", views.change_list, name="changes"),
     path("changes/calendar/", change_pages.change_calendar, name="change-calendar"),

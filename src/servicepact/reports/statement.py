@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count, Q
 
+from servicepact.backups.statement import recovery_section
 from servicepact.billing.availability import measure
 from servicepact.billing.clockdata import CATEGORIES, ClockSet
 from servicepact.billing.credits import monthly_fee
@@ -98,6 +99,7 @@ def build_statement(
         "hours": _hours(contract, month),
         "trend": _trend(contract, facts, first, month),
         "changes": changes_section(facts),
+        "recovery": recovery_section(contract, facts.start, facts.end, facts.cutoff),
     }
 
 

@@ -12,7 +12,9 @@
 6. Inbound e-mail: IMAP mailboxes due for a poll (``mail.imap.fetch_due``, docs/mail.md).
 7. Security (``security.due``, ``security.audits``): remediation warnings and breaches by
    their indexed ``next_check_at``; the audit schedule, its notices and overdue warnings.
-8. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+8. Backups: RPO watches whose window ran out (an incident each), drill due dates
+   (warnings, missed) (``backups.services``, docs/backups.md).
+9. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicepact.backups.services import check_backups, process_drill_dues
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
@@ -61,6 +64,8 @@ class PassReport:
     mail: FetchReport = field(default_factory=FetchReport)  # IMAP mailboxes polled (mail/imap.py)
     security: RemediationReport = field(default_factory=RemediationReport)
     audits: AuditReport = field(default_factory=AuditReport)
+    backup_watches: int = 0  # RPO watches looked at (backups.services.check_backups)
+    drill_dues: int = 0  # drill due dates escalated or missed (backups.drills)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -135,6 +140,10 @@ def run_pass(
         # Remediation deadlines (warnings, breaches) and the audit schedule (docs/security-management.md).
         lambda: setattr(report, "security", process_due_remediation(moment, batch=batch)),
         lambda: setattr(report, "audits", run_audit_schedule(moment, batch=batch)),
+        # Backup windows exceeded (no good run of a required copy): an incident each;
+        # drill due dates: warnings, then missed (docs/backups.md).
+        lambda: setattr(report, "backup_watches", check_backups(now=moment, batch=batch)),
+        lambda: setattr(report, "drill_dues", process_drill_dues(now=moment, batch=batch)),
     ]
     for step in steps:
         try:

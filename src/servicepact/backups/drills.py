@@ -1,0 +1,342 @@
+"""Recovery drills: schedules, due dates as clocks with escalation, records, sign-off.
+
+A schedule (quarterly restore drill, yearly failover test) always has exactly one pending due
+date: ``first_due_on`` + k x ``interval_months``. Its clock ends at the end of the due date
+in the customer's time zone (``due_at``). The worker (``process_drill_dues``) escalates it:
+a warning ``warn_days`` before, a final warning one day before, and at ``due_at`` it is
+**missed** (a breach of the commitment: the statement counts it, credits pay for it where
+the contract's drill KPI says so) and the next due date is created. A drill recorded for
+the schedule makes the earliest pending due date **done** (a due date whose instant passed
+before the drill finished is missed first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from servicepact.accounts.actors import Actor
+from servicepact.accounts.duty import duty
+from servicepact.backups.choices import (
+    ESCALATION_FINAL,
+    ESCALATION_NONE,
+    ESCALATION_WARNED,
+    FINAL_WARNING_DAYS,
+    DrillKind,
+    DueStatus,
+)
+from servicepact.backups.models import (
+    Drill,
+    DrillDue,
+    DrillEvidence,
+    DrillFinding,
+    DrillSchedule,
+)
+from servicepact.contracts.models import Contract
+from servicepact.contracts.renewal import add_months
+from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.services import save_validated
+from servicepact.core.time import local_midnight, require_aware
+from servicepact.core.time import now as current_time
+from servicepact.customers.selectors import contact_for
+from servicepact.notifications import language_for
+from servicepact.notifications.services import Message, notify_user, outbox_batch
+from servicepact.tickets.attachments import check_size, safe_name
+from servicepact.tickets.choices import Category, Channel, TicketKind
+from servicepact.tickets.services import open_ticket
+
+
+def due_date(schedule: DrillSchedule, n: int) -> date:
+    """The n-th due date (0 = the first), on the schedule's fixed cadence (no drift)."""
+    return add_months(schedule.first_due_on, schedule.interval_months * n)
+
+
+def due_instant(schedule: DrillSchedule, day: date) -> datetime:
+    """The end of ``day`` in the customer's time zone: the due date's clock runs out then."""
+    return local_midnight(day + timedelta(days=1), schedule.contract.customer.timezone)
+
+
+def _first_check(schedule: DrillSchedule, due_at: datetime) -> datetime:
+    return due_at - timedelta(days=schedule.warn_days) if schedule.warn_days else due_at
+
+
+def _add_due(schedule: DrillSchedule, n: int) -> DrillDue:
+    day = due_date(schedule, n)
+    due_at = due_instant(schedule, day)
+    return DrillDue.objects.create(
+        schedule=schedule, due_on=day, due_at=due_at, next_check_at=_first_check(schedule, due_at)
+    )
+
+
+def _next_due(schedule: DrillSchedule) -> DrillDue:
+    return _add_due(schedule, schedule.dues.count())
+
+
+@transaction.atomic
+def create_drill_schedule(
+    *,
+    contract: Contract,
+    kind: str,
+    interval_months: int,
+    first_due_on: date,
+    scope: str = "",
+    warn_days: int = 14,
+    rto_minutes: int | None = None,
+    rpo_minutes: int | None = None,
+) -> DrillSchedule:
+    """A schedule and its first due date (a clock the worker escalates)."""
+    schedule = DrillSchedule(
+        contract=contract,
+        kind=kind,
+        interval_months=interval_months,
+        first_due_on=first_due_on,
+        scope=scope.strip(),
+        warn_days=warn_days,
+        rto_minutes=rto_minutes,
+        rpo_minutes=rpo_minutes,
+    )
+    save_validated(schedule)
+    _add_due(schedule, 0)
+    return schedule
+
+
+@transaction.atomic
+def record_drill(
+    *,
+    contract: Contract,
+    kind: str,
+    scope: str,
+    started_at: datetime,
+    finished_at: datetime,
+    succeeded: bool,
+    achieved_rto_minutes: int | None = None,
+    achieved_rpo_minutes: int | None = None,
+    summary: str = "",
+    schedule: DrillSchedule | None = None,
+    actor: Actor = None,
+) -> Drill:
+    """Records a drill that happened; with a schedule, it makes the earliest pending due
+    date done (due dates that ran out before it finished are missed first)."""
+    require_aware(started_at, "started_at")
+    require_aware(finished_at, "finished_at")
+    errors: dict[str, list[str]] = {}
+    if finished_at < started_at:
+        errors["finished_at"] = [_("must not be before started_at")]
+    if finished_at > current_time() + timedelta(minutes=1):
+        errors["finished_at"] = [_("must not be in the future")]
+    if schedule is not None and schedule.contract_id != contract.pk:
+        errors["schedule"] = [_("belongs to another contract")]
+    if kind not in DrillKind.values:
+        errors["kind"] = [_("must be one of %(choices)s") % {"choices": ", ".join(DrillKind)}]
+    if errors:
+        raise DomainValidationError(errors)
+    drill = Drill(
+        contract=contract,
+        schedule=schedule,
+        kind=kind,
+        scope=scope.strip(),
+        started_at=started_at,
+        finished_at=finished_at,
+        succeeded=succeeded,
+        achieved_rto_minutes=achieved_rto_minutes,
+        achieved_rpo_minutes=achieved_rpo_minutes,
+        summary=summary,
+        recorded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    save_validated(drill)
+    if schedule is not None:
+        _satisfy(schedule, drill)
+    return drill
+
+
+def _satisfy(schedule: DrillSchedule, drill: Drill) -> None:
+    pending = DrillDue.objects.select_for_update().filter(
+        schedule=schedule, status=DueStatus.PENDING
+    )
+    for due in pending.filter(due_at__lt=drill.finished_at).order_by("due_on"):
+        _miss(due)
+    current = pending.order_by("due_on").first()
+    if current is None:
+        return
+    current.status, current.drill, current.next_check_at = DueStatus.DONE, drill, None
+    current.save(update_fields=["status", "drill", "next_check_at"])
+    _next_due(schedule)
+
+
+def _miss(due: DrillDue) -> None:
+    due.status, due.missed_at, due.next_check_at = DueStatus.MISSED, due.due_at, None
+    due.save(update_fields=["status", "missed_at", "next_check_at"])
+    _next_due(due.schedule)
+
+
+def add_drill_evidence(
+    *, drill: Drill, name: str, content: bytes | File[bytes], content_type: str = "", actor: Actor
+) -> DrillEvidence:
+    """Stores one evidence file (the ticket attachments' size limit and naming rules)."""
+    size = len(content) if isinstance(content, bytes) else int(content.size or 0)
+    check_size(size)
+    filename = safe_name(name)
+    row = DrillEvidence(
+        drill=drill,
+        name=filename,
+        content_type=(content_type or "application/octet-stream").split(";")[0][:150],
+        size=size,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        uploaded_at=current_time(),
+    )
+    row.file.save(
+        filename, ContentFile(content) if isinstance(content, bytes) else content, save=False
+    )
+    stored = row.file.name
+    assert stored is not None
+    try:
+        row.save()
+    except Exception:
+        row.file.storage.delete(stored)
+        raise
+    return row
+
+
+@transaction.atomic
+def add_drill_finding(
+    *, drill: Drill, text: str, follow_up: bool = True, actor: Actor = None
+) -> DrillFinding:
+    """A finding of the drill; ``follow_up`` opens a service request for it (category
+    backup, on the contract's customer) and links it."""
+    text = text.strip()
+    if not text:
+        raise DomainValidationError({"text": [_("must not be empty")]})
+    if len(text) > 500:
+        raise DomainValidationError({"text": [_("at most 500 characters")]})
+    ticket = None
+    if follow_up:
+        with translation.override(None):
+            subject = _("Drill finding: %(text)s") % {"text": text}
+        ticket = open_ticket(
+            customer=drill.contract.customer,
+            subject=subject[:200],
+            description=text,
+            channel=Channel.API,
+            category=Category.BACKUP,
+            kind=TicketKind.REQUEST,
+            actor=actor,
+        )
+    return DrillFinding.objects.create(drill=drill, text=text, ticket=ticket)
+
+
+@transaction.atomic
+def sign_off_drill(*, drill: Drill, actor: Actor, note: str = "") -> Drill:
+    """The customer's sign-off: only a contact of the drill's customer (403 for anyone
+    else who can see it); once (409)."""
+    contact = contact_for(actor)
+    if contact is None or contact.customer_id != drill.contract.customer_id:
+        raise PermissionDenied(_("only the customer's contacts sign off a drill"))
+    locked = Drill.objects.select_for_update().get(pk=drill.pk)
+    if locked.signed_off_at is not None:
+        raise TransitionError(_("this drill is already signed off"))
+    if len(note) > 500:
+        raise DomainValidationError({"note": [_("at most 500 characters")]})
+    locked.signed_off_at, locked.signed_off_by = current_time(), actor
+    locked.signoff_note = note.strip()
+    locked.save(update_fields=["signed_off_at", "signed_off_by", "signoff_note", "updated_at"])
+    return locked
+
+
+# ---------------------------------------------------------------- the worker's step
+
+
+def process_drill_dues(*, now: datetime | None = None, batch: int = 200) -> int:
+    """Escalates the due dates whose next step is due (indexed ``next_check_at``):
+    warning -> final warning -> missed (then the next due date). Each step notifies the
+    contract's service manager (or the duty team) through the outbox, idempotently (one key
+    per due date and step). Returns the number of due dates handled."""
+    moment = now or current_time()
+    with transaction.atomic(), outbox_batch():
+        dues = list(
+            DrillDue.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_check_at__lte=moment, status=DueStatus.PENDING)
+            .select_related("schedule__contract__customer", "schedule__contract__service_manager")
+            .order_by("next_check_at")[:batch]
+        )
+        for due in dues:
+            _escalate(due, moment)
+    return len(dues)
+
+
+def _escalate(due: DrillDue, moment: datetime) -> None:
+    final_at = due.due_at - timedelta(days=FINAL_WARNING_DAYS)
+    if moment >= due.due_at:
+        _miss(due)
+        _tell(due, "missed", moment)
+        return
+    if moment >= final_at:
+        step, due.next_check_at = ESCALATION_FINAL, due.due_at
+    else:
+        step, due.next_check_at = ESCALATION_WARNED, final_at
+    if due.escalation < step:
+        due.escalation = step
+        _tell(due, "final" if step == ESCALATION_FINAL else "warning", moment)
+    due.save(update_fields=["escalation", "next_check_at"])
+
+
+def _recipients(due: DrillDue) -> Iterable[object]:
+    manager = due.schedule.contract.service_manager
+    return [manager] if manager is not None and manager.is_active else duty().users
+
+
+def _tell(due: DrillDue, step: str, moment: datetime) -> None:
+    for user in _recipients(due):
+        with translation.override(language_for(user)):
+            notify_user(
+                key=f"drill-due:{due.pk}:{step}",
+                user=user,
+                message=_message(due, step),
+                now=moment,
+            )
+
+
+def _message(due: DrillDue, step: str) -> Message:
+    schedule = due.schedule
+    values = {
+        "drill": str(DrillKind(schedule.kind).label),
+        "contract": schedule.contract.number,
+        "due": due.due_on.isoformat(),
+    }
+    if step == "missed":
+        subject = _("%(drill)s of %(contract)s missed (due %(due)s)") % values
+        body = _(
+            "The %(drill)s that contract %(contract)s requires by %(due)s was not recorded: "
+            "the commitment is breached. The next due date is scheduled."
+        )
+    elif step == "final":
+        subject = _("%(drill)s of %(contract)s is due tomorrow (%(due)s)") % values
+        body = _("Record the %(drill)s of contract %(contract)s by %(due)s.")
+    else:
+        subject = _("%(drill)s of %(contract)s is due on %(due)s") % values
+        body = _("Plan the %(drill)s of contract %(contract)s: it is due on %(due)s.")
+    return Message(
+        event=f"drill.{step}",
+        subject=subject,
+        body=body % values,
+        payload={"contract": schedule.contract.number, "due_on": values["due"], "step": step},
+        contract_id=schedule.contract_id,
+    )
+
+
+__all__ = [
+    "ESCALATION_NONE",
+    "add_drill_evidence",
+    "add_drill_finding",
+    "create_drill_schedule",
+    "due_date",
+    "due_instant",
+    "process_drill_dues",
+    "record_drill",
+    "sign_off_drill",
+]

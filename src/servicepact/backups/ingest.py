@@ -1,0 +1,196 @@
+"""Storing a delivery of backup runs, set-based: one query matches every host, one reads the
+runs already known, one INSERT adds the new runs and one ``executemany`` updates the known.
+
+A run is matched to an asset by the explicit ``asset`` (id or hostname), else by its host
+(exact hostname, case-insensitive, then the short name of an FQDN); scoped to the source's
+customer when it has one. Two assets answering to one name leave the run unmatched (kept,
+shown on the desk): the code never guesses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from servicepact.assets.models import Asset
+from servicepact.backups.models import BackupRun, BackupSource
+from servicepact.backups.sources.base import ParsedRun
+from servicepact.core.bulk import insert_rows, update_rows
+
+LAST_USED_EVERY = timedelta(minutes=1)
+SHORT_CHUNK = 100
+_INSERT_FIELDS = (
+    "source",
+    "run_key",
+    "host",
+    "asset",
+    "location",
+    "status",
+    "started_at",
+    "finished_at",
+    "size_bytes",
+    "files",
+    "snapshot",
+    "message",
+    "received_at",
+)
+_UPDATE_FIELDS = [
+    "host",
+    "asset",
+    "location",
+    "status",
+    "started_at",
+    "finished_at",
+    "size_bytes",
+    "files",
+    "snapshot",
+    "message",
+    "received_at",
+]
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    created: int = 0
+    updated: int = 0
+    unmatched: int = 0
+    unmatched_hosts: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "created": self.created,
+            "updated": self.updated,
+            "unmatched": self.unmatched,
+            "unmatched_hosts": self.unmatched_hosts[:20],
+        }
+
+
+def _names(run: ParsedRun) -> list[str]:
+    name = (run.asset_hint or run.host).strip().lower()
+    out = [name] if name else []
+    if name and "." in name and not name.replace(".", "").isdigit():
+        out.append(name.split(".", 1)[0])
+    return out
+
+
+class AssetIndex:
+    """Every name of a delivery resolved with one query (hostnames lower-cased, ids)."""
+
+    def __init__(self, source: BackupSource, runs: Iterable[ParsedRun]) -> None:
+        names: set[str] = set()
+        ids: set[int] = set()
+        for run in runs:
+            names.update(_names(run))
+            hint = run.asset_hint.strip()
+            if hint.isascii() and hint.isdigit() and len(hint) < 19:
+                ids.add(int(hint))
+        assets = Asset.objects.all()
+        if source.customer_id is not None:
+            assets = assets.filter(customer_id=source.customer_id)
+        rows = (
+            assets.annotate(name=Lower("hostname"))
+            .filter(Q(name__in=names) | Q(pk__in=ids))
+            .values_list("pk", "name")
+            .order_by()
+            if names or ids
+            else []
+        )
+        self.by_id: set[int] = set()
+        self.by_name: dict[str, list[int]] = {}
+        self.by_short: dict[str, list[int]] = {}
+        self._add(rows)
+        # Short names no hostname equals ("db01" for db01.example.com): one more query, for
+        # those names only, in chunks (none when every host matched exactly).
+        short = sorted(n for n in names if "." not in n and n not in self.by_name)
+        for first in range(0, len(short), SHORT_CHUNK):
+            match = Q()
+            for name in short[first : first + SHORT_CHUNK]:
+                match |= Q(hostname__istartswith=f"{name}.")
+            self._add(
+                assets.filter(match).annotate(name=Lower("hostname")).values_list("pk", "name")
+            )
+
+    def _add(self, rows: Iterable[tuple[int, str]]) -> None:
+        for pk, name in rows:
+            if pk in self.by_id:
+                continue
+            self.by_id.add(pk)
+            self.by_name.setdefault(name, []).append(pk)
+            if "." in name:
+                self.by_short.setdefault(name.split(".", 1)[0], []).append(pk)
+
+    def match(self, run: ParsedRun) -> int | None:
+        hint = run.asset_hint.strip()
+        if hint.isascii() and hint.isdigit() and int(hint) in self.by_id:
+            return int(hint)
+        for name in _names(run):
+            for table in (self.by_name, self.by_short):
+                found = table.get(name, [])
+                if len(found) == 1:
+                    return found[0]
+                if len(found) > 1:
+                    return None  # ambiguous: the desk decides
+        return None
+
+
+def ingest_runs(
+    *, source: BackupSource, runs: list[ParsedRun], received_at: datetime
+) -> IngestResult:
+    """Stores the runs of one delivery in one transaction (see the module docstring). A run
+    id seen twice in the delivery keeps its last report."""
+    result = IngestResult()
+    latest: dict[str, ParsedRun] = {run.run_key: run for run in runs}
+    index = AssetIndex(source, latest.values())
+    with transaction.atomic():
+        known = dict(
+            BackupRun.objects.filter(source=source, run_key__in=list(latest)).values_list(
+                "run_key", "pk"
+            )
+        )
+        new_rows: list[tuple[Any, ...]] = []
+        updates: list[BackupRun] = []
+        for key, run in latest.items():
+            asset_id = index.match(run)
+            if asset_id is None:
+                result.unmatched += 1
+                if run.host and len(result.unmatched_hosts) < 20:
+                    result.unmatched_hosts.append(run.host)
+            location = run.location or source.default_location
+            values = (
+                run.host,
+                asset_id,
+                location,
+                run.status,
+                run.started_at,
+                run.finished_at,
+                run.size_bytes,
+                run.files,
+                run.snapshot,
+                run.message,
+                received_at,
+            )
+            if key in known:
+                row = BackupRun(pk=known[key])
+                for name, value in zip(_UPDATE_FIELDS, values, strict=True):
+                    setattr(row, "asset_id" if name == "asset" else name, value)
+                updates.append(row)
+            else:
+                new_rows.append((source.pk, key, *values))
+        if new_rows:
+            insert_rows(BackupRun, _INSERT_FIELDS, new_rows)
+        if updates:
+            update_rows(updates, _UPDATE_FIELDS)
+        if source.last_used_at is None or received_at - source.last_used_at >= LAST_USED_EVERY:
+            BackupSource.objects.filter(pk=source.pk).update(last_used_at=received_at)
+            source.last_used_at = received_at
+    result.accepted = len(runs)
+    result.created, result.updated = len(new_rows), len(updates)
+    return result

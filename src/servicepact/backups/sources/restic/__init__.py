@@ -1,0 +1,3 @@
+from servicepact.backups.sources.restic.parser import parse
+
+__all__ = ["parse"]
