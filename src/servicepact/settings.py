@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "servicepact.changes",
     "servicepact.billing",
     "servicepact.reports",
+    "servicepact.incidents",
+    "servicepact.contractend",
     "servicepact.desk",
     "servicepact.portal",
     "servicepact.api",
