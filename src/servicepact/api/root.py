@@ -17,6 +17,7 @@ from servicepact.api import (
     calendars,
     charges,
     contacts,
+    contract_end,
     contract_records,
     contracts,
     credits,
@@ -25,6 +26,7 @@ from servicepact.api import (
     escalations,
     fee_changes,
     idempotency,
+    incidents,
     me,
     notifications,
     outages,
@@ -74,6 +76,9 @@ for module in (
     fee_changes,
     renewals,
     escalations,
+    # Emergency response and the end of a contract (issues 17, 19).
+    incidents,
+    contract_end,
 ):
     api.add_router("", module.router)
 

@@ -179,7 +179,13 @@ def _money_members(contract: Contract, moment: datetime, counts: Counts) -> Iter
         .order_by("period")
     ):
         counts.add("charges")
-        yield f"charges/{charge.period}.json", moment, PERMS, ZIP_64, (_json(charge_snapshot(charge)),)
+        yield (
+            f"charges/{charge.period}.json",
+            moment,
+            PERMS,
+            ZIP_64,
+            (_json(charge_snapshot(charge)),),
+        )
     for month in months:
         counts.add("audit_exports")
         yield (
@@ -240,21 +246,18 @@ def _contract_document(contract: Contract) -> dict[str, Any]:
 
 
 def readme(contract: Contract, moment: datetime) -> str:
-    return (
-        _(
-            "Exit archive of contract %(number)s (%(customer)s), written %(at)s.\n\n"
-            "contract.json: the contract.\n"
-            "tickets/<number>/ticket.json: each ticket with its history, comments and file list.\n"
-            "tickets/<number>/files/: the ticket's files.\n"
-            "statements/<YYYY-MM>.json: the SLA statement of each month.\n"
-            "charges/<YYYY-MM>.json: each period charge.\n"
-            "audit/<YYYY-MM>.zip: each month's audit export (recompute every figure yourself).\n"
-            "backups.json: the last verified backup of each server and where it is.\n"
-            "incidents/<number>.json: post-incident reports.\n"
-            "manifest.json: how many of each the archive holds.\n"
-        )
-        % {"number": contract.number, "customer": contract.customer.name, "at": moment.isoformat()}
-    )
+    return _(
+        "Exit archive of contract %(number)s (%(customer)s), written %(at)s.\n\n"
+        "contract.json: the contract.\n"
+        "tickets/<number>/ticket.json: each ticket with its history, comments and file list.\n"
+        "tickets/<number>/files/: the ticket's files.\n"
+        "statements/<YYYY-MM>.json: the SLA statement of each month.\n"
+        "charges/<YYYY-MM>.json: each period charge.\n"
+        "audit/<YYYY-MM>.zip: each month's audit export (recompute every figure yourself).\n"
+        "backups.json: the last verified backup of each server and where it is.\n"
+        "incidents/<number>.json: post-incident reports.\n"
+        "manifest.json: how many of each the archive holds.\n"
+    ) % {"number": contract.number, "customer": contract.customer.name, "at": moment.isoformat()}
 
 
 def archive_members(contract: Contract, *, now: datetime | None = None) -> Iterator[Member]:

@@ -73,14 +73,14 @@ class ContractEndStep(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(_("evidence"), blank=True)
-    evidence = models.FileField(_("evidence file"), upload_to=evidence_path, max_length=400, blank=True)
+    evidence = models.FileField(
+        _("evidence file"), upload_to=evidence_path, max_length=400, blank=True
+    )
     evidence_name = models.CharField(_("file name"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["plan", "due_on", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="endstep_unique_code")
-        ]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="endstep_unique_code")]
         verbose_name = _("exit step")
         verbose_name_plural = _("exit steps")
 

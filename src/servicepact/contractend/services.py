@@ -214,9 +214,7 @@ def open_due_plans(*, now: datetime) -> int:
     moved = 0
     for pk in candidates(now):
         contract = Contract.objects.get(pk=pk)
-        before = set(
-            ContractEndPlan.objects.filter(contract=contract).values_list("pk", "phase")
-        )
+        before = set(ContractEndPlan.objects.filter(contract=contract).values_list("pk", "phase"))
         try:
             plan = open_plan(contract=contract, now=now)
         except IntegrityError:  # another worker opened it meanwhile
@@ -275,13 +273,9 @@ def complete_step(
     elif len(note) > NOTE_MAX:
         errors["note"] = [_("at most %(limit)d characters") % {"limit": NOTE_MAX}]
     if code not in StepCode.values:
-        errors["code"] = [
-            _("one of %(choices)s") % {"choices": ", ".join(StepCode.values)}
-        ]
+        errors["code"] = [_("one of %(choices)s") % {"choices": ", ".join(StepCode.values)}]
     if code == StepCode.BACKUPS and outcome not in BackupOutcome.values:
-        errors["outcome"] = [
-            _("one of %(choices)s") % {"choices": ", ".join(BackupOutcome.values)}
-        ]
+        errors["outcome"] = [_("one of %(choices)s") % {"choices": ", ".join(BackupOutcome.values)}]
     if code != StepCode.BACKUPS and outcome:
         errors["outcome"] = [_("only the backups step has an outcome")]
     if evidence is not None:
@@ -293,9 +287,7 @@ def complete_step(
         raise DomainValidationError(errors)
     plan = ContractEndPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != PlanStatus.OPEN:
-        raise TransitionError(
-            _("the plan is %(status)s") % {"status": plan.get_status_display()}
-        )
+        raise TransitionError(_("the plan is %(status)s") % {"status": plan.get_status_display()})
     step = ContractEndStep.objects.select_for_update().get(plan=plan, code=code)
     if step.done_at is not None:
         raise TransitionError(_("this step is already done"))

@@ -112,7 +112,9 @@ def notify_declared(incident: MajorIncident, *, now: datetime) -> int:
                     language=language,
                 )
             )
-        staff = {u.pk: u for u in (incident.contract.service_manager, incident.ticket.assignee) if u}
+        staff = {
+            u.pk: u for u in (incident.contract.service_manager, incident.ticket.assignee) if u
+        }
         for user in staff.values():
             _language, message = _message(incident, user, for_customer=False)
             rows.extend(notify_user(key=f"{key}:staff", user=user, message=message, now=now))

@@ -27,7 +27,9 @@ def levels_of(contract: Contract) -> list[EventLevel]:
     if rows:
         return rows
     return [
-        EventLevel(contract=contract, level=level, name=str(name), priority=priority, major=level <= 2)
+        EventLevel(
+            contract=contract, level=level, name=str(name), priority=priority, major=level <= 2
+        )
         for level, name, priority in DEFAULT_LEVELS
     ]
 
@@ -38,9 +40,9 @@ def level_for(contract: Contract, level: int) -> EventLevel | None:
 
 def emergency_contacts_for(contract: Contract, level: int) -> QuerySet[EmergencyContact]:
     """Who is told of a major incident of ``level`` (``up_to_level`` >= level)."""
-    return EmergencyContact.objects.filter(contract=contract, up_to_level__gte=level).select_related(
-        "contact", "contact__user"
-    )
+    return EmergencyContact.objects.filter(
+        contract=contract, up_to_level__gte=level
+    ).select_related("contact", "contact__user")
 
 
 def runbooks_for_contract(contract: Contract) -> QuerySet[Runbook]:

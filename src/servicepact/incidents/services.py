@@ -54,9 +54,7 @@ def _text(errors: dict[str, list[str]], field: str, value: str, *, required: boo
     if required and not value:
         errors.setdefault(field, []).append(_("must not be empty"))
     if len(value) > TEXT_MAX:
-        errors.setdefault(field, []).append(
-            _("at most %(limit)d characters") % {"limit": TEXT_MAX}
-        )
+        errors.setdefault(field, []).append(_("at most %(limit)d characters") % {"limit": TEXT_MAX})
     return value
 
 
@@ -73,16 +71,16 @@ class LevelIn:
 
 
 @transaction.atomic
-def set_event_levels(*, contract: Contract, levels: list[LevelIn], actor: Actor) -> list[EventLevel]:
+def set_event_levels(
+    *, contract: Contract, levels: list[LevelIn], actor: Actor
+) -> list[EventLevel]:
     """Replaces the contract's classification (levels I..IV, each once) in one go."""
     _require_staff(actor, "classify events")
     errors: dict[str, list[str]] = {}
     seen: set[int] = set()
     for i, row in enumerate(levels):
         if row.level not in (1, 2, 3, 4) or row.level in seen:
-            errors.setdefault(f"levels.{i}.level", []).append(
-                _("must be 1 to 4, each level once")
-            )
+            errors.setdefault(f"levels.{i}.level", []).append(_("must be 1 to 4, each level once"))
         seen.add(row.level)
         if row.priority not in (1, 2, 3, 4):
             errors.setdefault(f"levels.{i}.priority", []).append(_("must be 1 to 4"))
@@ -347,9 +345,9 @@ def update_report(
         if field in values:
             setattr(report, field, _text(errors, field, values[field], required=False))
     if "restored_from" in values:
-        report.restored_from = _text(errors, "restored_from", values["restored_from"], required=False)[
-            :300
-        ]
+        report.restored_from = _text(
+            errors, "restored_from", values["restored_from"], required=False
+        )[:300]
     if "data_lost" in values:
         report.data_lost = values["data_lost"]
     for field in ("achieved_rto_seconds", "achieved_rpo_seconds"):

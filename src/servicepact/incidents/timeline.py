@@ -47,7 +47,9 @@ def generate_timeline(incident: MajorIncident) -> list[dict[str, Any]]:
     for event in customer_history(public):
         if event.kind == EventKind.COMMENTED:
             continue  # the comment itself follows, with its words
-        entries.append({"at": event.at.isoformat(), "text": event_text(event, zone), "event": event.pk})
+        entries.append(
+            {"at": event.at.isoformat(), "text": event_text(event, zone), "event": event.pk}
+        )
     for comment in ticket.comments.filter(is_internal=False).order_by("created_at", "id"):
         first = comment.text.strip().splitlines()[0] if comment.text.strip() else ""
         if first:

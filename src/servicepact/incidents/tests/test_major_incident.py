@@ -42,7 +42,9 @@ def setup(clock):
     incidents.add_emergency_contact(
         contract=w.contract, actor=w.agent, name="CIO", email="cio@acme.test", up_to_level=1
     )
-    WebhookEndpoint.objects.create(name="acme hook", url="http://127.0.0.1:9/acme", customer=w.customer)
+    WebhookEndpoint.objects.create(
+        name="acme hook", url="http://127.0.0.1:9/acme", customer=w.customer
+    )
     clock.at(ny(2025, 6, 7, 2))
     ticket = ts.open_ticket(customer=w.customer, contact=w.contact, subject="Database lost")
     return w, ticket
@@ -75,7 +77,9 @@ def test_ordinary_customer_messages_still_wait_for_the_calendar(clock):
     the delivery pass at 03:00 does not send it."""
     w, ticket = setup(clock)
     clock.at(NIGHT)
-    message = Message(event="contract.test", subject="Reminder", body="b", contract_id=w.contract.pk)
+    message = Message(
+        event="contract.test", subject="Reminder", body="b", contract_id=w.contract.pk
+    )
     tell(w.contract, key="ordinary", message=message, now=NIGHT, customer=True)
     row = Notification.objects.get(event="contract.test", recipient="it@acme.test")
     assert (row.not_before, row.next_attempt_at) == (ny(2025, 6, 9, 9), ny(2025, 6, 9, 9))
@@ -131,9 +135,7 @@ def test_declaring_twice_or_by_a_contact_is_refused(clock):
     w, ticket = setup(clock)
     clock.at(NIGHT)
     with pytest.raises(PermissionDenied):
-        incidents.declare_major_incident(
-            ticket=ticket, level=1, summary="x", actor=w.contact.user
-        )
+        incidents.declare_major_incident(ticket=ticket, level=1, summary="x", actor=w.contact.user)
     incidents.declare_major_incident(ticket=ticket, level=1, summary="x", actor=w.agent)
     with pytest.raises(TransitionError):
         incidents.declare_major_incident(ticket=ticket, level=1, summary="x", actor=w.agent)
@@ -142,7 +144,9 @@ def test_declaring_twice_or_by_a_contact_is_refused(clock):
 
 def test_runbooks_of_the_contract_and_its_plan_are_linked(clock):
     w, ticket = setup(clock)
-    own = incidents.save_runbook(actor=w.agent, title="DB restore", body="1. ...", contract=w.contract)
+    own = incidents.save_runbook(
+        actor=w.agent, title="DB restore", body="1. ...", contract=w.contract
+    )
     shared = incidents.save_runbook(actor=w.agent, title="Plan DR", body="1. ...", plan=w.plan)
     other = world(code="globex")
     foreign = incidents.save_runbook(
