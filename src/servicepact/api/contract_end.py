@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import ListOut, PageQuery, get_or_404, rendered_page
 from servicepact.contractend import services
 from servicepact.contractend.archive import archive_filename, stream_exit_archive
@@ -158,7 +159,7 @@ def get_plan(request: HttpRequest, plan_id: Id) -> Any:
 )
 def confirm(request: HttpRequest, plan_id: Id, body: ConfirmIn) -> Any:
     plan = get_or_404(plans_for(request.user), plan_id)
-    return render_plan(services.confirm_export(plan=plan, actor=request.user, note=body.note))
+    return render_plan(services.confirm_export(plan=plan, actor=actor_of(request), note=body.note))
 
 
 @router.post(
@@ -175,7 +176,11 @@ def complete(
 ) -> Any:
     plan = get_or_404(plans_for(request.user), plan_id)
     services.complete_step(
-        plan=plan, code=StepCode(code), actor=request.user, note=body.note, outcome=body.outcome
+        plan=plan,
+        code=StepCode(code),
+        actor=actor_of(request),
+        note=body.note,
+        outcome=body.outcome,
     )
     plan.refresh_from_db()
     return render_plan(plan)

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from servicepact.accounts.actors import actor_of
 from servicepact.api.common import (
     ListOut,
     PageQuery,
@@ -186,7 +187,7 @@ def declare(request: HttpRequest, body: DeclareIn) -> Any:
         ticket=ticket,
         level=body.level,
         summary=body.summary,
-        actor=request.user,
+        actor=actor_of(request),
         runbooks=body.runbooks,
     )
     return Status(201, render_incident(incident))
@@ -236,7 +237,7 @@ def edit_report(request: HttpRequest, incident_id: Id, body: ReportIn) -> Any:
     for key in ("root_cause", "data_loss", "restored_from", "apology"):
         if key in values and values[key] is None:
             values[key] = ""
-    report = services.update_report(report=report, actor=request.user, **values)
+    report = services.update_report(report=report, actor=actor_of(request), **values)
     return _report_doc(report)
 
 
@@ -249,7 +250,7 @@ def edit_report(request: HttpRequest, incident_id: Id, body: ReportIn) -> Any:
 def regenerate(request: HttpRequest, incident_id: Id) -> Any:
     report = _report(request, incident_id)
     require_staff(request, "edit the report")
-    return _report_doc(services.regenerate_timeline(report=report, actor=request.user))
+    return _report_doc(services.regenerate_timeline(report=report, actor=actor_of(request)))
 
 
 @router.post(
@@ -265,7 +266,7 @@ def add_action(request: HttpRequest, incident_id: Id, body: ActionIn) -> Any:
     require_staff(request, "edit the report")
     change = reference(Change.objects.all(), body.change, "change")
     services.add_corrective_action(
-        report=report, actor=request.user, description=body.description, change=change
+        report=report, actor=actor_of(request), description=body.description, change=change
     )
     return Status(201, _report_doc(report))
 
@@ -284,7 +285,7 @@ def compensate(request: HttpRequest, incident_id: Id, body: CompensationIn) -> A
     credit = reference(PeriodCredit.objects.all(), body.credit, "credit")
     assert credit is not None
     report = services.offer_compensation(
-        report=report, actor=request.user, credit=credit, amount=body.amount, text=body.text
+        report=report, actor=actor_of(request), credit=credit, amount=body.amount, text=body.text
     )
     return _report_doc(report)
 
@@ -298,7 +299,7 @@ def compensate(request: HttpRequest, incident_id: Id, body: CompensationIn) -> A
 def publish(request: HttpRequest, incident_id: Id) -> Any:
     report = _report(request, incident_id)
     require_staff(request, "publish the report")
-    return _report_doc(services.publish_report(report=report, actor=request.user))
+    return _report_doc(services.publish_report(report=report, actor=actor_of(request)))
 
 
 @router.get(
@@ -355,6 +356,6 @@ def create_runbook(request: HttpRequest, body: RunbookIn) -> Any:
     contract = reference(Contract.objects.all(), body.contract, "contract")
     plan = reference(ServicePlan.objects.all(), body.plan, "plan")
     row = services.save_runbook(
-        actor=request.user, title=body.title, body=body.body, contract=contract, plan=plan
+        actor=actor_of(request), title=body.title, body=body.body, contract=contract, plan=plan
     )
     return Status(201, render_runbook(row))

@@ -193,7 +193,7 @@ def _money_members(contract: Contract, moment: datetime, counts: Counts) -> Iter
             moment,
             PERMS,
             ZIP_64,
-            _lazy(lambda m=month: stream_audit_export(contract, m, now=moment)),  # type: ignore[misc]
+            _lazy(lambda m=month: stream_audit_export(contract, m, now=moment)),
         )
 
 

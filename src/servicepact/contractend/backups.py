@@ -62,7 +62,12 @@ def as_fact(found: Any, source: str) -> BackupFact | None:
     """A provider's row as a ``BackupFact`` (None when it says nothing usable)."""
     if isinstance(found, BackupFact):
         return found
-    get = found.get if isinstance(found, dict) else lambda name: getattr(found, name, None)
+
+    def get(name: str) -> Any:
+        if isinstance(found, dict):
+            return found.get(name)
+        return getattr(found, name, None)
+
     verified = get("verified_at") or get("finished_at")
     asset_id = get("asset_id")
     if verified is None or asset_id is None:

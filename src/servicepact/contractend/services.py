@@ -14,6 +14,7 @@ export confirmation, the provider's evidenced exit steps, recorded backups.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -260,7 +261,7 @@ def complete_step(
     actor: Actor,
     note: str,
     outcome: str = "",
-    evidence: UploadedFile | None = None,
+    evidence: UploadedFile[bytes] | None = None,
     now: datetime | None = None,
 ) -> ContractEndStep:
     """Marks an exit step done with its evidence (a note, and a file if given). The backups

@@ -314,7 +314,7 @@ def _timeline(errors: dict[str, list[str]], rows: list[dict[str, Any]]) -> list[
             continue
         event = entry.get("event")
         clean.append({"at": at.isoformat(), "text": text[:2000], "event": event})
-    clean.sort(key=lambda e: e["at"])
+    clean.sort(key=lambda e: str(e["at"]))
     return clean
 
 

@@ -75,7 +75,7 @@ def test_level_one_reaches_every_emergency_contact_at_once_at_night(clock):
 def test_ordinary_customer_messages_still_wait_for_the_calendar(clock):
     """The same night, a lifecycle message to the customer waits until Monday 09:00 EDT and
     the delivery pass at 03:00 does not send it."""
-    w, ticket = setup(clock)
+    w, _ticket = setup(clock)
     clock.at(NIGHT)
     message = Message(
         event="contract.test", subject="Reminder", body="b", contract_id=w.contract.pk
