@@ -30,12 +30,14 @@ from servicepact.api.common import (
     require_staff,
 )
 from servicepact.contracts.models import Contract, ServicePlan
+from servicepact.contracts.selectors import get_contract
+from servicepact.customers.models import Contact
 from servicepact.core.api_schema import MAX_DB_INT, ApiIn, BodyId, Id, model_text, reads, writes
 from servicepact.incidents import services
 from servicepact.incidents.choices import level_label
-from servicepact.incidents.models import MajorIncident, Runbook
+from servicepact.incidents.models import EmergencyContact, EventLevel, MajorIncident, Runbook
 from servicepact.incidents.render import pdf_filename, render_pdf, report_document
-from servicepact.incidents.selectors import incidents_for, reports_for, runbooks_for
+from servicepact.incidents.selectors import incidents_for, levels_of, reports_for, runbooks_for
 from servicepact.tickets.selectors import tickets_for
 
 router = Router(tags=["major incidents"])
@@ -359,3 +361,168 @@ def create_runbook(request: HttpRequest, body: RunbookIn) -> Any:
         actor=actor_of(request), title=body.title, body=body.body, contract=contract, plan=plan
     )
     return Status(201, render_runbook(row))
+
+
+# ---------------------------------------------------------------- classification and contacts
+
+
+class LevelRow(ApiIn):
+    level: int = Field(..., ge=1, le=4)
+    name: Annotated[str, model_text(EventLevel, "name", min_length=1)]
+    criteria: Annotated[str, Field(max_length=services.TEXT_MAX)] = ""
+    priority: int = Field(..., ge=1, le=4)
+    major: bool = True
+
+
+class LevelsIn(ApiIn):
+    levels: list[LevelRow] = Field(..., min_length=1, max_length=4)
+
+
+class LevelOut(Schema):
+    level: int
+    level_label: str
+    name: str
+    criteria: str
+    priority: int
+    major: bool
+
+
+class LevelsOut(Schema):
+    contract: int
+    default: bool = Field(description="true: the contract has no classification of its own")
+    levels: list[LevelOut]
+
+
+class EmergencyContactIn(ApiIn):
+    contact: BodyId | None = None
+    name: Annotated[str, model_text(EmergencyContact, "name")] = ""
+    email: Annotated[str, model_text(EmergencyContact, "email")] = ""
+    phone: Annotated[str, model_text(EmergencyContact, "phone")] = ""
+    role: Annotated[str, model_text(EmergencyContact, "role")] = ""
+    up_to_level: int = Field(4, ge=1, le=4)
+
+
+class EmergencyContactOut(Schema):
+    id: int
+    contract: int
+    contact: int | None
+    name: str
+    email: str
+    phone: str
+    role: str
+    up_to_level: int
+
+
+class EmergencyContactList(Schema):
+    items: list[EmergencyContactOut]
+
+
+def _levels(contract: Contract) -> dict[str, Any]:
+    rows = levels_of(contract)
+    return {
+        "contract": contract.pk,
+        "default": not rows or rows[0].pk is None,
+        "levels": [
+            {
+                "level": r.level,
+                "level_label": level_label(r.level),
+                "name": r.name,
+                "criteria": r.criteria,
+                "priority": r.priority,
+                "major": r.major,
+            }
+            for r in rows
+        ],
+    }
+
+
+def render_emergency_contact(row: EmergencyContact) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "contract": row.contract_id,
+        "contact": row.contact_id,
+        "name": row.name,
+        "email": row.email,
+        "phone": row.phone,
+        "role": row.role,
+        "up_to_level": row.up_to_level,
+    }
+
+
+@router.get(
+    "/contracts/{contract_id}/event-levels",
+    response=reads(LevelsOut, 404, 422),
+    operation_id="event_levels_get",
+    summary="The contract's event classification (levels I-IV): priority, major or not",
+)
+def get_levels(request: HttpRequest, contract_id: Id) -> Any:
+    return _levels(get_contract(request.user, contract_id))
+
+
+@router.put(
+    "/contracts/{contract_id}/event-levels",
+    response=writes(LevelsOut, 404),
+    operation_id="event_levels_set",
+    summary="Replace the contract's event classification (staff)",
+)
+def set_levels(request: HttpRequest, contract_id: Id, body: LevelsIn) -> Any:
+    contract = get_contract(request.user, contract_id)
+    require_staff(request, "classify events")
+    services.set_event_levels(
+        contract=contract,
+        actor=actor_of(request),
+        levels=[services.LevelIn(**row.dict()) for row in body.levels],
+    )
+    return _levels(contract)
+
+
+@router.get(
+    "/contracts/{contract_id}/emergency-contacts",
+    response=reads(EmergencyContactList, 404, 422),
+    operation_id="emergency_contacts_list",
+    summary="Who is told at once of the contract's major incidents",
+)
+def list_emergency_contacts(request: HttpRequest, contract_id: Id) -> Any:
+    contract = get_contract(request.user, contract_id)
+    rows = EmergencyContact.objects.filter(contract=contract).order_by("up_to_level", "name", "id")
+    return {"items": [render_emergency_contact(r) for r in rows]}
+
+
+@router.post(
+    "/contracts/{contract_id}/emergency-contacts",
+    response=writes(EmergencyContactOut, 404, status=201),
+    operation_id="emergency_contacts_create",
+    summary="Add an emergency contact (staff)",
+)
+def create_emergency_contact(
+    request: HttpRequest, contract_id: Id, body: EmergencyContactIn
+) -> Any:
+    contract = get_contract(request.user, contract_id)
+    require_staff(request, "edit emergency contacts")
+    contact = reference(
+        Contact.objects.filter(customer_id=contract.customer_id), body.contact, "contact"
+    )
+    row = services.add_emergency_contact(
+        contract=contract,
+        actor=actor_of(request),
+        contact=contact,
+        name=body.name,
+        email=body.email,
+        phone=body.phone,
+        role=body.role,
+        up_to_level=body.up_to_level,
+    )
+    return Status(201, render_emergency_contact(row))
+
+
+@router.delete(
+    "/emergency-contacts/{row_id}",
+    response=writes(None, 404, status=204),
+    operation_id="emergency_contacts_delete",
+    summary="Remove an emergency contact (staff)",
+)
+def delete_emergency_contact(request: HttpRequest, row_id: Id) -> Any:
+    require_staff(request, "edit emergency contacts")
+    row = get_or_404(EmergencyContact.objects.all(), row_id)
+    services.remove_emergency_contact(row=row, actor=actor_of(request))
+    return Status(204, None)

@@ -216,3 +216,61 @@ def test_exit_archive_is_complete_and_holds_nothing_internal(
     assert "statements/2025-06.json" in names and "audit/2025-06.zip" in names
     assert zipfile.ZipFile(io.BytesIO(archive.read("audit/2025-06.zip"))).namelist()
     assert {"README.txt", "contract.json", "backups.json"} <= set(names)
+
+
+def test_classification_and_emergency_contacts(acme, globex, staff, acme_contact, globex_contact):
+    """The default classification until the contract has its own; contacts read their own
+    contract's (another's is a 404) and cannot change it (403)."""
+    url = f"/contracts/{acme.contract.pk}/event-levels"
+    default = acme_contact.get(url).json()
+    assert default["default"] is True
+    assert [(r["level_label"], r["priority"], r["major"]) for r in default["levels"]] == [
+        ("I", 1, True),
+        ("II", 1, True),
+        ("III", 2, False),
+        ("IV", 3, False),
+    ]
+    assert globex_contact.get(url).status_code == 404
+    levels = {
+        "levels": [
+            {"level": 1, "name": "Outage", "priority": 1},
+            {"level": 2, "name": "Degraded", "priority": 2, "major": False},
+        ]
+    }
+    assert acme_contact.put(url, levels).status_code == 403
+    assert (
+        staff.put(
+            url,
+            {
+                "levels": [
+                    {"level": 1, "name": "a", "priority": 1},
+                    {"level": 1, "name": "b", "priority": 2},
+                ]
+            },
+        ).status_code
+        == 422
+    )
+    saved = staff.put(url, levels).json()
+    assert saved["default"] is False
+    assert [(r["level"], r["name"], r["major"]) for r in saved["levels"]] == [
+        (1, "Outage", True),
+        (2, "Degraded", False),
+    ]
+
+    contacts = f"/contracts/{acme.contract.pk}/emergency-contacts"
+    assert staff.post(contacts, {"name": "CIO", "up_to_level": 1}).status_code == 422  # no e-mail
+    assert (
+        staff.post(contacts, {"contact": globex.contact.pk, "email": "x@y.test"}).status_code == 422
+    )
+    assert acme_contact.post(contacts, {"name": "CIO", "email": "cio@acme.test"}).status_code == 403
+    created = staff.post(
+        contacts,
+        {"name": "CIO", "email": "cio@acme.test", "phone": "+1 555 0100", "up_to_level": 1},
+    )
+    assert created.status_code == 201, created.content
+    assert [c["email"] for c in acme_contact.get(contacts).json()["items"]] == ["cio@acme.test"]
+    assert globex_contact.get(contacts).status_code == 404
+    row = created.json()["id"]
+    assert acme_contact.client.delete(f"/api/v1/emergency-contacts/{row}").status_code == 403
+    assert staff.client.delete(f"/api/v1/emergency-contacts/{row}").status_code == 204
+    assert acme_contact.get(contacts).json()["items"] == []
