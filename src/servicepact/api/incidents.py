@@ -31,8 +31,17 @@ from servicepact.api.common import (
 )
 from servicepact.contracts.models import Contract, ServicePlan
 from servicepact.contracts.selectors import get_contract
+from servicepact.core.api_schema import (
+    MAX_DB_INT,
+    ApiIn,
+    BodyId,
+    Id,
+    idempotent,
+    model_text,
+    reads,
+    writes,
+)
 from servicepact.customers.models import Contact
-from servicepact.core.api_schema import MAX_DB_INT, ApiIn, BodyId, Id, model_text, reads, writes
 from servicepact.incidents import services
 from servicepact.incidents.choices import level_label
 from servicepact.incidents.models import EmergencyContact, EventLevel, MajorIncident, Runbook
@@ -181,6 +190,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Any
     operation_id="major_incidents_declare",
     summary="Declare a ticket a major incident: emergency contacts told at once (staff)",
 )
+@idempotent
 def declare(request: HttpRequest, body: DeclareIn) -> Any:
     require_staff(request, "declare a major incident")
     ticket = reference(tickets_for(request.user), body.ticket, "ticket")
@@ -261,6 +271,7 @@ def regenerate(request: HttpRequest, incident_id: Id) -> Any:
     operation_id="major_incidents_report_action",
     summary="Add a corrective action: a new follow-up ticket, or an existing change (staff)",
 )
+@idempotent
 def add_action(request: HttpRequest, incident_id: Id, body: ActionIn) -> Any:
     from servicepact.changes.models import Change
 
@@ -353,6 +364,7 @@ def list_runbooks(request: HttpRequest, paging: Query[PageQuery]) -> Any:
     operation_id="runbooks_create",
     summary="Write a runbook for a contract or a service plan (staff)",
 )
+@idempotent
 def create_runbook(request: HttpRequest, body: RunbookIn) -> Any:
     require_staff(request, "edit runbooks")
     contract = reference(Contract.objects.all(), body.contract, "contract")
@@ -494,6 +506,7 @@ def list_emergency_contacts(request: HttpRequest, contract_id: Id) -> Any:
     operation_id="emergency_contacts_create",
     summary="Add an emergency contact (staff)",
 )
+@idempotent
 def create_emergency_contact(
     request: HttpRequest, contract_id: Id, body: EmergencyContactIn
 ) -> Any:

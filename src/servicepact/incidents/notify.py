@@ -4,8 +4,9 @@
 |------------------|--------------------------------------------------------------|-----------------------------|
 | declared         | the contract's emergency contacts of that level (e-mail; the | at once: quiet hours do not |
 |                  | in-app inbox too when the person is a staff user), the       | apply (``not_before`` is    |
-|                  | contract's service manager and the ticket's assignee         | never set)                  |
-|                  | (in-app and e-mail), the provider's webhooks and the         |                             |
+|                  | contract's service manager and the ticket's assignee (else   | never set)                  |
+|                  | the duty team, ``accounts.duty``) in-app and by e-mail, the  |                             |
+|                  | provider's webhooks and the                                  |                             |
 |                  | customer's webhooks                                          |                             |
 | report published | the customer's statement contacts (e-mail) and webhooks      | in the customer's hours     |
 |                  |                                                              | (``customer_not_before``)   |
@@ -24,6 +25,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from servicepact.accounts.duty import duty
 from servicepact.contracts.lifecycle import customer_addresses, customer_not_before
 from servicepact.core.config import option
 from servicepact.incidents.choices import level_label
@@ -115,6 +117,8 @@ def notify_declared(incident: MajorIncident, *, now: datetime) -> int:
         staff = {
             u.pk: u for u in (incident.contract.service_manager, incident.ticket.assignee) if u
         }
+        if not staff:  # nobody owns it: the duty team (``accounts.duty``) hears of it
+            staff = {u.pk: u for u in duty().users}
         for user in staff.values():
             _language, message = _message(incident, user, for_customer=False)
             rows.extend(notify_user(key=f"{key}:staff", user=user, message=message, now=now))

@@ -159,3 +159,23 @@ def test_runbooks_of_the_contract_and_its_plan_are_linked(clock):
         )
     incident = incidents.declare_major_incident(ticket=ticket, level=1, summary="x", actor=w.agent)
     assert sorted(r.pk for r in incident.runbooks.all()) == sorted([own.pk, shared.pk])
+
+
+def test_without_a_manager_or_assignee_the_duty_managers_hear_of_it(clock):
+    """No service manager, no assignee: every active service manager (the duty fallback) gets
+    it in-app and by e-mail, at once."""
+    from servicepact.accounts.models import StaffProfile
+    from servicepact.tickets.testing import user
+
+    w, ticket = setup(clock)
+    w.contract.service_manager = None
+    w.contract.save()
+    boss = user("boss", staff=True)
+    boss.email = "boss@provider.test"
+    boss.save()
+    StaffProfile.objects.create(user=boss, role="service_manager")
+    clock.at(NIGHT)
+    incidents.declare_major_incident(ticket=ticket, level=1, summary="x", actor=w.agent)
+    rows = Notification.objects.filter(event="incident.major_declared", user=boss)
+    assert sorted(r.channel for r in rows) == ["email", "in_app"]
+    assert all(r.not_before is None for r in rows)
