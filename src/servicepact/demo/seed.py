@@ -22,6 +22,7 @@ from django.db import transaction
 from servicepact.accounts.choices import StaffRole
 from servicepact.accounts.models import StaffProfile, Team
 from servicepact.assets.models import Asset, ContractLine
+from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.contracts.catalogue import SOFTWARE_L2, STANDARD_NBD, ensure_catalogue
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract
@@ -962,6 +963,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _open_tickets(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
         _credits_and_hours(customers, staff, rng, progress)
+        seed_incidents(customers, staff, progress)
     return True
 
 

@@ -22,6 +22,7 @@ from servicepact.tickets.choices import EventKind
 from servicepact.tickets.history import customer_history
 
 _SPACES = re.compile(r"\s+")
+_BETWEEN_SPANS = re.compile(r"</span>\s*<span")
 COMMENT_CHARS = 300
 
 
@@ -35,6 +36,8 @@ def event_text(event: Any, zone: str) -> str:
             "metric_labels": {k: str(v) for k, v in Metric.choices},
         },
     )
+    # The title and its detail are two spans: "Priority P2 → P1 · Major incident, level I".
+    html = _BETWEEN_SPANS.sub("</span> · <span", html)
     return _SPACES.sub(" ", strip_tags(html)).strip()
 
 
