@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "servicepact.backups",
     "servicepact.billing",
     "servicepact.reports",
+    "servicepact.incidents",
+    "servicepact.contractend",
     "servicepact.desk",
     "servicepact.portal",
     "servicepact.api",

@@ -19,6 +19,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     charges,
     configuration,
     contacts,
+    contract_end,
     contract_records,
     contracts,
     credits,
@@ -27,6 +28,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     escalations,
     fee_changes,
     idempotency,
+    incidents,
     me,
     metrics,
     notifications,
@@ -84,6 +86,9 @@ for module in (
     escalations,
     metrics,
     backups,  # /backups/runs/{kind} carries its own auth (backup source token)
+    # Emergency response and the end of a contract (issues 17, 19).
+    incidents,
+    contract_end,
 ):
     api.add_router("", module.router)
 

@@ -38,6 +38,7 @@ from servicepact.contracts.services import (
 from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
+from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -969,6 +970,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _open_tickets(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
         _credits_and_hours(customers, staff, rng, progress)
+        seed_incidents(customers, staff, progress)
     return True
 
 

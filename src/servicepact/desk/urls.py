@@ -6,6 +6,7 @@ from servicepact.desk import (
     backup_pages,
     change_pages,
     contract_actions,
+    incidents,
     mail_pages,
     money,
     new_ticket,
@@ -19,6 +20,10 @@ from servicepact.desk import (
 app_name = "desk"
 urlpatterns: list[URLPattern] = [
     path("", views.queue, name="queue"),
+    path("tickets/<int:pk>/major/", incidents.incident_declare, name="incident-declare"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
+    path("contract-end/", incidents.end_plans, name="end-plans"),
+    path("contract-end/<int:pk>/", incidents.end_plan, name="end-plan"),
     path("queue/rows/", views.queue_rows, name="queue-rows"),
     path("search/", views.search, name="search"),
     path("tickets/new/", new_ticket.ticket_new, name="ticket-new"),

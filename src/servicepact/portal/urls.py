@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.portal import backup_pages, change_pages, money, security_pages, views
+from servicepact.portal import backup_pages, change_pages, incidents, money, security_pages, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
+    path("incidents/<int:pk>/", incidents.incident_report, name="incident-report"),
+    path(
+        "incidents/<int:pk>/report.pdf", incidents.incident_report_pdf, name="incident-report-pdf"
+    ),
+    path("contract-end/<int:pk>/", incidents.contract_end, name="contract-end"),
     path("tickets/new/", views.ticket_new, name="ticket-new"),
     path("tickets/preview/", views.ticket_preview, name="ticket-preview"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),

@@ -142,6 +142,14 @@ def render_pdf(snapshot: dict[str, Any]) -> bytes:
     return bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
 
 
+def pdf_from_html(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1) of a whole HTML document, as the statement's: any printable
+    page of record (post-incident reports) uses this one step."""
+    from weasyprint import HTML  # heavy import (Pango): only when a PDF is asked for
+
+    return bytes(HTML(string=html).write_pdf(pdf_variant="pdf/ua-1"))
+
+
 def render_json(snapshot: dict[str, Any]) -> str:
     return json.dumps(snapshot, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 

@@ -5,7 +5,8 @@
 2. Outbox delivery, after those commits (``notifications.delivery.deliver_due``), for at most
    ``OUTBOX_PASS_BUDGET`` seconds: sends still in flight then finish in the background.
 3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
-   then the "contract has lapsed" notice for tickets opened in grace.
+   then the "contract has lapsed" notice for tickets opened in grace, then the contract-end
+   plans (``contractend.services.open_due_plans``: the before-lapse checklist, the exit).
 4. Auto-close of tickets resolved more than AUTO_CLOSE_DAYS ago.
 5. Audit exports (``reports.exports``): queued jobs written into storage (two a pass), the
    files of old ones deleted (``AUDIT_EXPORT_KEEP_DAYS``).
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from servicepact.backups.services import check_backups, process_drill_dues
+from servicepact.contractend.services import open_due_plans
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
@@ -53,6 +55,7 @@ class PassReport:
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     lifecycle: LifecycleReport = field(default_factory=LifecycleReport)
     lapsed: int = 0
+    end_plans: int = 0  # contract-end plans opened or moved to exit (contractend/services.py)
     closed: int = 0
     recomputed: int = 0
     statements: int = 0
@@ -126,6 +129,8 @@ def run_pass(
         ),
         lambda: setattr(report, "lifecycle", run_lifecycle(now=moment)),
         lambda: setattr(report, "lapsed", notify_lapsed(now=moment, batch=batch)),
+        # Contracts about to lapse unrenewed or ended: their data checklist (contractend).
+        lambda: setattr(report, "end_plans", open_due_plans(now=moment)),
         lambda: setattr(report, "closed", auto_close(now=moment, batch=batch)),
         # Months that ended: credits computed, statement frozen and e-mailed (idempotent).
         lambda: setattr(report, "statements", close_due_statements(moment)),
