@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "servicepact.mail",
     "servicepact.changes",
     "servicepact.billing",
+    "servicepact.kb",
     "servicepact.reports",
     "servicepact.desk",
     "servicepact.portal",
