@@ -204,7 +204,7 @@ class HandoverItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     file = models.FileField(_("document file"), upload_to="handover/%Y/%m/", blank=True)
-    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    name = models.CharField(_("file name"), max_length=200, blank=True)
     content_type = models.CharField(_("content type"), max_length=150, blank=True)
     size = models.PositiveBigIntegerField(_("size"), default=0)
 

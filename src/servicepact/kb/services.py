@@ -66,9 +66,13 @@ def _user(actor: Actor) -> Any:
 def _check_article(article: Article) -> None:
     errors: dict[str, list[str]] = {}
     if article.kind not in ArticleKind.values:
-        errors["kind"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(ArticleKind.values)}]
+        errors["kind"] = [
+            _("Choose one of: %(values)s.") % {"values": ", ".join(ArticleKind.values)}
+        ]
     if article.language not in Language.values:
-        errors["language"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Language.values)}]
+        errors["language"] = [
+            _("Choose one of: %(values)s.") % {"values": ", ".join(Language.values)}
+        ]
     if article.visibility not in Visibility.values:
         errors["visibility"] = [
             _("Choose one of: %(values)s.") % {"values": ", ".join(Visibility.values)}
@@ -212,6 +216,13 @@ def update_article(
     return locked
 
 
+@transaction.atomic
+def delete_article(*, article: Article, actor: Actor) -> None:
+    """Deletes the article with its versions, links and views; its translations stay (they
+    lose the link to it)."""
+    Article.objects.filter(pk=article.pk).delete()
+
+
 def _ticket_solution(ticket: Ticket) -> str:
     """The text that solved the ticket: its resolution, else the last proposed solution."""
     for event in ticket.events.filter(
@@ -248,8 +259,8 @@ def article_from_ticket(*, ticket: Ticket, actor: Actor, at: datetime | None = N
         body=body,
         actor=actor,
         visibility=Visibility.INTERNAL,
-        assets=[ticket.asset] if ticket.asset_id else None,
-        asset_models=[ticket.asset.model] if ticket.asset_id and ticket.asset else None,
+        assets=[ticket.asset] if ticket.asset else None,
+        asset_models=[ticket.asset.model] if ticket.asset else None,
         note=_("From ticket %(number)s.") % {"number": ticket.number},
         at=at,
     )
@@ -262,7 +273,7 @@ def link_ticket(
     *, article: Article, ticket: Ticket, solved: bool, actor: Actor, at: datetime | None = None
 ) -> ArticleTicket:
     """Links an article to a ticket; ``solved`` the first time counts one more "solved it"."""
-    link, created = ArticleTicket.objects.select_for_update().get_or_create(
+    link, _created = ArticleTicket.objects.select_for_update().get_or_create(
         article=article,
         ticket=ticket,
         defaults={"solved": False, "linked_by": _user(actor), "linked_at": at or current_time()},
@@ -301,9 +312,7 @@ def create_handover_pack(
         contract=contract, created_at=at or current_time(), created_by=_user(actor)
     )
     HandoverItem.objects.bulk_create(
-        HandoverItem(
-            pack=pack, document=doc, title=str(doc.label), owner=owner, due_on=due_on
-        )
+        HandoverItem(pack=pack, document=doc, title=str(doc.label), owner=owner, due_on=due_on)
         for doc in REQUIRED_DOCUMENTS
     )
     return pack
@@ -328,7 +337,13 @@ def add_handover_item(
 ) -> HandoverItem:
     _open_pack(pack)
     if document not in HandoverDocument.values:
-        raise DomainValidationError({"document": [_("Choose one of: %(values)s.") % {"values": ", ".join(HandoverDocument.values)}]})
+        raise DomainValidationError(
+            {
+                "document": [
+                    _("Choose one of: %(values)s.") % {"values": ", ".join(HandoverDocument.values)}
+                ]
+            }
+        )
     if not title.strip():
         raise DomainValidationError({"title": [_("This field is required.")]})
     return HandoverItem.objects.create(
@@ -374,7 +389,7 @@ def complete_handover_item(
     item.file.save(
         filename, ContentFile(content) if isinstance(content, bytes) else content, save=False
     )
-    item.file_name = filename
+    item.name = filename
     item.content_type = kind[:150] or "application/octet-stream"
     item.size = size
     item.done_at = at or current_time()
@@ -440,7 +455,9 @@ def create_training(
     invited = list(attendees)
     strangers = [c.pk for c in invited if c.customer_id != contract.customer_id]
     if strangers:
-        errors["attendees"] = [_("Not contacts of this contract's customer: %(ids)s.") % {"ids": strangers}]
+        errors["attendees"] = [
+            _("Not contacts of this contract's customer: %(ids)s.") % {"ids": strangers}
+        ]
     if errors:
         raise DomainValidationError(errors)
     session = TrainingSession.objects.create(

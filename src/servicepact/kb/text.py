@@ -31,8 +31,50 @@ _TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)", re.UNICODE)
 # Dropped from queries only (PostgreSQL's ``english`` configuration drops them itself; FTS5
 # does not, and an OR over "the" would match every English article).
 STOPWORDS = frozenset(
-    "a an and are as at be but by for from has have how i in is it my of on or our so that the"
-    " their there this to was we what when where which who why will with you your".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "there",
+        "this",
+        "to",
+        "was",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
 )
 MAX_QUERY_TERMS = 16
 
@@ -51,7 +93,7 @@ def _words(text: str) -> list[tuple[str, bool]]:
 
 
 def bigrams(run: str) -> list[str]:
-    """"更换硬盘" -> ["更换", "换硬", "硬盘"]; a single character stays itself."""
+    """ "更换硬盘" -> ["更换", "换硬", "硬盘"]; a single character stays itself."""
     if len(run) < 2:
         return [run]
     return [run[i : i + 2] for i in range(len(run) - 1)]

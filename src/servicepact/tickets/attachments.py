@@ -15,11 +15,12 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils.text import get_valid_filename
 
@@ -152,7 +153,16 @@ def visible_attachment(user: Any, pk: int) -> Attachment:
     return row
 
 
-def download_response(row: Attachment) -> FileResponse:
+class StoredFile(Protocol):
+    """What ``download_response`` reads: ticket attachments, and other apps' stored files
+    (a handover document, kb.models.HandoverItem)."""
+
+    name: str
+    content_type: str
+    file: FieldFile
+
+
+def download_response(row: StoredFile) -> FileResponse:
     kind = row.content_type
     if kind in ACTIVE_TYPES or kind.startswith("multipart/"):
         kind = "application/octet-stream"

@@ -29,7 +29,9 @@ class Corpus:
 def corpus(acme, globex) -> Corpus:  # noqa: F811
     """Nine articles in English and Chinese: public, one customer's each, and one internal."""
 
-    def add(kind, title, body, *, language=EN, visibility=Visibility.PUBLIC, customer=None, of=None):
+    def add(
+        kind, title, body, *, language=EN, visibility=Visibility.PUBLIC, customer=None, of=None
+    ):
         return services.create_article(
             kind=kind,
             title=title,
@@ -72,7 +74,9 @@ def corpus(acme, globex) -> Corpus:  # noqa: F811
         language=ZH,
         of=disk,
     )
-    vpn_zh = add(ArticleKind.FAQ, "如何重置 VPN 密码？", "请使用自助服务页面重置密码。", language=ZH, of=vpn)
+    vpn_zh = add(
+        ArticleKind.FAQ, "如何重置 VPN 密码？", "请使用自助服务页面重置密码。", language=ZH, of=vpn
+    )
     fan_zh = add(
         ArticleKind.TROUBLESHOOTING,
         "固件升级后服务器风扇噪音",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from html.parser import HTMLParser
+
+import pytest
 
 from servicepact.kb.render import render_markdown
 
@@ -21,6 +21,7 @@ class Elements(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.attrs.extend((name, (value or "").strip().lower()) for name, value in attrs)
+
 
 VECTORS = [
     "<script>alert(1)</script>",
@@ -53,7 +54,9 @@ def test_xss_vectors_are_neutralised(source):
 
 
 def test_markdown_is_rendered():
-    html = str(render_markdown("# Title\n\n1. **bold** step\n2. `code`\n\n[docs](https://example.com/a)"))
+    html = str(
+        render_markdown("# Title\n\n1. **bold** step\n2. `code`\n\n[docs](https://example.com/a)")
+    )
     assert "<h1>Title</h1>" in html
     assert "<strong>bold</strong>" in html
     assert "<code>code</code>" in html

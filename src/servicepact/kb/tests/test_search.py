@@ -23,7 +23,7 @@ def test_prepare_cuts_chinese_into_bigrams_and_lowercases_words():
 
 
 def test_english_query_ranks_the_title_match_first(corpus, acme):
-    """"disk replace" is in the SOP's title; the fan guide only mentions "disk" in its body
+    """ "disk replace" is in the SOP's title; the fan guide only mentions "disk" in its body
     and lacks "replace", so it is not found when some article has both words."""
     found = search_articles(acme.agent, "disk replacement")
     assert titles(found)[0] == corpus.disk_sop.title
@@ -36,7 +36,7 @@ def test_stemming_matches_other_word_forms(corpus, acme):
 
 
 def test_chinese_word_is_found_inside_chinese_text(corpus, acme):
-    """"硬盘" appears in the Chinese SOP's title and body and in the fan guide's body: the
+    """ "硬盘" appears in the Chinese SOP's title and body and in the fan guide's body: the
     title match ranks first; both are found; nothing else."""
     found = search_articles(acme.agent, "硬盘")
     assert titles(found)[0] == corpus.disk_sop_zh.title
@@ -44,7 +44,7 @@ def test_chinese_word_is_found_inside_chinese_text(corpus, acme):
 
 
 def test_chinese_query_in_another_word_order_falls_back_to_any_term(corpus, acme):
-    """"更换硬盘" has the bigram "换硬", which no article contains: no article matches every
+    """ "更换硬盘" has the bigram "换硬", which no article contains: no article matches every
     term, so any term may match, and the SOP (更换 and 硬盘 in its title) ranks first."""
     found = search_articles(acme.agent, "更换硬盘")
     assert titles(found)[0] == corpus.disk_sop_zh.title
@@ -61,7 +61,7 @@ def test_mixed_query(corpus, acme):
 
 
 def test_single_chinese_character_matches_as_a_prefix(corpus, acme):
-    """"噪" starts the bigram "噪音" of the fan guide."""
+    """ "噪" starts the bigram "噪音" of the fan guide."""
     assert titles(search_articles(acme.agent, "噪")) == [corpus.fan_guide_zh.title]
 
 
@@ -70,7 +70,9 @@ def test_contact_finds_public_and_own_customer_articles_only(corpus, acme, globe
     assert corpus.acme_backup in search_articles(acme.contact.user, "quota")
     assert search_articles(globex.contact.user, "quota") == []
     assert search_articles(acme.contact.user, "磁盘配额") == []
-    assert titles(search_articles(globex.contact.user, "磁盘配额")) == [corpus.globex_backup_zh.title]
+    assert titles(search_articles(globex.contact.user, "磁盘配额")) == [
+        corpus.globex_backup_zh.title
+    ]
     assert search_articles(acme.contact.user, "vendor escalation") == []
     assert titles(search_articles(acme.agent, "vendor escalation")) == [corpus.internal_disk.title]
 
