@@ -103,7 +103,10 @@ def test_contacts_read_by_visibility_and_cannot_write(client, corpus, acme, glob
     )
     assert create.status_code == 403
     patch = client.patch(
-        url.format(corpus.disk_sop.pk), {"title": "x"}, content_type="application/json", **acme_contact
+        url.format(corpus.disk_sop.pk),
+        {"title": "x"},
+        content_type="application/json",
+        **acme_contact,
     )
     assert patch.status_code == 403
     assert client.delete(url.format(corpus.acme_backup.pk), **globex_contact).status_code == 404

@@ -59,8 +59,16 @@ def test_sign_off_refused_until_every_document_is_handed_over(client, pack, acme
 def test_only_the_customers_contact_signs_off(client, pack, acme, globex):
     hand_over_everything(pack, acme.agent)
     url = f"{BASE}/contracts/{acme.contract.pk}/handover/sign-off"
-    assert client.post(url, {}, content_type="application/json", **bearer(globex.contact.user)).status_code == 404
-    assert client.post(url, {}, content_type="application/json", **bearer(acme.agent)).status_code == 403
+    assert (
+        client.post(
+            url, {}, content_type="application/json", **bearer(globex.contact.user)
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(url, {}, content_type="application/json", **bearer(acme.agent)).status_code
+        == 403
+    )
     assert HandoverPack.objects.get(pk=pack.pk).signed_off_at is None
 
 
@@ -89,7 +97,9 @@ def test_document_over_the_size_limit_is_a_field_error(settings, pack, acme):
     settings.SERVICEPACT = {**getattr(settings, "SERVICEPACT", {}), "ATTACHMENT_MAX_BYTES": 10}
     item = pack.items.first()
     with pytest.raises(DomainValidationError) as caught:
-        services.complete_handover_item(item=item, name="a.pdf", content=b"x" * 11, actor=acme.agent)
+        services.complete_handover_item(
+            item=item, name="a.pdf", content=b"x" * 11, actor=acme.agent
+        )
     assert "file" in caught.value.errors
     item.refresh_from_db()
     assert item.done_at is None
