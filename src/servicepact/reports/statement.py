@@ -35,6 +35,7 @@ from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
 from servicepact.reports.models import Statement
+from servicepact.reports.training_section import training_section
 from servicepact.slaclock.statement_rules import (
     PRIORITIES,
     TWO,
@@ -92,6 +93,7 @@ def build_statement(
         "credits": _credits(facts),
         "hours": _hours(contract, month),
         "trend": _trend(contract, facts, first, month),
+        "training": training_section(contract, facts.start, facts.end),
     }
 
 
