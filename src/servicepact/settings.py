@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "servicepact.security",
     "servicepact.backups",
     "servicepact.billing",
+    "servicepact.kb",
     "servicepact.reports",
     "servicepact.incidents",
     "servicepact.contractend",

@@ -44,6 +44,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     worklogs,
 )
 from servicepact.changes.api import router as changes_router
+from servicepact.kb.api import router as kb_router
 from servicepact.mail.api import router as mail_router
 from servicepact.monitoring.api import availability_router
 from servicepact.monitoring.api import router as monitoring_router
@@ -103,6 +104,7 @@ api.add_router("/vulnerabilities", vulnerabilities_router)
 api.add_router("/audits", audits_router)
 api.add_router("/notifications", notifications.router)
 api.add_router("/webhooks", webhooks_router)
+api.add_router("", kb_router)  # /kb/articles, /kb/search, handover, trainings
 
 # Idempotency-Key on the creates marked ``idempotent`` (every router inherits the decorators).
 idempotency.install(api)

@@ -7,6 +7,7 @@ from servicepact.desk import (
     change_pages,
     contract_actions,
     incidents,
+    kb_pages,
     mail_pages,
     money,
     new_ticket,
@@ -123,4 +124,12 @@ urlpatterns: list[URLPattern] = [
     path("alerts/<int:pk>/assign/", views.alert_assign, name="alert-assign"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notifications-read"),
+    # Knowledge base, handover and training (issue 19; desk/kb_pages.py).
+    path("kb/", kb_pages.kb_list, name="kb"),
+    path("kb/new/", kb_pages.kb_new, name="kb-new"),
+    path("kb/<int:pk>/", kb_pages.kb_article, name="kb-article"),
+    path("kb/<int:pk>/edit/", kb_pages.kb_edit, name="kb-edit"),
+    path("tickets/<int:pk>/kb-article/", kb_pages.kb_from_ticket, name="kb-from-ticket"),
+    path("contracts/<int:pk>/handover/", kb_pages.handover, name="handover"),
+    path("handover-documents/<int:pk>/", kb_pages.handover_document, name="handover-document"),
 ]

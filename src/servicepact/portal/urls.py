@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from servicepact.portal import backup_pages, change_pages, incidents, money, security_pages, views
+from servicepact.portal import (
+    backup_pages,
+    change_pages,
+    incidents,
+    kb,
+    money,
+    security_pages,
+    views,
+)
 
 app_name = "portal"
 urlpatterns: list[URLPattern] = [
@@ -53,4 +61,12 @@ urlpatterns: list[URLPattern] = [
     path("changes/<int:pk>/", views.change_detail, name="change"),
     path("changes/<int:pk>/approve/", views.change_approve, name="change-approve"),
     path("changes/<int:pk>/reject/", views.change_reject, name="change-reject"),
+    # Knowledge base, handover and training (issue 19; portal/kb.py).
+    path("kb/", kb.kb_home, name="kb"),
+    path("kb/suggest/", kb.kb_suggest, name="kb-suggest"),
+    path("kb/<int:pk>/", kb.kb_article, name="kb-article"),
+    path("contracts/<int:pk>/handover/", kb.handover, name="handover"),
+    path("handover-documents/<int:pk>/", kb.handover_document, name="handover-document"),
+    path("trainings/", kb.training_list, name="trainings"),
+    path("trainings/<int:pk>/acknowledge/", kb.training_acknowledge, name="training-ack"),
 ]

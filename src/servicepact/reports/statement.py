@@ -38,6 +38,7 @@ from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
 from servicepact.reports.change_statement import changes_section
 from servicepact.reports.models import Statement
+from servicepact.reports.training_section import training_section
 from servicepact.security.statement import security_section
 from servicepact.slaclock.statement_rules import (
     PRIORITIES,
@@ -100,6 +101,7 @@ def build_statement(
         "trend": _trend(contract, facts, first, month),
         "changes": changes_section(facts),
         "recovery": recovery_section(contract, facts.start, facts.end, facts.cutoff),
+        "training": training_section(contract, facts.start, facts.end),
     }
 
 

@@ -154,7 +154,7 @@ def visible_attachment(user: Any, pk: int) -> Attachment:
 
 
 class StoredFile(Protocol):
-    """What a download needs of a stored file row (ticket attachments, drill evidence)."""
+    """What a download needs of a stored file row (ticket attachments, drill evidence, handover documents)."""
 
     @property
     def name(self) -> str: ...
