@@ -71,10 +71,12 @@ def setup_django(path: Path) -> None:
 def naive(ticket_ids: list[int], cutoff: datetime) -> dict[int, tuple[str, int]]:
     """Per ticket: its clocks and events from the ORM, then the engine per clock."""
     from servicepact.contracts.calendars import compiled_calendar
+    from servicepact.contracts.metrics import load_metrics
     from servicepact.slaclock import evaluate_clock
     from servicepact.tickets.clocks import EventFact, clock_events
     from servicepact.tickets.models import Ticket
 
+    metrics = load_metrics()  # the definitions, read once (as the bulk path does)
     results: dict[int, tuple[str, int]] = {}
     for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
         facts = [EventFact(at=e.at, kind=e.kind) for e in ticket.events.order_by("at", "id")]
@@ -86,7 +88,7 @@ def naive(ticket_ids: list[int], cutoff: datetime) -> dict[int, tuple[str, int]]
                 last=cutoff.date(),
             )
             result = evaluate_clock(
-                compiled, clock.target_seconds, clock_events(clock.metric, facts), cutoff
+                compiled, clock.target_seconds, clock_events(metrics[clock.metric], facts), cutoff
             )
             results[clock.pk] = (str(result.state), result.elapsed_seconds)
     return results

@@ -32,6 +32,7 @@ from servicepact.api.terms import (
     TargetIn,
     TargetOut,
     kpi_rows,
+    metric_rank,
     render_target,
     sorted_targets,
     target_order,
@@ -130,6 +131,10 @@ class EffectiveTargetOut(TargetOut):
     source: str
 
 
+class EffectiveCategoryTargetOut(EffectiveTargetOut):
+    category: str
+
+
 class VersionOut(Schema):
     id: int
     number: int
@@ -139,8 +144,11 @@ class VersionOut(Schema):
     created_at: datetime
     priority_matrix: list[list[int]]
     priority_names: dict[str, str]
-    targets: list[EffectiveTargetOut]
+    targets: list[EffectiveTargetOut]  # for any ticket category
     target_overrides: list[TargetOut]
+    # Targets for one ticket category (plan's and this version's, with their source): they
+    # win over "any" for tickets of that category.
+    category_targets: list[EffectiveCategoryTargetOut] = []
     kpis: list[KpiOut]
 
 
@@ -208,11 +216,14 @@ def render_contract(contract: Contract, moment: datetime) -> dict[str, Any]:
     }
 
 
-def render_version(version: ContractVersion, contract: Contract) -> dict[str, Any]:
+def render_version(
+    version: ContractVersion, contract: Contract, rank: dict[str, int] | None = None
+) -> dict[str, Any]:
     """A version as the complete terms it stands for: the plan's targets, overridden per
     (priority, metric) by the version's own; its priority policy; its KPI commitments."""
     plan = contract.plan
-    own = sorted_targets(list(version.targets.all()))
+    rank = metric_rank() if rank is None else rank
+    own = sorted_targets(list(version.targets.all()), rank)
     effective: dict[tuple[int, str, str], tuple[Any, str]] = {
         (t.priority, t.metric, t.category): (t, f"plan {plan.name}") for t in plan.targets.all()
     }
@@ -236,17 +247,24 @@ def render_version(version: ContractVersion, contract: Contract) -> dict[str, An
         },
         "targets": [
             {**render_target(t), "source": source}
-            for t, source in (effective[k] for k in sorted(effective, key=target_order()))
+            for t, source in (effective[k] for k in sorted(effective, key=target_order(rank)))
+            if not t.category
         ],
-        "target_overrides": [render_target(t) for t in own],
+        "target_overrides": [render_target(t) for t in own if not t.category],
+        "category_targets": [
+            {**render_target(t), "source": source}
+            for t, source in (effective[k] for k in sorted(effective, key=target_order(rank)))
+            if t.category
+        ],
         "kpis": kpi_rows(list(version.kpis.all())),
     }
 
 
 def render_detail(contract: Contract, moment: datetime) -> dict[str, Any]:
+    rank = metric_rank()
     return {
         **render_contract(contract, moment),
-        "versions": [render_version(v, contract) for v in contract.versions.all()],
+        "versions": [render_version(v, contract, rank) for v in contract.versions.all()],
     }
 
 
@@ -357,7 +375,8 @@ def terminate_contract(request: HttpRequest, contract_id: Id, payload: Terminate
 def list_versions(request: HttpRequest, contract_id: Id) -> dict[str, Any]:
     """Every version, oldest first (a contract has few; the list is not paginated)."""
     contract = get_or_404(contracts_with_terms_for(request.user), contract_id)
-    items = [render_version(v, contract) for v in contract.versions.all()]
+    rank = metric_rank()
+    items = [render_version(v, contract, rank) for v in contract.versions.all()]
     return {"items": items, "count": len(items)}
 
 

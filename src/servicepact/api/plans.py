@@ -19,8 +19,10 @@ from servicepact.api.common import (
     require_staff,
 )
 from servicepact.api.terms import (
+    CategoryTargetOut,
     TargetIn,
     TargetOut,
+    metric_rank,
     render_target,
     sorted_targets,
     target_rows,
@@ -67,13 +69,23 @@ class PlanOut(Schema):
     is_active: bool
     priority_matrix: list[list[int]]
     priority_names: dict[str, str]
-    targets: list[TargetOut]
+    targets: list[TargetOut]  # for any ticket category
+    # Targets for one ticket category (they win over "any" for that category).
+    category_targets: list[CategoryTargetOut]
     created_at: datetime
     updated_at: datetime
 
     @staticmethod
-    def resolve_targets(obj: ServicePlan) -> list[Any]:
-        return [render_target(t) for t in sorted_targets(list(obj.targets.all()))]
+    def resolve_targets(obj: ServicePlan, context: dict[str, Any]) -> list[Any]:
+        rows = [t for t in obj.targets.all() if not t.category]
+        return [render_target(t) for t in sorted_targets(rows, metric_rank(context))]
+
+    @staticmethod
+    def resolve_category_targets(obj: ServicePlan, context: dict[str, Any]) -> list[Any]:
+        rows = [t for t in obj.targets.all() if t.category]
+        return (
+            [render_target(t) for t in sorted_targets(rows, metric_rank(context))] if rows else []
+        )
 
 
 class PlanList(ListOut):

@@ -36,13 +36,21 @@ class TargetIn(ApiIn):
 
 
 class TargetOut(Schema):
+    """A target for any ticket category."""
+
     priority: int
     metric: str
-    category: str  # "" = any category
     target_minutes: int
     target_seconds: int
     calendar: Ref
     measure_in_site_timezone: bool
+
+
+class CategoryTargetOut(TargetOut):
+    """A target for one ticket category: it wins over the "any" target of its (priority,
+    metric) for tickets of that category."""
+
+    category: str
 
 
 class KpiIn(ApiIn):
@@ -78,15 +86,29 @@ def target_rows(
     return rows
 
 
-def target_order() -> Callable[[tuple[int, str, str]], tuple[int, int, str]]:
+def metric_rank(context: dict[str, Any] | None = None) -> dict[str, int]:
+    """Metric code -> display position; read once per request (kept on the request, so a
+    list of plans does not read it once per row)."""
+    request = (context or {}).get("request")
+    found = getattr(request, "_sp_metric_rank", None)
+    if found is None:
+        found = {code: i for i, code in enumerate(metric_codes())}
+        if request is not None:
+            request._sp_metric_rank = found
+    return dict(found)
+
+
+def target_order(
+    rank: dict[str, int] | None = None,
+) -> Callable[[tuple[int, str, str]], tuple[int, int, str]]:
     """A sort key of (priority, metric, category) in reading order: P1 first, then the
-    metrics in their table order, "any" before a category (reads the metrics once)."""
-    rank = {code: i for i, code in enumerate(metric_codes())}
+    metrics in their table order, "any" before a category."""
+    rank = metric_rank() if rank is None else rank
     return lambda key: (key[0], rank.get(key[1], len(rank)), key[2])
 
 
-def sorted_targets(rows: list[SlaTarget]) -> list[SlaTarget]:
-    key = target_order()
+def sorted_targets(rows: list[SlaTarget], rank: dict[str, int] | None = None) -> list[SlaTarget]:
+    key = target_order(rank)
     return sorted(rows, key=lambda t: key((t.priority, t.metric, t.category)))
 
 
@@ -94,7 +116,7 @@ def render_target(t: SlaTarget) -> dict[str, Any]:
     return {
         "priority": t.priority,
         "metric": t.metric,
-        "category": t.category,
+        "category": t.category,  # CategoryTargetOut shows it; TargetOut leaves it out
         "target_minutes": t.target_minutes,
         "target_seconds": t.target_minutes * 60,
         "calendar": t.calendar,

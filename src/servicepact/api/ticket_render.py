@@ -78,7 +78,6 @@ class ClockDefinition(Schema):
 
 class ClockOut(Schema):
     metric: str
-    definition: ClockDefinition | None = None  # None: the metric is no longer defined
     state: str
     priority: int
     target_seconds: int
@@ -151,6 +150,8 @@ class TicketDetail(TicketOut):
     opened_by: UserRef | None
     evaluated_at: datetime
     clocks: list[ClockOut]  # type: ignore[assignment]
+    # What each clock measures, in the clocks' order (one per metric; ``code`` = its metric).
+    clock_definitions: list[ClockDefinition]
     events: list[EventOut]
     comments: list[CommentOut]
 
@@ -290,7 +291,7 @@ def live_clocks(ticket: Ticket, moment: datetime, *, staff: bool) -> list[dict[s
     return [
         {
             "metric": c.metric,
-            "definition": clock_definition(c.definition),
+            "definition": clock_definition(c.definition),  # for clock_definitions
             "priority": c.priority,
             "target_seconds": c.target_seconds,
             "target_source": c.source,
@@ -320,7 +321,8 @@ def render_detail(request: HttpRequest, ticket: Ticket, moment: datetime) -> dic
         "description": ticket.description if staff else ticket.customer_description,
         "opened_by": user_ref(ticket.opened_by),
         "evaluated_at": moment,
-        "clocks": live_clocks(ticket, moment, staff=is_staff(request)),
+        "clocks": (clocks := live_clocks(ticket, moment, staff=is_staff(request))),
+        "clock_definitions": [c["definition"] for c in clocks if c["definition"] is not None],
         "events": [render_event(e) for e in visible_events(user, ticket)],
         "comments": [render_comment(c) for c in visible_comments(user, ticket)],
     }

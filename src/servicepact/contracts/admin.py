@@ -30,6 +30,7 @@ from servicepact.contracts.models import (
     Holiday,
     KpiCommitment,
     ServicePlan,
+    SlaMetric,
     SlaTarget,
 )
 from servicepact.core.admin import FrozenOnceSavedInline, ReadOnlyAdmin, ReadOnlyInline
@@ -189,3 +190,11 @@ class ContractEventAdmin(ReadOnlyAdmin):
 
     list_display = ["contract", "kind", "at"]
     list_filter = ["kind"]
+
+
+@admin.register(SlaMetric)
+class SlaMetricAdmin(ReadOnlyAdmin):
+    """Metric definitions change through ``POST``/``PATCH /api/v1/metrics`` (checked, and the
+    open tickets re-measured); listed here."""
+
+    list_display = ["code", "name", "name_zh", "start_event", "stop_events", "position"]

@@ -15,10 +15,10 @@ from servicepact.contracts.models import Calendar, ServicePlan, SlaMetric
 from servicepact.contracts.services import create_calendar, create_plan
 
 # The built-in metrics' codes (rows of SlaMetric), named for the target tables below.
-FR = Metric.FIRST_RESPONSE
-ONSITE = Metric.ON_SITE
-RESTORE = Metric.RESTORE
-RES = Metric.RESOLUTION
+FR: str = Metric.FIRST_RESPONSE
+ONSITE: str = Metric.ON_SITE
+RESTORE: str = Metric.RESTORE
+RES: str = Metric.RESOLUTION
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 # (priority, metric) -> business minutes

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import TYPE_CHECKING, Any, overload
 
 from django.utils.translation import get_language
 
 from servicepact.contracts.choices import ClockStage, PauseStatus
 from servicepact.contracts.models import SlaMetric
+
+if TYPE_CHECKING:
+    from servicepact.contracts.terms import Terms
 
 
 @dataclass(frozen=True)
@@ -137,3 +140,26 @@ def stage_label(stage: str) -> str:
 
 def pause_label(status: str) -> str:
     return str(PauseStatus(status).label) if status in PauseStatus.values else status
+
+
+def category_targets(terms: Terms) -> list[dict[str, Any]]:
+    """The terms' targets for one ticket category (they win over "any" for that category),
+    by priority, metric order and category, with their names (contract pages)."""
+    from servicepact.contracts.choices import Category
+
+    metrics = load_metrics()
+    rank = {code: i for i, code in enumerate(metrics)}
+    found = sorted(
+        (t for t in terms.targets.values() if t.category),
+        key=lambda t: (t.priority, rank.get(t.metric, len(rank)), t.category),
+    )
+    names = {str(c.value): str(c.label) for c in Category}
+    return [
+        {
+            "term": t,
+            "priority": t.priority,
+            "metric_label": label_of(t.metric, metrics),
+            "category_label": names.get(t.category, t.category),
+        }
+        for t in found
+    ]

@@ -26,6 +26,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from servicepact.contracts.calendars import compiled_calendar
+from servicepact.contracts.metrics import load_metrics
 from servicepact.core.time import local_date, to_epoch
 from servicepact.tickets.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
 from servicepact.tickets.models import SlaClock, Ticket
@@ -164,8 +165,11 @@ def advance_page(tickets: list[Ticket], now: datetime) -> dict[int, list[LiveClo
         accrued = compiled.business_seconds_many(since, until)
         for (_, clock), seconds in zip(members, accrued, strict=True):
             elapsed[clock.pk] += int(seconds)
+    metrics = load_metrics()  # once per page: each clock is shown with its metric's name
     return {
-        ticket.pk: [snapshot_at(c, elapsed[c.pk]) for c in ticket.clocks.all()]
+        ticket.pk: [
+            snapshot_at(c, elapsed[c.pk], metrics.get(c.metric)) for c in ticket.clocks.all()
+        ]
         for ticket in tickets
     }
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from servicepact.assets.models import ContractLine
 from servicepact.contracts.choices import ContractStatus
-from servicepact.contracts.metrics import label_of, metric_codes
+from servicepact.contracts.metrics import category_targets as category_targets
+from servicepact.contracts.metrics import metric_codes
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms, terms_for_version, version_in_force
 
@@ -46,26 +47,6 @@ def target_rows(terms: Terms, metrics: tuple[str, ...] | None = None) -> list[di
             )
         rows.append({"priority": priority, "name": terms.priority_name(priority), "cells": cells})
     return rows
-
-
-def category_targets(terms: Terms) -> list[dict[str, Any]]:
-    """The terms' targets for one ticket category (they win over "any" for that category),
-    by priority, metric and category."""
-    from servicepact.contracts.choices import Category
-
-    rank = {code: i for i, code in enumerate(metric_codes())}
-    found = [t for t in terms.targets.values() if t.category]
-    found.sort(key=lambda t: (t.priority, rank.get(t.metric, len(rank)), t.category))
-    names = {str(c.value): str(c.label) for c in Category}
-    return [
-        {
-            "term": t,
-            "priority": t.priority,
-            "metric_label": label_of(t.metric),
-            "category_label": names.get(t.category, t.category),
-        }
-        for t in found
-    ]
 
 
 def contract_terms(contract: Contract, at: datetime) -> Terms | None:

@@ -32,8 +32,8 @@ from servicepact.changes.selectors import (
     get_change,
 )
 from servicepact.contracts.choices import ContractStatus, CoverageStatus
+from servicepact.contracts.metrics import category_targets, metric_codes
 from servicepact.contracts.metrics import labels as metric_labels
-from servicepact.contracts.metrics import metric_codes
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms, terms_for_version, version_in_force
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -429,6 +429,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "grace_until": contract.end_date + timedelta(days=contract.grace_days),
             "metrics": list(metric_labels().values()),
             "target_rows": target_rows(terms) if terms else [],
+            "category_targets": category_targets(terms) if terms else [],
             "matrix": terms.matrix if terms else [],
             "kpis": version.kpis.all() if version else [],
             "asset_count": contract.lines.count(),

@@ -105,12 +105,20 @@ def test_a_target_for_the_tickets_category_wins_over_any(staff, acme, clock):
         {"priority": 2, "metric": "resolution", "category": "hardware", "target_minutes": 120},
     )
     assert response.status_code == 200, response.json()
-    rows = [
-        (t["metric"], t["category"], t["target_minutes"])
-        for t in response.json()["targets"]
+    body = response.json()
+    anywhere = [
+        (t["metric"], t["target_minutes"])
+        for t in body["targets"]
         if t["priority"] == 2 and t["metric"] == "resolution"
     ]
-    assert rows == [("resolution", "", 480), ("resolution", "hardware", 120)]
+    assert anywhere == [("resolution", 480)]
+    assert [
+        (t["metric"], t["category"], t["target_minutes"]) for t in body["category_targets"]
+    ] == [("resolution", "hardware", 120)]
+    version = staff.get(f"/contracts/{acme.contract.pk}").json()["versions"][0]
+    assert [(t["category"], t["source"]) for t in version["category_targets"]] == [
+        ("hardware", f"plan {acme.plan.name}")
+    ]
     clock.at(ny(2025, 6, 2, 9))
     hardware = open_ticket(acme, category="hardware")
     network = open_ticket(acme, category="network")
@@ -148,10 +156,14 @@ def test_confirm_dispatch_and_escalate_with_the_detail(staff, acme, clock):
     assert (detail["support_level"], detail["support_level_label"]) == (1, "1st level support")
     senior = next(c for c in detail["clocks"] if c["metric"] == "senior_engineer")
     assert senior["state"] == "running"
-    assert senior["definition"]["stop_events"] == ["escalated_l2"]
-    assert senior["definition"]["stop_event_labels"] == ["Escalated to 2nd level support"]
-    resolution = next(c for c in detail["clocks"] if c["metric"] == "resolution")
-    assert resolution["definition"]["pause_statuses"] == ["waiting"]
+    definitions = {d["code"]: d for d in detail["clock_definitions"]}
+    assert [d["code"] for d in detail["clock_definitions"]] == [
+        c["metric"] for c in detail["clocks"]
+    ]
+    assert definitions["senior_engineer"]["stop_events"] == ["escalated_l2"]
+    assert definitions["senior_engineer"]["stop_event_labels"] == ["Escalated to 2nd level support"]
+    assert definitions["resolution"]["pause_statuses"] == ["waiting"]
+    assert definitions["resolution"]["start_event"] == "opened"
 
     clock.at(ny(2025, 6, 2, 9, 45))
     first = staff.post(f"{base}/escalate", {"reason": "needs the storage team"})

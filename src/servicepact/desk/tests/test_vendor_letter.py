@@ -14,7 +14,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-
 from django.test import Client
 
 from servicepact.accounts.services import create_api_token
@@ -113,7 +112,7 @@ def test_the_vendor_letter_from_configuration_to_statement(clock):
     assert response.status_code == 201, response.json()
     hardware_fix = [
         t
-        for t in response.json()["targets"]
+        for t in response.json()["category_targets"]
         if t["metric"] == "confirmed_fix" and t["priority"] == 2
     ]
     assert [(t["category"], t["target_minutes"]) for t in hardware_fix] == [
