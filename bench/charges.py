@@ -353,8 +353,27 @@ def run(args: argparse.Namespace, url: str) -> None:
             traced.append((time.perf_counter() - began, sql[:90]))
 
     if args.trace:
-        with connection.execute_wrapper(timer):
-            charges = close_charges(contracts, june, now=now)
+        from servicepact.billing import charges as charges_module
+
+        def timed(name: str, function: Any) -> Any:
+            def wrapper(*a: Any, **k: Any) -> Any:
+                began = time.perf_counter()
+                try:
+                    return function(*a, **k)
+                finally:
+                    traced.append((time.perf_counter() - began, name))
+
+            return wrapper
+
+        insert, commit = charges_module.insert_rows, connection.commit
+        charges_module.insert_rows = timed("COPY / executemany (insert_rows)", insert)
+        connection.commit = timed("COMMIT", commit)  # type: ignore[method-assign]
+        try:
+            with connection.execute_wrapper(timer):
+                charges = close_charges(contracts, june, now=now)
+        finally:
+            charges_module.insert_rows = insert
+            connection.commit = commit  # type: ignore[method-assign]
     else:
         charges = close_charges(contracts, june, now=now)
     if profiler is not None:

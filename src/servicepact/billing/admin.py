@@ -16,6 +16,7 @@ from servicepact.billing.models import (
     ForceMajeure,
     HoursConversion,
     HoursEntry,
+    PartUse,
     PeriodCharge,
     PeriodCredit,
     Rate,
@@ -99,6 +100,14 @@ class WorkLogAdmin(ReadOnlyAdmin):
 
     list_display = ["ticket", "user", "date", "minutes", "work_type", "category", "billable"]
     list_filter = ["billable", "work_type"]
+
+
+@admin.register(PartUse)
+class PartUseAdmin(ReadOnlyAdmin):
+    """Read-only: parts are recorded and deleted on the desk or the API (``billing.parts``)."""
+
+    list_display = ["ticket", "date", "part_number", "quantity", "unit_price", "under_warranty"]
+    list_filter = ["under_warranty"]
 
 
 @admin.register(WorkLogAudit)

@@ -106,8 +106,9 @@ def _labels(language: str) -> dict[str, str]:
     }
 
 
-def label_text(key: str) -> str:
-    return _labels(get_language() or "")[key]
+def charge_labels() -> dict[str, str]:
+    """The texts of the charge lines in the active language (read once per close)."""
+    return _labels(get_language() or "")
 
 
 def work_by_contract(
@@ -160,11 +161,13 @@ def close_one(
     credit: Credit | None,
     fee: FeeTerms | None = None,
     parts: Sequence[PartRow] = (),
+    labels: dict[str, str] | None = None,
 ) -> Closed:
     """The ledger entries and charge lines of one contract's month (no database when
     ``fee``, the fee in force, is given)."""
     currency = contract.fee_currency
     places = minor_units(currency)
+    text = labels or charge_labels()
     fee = fee or fee_in_force(contract, period)
     included = included_hours_for(contract, period, fee)
     expires = included_expiry(period, terms)
@@ -189,9 +192,9 @@ def close_one(
     base = rules.prorated_fee(per_month, days, month_days, places)
     if base > 0:
         label = (
-            label_text("base_fee")
+            text["base_fee"]
             if days >= month_days
-            else label_text("base_fee_part")
+            else text["base_fee_part"]
             % {
                 "days": days,
                 "month": month_days,
@@ -205,7 +208,7 @@ def close_one(
         lines.append(
             Line(
                 ChargeKind.OVERAGE,
-                label_text("overage"),
+                text["overage"],
                 closed.overage,
                 None,
                 over,
@@ -215,7 +218,7 @@ def close_one(
     lines += [
         Line(
             ChargeKind.EXTRA_WORK,
-            label_text("extra_work") % {"type": x.description},
+            text["extra_work"] % {"type": x.description},
             x.quantity,
             x.unit_price,
             x.amount,
@@ -225,14 +228,14 @@ def close_one(
     lines += [
         Line(
             ChargeKind.PARTS,
-            label_text("parts") % {"part": x.description},
+            text["parts"] % {"part": x.description},
             x.quantity,
             x.unit_price,
             x.amount,
         )
         for x in rules.part_lines(parts, terms.parts_markup, places)
     ]
-    credit_row = credit_line(credit, currency)
+    credit_row = credit_line(credit, currency, text)
     if credit_row is not None:
         lines.append(credit_row)
     hours = {
@@ -247,13 +250,15 @@ def close_one(
     return Closed(tuple(new_entries), tuple(lines), currency, hours)
 
 
-def credit_line(credit: Credit | None, currency: str) -> Line | None:
+def credit_line(
+    credit: Credit | None, currency: str, labels: dict[str, str] | None = None
+) -> Line | None:
     """The month's service credits as a negative line; never in another currency."""
     if credit is None or credit.amount <= 0:
         return None
     rules.same_currency(currency, credit.currency)
     amount = rules.round_money(credit.amount, minor_units(currency))
-    label = label_text("credit") % {"status": credit.status}
+    label = (labels or charge_labels())["credit"] % {"status": credit.status}
     return Line(ChargeKind.CREDIT, label, Decimal(1), None, -amount)
 
 
@@ -319,6 +324,7 @@ def close_charges(
         credits = _credits(todo_ids, period)
         fees = fees_in_force(todo, period)
         parts = parts_by_contract(todo_ids, period)
+        labels = charge_labels()
         results = [
             (
                 contract,
@@ -331,6 +337,7 @@ def close_charges(
                     credit=credits.get(contract.pk),
                     fee=fees[contract.pk],
                     parts=parts.get(contract.pk, ()),
+                    labels=labels,
                 ),
             )
             for contract in todo

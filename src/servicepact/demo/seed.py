@@ -923,6 +923,7 @@ def _credits_and_hours(
                 multiplier="1.5",
                 rollover_periods=2,
                 conversion_ratio="1.25",
+                parts_markup_percent="15",
                 scope=[
                     ("hardware-repair", "Hardware repair", "included"),
                     ("os-support", "OS support", "included"),

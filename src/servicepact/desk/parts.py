@@ -32,7 +32,9 @@ from servicepact.tickets.selectors import get_ticket
 
 
 class PartForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     part_number = forms.CharField(label=gettext_lazy("Part number"), max_length=PART_NUMBER_MAX)
     description = forms.CharField(label=gettext_lazy("Description"), max_length=DESCRIPTION_MAX)
     quantity = forms.IntegerField(
@@ -41,7 +43,9 @@ class PartForm(forms.Form):
     unit_price = forms.DecimalField(
         label=gettext_lazy("Unit cost (the contract's currency)"), min_value=0, max_digits=12
     )
-    under_warranty = forms.BooleanField(label=gettext_lazy("Under warranty (not charged)"), required=False)
+    under_warranty = forms.BooleanField(
+        label=gettext_lazy("Under warranty (not charged)"), required=False
+    )
 
 
 def part_context(ticket: Ticket, form: PartForm | None = None) -> dict[str, Any]:

@@ -187,6 +187,7 @@ LISTS = [
     "/notifications",
     "/outages",
     "/worklogs",
+    "/parts",
     "/credits",
     "/statements",
     "/measurements",
