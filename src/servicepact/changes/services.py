@@ -519,12 +519,32 @@ def _apply_configuration(change: Change, at: datetime, actor: Actor) -> None:
         )
 
 
+def _step_instant(change: Change, at: datetime | None) -> datetime:
+    moment = current_time()
+    if at is None:
+        return moment
+    at = require_aware(at, "at")
+    previous = change.implemented_at or change.started_at
+    if at > moment:
+        raise DomainValidationError(_("must not be in the future"), field="at")
+    if previous is not None and at < previous:
+        raise DomainValidationError(
+            _("must not be before the previous step (%(at)s)") % {"at": previous.isoformat()},
+            field="at",
+        )
+    return at
+
+
 @transaction.atomic
-def execute_change(*, change: Change, action: str, actor: Actor, note: str = "") -> Change:
+def execute_change(
+    *, change: Change, action: str, actor: Actor, note: str = "", at: datetime | None = None
+) -> Change:
     """One execution step (start, implement, verify, roll_back, fail), by provider staff.
 
     The table ``choices.EXECUTION`` says which status each step starts from; an emergency
     change may start before it is approved. Verify applies the configuration updates.
+    ``at``: when it happened, if recorded afterwards (not in the future, not before the
+    step before it); default now.
     """
     change = _lock(change)
     if not is_staff(actor):
@@ -536,7 +556,7 @@ def execute_change(*, change: Change, action: str, actor: Actor, note: str = "")
     sources, target, event = EXECUTION[action]
     if not execution_allowed(action, change.status, change.kind):
         _check_from(change, action.replace("_", " "), sources)
-    moment = current_time()
+    moment = _step_instant(change, at)
     change.status = target
     fields = ["status", "updated_at"]
     if action == "start":
@@ -549,7 +569,7 @@ def execute_change(*, change: Change, action: str, actor: Actor, note: str = "")
         change.completed_at = moment
         fields.append("completed_at")
     change.save(update_fields=fields)
-    _event(change, event, actor, note.strip())
+    _event(change, event, actor, note.strip(), at=moment)
     if action == "verify":
         _apply_configuration(change, moment, actor)
     return change

@@ -697,7 +697,8 @@ def _monitoring(
     History goes through the services that accept past instants (manual outages with their
     tickets, measurements); the live part goes through the real alert ingestion path.
     """
-    from servicepact.changes.services import approve_change, complete_change, request_change
+    from servicepact.changes.services import approve_change, request_change, vote_on_change
+    from servicepact.demo.changes_seed import carry_out, firmware_details, record_baseline
     from servicepact.monitoring.ingest import ingest_alerts
     from servicepact.monitoring.measurements import record_measurement
     from servicepact.monitoring.services import create_alert_source, record_outage
@@ -765,6 +766,8 @@ def _monitoring(
     # A firmware window last month, approved by the customer: its downtime is planned.
     first = _months_ago(moment.date(), 1)
     start = datetime.combine(first + timedelta(days=9), time(2), tzinfo=zone("America/New_York"))
+    # A year of configuration records; the window is a change that updates them (issue 16).
+    record_baseline(acme.assets, moment - timedelta(days=365), staff["agent"])
     change = request_change(
         customer=acme.customer,
         title="BMC and BIOS firmware update, rack B",
@@ -772,10 +775,12 @@ def _monitoring(
         planned_start=start,
         planned_end=start + timedelta(hours=3),
         description="Rolling reboot of four hosts.",
+        details=firmware_details(acme.assets[10:14], [staff["manager"]]),
         actor=staff["agent"],
     )
+    vote_on_change(change=change, actor=staff["manager"], approve=True)
     approve_change(change=change, actor=acme.contact.user)
-    complete_change(change=change, actor=staff["agent"])
+    carry_out(change, staff["engineer"], start + timedelta(minutes=15), 40)
     for asset in acme.assets[10:14]:
         record_outage(
             asset=asset,
@@ -956,6 +961,15 @@ def _credits_and_hours(
     progress(f"credit schedules, {logged} work logs, {closed} monthly statements closed")
 
 
+def _changes(customers: list[DemoCustomer], staff: dict[str, Any], progress: Progress) -> None:
+    """Changes with the board, an emergency change, releases, the year-end freeze."""
+    from servicepact.demo.changes_seed import seed_changes
+
+    acme, globex, _ = customers
+    figures = seed_changes(acme, globex, staff)
+    progress(f"{figures['changes']} changes, releases and configuration records")
+
+
 def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool:
     """Creates the demo data set; returns False (and changes nothing) if it is already there."""
     if already_seeded():
@@ -970,6 +984,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
     with transaction.atomic():
         _open_tickets(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
+        _changes(customers, staff, progress)
         _credits_and_hours(customers, staff, rng, progress)
         seed_incidents(customers, staff, progress)
     return True

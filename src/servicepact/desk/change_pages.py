@@ -105,7 +105,7 @@ class ChangeForm(forms.Form):
         coerce=int,
         initial=Level.LOW,
         required=False,
-        empty_value=Level.LOW,
+        empty_value=None,
     )
     likelihood = forms.TypedChoiceField(
         label=gettext_lazy("Likelihood"),
@@ -113,7 +113,7 @@ class ChangeForm(forms.Form):
         coerce=int,
         initial=Level.LOW,
         required=False,
-        empty_value=Level.LOW,
+        empty_value=None,
     )
     impact_description = forms.CharField(
         label=gettext_lazy("Impact description"),
@@ -221,8 +221,8 @@ class ChangeForm(forms.Form):
         return services.ChangeDetails(
             kind=data["kind"] or ChangeKind.NORMAL,
             template=data["template"],
-            impact=data["impact"],
-            likelihood=data["likelihood"],
+            impact=data["impact"] or Level.LOW,
+            likelihood=data["likelihood"] or Level.LOW,
             impact_description=data["impact_description"],
             implementation_plan=data["implementation_plan"],
             test_plan=data["test_plan"],

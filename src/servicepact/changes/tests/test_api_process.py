@@ -51,7 +51,7 @@ def body(w, **kw):
 
 
 def test_normal_change_board_then_customer_then_execution(client, env):
-    w, beta, cab1, cab2 = env
+    w, _beta, cab1, cab2 = env
     staff = bearer(w.agent)
     created = post(
         client,

@@ -26,7 +26,9 @@ def w():
         customer=w.customer, name="Li", email="li@acme.test", preferred_language="zh-hans"
     )
     Contact.objects.create(customer=w.customer, name="No mail")
-    world(code="beta").contact  # another customer's contacts hear nothing
+    beta = world(code="beta").contact  # another customer's contacts hear nothing
+    beta.email = "it@beta.test"
+    beta.save()
     return w
 
 

@@ -50,7 +50,7 @@ def subscribe(client):
 
 
 def test_feed_parses_and_shows_only_its_customers_changes(setup):
-    acme, globex, a1, a2, g = setup
+    acme, globex, a1, a2, _g = setup
     path = subscribe(login(acme.contact.user))
     response = login(globex.contact.user).get(path)  # the token, not the session, decides
     assert (response.status_code, response["Content-Type"]) == (200, "text/calendar; charset=utf-8")
@@ -86,7 +86,7 @@ def test_staff_cannot_make_a_customer_feed_in_the_portal(setup):
 
 
 def test_calendar_month_and_week_show_own_changes_and_conflicts(setup):
-    acme, globex, a1, a2, g = setup
+    acme, _globex, a1, a2, _g = setup
     client = login(acme.contact.user)
     month = client.get("/portal/changes/calendar/?date=2025-06-01")
     assert month.status_code == 200
