@@ -885,6 +885,103 @@ def _monitoring(
     )
 
 
+def _security(customers: list[DemoCustomer], staff: dict[str, Any], progress: Progress) -> None:
+    """Last month on Acme (patch deadlines critical 72 h, high 168 h, 24x7): a critical CVE
+    patched by an approved change inside its 72 hours, and a high one that breached (patched
+    three days late: a 3 % per-breach credit); a penetration test done, with a finding, and
+    the next audit scheduled by the contract's yearly frequency."""
+    from servicepact.changes.services import approve_change, complete_change, request_change
+    from servicepact.contracts.models import KpiCommitment
+    from servicepact.security import services as sec
+
+    acme = customers[0]
+    moment = current_time()
+    first = _months_ago(moment.date(), 1)
+    tz = zone(acme.customer.timezone)
+    at = datetime.combine(first.replace(day=3), time(9), tzinfo=tz)
+    for version in acme.contract.versions.all():
+        sec.set_security_credits(
+            version=version,
+            credits=[
+                {"applies_to": "vulnerability", "severity": "critical", "credit_percent": "5"},
+                {"applies_to": "vulnerability", "severity": "high", "credit_percent": "3"},
+                {"applies_to": "finding", "severity": "high", "credit_percent": "2"},
+            ],
+        )
+        KpiCommitment.objects.get_or_create(
+            contract_version=version,
+            kind="rectification",
+            severity="high",
+            defaults={"target": Decimal("240")},
+        )
+        KpiCommitment.objects.get_or_create(
+            contract_version=version, kind="audit_frequency", defaults={"target": Decimal("365")}
+        )
+    high = sec.report_vulnerability(
+        advisory=sec.create_advisory(
+            cve_id="CVE-2024-6387",
+            title="OpenSSH regreSSHion: unauthenticated remote code execution in sshd",
+            cvss_vector="CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            software_name="openssh",
+        ),
+        contract=acme.contract,
+        assets=acme.assets[:4],
+        reported_at=at,
+        actor=staff["agent"],
+    )
+    critical = sec.report_vulnerability(
+        advisory=sec.create_advisory(
+            cve_id="CVE-2024-3400",
+            title="PAN-OS GlobalProtect command injection",
+            cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            software_name="pan-os",
+        ),
+        contract=acme.contract,
+        assets=acme.assets[4:5],
+        reported_at=at,
+        actor=staff["agent"],
+    )
+    change = request_change(
+        customer=acme.customer,
+        title="Emergency PAN-OS hotfix (CVE-2024-3400)",
+        assets=acme.assets[4:5],
+        planned_start=at + timedelta(hours=40),
+        planned_end=at + timedelta(hours=42),
+        description="Hotfix 11.1.2-h3; GlobalProtect gateway restarts.",
+        actor=staff["agent"],
+    )
+    approve_change(change=change, actor=acme.contact.user)
+    complete_change(change=change, actor=staff["agent"])
+    sec.mark_patched(
+        item=critical, change=change, actor=staff["agent"], at=at + timedelta(hours=42)
+    )
+    sec.mitigate(
+        item=high,
+        mitigation="sshd LoginGraceTime 0 set on the four hosts (Qualys' workaround)",
+        actor=staff["agent"],
+        at=at + timedelta(hours=6),
+    )
+    sec.mark_patched(item=high, actor=staff["agent"], at=at + timedelta(days=10))
+    audit = sec.schedule_audit(
+        contract=acme.contract,
+        kind="pentest",
+        due_on=first.replace(day=10),
+        title="External penetration test",
+        auditor="Northwind Security",
+    )
+    sec.record_audit(audit=audit, performed_on=first.replace(day=10), actor=staff["manager"])
+    finding = sec.add_finding(
+        audit=audit,
+        title="TLS 1.0 still offered on the customer portal load balancer",
+        severity="high",
+        assets=acme.assets[5:6],
+        reported_at=datetime.combine(first.replace(day=12), time(10), tzinfo=tz),
+        actor=staff["manager"],
+    )
+    sec.mark_patched(item=finding, actor=staff["agent"], at=finding.reported_at + timedelta(days=4))
+    progress("security: 2 vulnerabilities (one patched in time, one breached), 1 pentest")
+
+
 def _credits_and_hours(
     customers: list[DemoCustomer], staff: dict[str, Any], rng: random.Random, progress: Progress
 ) -> None:
@@ -985,6 +1082,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _open_tickets(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
         _changes(customers, staff, progress)
+        _security(customers, staff, progress)
         _credits_and_hours(customers, staff, rng, progress)
         seed_incidents(customers, staff, progress)
     return True

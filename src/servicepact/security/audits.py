@@ -126,7 +126,7 @@ def run_audit_schedule(now: datetime | None = None, *, batch: int = 500) -> Audi
     for pk in [a.pk for a in due[:batch]]:
         with transaction.atomic(), outbox_batch():
             audit = (
-                SecurityAudit.objects.select_for_update()
+                SecurityAudit.objects.select_for_update(of=("self",))
                 .select_related("contract__customer", "contract__service_manager")
                 .get(pk=pk)
             )

@@ -96,7 +96,11 @@ def process_due_remediation(now: datetime | None = None, *, batch: int = 500) ->
             ids = _claim(model, moment, batch)
         for pk in ids:
             with transaction.atomic(), outbox_batch():
-                item = model.objects.select_for_update().select_related("contract").get(pk=pk)
+                item = (
+                    model.objects.select_for_update(of=("self",))
+                    .select_related("contract")
+                    .get(pk=pk)
+                )
                 if item.next_check_at is None or item.next_check_at > moment:
                     continue  # another process handled it meanwhile
                 _process(item, moment, report)

@@ -192,3 +192,21 @@ def test_the_patch_deadline_kpi_row_is_measured(w, clock):
     crit, hi = rows[("patch_deadline", "critical")], rows[("patch_deadline", "high")]
     assert (crit["measured"], crit["met"], crit["missed"], crit["highest"]) == (True, 1, 0, "48")
     assert (hi["measured"], hi["met"], hi["missed"], hi["highest"]) == (True, 0, 1, "216")
+
+
+def test_the_statement_page_shows_the_security_section(w, clock):
+    from django.test import Client
+
+    from servicepact.billing.testing import manager
+
+    high = vuln(w, clock, "high", utc(2025, 6, 3), "CVE-2024-0002")
+    patch(w, clock, high, utc(2025, 6, 12))
+    clock.at(AFTER_JUNE)
+    client = Client()
+    client.force_login(manager("boss"))
+    page = client.get(
+        f"/reports/desk/contracts/{w.contract.pk}/statement/", {"period": "2025-06"}
+    ).content.decode()
+    assert "Vulnerabilities and security audits" in page
+    assert page.count(high.number) == 2  # the missed deadline and its credit line
+    assert "2d 0h 00m" in page
