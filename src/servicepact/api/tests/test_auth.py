@@ -70,7 +70,7 @@ def _concrete(path: str) -> str:
 
 
 def test_every_operation_in_the_schema_needs_credentials(anonymous):
-    """Walk the OpenAPI schema: each operation (core API, monitoring, changes, notifications, accept/decline a solution, webhooks; outages, force majeure, renewal, statements, audit exports, credits, work logs, escalation policies, measurements; charges, hours, fee changes; renewal proposals and risk; the alert inbox; inbound e-mail, attachments) answers 401 without credentials."""
+    """Walk the OpenAPI schema: each operation (core API, monitoring, changes, notifications, accept/decline a solution, webhooks; outages, force majeure, renewal, statements, audit exports, credits, work logs, escalation policies, measurements; charges, hours, fee changes; renewal proposals and risk; the alert inbox; inbound e-mail, attachments; backups and drills) answers 401 without credentials."""
     from servicepact.api.root import api
 
     operations = [
@@ -78,7 +78,7 @@ def test_every_operation_in_the_schema_needs_credentials(anonymous):
         for path, item in api.get_openapi_schema()["paths"].items()
         for method in item
     ]
-    assert len(operations) == 125
+    assert len(operations) == 133  # + 8: backups runs (in, list), policies (list, create), drills (list, create, get, sign-off)
     client = Client(enforce_csrf_checks=True)
     for method, path in operations:
         response = getattr(client, method)(_concrete(path), content_type="application/json")
