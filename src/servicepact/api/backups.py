@@ -525,7 +525,7 @@ def create_drill(request: HttpRequest, payload: DrillIn) -> Status[Any]:
 
 @router.get(
     "/drills/{drill_id}",
-    response=reads(DrillOut, 404),
+    response=reads(DrillOut, 404, 422),
     operation_id="drills_get",
     summary="One recovery drill",
 )

@@ -21,7 +21,7 @@ from django.db.models.functions import Lower
 from servicepact.assets.models import Asset
 from servicepact.backups.models import BackupRun, BackupSource
 from servicepact.backups.sources.base import ParsedRun
-from servicepact.core.bulk import insert_rows, update_rows
+from servicepact.core.bulk import db_instants, insert_rows, update_rows
 
 LAST_USED_EVERY = timedelta(minutes=1)
 SHORT_CHUNK = 100
@@ -40,6 +40,7 @@ _INSERT_FIELDS = (
     "message",
     "received_at",
 )
+_INSTANTS = ("started_at", "finished_at", "received_at")
 _UPDATE_FIELDS = [
     "host",
     "asset",
@@ -82,34 +83,39 @@ def _names(run: ParsedRun) -> list[str]:
 
 
 class AssetIndex:
-    """Every name of a delivery resolved with one query (hostnames lower-cased, ids)."""
+    """Every name of a delivery resolved at once: one query for the names as sent and the
+    ids (the hostname index); then, for the names it left unresolved only, one with the
+    hostnames lower-cased and one for short names of FQDNs (none when all matched)."""
 
     def __init__(self, source: BackupSource, runs: Iterable[ParsedRun]) -> None:
-        names: set[str] = set()
+        given: set[str] = set()
         ids: set[int] = set()
         for run in runs:
-            names.update(_names(run))
+            name = (run.asset_hint or run.host).strip()
+            if name:
+                given.add(name)
+                if "." in name:
+                    given.add(name.split(".", 1)[0])
             hint = run.asset_hint.strip()
             if hint.isascii() and hint.isdigit() and len(hint) < 19:
                 ids.add(int(hint))
         assets = Asset.objects.all()
         if source.customer_id is not None:
             assets = assets.filter(customer_id=source.customer_id)
-        rows = (
-            assets.annotate(name=Lower("hostname"))
-            .filter(Q(name__in=names) | Q(pk__in=ids))
-            .values_list("pk", "name")
-            .order_by()
-            if names or ids
-            else []
-        )
         self.by_id: set[int] = set()
         self.by_name: dict[str, list[int]] = {}
         self.by_short: dict[str, list[int]] = {}
-        self._add(rows)
+        if given or ids:
+            exact = assets.filter(Q(hostname__in=given) | Q(pk__in=ids)).order_by()
+            self._add((pk, host.lower()) for pk, host in exact.values_list("pk", "hostname"))
+        names = {n.lower() for n in given}
+        missing = sorted(n for n in names if n not in self.by_name and n not in self.by_short)
+        if missing:
+            lowered = assets.annotate(name=Lower("hostname")).filter(name__in=missing)
+            self._add(lowered.order_by().values_list("pk", "name"))
         # Short names no hostname equals ("db01" for db01.example.com): one more query, for
-        # those names only, in chunks (none when every host matched exactly).
-        short = sorted(n for n in names if "." not in n and n not in self.by_name)
+        # those names only, in chunks.
+        short = [n for n in missing if "." not in n and n not in self.by_name]
         for first in range(0, len(short), SHORT_CHUNK):
             match = Q()
             for name in short[first : first + SHORT_CHUNK]:
@@ -157,6 +163,8 @@ def ingest_runs(
         )
         new_rows: list[tuple[Any, ...]] = []
         updates: list[BackupRun] = []
+        instant = db_instants(BackupRun)  # aware -> the column's text on SQLite, else None
+        received = instant(received_at) if instant else received_at
         for key, run in latest.items():
             asset_id = index.match(run)
             if asset_id is None:
@@ -182,10 +190,16 @@ def ingest_runs(
                 for name, value in zip(_UPDATE_FIELDS, values, strict=True):
                     setattr(row, "asset_id" if name == "asset" else name, value)
                 updates.append(row)
-            else:
+            elif instant is None:
                 new_rows.append((source.pk, key, *values))
+            else:
+                started, finished = instant(run.started_at), instant(run.finished_at)
+                new_rows.append(
+                    (source.pk, key, *values[:4], started, finished, *values[6:10], received)
+                )
         if new_rows:
-            insert_rows(BackupRun, _INSERT_FIELDS, new_rows)
+            ready = _INSTANTS if instant is not None else ()
+            insert_rows(BackupRun, _INSERT_FIELDS, new_rows, ready=ready)
         if updates:
             update_rows(updates, _UPDATE_FIELDS)
         if source.last_used_at is None or received_at - source.last_used_at >= LAST_USED_EVERY:

@@ -14,7 +14,8 @@ no ``save()`` override runs (like ``QuerySet.update``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -57,14 +58,20 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> int:
 
 
 def insert_rows(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    ready: Collection[str] = (),
 ) -> int:
     """Inserts plain value tuples (one value per name in ``fields``) into ``model``'s table:
     ``COPY … FROM STDIN`` on PostgreSQL, one prepared ``executemany`` INSERT elsewhere.
 
     No model instances: values go through each field's ``get_db_prep_save`` as ``save()``
     would do; no signals, no ``save()`` override runs, Python-side defaults are not applied
-    (name every NOT NULL column), ids are not returned (read them back by a unique key)."""
+    (name every NOT NULL column), ids are not returned (read them back by a unique key).
+    ``ready``: names whose values the caller already gives as database values (e.g.
+    ``db_instants``' strings on SQLite): passed as they are."""
     db = router.db_for_write(model)
     connection = connections[db]
     chosen = [concrete_field(model, name) for name in fields]
@@ -81,7 +88,8 @@ def insert_rows(
     needed = [
         index
         for index, (prep, value) in enumerate(zip(preps, first, strict=True))
-        if value is None or not _unchanged(value, prep(value, connection))
+        if fields[index] not in ready
+        and (value is None or not _unchanged(value, prep(value, connection)))
     ]
 
     def prepared_row(row: Sequence[Any]) -> list[Any]:
@@ -103,6 +111,21 @@ def insert_rows(
         marks = ", ".join(["%s"] * len(chosen))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
         return len(params)
+
+
+def db_instants(model: type[models.Model]) -> Callable[[datetime | None], Any] | None:
+    """A fast converter of aware instants to ``model``'s database values for ``insert_rows(...,
+    ready=...)``: on SQLite (naive text in the connection's zone, as Django writes it) a
+    string; None where Django's own preparation is already cheap (PostgreSQL)."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "sqlite":
+        return None
+    zone = connection.timezone
+
+    def convert(value: datetime | None) -> Any:
+        return None if value is None else str(value.astimezone(zone).replace(tzinfo=None))
+
+    return convert
 
 
 def _unchanged(value: Any, prepared: Any) -> bool:

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 View = Callable[..., HttpResponse]
+# Any view, a download (a FileResponse) too: the decorator keeps the view's own type.
+AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
 
 
-def staff_required(view: View) -> View:
+def staff_required(view: AnyView) -> AnyView:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             if getattr(request, "htmx", False):
@@ -33,7 +36,7 @@ def staff_required(view: View) -> View:
             raise Http404(_("No such page"))
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(AnyView, wrapper)
 
 
 def _page(request: HttpRequest) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
@@ -20,11 +21,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from servicepact.customers.selectors import contact_for
 
 View = Callable[..., HttpResponse]
+# Any view, a download (a FileResponse) too: the decorator keeps the view's own type.
+AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
 
 
-def contact_required(view: View) -> View:
+def contact_required(view: AnyView) -> AnyView:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             if getattr(request, "htmx", False):
@@ -40,7 +43,7 @@ def contact_required(view: View) -> View:
         request.contact = contact  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(AnyView, wrapper)
 
 
 def _page(request: HttpRequest) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -96,6 +97,6 @@ def drill_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @contact_required
-def drill_evidence(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+def drill_evidence(request: HttpRequest, pk: int, file_id: int) -> HttpResponseBase:
     drill = get_object_or_404(drills_for(request.user), pk=pk)
     return download_response(get_object_or_404(drill.evidence.all(), pk=file_id))

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
+from servicepact.backups.statement import recovery_credit_lines
 from servicepact.billing.choices import FEE_PERIOD_MONTHS
 from servicepact.billing.credits import monthly_fee
 from servicepact.billing.facts import PeriodFacts
@@ -195,6 +196,19 @@ def _credits(contract: Contract, facts: PeriodFacts) -> dict[str, Any]:
                 "percent": plain(line.percent),
             }
             for line in security_lines(facts, monthly_fee(contract, facts.period))
+        ],
+        # Commitments measured by backups (RPO, drills): the missed ones and their %, as
+        # facts (backups.statement.recovery_credit_lines); the verifier re-does the money.
+        "kpi_lines": [
+            {"metric": line.metric, "description": line.description, "percent": plain(line.percent)}
+            for line in recovery_credit_lines(
+                contract,
+                facts.start,
+                facts.end,
+                facts.cutoff,
+                monthly_fee(contract, facts.period),
+                minor_units(contract.fee_currency),
+            )
         ],
         "force_majeure": {
             "tickets": {str(t): reason for t, reason in sorted(rules.tickets.items())},

@@ -505,7 +505,21 @@ def _credits(
         availability_note=rules.availability_note(availability.force_majeure),
         breaches=breaches,
         places=places,
-        extra=extra,
+        extra=[
+            *extra,
+            *(
+                rules.DraftLine(
+                    rule="kpi",
+                    description=str(k.get("description", "")),
+                    percent=_decimal(k["percent"], "credits.json: kpi_lines"),
+                    amount=rules.money(
+                        fee, _decimal(k["percent"], "credits.json: kpi_lines"), places
+                    ),
+                    metric=str(k.get("metric", "")),
+                )
+                for k in credits.get("kpi_lines", [])
+            ),
+        ],
     )
     theirs = field(statement, "credits", "statement.json")
     report.add("credits currency", credits.get("currency"), theirs.get("currency"))

@@ -8,6 +8,7 @@ run holding what cannot be stored (a NUL character, an instant outside 1970..299
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,16 +115,30 @@ def check_count(value: Any, where: str) -> int | None:
     return value
 
 
+# In JSON text a NUL character or a surrogate can only be written as an escape: a body
+# without these escapes needs no per-run text check (the check is the costliest step).
+_RISKY_ESCAPES = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+
+
+def may_hold_unstorable_text(body: bytes) -> bool:
+    return _RISKY_ESCAPES.search(body) is not None
+
+
 def each_run(
-    items: list[Any], parse_one: Callable[[Any, str], ParsedRun], where: str
+    items: list[Any],
+    parse_one: Callable[[Any, str], ParsedRun],
+    where: str,
+    check: bool = True,
 ) -> list[ParsedRun | Rejection]:
     """Parses every run; an ``Unstorable`` run becomes a ``Rejection``, a ``PayloadError``
-    still refuses the whole delivery."""
+    still refuses the whole delivery. ``check=False``: the body cannot hold unstorable text
+    (``may_hold_unstorable_text``), so the per-run text check is skipped."""
     out: list[ParsedRun | Rejection] = []
     for i, item in enumerate(items):
         here = f"{where}[{i}]"
         try:
-            check_text(item, here)
+            if check:
+                check_text(item, here)
             out.append(parse_one(item, here))
         except Unstorable as exc:
             out.append(Rejection(index=i, field=exc.field, reason=exc.reason))

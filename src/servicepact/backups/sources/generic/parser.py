@@ -28,6 +28,7 @@ from servicepact.backups.sources.base import (
     check_location,
     check_snapshot,
     each_run,
+    may_hold_unstorable_text,
     optional,
     parse_instant,
     require,
@@ -59,7 +60,12 @@ def parse(body: bytes, delivery: Delivery) -> list[ParsedRun | Rejection]:
     runs = require(data, "runs", "body", list)
     if not runs:
         raise PayloadError("body.runs: must not be empty")
-    return each_run(runs, lambda item, where: _run(item, where, delivery), "runs")
+    return each_run(
+        runs,
+        lambda item, where: _run(item, where, delivery),
+        "runs",
+        check=may_hold_unstorable_text(body),
+    )
 
 
 def _run(item: Any, where: str, delivery: Delivery) -> ParsedRun:

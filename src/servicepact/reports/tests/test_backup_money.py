@@ -1,4 +1,6 @@
-"""The month's worst RPO and missed drills in the statement and in credits (money rules,
+"""(backups, measured here where the statement and the credits are both visible.)
+
+The month's worst RPO and missed drills in the statement and in credits (money rules,
 with the cases that must NOT produce a credit)."""
 
 from __future__ import annotations
@@ -6,9 +8,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.test import Client
 
-from servicepact.backups.services import create_drill_schedule, process_drill_dues
+from servicepact.backups.services import (
+    create_backup_source,
+    create_drill_schedule,
+    process_drill_dues,
+)
 from servicepact.backups.tests.conftest import policy, post_runs, run, utc
 from servicepact.billing.facts import period_facts
 from servicepact.billing.models import CreditLine
@@ -16,6 +23,18 @@ from servicepact.billing.periods import Period
 from servicepact.billing.services import compute_period_credits, draft_for
 from servicepact.reports.statement import build_statement
 from servicepact.tickets.services import amend_contract_terms
+from servicepact.tickets.testing import World, world
+
+
+@pytest.fixture
+def acme(db) -> World:
+    return world(code="acme")
+
+
+@pytest.fixture
+def generic_token(acme) -> str:
+    return create_backup_source(name="generic", kind="generic")[1]
+
 
 JUNE = Period(2025, 6)
 END = utc(2025, 7, 2)  # after the month: everything decided
