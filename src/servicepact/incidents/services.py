@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -43,8 +44,6 @@ TEXT_MAX = 20_000
 
 
 def _require_staff(actor: Actor, what: str) -> None:
-    from django.core.exceptions import PermissionDenied
-
     if actor is None or not getattr(actor, "is_staff", False):
         raise PermissionDenied(_("Only provider staff may %(what)s.") % {"what": what})
 
@@ -141,8 +140,8 @@ def add_emergency_contact(
     if not errors:
         try:
             row.full_clean(exclude=["contract", "contact"])
-        except Exception as exc:  # ValidationError: the e-mail's form
-            errors.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})  # type: ignore[attr-defined]
+        except ValidationError as exc:  # the e-mail's form
+            errors.update({k: [str(m) for m in v] for k, v in exc.message_dict.items()})
     if errors:
         raise DomainValidationError(errors)
     row.save()
@@ -349,7 +348,10 @@ def update_report(
             errors, "restored_from", values["restored_from"], required=False
         )[:300]
     if "data_lost" in values:
-        report.data_lost = values["data_lost"]
+        if values["data_lost"] not in (True, False, None):
+            errors["data_lost"] = [_("yes, no, or not stated yet")]
+        else:
+            report.data_lost = values["data_lost"]
     for field in ("achieved_rto_seconds", "achieved_rpo_seconds"):
         if field in values:
             seconds = values[field]
