@@ -33,6 +33,7 @@ from servicepact.contracts.services import (
 from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
+from servicepact.demo.kb_seed import seed_knowledge
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -961,6 +962,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
     with transaction.atomic():
         _open_tickets(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
+        seed_knowledge(customers, staff, progress)  # before the statements close (training)
         _credits_and_hours(customers, staff, rng, progress)
     return True
 
