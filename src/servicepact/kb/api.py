@@ -320,12 +320,11 @@ def update_article(request: HttpRequest, article_id: Id, payload: ArticlePatch) 
     fields = payload.dict(exclude_unset=True)
     changes: dict[str, Any] = {}
     for name in ("kind", "title", "body", "language", "visibility", "workaround", "review_due"):
-        if name in fields:
-            changes[name] = (
-                fields[name] if fields[name] is not None or name == "review_due" else None
-            )
-            if changes[name] is None and name != "review_due":
-                raise DomainValidationError({name: [_("This field may not be null.")]})
+        if name not in fields:
+            continue
+        if fields[name] is None and name != "review_due":  # only the review date may be cleared
+            raise DomainValidationError({name: [_("This field may not be null.")]})
+        changes[name] = fields[name]
     if "customer" in fields:
         changes["customer"] = reference(Customer.objects.all(), fields["customer"], "customer")
     if "translation_of" in fields:
