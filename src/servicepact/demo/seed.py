@@ -39,6 +39,7 @@ from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.incidents_seed import seed_incidents
+from servicepact.demo.kb_seed import seed_knowledge
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -1083,6 +1084,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _monitoring(customers, staff, rng, progress)
         _changes(customers, staff, progress)
         _security(customers, staff, progress)
+        seed_knowledge(customers, staff, progress)  # before the statements close (training)
         _credits_and_hours(customers, staff, rng, progress)
         seed_incidents(customers, staff, progress)
     return True

@@ -163,7 +163,7 @@ class ArticlePatch(ApiIn):
     note: Annotated[str, StringConstraints(max_length=300)] = ""
 
 
-class VersionOut(Schema):
+class ArticleVersionOut(Schema):
     number: int
     title: str
     body: str
@@ -173,8 +173,8 @@ class VersionOut(Schema):
     created_at: datetime
 
 
-class VersionList(Schema):
-    items: list[VersionOut]
+class ArticleVersionList(Schema):
+    items: list[ArticleVersionOut]
     count: int
 
 
@@ -206,7 +206,7 @@ class SearchOut(Schema):
     count: int
 
 
-class DeletedOut(Schema):
+class ArticleDeletedOut(Schema):
     id: int
     deleted: bool
 
@@ -320,12 +320,11 @@ def update_article(request: HttpRequest, article_id: Id, payload: ArticlePatch) 
     fields = payload.dict(exclude_unset=True)
     changes: dict[str, Any] = {}
     for name in ("kind", "title", "body", "language", "visibility", "workaround", "review_due"):
-        if name in fields:
-            changes[name] = (
-                fields[name] if fields[name] is not None or name == "review_due" else None
-            )
-            if changes[name] is None and name != "review_due":
-                raise DomainValidationError({name: [_("This field may not be null.")]})
+        if name not in fields:
+            continue
+        if fields[name] is None and name != "review_due":  # only the review date may be cleared
+            raise DomainValidationError({name: [_("This field may not be null.")]})
+        changes[name] = fields[name]
     if "customer" in fields:
         changes["customer"] = reference(Customer.objects.all(), fields["customer"], "customer")
     if "translation_of" in fields:
@@ -341,7 +340,7 @@ def update_article(request: HttpRequest, article_id: Id, payload: ArticlePatch) 
 @router.api_operation(
     ["DELETE"],
     "/kb/articles/{article_id}",
-    response=writes(DeletedOut, 404),
+    response=writes(ArticleDeletedOut, 404),
     operation_id="kb_articles_delete",
     summary="Delete an article and its versions (staff)",
 )
@@ -354,7 +353,7 @@ def delete_article(request: HttpRequest, article_id: Id) -> dict[str, Any]:
 
 @router.get(
     "/kb/articles/{article_id}/versions",
-    response=reads(VersionList, 404, 422),
+    response=reads(ArticleVersionList, 404, 422),
     operation_id="kb_articles_versions",
     summary="An article's versions, newest first",
 )

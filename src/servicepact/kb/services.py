@@ -126,20 +126,17 @@ def _version(article: Article, *, actor: Actor, note: str, at: datetime) -> Arti
     )
 
 
+def _clean_models(asset_models: Sequence[str]) -> list[str]:
+    return sorted({m.strip()[:100] for m in asset_models if m.strip()})
+
+
 def _set_links(
-    article: Article,
-    assets: Iterable[Asset] | None,
-    asset_models: Sequence[str] | None,
-    services: Iterable[ServicePlan] | None,
+    article: Article, assets: Iterable[Asset] | None, services: Iterable[ServicePlan] | None
 ) -> None:
     if assets is not None:
         article.assets.set(list(assets))
     if services is not None:
         article.services.set(list(services))
-    if asset_models is not None:
-        models = sorted({m.strip()[:100] for m in asset_models if m.strip()})
-        Article.objects.filter(pk=article.pk).update(asset_models=models)
-        article.asset_models = models
 
 
 @transaction.atomic
@@ -177,11 +174,13 @@ def create_article(
         updated_at=moment,
         created_by=_user(actor),
     )
+    if asset_models is not None:
+        article.asset_models = _clean_models(asset_models)
     _check_article(article)
     _index(article)
     article.save()
     _version(article, actor=actor, note=note, at=moment)
-    _set_links(article, assets, asset_models, services)
+    _set_links(article, assets, services)
     return article
 
 
@@ -209,10 +208,12 @@ def update_article(
     moment = at or current_time()
     locked.version += 1
     locked.updated_at = moment
+    if asset_models is not None:
+        locked.asset_models = _clean_models(asset_models)
     _index(locked)
     locked.save()
     _version(locked, actor=actor, note=note, at=moment)
-    _set_links(locked, assets, asset_models, services)
+    _set_links(locked, assets, services)
     return locked
 
 

@@ -50,8 +50,9 @@ def kb_home(request: HttpRequest) -> HttpResponse:
         context["page"] = None
     else:
         qs = visible_articles(request.user).order_by("-updated_at", "-id")
-        context["page"] = paginate_page(qs, page=request.GET.get("page"), per_page=PER_PAGE)
-        context["rows"] = context["page"].items
+        page = paginate_page(qs, page=request.GET.get("page"), per_page=PER_PAGE)
+        context["page"] = page
+        context["rows"] = page.items
     return render(request, "portal/kb/home.html", context)
 
 

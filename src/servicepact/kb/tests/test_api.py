@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import typing
 
-import pytest
-
 from servicepact.accounts.services import create_api_token
 from servicepact.kb import api as kb_api
 from servicepact.kb.choices import ArticleKind, Language, Visibility

@@ -5,9 +5,10 @@ from __future__ import annotations
 from servicepact.core.testing import ny
 from servicepact.kb import services
 from servicepact.reports.statement import build_statement
+from servicepact.tickets.testing import acme  # noqa: F401 (fixture)
 
 
-def test_sessions_in_their_month_only(clock, acme):
+def test_sessions_in_their_month_only(clock, acme):  # noqa: F811
     clock.at(ny(2025, 7, 15, 9))
     for topic, at in (("RAID basics", ny(2025, 6, 30, 23)), ("Backups", ny(2025, 7, 1, 0, 30))):
         session = services.create_training(
@@ -29,7 +30,7 @@ def test_sessions_in_their_month_only(clock, acme):
     assert build_statement(acme.contract, "2025-05")["training"] == []
 
 
-def test_statement_page_shows_the_section(clock, acme):
+def test_statement_page_shows_the_section(clock, acme):  # noqa: F811
     from servicepact.tickets.testing import login
 
     clock.at(ny(2025, 7, 15, 9))
