@@ -100,10 +100,16 @@ def ticket_rows(ids: Iterable[int], *fields: str) -> dict[int, tuple[Any, ...]]:
     return found
 
 
+def breach_rows(month: ClockSet) -> Any:
+    """The rows of the month's breached clocks in the order of ``breach_facts``: by breach
+    instant, ticket, metric."""
+    rows = np.flatnonzero(month.breached)
+    return rows[np.lexsort((month.metric[rows], month.ticket_id[rows], month.deadline[rows]))]
+
+
 def breach_facts(month: ClockSet, rules: ForceMajeureRules) -> list[BreachFact]:
     """The breached clocks of the month (by breach instant, ticket, metric), with exclusions."""
-    rows = np.flatnonzero(month.breached)
-    rows = rows[np.lexsort((month.metric[rows], month.ticket_id[rows], month.deadline[rows]))]
+    rows = breach_rows(month)
     tickets = ticket_rows(month.ticket_id[rows].tolist(), "number", "subject", "category")
     columns = zip(
         month.ticket_id[rows].tolist(),
@@ -115,9 +121,12 @@ def breach_facts(month: ClockSet, rules: ForceMajeureRules) -> list[BreachFact]:
         month.start[rows].tolist(),
         strict=True,
     )
+    # No force majeure (the common case): nothing to ask per breach.
+    reason_for = rules.reason_for if rules.tickets or rules.periods else None
+    unknown = ("", "", "")
     facts = []
     for tid, metric, priority, version, deadline, by, start in columns:
-        number, subject, category = tickets.get(tid, ("", "", ""))
+        number, subject, category = tickets.get(tid, unknown)
         facts.append(
             BreachFact(
                 ticket_id=tid,
@@ -127,7 +136,7 @@ def breach_facts(month: ClockSet, rules: ForceMajeureRules) -> list[BreachFact]:
                 version_id=None if version < 0 else version,
                 deadline=datetime.fromtimestamp(deadline, UTC),
                 breached_by_seconds=by,
-                excluded_because=rules.reason_for(tid, start, deadline),
+                excluded_because=None if reason_for is None else reason_for(tid, start, deadline),
                 subject=subject,
                 category=category,
             )

@@ -58,13 +58,30 @@ def span_years(*days: date) -> tuple[int, int]:
     return min(d.year for d in days) - 1, max(d.year for d in days) + 2
 
 
+def _key(
+    calendar: Calendar, timezone: str | None, first: date, last: date
+) -> tuple[int, float, int, str, int, int]:
+    y0, y1 = span_years(first, last)
+    # created_at guards against a reused primary key (SQLite reuses the highest rowid).
+    zone_name = timezone or calendar.timezone
+    return (calendar.pk, calendar.created_at.timestamp(), calendar.revision, zone_name, y0, y1)
+
+
+def cached_compiled_calendar(
+    calendar: Calendar, *, timezone: str | None, first: date, last: date
+) -> CompiledCalendar | None:
+    """What ``compiled_calendar`` would return if it is cached already, else None (reads no
+    hours, holidays or overrides: callers prefetch those only for the calendars missing)."""
+    with _lock:
+        return _cache.get(_key(calendar, timezone, first, last))
+
+
 def compiled_calendar(
     calendar: Calendar, *, timezone: str | None, first: date, last: date
 ) -> CompiledCalendar:
     zone_name = timezone or calendar.timezone
-    y0, y1 = span_years(first, last)
-    # created_at guards against a reused primary key (SQLite reuses the highest rowid).
-    key = (calendar.pk, calendar.created_at.timestamp(), calendar.revision, zone_name, y0, y1)
+    key = _key(calendar, timezone, first, last)
+    y0, y1 = key[4], key[5]
     with _lock:
         hit = _cache.get(key)
     if hit is not None:

@@ -91,6 +91,8 @@ def _signature(keys: list[SortKey]) -> str:
 
 
 def _value(row: Any, key: SortKey) -> Any:
+    if isinstance(row, dict):  # a ``values()`` row holding the sort keys' paths
+        return row[key.path]
     for part in key.path.split("__")[:-1]:
         row = getattr(row, part)
     return getattr(row, key.attname)

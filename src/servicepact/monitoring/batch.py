@@ -34,9 +34,10 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import F, Q
+from django.utils import timezone
 
 from servicepact.assets.models import Asset
-from servicepact.core.bulk import concrete_field
+from servicepact.core.bulk import concrete_field, insert_rows
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult
@@ -293,7 +294,13 @@ def _flush(batch: _Batch) -> None:
             assert end is not None
             transitions.append(_transition(item, RESOLVED, end))
             batch.recent.setdefault(item.alert.pk, []).append(end)
-    AlertTransition.objects.bulk_create(transitions)
+    # Plain rows (COPY on PostgreSQL): no model instances, no per-row field preparation
+    # where the value needs none (issue 12: the worker's ratio to a raw INSERT).
+    insert_rows(
+        AlertTransition,
+        ("alert", "status", "at", "received_at"),
+        ((t.alert_id, t.status, t.at, t.received_at) for t in transitions),
+    )
     _outages(run)
     _resolution_notes(run, notes)
     ticket_services.add_system_notes(notes=notes)
@@ -410,6 +417,12 @@ def _open_incidents(asset_ids: list[int]) -> dict[int, Ticket]:
     return found
 
 
+OUTAGE_COLUMNS = (
+    "asset", "started_at", "ended_at", "origin", "alert", "ticket", "reason", "reason_note",
+    "planned", "merged_into", "recorded_by", "created_at",
+)  # fmt: skip
+
+
 def _outages(run: list[_Item]) -> None:
     created = []
     ending: dict[int, datetime] = {}
@@ -433,7 +446,16 @@ def _outages(run: list[_Item]) -> None:
         elif item.kind == RESOLVE:
             assert item.at is not None
             ending[alert.pk] = item.at
-    Outage.objects.bulk_create(created)
+    created_at = timezone.now()  # what ``auto_now_add`` would store
+    insert_rows(
+        Outage,
+        OUTAGE_COLUMNS,
+        (
+            (o.asset_id, o.started_at, o.ended_at, o.origin, o.alert_id, o.ticket_id, o.reason,
+             o.reason_note, o.planned, o.merged_into_id, o.recorded_by_id, created_at)
+            for o in created
+        ),
+    )  # fmt: skip
     if not ending:
         return
     still_open = list(Outage.objects.filter(alert_id__in=ending, ended_at__isnull=True))

@@ -21,6 +21,7 @@ from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce
 
 from servicepact.billing.choices import CreditStatus
+from servicepact.billing.clockdata import unique_ints
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
 from servicepact.contracts.choices import ContractStatus
@@ -229,7 +230,7 @@ def portfolio(now: datetime | None = None) -> dict[str, Any]:
     tally = month_tally(moment, zone, reuse=now is None)
     contracts = {
         c["pk"]: c
-        for c in Contract.objects.filter(pk__in=np.unique(tally.contract_id).tolist()).values(
+        for c in Contract.objects.filter(pk__in=unique_ints(tally.contract_id).tolist()).values(
             "pk", "customer__name", "plan__name"
         )
     }

@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Count, Q
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from servicepact.backups.statement import recovery_section
+from servicepact.assets.models import ContractLine
 from servicepact.billing.availability import measure
 from servicepact.billing.clockdata import CATEGORIES, ClockSet
 from servicepact.billing.credits import monthly_fee
-from servicepact.billing.facts import PeriodFacts, period_facts
+from servicepact.billing.facts import PeriodFacts, breach_rows, period_facts
 from servicepact.billing.fees import fee_in_force
 from servicepact.billing.models import PeriodCredit
 from servicepact.billing.periods import Period
@@ -33,7 +35,6 @@ from servicepact.contracts.metrics import label_of, labels
 from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import Terms, default_terms, terms_for_version
 from servicepact.core.money import format_amount
-from servicepact.core.time import format_duration
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.selectors import measurements_for
 from servicepact.reports.change_statement import changes_section
@@ -249,16 +250,49 @@ def _kpis(contract: Contract, facts: PeriodFacts) -> list[dict[str, Any]]:
     )
 
 
+def iso_utc(epochs: Any) -> list[str]:
+    """``datetime.fromtimestamp(e, UTC).isoformat()`` of whole epoch seconds, all at once."""
+    text = np.datetime_as_string(np.asarray(epochs, dtype=np.int64).astype("datetime64[s]"))
+    return [t + "+00:00" for t in text.tolist()]
+
+
+def format_durations(seconds: Any) -> list[str]:
+    """``core.time.format_duration`` of many whole seconds, the divisions done by numpy."""
+    values = np.asarray(seconds, dtype=np.int64)
+    signs = np.where(values < 0, "-", "").tolist()
+    days, rest = np.divmod(np.abs(values), 86400)
+    hours, rest = np.divmod(rest, 3600)
+    minutes, secs = np.divmod(rest, 60)
+    return [
+        f"{g}{d}d {h}h {m:02d}m"
+        if d
+        else f"{g}{h}h {m:02d}m"
+        if h
+        else f"{g}{m}m"
+        if m
+        else f"{g}{s}s"
+        for g, d, h, m, s in zip(
+            signs, days.tolist(), hours.tolist(), minutes.tolist(), secs.tolist(), strict=True
+        )
+    ]
+
+
 def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
+    month = facts.month
     stopped = {
-        (int(facts.month.ticket_id[i]), facts.month.metrics[int(facts.month.metric[i])])
-        for i in np.flatnonzero(facts.month.breached & facts.month.stopped).tolist()
+        (int(month.ticket_id[i]), month.metrics[int(month.metric[i])])
+        for i in np.flatnonzero(month.breached & month.stopped).tolist()
     }
     # Labels once, not once per breach (translation lookups add up over 10,000s of rows).
     metric_labels = labels()
     category_labels = {str(c.value): str(c.label) for c in Category}
+    # ``facts.breaches`` are these rows in this order: instants and durations are formatted
+    # from the arrays at once (a 100k-ticket month has thousands of breaches; issue 12).
+    rows = breach_rows(month)
+    deadlines = iso_utc(month.deadline[rows])
+    durations = format_durations(month.elapsed[rows] - month.target[rows])
     out = []
-    for b in facts.breaches:
+    for b, deadline, breached_by in zip(facts.breaches, deadlines, durations, strict=True):
         category = category_labels.get(b.category, b.category)
         out.append(
             {
@@ -267,9 +301,9 @@ def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
                 "priority": b.priority,
                 "metric": b.metric,
                 "metric_label": metric_labels.get(b.metric, b.metric),
-                "deadline": b.deadline.isoformat(),
+                "deadline": deadline,
                 "breached_by_seconds": b.breached_by_seconds,
-                "breached_by": format_duration(b.breached_by_seconds),
+                "breached_by": breached_by,
                 "stopped": (b.ticket_id, b.metric) in stopped,
                 "cause": f"{category}: {b.subject}" if b.subject else "",
                 "excluded": b.excluded_because is not None,
@@ -364,6 +398,28 @@ def _hours(contract: Contract, month: Period) -> dict[str, str]:
     }
 
 
+def _months_with_lines(contract: Contract, months: list[Period]) -> set[Period]:
+    """The months some contract line of the contract covers a day of (one query): the only
+    ones whose availability can be measured (monitoring.availability measures the assets of
+    the lines covering the month)."""
+    if not months:
+        return set()
+    first, after = min(months).first_day, max(months).shift(1).first_day
+    spans = list(
+        ContractLine.objects.filter(contract=contract, start_date__lt=after)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .values_list("start_date", "end_date")
+    )
+    return {
+        m
+        for m in months
+        if any(
+            begin < m.shift(1).first_day and (end is None or end >= m.first_day)
+            for begin, end in spans
+        )
+    }
+
+
 def _trend(contract: Contract, facts: PeriodFacts, first: Period, last: Period) -> dict[str, Any]:
     """Compliance and availability for the 12 months ending with this one (as of the cut-off)."""
     months = [first.shift(i) for i in range(TREND_MONTHS)]
@@ -380,14 +436,16 @@ def _trend(contract: Contract, facts: PeriodFacts, first: Period, last: Period) 
     total = np.bincount(slot[inside], minlength=TREND_MONTHS)
     started = Period(contract.start_date.year, contract.start_date.month)
     # Closed months keep the figure frozen in their statement; only the others are measured.
-    # (Model rows, at most 11: a JSON key lookup comes back with the decimal string
-    # "100.0000" turned into a float on SQLite.)
-    frozen = {
-        row.period: row.snapshot.get("availability", {}).get("percent")
-        for row in Statement.objects.filter(
-            contract=contract, period__in=[str(m) for m in months]
-        ).only("period", "snapshot")
-    }
+    # Only that one value of each snapshot is read (as text: a JSON lookup would turn the
+    # decimal string "100.0000" into a float on SQLite), not 11 snapshots of every breach.
+    frozen = dict(
+        Statement.objects.filter(contract=contract, period__in=[str(m) for m in months])
+        .annotate(percent=KeyTextTransform("percent", KeyTransform("availability", "snapshot")))
+        .values_list("period", "percent")
+    )
+    measured = _months_with_lines(
+        contract, [m for m in months if m != last and m >= started and str(m) not in frozen]
+    )
     availability = []
     for m in months:
         if m == last:
@@ -396,6 +454,10 @@ def _trend(contract: Contract, facts: PeriodFacts, first: Period, last: Period) 
             value = None
         elif str(m) in frozen:
             value = frozen[str(m)]
+        elif m not in measured:
+            # No contract line covers the month: nothing is measured (``measure`` would
+            # return no percentage after three queries).
+            value = None
         else:
             result = measure(contract, m)
             value = None if result is None else result.availability_percent
