@@ -208,6 +208,7 @@ def _blackout_out(b: Blackout) -> dict[str, Any]:
     operation_id="contracts_blackouts_create",
     summary="Add a blackout period to a contract (staff)",
 )
+@idempotent
 def create_blackout(request: HttpRequest, contract_id: Id, payload: BlackoutIn) -> Any:
     contract = get_or_404(contracts_for(request.user), contract_id)
     require_staff(request, "set blackout periods")

@@ -406,6 +406,7 @@ def list_templates(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, 
     operation_id="change_templates_create",
     summary="Create a standard change template (staff)",
 )
+@idempotent
 def create_template(request: HttpRequest, payload: TemplateIn) -> Any:
     template = services.create_template(**payload.dict(), actor=actor_of(request))
     return Status(201, template)
