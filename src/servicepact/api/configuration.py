@@ -24,7 +24,7 @@ from servicepact.assets.configuration import (
 )
 from servicepact.assets.models import ConfigurationItem
 from servicepact.assets.selectors import assets_for
-from servicepact.core.api_schema import ApiIn, Id, model_text, reads, writes
+from servicepact.core.api_schema import ApiIn, Id, idempotent, model_text, reads, writes
 from servicepact.core.time import now
 
 router = Router(tags=["assets"])
@@ -91,6 +91,7 @@ def read_configuration(
     operation_id="assets_configuration_record",
     summary="Record a component version on an asset (staff)",
 )
+@idempotent
 def record(request: HttpRequest, asset_id: Id, payload: ComponentIn) -> Any:
     asset = get_or_404(assets_for(request.user), asset_id)
     require_staff(request, "record configuration")

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -142,16 +143,18 @@ def create_release(request: HttpRequest, payload: ReleaseIn) -> Any:
     errors: dict[str, list[str]] = {}
     contract = contracts_for(request.user).filter(pk=payload.contract).first()
     if contract is None:
-        errors["contract"] = [f"no such contract: {payload.contract}"]
+        errors["contract"] = [_("no such contract: %(id)s") % {"id": payload.contract}]
     assets = list(Asset.objects.filter(pk__in=payload.assets))
     missing = sorted(set(payload.assets) - {a.pk for a in assets})
     if missing:
-        errors["assets"] = [f"no such asset: {missing}"]
+        errors["assets"] = [
+            _("no such %(what)s: %(ids)s") % {"what": Asset._meta.verbose_name, "ids": missing}
+        ]
     change = None
     if payload.change is not None:
         change = Change.objects.filter(pk=payload.change).first()
         if change is None:
-            errors["change"] = [f"no such change: {payload.change}"]
+            errors["change"] = [_("no such change: %(id)s") % {"id": payload.change}]
     if errors or contract is None:
         raise DomainValidationError(errors)
     with transaction.atomic():
@@ -208,6 +211,7 @@ def _blackout_out(b: Blackout) -> dict[str, Any]:
     operation_id="contracts_blackouts_create",
     summary="Add a blackout period to a contract (staff)",
 )
+@idempotent
 def create_blackout(request: HttpRequest, contract_id: Id, payload: BlackoutIn) -> Any:
     contract = get_or_404(contracts_for(request.user), contract_id)
     require_staff(request, "set blackout periods")

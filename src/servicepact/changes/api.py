@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from servicepact.accounts.actors import actor_of
@@ -323,7 +324,9 @@ def _by_ids(model: Any, ids: list[int], field: str, errors: dict[str, list[str]]
     found = {o.pk: o for o in model.objects.filter(pk__in=ids)}
     missing = [i for i in ids if i not in found]
     if missing:
-        errors[field] = [f"no such {model._meta.model_name}: {missing}"]
+        errors[field] = [
+            _("no such %(what)s: %(ids)s") % {"what": model._meta.verbose_name, "ids": missing}
+        ]
     return [found[i] for i in ids if i in found]
 
 
@@ -332,23 +335,23 @@ def _parse(payload: ChangeIn) -> tuple[list[Asset], services.ChangeDetails]:
     errors: dict[str, list[str]] = {}
     assets = _by_ids(Asset, payload.assets, "assets", errors)
     if not payload.assets:
-        errors["assets"] = ["name at least one asset"]
+        errors["assets"] = [_("name at least one asset")]
     tickets = _by_ids(Ticket, payload.related_tickets, "related_tickets", errors)
     template = None
     if payload.template is not None:
         template = ChangeTemplate.objects.filter(pk=payload.template).first()
         if template is None:
-            errors["template"] = [f"no such template: {payload.template}"]
+            errors["template"] = [_("no such template: %(id)s") % {"id": payload.template}]
     contract = None
     if payload.contract is not None:
         contract = Contract.objects.filter(pk=payload.contract).first()
         if contract is None:
-            errors["contract"] = [f"no such contract: {payload.contract}"]
+            errors["contract"] = [_("no such contract: %(id)s") % {"id": payload.contract}]
     approvers = services.staff_users(payload.approvers)
     if len(approvers) != len(set(payload.approvers)) or len(payload.approvers) != len(
         set(payload.approvers)
     ):
-        errors["approvers"] = ["unknown or repeated approvers"]
+        errors["approvers"] = [_("unknown or repeated approvers")]
     if errors:
         raise DomainValidationError(errors)
     return assets, services.ChangeDetails(
@@ -406,6 +409,7 @@ def list_templates(request: HttpRequest, paging: Query[PageQuery]) -> dict[str, 
     operation_id="change_templates_create",
     summary="Create a standard change template (staff)",
 )
+@idempotent
 def create_template(request: HttpRequest, payload: TemplateIn) -> Any:
     template = services.create_template(**payload.dict(), actor=actor_of(request))
     return Status(201, template)
@@ -421,7 +425,7 @@ def create_template(request: HttpRequest, payload: TemplateIn) -> Any:
 def create_change(request: HttpRequest, payload: ChangeIn) -> Any:
     """Staff request a change; the assets must all belong to one customer."""
     if not is_staff(request.user):
-        return error(403, "only provider staff request changes through the API")
+        return error(403, _("only provider staff request changes through the API"))
     with transaction.atomic():
         assets, details = _parse(payload)
         change = services.request_change(
