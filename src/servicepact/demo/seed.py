@@ -22,7 +22,6 @@ from django.db import transaction
 from servicepact.accounts.choices import StaffRole
 from servicepact.accounts.models import StaffProfile, Team
 from servicepact.assets.models import Asset, ContractLine
-from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.contracts.catalogue import SOFTWARE_L2, STANDARD_NBD, ensure_catalogue
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract
@@ -34,6 +33,7 @@ from servicepact.contracts.services import (
 from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
+from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
