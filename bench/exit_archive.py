@@ -108,7 +108,9 @@ def run(url: str, total: int) -> tuple[float, float, float]:
     def naive() -> None:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, _at, _perms, _method, chunks in _ticket_members(contract, LOADED_AT, Counts()):
+            for name, _at, _perms, _method, chunks in _ticket_members(
+                contract, LOADED_AT, Counts()
+            ):
                 archive.writestr(name, b"".join(chunks))
         buffer.getvalue()
 

@@ -528,14 +528,21 @@ def create_emergency_contact(
     return Status(201, render_emergency_contact(row))
 
 
-@router.delete(
+class DeletedOut(Schema):
+    id: int
+    deleted: bool
+
+
+@router.api_operation(
+    ["DELETE"],
     "/emergency-contacts/{row_id}",
-    response=writes(None, 404, status=204),
+    response=writes(DeletedOut, 404),
     operation_id="emergency_contacts_delete",
     summary="Remove an emergency contact (staff)",
 )
-def delete_emergency_contact(request: HttpRequest, row_id: Id) -> Any:
+def delete_emergency_contact(request: HttpRequest, row_id: Id) -> dict[str, Any]:
     require_staff(request, "edit emergency contacts")
     row = get_or_404(EmergencyContact.objects.all(), row_id)
+    pk = row.pk
     services.remove_emergency_contact(row=row, actor=actor_of(request))
-    return Status(204, None)
+    return {"id": pk, "deleted": True}

@@ -17,7 +17,7 @@ class Phase(models.TextChoices):
 class PlanStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")  # every exit step done
-    CANCELLED = "cancelled", _("Cancelled: renewed")
+    CANCELLED = "cancelled", _("Cancelled: the end date moved")  # renewed, or terminated earlier
 
 
 class StepCode(models.TextChoices):

@@ -8,7 +8,8 @@ export confirmation, the provider's evidenced exit steps, recorded backups.
    gets a plan in phase ``notice``; the customer is told (portal and e-mail, in its hours);
 2. a contract in grace, expired or terminated gets its plan in phase ``exit`` (created, or
    moved from ``notice``); the customer is told again;
-3. a plan whose contract was renewed meanwhile (the end date moved) is cancelled.
+3. a plan whose contract was renewed meanwhile (the end date moved) is cancelled, and so is
+   a notice plan of a contract terminated before that date (the termination gets its own).
 """
 
 from __future__ import annotations
@@ -151,6 +152,10 @@ def open_plan(*, contract: Contract, now: datetime) -> ContractEndPlan | None:
     phase = Phase.EXIT if ended else Phase.NOTICE
     plan = ContractEndPlan.objects.filter(contract=contract, ends_on=ends_on).first()
     if plan is None:
+        # A plan for another end date of this contract (terminated before it lapsed) is moot.
+        ContractEndPlan.objects.filter(
+            contract=contract, status=PlanStatus.OPEN, phase=Phase.NOTICE
+        ).exclude(ends_on=ends_on).update(status=PlanStatus.CANCELLED, closed_at=now)
         plan = ContractEndPlan.objects.create(
             contract=contract,
             ends_on=ends_on,

@@ -27,7 +27,9 @@ def seed_incidents(customers: list[Any], staff: dict[str, Any], progress: Progre
         contract=contract,
         actor=manager,
         levels=[
-            incidents.LevelIn(1, "Outage or data loss on production", 1, "Production down or data lost"),
+            incidents.LevelIn(
+                1, "Outage or data loss on production", 1, "Production down or data lost"
+            ),
             incidents.LevelIn(2, "Production degraded", 1, "Most users affected"),
             incidents.LevelIn(3, "Single system degraded", 2, "A workaround exists", major=False),
             incidents.LevelIn(4, "Minor", 3, "Few users, little impact", major=False),

@@ -229,7 +229,9 @@ def declare_major_incident(
         errors["ticket"] = [_("is not covered by a contract")]
     if errors:
         raise DomainValidationError(errors)
-    ticket = Ticket.objects.select_for_update().select_related("contract").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("contract").get(pk=ticket.pk)
+    )
     assert ticket.contract is not None
     contract = ticket.contract
     if MajorIncident.objects.filter(ticket=ticket).exists():

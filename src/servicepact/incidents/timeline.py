@@ -27,7 +27,7 @@ COMMENT_CHARS = 300
 
 
 def event_text(event: Any, zone: str) -> str:
-    html = render_to_string(
+    html: str = render_to_string(
         "servicepact/_event_text.html",
         {
             "e": event,

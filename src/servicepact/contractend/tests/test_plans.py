@@ -185,3 +185,27 @@ def other_tool(contract, asset_ids):
 
     srv01 = Asset.objects.get(hostname="acme-srv01")
     return [{"asset_id": srv01.pk, "finished_at": utc(2025, 6, 3), "location": "offsite://vault/7"}]
+
+
+def test_termination_before_the_lapse_replaces_the_notice_plan(clock):
+    """Notice plan for 2025-12-31; the contract is terminated on 2025-12-15: a plan of its
+    own (reason termination, no grace: data deleted after 2026-01-14) and the old one is
+    cancelled."""
+    from servicepact.contracts.choices import ContractStatus
+
+    w = acme(clock)
+    clock.at(ny(2025, 12, 1, 12))
+    ends.open_due_plans(now=ny(2025, 12, 1, 12))
+    w.contract.terminated_on = date(2025, 12, 15)
+    w.contract.status = ContractStatus.TERMINATED
+    w.contract.save()
+    clock.at(ny(2025, 12, 16, 12))
+    ends.open_due_plans(now=ny(2025, 12, 16, 12))
+    plans = {p.ends_on: p for p in ContractEndPlan.objects.all()}
+    assert plans[date(2025, 12, 31)].status == PlanStatus.CANCELLED
+    new = plans[date(2025, 12, 15)]
+    assert (new.reason, new.phase, new.delete_after) == (
+        "termination",
+        Phase.EXIT,
+        date(2026, 1, 14),
+    )
