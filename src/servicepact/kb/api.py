@@ -536,6 +536,7 @@ def read_pack(request: HttpRequest, contract_id: Id) -> dict[str, Any]:
     operation_id="handover_create",
     summary="Start a contract's handover pack (staff)",
 )
+@idempotent
 def create_pack(request: HttpRequest, contract_id: Id, payload: PackIn) -> Status[Any]:
     contract = get_contract(request.user, contract_id)
     require_staff(request, "start a handover")
