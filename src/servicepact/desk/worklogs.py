@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from servicepact.accounts.actors import actor_of
 from servicepact.billing.services import delete_work_log, edit_work_log, log_work
@@ -79,6 +79,7 @@ def ticket_worklog_delete(request: HttpRequest, pk: int, log_id: int) -> HttpRes
     return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#work")
 
 
+@require_http_methods(["GET", "POST"])
 @staff_required
 def ticket_worklog_edit(request: HttpRequest, pk: int, log_id: int) -> HttpResponse:
     """The edit form of one work log; saved by ``billing.services.edit_work_log``, the

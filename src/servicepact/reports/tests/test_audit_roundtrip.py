@@ -59,7 +59,7 @@ def test_june_round_trip_gives_the_statements_figures(clock, tmp_path):
     names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert names == [
         "README.txt", "availability.json", "calendar-acme-hours.json", "clocks.csv",
-        "credits.json", "events.json", "kpis.json", "statement.json",
+        "credits.json", "events.json", "hours.json", "kpis.json", "statement.json",
     ]  # fmt: skip
     counts, events = recompute(data, tmp_path)
     assert counts == statement_counts(snapshot)
@@ -109,8 +109,8 @@ def test_two_calendars_give_two_inputs_and_the_same_figures(clock, tmp_path):
     names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())
     assert names == [
         "README.txt", "availability.json", "calendar-24x7.json", "calendar-acme-hours.json",
-        "clocks-24x7.csv", "clocks-acme-hours.csv", "credits.json", "events.json", "kpis.json",
-        "statement.json",
+        "clocks-24x7.csv", "clocks-acme-hours.csv", "credits.json", "events.json", "hours.json",
+        "kpis.json", "statement.json",
     ]  # fmt: skip
     counts, _ = recompute(data, tmp_path)
     assert counts == statement_counts(snapshot) == Counter(

@@ -75,7 +75,7 @@ def test_the_audit_export_downloads_as_a_zip(client, june):
     names = zipfile.ZipFile(BytesIO(b"".join(response.streaming_content))).namelist()
     assert set(names) == {
         "calendar-acme-hours.json", "clocks.csv", "events.json", "README.txt",
-        "availability.json", "credits.json", "kpis.json", "statement.json",
+        "availability.json", "credits.json", "kpis.json", "statement.json", "hours.json",
     }  # fmt: skip
 
 
