@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from servicepact.accounts.actors import actor_of
@@ -52,41 +51,41 @@ FORMATS = ("csv", "pdf", "html")
 
 
 class AdjustForm(forms.Form):
-    period = forms.CharField(label=_lazy("Period (YYYY-MM)"), max_length=7)
+    period = forms.CharField(label=gettext_lazy("Period (YYYY-MM)"), max_length=7)
     hours = forms.DecimalField(
-        label=_lazy("Hours (negative to remove)"), max_digits=8, decimal_places=2
+        label=gettext_lazy("Hours (negative to remove)"), max_digits=8, decimal_places=2
     )
-    bucket = forms.ChoiceField(label=_lazy("Balance"), choices=Bucket.choices)
-    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+    bucket = forms.ChoiceField(label=gettext_lazy("Balance"), choices=Bucket.choices)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
 class ConversionForm(forms.Form):
-    period = forms.CharField(label=_lazy("Period (YYYY-MM)"), max_length=7)
+    period = forms.CharField(label=gettext_lazy("Period (YYYY-MM)"), max_length=7)
     hours = forms.DecimalField(
-        label=_lazy("Maintenance hours"), max_digits=8, decimal_places=2, min_value=0
+        label=gettext_lazy("Maintenance hours"), max_digits=8, decimal_places=2, min_value=0
     )
-    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
 class FeeChangeForm(forms.Form):
     fee_amount = forms.DecimalField(
-        label=_lazy("New fee per fee period"), max_digits=12, decimal_places=2
+        label=gettext_lazy("New fee per fee period"), max_digits=12, decimal_places=2
     )
     included_hours = forms.DecimalField(
-        label=_lazy("New included hours per fee period"), max_digits=8, decimal_places=2
+        label=gettext_lazy("New included hours per fee period"), max_digits=8, decimal_places=2
     )
     effective_from = forms.DateField(
-        label=_lazy("From (first day of a month)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From (first day of a month)"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    reason = forms.CharField(label=_lazy("Reason"), max_length=300)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 
 
 class RenewalForm(forms.Form):
     end_date = forms.DateField(
-        label=_lazy("New term ends"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("New term ends"), widget=forms.DateInput(attrs={"type": "date"})
     )
     fee_amount = forms.DecimalField(
-        label=_lazy("Fee per fee period"), max_digits=12, decimal_places=2
+        label=gettext_lazy("Fee per fee period"), max_digits=12, decimal_places=2
     )
     plan = forms.ModelChoiceField(
         label=gettext_lazy("New service plan (empty: unchanged)"),
@@ -100,7 +99,7 @@ class RenewalForm(forms.Form):
         min_value=0,
         required=False,
     )
-    note = forms.CharField(label=_lazy("Note"), max_length=300, required=False)
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
 
 
 def _contract(pk: int) -> Contract:

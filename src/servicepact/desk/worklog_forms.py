@@ -9,7 +9,6 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _lazy
 
 from servicepact.billing.choices import WorkType
 from servicepact.billing.models import WorkLog
@@ -18,24 +17,24 @@ from servicepact.tickets.models import Ticket
 
 
 class WorkLogForm(forms.Form):
-    user = forms.ModelChoiceField(label=_lazy("Who"), queryset=get_user_model().objects.none())
-    date = forms.DateField(label=_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    user = forms.ModelChoiceField(label=gettext_lazy("Who"), queryset=get_user_model().objects.none())
+    date = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(
-        label=_lazy("Start (the ticket's local time; empty: counted as in hours)"),
+        label=gettext_lazy("Start (the ticket's local time; empty: counted as in hours)"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}),
     )
     minutes = forms.IntegerField(
-        label=_lazy("Duration (minutes)"),
+        label=gettext_lazy("Duration (minutes)"),
         widget=forms.NumberInput(attrs={"min": "1", "max": "1440", "inputmode": "numeric"}),
     )
-    work_type = forms.ChoiceField(label=_lazy("Work type"), choices=WorkType.choices)
+    work_type = forms.ChoiceField(label=gettext_lazy("Work type"), choices=WorkType.choices)
     category = forms.SlugField(
-        label=_lazy("Category of work (the contract's scope)"), required=False, max_length=40
+        label=gettext_lazy("Category of work (the contract's scope)"), required=False, max_length=40
     )
-    billable = forms.BooleanField(label=_lazy("Billable"), required=False, initial=True)
+    billable = forms.BooleanField(label=gettext_lazy("Billable"), required=False, initial=True)
     note = forms.CharField(
-        label=_lazy("Note"), required=False, max_length=300, widget=forms.TextInput()
+        label=gettext_lazy("Note"), required=False, max_length=300, widget=forms.TextInput()
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -153,3 +153,40 @@ def test_compiled_catalogue_is_what_django_reads(tmp_path):
         trans = gettext.GNUTranslations(fh)
     assert trans.gettext("Ticket") == "工单"
     assert trans.gettext("Breached") == "Breached"
+
+
+# The names makemessages tells xgettext to look for (django.core.management.commands.
+# makemessages: ``--keyword=gettext_noop`` … and the default ``_``). A translation function
+# imported under any other name is never extracted: its strings stay English for everyone.
+XGETTEXT_NAMES = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+
+
+def test_translation_functions_keep_names_xgettext_extracts():
+    """``from django.utils.translation import gettext_lazy as _lazy`` once hid 20 desk form
+    labels from the catalogue: every alias of a translation function must be a name
+    makemessages extracts."""
+    import ast
+
+    hidden = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                for alias in node.names:
+                    name = alias.asname or alias.name
+                    if alias.name in XGETTEXT_NAMES - {"_"} and name not in XGETTEXT_NAMES:
+                        hidden.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {name}")
+    assert not hidden, "aliases xgettext does not extract:\n" + _show(hidden)
