@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Field, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from servicepact.contracts.calendars import compiled_calendar
@@ -42,7 +42,9 @@ Cursor = tuple[datetime | None, int, datetime, int]  # the sort key of the last 
 @cache
 def _choices(name: str) -> dict[Any, Any]:
     """A Ticket field's choices, value -> (lazy) label; the labels translate when shown."""
-    return dict(Ticket._meta.get_field(name).flatchoices)
+    field = Ticket._meta.get_field(name)
+    assert isinstance(field, Field)
+    return dict(field.flatchoices)
 
 
 def _display(name: str, value: Any) -> str:
