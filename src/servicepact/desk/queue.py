@@ -19,10 +19,11 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import numpy as np
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Field, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from servicepact.contracts.calendars import compiled_calendar
@@ -39,12 +40,35 @@ QUEUE_ORDER = (F("next_deadline_at").asc(nulls_last=True), "priority", "opened_a
 Cursor = tuple[datetime | None, int, datetime, int]  # the sort key of the last row shown
 
 
+@cache
+def _choices(name: str) -> dict[Any, Any]:
+    """A Ticket field's choices, value -> (lazy) label; the labels translate when shown."""
+    field = Ticket._meta.get_field(name)
+    assert isinstance(field, Field)
+    return dict(field.flatchoices)
+
+
+def _display(name: str, value: Any) -> str:
+    """What ``Ticket.get_<name>_display()`` returns, in the active language."""
+    return str(_choices(name).get(value, value))
+
+
 @dataclass(frozen=True)
 class QueueRow:
     ticket: Ticket
     state: str
     clock: LiveClock | None  # the running clock with the nearest deadline
     clocks: list[LiveClock]
+
+    @property
+    def category_label(self) -> str:
+        """``get_category_display()`` without Django's per-call hashing of every choice."""
+        return _display("category", self.ticket.category)
+
+    @property
+    def status_label(self) -> str:
+        """``get_status_display()``, the same way."""
+        return _display("status", self.ticket.status)
 
     @property
     def state_label(self) -> str:
