@@ -210,3 +210,25 @@ def test_the_statement_page_shows_the_security_section(w, clock):
     assert "Vulnerabilities and security audits" in page
     assert page.count(high.number) == 2  # the missed deadline and its credit line
     assert "2d 0h 00m" in page
+
+
+def test_audit_verify_recomputes_the_security_credit_lines(clock, tmp_path, capsys):
+    """The busy June of test_audit_verify plus a high vulnerability patched two days late:
+    its 3 % line is in credits.json and the export still recomputes with 0 differences."""
+    from servicepact.reports.tests.test_audit_verify import NOW, busy_june, export_to, line, verify
+
+    june = busy_june(clock)
+    secured(june.world)
+    v = vuln(june.world, clock, "high", utc(2025, 6, 3), "CVE-2024-0002")
+    patch(june.world, clock, v, utc(2025, 6, 12))
+    clock.at(NOW)
+    snapshot = build_statement(june.contract, "2025-06", now=NOW)
+    assert v.number in [x["ticket"] for x in snapshot["credits"]["lines"]]
+    code, out, err = verify(capsys, export_to(tmp_path, june))
+    assert (code, err) == (0, ""), out
+    assert line(out, f"credit breach {v.number} patch_deadline amount")[-3:] == [
+        "90.00",
+        "90.00",
+        "ok",
+    ]
+    assert line(out, "kpi patch_deadline high missed")[-3:] == ["1", "1", "ok"]
