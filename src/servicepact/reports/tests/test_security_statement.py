@@ -117,7 +117,7 @@ def test_a_false_positive_after_the_deadline_is_no_breach(w, clock):
 def test_a_breach_without_a_credit_row_for_its_severity_earns_nothing(w, clock):
     """A critical finding (rectification 120 h) is breached, but the schedule pays only high
     findings: listed in the statement, no credit line."""
-    clock.at(utc(2025, 6, 1))
+    clock.at(utc(2025, 6, 2))
     audit = services.schedule_audit(
         contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date()
     )
@@ -134,7 +134,7 @@ def test_a_breach_without_a_credit_row_for_its_severity_earns_nothing(w, clock):
 
 
 def test_a_breached_high_finding_earns_the_finding_rate(w, clock):
-    clock.at(utc(2025, 6, 1))
+    clock.at(utc(2025, 6, 2))
     audit = services.schedule_audit(
         contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date()
     )
