@@ -340,6 +340,7 @@ def create_vulnerability(request: HttpRequest, payload: VulnerabilityIn) -> Any:
     operation_id="vulnerabilities_import_csv",
     summary="Import a scanner's CSV of findings",
 )
+@idempotent
 def import_csv(request: HttpRequest, file: File[UploadedFile], contract: Form[int]) -> Any:
     """Multipart: ``file`` (UTF-8 CSV, docs/security-management.md) and ``contract`` (an id).
     All rows or none: the 422 names each problem as ``lines[N].column``."""
@@ -365,6 +366,7 @@ def import_csv(request: HttpRequest, file: File[UploadedFile], contract: Form[in
         }
     },
 )
+@idempotent
 def import_osv(request: HttpRequest, contract: IdFilter = None) -> Any:
     """Body: one OSV record, a list, or ``{"vulns": [...]}``. With ``?contract=``, the
     contract's assets running an affected version get a vulnerability."""

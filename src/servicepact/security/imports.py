@@ -64,6 +64,17 @@ class _Row:
 
 
 def _parse_rows(text: str, contract: Contract) -> list[_Row]:
+    if "\x00" in text:
+        raise DomainValidationError({"file": [_("the file contains NUL characters")]})
+    try:
+        return _read_rows(text, contract)
+    except csv.Error as exc:
+        raise DomainValidationError(
+            {"file": [_("not a readable CSV file: %(reason)s") % {"reason": str(exc)}]}
+        ) from exc
+
+
+def _read_rows(text: str, contract: Contract) -> list[_Row]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -178,35 +189,49 @@ def osv_records(data: Any) -> list[Mapping[str, Any]]:
     return records
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON list as given, anything else (a string, a number, null) as empty."""
+    return value if isinstance(value, list) else []
+
+
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    return [v for v in _list(value) if isinstance(v, Mapping)]
+
+
 def _cve_of(record: Mapping[str, Any]) -> str:
-    ids = [str(record.get("id", ""))] + [str(a) for a in record.get("aliases") or []]
+    ids = [str(record.get("id", ""))] + [str(a) for a in _list(record.get("aliases"))]
     return next((i.upper() for i in ids if i.upper().startswith("CVE-")), "")
 
 
 def _vector_of(record: Mapping[str, Any]) -> str:
-    scores = list(record.get("severity") or [])
-    for affected in record.get("affected") or []:
-        scores += list(affected.get("severity") or [])
-    for s in scores:
-        if isinstance(s, Mapping) and s.get("type") == "CVSS_V3":
-            return str(s.get("score", ""))
+    scores = _dicts(record.get("severity"))
+    for affected in _dicts(record.get("affected")):
+        scores += _dicts(affected.get("severity"))
+    for score in scores:
+        if score.get("type") == "CVSS_V3":
+            return str(score.get("score", ""))
     return ""
 
 
 def _affected_of(record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    entries = [a for a in record.get("affected") or [] if isinstance(a, Mapping)]
+    entries = _dicts(record.get("affected"))
     if not entries:
         return "", {}
-    name = str((entries[0].get("package") or {}).get("name", ""))
+
+    def package(entry: Mapping[str, Any]) -> str:
+        found = entry.get("package")
+        return str(found.get("name", ""))[:200] if isinstance(found, Mapping) else ""
+
+    name = package(entries[0])
     ranges: list[dict[str, str]] = []
     versions: list[str] = []
     for entry in entries:
-        if str((entry.get("package") or {}).get("name", "")) != name:
+        if package(entry) != name:
             continue
-        for r in entry.get("ranges") or []:
+        for r in _dicts(entry.get("ranges")):
             if r.get("type") in ("ECOSYSTEM", "SEMVER"):
-                ranges += osv_ranges(r.get("events") or [])
-        versions += [str(v) for v in entry.get("versions") or []]
+                ranges += osv_ranges(_dicts(r.get("events")))
+        versions += [str(v) for v in _list(entry.get("versions"))]
     return name, {"ranges": ranges, "versions": versions}
 
 
@@ -234,7 +259,10 @@ def import_osv(*, data: Any, contract: Contract | None = None, actor: Actor = No
     with transaction.atomic():
         for i, record in enumerate(records):
             name, affected = _affected_of(record)
-            published = parse_datetime(str(record.get("published", "")))
+            try:
+                published = parse_datetime(str(record.get("published", "")))
+            except ValueError:  # well-formed but impossible (month 13): not given
+                published = None
             try:
                 advisory = create_advisory(
                     cve_id=_cve_of(record),

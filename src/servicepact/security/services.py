@@ -28,7 +28,6 @@ from servicepact.contracts.models import Contract
 from servicepact.contracts.terms import version_in_force
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import now as current_time
-from servicepact.core.time import require_aware
 from servicepact.customers.selectors import contact_for, is_staff
 from servicepact.monitoring.models import Measurement
 from servicepact.security import clocks
@@ -69,6 +68,15 @@ def validate_cve_id(value: str, *, field: str = "cve_id") -> str:
             {field: [_("not a CVE id: expected CVE-YYYY-NNNN (four or more digits)")]}
         )
     return text
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    """An aware instant not in the future, else a field error (never a 500)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise DomainValidationError({field: [_("must be an aware instant (with a UTC offset)")]})
+    if value > current_time():
+        raise DomainValidationError({field: [_("must not be in the future")]})
+    return value
 
 
 def _text(value: str, field: str, *, required: bool = False, limit: int = TEXT_MAX) -> str:
@@ -114,7 +122,7 @@ def create_advisory(
     if errors:
         raise DomainValidationError(errors)
     if published_at is not None:
-        require_aware(published_at)
+        _aware(published_at, "published_at")
     score = values["cvss_vector"]
     fields = {
         "title": values["title"],
@@ -224,7 +232,7 @@ def report_vulnerability(
 ) -> Vulnerability:
     """The advisory applies to the contract's assets: its deadline starts at ``reported_at``.
     The same advisory on the same contract again adds the assets to the open item."""
-    at = require_aware(reported_at) if reported_at else current_time()
+    at = _aware(reported_at, "reported_at") if reported_at else current_time()
     rows = _assets_of(contract, assets)
     existing = Vulnerability.objects.select_for_update().filter(
         advisory=advisory, contract=contract
@@ -270,8 +278,8 @@ def _staff_only(actor: Actor) -> None:
         raise PermissionDenied(_("only provider staff record this"))
 
 
-def _when(at: datetime | None) -> datetime:
-    return require_aware(at) if at else current_time()
+def _when(at: datetime | None, field: str = "at") -> datetime:
+    return _aware(at, field) if at else current_time()
 
 
 @transaction.atomic
@@ -440,7 +448,7 @@ def add_finding(
     if errors:
         raise DomainValidationError(errors)
     rows = _assets_of(audit.contract, assets)
-    at = _when(reported_at)
+    at = _when(reported_at, "reported_at")
     finding = Finding.objects.create(
         audit=audit,
         contract_id=audit.contract_id,

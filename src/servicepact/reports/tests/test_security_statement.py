@@ -117,7 +117,7 @@ def test_a_false_positive_after_the_deadline_is_no_breach(w, clock):
 def test_a_breach_without_a_credit_row_for_its_severity_earns_nothing(w, clock):
     """A critical finding (rectification 120 h) is breached, but the schedule pays only high
     findings: listed in the statement, no credit line."""
-    clock.at(utc(2025, 6, 1))
+    clock.at(utc(2025, 6, 2))
     audit = services.schedule_audit(
         contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date()
     )
@@ -134,7 +134,7 @@ def test_a_breach_without_a_credit_row_for_its_severity_earns_nothing(w, clock):
 
 
 def test_a_breached_high_finding_earns_the_finding_rate(w, clock):
-    clock.at(utc(2025, 6, 1))
+    clock.at(utc(2025, 6, 2))
     audit = services.schedule_audit(
         contract=w.contract, kind="pentest", due_on=utc(2025, 6, 1).date()
     )
@@ -210,3 +210,25 @@ def test_the_statement_page_shows_the_security_section(w, clock):
     assert "Vulnerabilities and security audits" in page
     assert page.count(high.number) == 2  # the missed deadline and its credit line
     assert "2d 0h 00m" in page
+
+
+def test_audit_verify_recomputes_the_security_credit_lines(clock, tmp_path, capsys):
+    """The busy June of test_audit_verify plus a high vulnerability patched two days late:
+    its 3 % line is in credits.json and the export still recomputes with 0 differences."""
+    from servicepact.reports.tests.test_audit_verify import NOW, busy_june, export_to, line, verify
+
+    june = busy_june(clock)
+    secured(june.world)
+    v = vuln(june.world, clock, "high", utc(2025, 6, 3), "CVE-2024-0002")
+    patch(june.world, clock, v, utc(2025, 6, 12))
+    clock.at(NOW)
+    snapshot = build_statement(june.contract, "2025-06", now=NOW)
+    assert v.number in [x["ticket"] for x in snapshot["credits"]["lines"]]
+    code, out, err = verify(capsys, export_to(tmp_path, june))
+    assert (code, err) == (0, ""), out
+    assert line(out, f"credit breach {v.number} patch_deadline amount")[-3:] == [
+        "90.00",
+        "90.00",
+        "ok",
+    ]
+    assert line(out, "kpi patch_deadline high missed")[-3:] == ["1", "1", "ok"]

@@ -231,3 +231,15 @@ def test_audits_findings_and_tenancy(w, clock):
         post(contact, f"/audits/{aid}/findings", {"title": "x", "severity": "low"}).status_code
         == 403
     )
+
+
+def test_a_naive_or_future_instant_is_a_422_on_its_field(w):
+    vid = new(w).json()["id"]
+    agent = login(w.agent)
+    naive = post(agent, f"/vulnerabilities/{vid}/patch", {"at": "2025-06-02T11:00:00"})
+    assert naive.status_code == 422
+    assert naive.json()["detail"][0]["loc"] == ["body", "at"]
+    future = post(agent, f"/vulnerabilities/{vid}/patch", {"at": "2030-01-01T00:00:00Z"})
+    assert future.json()["detail"][0]["loc"] == ["body", "at"]
+    assert new(w, cve_id="CVE-2024-0009", reported_at="2025-06-02T09:00:00").status_code == 422
+    assert Vulnerability.objects.get(pk=vid).state == "open"

@@ -122,3 +122,36 @@ def test_an_osv_record_without_a_v31_vector_refuses_the_import(w):
         import_osv(data=[good, bad], contract=w.contract)
     assert list(caught.value.errors) == ["records[1].severity"]
     assert Advisory.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [1, 2],
+        {"vulns": "x"},
+        {"id": "X-1", "severity": "CVSS:3.1/AV:N", "affected": 3},
+        {"id": "X-2", "severity": [{"type": "CVSS_V3", "score": 7}], "aliases": "CVE-1"},
+        {"id": "X-3", "severity": [{"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"}]},
+    ],
+)
+def test_malformed_osv_is_refused_as_a_field_error(w, data):
+    with pytest.raises(DomainValidationError):
+        import_osv(data=data, contract=w.contract)
+    assert Advisory.objects.count() == 0
+
+
+def test_odd_osv_shapes_that_still_carry_a_vector_import(w):
+    record = {
+        "id": "X-4",
+        "aliases": "not-a-list",
+        "published": "2023-13-45T00:00:00Z",
+        "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
+        "affected": [
+            {
+                "package": "django",
+                "ranges": [{"type": "ECOSYSTEM", "events": ["x", {"introduced": "0"}]}],
+            }
+        ],
+    }
+    (advisory,) = import_osv(data=record, contract=w.contract).advisories
+    assert (advisory.osv_id, advisory.cve_id, advisory.published_at) == ("X-4", "", None)
