@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,12 +32,19 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
+from servicepact.assets.configuration import current_software
 from servicepact.assets.models import Asset
 from servicepact.contracts.models import Contract
 from servicepact.core.errors import DomainValidationError
 from servicepact.security.choices import Source
 from servicepact.security.cvss import parse_vector
-from servicepact.security.matching import affected_from_json, asset_rows, match_rows, osv_ranges
+from servicepact.security.matching import (
+    SoftwareRow,
+    affected_from_json,
+    asset_rows,
+    match_rows,
+    osv_ranges,
+)
 from servicepact.security.models import Advisory, Vulnerability
 from servicepact.security.services import create_advisory, report_vulnerability, validate_cve_id
 
@@ -239,6 +246,19 @@ def contract_assets(contract: Contract) -> Iterable[Asset]:
     return Asset.objects.filter(contract_lines__contract=contract).distinct().order_by("pk")
 
 
+def installed_rows(assets: Sequence[Asset]) -> list[SoftwareRow]:
+    """What the assets run now: their configuration records (firmware, BIOS, OS, drivers and
+    software with versions, ``assets.configuration``), and the assets' own fields
+    (``matching.asset_rows``) for assets nobody has recorded a configuration for yet."""
+    records = current_software(a.pk for a in assets)
+    rows = [
+        SoftwareRow(c.asset_id, c.name, c.version)
+        for components in records.values()
+        for c in components
+    ]
+    return [*rows, *asset_rows([a for a in assets if a.pk not in records])]
+
+
 def import_osv(*, data: Any, contract: Contract | None = None, actor: Actor = None) -> ImportResult:
     """Advisories from OSV records; with ``contract``, vulnerabilities on its matching assets.
     A record without a CVSS v3.1 vector or a usable id refuses the whole import."""
@@ -256,6 +276,9 @@ def import_osv(*, data: Any, contract: Contract | None = None, actor: Actor = No
     if errors:
         raise DomainValidationError(errors)
     result = ImportResult()
+    # The contract's assets and what they run: read once, at the first record that needs it.
+    assets: list[Asset] = []
+    installed: list[SoftwareRow] | None = None
     with transaction.atomic():
         for i, record in enumerate(records):
             name, affected = _affected_of(record)
@@ -283,8 +306,10 @@ def import_osv(*, data: Any, contract: Contract | None = None, actor: Actor = No
             result.advisories.append(advisory)
             if contract is None or not name:
                 continue
-            assets = list(contract_assets(contract))
-            hits = match_rows(name, affected_from_json(affected), asset_rows(assets))
+            if installed is None:
+                assets = list(contract_assets(contract))
+                installed = installed_rows(assets)
+            hits = match_rows(name, affected_from_json(affected), installed)
             if hits:
                 result.vulnerabilities.append(
                     report_vulnerability(

@@ -155,3 +155,26 @@ def test_odd_osv_shapes_that_still_carry_a_vector_import(w):
     }
     (advisory,) = import_osv(data=record, contract=w.contract).advisories
     assert (advisory.osv_id, advisory.cve_id, advisory.published_at) == ("X-4", "", None)
+
+
+def test_osv_matches_what_the_configuration_records_say_runs_now(w, clock):
+    """Configuration records (issue 16's version management) are what matching reads: the
+    web server ran django 4.2.2 until a change installed 4.2.3, so it is no longer affected;
+    the other server's record says 4.2.2 although its old label says 4.2.3 (the record wins)."""
+    from servicepact.assets.configuration import record_component
+
+    Asset.objects.filter(pk=w.web.pk).update(labels={"django": "4.2.2"})
+    Asset.objects.filter(pk=w.asset.pk).update(labels={"django": "4.2.3"})
+    record_component(
+        asset=w.web, kind="software", name="django", version="4.2.2", at=utc(2025, 5, 1)
+    )
+    record_component(
+        asset=w.web, kind="software", name="django", version="4.2.3", at=utc(2025, 6, 1)
+    )
+    record_component(
+        asset=w.asset, kind="software", name="django", version="4.2.2", at=utc(2025, 5, 1)
+    )
+    data = json.loads((SAMPLES / "osv-pypi-django-GHSA-jh3w-4vvf-mjgr.json").read_text())
+    result = import_osv(data=data, contract=w.contract, actor=w.agent)
+    (v,) = result.vulnerabilities
+    assert [a.hostname for a in v.assets.all()] == [w.asset.hostname]
