@@ -28,12 +28,12 @@ from servicepact.backups.sources.base import (
     check_location,
     check_snapshot,
     each_run,
+    load_json,
     may_hold_unstorable_text,
     optional,
     parse_instant,
     require,
 )
-from servicepact.monitoring.limits import load_json
 
 _KNOWN = frozenset(
     {
