@@ -33,6 +33,7 @@ from servicepact.contracts.services import (
 from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
+from servicepact.demo.backups import seed_backups
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -962,6 +963,14 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _open_tickets(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
         _credits_and_hours(customers, staff, rng, progress)
+        acme = customers[0]
+        seed_backups(
+            contract=acme.contract,
+            assets=acme.assets,
+            contact=acme.contact,
+            staff=staff["agent"],
+            progress=progress,
+        )
     return True
 
 
