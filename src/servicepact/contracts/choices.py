@@ -42,8 +42,7 @@ class KpiKind(models.TextChoices):
 
 # Commitments nothing measures yet (their own issues come later): every page, the statement
 # and the API show them as "not measured yet", never as commitments met.
-# (Backup drills are measured by servicepact.backups: due dates done or missed.)
-UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.PATCH_DEADLINE})
+UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.PATCH_DEADLINE, KpiKind.BACKUP_DRILL})
 
 # The unit of each KPI kind is fixed, so a commitment's number is never ambiguous.
 KPI_UNITS: dict[str, str] = {
