@@ -121,7 +121,7 @@ def db_instants(model: type[models.Model]) -> Callable[[datetime | None], Any] |
     if connection.vendor != "sqlite":
         return None
     zone = connection.timezone
-    utc = zone.utcoffset(None) == timedelta(0) if hasattr(zone, "utcoffset") else False
+    utc = zone is not None and zone.utcoffset(None) == timedelta(0)
 
     def convert(value: datetime | None) -> Any:
         if value is None:
