@@ -92,10 +92,12 @@ class KpiKind(models.TextChoices):
 
 # Commitments nothing measures yet (their own issues come later): every page, the statement
 # and the API show them as "not measured yet", never as commitments met.
-# Backup drills are measured by servicepact.backups (due dates done or missed). Patch and
-# rectification deadlines are measured by the security app (one measurement per decided
-# vulnerability or finding); an audit frequency is a schedule, not a measurement.
-UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.AUDIT_FREQUENCY})
+# Patch and rectification deadlines are measured by the security app (one measurement per
+# decided vulnerability or finding); an audit frequency is a schedule, not a measurement.
+# Backup drills are counted by servicepact.backups in the statement's recovery section (due
+# dates done or missed, credits for missed ones); the KPI table reads posted measurements,
+# and nothing posts drill measurements, so the KPI row stays "not measured yet".
+UNMEASURED_KPI_KINDS: frozenset[str] = frozenset({KpiKind.AUDIT_FREQUENCY, KpiKind.BACKUP_DRILL})
 # Commitments that apply per vulnerability severity.
 SEVERITY_KPI_KINDS: frozenset[str] = frozenset(
     {KpiKind.PATCH_DEADLINE, KpiKind.RECTIFICATION_DEADLINE}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connections, models, router
@@ -121,9 +121,14 @@ def db_instants(model: type[models.Model]) -> Callable[[datetime | None], Any] |
     if connection.vendor != "sqlite":
         return None
     zone = connection.timezone
+    utc = zone is not None and zone.utcoffset(None) == timedelta(0)
 
     def convert(value: datetime | None) -> Any:
-        return None if value is None else str(value.astimezone(zone).replace(tzinfo=None))
+        if value is None:
+            return None
+        if utc and value.utcoffset() == timedelta(0):  # most instants: no zone arithmetic
+            return str(value.replace(tzinfo=None))
+        return str(value.astimezone(zone).replace(tzinfo=None))
 
     return convert
 

@@ -40,6 +40,7 @@ from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.kb_seed import seed_knowledge
+from servicepact.demo.backups import seed_backups
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -1087,6 +1088,14 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         seed_knowledge(customers, staff, progress)  # before the statements close (training)
         _credits_and_hours(customers, staff, rng, progress)
         seed_incidents(customers, staff, progress)
+        acme = customers[0]
+        seed_backups(
+            contract=acme.contract,
+            assets=acme.assets,
+            contact=acme.contact,
+            staff=staff["agent"],
+            progress=progress,
+        )
     return True
 
 

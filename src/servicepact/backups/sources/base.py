@@ -8,6 +8,7 @@ run holding what cannot be stored (a NUL character, an instant outside 1970..299
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,6 +79,18 @@ class ParsedRun:
     message: str = ""
 
 
+def instant(value: Any, where: str) -> datetime:
+    """``parse_instant`` (monitoring.sources.base), with a fast path for the common
+    ``2025-06-02T01:00:00Z`` form (no fraction to drop, UTC already)."""
+    if isinstance(value, str) and len(value) == 20 and value[19] == "Z" and value[10] == "T":
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            return parse_instant(value, where)
+        return check_instant(at, where)
+    return parse_instant(value, where)
+
+
 def check_key(value: str, where: str) -> str:
     value = value.strip()
     if not value:
@@ -122,6 +135,18 @@ _RISKY_ESCAPES = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 
 def may_hold_unstorable_text(body: bytes) -> bool:
     return _RISKY_ESCAPES.search(body) is not None
+
+
+def load_json(body: bytes) -> Any:
+    """The body as JSON, or ``PayloadError`` naming the body. No depth walk (alert sources
+    have one, ``monitoring.limits.load_json``): every run format here takes flat objects and
+    refuses a nested value by its type, and too deep a document is a RecursionError."""
+    try:
+        return json.loads(body or b"")
+    except RecursionError:
+        raise PayloadError("body: JSON nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"body: not valid JSON ({exc})") from None
 
 
 def each_run(

@@ -176,3 +176,19 @@ def test_a_drill_done_in_time_earns_nothing_and_shows_rto_against_the_commitment
         1440,
         True,
     )
+
+
+def test_the_statement_page_shows_backups_and_drills(acme, clock):
+    terms(acme, rpo_credit=None)
+    policy(acme, since=utc(2025, 5, 31))
+    create_drill_schedule(
+        contract=acme.contract, kind="restore", interval_months=3, first_due_on=date(2025, 6, 30)
+    )
+    clock.at(END)
+    client = Client()
+    client.force_login(acme.agent)
+    page = client.get(
+        f"/reports/desk/contracts/{acme.contract.pk}/statement/", {"period": "2025-06"}
+    ).content.decode()
+    assert "Backups and drills" in page
+    assert "Drills due this month: 1; done: 0; missed: 1." in page

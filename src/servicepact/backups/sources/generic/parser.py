@@ -28,12 +28,12 @@ from servicepact.backups.sources.base import (
     check_location,
     check_snapshot,
     each_run,
+    instant,
+    load_json,
     may_hold_unstorable_text,
     optional,
-    parse_instant,
     require,
 )
-from servicepact.monitoring.limits import load_json
 
 _KNOWN = frozenset(
     {
@@ -78,12 +78,10 @@ def _run(item: Any, where: str, delivery: Delivery) -> ParsedRun:
     status = require(item, "status", where, str)
     if status not in _STATUSES:
         raise PayloadError(f"{where}.status: expected one of {', '.join(_STATUSES)}")
-    started_at = parse_instant(require(item, "started_at", where, str), f"{where}.started_at")
+    started_at = instant(require(item, "started_at", where, str), f"{where}.started_at")
     finished_at = None
     if status != STARTED:
-        finished_at = parse_instant(
-            require(item, "finished_at", where, str), f"{where}.finished_at"
-        )
+        finished_at = instant(require(item, "finished_at", where, str), f"{where}.finished_at")
         if finished_at < started_at:
             raise PayloadError(f"{where}.finished_at: before started_at")
     host = check_host(optional(item, "host", where, str, "") or delivery.host, f"{where}.host")

@@ -94,3 +94,9 @@ def test_the_query_host_and_location_fill_in():
     (parsed,) = parse(body, Delivery(received_at=NOW.received_at, host="db9", location="offsite"))
     assert isinstance(parsed, ParsedRun)
     assert (parsed.host, parsed.location, parsed.finished_at) == ("db9", "offsite", None)
+
+
+def test_too_deep_a_document_is_a_400_not_a_crash():
+    body = b'{"runs": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(PayloadError, match="body: JSON nested too deeply"):
+        parse(body, NOW)
