@@ -5,7 +5,8 @@ every provider named in ``SERVICEPACT["CONTRACT_END_BACKUP_PROVIDERS"]`` (dotted
 at call time) and keeps, per asset, the newest verified fact. A fact is a ``BackupFact`` or
 any object with ``asset_id``, ``location`` and ``verified_at`` (or ``finished_at``), and
 optionally ``taken_at``/``started_at`` and ``label``: a backup app's own run rows fit as they
-are. The default list holds ``recorded_backups`` (backups staff recorded here). An asset no
+are. The default list holds ``recorded_backups`` (backups staff recorded here) and
+``reported_backups`` (the runs backup tools reported, ``servicepact.backups``). An asset no
 provider knows is shown as "no verified backup known" (docs/contract-end.md).
 """
 
@@ -19,11 +20,15 @@ from typing import Any
 from django.utils.module_loading import import_string
 
 from servicepact.assets.models import Asset
+from servicepact.backups.selectors import last_good_backup
 from servicepact.contractend.models import RecordedBackup
 from servicepact.contracts.models import Contract
 from servicepact.core.config import option
 
-DEFAULT_PROVIDERS = ("servicepact.contractend.backups.recorded_backups",)
+DEFAULT_PROVIDERS = (
+    "servicepact.contractend.backups.recorded_backups",
+    "servicepact.contractend.backups.reported_backups",
+)
 
 Provider = Callable[[Contract, list[int]], Iterable[Any]]
 
@@ -56,6 +61,22 @@ def recorded_backups(contract: Contract, asset_ids: list[int]) -> Iterable[Backu
         if asset_id not in seen:
             seen.add(asset_id)
             yield BackupFact(asset_id, verified_at, location, taken_at, note, "recorded")
+
+
+def reported_backups(contract: Contract, asset_ids: list[int]) -> Iterable[BackupFact]:
+    """The last successful run of each asset's copies, as the backup tools reported them
+    (``backups.selectors.last_good_backup``): one fact per copy location, the checklist
+    keeps the newest."""
+    for asset_id, copies in last_good_backup(asset_ids).items():
+        for location, run in copies.items():
+            yield BackupFact(
+                asset_id=asset_id,
+                verified_at=run.finished_at,
+                location=location,
+                taken_at=run.started_at,
+                label=run.snapshot,
+                source="reported",
+            )
 
 
 def as_fact(found: Any, source: str) -> BackupFact | None:

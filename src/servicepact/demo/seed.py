@@ -38,9 +38,9 @@ from servicepact.contracts.services import (
 from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
+from servicepact.demo.backups import seed_backups
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.kb_seed import seed_knowledge
-from servicepact.demo.backups import seed_backups
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket

@@ -209,3 +209,48 @@ def test_termination_before_the_lapse_replaces_the_notice_plan(clock):
         Phase.EXIT,
         date(2026, 1, 14),
     )
+
+
+def test_backup_section_shows_the_runs_backup_tools_reported(clock):
+    """By default the checklist also reads the backups app: srv01's off-site copy reported
+    by a backup tool (finished 2025-06-02 03:00) is newer than nothing recorded by hand; a
+    failed later run is not a verified backup."""
+    from servicepact.backups.ingest import ingest_runs
+    from servicepact.backups.services import create_backup_source
+    from servicepact.backups.sources.base import ParsedRun
+    from servicepact.tickets.testing import utc
+
+    w = acme(clock)
+    source, _token = create_backup_source(name="restic", kind="generic", customer=w.customer)
+    ingest_runs(
+        source=source,
+        runs=[
+            ParsedRun(
+                run_key="a1",
+                status="succeeded",
+                started_at=utc(2025, 6, 2, 1),
+                finished_at=utc(2025, 6, 2, 3),
+                host=w.asset.hostname,
+                location="offsite",
+                snapshot="4f2a9c",
+            ),
+            ParsedRun(
+                run_key="a2",
+                status="failed",
+                started_at=utc(2025, 6, 3, 1),
+                finished_at=utc(2025, 6, 3, 2),
+                host=w.asset.hostname,
+                location="offsite",
+            ),
+        ],
+        received_at=utc(2025, 6, 3, 2),
+    )
+    rows = {r.asset.hostname: r.last for r in last_verified_backups(w.contract)}
+    last = rows[w.asset.hostname]
+    assert (last.verified_at, last.taken_at, last.location, last.label, last.source) == (
+        utc(2025, 6, 2, 3),
+        utc(2025, 6, 2, 1),
+        "offsite",
+        "4f2a9c",
+        "reported",
+    )
