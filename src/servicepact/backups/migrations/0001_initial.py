@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assets', '0001_initial'),
-        ('contracts', '0004_kpicommitment_credit_percent'),
+        ('contracts', '0008_kpicommitment_credit_percent'),
         ('customers', '0002_preferred_language'),
         ('tickets', '0012_comment_created_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

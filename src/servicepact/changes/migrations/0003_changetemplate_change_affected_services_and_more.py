@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('assets', '0002_configurationitem'),
         ('changes', '0002_api_list_indexes'),
-        ('contracts', '0004_blackout'),
+        ('contracts', '0006_blackout'),
         ('customers', '0002_preferred_language'),
         ('tickets', '0012_comment_created_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

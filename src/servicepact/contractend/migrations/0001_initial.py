@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('ends_on', models.DateField(verbose_name='contract ends on')),
                 ('reason', models.CharField(choices=[('lapse', 'Lapses unrenewed'), ('termination', 'Terminated')], max_length=12, verbose_name='reason')),
                 ('phase', models.CharField(choices=[('notice', 'Before the end'), ('exit', 'Exit')], max_length=8, verbose_name='phase')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed'), ('cancelled', 'Cancelled: renewed')], default='open', max_length=10, verbose_name='status')),
+                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed'), ('cancelled', 'Cancelled: the end date moved')], default='open', max_length=10, verbose_name='status')),
                 ('delete_after', models.DateField(verbose_name='data deleted after')),
                 ('opened_at', models.DateTimeField(verbose_name='opened at')),
                 ('export_confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='export confirmed at')),

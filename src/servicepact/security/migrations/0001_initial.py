@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('assets', '0001_initial'),
         ('changes', '0002_api_list_indexes'),
-        ('contracts', '0004_alter_kpicommitment_kind'),
+        ('contracts', '0007_alter_kpicommitment_kind'),
         ('customers', '0002_preferred_language'),
         ('monitoring', '0007_alter_measurement_kind'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

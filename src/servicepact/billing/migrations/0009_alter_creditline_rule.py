@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_reason_note'),
+        ("billing", "0008_commercial_gaps"),
     ]
 
     operations = [

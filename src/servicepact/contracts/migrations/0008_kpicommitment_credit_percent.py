@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0003_reason_note'),
+        ("contracts", "0007_alter_kpicommitment_kind"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0003_reason_note'),
+        ("contracts", "0006_blackout"),
     ]
 
     operations = [

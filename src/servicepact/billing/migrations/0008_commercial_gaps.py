@@ -43,7 +43,7 @@ def backfill_month_sums(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0006_reason_note"),
+        ("billing", "0007_breachcredit_metric_code"),
         ("contracts", "0003_reason_note"),
         ("tickets", "0012_comment_created_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
