@@ -4,7 +4,7 @@ Search columns: ``search_title`` and ``search_body`` hold the article's text pre
 full-text index (``kb.text.prepare``: words lower-cased, Chinese as character bigrams). The
 index itself lives in the database, outside the ORM (migration 0002): on SQLite an FTS5 table
 ``kb_article_fts`` kept by triggers, on PostgreSQL a generated ``search_vector`` column with a
-GIN index. docs/adr/0009-kb-search.md.
+GIN index. docs/adr/0015-kb-search.md.
 """
 
 from __future__ import annotations

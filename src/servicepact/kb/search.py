@@ -1,6 +1,6 @@
 """Ranked full-text search over articles, in SQL, on SQLite FTS5 and PostgreSQL.
 
-One query per backend (docs/adr/0009-kb-search.md):
+One query per backend (docs/adr/0015-kb-search.md):
 
 - SQLite: the FTS5 table ``kb_article_fts`` (``porter unicode61`` over the prepared text),
   ranked by ``bm25`` with the title weighted 10 and the body 1.

@@ -3,7 +3,7 @@
 Chinese has no spaces between words, and neither SQLite's ``unicode61`` tokenizer nor
 PostgreSQL's parser segments it: a whole run of Han characters would be one token, so the word
 "硬盘" would never match the text "更换硬盘". We index **overlapping character bigrams** instead
-(docs/adr/0009-kb-search.md): "更换硬盘" is stored as "更换 换硬 硬盘", every two-character word
+(docs/adr/0015-kb-search.md): "更换硬盘" is stored as "更换 换硬 硬盘", every two-character word
 of the text is a token, and a query is cut the same way. A run of one character is kept as it
 is. Latin text is lower-cased words of letters and digits (the database stems them: FTS5's
 ``porter``, PostgreSQL's ``english`` configuration).

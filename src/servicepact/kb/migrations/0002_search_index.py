@@ -1,4 +1,4 @@
-"""The full-text index of articles, outside the ORM (docs/adr/0009-kb-search.md).
+"""The full-text index of articles, outside the ORM (docs/adr/0015-kb-search.md).
 
 SQLite: an external-content FTS5 table over ``search_title``/``search_body``, kept in step by
 triggers (so every write path, bulk inserts included, is indexed). PostgreSQL: a generated
