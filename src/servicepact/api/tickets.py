@@ -27,7 +27,6 @@ from servicepact.api.ticket_render import (
     EventOut,
     TicketDetail,
     TicketList,
-    metric_rank,
     render_detail,
     render_event,
 )

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor, actor_name
 from servicepact.accounts.choices import StaffRole
-from servicepact.billing import worksums
 from servicepact.backups.statement import recovery_credit_lines
+from servicepact.billing import worksums
 from servicepact.billing.alerts import check_hours_alerts
 from servicepact.billing.choices import AuditAction, CreditStatus, WorkLogAction, WorkType
 from servicepact.billing.credits import CENT, CreditDraft, draft_credit, money, monthly_fee

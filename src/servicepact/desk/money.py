@@ -75,7 +75,8 @@ class FeeChangeForm(forms.Form):
         label=gettext_lazy("New included hours per fee period"), max_digits=8, decimal_places=2
     )
     effective_from = forms.DateField(
-        label=gettext_lazy("From (first day of a month)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From (first day of a month)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)
 

@@ -17,8 +17,12 @@ from servicepact.tickets.models import Ticket
 
 
 class WorkLogForm(forms.Form):
-    user = forms.ModelChoiceField(label=gettext_lazy("Who"), queryset=get_user_model().objects.none())
-    date = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    user = forms.ModelChoiceField(
+        label=gettext_lazy("Who"), queryset=get_user_model().objects.none()
+    )
+    date = forms.DateField(
+        label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     start = forms.TimeField(
         label=gettext_lazy("Start (the ticket's local time; empty: counted as in hours)"),
         required=False,

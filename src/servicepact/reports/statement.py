@@ -19,8 +19,8 @@ import numpy as np
 from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
-from servicepact.backups.statement import recovery_section
 from servicepact.assets.models import ContractLine
+from servicepact.backups.statement import recovery_section
 from servicepact.billing.availability import measure
 from servicepact.billing.clockdata import CATEGORIES, ClockSet
 from servicepact.billing.credits import monthly_fee
