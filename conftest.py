@@ -66,3 +66,27 @@ def clock():  # type: ignore[no-untyped-def]
     c = Clock()
     yield c
     c.stop()
+
+
+# Rows a data migration seeds (the built-in SLA metrics, contracts 0005) are part of every
+# installation, but a transactional test ends with a flush of every table: the next
+# transactional test would run without them ("metric: must be one of" on an empty list).
+# Each transactional test starts with the seed applied again, exactly as the migration does.
+SEEDING_MIGRATIONS = ("servicepact.contracts.migrations.0005_seed_builtin_metrics",)
+
+
+@pytest.fixture(autouse=True)
+def _migration_seeds_after_flush(request):  # type: ignore[no-untyped-def]
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for name in SEEDING_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)

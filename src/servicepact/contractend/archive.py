@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from stream_zip import ZIP_64, stream_zip
 
 from servicepact.contractend.backups import last_verified_backups
+from servicepact.contracts.metrics import labels as metric_labels
 from servicepact.contracts.models import Contract
 from servicepact.core.periods import Period, months_between
 from servicepact.core.time import now as current_time
@@ -99,6 +100,7 @@ def _ticket_members(contract: Contract, moment: datetime, counts: Counts) -> Ite
             "at", "id"
         ):
             events[event.ticket_id].append(event)
+        names = metric_labels()  # metric names for the event texts, once per chunk
         for ticket in tickets:
             folder = f"tickets/{ticket.number or ticket.pk}"
             public = {c.pk for c in comments[ticket.pk]}
@@ -119,7 +121,7 @@ def _ticket_members(contract: Contract, moment: datetime, counts: Counts) -> Ite
                 "resolved_at": ticket.resolved_at,
                 "closed_at": ticket.closed_at,
                 "history": [
-                    {"at": e.at, "kind": e.kind, "text": event_text(e, ticket.timezone)}
+                    {"at": e.at, "kind": e.kind, "text": event_text(e, ticket.timezone, names)}
                     for e in customer_history(events[ticket.pk])
                 ],
                 "comments": [

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
-from servicepact.contracts.choices import Metric
+from servicepact.contracts.metrics import labels as metric_labels
 from servicepact.incidents.choices import level_label
 from servicepact.incidents.models import MajorIncident
 from servicepact.tickets.choices import EventKind
@@ -26,14 +26,15 @@ _BETWEEN_SPANS = re.compile(r"</span>\s*<span")
 COMMENT_CHARS = 300
 
 
-def event_text(event: Any, zone: str) -> str:
+def event_text(event: Any, zone: str, labels: dict[str, str] | None = None) -> str:
+    """One event as the customer reads it (``labels``: metric names, read once per timeline)."""
     html: str = render_to_string(
         "servicepact/_event_text.html",
         {
             "e": event,
             "tz": zone,
             "customer_view": True,
-            "metric_labels": {k: str(v) for k, v in Metric.choices},
+            "metric_labels": metric_labels() if labels is None else labels,
         },
     )
     # The title and its detail are two spans: "Priority P2 → P1 · Major incident, level I".
@@ -47,11 +48,12 @@ def generate_timeline(incident: MajorIncident) -> list[dict[str, Any]]:
     zone = ticket.timezone
     public = ticket.events.filter(public=True).order_by("at", "id")
     entries: list[dict[str, Any]] = []
+    names = metric_labels()
     for event in customer_history(public):
         if event.kind == EventKind.COMMENTED:
             continue  # the comment itself follows, with its words
         entries.append(
-            {"at": event.at.isoformat(), "text": event_text(event, zone), "event": event.pk}
+            {"at": event.at.isoformat(), "text": event_text(event, zone, names), "event": event.pk}
         )
     for comment in ticket.comments.filter(is_internal=False).order_by("created_at", "id"):
         first = comment.text.strip().splitlines()[0] if comment.text.strip() else ""
