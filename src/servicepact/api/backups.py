@@ -153,7 +153,7 @@ def post_runs(request: HttpRequest, kind: str, query: Query[DeliveryQuery]) -> A
 # ---------------------------------------------------------------- runs out
 
 
-class AssetRef(Schema):
+class BackupAssetRef(Schema):
     id: int
     hostname: str
 
@@ -163,7 +163,7 @@ class RunOut(Schema):
     run_key: str
     source: str | None
     host: str
-    asset: AssetRef | None
+    asset: BackupAssetRef | None
     location: str
     status: str
     started_at: datetime
@@ -246,10 +246,10 @@ class CopyOut(Schema):
     rpo_met: bool | None
 
 
-class PolicyOut(Schema):
+class BackupPolicyOut(Schema):
     id: int
     contract: int
-    asset: AssetRef
+    asset: BackupAssetRef
     name: str
     volumes: str
     databases: str
@@ -263,11 +263,11 @@ class PolicyOut(Schema):
     state: list[CopyOut]
 
 
-class PolicyList(ListOut):
-    items: list[PolicyOut]
+class BackupPolicyList(ListOut):
+    items: list[BackupPolicyOut]
 
 
-class PolicyFilters(PageQuery, ApiIn):
+class BackupPolicyFilters(PageQuery, ApiIn):
     contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
     asset: int | None = Field(None, ge=1, le=MAX_DB_INT)
 
@@ -331,11 +331,11 @@ def render_policies(policies: list[BackupPolicy], at: datetime) -> list[dict[str
 
 @router.get(
     "/backups/policies",
-    response=reads(PolicyList, 422),
+    response=reads(BackupPolicyList, 422),
     operation_id="backup_policies_list",
     summary="List backup policies with each copy's achieved RPO now",
 )
-def list_policies(request: HttpRequest, filters: Query[PolicyFilters]) -> dict[str, Any]:
+def list_policies(request: HttpRequest, filters: Query[BackupPolicyFilters]) -> dict[str, Any]:
     qs = policies_for(request.user)
     if filters.contract is not None:
         qs = qs.filter(contract_id=filters.contract)
@@ -347,7 +347,7 @@ def list_policies(request: HttpRequest, filters: Query[PolicyFilters]) -> dict[s
 
 @router.post(
     "/backups/policies",
-    response=writes(PolicyOut, 404, status=201),
+    response=writes(BackupPolicyOut, 404, status=201),
     operation_id="backup_policies_create",
     summary="Create a backup policy (staff)",
 )
@@ -381,7 +381,7 @@ def create_policy(request: HttpRequest, payload: PolicyIn) -> Status[Any]:
 # ---------------------------------------------------------------- drills
 
 
-class FindingOut(Schema):
+class DrillFindingOut(Schema):
     id: int
     text: str
     ticket: int | None
@@ -406,7 +406,7 @@ class DrillOut(Schema):
     achieved_rpo_minutes: int | None
     succeeded: bool
     summary: str
-    findings: list[FindingOut]
+    findings: list[DrillFindingOut]
     evidence: list[EvidenceOut]
     signed_off_at: datetime | None
     signed_off_by: str | None
@@ -440,7 +440,7 @@ class DrillIn(ApiIn):
     findings: list[FindingText] = Field(default_factory=list, max_length=50)
 
 
-class SignOffIn(ApiIn):
+class DrillSignOffIn(ApiIn):
     note: Annotated[str, model_text(Drill, "signoff_note")] = ""
 
 
@@ -539,7 +539,7 @@ def get_drill(request: HttpRequest, drill_id: Id) -> dict[str, Any]:
     operation_id="drills_sign_off",
     summary="Sign a drill off (the customer's contact)",
 )
-def post_sign_off(request: HttpRequest, drill_id: Id, payload: SignOffIn) -> dict[str, Any]:
+def post_sign_off(request: HttpRequest, drill_id: Id, payload: DrillSignOffIn) -> dict[str, Any]:
     """Only a contact of the drill's customer signs off (staff: 403); once (409)."""
     drill = get_or_404(_drills(request), drill_id)
     sign_off_drill(drill=drill, actor=actor_of(request), note=payload.note)

@@ -197,7 +197,7 @@ def hours_ledger(request: HttpRequest, query: Query[LedgerQuery]) -> Any:
     }
 
 
-class AdjustIn(ApiIn):
+class ChargeAdjustIn(ApiIn):
     contract: int = Field(..., ge=1, le=MAX_DB_INT)
     period: Text
     hours: Decimal
@@ -216,7 +216,7 @@ class CreatedOut(Schema):
     summary="Adjust an hours balance with a reason (service manager, billing)",
 )
 @idempotent
-def adjust(request: HttpRequest, payload: AdjustIn) -> Status[Any]:
+def adjust(request: HttpRequest, payload: ChargeAdjustIn) -> Status[Any]:
     require_staff(request, "adjust hours")
     contract = reference(contracts_for(request.user), payload.contract, "contract")
     assert contract is not None

@@ -29,7 +29,7 @@ from servicepact.core.api_schema import MAX_DB_INT, ApiIn, Id, reads, writes
 router = Router(tags=["contract end"])
 
 
-class StepOut(Schema):
+class EndStepOut(Schema):
     code: str
     label: str
     due_on: dt.date
@@ -47,7 +47,7 @@ class BackupOut(Schema):
     source: str
 
 
-class PlanOut(Schema):
+class EndPlanOut(Schema):
     id: int
     contract: int
     contract_number: str
@@ -59,16 +59,16 @@ class PlanOut(Schema):
     delete_after: dt.date
     export_confirmed_at: dt.datetime | None
     export_note: str
-    steps: list[StepOut]
+    steps: list[EndStepOut]
     archive: str
 
 
-class PlanDetail(PlanOut):
+class PlanDetail(EndPlanOut):
     backups: list[BackupOut]
 
 
-class PlanList(ListOut):
-    items: list[PlanOut]
+class EndPlanList(ListOut):
+    items: list[EndPlanOut]
 
 
 class PlanFilters(PageQuery, ApiIn):
@@ -80,7 +80,7 @@ class ConfirmIn(ApiIn):
     note: Annotated[str, Field(max_length=500)] = ""
 
 
-class StepIn(ApiIn):
+class EndStepIn(ApiIn):
     note: Annotated[str, Field(min_length=1, max_length=services.NOTE_MAX)]
     outcome: Literal["handed_over", "deleted", ""] = ""
 
@@ -130,7 +130,7 @@ def render_detail(plan: ContractEndPlan) -> dict[str, Any]:
 
 @router.get(
     "/contract-end/plans",
-    response=reads(PlanList, 422),
+    response=reads(EndPlanList, 422),
     operation_id="contract_end_plans_list",
     summary="Contract-end plans (tenancy-scoped); ?unconfirmed=true: exports not confirmed (staff)",
 )
@@ -153,7 +153,7 @@ def get_plan(request: HttpRequest, plan_id: Id) -> Any:
 
 @router.post(
     "/contract-end/plans/{plan_id}/confirm",
-    response=writes(PlanOut, 404, 409),
+    response=writes(EndPlanOut, 404, 409),
     operation_id="contract_end_plans_confirm",
     summary="The customer confirms it has exported its data",
 )
@@ -164,7 +164,7 @@ def confirm(request: HttpRequest, plan_id: Id, body: ConfirmIn) -> Any:
 
 @router.post(
     "/contract-end/plans/{plan_id}/steps/{code}",
-    response=writes(PlanOut, 404, 409),
+    response=writes(EndPlanOut, 404, 409),
     operation_id="contract_end_plans_step",
     summary="An exit step done, with its evidence note (staff; files via the desk)",
 )
@@ -172,7 +172,7 @@ def complete(
     request: HttpRequest,
     plan_id: Id,
     code: Literal["export_delivered", "backups", "access_revoked", "documents_returned"],
-    body: StepIn,
+    body: EndStepIn,
 ) -> Any:
     plan = get_or_404(plans_for(request.user), plan_id)
     services.complete_step(

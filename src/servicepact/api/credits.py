@@ -101,7 +101,7 @@ class CreditFilters(PageQuery, ApiIn):
     status: Text | None = None
 
 
-class ReasonIn(ApiIn):
+class CreditReasonIn(ApiIn):
     reason: str = ""
 
 
@@ -218,7 +218,7 @@ def _decide(
     operation_id="credits_approve",
     summary="Approve the computed credits (service manager, billing)",
 )
-def approve_credit(request: HttpRequest, credit_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def approve_credit(request: HttpRequest, credit_id: Id, payload: CreditReasonIn) -> dict[str, Any]:
     return _decide(
         request,
         credit_id,
@@ -248,7 +248,7 @@ def adjust_credit(request: HttpRequest, credit_id: Id, payload: AdjustIn) -> dic
     operation_id="credits_apply",
     summary="Mark the credits applied (service manager, billing)",
 )
-def apply_credit(request: HttpRequest, credit_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def apply_credit(request: HttpRequest, credit_id: Id, payload: CreditReasonIn) -> dict[str, Any]:
     return _decide(
         request,
         credit_id,

@@ -144,7 +144,7 @@ class CompensationIn(ApiIn):
     text: Annotated[str, Field(min_length=1, max_length=services.TEXT_MAX)]
 
 
-class ActionIn(ApiIn):
+class CorrectiveActionIn(ApiIn):
     description: Annotated[str, Field(min_length=1, max_length=300)]
     change: BodyId | None = None
 
@@ -272,7 +272,7 @@ def regenerate(request: HttpRequest, incident_id: Id) -> Any:
     summary="Add a corrective action: a new follow-up ticket, or an existing change (staff)",
 )
 @idempotent
-def add_action(request: HttpRequest, incident_id: Id, body: ActionIn) -> Any:
+def add_action(request: HttpRequest, incident_id: Id, body: CorrectiveActionIn) -> Any:
     from servicepact.changes.models import Change
 
     report = _report(request, incident_id)
@@ -528,7 +528,7 @@ def create_emergency_contact(
     return Status(201, render_emergency_contact(row))
 
 
-class DeletedOut(Schema):
+class EmergencyContactDeletedOut(Schema):
     id: int
     deleted: bool
 
@@ -536,7 +536,7 @@ class DeletedOut(Schema):
 @router.api_operation(
     ["DELETE"],
     "/emergency-contacts/{row_id}",
-    response=writes(DeletedOut, 404),
+    response=writes(EmergencyContactDeletedOut, 404),
     operation_id="emergency_contacts_delete",
     summary="Remove an emergency contact (staff)",
 )

@@ -53,14 +53,14 @@ class PartIn(ApiIn):
     date: dt.date | None = None  # default: today in the ticket's zone
 
 
-class TicketRef(Schema):
+class PartTicketRef(Schema):
     id: int
     number: str
 
 
 class PartOut(Schema):
     id: int
-    ticket: TicketRef
+    ticket: PartTicketRef
     date: dt.date
     part_number: str
     description: str
@@ -82,7 +82,7 @@ class PartFilters(PageQuery, ApiIn):
     date_to: dt.date | None = None
 
 
-class DeletedOut(Schema):
+class PartDeletedOut(Schema):
     id: int
     deleted: bool
 
@@ -157,7 +157,7 @@ def create_part(request: HttpRequest, payload: PartIn) -> Status[Any]:
 @router.api_operation(
     ["DELETE"],
     "/parts/{part_id}",
-    response=writes(DeletedOut, 404),
+    response=writes(PartDeletedOut, 404),
     operation_id="parts_delete",
     summary="Delete a part of an open month (staff)",
 )

@@ -54,7 +54,7 @@ from servicepact.core.time import now
 router = Router(tags=["renewals"])
 
 
-class PlanRef(Schema):
+class RenewalPlanRef(Schema):
     id: int
     code: str
     name: str
@@ -68,7 +68,7 @@ class RenewalOut(Schema):
     end_date: dt.date
     fee_amount: Decimal
     currency: str
-    plan: PlanRef | None  # the new tier; None: unchanged
+    plan: RenewalPlanRef | None  # the new tier; None: unchanged
     included_hours: Decimal | None  # per fee period; None: unchanged
     note: str
     summary: dict[str, Any]

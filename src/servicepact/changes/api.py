@@ -74,7 +74,7 @@ class ConfigOut(Schema):
     applied: bool
 
 
-class RiskOut(Schema):
+class ChangeRiskOut(Schema):
     impact: int
     likelihood: int
     score: int
@@ -94,7 +94,7 @@ class ChangeOut(Schema):
     planned_start: datetime
     planned_end: datetime
     status: str
-    risk: RiskOut
+    risk: ChangeRiskOut
     impact_description: str
     implementation_plan: str
     test_plan: str
@@ -115,7 +115,7 @@ class ChangeOut(Schema):
     actions: list[str]
 
 
-class EventOut(Schema):
+class ChangeEventOut(Schema):
     kind: str
     at: datetime
     actor: str | None
@@ -130,7 +130,7 @@ class ConflictOut(Schema):
 
 
 class ChangeDetailOut(ChangeOut):
-    events: list[EventOut]
+    events: list[ChangeEventOut]
     conflicts: list[ConflictOut]
 
 
@@ -188,7 +188,7 @@ class VoteIn(ApiIn):
     note: Note = ""
 
 
-class StepIn(ApiIn):
+class ExecutionStepIn(ApiIn):
     note: Note = ""
 
 
@@ -550,7 +550,7 @@ def _step(request: HttpRequest, change_id: int, action: str, note: str) -> Any:
     operation_id="changes_start",
     summary="Start carrying out a change (an emergency change may start unapproved)",
 )
-def start(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+def start(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
     return _step(request, change_id, "start", payload.note)
 
 
@@ -560,7 +560,7 @@ def start(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
     operation_id="changes_implement",
     summary="Record a change as implemented",
 )
-def implement(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+def implement(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
     return _step(request, change_id, "implement", payload.note)
 
 
@@ -570,7 +570,7 @@ def implement(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
     operation_id="changes_verify",
     summary="Record a change as verified (applies its configuration updates)",
 )
-def verify(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+def verify(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
     return _step(request, change_id, "verify", payload.note)
 
 
@@ -580,7 +580,7 @@ def verify(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
     operation_id="changes_roll_back",
     summary="Record a change as rolled back",
 )
-def roll_back(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+def roll_back(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
     return _step(request, change_id, "roll_back", payload.note)
 
 
@@ -590,5 +590,5 @@ def roll_back(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
     operation_id="changes_fail",
     summary="Record a change as failed",
 )
-def fail(request: HttpRequest, change_id: Id, payload: StepIn) -> Any:
+def fail(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
     return _step(request, change_id, "fail", payload.note)

@@ -468,7 +468,7 @@ class ItemPatch(ApiIn):
     due_on: date | None = None
 
 
-class SignOffIn(ApiIn):
+class HandoverSignOffIn(ApiIn):
     note: Note = ""
 
 
@@ -624,7 +624,7 @@ def document_response(item: HandoverItem) -> FileResponse:
     operation_id="handover_sign_off",
     summary="Sign the handover off (the customer's contact)",
 )
-def sign_off(request: HttpRequest, contract_id: Id, payload: SignOffIn) -> dict[str, Any]:
+def sign_off(request: HttpRequest, contract_id: Id, payload: HandoverSignOffIn) -> dict[str, Any]:
     pack = _pack_of_contract(request, contract_id)
     services.sign_off_handover(pack=pack, actor=actor_of(request), note=payload.note)
     return pack_out(get_pack(request.user, pack.pk))

@@ -57,7 +57,7 @@ Action = Literal["mitigate", "patch", "accept-risk", "false-positive", "reopen"]
 LongText = Annotated[str, model_text(Finding, "description")]
 
 
-class ClockOut(Schema):
+class RemediationClockOut(Schema):
     status: str
     target_seconds: int | None
     measured_over: str
@@ -82,7 +82,7 @@ class RemediationOut(Schema):
     acceptance_note: str
     false_positive_reason: str
     assets: list[int]
-    clock: ClockOut
+    clock: RemediationClockOut
     actions: list[str]
 
 
@@ -95,7 +95,7 @@ class VulnerabilityOut(RemediationOut):
     source: str
 
 
-class FindingOut(RemediationOut):
+class SecurityFindingOut(RemediationOut):
     audit: int
     title: str
     description: str
@@ -106,7 +106,7 @@ class VulnerabilityList(ListOut):
 
 
 class FindingList(ListOut):
-    items: list[FindingOut]
+    items: list[SecurityFindingOut]
 
 
 class VulnerabilityIn(ApiIn):
@@ -120,7 +120,7 @@ class VulnerabilityIn(ApiIn):
     reported_at: datetime | None = None
 
 
-class ActionIn(ApiIn):
+class RemediationActionIn(ApiIn):
     mitigation: LongText = ""
     note: LongText = ""
     reason: LongText = ""
@@ -257,7 +257,9 @@ def _assets(ids: list[int]) -> list[Asset]:
     return rows
 
 
-def _act(request: HttpRequest, item: Vulnerability | Finding, action: str, body: ActionIn) -> Any:
+def _act(
+    request: HttpRequest, item: Vulnerability | Finding, action: str, body: RemediationActionIn
+) -> Any:
     name = RemediationAction(action.replace("-", "_"))
     actor = actor_of(request)
     if name == RemediationAction.MITIGATE:
@@ -404,7 +406,7 @@ def read_vulnerability(request: HttpRequest, vulnerability_id: Id) -> Any:
     summary="Mitigate, patch, accept the risk (customer), mark false positive, reopen",
 )
 def act_on_vulnerability(
-    request: HttpRequest, vulnerability_id: Id, action: Action, payload: ActionIn
+    request: HttpRequest, vulnerability_id: Id, action: Action, payload: RemediationActionIn
 ) -> Any:
     item = get_vulnerability(request.user, vulnerability_id)
     _act(request, item, action, payload)
@@ -475,7 +477,7 @@ def create_audit(request: HttpRequest, payload: AuditIn) -> Any:
 
 @audits.get(
     "/findings/{finding_id}",
-    response=reads(FindingOut, 404, 422),
+    response=reads(SecurityFindingOut, 404, 422),
     operation_id="findings_get",
     summary="Get a finding",
 )
@@ -485,11 +487,13 @@ def read_finding(request: HttpRequest, finding_id: Id) -> Any:
 
 @audits.post(
     "/findings/{finding_id}/{action}",
-    response=writes(FindingOut, 403, 404, 409),
+    response=writes(SecurityFindingOut, 403, 404, 409),
     operation_id="findings_act",
     summary="Mitigate, rectify, accept the risk (customer), mark false positive, reopen",
 )
-def act_on_finding(request: HttpRequest, finding_id: Id, action: Action, payload: ActionIn) -> Any:
+def act_on_finding(
+    request: HttpRequest, finding_id: Id, action: Action, payload: RemediationActionIn
+) -> Any:
     item = get_finding(request.user, finding_id)
     _act(request, item, action, payload)
     return finding_out(request.user, get_finding(request.user, finding_id))
@@ -538,7 +542,7 @@ def list_findings(request: HttpRequest, audit_id: Id, paging: Query[PageQuery]) 
 
 @audits.post(
     "/{audit_id}/findings",
-    response=writes(FindingOut, 403, 404, status=201),
+    response=writes(SecurityFindingOut, 403, 404, status=201),
     operation_id="audits_add_finding",
     summary="Add a finding (rectification deadline starts)",
 )
