@@ -276,6 +276,11 @@ SERVICEPACT: dict[str, Any] = {
     # worker deletes a file this many days after it was written.
     "AUDIT_EXPORT_KEEP_DAYS": int(os.environ.get("SERVICEPACT_AUDIT_EXPORT_KEEP_DAYS", "7")),
 }
+# The most seconds a worker pass waits for its outbox sends (notifications/delivery.py; the
+# default there is 2). The test run raises it so a busy machine cannot turn a slow local
+# send into a "still in flight" the test did not ask for (core/testing_env.py).
+if os.environ.get("SERVICEPACT_OUTBOX_PASS_BUDGET"):
+    SERVICEPACT["OUTBOX_PASS_BUDGET"] = float(os.environ["SERVICEPACT_OUTBOX_PASS_BUDGET"])
 # The API's body limit per path prefix (core.limits); alert webhooks take ALERT_MAX_BODY.
 # Backup run deliveries (docs/backups.md): the largest body and the most runs in one.
 SERVICEPACT["BACKUP_MAX_BODY"] = int(

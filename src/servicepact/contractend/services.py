@@ -4,8 +4,9 @@ export confirmation, the provider's evidenced exit steps, recorded backups.
 ``open_due_plans(now)`` is the worker's step (after ``contracts.lifecycle``):
 
 1. a live contract that does not renew by itself, whose end is within
-   ``CONTRACT_END_NOTICE_DAYS`` (default: the export reminder's 30 days) and not terminated,
-   gets a plan in phase ``notice``; the customer is told (portal and e-mail, in its hours);
+   ``CONTRACT_END_NOTICE_DAYS`` (default 30) and not terminated, gets a plan in phase
+   ``notice``; the customer is told (portal and e-mail, in its hours) — the only data export
+   reminder before a lapse (the contract's history shows it as ``export_reminder``);
 2. a contract in grace, expired or terminated gets its plan in phase ``exit`` (created, or
    moved from ``notice``); the customer is told again;
 3. a plan whose contract was renewed meanwhile (the end date moved) is cancelled, and so is
@@ -34,7 +35,8 @@ from servicepact.contractend.choices import (
 )
 from servicepact.contractend.models import ContractEndPlan, ContractEndStep, RecordedBackup
 from servicepact.contracts.choices import ContractStatus, Renewal
-from servicepact.contracts.lifecycle import DEFAULT_EXPORT_REMINDER_DAYS, tell
+from servicepact.contracts.escalation import ContractEvent, ContractEventKind
+from servicepact.contracts.lifecycle import tell
 from servicepact.contracts.models import Contract
 from servicepact.core.config import option
 from servicepact.core.errors import DomainValidationError, TransitionError
@@ -44,13 +46,14 @@ from servicepact.customers.selectors import contact_for
 from servicepact.notifications.services import Message
 from servicepact.tickets.attachments import check_size, safe_name
 
+DEFAULT_NOTICE_DAYS = 30
 DEFAULT_RETENTION_DAYS = 30
 NOTE_MAX = 5000
 ENDED_LOOKBACK_DAYS = 365
 
 
 def notice_days() -> int:
-    return int(option("CONTRACT_END_NOTICE_DAYS", DEFAULT_EXPORT_REMINDER_DAYS))
+    return int(option("CONTRACT_END_NOTICE_DAYS", DEFAULT_NOTICE_DAYS))
 
 
 def retention_days() -> int:
@@ -170,6 +173,17 @@ def open_plan(*, contract: Contract, now: datetime) -> ContractEndPlan | None:
     else:
         plan.phase = phase
         plan.save(update_fields=["phase"])
+    if phase == Phase.NOTICE:
+        ContractEvent.objects.create(
+            contract=contract,
+            kind=ContractEventKind.EXPORT_REMINDER,
+            at=now,
+            data={
+                "end_date": ends_on.isoformat(),
+                "days": notice_days(),
+                "days_left": (ends_on - today).days,
+            },
+        )
     tell(
         contract,
         key=f"contract-end:{plan.pk}:{phase}",

@@ -10,7 +10,9 @@
    contacts are told (in grace: the contract has lapsed).
 3. Renewal reminders before the term ends, at the contract's notice period and at 90, 60,
    30 and 7 days: the latest milestone reached is sent once per term end.
-4. Data export reminder, once per term end, 30 days before a manually renewed contract ends.
+
+The data export notice before a contract lapses unrenewed is the contract end's
+(``contractend.services.open_due_plans``, event ``export_reminder``): one message, not two.
 
 Dates are the customer's local dates. Customer-facing messages wait for the contract's
 calendar to open (``customer_not_before``).
@@ -44,7 +46,6 @@ from servicepact.slaclock import SpanError
 logger = logging.getLogger(__name__)
 
 DEFAULT_REMINDER_DAYS = (90, 60, 30, 7)
-DEFAULT_EXPORT_REMINDER_DAYS = 30
 _LIVE = (ContractStatus.DRAFT, ContractStatus.ACTIVE, ContractStatus.GRACE)
 
 
@@ -343,54 +344,12 @@ def remind_renewal(contract: Contract, today: date, now: datetime) -> bool:
     return True
 
 
-def remind_export(contract: Contract, today: date, now: datetime) -> bool:
-    """Step 4: before a contract that will not renew by itself ends, suggest exporting the data."""
-    days = int(option("EXPORT_REMINDER_DAYS", DEFAULT_EXPORT_REMINDER_DAYS))
-    left = (contract.end_date - today).days
-    if (
-        contract.renewal == Renewal.AUTOMATIC
-        or contract.status != ContractStatus.ACTIVE
-        or not 0 <= left <= days
-        or _reminded(contract, ContractEventKind.EXPORT_REMINDER, days)
-    ):
-        return False
-    _event(
-        contract,
-        ContractEventKind.EXPORT_REMINDER,
-        now,
-        {"end_date": contract.end_date.isoformat(), "days": days, "days_left": left},
-    )
-    values = {"number": contract.number, "end": contract.end_date.isoformat()}
-    message = Message(
-        event="contract.export_reminder",
-        contract_id=contract.pk,
-        subject=_("Contract %(number)s ends on %(end)s: export your data") % values,
-        body=_(
-            "Contract %(number)s ends on %(end)s. Before then, export your tickets and SLA statements "
-            "from the portal (Tickets > Export, Statements > Download) to keep your records."
-        )
-        % values,
-        payload=_contract_payload(contract, days_left=left),
-    )
-    tell(
-        contract,
-        key=f"export:{contract.pk}:{contract.end_date.isoformat()}:{days}",
-        message=message,
-        now=now,
-        customer=True,
-    )
-    return True
-
-
 def candidates(now: datetime) -> list[int]:
     """Live contracts whose dates may ask for something: ended, or ending within the reminders.
 
     The window is one day wider on each side than the largest offset, for time zones.
     """
-    horizon = (
-        max([*option("RENEWAL_REMINDER_DAYS", DEFAULT_REMINDER_DAYS), DEFAULT_EXPORT_REMINDER_DAYS])
-        + 1
-    )
+    horizon = max(option("RENEWAL_REMINDER_DAYS", DEFAULT_REMINDER_DAYS)) + 1
     utc_today = now.date()
     due = (
         Q(end_date__lte=utc_today + timedelta(days=horizon))
@@ -412,7 +371,6 @@ def process_contract(pk: int, now: datetime, report: LifecycleReport) -> None:
         report.renewed += renew(contract, today, now)
         report.transitions += transition(contract, today, now)
         report.reminders += remind_renewal(contract, today, now)
-        report.reminders += remind_export(contract, today, now)
 
 
 def run_lifecycle(*, now: datetime) -> LifecycleReport:

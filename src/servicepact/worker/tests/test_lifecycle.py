@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from servicepact.contractend.models import ContractEndPlan
 from servicepact.contracts.escalation import ContractEvent
 from servicepact.contracts.lifecycle import term_of
 from servicepact.contracts.models import Contract
@@ -44,8 +45,9 @@ def pass_on(clock, instant):
 def test_renewal_reminders_at_the_milestones_once_each(clock):
     """Manual contract ending 2025-12-31, notice period 45 days: milestones 90, 60, 45, 30, 7.
     Each goes out once, on the first pass on or after its date (100 days before: nothing), to
-    the service manager (in-app, e-mail) and the customer contact; the 30-day pass also sends
-    the data export reminder, to the same people."""
+    the service manager (in-app, e-mail) and the customer contact; the 30-day pass also opens
+    the contract-end checklist, whose notice is the one data export reminder, to the same
+    people (the lifecycle sends no second export message)."""
     clock.at(utc(2025, 1, 1))
     s = setup_contract(notice_days=45)
     for day, expected in [
@@ -73,17 +75,21 @@ def test_renewal_reminders_at_the_milestones_once_each(clock):
         ), day
     reminders = [d["days"] for k, d in events(s.contract) if k == "renewal_reminder"]
     assert reminders == [90, 60, 45, 30, 7]
-    assert keys("export:") == sorted(
+    assert keys("export:") == []
+    plan = ContractEndPlan.objects.get(contract=s.contract)
+    assert keys("contract-end:") == sorted(
         [
-            f"export:{s.contract.pk}:2025-12-31:30:user:{s.manager.pk}:in_app",
-            f"export:{s.contract.pk}:2025-12-31:30:user:{s.manager.pk}:email",
-            f"export:{s.contract.pk}:2025-12-31:30:contact:{s.contact.pk}:it@acme.test:email",
+            f"contract-end:{plan.pk}:notice:user:{s.manager.pk}:in_app",
+            f"contract-end:{plan.pk}:notice:user:{s.manager.pk}:email",
+            f"contract-end:{plan.pk}:notice:contact:{s.contact.pk}:it@acme.test:email",
         ]
     )
-    export = Notification.objects.get(
-        idempotency_key__startswith="export:", channel="email", audience="customer"
+    notice = Notification.objects.get(
+        idempotency_key__startswith="contract-end:", channel="email", audience="customer"
     )
-    assert export.subject == "Contract ACME-1 ends on 2025-12-31: export your data"
+    assert notice.subject == "Contract ACME-1 ends on 2025-12-31: your data checklist"
+    exported = [d for k, d in events(s.contract) if k == "export_reminder"]
+    assert exported == [{"end_date": "2025-12-31", "days": 30, "days_left": 30}]
 
 
 def test_a_contract_created_late_gets_only_the_latest_milestone(clock):
