@@ -1,0 +1,159 @@
+"""Rates per work type and role: a log carries the role it is priced at (by default the
+worker's billing role), the month sums keep it, the close prices each (work type, role) at
+the role's own rate or else the work type's, and the audit export lets the customer
+recompute the extra-work lines."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from servicepact.__main__ import main as servicepact
+from servicepact.accounts.models import StaffProfile
+from servicepact.billing import worksums
+from servicepact.billing.charge_rules import WorkGroup, extra_work_lines, rate_for
+from servicepact.billing.commercial import close_month_charges, set_rate_card
+from servicepact.billing.models import WorkLogAudit
+from servicepact.billing.periods import Period
+from servicepact.billing.services import edit_work_log, log_work
+from servicepact.billing.testing_commerce import shop
+from servicepact.core.errors import DomainValidationError
+from servicepact.core.testing import ny
+from servicepact.reports.audit import audit_export
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+JUNE = Period(2025, 6)
+RATES = {
+    "remote": "100",
+    "remote:senior_engineer": "160",
+    "on_site": "150",
+    "on_site:specialist": "200",
+}
+
+
+def test_a_role_without_a_rate_of_its_own_costs_the_work_types_rate_once():
+    """remote:senior 160 is used for a senior; a specialist (no remote rate of that role)
+    costs the remote rate 100, never 100 + 160; a work type without any rate costs 0."""
+    rates = {("remote", ""): D(100), ("remote", "senior_engineer"): D(160)}
+    assert rate_for(rates, "remote", "senior_engineer") == D(160)
+    assert rate_for(rates, "remote", "specialist") == D(100)
+    assert rate_for(rates, "remote", "") == D(100)
+    assert rate_for(rates, "travel", "senior_engineer") == 0
+    lines = extra_work_lines(
+        [WorkGroup("remote", 60, 0, "specialist"), WorkGroup("remote", 60, 0, "senior_engineer")],
+        rates,
+        D("1.5"),
+        2,
+    )
+    assert [(x.description, x.unit_price, x.amount) for x in lines] == [
+        ("remote, senior_engineer", D(160), D("160.00")),
+        ("remote, specialist", D(100), D("100.00")),
+    ]
+
+
+def role_month(clock):
+    """June on the shop's contract (3000 a month, 10 h included) with the role card above;
+    the agent is a senior engineer by profile. Billable extra work (app-dev):
+    * 120 min remote, role from the profile (senior): 2 h x 160 = 320.00;
+    * 60 min remote as specialist (no remote specialist rate): 1 h x 100 = 100.00;
+    * 30 min on site without a role: 0.5 h x 150 = 75.00;
+    * 90 min on site as specialist: 1.5 h x 200 = 300.00.
+    Extra work 795.00 + base fee 3000.00 = 3795.00 (no included work, so no overage)."""
+    s = shop(clock)
+    set_rate_card(version=s.contract.versions.get(number=1), actor=s.manager, rates=RATES,
+                  scope=[("app-dev", "Application development", "billable")])  # fmt: skip
+    agent = s.world.agent
+    StaffProfile.objects.update_or_create(user=agent, defaults={"billing_role": "senior_engineer"})
+    clock.at(ny(2025, 6, 30, 20))
+    day = date(2025, 6, 2)
+    logs = [
+        log_work(ticket=s.ticket, user=agent, minutes=120, day=day, category="app-dev"),
+        log_work(ticket=s.ticket, user=agent, minutes=60, day=day, category="app-dev",
+                 role="specialist"),
+        log_work(ticket=s.ticket, user=agent, minutes=30, day=day, category="app-dev",
+                 work_type="on_site", role=""),
+        log_work(ticket=s.ticket, user=agent, minutes=90, day=day, category="app-dev",
+                 work_type="on_site", role="specialist"),
+    ]  # fmt: skip
+    return s, logs
+
+
+def test_the_close_prices_each_work_type_and_role(clock):
+    s, logs = role_month(clock)
+    assert [log.role for log in logs] == ["senior_engineer", "specialist", "", "specialist"]
+    assert worksums.stored_sums(JUNE) == worksums.sums_from_logs(JUNE)
+    clock.at(ny(2025, 7, 1, 9))
+    (charge,) = close_month_charges(contracts=[s.contract], period=JUNE)
+    extra = [
+        (line.quantity, line.unit_price, line.amount)
+        for line in charge.lines.filter(kind="extra_work").order_by("position")
+    ]
+    assert extra == [
+        (D("0.5"), D(150), D("75.00")),
+        (D("1.5"), D(200), D("300.00")),
+        (D("2.0"), D(160), D("320.00")),
+        (D("1.0"), D(100), D("100.00")),
+    ]
+    assert charge.total == D("3795.00")
+
+
+def test_an_edited_role_moves_the_minutes_between_month_sums_and_is_audited(clock):
+    """The senior's 120 min re-logged as specialist: the month sums follow (no row of the
+    old role left for them), the audit keeps both values; an unknown role is a 422."""
+    s, logs = role_month(clock)
+    edit_work_log(log=logs[0], actor=s.world.agent, role="specialist", reason="wrong grade")
+    sums = worksums.stored_sums(JUNE)
+    assert sums == worksums.sums_from_logs(JUNE)
+    remote = {k[4]: v for k, v in sums.items() if k[3] == "remote"}
+    assert remote == {"specialist": (180, 0, 2)}
+    audit = WorkLogAudit.objects.filter(work_log_id=logs[0].pk, action="edit").get()
+    assert (audit.before["role"], audit.after["role"]) == ("senior_engineer", "specialist")
+    with pytest.raises(DomainValidationError) as error:
+        log_work(ticket=s.ticket, user=s.world.agent, minutes=10, day=date(2025, 6, 3),
+                 role="wizard")  # fmt: skip
+    assert "role" in error.value.errors
+
+
+def test_an_unknown_role_on_the_rate_card_is_refused(clock):
+    s = shop(clock)
+    with pytest.raises(DomainValidationError) as error:
+        set_rate_card(version=s.contract.versions.get(number=1), actor=s.manager,
+                      rates={"remote:wizard": "10"})  # fmt: skip
+    assert "rates" in error.value.errors
+
+
+def test_the_audit_export_lets_the_customer_recompute_the_role_prices(clock, tmp_path, capsys):
+    """hours.json carries each log's role and the card; ``audit verify`` recomputes the
+    extra work 75 + 300 + 320 + 100 = 795.00; a line repriced at the senior rate for the
+    specialist (a double charge of the role) is named."""
+    s, _logs = role_month(clock)
+    clock.at(ny(2025, 7, 1, 9))
+    close_month_charges(contracts=[s.contract], period=JUNE)
+    path = tmp_path / "audit.zip"
+    path.write_bytes(audit_export(s.contract, "2025-06", now=ny(2025, 7, 2, 12)))
+    data = json.loads(zipfile.ZipFile(path).read("hours.json"))
+    assert {"work_type": "remote", "role": "senior_engineer", "hourly_rate": "160.00"} in data[
+        "rates"
+    ]
+    assert [w["role"] for w in data["work"]] == ["senior_engineer", "specialist", "", "specialist"]
+    assert servicepact(["servicepact", "audit", "verify", str(path)]) == 0
+    out = capsys.readouterr().out
+    (row,) = [r for r in out.splitlines() if r.startswith("charge extra work ")]
+    assert row.split()[-3:] == ["795.00", "795.00", "ok"]
+
+    data["work"][1]["role"] = "senior_engineer"  # the specialist's hour at 160: 855.00
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.namelist():
+            body = json.dumps(data).encode() if item == "hours.json" else source.read(item)
+            target.writestr(item, body)
+    assert servicepact(["servicepact", "audit", "verify", str(tampered)]) == 1
+    out = capsys.readouterr().out
+    (row,) = [r for r in out.splitlines() if r.startswith("charge extra work ")]
+    assert row.split()[-3:] == ["855.00", "795.00", "DIFFERS"]
