@@ -23,7 +23,7 @@ from servicepact.backups.drills import (
     process_drill_dues,
     record_drill,
     sign_off_drill,
-
+    sync_drill_schedules,
 )
 from servicepact.backups.ingest import IngestResult, ingest_runs
 from servicepact.backups.models import BackupPolicy, BackupRun, BackupSource, BackupWatch
@@ -57,6 +57,7 @@ __all__ = [
     "record_drill",
     "rotate_backup_source_token",
     "sign_off_drill",
+    "sync_drill_schedules",
     "wake_resumed_watches",
 ]
 
