@@ -292,7 +292,13 @@ def _miss(due: DrillDue) -> None:
 def add_drill_evidence(
     *, drill: Drill, name: str, content: bytes | File[bytes], content_type: str = "", actor: Actor
 ) -> DrillEvidence:
-    """Stores one evidence file (the ticket attachments' size limit and naming rules)."""
+    """Stores one evidence file (the ticket attachments' size limit and naming rules):
+    provider staff, or a contact of the drill's customer (its own part of the drill); anyone
+    else is refused (403)."""
+    if not getattr(actor, "is_staff", False):
+        contact = contact_for(actor)
+        if contact is None or contact.customer_id != drill.contract.customer_id:
+            raise PermissionDenied(_("only staff or the customer's contacts add drill evidence"))
     size = len(content) if isinstance(content, bytes) else int(content.size or 0)
     check_size(size)
     filename = safe_name(name)
