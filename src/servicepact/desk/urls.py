@@ -92,9 +92,16 @@ urlpatterns: list[URLPattern] = [
     path("changes/new/", change_pages.change_new, name="change-new"),
     path("changes/calendar/", release_pages.change_calendar, name="change-calendar"),
     path("changes/templates/", release_pages.change_templates, name="change-templates"),
+    path(
+        "changes/templates/<int:pk>/",
+        release_pages.change_template_edit,
+        name="change-template-edit",
+    ),
     path("changes/<int:pk>/edit/", change_pages.change_edit, name="change-edit"),
     path("releases/", release_pages.release_list, name="releases"),
     path("releases/<int:pk>/ship/", release_pages.release_ship, name="release-ship"),
+    path("releases/<int:pk>/edit/", release_pages.release_edit, name="release-edit"),
+    path("releases/<int:pk>/cancel/", release_pages.release_cancel, name="release-cancel"),
     path(
         "assets/<int:pk>/configuration/",
         release_pages.asset_configuration,
