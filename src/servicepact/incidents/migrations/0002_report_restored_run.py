@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backups', '0002_drillschedule_kpi'),
+        ('backups', '0002_drill_schedule_kpi'),
         ('incidents', '0001_initial'),
     ]
 
