@@ -641,7 +641,10 @@ def _after_log(log: WorkLog) -> None:
 
 def billing_role_of(user: Any) -> str:
     """The rate card's role a staff member's work is priced at ("" without a profile)."""
-    profile = StaffProfile.objects.filter(user_id=getattr(user, "pk", None)).first()
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return ""
+    profile = StaffProfile.objects.filter(user_id=pk).first()
     return profile.billing_role if profile is not None else ""
 
 

@@ -614,9 +614,9 @@ def _hours(report: Report, export: Export) -> None:
         else:
             extra += minutes
             group = (str(log.get("work_type")), str(log.get("role") or ""))
-            sums = extra_groups.setdefault(group, [0, 0])
-            sums[0] += minutes
-            sums[1] += int(log.get("out_of_hours_minutes") or 0)
+            group_sums = extra_groups.setdefault(group, [0, 0])
+            group_sums[0] += minutes
+            group_sums[1] += int(log.get("out_of_hours_minutes") or 0)
     charge = data.get("charge")
     if charge is None:
         return
