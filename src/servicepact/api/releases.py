@@ -203,10 +203,7 @@ def create_release(request: HttpRequest, payload: ReleaseIn) -> Any:
     summary="Ship a release: its notes are e-mailed to the customer's contacts",
 )
 def ship(request: HttpRequest, release_id: Id) -> Any:
-    release = get_release(request.user, release_id)
-    require_staff(request, "ship releases")
-    ship_release(release=release, actor=actor_of(request))
-    return release_out(get_release(request.user, release_id))
+    return _act(request, release_id, ship_release, "ship releases")
 
 
 @router.patch(
@@ -241,9 +238,14 @@ def update_release(request: HttpRequest, release_id: Id, payload: ReleasePatch) 
     summary="Cancel a planned release (staff)",
 )
 def cancel(request: HttpRequest, release_id: Id) -> Any:
+    return _act(request, release_id, cancel_release, "cancel releases")
+
+
+def _act(request: HttpRequest, release_id: int, service: Any, what: str) -> Any:
+    """One step of a release (ship, cancel): tenancy 404, staff only, the service's 409."""
     release = get_release(request.user, release_id)
-    require_staff(request, "cancel releases")
-    cancel_release(release=release, actor=actor_of(request))
+    require_staff(request, what)
+    service(release=release, actor=actor_of(request))
     return release_out(get_release(request.user, release_id))
 
 

@@ -23,7 +23,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, ValidationError
 
 from servicepact.accounts.actors import actor_of
 from servicepact.accounts.auth import api_auth
@@ -535,13 +535,25 @@ def board_vote(request: HttpRequest, change_id: Id, payload: VoteIn) -> Any:
     response=writes(ChangeDetailOut, 404, 409),
     operation_id="changes_approve",
     summary="Approve a change (customer contact)",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": ApproveIn.model_json_schema()}},
+        }
+    },
 )
-def approve(request: HttpRequest, change_id: Id, payload: ApproveIn | None = None) -> Any:
+def approve(request: HttpRequest, change_id: Id) -> Any:
     """A contact of the change's customer approves; its window becomes planned downtime.
-    An emergency change already carried out may be approved after the fact, with the
-    instant the approval was given (``approved_at``: not in the future, not before the
-    request; 422)."""
-    at = payload.approved_at if payload is not None else None
+    An emergency change already carried out may be approved after the fact. Body optional:
+    ``{"approved_at": "..."}``, the instant an approval recorded later was given (aware; not in
+    the future, not before the request: 422)."""
+    at = None
+    if request.body.strip():
+        try:
+            at = ApproveIn.model_validate_json(request.body).approved_at
+        except ValidationError as exc:
+            problem = _("expected ISO 8601 with an offset, e.g. 2025-06-03T08:00:00+00:00")
+            return error(422, str(exc), {"approved_at": [problem]})
     return _decide(request, change_id, "approve", approved_at=at)
 
 

@@ -23,6 +23,7 @@ from servicepact.core.errors import DomainValidationError
 from servicepact.core.pagination import paginate_page
 from servicepact.customers.models import Customer
 from servicepact.desk.access import staff_required
+from servicepact.desk.release_pages import _errors_onto
 from servicepact.tickets.models import Ticket
 
 NUMBERS = re.compile(r"[\s,;]+")
@@ -83,11 +84,6 @@ class ProblemEditForm(ProblemForm):
         del self.fields["customer"]
 
 
-def _errors_onto(form: forms.Form, exc: DomainValidationError) -> None:
-    for name, problems in exc.errors.items():
-        form.add_error(name if name in form.fields else None, problems)
-
-
 @require_http_methods(["GET", "POST"])
 @staff_required
 def problem_list(request: HttpRequest) -> HttpResponse:
@@ -124,7 +120,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status": problem.status,
         "root_cause": problem.root_cause,
         "workaround": problem.workaround,
-        "tickets": " ".join(t.number for t in problem.tickets.all()),
+        "tickets": " ".join(t.number or "" for t in problem.tickets.all()),
         "changes": " ".join(c.number for c in problem.changes.all()),
     }
     form = ProblemEditForm(request.POST or None, initial=initial)

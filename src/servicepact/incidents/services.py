@@ -336,7 +336,7 @@ REPORT_FIELDS = (
 
 def _restorable(report: IncidentReport, run: Any) -> bool:
     """A run a report may cite: a good backup of an asset of the incident's customer."""
-    if not isinstance(run, BackupRun) or run.asset_id is None:
+    if not isinstance(run, BackupRun) or run.asset is None:
         return False
     customer_id = report.incident.contract.customer_id
     return run.status == RunStatus.SUCCEEDED and run.asset.customer_id == customer_id

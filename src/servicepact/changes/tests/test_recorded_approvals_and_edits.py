@@ -165,3 +165,13 @@ def test_a_template_is_edited_and_retired(w):
     assert page.status_code == 302
     template.refresh_from_db()
     assert (template.title, template.likelihood, template.active) == ("Patches", 2, True)
+
+
+def test_an_approval_body_that_is_not_an_aware_instant_is_a_422(w):
+    contact = Client()
+    contact.force_login(w.contact.user)
+    url = f"/api/v1/changes/{request(w).pk}/approve"
+    for body in ({"approved_at": "2025-06-09T09:30:00"}, {"approved_at": "yesterday"}):
+        response = contact.post(url, body, content_type="application/json")
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"][-1] == "approved_at"
