@@ -55,6 +55,7 @@ class ProblemTicketRef(Schema):
 
 class ProblemOut(Schema):
     id: int
+    number: str
     customer: int
     title: str
     description: str
@@ -102,6 +103,7 @@ class ProblemPatch(ApiIn):
 def render_problem(problem: Problem) -> dict[str, Any]:
     return {
         "id": problem.pk,
+        "number": problem.number,
         "customer": problem.customer_id,
         "title": problem.title,
         "description": problem.description,

@@ -548,7 +548,7 @@ def approve(request: HttpRequest, change_id: Id) -> Any:
     ``{"approved_at": "..."}``, the instant an approval recorded later was given (aware; not in
     the future, not before the request: 422)."""
     at = None
-    if request.body.strip():
+    if request.content_type == "application/json" and request.body.strip():
         try:
             at = ApproveIn.model_validate_json(request.body).approved_at
         except ValidationError as exc:

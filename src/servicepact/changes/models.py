@@ -353,4 +353,8 @@ class Problem(TimeStampedModel):
         verbose_name_plural = _("problems")
 
     def __str__(self) -> str:
-        return f"PRB-{self.pk}: {self.title}"
+        return f"{self.number}: {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"PRB-{self.pk:06d}" if self.pk else "PRB-new"

@@ -122,3 +122,44 @@ def test_an_unknown_role_on_the_rate_card_is_refused(clock):
         set_rate_card(version=s.contract.versions.get(number=1), actor=s.manager,
                       rates={"remote:wizard": "10"})  # fmt: skip
     assert "rates" in error.value.errors
+
+
+def test_the_portal_and_the_desk_show_the_role_rates(clock):
+    """The rate card on the hours pages: a row per work type and role, "any role" for the
+    work type's own rate; the work log on the ticket page names its role."""
+    from django.test import Client
+
+    s, _logs = role_month(clock)
+    contact = Client()
+    contact.force_login(s.world.contact.user)
+    page = contact.get(f"/portal/contracts/{s.contract.pk}/hours/").content.decode()
+    assert "Senior engineer" in page and "160.00 USD" in page and "any role" in page
+    staff = Client()
+    staff.force_login(s.world.agent)
+    desk = staff.get(f"/desk/contracts/{s.contract.pk}/hours/").content.decode()
+    assert "Specialist" in desk and "200.00 USD" in desk
+    ticket = staff.get(f"/desk/tickets/{s.ticket.pk}/").content.decode()
+    assert 'data-testid="role">Senior engineer<' in ticket
+
+
+def test_the_worklogs_api_takes_and_shows_the_role(clock):
+    """Default: the worker's billing role; given: that role; an unknown role: 422 naming it;
+    a patch to "" falls back to the work type's rate."""
+    from django.test import Client
+
+    s, _logs = role_month(clock)
+    staff = Client()
+    staff.force_login(s.world.agent)
+    body = {"ticket": s.ticket.pk, "minutes": 30, "date": "2025-06-03", "category": "app-dev"}
+    default = staff.post("/api/v1/worklogs", body, content_type="application/json")
+    assert default.status_code == 201 and default.json()["role"] == "senior_engineer"
+    given = staff.post("/api/v1/worklogs", {**body, "role": "specialist"},
+                       content_type="application/json")  # fmt: skip
+    assert given.json()["role"] == "specialist"
+    bad = staff.post("/api/v1/worklogs", {**body, "role": "wizard"},
+                     content_type="application/json")  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "role"
+    log_id = given.json()["id"]
+    cleared = staff.patch(f"/api/v1/worklogs/{log_id}", {"role": ""},
+                          content_type="application/json")  # fmt: skip
+    assert cleared.status_code == 200 and cleared.json()["role"] == ""

@@ -73,6 +73,7 @@ def test_the_problems_api(w):
     created = staff.post("/api/v1/problems", body, content_type="application/json")
     assert created.status_code == 201, created.content
     pid = created.json()["id"]
+    assert created.json()["number"] == f"PRB-{pid:06d}"
     assert created.json()["tickets"] == [{"id": ticket.pk, "number": ticket.number}]
     bad = staff.patch(f"/api/v1/problems/{pid}", {"status": "known_error"},
                       content_type="application/json")  # fmt: skip
