@@ -203,6 +203,7 @@ def orm_loop(contracts: list[Any], period: Any, now: datetime) -> dict[int, Deci
                 work.add(
                     terms.coverage(log.category),
                     log.work_type,
+                    log.role,
                     log.minutes,
                     log.out_of_hours_minutes,
                 )

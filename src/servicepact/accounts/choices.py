@@ -10,3 +10,12 @@ class StaffRole(models.TextChoices):
     ENGINEER = "engineer", _("On-site engineer")
     SERVICE_MANAGER = "service_manager", _("Service manager")
     BILLING = "billing", _("Billing")
+
+
+class BillingRole(models.TextChoices):
+    """The grade an hour of work is priced at (the rate card's roles); a permission role
+    (``StaffRole``) says what a person may do, this one what an hour of theirs costs."""
+
+    ENGINEER = "engineer", _("Engineer")
+    SENIOR_ENGINEER = "senior_engineer", _("Senior engineer")
+    SPECIALIST = "specialist", _("Specialist")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from servicepact.accounts.choices import StaffRole
+from servicepact.accounts.choices import BillingRole, StaffRole
 from servicepact.core.i18n import preferred_language_field
 from servicepact.core.models import TimeStampedModel
 
@@ -35,6 +35,15 @@ class StaffProfile(TimeStampedModel):
     )
     role = models.CharField(
         _("role"), max_length=32, choices=StaffRole.choices, default=StaffRole.AGENT_L1
+    )
+    billing_role = models.CharField(
+        _("billing role"),
+        max_length=20,
+        choices=BillingRole.choices,
+        blank=True,
+        help_text=_(
+            "The rate card's role this person's work is priced at; empty: the work type's rate."
+        ),
     )
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
     preferred_language = preferred_language_field(

@@ -8,11 +8,14 @@ GET  /drills                     recovery drills, tenancy-scoped
 POST /drills                     staff: record a drill (findings open follow-up tickets)
 GET  /drills/{id}                one drill (404 outside the caller's tenancy)
 POST /drills/{id}/sign-off       the customer's contact signs the drill off (409 once signed)
+GET  /drills/schedules           drill schedules with their next due date, tenancy-scoped
+POST /drills/schedules           staff: a drill schedule set up by hand
+POST /drills/schedules/sync      staff: the contracts' backup-drill commitments as schedules
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.db import transaction
@@ -31,17 +34,19 @@ from servicepact.api.common import (
     require_staff,
 )
 from servicepact.assets.selectors import assets_for
-from servicepact.backups.choices import CopyLocation, DrillKind, RunStatus
-from servicepact.backups.models import BackupPolicy, BackupRun, BackupSource, Drill
+from servicepact.backups.choices import CopyLocation, DrillKind, DueStatus, RunStatus
+from servicepact.backups.models import BackupPolicy, BackupRun, BackupSource, Drill, DrillSchedule
 from servicepact.backups.rpo import copy_states
 from servicepact.backups.selectors import drills_for, policies_for, runs_for, schedules_for
 from servicepact.backups.services import (
     add_drill_finding,
     authenticate_backup_source,
     create_backup_policy,
+    create_drill_schedule,
     receive_runs,
     record_drill,
     sign_off_drill,
+    sync_drill_schedules,
 )
 from servicepact.backups.sources import PARSERS, Delivery, ParsedRun, PayloadError, Rejection
 from servicepact.contracts.selectors import contracts_for
@@ -521,6 +526,138 @@ def create_drill(request: HttpRequest, payload: DrillIn) -> Status[Any]:
         for text in payload.findings:
             add_drill_finding(drill=drill, text=text, actor=actor)
     return Status(201, render_drill(_drills(request).get(pk=drill.pk)))
+
+
+# ---------------------------------------------------------------- drill schedules
+
+
+class DrillDueOut(Schema):
+    id: int
+    due_on: date
+    due_at: datetime
+    status: str
+
+
+class DrillScheduleOut(Schema):
+    id: int
+    contract: int
+    kind: str
+    scope: str
+    interval_months: int
+    first_due_on: date
+    warn_days: int
+    rto_minutes: int | None
+    rpo_minutes: int | None
+    is_active: bool
+    commitment: int | None  # the contract's backup-drill KPI it is derived from
+    next_due: DrillDueOut | None
+
+
+class DrillScheduleList(ListOut):
+    items: list[DrillScheduleOut]
+
+
+class DrillScheduleFilters(PageQuery, ApiIn):
+    contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    active: bool | None = None
+
+
+class DrillScheduleIn(ApiIn):
+    contract: int = Field(..., ge=1, le=MAX_DB_INT)
+    kind: DrillKind
+    interval_months: int = Field(..., ge=1, le=60)
+    first_due_on: date
+    scope: Annotated[str, model_text(DrillSchedule, "scope")] = ""
+    warn_days: int = Field(14, ge=0, le=365)
+    rto_minutes: int | None = Field(None, ge=0, le=2_147_483_647)
+    rpo_minutes: int | None = Field(None, ge=0, le=2_147_483_647)
+
+
+class DrillScheduleSyncIn(ApiIn):
+    contract: int | None = Field(None, ge=1, le=MAX_DB_INT)  # None: every contract
+
+
+class DrillScheduleSyncOut(Schema):
+    changed: int
+
+
+def render_schedule(schedule: DrillSchedule) -> dict[str, Any]:
+    pending = [d for d in schedule.dues.all() if d.status == DueStatus.PENDING]
+    due = min(pending, key=lambda d: d.due_on, default=None)
+    return {
+        "id": schedule.pk,
+        "contract": schedule.contract_id,
+        "kind": schedule.kind,
+        "scope": schedule.scope,
+        "interval_months": schedule.interval_months,
+        "first_due_on": schedule.first_due_on,
+        "warn_days": schedule.warn_days,
+        "rto_minutes": schedule.rto_minutes,
+        "rpo_minutes": schedule.rpo_minutes,
+        "is_active": schedule.is_active,
+        "commitment": schedule.kpi_id,
+        "next_due": None
+        if due is None
+        else {"id": due.pk, "due_on": due.due_on, "due_at": due.due_at, "status": due.status},
+    }
+
+
+def _schedules(request: HttpRequest) -> Any:
+    return schedules_for(request.user).prefetch_related("dues")
+
+
+@router.get(
+    "/drills/schedules",
+    response=reads(DrillScheduleList, 422),
+    operation_id="drill_schedules_list",
+    summary="List drill schedules with their next due date (tenancy-scoped)",
+)
+def list_schedules(request: HttpRequest, filters: Query[DrillScheduleFilters]) -> dict[str, Any]:
+    qs = _schedules(request)
+    if filters.contract is not None:
+        qs = qs.filter(contract_id=filters.contract)
+    if filters.active is not None:
+        qs = qs.filter(is_active=filters.active)
+    return rendered_page(qs.order_by("contract_id", "kind", "pk"), filters, render_schedule)
+
+
+@router.post(
+    "/drills/schedules",
+    response=writes(DrillScheduleOut, 404, status=201),
+    operation_id="drill_schedules_create",
+    summary="Set up a drill schedule by hand (staff)",
+)
+@idempotent
+def create_schedule(request: HttpRequest, payload: DrillScheduleIn) -> Status[Any]:
+    require_staff(request, "set up drill schedules")
+    contract = reference(contracts_for(request.user), payload.contract, "contract")
+    assert contract is not None
+    schedule = create_drill_schedule(
+        contract=contract,
+        kind=payload.kind,
+        interval_months=payload.interval_months,
+        first_due_on=payload.first_due_on,
+        scope=payload.scope,
+        warn_days=payload.warn_days,
+        rto_minutes=payload.rto_minutes,
+        rpo_minutes=payload.rpo_minutes,
+    )
+    return Status(201, render_schedule(_schedules(request).get(pk=schedule.pk)))
+
+
+@router.post(
+    "/drills/schedules/sync",
+    response=writes(DrillScheduleSyncOut, 404),
+    operation_id="drill_schedules_sync",
+    summary="Derive drill schedules from the contracts' backup-drill commitments (staff)",
+)
+def sync_schedules(request: HttpRequest, payload: DrillScheduleSyncIn) -> dict[str, Any]:
+    """What the worker does each pass, now: a contract's backup-drill KPI (a frequency in
+    days) becomes its restore-drill schedule, kept in step with amendments."""
+    require_staff(request, "derive drill schedules")
+    contract = reference(contracts_for(request.user), payload.contract, "contract")
+    changed = sync_drill_schedules(contracts=None if contract is None else [contract])
+    return {"changed": changed}
 
 
 @router.get(

@@ -3,7 +3,7 @@
     GET  /fee-changes                list (filters: contract, status)
     GET  /fee-changes/{id}
     POST /fee-changes                propose (staff)  {contract, fee_amount, included_hours,
-                                     effective_from (first of a month), reason}
+                                     effective_from (any day: a change inside a month splits it pro rata), reason}
     POST /fee-changes/{id}/approve   a manager (403 otherwise)
     POST /fee-changes/{id}/accept    the customer's contact; becomes a contract version
     POST /fee-changes/{id}/decline   the customer's contact  {note}

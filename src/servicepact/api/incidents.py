@@ -29,6 +29,7 @@ from servicepact.api.common import (
     rendered_page,
     require_staff,
 )
+from servicepact.backups.selectors import runs_for
 from servicepact.contracts.models import Contract, ServicePlan
 from servicepact.contracts.selectors import get_contract
 from servicepact.core.api_schema import (
@@ -94,9 +95,19 @@ class ReportIn(ApiIn):
     data_lost: bool | None = None
     data_loss: Annotated[str, Field(max_length=services.TEXT_MAX)] | None = None
     restored_from: Annotated[str, Field(max_length=300)] | None = None
+    restored_run: int | None = Field(None, ge=1, le=2**63 - 1)  # a good run; null: none
     achieved_rto_seconds: int | None = Field(None, ge=0, le=2**31 - 1)
     achieved_rpo_seconds: int | None = Field(None, ge=0, le=2**31 - 1)
     apology: Annotated[str, Field(max_length=services.TEXT_MAX)] | None = None
+
+
+class RestoredRunOut(Schema):
+    id: int
+    asset: str
+    location: str
+    location_label: str
+    started_at: dt.datetime
+    snapshot: str
 
 
 class ReportOut(Schema):
@@ -110,6 +121,7 @@ class ReportOut(Schema):
     data_lost: bool | None
     data_loss: str
     restored_from: str
+    restored_run: RestoredRunOut | None
     achieved_rto_seconds: int | None
     achieved_rpo_seconds: int | None
     corrective_actions: list[dict[str, Any]]
@@ -249,6 +261,10 @@ def edit_report(request: HttpRequest, incident_id: Id, body: ReportIn) -> Any:
     for key in ("root_cause", "data_loss", "restored_from", "apology"):
         if key in values and values[key] is None:
             values[key] = ""
+    if values.get("restored_run") is not None:
+        values["restored_run"] = reference(
+            runs_for(request.user).select_related("asset"), values["restored_run"], "restored_run"
+        )
     report = services.update_report(report=report, actor=actor_of(request), **values)
     return _report_doc(report)
 

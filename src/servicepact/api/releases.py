@@ -4,6 +4,8 @@ GET  /releases                  tenancy-scoped list (?contract=, ?status=)
 GET  /releases/{id}
 POST /releases                  plan one (staff): contract, version, planned_on, notes per language
 POST /releases/{id}/ship        shipped (staff): the notes go to the customer's contacts by e-mail
+PATCH /releases/{id}            change a planned release (staff; shipped or cancelled: 409)
+POST /releases/{id}/cancel      cancel a planned release (staff; nobody is told)
 GET  /contracts/{id}/blackouts  a contract's blackout periods (tenancy-scoped)
 POST /contracts/{id}/blackouts  add one (staff)
 """
@@ -23,7 +25,14 @@ from servicepact.accounts.actors import actor_of
 from servicepact.api.common import ListOut, PageQuery, get_or_404, rendered_page, require_staff
 from servicepact.assets.models import Asset
 from servicepact.changes.models import Change, Release
-from servicepact.changes.releases import get_release, plan_release, releases_for, ship_release
+from servicepact.changes.releases import (
+    cancel_release,
+    edit_release,
+    get_release,
+    plan_release,
+    releases_for,
+    ship_release,
+)
 from servicepact.contracts.blackouts import add_blackout
 from servicepact.contracts.models import Blackout
 from servicepact.contracts.selectors import contracts_for
@@ -69,6 +78,14 @@ class ReleaseIn(ApiIn):
     change: BodyId | None = None
 
 
+class ReleasePatch(ApiIn):
+    version: Annotated[str, model_text(Release, "version")] | None = None
+    planned_on: date | None = None
+    notes: dict[Annotated[str, Field(max_length=16)], str] | None = None
+    assets: list[BodyId] | None = None
+    change: BodyId | None = None
+
+
 class BlackoutOut(Schema):
     id: int
     contract: int
@@ -88,6 +105,25 @@ class BlackoutIn(ApiIn):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     reason: Annotated[str, model_text(Blackout, "reason")] = ""
+
+
+def _references(
+    asset_ids: list[int], change_id: int | None, errors: dict[str, list[str]]
+) -> tuple[list[Asset], Change | None]:
+    """The assets and the change a release body names (missing: 422 on the field; the
+    service then refuses another customer's)."""
+    assets = list(Asset.objects.filter(pk__in=asset_ids))
+    missing = sorted(set(asset_ids) - {a.pk for a in assets})
+    if missing:
+        errors["assets"] = [
+            _("no such %(what)s: %(ids)s") % {"what": Asset._meta.verbose_name, "ids": missing}
+        ]
+    change = None
+    if change_id is not None:
+        change = Change.objects.filter(pk=change_id).first()
+        if change is None:
+            errors["change"] = [_("no such change: %(id)s") % {"id": change_id}]
+    return assets, change
 
 
 def release_out(release: Release) -> dict[str, Any]:
@@ -144,17 +180,7 @@ def create_release(request: HttpRequest, payload: ReleaseIn) -> Any:
     contract = contracts_for(request.user).filter(pk=payload.contract).first()
     if contract is None:
         errors["contract"] = [_("no such contract: %(id)s") % {"id": payload.contract}]
-    assets = list(Asset.objects.filter(pk__in=payload.assets))
-    missing = sorted(set(payload.assets) - {a.pk for a in assets})
-    if missing:
-        errors["assets"] = [
-            _("no such %(what)s: %(ids)s") % {"what": Asset._meta.verbose_name, "ids": missing}
-        ]
-    change = None
-    if payload.change is not None:
-        change = Change.objects.filter(pk=payload.change).first()
-        if change is None:
-            errors["change"] = [_("no such change: %(id)s") % {"id": payload.change}]
+    assets, change = _references(payload.assets, payload.change, errors)
     if errors or contract is None:
         raise DomainValidationError(errors)
     with transaction.atomic():
@@ -177,9 +203,49 @@ def create_release(request: HttpRequest, payload: ReleaseIn) -> Any:
     summary="Ship a release: its notes are e-mailed to the customer's contacts",
 )
 def ship(request: HttpRequest, release_id: Id) -> Any:
+    return _act(request, release_id, ship_release, "ship releases")
+
+
+@router.patch(
+    "/releases/{release_id}",
+    response=writes(ReleaseOut, 404, 409),
+    operation_id="releases_update",
+    summary="Change a planned release (staff)",
+)
+def update_release(request: HttpRequest, release_id: Id, payload: ReleasePatch) -> Any:
     release = get_release(request.user, release_id)
-    require_staff(request, "ship releases")
-    ship_release(release=release, actor=actor_of(request))
+    require_staff(request, "change releases")
+    values = payload.dict(exclude_unset=True)
+    errors: dict[str, list[str]] = {}
+    assets, change = _references(values.get("assets") or [], values.get("change"), errors)
+    if errors:
+        raise DomainValidationError(errors)
+    if "assets" in values:
+        values["assets"] = assets
+    if "change" in values:
+        values["change"] = change
+    for name in ("version", "planned_on", "notes"):
+        if name in values and values[name] is None:
+            raise DomainValidationError({name: [_("must not be null")]})
+    edit_release(release=release, actor=actor_of(request), **values)
+    return release_out(get_release(request.user, release_id))
+
+
+@router.post(
+    "/releases/{release_id}/cancel",
+    response=writes(ReleaseOut, 404, 409),
+    operation_id="releases_cancel",
+    summary="Cancel a planned release (staff)",
+)
+def cancel(request: HttpRequest, release_id: Id) -> Any:
+    return _act(request, release_id, cancel_release, "cancel releases")
+
+
+def _act(request: HttpRequest, release_id: int, service: Any, what: str) -> Any:
+    """One step of a release (ship, cancel): tenancy 404, staff only, the service's 409."""
+    release = get_release(request.user, release_id)
+    require_staff(request, what)
+    service(release=release, actor=actor_of(request))
     return release_out(get_release(request.user, release_id))
 
 

@@ -35,6 +35,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     outages,
     parts,
     plans,
+    problems,
     releases,
     renewals,
     sites,
@@ -90,6 +91,7 @@ for module in (
     # Emergency response and the end of a contract (issues 17, 19).
     incidents,
     contract_end,
+    problems,  # ITIL problems (changes.problems)
 ):
     api.add_router("", module.router)
 

@@ -45,6 +45,7 @@ class WorkLogIn(ApiIn):
     started_at: datetime | None = None
     category: Text = ""
     work_type: str = WorkType.REMOTE.value
+    role: Text | None = None  # the rate card's role; default: the worker's billing role
     billable: bool = True
     note: str = ""
     user: int | None = Field(
@@ -64,6 +65,7 @@ class WorkLogOut(Schema):
     date: date
     minutes: int
     work_type: str
+    role: str
     billable: bool
     note: str
     started_at: datetime | None
@@ -78,6 +80,7 @@ class WorkLogPatch(ApiIn):
     date: dt.date | None = None
     started_at: datetime | None = None
     work_type: Text | None = None
+    role: Text | None = None
     category: Text | None = None
     billable: bool | None = None
     note: Text | None = None
@@ -116,6 +119,7 @@ def render_worklog(log: WorkLog) -> dict[str, Any]:
         "date": log.date,
         "minutes": log.minutes,
         "work_type": log.work_type,
+        "role": log.role,
         "billable": log.billable,
         "note": log.note,
         "started_at": log.started_at,
@@ -165,6 +169,7 @@ def create_worklog(request: HttpRequest, payload: WorkLogIn) -> Status[Any]:
         started_at=payload.started_at,
         category=payload.category,
         work_type=payload.work_type,
+        role=payload.role,
         billable=payload.billable,
         note=payload.note,
         actor=actor_of(request),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
@@ -38,11 +39,12 @@ from servicepact.backups.models import (
     DrillFinding,
     DrillSchedule,
 )
-from servicepact.contracts.models import Contract
+from servicepact.contracts.choices import KpiKind
+from servicepact.contracts.models import Contract, ContractVersion, KpiCommitment
 from servicepact.contracts.renewal import add_months
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.services import save_validated
-from servicepact.core.time import local_midnight, require_aware
+from servicepact.core.time import local_date, local_midnight, require_aware
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import contact_for
 from servicepact.notifications import language_for
@@ -104,6 +106,118 @@ def create_drill_schedule(
     save_validated(schedule)
     _add_due(schedule, 0)
     return schedule
+
+
+# ---------------------------------------------------------------- from the contract's KPI
+
+DAYS_PER_MONTH = Decimal(365) / 12
+
+
+def interval_from_days(days: Decimal) -> int:
+    """A backup-drill commitment's frequency (days) as whole months: 90 -> 3 (quarterly),
+    182 -> 6, 365 -> 12; at least 1, at most 60 (the schedule's bounds)."""
+    months = (Decimal(days) / DAYS_PER_MONTH).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return max(1, min(60, int(months)))
+
+
+def drill_kpis_in_force(at: datetime, contract_ids: Iterable[int]) -> dict[int, int]:
+    """contract id -> the backup-drill commitment (KPI id) of the version in force at ``at``,
+    for those of the contracts whose version in force has one (two queries)."""
+    versions = ContractVersion.objects.filter(
+        effective_from__lte=at, contract_id__in=list(contract_ids)
+    ).order_by("contract_id", "effective_from")
+    current: dict[int, int] = {}
+    for contract_id, version_id in versions.values_list("contract_id", "pk"):
+        current[contract_id] = version_id  # the latest effective wins
+    kpis = KpiCommitment.objects.filter(
+        contract_version_id__in=list(current.values()), kind=KpiKind.BACKUP_DRILL, severity=""
+    ).values_list("contract_version__contract_id", "pk")
+    return dict(kpis)
+
+
+def _derived_first_due(contract: Contract, months: int, today: date, last: date | None) -> date:
+    """One interval after the last due date kept (a successor's cadence), or after today
+    (the term's start, if later) when there is none or that day has passed."""
+    if last is not None and add_months(last, months) > today:
+        return add_months(last, months)
+    return add_months(max(today, contract.start_date), months)
+
+
+@transaction.atomic
+def sync_drill_schedules(
+    *, now: datetime | None = None, contracts: Iterable[Contract] | None = None
+) -> int:
+    """Keeps each contract's derived restore-drill schedule in step with the backup-drill
+    commitment (``KpiKind.BACKUP_DRILL``, a frequency in days) of the version in force:
+
+    * a commitment and no derived schedule: one is created, first due one interval after
+      today (or the term's start, if later);
+    * another commitment (an amendment): when the interval changes, the old schedule is
+      deactivated (its pending due date, not yet a breach, is withdrawn; done and missed
+      ones stay) and a new one starts from the last due date; the same interval only
+      points the schedule at the new commitment;
+    * no commitment any more: the derived schedule is deactivated likewise.
+
+    Schedules set up by hand (no ``kpi``) are never touched. Returns the schedules created,
+    changed or deactivated. Idempotent: a second run changes nothing."""
+    moment = now or current_time()
+    if contracts is None:  # only the contracts a commitment or a derived schedule concerns
+        ids = set(
+            KpiCommitment.objects.filter(kind=KpiKind.BACKUP_DRILL).values_list(
+                "contract_version__contract_id", flat=True
+            )
+        ) | set(
+            DrillSchedule.objects.filter(kpi__isnull=False, is_active=True).values_list(
+                "contract_id", flat=True
+            )
+        )
+    else:
+        ids = {c.pk for c in contracts}
+    wanted = drill_kpis_in_force(moment, ids)
+    derived = DrillSchedule.objects.filter(kpi__isnull=False, is_active=True, contract_id__in=ids)
+    active = {s.contract_id: s for s in derived.select_related("contract__customer", "kpi")}
+    todo = set(wanted) | set(active)
+    changed = 0
+    if not todo:
+        return 0
+    kpis = KpiCommitment.objects.in_bulk(list(wanted.values()))
+    by_id = Contract.objects.select_related("customer").in_bulk(list(todo))
+    for contract_id in sorted(todo):
+        schedule, kpi_id = active.get(contract_id), wanted.get(contract_id)
+        if schedule is not None and schedule.kpi_id == kpi_id:
+            continue
+        kpi = kpis.get(kpi_id) if kpi_id is not None else None
+        months = interval_from_days(kpi.target) if kpi is not None else None
+        if schedule is not None and kpi is not None and months == schedule.interval_months:
+            DrillSchedule.objects.filter(pk=schedule.pk).update(kpi=kpi)
+            changed += 1
+            continue
+        today = local_date(moment, by_id[contract_id].customer.timezone)
+        last = _deactivate(schedule) if schedule is not None else None
+        if kpi is not None and months is not None:
+            with translation.override(None):
+                scope = _("Restore drill required by the contract (every %(days)s days)") % {
+                    "days": kpi.target.normalize()
+                }
+            created = create_drill_schedule(
+                contract=by_id[contract_id],
+                kind=DrillKind.RESTORE,
+                interval_months=months,
+                first_due_on=_derived_first_due(by_id[contract_id], months, today, last),
+                scope=scope,
+            )
+            DrillSchedule.objects.filter(pk=created.pk).update(kpi=kpi)
+        changed += 1
+    return changed
+
+
+def _deactivate(schedule: DrillSchedule) -> date | None:
+    """Stops a schedule: its pending due date is withdrawn; returns the last due date kept
+    (done or missed), from which a successor counts."""
+    DrillDue.objects.filter(schedule=schedule, status=DueStatus.PENDING).delete()
+    DrillSchedule.objects.filter(pk=schedule.pk).update(is_active=False)
+    kept = DrillDue.objects.filter(schedule=schedule).order_by("-due_on")
+    return kept.values_list("due_on", flat=True).first()
 
 
 @transaction.atomic
@@ -178,7 +292,13 @@ def _miss(due: DrillDue) -> None:
 def add_drill_evidence(
     *, drill: Drill, name: str, content: bytes | File[bytes], content_type: str = "", actor: Actor
 ) -> DrillEvidence:
-    """Stores one evidence file (the ticket attachments' size limit and naming rules)."""
+    """Stores one evidence file (the ticket attachments' size limit and naming rules):
+    provider staff, or a contact of the drill's customer (its own part of the drill); anyone
+    else is refused (403)."""
+    if not getattr(actor, "is_staff", False):
+        contact = contact_for(actor)
+        if contact is None or contact.customer_id != drill.contract.customer_id:
+            raise PermissionDenied(_("only staff or the customer's contacts add drill evidence"))
     size = len(content) if isinstance(content, bytes) else int(content.size or 0)
     check_size(size)
     filename = safe_name(name)

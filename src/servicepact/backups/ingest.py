@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from servicepact.assets.models import Asset
+from servicepact.backups.choices import RunStatus
 from servicepact.backups.models import BackupRun, BackupSource
 from servicepact.backups.sources.base import ParsedRun
 from servicepact.core.bulk import db_instants, insert_rows, update_rows
@@ -63,6 +64,7 @@ class IngestResult:
     updated: int = 0
     unmatched: int = 0
     unmatched_hosts: list[str] = field(default_factory=list)
+    good_assets: set[int] = field(default_factory=set)  # assets with a successful run
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +186,8 @@ def ingest_runs(
                 result.unmatched += 1
                 if run.host and len(result.unmatched_hosts) < 20:
                     result.unmatched_hosts.append(run.host)
+            elif run.status == RunStatus.SUCCEEDED:
+                result.good_assets.add(asset_id)
             location = run.location or source.default_location
             values = (
                 run.host,

@@ -20,7 +20,7 @@ from servicepact.backups.choices import (
     RunStatus,
     SourceKind,
 )
-from servicepact.contracts.models import Contract
+from servicepact.contracts.models import Contract, KpiCommitment
 from servicepact.core.models import TimeStampedModel
 from servicepact.customers.models import Customer
 from servicepact.tickets.models import Ticket
@@ -233,6 +233,16 @@ class DrillSchedule(TimeStampedModel):
         help_text=_("Empty: the RPO commitment of the contract's terms."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Derived from the contract's backup-drill commitment (``drills.sync_drill_schedules``
+    # keeps it in step with the KPI in force); None: a schedule set up by hand.
+    kpi = models.ForeignKey(
+        KpiCommitment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from the commitment"),
+    )
 
     class Meta:
         ordering = ["contract", "kind"]

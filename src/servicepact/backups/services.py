@@ -5,6 +5,7 @@ Keyword-only, one transaction each. Drills live in drills.py (re-exported here).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -22,9 +23,10 @@ from servicepact.backups.drills import (
     process_drill_dues,
     record_drill,
     sign_off_drill,
+    sync_drill_schedules,
 )
 from servicepact.backups.ingest import IngestResult, ingest_runs
-from servicepact.backups.models import BackupPolicy, BackupSource, BackupWatch
+from servicepact.backups.models import BackupPolicy, BackupRun, BackupSource, BackupWatch
 from servicepact.backups.rpo import copy_states
 from servicepact.backups.sources.base import ParsedRun
 from servicepact.contracts.models import Contract
@@ -33,9 +35,11 @@ from servicepact.core.services import save_validated
 from servicepact.core.time import format_duration, require_aware
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Customer
+from servicepact.tickets import system_notes
 from servicepact.tickets.choices import Category, Channel, Status, TicketKind
 from servicepact.tickets.models import Ticket
-from servicepact.tickets.services import open_ticket
+from servicepact.tickets.services import add_system_notes, open_ticket, resolve_ticket
+from servicepact.tickets.transitions import ALLOWED
 
 SOURCE_TOKEN_PREFIX = "spbak_"
 
@@ -53,6 +57,8 @@ __all__ = [
     "record_drill",
     "rotate_backup_source_token",
     "sign_off_drill",
+    "sync_drill_schedules",
+    "wake_resumed_watches",
 ]
 
 
@@ -114,9 +120,11 @@ def receive_runs(
     INSERT fails on the unique key and the delivery is stored again over the winner's row."""
     moment = received_at or current_time()
     try:
-        return ingest_runs(source=source, runs=runs, received_at=moment)
+        result = ingest_runs(source=source, runs=runs, received_at=moment)
     except IntegrityError:
-        return ingest_runs(source=source, runs=runs, received_at=moment)
+        result = ingest_runs(source=source, runs=runs, received_at=moment)
+    wake_resumed_watches(result.good_assets, moment)
+    return result
 
 
 # ---------------------------------------------------------------- policies
@@ -194,8 +202,10 @@ def check_backups(*, now: datetime | None = None, batch: int = 200) -> int:
     2. evaluate their copies as of now (the last good run, its age);
     3. window exceeded and no incident open for it: open one (category backup, the asset,
        channel monitoring) and keep it on the watch, so a second pass opens nothing;
-    4. back within the window: forget the incident (it is resolved by people, with the
-       desk's context), next check when the new backup's window would run out.
+    4. back within the window: the incident the watch opened, still open, is resolved with a
+       system note naming the good run (backups resumed); the watch forgets it; next check
+       when the new backup's window would run out. A good run's delivery makes the watches
+       of its asset with an incident due at once (``wake_resumed_watches``).
 
     Returns the number of watches looked at. Idempotent and safe in several processes."""
     moment = now or current_time()
@@ -226,10 +236,42 @@ def check_backups(*, now: datetime | None = None, batch: int = 200) -> int:
             else:
                 point = state.last_good.started_at if state.last_good else None
                 start = point or watch.policy.effective_from
+                if watch.ticket is not None and watch.ticket.is_open and state.last_good:
+                    _resolve_incident(watch, watch.ticket, state.last_good, moment)
                 watch.overdue_since, watch.ticket = None, None
                 watch.next_check_at = start + timedelta(seconds=state.window_seconds + 1)
         BackupWatch.objects.bulk_update(watches, ["next_check_at", "overdue_since", "ticket"])
     return len(watches)
+
+
+def _resolve_incident(watch: BackupWatch, ticket: Ticket, run: BackupRun, moment: datetime) -> None:
+    """Backups resumed: a system note naming the good run, then the incident resolved when
+    it is being worked on (acknowledged, in progress, solution proposed: the monitoring's
+    rule, ``monitoring.rules.RESOLVABLE``). A new incident nobody acknowledged keeps only the
+    note: resolving it would stop its response clock unanswered; people close it."""
+    policy = watch.policy
+    with translation.override(None):
+        location = str(CopyLocation(watch.location).label)
+        resolution = _("Resolved automatically: backups resumed (a good %(location)s backup).") % {
+            "location": location
+        }
+    note = system_notes.backup_resumed(
+        location=location, asset=policy.asset.hostname, at=run.started_at, policy=policy.name
+    )
+    add_system_notes(notes=[(ticket, note)])
+    if ticket.status in ALLOWED["resolve"]:
+        resolve_ticket(ticket=ticket, actor=None, resolution=resolution, at=moment)
+
+
+def wake_resumed_watches(asset_ids: Iterable[int], at: datetime) -> int:
+    """The watches of these assets that hold an incident are looked at now (a good run was
+    just reported for them): the worker's next pass resolves what resumed. One UPDATE."""
+    ids = sorted(set(asset_ids))
+    if not ids:
+        return 0
+    return BackupWatch.objects.filter(policy__asset_id__in=ids, ticket__isnull=False).update(
+        next_check_at=at
+    )
 
 
 def _open_incident(watch: BackupWatch, age_seconds: int, moment: datetime) -> Ticket:

@@ -17,7 +17,7 @@ never converted); amounts are rounded once per line to the currency's minor unit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -147,28 +147,48 @@ class Line:
 
 @dataclass(frozen=True)
 class WorkGroup:
-    """Billable minutes of one work type, and how many of them were out of hours."""
+    """Billable minutes of one work type and role ("" for none), and how many of them were
+    out of hours."""
 
     work_type: str
     minutes: int
     out_of_hours_minutes: int
+    role: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.work_type}, {self.role}" if self.role else self.work_type
+
+
+# The rate card: (work type, role) -> price of an hour; role "" is the work type's rate.
+Rates = Mapping[tuple[str, str], Decimal]
+
+
+def rate_for(rates: Rates, work_type: str, role: str) -> Decimal:
+    """The price of an hour of ``work_type`` done in ``role``: the role's own rate when the
+    card has one, else the work type's rate, else 0 (one price per hour, never both)."""
+    if role and (work_type, role) in rates:
+        return rates[(work_type, role)]
+    return rates.get((work_type, ""), ZERO)
 
 
 def overage_amount(
     overage_hours: Decimal,
     consumed_hours: Decimal,
     consumed: Sequence[WorkGroup],
-    rates: dict[str, Decimal],
+    rates: Rates,
     multiplier: Decimal,
     places: int,
 ) -> Decimal:
-    """Overage hours at the rate card: the month's included-work value (rates per work type,
-    out-of-hours multiplier) times the share of its hours that were overage."""
+    """Overage hours at the rate card: the month's included-work value (rates per work type
+    and role, out-of-hours multiplier) times the share of its hours that were overage."""
     if overage_hours <= 0 or consumed_hours <= 0:
         return ZERO
     value = sum(
         (
-            work_value(g.minutes, g.out_of_hours_minutes, rates.get(g.work_type, ZERO), multiplier)
+            work_value(
+                g.minutes, g.out_of_hours_minutes, rate_for(rates, g.work_type, g.role), multiplier
+            )
             for g in consumed
         ),
         ZERO,
@@ -177,18 +197,19 @@ def overage_amount(
 
 
 def extra_work_lines(
-    extra: Sequence[WorkGroup], rates: dict[str, Decimal], multiplier: Decimal, places: int
+    extra: Sequence[WorkGroup], rates: Rates, multiplier: Decimal, places: int
 ) -> list[Line]:
-    """One line per work type of billable extra work (out of scope), at the rate card."""
+    """One line per work type and role of billable extra work (out of scope), at the rate
+    card (``rate_for``: a role without a rate of its own is priced at the work type's)."""
     lines = []
-    for group in sorted(extra, key=lambda g: g.work_type):
+    for group in sorted(extra, key=lambda g: (g.work_type, g.role)):
         if group.minutes <= 0:
             continue
-        rate = rates.get(group.work_type, ZERO)
+        rate = rate_for(rates, group.work_type, group.role)
         amount = round_money(
             work_value(group.minutes, group.out_of_hours_minutes, rate, multiplier), places
         )
-        lines.append(Line("extra_work", group.work_type, hours_of(group.minutes), rate, amount))
+        lines.append(Line("extra_work", group.label, hours_of(group.minutes), rate, amount))
     return lines
 
 

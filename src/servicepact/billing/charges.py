@@ -32,9 +32,9 @@ from servicepact.billing import charge_rules as rules
 from servicepact.billing.charge_rules import Line, PartRow, WorkGroup, hours_of
 from servicepact.billing.choices import Bucket, ChargeKind, ChargeStatus, Coverage, EntryKind
 from servicepact.billing.credits import monthly_fee
-from servicepact.billing.fees import FeeTerms, fee_in_force, fees_in_force
+from servicepact.billing.fees import Segment, fee_segments
 from servicepact.billing.hours import (
-    covered_days,
+    covered_segments,
     included_expiry,
     included_hours_for,
     lots_and_draws,
@@ -60,19 +60,20 @@ from servicepact.customers.selectors import scope_to_customer
 class ContractWork:
     """A contract's month of work logs, summed."""
 
-    consumed: dict[str, list[int]] = field(default_factory=dict)  # work type -> [min, ooh]
-    extra: dict[str, list[int]] = field(default_factory=dict)
+    # (work type, role) -> [minutes, out-of-hours minutes]
+    consumed: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    extra: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     non_billable_minutes: int = 0
 
-    def add(self, coverage: str, work_type: str, minutes: int, ooh: int) -> None:
+    def add(self, coverage: str, work_type: str, role: str, minutes: int, ooh: int) -> None:
         bucket = self.consumed if coverage == Coverage.INCLUDED else self.extra
-        sums = bucket.setdefault(work_type, [0, 0])
+        sums = bucket.setdefault((work_type, role or ""), [0, 0])
         sums[0] += minutes
         sums[1] += ooh
 
     @staticmethod
-    def groups(sums: dict[str, list[int]]) -> list[WorkGroup]:
-        return [WorkGroup(t, m, o) for t, (m, o) in sorted(sums.items())]
+    def groups(sums: dict[tuple[str, str], list[int]]) -> list[WorkGroup]:
+        return [WorkGroup(t, m, o, r) for (t, r), (m, o) in sorted(sums.items())]
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def work_from_logs(
             date__lte=period.last_day,
             ticket__contract_id__in=contract_ids,
         )
-        .values_list("ticket__contract_id", "billable", "work_type", "category")
+        .values_list("ticket__contract_id", "billable", "work_type", "role", "category")
         .annotate(minutes=Sum("minutes"), ooh=Sum("out_of_hours_minutes"))
         .order_by()
     )
@@ -140,14 +141,15 @@ def work_from_logs(
 def fold_work(
     rows: Iterable[tuple[Any, ...]], terms: dict[int, RateTerms]
 ) -> dict[int, ContractWork]:
-    """(contract, billable, work type, category, minutes, ooh) rows -> work per contract."""
+    """(contract, billable, work type, role, category, minutes, ooh) rows -> work per
+    contract."""
     work: dict[int, ContractWork] = defaultdict(ContractWork)
-    for contract_id, billable, work_type, category, minutes, ooh in rows:
+    for contract_id, billable, work_type, role, category, minutes, ooh in rows:
         item = work[contract_id]
         if not billable:
             item.non_billable_minutes += minutes
         else:
-            item.add(terms[contract_id].coverage(category), work_type, minutes, ooh or 0)
+            item.add(terms[contract_id].coverage(category), work_type, role, minutes, ooh or 0)
     return work
 
 
@@ -159,17 +161,18 @@ def close_one(
     work: ContractWork,
     entries: Iterable[tuple[str, Decimal, str]],
     credit: Credit | None,
-    fee: FeeTerms | None = None,
+    segments: list[Segment] | None = None,
     parts: Sequence[PartRow] = (),
     labels: dict[str, str] | None = None,
 ) -> Closed:
     """The ledger entries and charge lines of one contract's month (no database when
-    ``fee``, the fee in force, is given)."""
+    ``segments``, the month's fees in force, are given)."""
     currency = contract.fee_currency
     places = minor_units(currency)
     text = labels or charge_labels()
-    fee = fee or fee_in_force(contract, period)
-    included = included_hours_for(contract, period, fee)
+    if segments is None:
+        segments = fee_segments([contract], period)[contract.pk]
+    included = included_hours_for(contract, period, segments)
     expires = included_expiry(period, terms)
     rows = list(entries)
     lots, drawn = lots_and_draws(rows, included=included, included_expires=expires)
@@ -186,21 +189,7 @@ def close_one(
     if not any(kind == EntryKind.INCLUDED for kind, _h, _e in rows) and included > 0:
         new_entries.insert(0, rules.Entry(str(period), EntryKind.INCLUDED, included, expires))
 
-    lines: list[Line] = []
-    days, month_days = covered_days(contract, period)
-    per_month = monthly_fee(contract, fee=fee)
-    base = rules.prorated_fee(per_month, days, month_days, places)
-    if base > 0:
-        label = (
-            text["base_fee"]
-            if days >= month_days
-            else text["base_fee_part"]
-            % {
-                "days": days,
-                "month": month_days,
-            }
-        )
-        lines.append(Line(ChargeKind.BASE_FEE, label, Decimal(days) / month_days, per_month, base))
+    lines = base_fee_lines(contract, period, segments, text)
     over = rules.overage_amount(
         closed.overage, consumed, consumed_groups, terms.rates, terms.multiplier, places
     )
@@ -248,6 +237,31 @@ def close_one(
         "non_billable": str(hours_of(work.non_billable_minutes)),
     }
     return Closed(tuple(new_entries), tuple(lines), currency, hours)
+
+
+def base_fee_lines(
+    contract: Contract, period: Period, segments: list[Segment], text: dict[str, str]
+) -> list[Line]:
+    """The month's base fee: one line per fee segment inside the term, each the pro rata of
+    its monthly fee (``charge_rules.prorated_fee``, rounded once per line): a whole month
+    under one fee is one line "Base fee"; a change on the 11th of a 30-day month, two lines
+    of 10 and 20 days."""
+    places = minor_units(contract.fee_currency)
+    month_days = period.last_day.day
+    covered = covered_segments(contract, period, segments)
+    lines = []
+    for days, terms in covered:
+        per_month = monthly_fee(contract, fee=terms)
+        base = rules.prorated_fee(per_month, days, month_days, places)
+        if base <= 0:
+            continue
+        label = (
+            text["base_fee"]
+            if days >= month_days
+            else text["base_fee_part"] % {"days": days, "month": month_days}
+        )
+        lines.append(Line(ChargeKind.BASE_FEE, label, Decimal(days) / month_days, per_month, base))
+    return lines
 
 
 def credit_line(
@@ -322,7 +336,7 @@ def close_charges(
         ).values_list("contract_id", "kind", "hours", "expires_period"):
             entries[contract_id].append((kind, hours, expires))
         credits = _credits(todo_ids, period)
-        fees = fees_in_force(todo, period)
+        fees = fee_segments(todo, period)
         parts = parts_by_contract(todo_ids, period)
         labels = charge_labels()
         results = [
@@ -335,7 +349,7 @@ def close_charges(
                     work=work.get(contract.pk, ContractWork()),
                     entries=entries.get(contract.pk, ()),
                     credit=credits.get(contract.pk),
-                    fee=fees[contract.pk],
+                    segments=fees[contract.pk],
                     parts=parts.get(contract.pk, ()),
                     labels=labels,
                 ),

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
+from servicepact.accounts.choices import BillingRole
 from servicepact.billing import charge_rules as rules
 from servicepact.billing.charges import Credit, close_charges, credit_line
 from servicepact.billing.choices import (
@@ -98,15 +99,19 @@ def set_rate_card(
     scope: Sequence[tuple[str, str, str]] = (),
     parts_markup_percent: Any = 0,
 ) -> RateCard:
-    """The version's rate card, replaced whole: rates per work type, the out-of-hours
-    multiplier, rollover months, the conversion ratio, the scope (category, label, coverage),
-    the markup (%) over a part's cost out of warranty."""
+    """The version's rate card, replaced whole: rates per work type (key ``"remote"``) and
+    per work type and role (key ``"remote:senior_engineer"``; a role without one is priced at
+    the work type's rate), the out-of-hours multiplier, rollover months, the conversion ratio,
+    the scope (category, label, coverage), the markup (%) over a part's cost out of warranty."""
     require_manager(actor, "set rate cards")
     currency = version.contract.fee_currency
     errors: dict[str, list[str]] = {}
-    for work_type in rates:
+    for key in rates:
+        work_type, _sep, role = str(key).partition(":")
         if work_type not in WorkType.values:
             errors["rates"] = [f"unknown work type {work_type!r}"]
+        elif role and role not in BillingRole.values:
+            errors["rates"] = [f"unknown role {role!r}: one of {', '.join(BillingRole.values)}"]
     if not isinstance(rollover_periods, int) or not 0 <= rollover_periods <= 36:
         errors["rollover_periods"] = ["0 to 36 months"]
     for category, _label, coverage in scope:
@@ -133,7 +138,8 @@ def set_rate_card(
         parts_markup_percent=markup,
     )
     Rate.objects.bulk_create(
-        Rate(rate_card=card, work_type=t, hourly_rate=p) for t, p in prices.items()
+        Rate(rate_card=card, work_type=t.partition(":")[0], role=t.partition(":")[2], hourly_rate=p)
+        for t, p in prices.items()
     )
     ScopeItem.objects.bulk_create(
         ScopeItem(rate_card=card, category=c, label=label[:100], coverage=cov)
@@ -335,8 +341,9 @@ def propose_fee_change(
     reason: str,
     actor: Actor,
 ) -> FeeChange:
-    """A new fee and included hours from the first day of a month (staff); a month whose
-    charges are produced, or before the term, cannot change (422 on effective_from)."""
+    """A new fee and included hours from any day (staff): a change inside a month splits its
+    base fee and included hours pro rata by days (``billing.fees``); a month whose charges
+    are produced, or a day outside the term, cannot change (422 on effective_from)."""
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("only provider staff propose fee changes")
     amount = parse_amount(fee_amount, contract.fee_currency, field="fee_amount")
@@ -345,8 +352,6 @@ def propose_fee_change(
         raise DomainValidationError({"included_hours": ["hours to 0.01 h"]})
     text = _reason(reason)
     problems = []
-    if effective_from.day != 1:
-        problems.append("must be the first day of a month")
     if effective_from > contract.end_date or effective_from < contract.start_date.replace(day=1):
         problems.append("must fall in the contract's term")
     month = Period(effective_from.year, effective_from.month)

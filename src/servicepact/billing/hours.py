@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from servicepact.accounts.choices import BillingRole
 from servicepact.billing.charge_rules import HOURS, ZERO, Lot, hours_of
 from servicepact.billing.choices import (
     FEE_PERIOD_MONTHS,
@@ -22,8 +23,9 @@ from servicepact.billing.choices import (
     Coverage,
     EntryKind,
     FeeChangeStatus,
+    WorkType,
 )
-from servicepact.billing.fees import FeeTerms, fee_in_force
+from servicepact.billing.fees import FeeTerms, Segment, fee_segments
 from servicepact.billing.models import FeeChange, HoursEntry, WorkLog
 from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, rate_terms_now
@@ -34,26 +36,54 @@ from servicepact.core.time import local_midnight
 from servicepact.customers.selectors import scope_to_customer
 
 
-def covered_days(contract: Contract, period: Period) -> tuple[int, int]:
-    """(days of the month inside the contract's term, days of the month). Grace is not term;
-    a termination ends the term the day before it."""
+def _term_days(contract: Contract, period: Period) -> tuple[date, date]:
+    """The first and last day of the month inside the contract's term (last < first when
+    none). Grace is not term; a termination ends the term the day before it."""
     last = contract.end_date
     if contract.terminated_on is not None:
         last = min(last, contract.terminated_on - timedelta(days=1))
-    first_day = max(period.first_day, contract.start_date)
-    last_day = min(period.last_day, last)
+    return max(period.first_day, contract.start_date), min(period.last_day, last)
+
+
+def covered_days(contract: Contract, period: Period) -> tuple[int, int]:
+    """(days of the month inside the contract's term, days of the month)."""
+    first_day, last_day = _term_days(contract, period)
+    return max(0, (last_day - first_day).days + 1), period.last_day.day
+
+
+def covered_segments(
+    contract: Contract, period: Period, segments: list[Segment] | None = None
+) -> list[tuple[int, FeeTerms]]:
+    """(days inside the term, fee terms) of each fee segment of the month (``billing.fees``:
+    a fee change inside the month splits it); segments without a covered day are left out."""
+    if segments is None:
+        segments = fee_segments([contract], period)[contract.pk]
+    first_day, last_day = _term_days(contract, period)
+    result = []
+    for segment in segments:
+        days = (min(segment.last, last_day) - max(segment.first, first_day)).days + 1
+        if days > 0:
+            result.append((days, segment.terms))
+    return result
+
+
+def included_hours_for(
+    contract: Contract, period: Period, segments: list[Segment] | None = None
+) -> Decimal:
+    """The month's included hours: a quarterly 30 h is 10 h a month, pro rata in a partial
+    month like the fee (15 of 30 days -> 5 h), and per segment when a fee change falls inside
+    the month (10 days of 30 h and 20 of 60 h in a 30-day month: 10 + 40 = 50 h), rounded
+    once to 0.01 h."""
     month_days = period.last_day.day
-    return max(0, (last_day - first_day).days + 1), month_days
-
-
-def included_hours_for(contract: Contract, period: Period, fee: FeeTerms | None = None) -> Decimal:
-    """The month's included hours (of the fee in force, ``fee`` if already read): a
-    quarterly 30 h is 10 h a month, pro rata in a partial month like the fee (15 of 30
-    days -> 5 h)."""
-    covered, month_days = covered_days(contract, period)
-    hours = (fee or fee_in_force(contract, period)).included_hours
-    per_month = hours / FEE_PERIOD_MONTHS[contract.fee_period]
-    return (per_month * covered / month_days).quantize(HOURS, rounding=ROUND_HALF_UP)
+    months = FEE_PERIOD_MONTHS[contract.fee_period]
+    hours = sum(
+        (
+            terms.included_hours / months * days / month_days
+            for days, terms in covered_segments(contract, period, segments)
+        ),
+        ZERO,
+    )
+    return hours.quantize(HOURS, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -246,7 +276,10 @@ def ledger_page(user: Any, contract: Contract, now: datetime) -> dict[str, Any]:
         "scope_rows": [
             (terms.labels.get(c, c), Coverage(v).label) for c, v in sorted(terms.scope.items())
         ],
-        "rate_rows": sorted(terms.rates.items()),
+        "rate_rows": [
+            (WorkType(t).label, BillingRole(r).label if r else "", rate)
+            for (t, r), rate in sorted(terms.rates.items())
+        ],
     }
 
 

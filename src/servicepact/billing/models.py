@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from servicepact.accounts.choices import BillingRole
 from servicepact.billing.choices import (
     AuditAction,
     Bucket,
@@ -278,6 +279,14 @@ class WorkLog(models.Model):
     work_type = models.CharField(
         _("work type"), max_length=10, choices=WorkType.choices, default=WorkType.REMOTE
     )
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=BillingRole.choices,
+        blank=True,
+        db_default="",
+        help_text=_("Priced at the rate card's rate of this role; empty: the work type's rate."),
+    )
     billable = models.BooleanField(_("billable"), default=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -345,6 +354,7 @@ class WorkMonthSum(models.Model):
     period = models.CharField(_("period"), max_length=7)  # YYYY-MM
     billable = models.BooleanField(_("billable"))
     work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.choices)
+    role = models.CharField(_("role"), max_length=20, blank=True, default="")
     category = models.CharField(_("category of work"), max_length=40, blank=True)
     minutes = models.BigIntegerField(_("minutes"))
     out_of_hours_minutes = models.BigIntegerField(_("minutes outside coverage hours"))
@@ -353,8 +363,8 @@ class WorkMonthSum(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["contract", "period", "billable", "work_type", "category"],
-                name="workmonthsum_key",
+                fields=["contract", "period", "billable", "work_type", "role", "category"],
+                name="workmonthsum_role_key",
             )
         ]
         indexes = [models.Index(fields=["period", "contract"])]
@@ -428,18 +438,24 @@ class RateCard(models.Model):
 
 
 class Rate(models.Model):
-    """The price of an hour of one work type (remote, on site, travel)."""
+    """The price of an hour of one work type (remote, on site, travel), for one role or, with
+    no role, for any role the card has no rate of (``charge_rules.rate_for``)."""
 
     rate_card = models.ForeignKey(RateCard, on_delete=models.CASCADE, related_name="rates")
     work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.choices)
+    role = models.CharField(
+        _("role"), max_length=20, choices=BillingRole.choices, blank=True, default=""
+    )
     hourly_rate = models.DecimalField(
         _("rate per hour"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
 
     class Meta:
-        ordering = ["rate_card", "work_type"]
+        ordering = ["rate_card", "work_type", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["rate_card", "work_type"], name="rate_unique_type")
+            models.UniqueConstraint(
+                fields=["rate_card", "work_type", "role"], name="rate_unique_type_role"
+            )
         ]
         verbose_name = _("rate")
         verbose_name_plural = _("rates")
@@ -615,7 +631,8 @@ class ChargeLine(models.Model):
 
 
 class FeeChange(models.Model):
-    """A proposed change of the fee or the included hours from the first day of a month:
+    """A proposed change of the fee or the included hours from any day (a month it falls
+    inside is split pro rata by days, ``billing.fees``):
     approved internally, then accepted by the customer; accepted, it becomes a contract
     version and the fee in force from ``effective_from`` (``billing.fees``)."""
 
@@ -624,7 +641,7 @@ class FeeChange(models.Model):
     included_hours = models.DecimalField(
         _("new included hours per period"), max_digits=8, decimal_places=2
     )
-    effective_from = models.DateField(_("effective from (first day of a month)"))
+    effective_from = models.DateField(_("effective from"))
     reason = models.CharField(_("reason"), max_length=300)
     # A system-written reason (a renewal's fee) as a note: ``reason_text`` shows it.
     reason_note = models.JSONField(_("reason facts"), default=dict, blank=True)

@@ -25,7 +25,7 @@ class RateTerms:
     rollover_periods: int = 0
     conversion_ratio: Decimal | None = None
     parts_markup: Decimal = Decimal("0")  # percent over a part's cost, out of warranty
-    rates: dict[str, Decimal] = field(default_factory=dict)
+    rates: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (type, role) -> rate
     scope: dict[str, str] = field(default_factory=dict)  # category -> Coverage
     labels: dict[str, str] = field(default_factory=dict)  # category -> label
 
@@ -52,11 +52,11 @@ def rate_terms_at(contracts: Iterable[Contract], at: dict[int, datetime]) -> dic
     ):
         versions[contract_id].append((version_id, effective_from))
     in_batch = RateCard.objects.filter(contract_version__contract_id__in=ids)
-    rates: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for card_id, work_type, hourly_rate in Rate.objects.filter(rate_card__in=in_batch).values_list(
-        "rate_card_id", "work_type", "hourly_rate"
-    ):
-        rates[card_id][work_type] = hourly_rate
+    rates: dict[int, dict[tuple[str, str], Decimal]] = defaultdict(dict)
+    for card_id, work_type, role, hourly_rate in Rate.objects.filter(
+        rate_card__in=in_batch
+    ).values_list("rate_card_id", "work_type", "role", "hourly_rate"):
+        rates[card_id][(work_type, role)] = hourly_rate
     scope: dict[int, dict[str, str]] = defaultdict(dict)
     labels: dict[int, dict[str, str]] = defaultdict(dict)
     for card_id, category, coverage, label in ScopeItem.objects.filter(

@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor, actor_name
-from servicepact.accounts.choices import StaffRole
+from servicepact.accounts.choices import BillingRole, StaffRole
+from servicepact.accounts.models import StaffProfile
 from servicepact.backups.statement import recovery_credit_lines
 from servicepact.billing import worksums
 from servicepact.billing.alerts import check_hours_alerts
@@ -555,6 +556,7 @@ def _log_values(log: WorkLog) -> dict[str, Any]:
         "started_at": log.started_at.isoformat() if log.started_at else None,
         "minutes": log.minutes,
         "work_type": log.work_type,
+        "role": log.role,
         "category": log.category,
         "billable": log.billable,
         "note": log.note,
@@ -597,6 +599,7 @@ def _check_log(
     work_type: str,
     category: str,
     note: str,
+    role: str = "",
 ) -> date:
     """Validates a work log's fields (422 naming each); returns its day (the local date of
     ``started_at`` in the ticket's zone when a start is given)."""
@@ -615,6 +618,8 @@ def _check_log(
         errors["date"] = ["must not be in the future"]
     if work_type not in WorkType.values:
         errors["work_type"] = [f"one of {', '.join(WorkType.values)}"]
+    if role and role not in BillingRole.values:
+        errors["role"] = [f"one of {', '.join(BillingRole.values)}, or empty"]
     if category and (len(category) > 40 or not re.fullmatch(r"[-a-z0-9_]+", category)):
         errors["category"] = ["a slug of at most 40 characters (a-z, 0-9, - and _)"]
     if len(note.strip()) > 300:
@@ -634,6 +639,15 @@ def _after_log(log: WorkLog) -> None:
         )
 
 
+def billing_role_of(user: Any) -> str:
+    """The rate card's role a staff member's work is priced at ("" without a profile)."""
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return ""
+    profile = StaffProfile.objects.filter(user_id=pk).first()
+    return profile.billing_role if profile is not None else ""
+
+
 @transaction.atomic
 def log_work(
     *,
@@ -646,17 +660,22 @@ def log_work(
     note: str = "",
     work_type: str = WorkType.REMOTE,
     category: str = "",
+    role: str | None = None,
     actor: Actor = None,
 ) -> WorkLog:
     """Records time ``user`` spent on a ticket; billable time counts against the included
     hours (or is extra work, by the scope of its category). ``actor`` (who enters it, default
     ``user``) must be staff too (403). With ``started_at`` the engine computes the minutes
-    outside the contract's coverage hours (they cost the rate card's multiplier). Leaves an
-    audit record; tells of 80 % / 100 % of the month's hours."""
+    outside the contract's coverage hours (they cost the rate card's multiplier). ``role``
+    (the rate card's role the time is priced at) defaults to ``user``'s billing role, kept on
+    the log so a later change of the profile does not reprice it. Leaves an audit record;
+    tells of 80 % / 100 % of the month's hours."""
     if actor is not None and not getattr(actor, "is_staff", False):
         raise PermissionDenied(_("only provider staff log work"))
     if day is None and started_at is None:
         raise DomainValidationError({"date": [_("give the day or the start of the work")]})
+    if role is None:
+        role = billing_role_of(user)
     day = _check_log(
         ticket=ticket,
         user=user,
@@ -666,6 +685,7 @@ def log_work(
         work_type=work_type,
         category=category,
         note=note,
+        role=role,
     )
     log = WorkLog.objects.create(
         ticket=ticket,
@@ -674,6 +694,7 @@ def log_work(
         date=day,
         started_at=started_at,
         work_type=work_type,
+        role=role,
         category=category,
         out_of_hours_minutes=out_of_hours_minutes(ticket, started_at, minutes),
         billable=billable,
@@ -685,7 +706,17 @@ def log_work(
     return log
 
 
-EDITABLE = ("user", "minutes", "date", "started_at", "work_type", "category", "billable", "note")
+EDITABLE = (
+    "user",
+    "minutes",
+    "date",
+    "started_at",
+    "work_type",
+    "role",
+    "category",
+    "billable",
+    "note",
+)
 
 
 @transaction.atomic
@@ -708,6 +739,7 @@ def edit_work_log(*, log: WorkLog, actor: Actor, reason: str = "", **changes: An
     if errors:
         raise DomainValidationError(errors)
     values = {f: getattr(log, f) for f in EDITABLE} | changes
+    values["role"] = values["role"] or ""
     if "date" in changes and "started_at" not in changes:
         values["started_at"] = None  # a new day without a start: the old start is wrong
     day = _check_log(
@@ -719,6 +751,7 @@ def edit_work_log(*, log: WorkLog, actor: Actor, reason: str = "", **changes: An
         work_type=values["work_type"],
         category=values["category"],
         note=values["note"],
+        role=values["role"],
     )
     worksums.remove_log(log)  # the old values out of their month, the new ones in below
     for name in EDITABLE:

@@ -2,7 +2,7 @@
 
 ``billing.services`` calls ``add_log`` after creating a log, ``remove_log`` before deleting
 one, and both around an edit (the old values out, the new in), inside the write's
-transaction. A row is keyed by (contract, month, billable, work type, category) and holds the
+transaction. A row is keyed by (contract, month, billable, work type, role, category) and holds the
 minutes, the out-of-hours minutes and the number of logs; a row whose last log goes is
 deleted, so the table always equals the sums ``sums_from_logs`` recomputes from the logs
 (tested with creates, edits and deletes). The period close (``billing.charges``) reads it:
@@ -23,15 +23,16 @@ from django.db.models import Count, F, Sum
 from servicepact.billing.models import WorkLog, WorkMonthSum
 from servicepact.billing.periods import Period
 
-Key = tuple[int, str, bool, str, str]  # contract, period, billable, work type, category
+Key = tuple[int, str, bool, str, str, str]  # contract, period, billable, work type, role, category
 Sums = dict[Key, tuple[int, int, int]]  # minutes, out-of-hours minutes, logs
 
 _TABLE = WorkMonthSum._meta.db_table
 _UPSERT = f"""
 INSERT INTO {_TABLE}
-    (contract_id, period, billable, work_type, category, minutes, out_of_hours_minutes, logs)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (contract_id, period, billable, work_type, category) DO UPDATE SET
+    (contract_id, period, billable, work_type, role, category, minutes, out_of_hours_minutes,
+     logs)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (contract_id, period, billable, work_type, role, category) DO UPDATE SET
     minutes = {_TABLE}.minutes + excluded.minutes,
     out_of_hours_minutes = {_TABLE}.out_of_hours_minutes + excluded.out_of_hours_minutes,
     logs = {_TABLE}.logs + excluded.logs
@@ -44,7 +45,7 @@ def key_of(log: WorkLog) -> Key | None:
     if contract_id is None:
         return None
     period = str(Period(log.date.year, log.date.month))
-    return (contract_id, period, log.billable, log.work_type, log.category)
+    return (contract_id, period, log.billable, log.work_type, log.role, log.category)
 
 
 def add_log(log: WorkLog) -> None:
@@ -62,12 +63,13 @@ def remove_log(log: WorkLog) -> None:
     key = key_of(log)
     if key is None:
         return
-    contract_id, period, billable, work_type, category = key
+    contract_id, period, billable, work_type, role, category = key
     row = WorkMonthSum.objects.filter(
         contract_id=contract_id,
         period=period,
         billable=billable,
         work_type=work_type,
+        role=role,
         category=category,
     )
     row.filter(logs__lte=1).delete()
@@ -85,12 +87,12 @@ def sums_from_logs(period: Period | None = None) -> Sums:
         logs = logs.filter(date__gte=period.first_day, date__lte=period.last_day)
     result: Sums = {}
     rows = (
-        logs.values_list("ticket__contract_id", "date", "billable", "work_type", "category")
+        logs.values_list("ticket__contract_id", "date", "billable", "work_type", "role", "category")
         .annotate(m=Sum("minutes"), o=Sum("out_of_hours_minutes"), n=Count("id"))
         .order_by()
     )
-    for contract_id, day, billable, work_type, category, minutes, ooh, count in rows:
-        key = (contract_id, str(Period(day.year, day.month)), billable, work_type, category)
+    for contract_id, day, billable, work_type, role, category, minutes, ooh, count in rows:
+        key = (contract_id, str(Period(day.year, day.month)), billable, work_type, role, category)
         m, o, n = result.get(key, (0, 0, 0))
         result[key] = (m + minutes, o + ooh, n + count)
     return result
@@ -101,12 +103,13 @@ def stored_sums(period: Period | None = None) -> Sums:
     if period is not None:
         rows = rows.filter(period=str(period))
     return {
-        (c, p, b, t, cat): (m, o, n)
-        for c, p, b, t, cat, m, o, n in rows.values_list(
+        (c, p, b, t, r, cat): (m, o, n)
+        for c, p, b, t, r, cat, m, o, n in rows.values_list(
             "contract_id",
             "period",
             "billable",
             "work_type",
+            "role",
             "category",
             "minutes",
             "out_of_hours_minutes",
@@ -132,6 +135,7 @@ def rebuild(period: Period | None = None) -> int:
             "period",
             "billable",
             "work_type",
+            "role",
             "category",
             "minutes",
             "out_of_hours_minutes",
@@ -143,11 +147,18 @@ def rebuild(period: Period | None = None) -> int:
 
 
 def month_rows(contract_ids: Sequence[int], period: Period) -> list[tuple[Any, ...]]:
-    """(contract, billable, work type, category, minutes, out-of-hours minutes) of the month."""
+    """(contract, billable, work type, role, category, minutes, out-of-hours minutes) of
+    the month."""
     return list(
         WorkMonthSum.objects.filter(period=str(period), contract_id__in=contract_ids)
         .values_list(
-            "contract_id", "billable", "work_type", "category", "minutes", "out_of_hours_minutes"
+            "contract_id",
+            "billable",
+            "work_type",
+            "role",
+            "category",
+            "minutes",
+            "out_of_hours_minutes",
         )
         .order_by()
     )

@@ -20,8 +20,10 @@ from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import AwareDatetime, ValidationError
 
 from servicepact.accounts.actors import actor_of
 from servicepact.accounts.auth import api_auth
@@ -186,6 +188,11 @@ class RejectIn(ApiIn):
 class VoteIn(ApiIn):
     approve: bool
     note: Note = ""
+    decided_at: AwareDatetime | None = None  # a vote recorded after the fact
+
+
+class ApproveIn(ApiIn):
+    approved_at: AwareDatetime | None = None  # an approval recorded after the fact
 
 
 class ExecutionStepIn(ApiIn):
@@ -217,6 +224,17 @@ class TemplateIn(ApiIn):
     implementation_plan: Plan = ""
     test_plan: Plan = ""
     rollback_plan: Plan = ""
+
+
+class TemplatePatch(ApiIn):
+    title: Annotated[str, model_text(ChangeTemplate, "title")] | None = None
+    description: Plan | None = None
+    impact: LevelIn | None = None
+    likelihood: LevelIn | None = None
+    implementation_plan: Plan | None = None
+    test_plan: Plan | None = None
+    rollback_plan: Plan | None = None
+    active: bool | None = None
 
 
 def error(status: int, detail: Any, errors: dict[str, list[str]] | None = None) -> JsonResponse:
@@ -415,6 +433,19 @@ def create_template(request: HttpRequest, payload: TemplateIn) -> Any:
     return Status(201, template)
 
 
+@router.patch(
+    "/templates/{template_id}",
+    response=writes(TemplateOut, 404),
+    operation_id="change_templates_update",
+    summary="Change a standard change template (staff)",
+)
+def update_template(request: HttpRequest, template_id: Id, payload: TemplatePatch) -> Any:
+    """Changes made from the template keep their own copy; ``active: false`` retires it."""
+    template = get_object_or_404(ChangeTemplate, pk=template_id)
+    values = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
+    return services.edit_template(template=template, actor=actor_of(request), **values)
+
+
 @router.post(
     "",
     response=writes(ChangeOut, status=201),
@@ -489,7 +520,14 @@ def _decide(request: HttpRequest, change_id: int, verb: str, **kwargs: Any) -> A
     summary="Vote as a named member of the change advisory board",
 )
 def board_vote(request: HttpRequest, change_id: Id, payload: VoteIn) -> Any:
-    return _decide(request, change_id, "vote_on", approve=payload.approve, note=payload.note)
+    return _decide(
+        request,
+        change_id,
+        "vote_on",
+        approve=payload.approve,
+        note=payload.note,
+        decided_at=payload.decided_at,
+    )
 
 
 @router.post(
@@ -497,11 +535,26 @@ def board_vote(request: HttpRequest, change_id: Id, payload: VoteIn) -> Any:
     response=writes(ChangeDetailOut, 404, 409),
     operation_id="changes_approve",
     summary="Approve a change (customer contact)",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": ApproveIn.model_json_schema()}},
+        }
+    },
 )
 def approve(request: HttpRequest, change_id: Id) -> Any:
     """A contact of the change's customer approves; its window becomes planned downtime.
-    An emergency change already carried out may be approved after the fact."""
-    return _decide(request, change_id, "approve")
+    An emergency change already carried out may be approved after the fact. Body optional:
+    ``{"approved_at": "..."}``, the instant an approval recorded later was given (aware; not in
+    the future, not before the request: 422)."""
+    at = None
+    if request.content_type == "application/json" and request.body.strip():
+        try:
+            at = ApproveIn.model_validate_json(request.body).approved_at
+        except ValidationError as exc:
+            problem = _("expected ISO 8601 with an offset, e.g. 2025-06-03T08:00:00+00:00")
+            return error(422, str(exc), {"approved_at": [problem]})
+    return _decide(request, change_id, "approve", approved_at=at)
 
 
 @router.post(

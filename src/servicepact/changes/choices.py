@@ -140,3 +140,12 @@ EXECUTION_LABELS = {
     "roll_back": _("Rolled back"),
     "fail": _("Failed"),
 }
+
+
+class ProblemStatus(models.TextChoices):
+    """An ITIL problem: open (cause unknown), known error (root cause and workaround known),
+    resolved (the fix is in, usually by a change)."""
+
+    OPEN = "open", _("Open")
+    KNOWN_ERROR = "known_error", _("Known error")
+    RESOLVED = "resolved", _("Resolved")

@@ -12,6 +12,7 @@ from servicepact.changes.choices import (
     ChangeStatus,
     EventKind,
     Level,
+    ProblemStatus,
     ReleaseStatus,
     Vote,
     risk_of,
@@ -319,3 +320,41 @@ class Release(TimeStampedModel):
             if notes.get(key):
                 return str(notes[key])
         return str(next(iter(notes.values()), ""))
+
+
+class Problem(TimeStampedModel):
+    """An ITIL problem: the unknown cause of one or more incidents (tickets), its root cause
+    and workaround once known (a known error), and the changes that fix it (docs/changes.md
+    "Problems")."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="problems")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=PLAN_MAX_CHARS)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProblemStatus.choices, default=ProblemStatus.OPEN
+    )
+    root_cause = models.TextField(_("root cause"), blank=True, max_length=PLAN_MAX_CHARS)
+    workaround = models.TextField(_("workaround"), blank=True, max_length=PLAN_MAX_CHARS)
+    tickets = models.ManyToManyField(
+        Ticket, blank=True, related_name="problems", verbose_name=_("incidents")
+    )
+    changes = models.ManyToManyField(
+        Change, blank=True, related_name="problems", verbose_name=_("fixing changes")
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "status"])]
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"PRB-{self.pk:06d}" if self.pk else "PRB-new"

@@ -69,6 +69,96 @@ def _clean_notes(notes: Mapping[str, Any], errors: dict[str, list[str]]) -> dict
     return cleaned
 
 
+def _check_release(
+    contract: Contract,
+    version: str,
+    assets: list[Asset],
+    change: Change | None,
+    notes: Mapping[str, Any],
+    errors: dict[str, list[str]],
+    release: Release | None = None,
+) -> dict[str, str]:
+    """The rules of a planned release's fields (plan and edit); returns the cleaned notes."""
+    others = Release.objects.filter(contract=contract, version=version.strip())
+    if release is not None:
+        others = others.exclude(pk=release.pk)
+    if not version.strip():
+        errors["version"] = [_("must not be empty")]
+    elif others.exists():
+        errors["version"] = [_("this contract has a release %(v)s already") % {"v": version}]
+    foreign = [a.hostname for a in assets if a.customer_id != contract.customer_id]
+    if foreign:
+        errors["assets"] = [
+            _("not assets of this contract's customer: %(choices)s")
+            % {"choices": ", ".join(foreign)}
+        ]
+    if change is not None and change.customer_id != contract.customer_id:
+        errors["change"] = [_("not a change of this contract's customer")]
+    return _clean_notes(notes, errors)
+
+
+def _planned(release: Release, actor: Actor, action: str) -> Release:
+    """The release locked, for staff, while it is still planned (403, 409)."""
+    if not is_staff(actor):
+        raise PermissionDenied(_("only provider staff change releases"))
+    locked = Release.objects.select_for_update().select_related("contract").get(pk=release.pk)
+    if locked.status != ReleaseStatus.PLANNED:
+        raise TransitionError(
+            _("release %(version)s is %(status)s: only a planned release can be %(action)s")
+            % {
+                "version": locked.version,
+                "status": locked.get_status_display(),
+                "action": action,
+            }
+        )
+    return locked
+
+
+RELEASE_FIELDS = ("version", "planned_on", "notes", "assets", "change")
+
+
+@transaction.atomic
+def edit_release(*, release: Release, actor: Actor, **values: Any) -> Release:
+    """Changes the fields given (``RELEASE_FIELDS``) of a planned release (staff; a shipped
+    or cancelled one: 409); the same rules as planning it (422 per field)."""
+    unknown = sorted(set(values) - set(RELEASE_FIELDS))
+    if unknown:
+        raise DomainValidationError({f: [_("cannot be changed")] for f in unknown})
+    release = _planned(release, actor, _("changed"))
+    version = values.get("version", release.version)
+    assets = list(values["assets"]) if "assets" in values else list(release.assets.all())
+    change = values.get("change", release.change)
+    errors: dict[str, list[str]] = {}
+    notes = _check_release(
+        release.contract,
+        version,
+        assets,
+        change,
+        values.get("notes", release.notes),
+        errors,
+        release,
+    )
+    if errors:
+        raise DomainValidationError(errors)
+    release.version = version.strip()
+    release.planned_on = values.get("planned_on", release.planned_on)
+    release.notes = notes
+    release.change = change
+    save_validated(release)
+    if "assets" in values:
+        release.assets.set(assets)
+    return release
+
+
+@transaction.atomic
+def cancel_release(*, release: Release, actor: Actor) -> Release:
+    """planned -> cancelled (staff); nobody is told (nothing was shipped). Kept for history."""
+    release = _planned(release, actor, _("cancelled"))
+    release.status = ReleaseStatus.CANCELLED
+    release.save(update_fields=["status", "updated_at"])
+    return release
+
+
 @transaction.atomic
 def plan_release(
     *,
@@ -85,19 +175,7 @@ def plan_release(
         raise PermissionDenied(_("only provider staff plan releases"))
     assets = list(assets)
     errors: dict[str, list[str]] = {}
-    if not version.strip():
-        errors["version"] = [_("must not be empty")]
-    elif Release.objects.filter(contract=contract, version=version.strip()).exists():
-        errors["version"] = [_("this contract has a release %(v)s already") % {"v": version}]
-    foreign = [a.hostname for a in assets if a.customer_id != contract.customer_id]
-    if foreign:
-        errors["assets"] = [
-            _("not assets of this contract's customer: %(choices)s")
-            % {"choices": ", ".join(foreign)}
-        ]
-    if change is not None and change.customer_id != contract.customer_id:
-        errors["change"] = [_("not a change of this contract's customer")]
-    cleaned = _clean_notes(notes or {}, errors)
+    cleaned = _check_release(contract, version, assets, change, notes or {}, errors)
     if errors:
         raise DomainValidationError(errors)
     release = Release(

@@ -366,11 +366,26 @@ def _may_still_decide(change: Change) -> bool:
     )
 
 
+def given_at(change: Change, at: datetime | None, field: str = "approved_at") -> datetime:
+    """The instant an approval was given: now, or ``at`` for one recorded after the fact
+    (aware; not in the future, not before the change was requested: 422 on ``field``)."""
+    moment = current_time()
+    if at is None:
+        return moment
+    require_aware(at, field)
+    if at > moment:
+        raise DomainValidationError({field: [_("must not be in the future")]})
+    if at < change.requested_at:
+        raise DomainValidationError({field: [_("must not be before the change was requested")]})
+    return at
+
+
 @transaction.atomic
-def approve_change(*, change: Change, actor: Actor) -> Change:
+def approve_change(*, change: Change, actor: Actor, approved_at: datetime | None = None) -> Change:
     """The customer's approval, by a contact of the change's customer (staff: PermissionDenied).
 
-    Its window becomes planned downtime. Emergency changes may be approved after the fact.
+    Its window becomes planned downtime. Emergency changes may be approved after the fact;
+    ``approved_at``: when the approval was given, for one recorded later (``given_at``).
     """
     change = _lock(change)
     if not _is_customer_contact(actor, change):
@@ -387,9 +402,9 @@ def approve_change(*, change: Change, actor: Actor) -> Change:
     if not _may_still_decide(change):
         _check_from(change, "approve", [ChangeStatus.REQUESTED])
     change.approved_by = actor
-    change.approved_at = current_time()
+    change.approved_at = given_at(change, approved_at)
     change.save(update_fields=["approved_by", "approved_at", "updated_at"])
-    _event(change, EventKind.CUSTOMER_APPROVED, actor)
+    _event(change, EventKind.CUSTOMER_APPROVED, actor, at=change.approved_at)
     _fully_approve(change, actor)
     return change
 
@@ -443,8 +458,17 @@ def board_outcome(change: Change, votes: Sequence[str]) -> bool | None:
 
 
 @transaction.atomic
-def vote_on_change(*, change: Change, actor: Actor, approve: bool, note: str = "") -> Change:
-    """A named board member votes; the board's rule decides when the votes are enough."""
+def vote_on_change(
+    *,
+    change: Change,
+    actor: Actor,
+    approve: bool,
+    note: str = "",
+    decided_at: datetime | None = None,
+) -> Change:
+    """A named board member votes; the board's rule decides when the votes are enough.
+    ``decided_at``: when the vote was given, for one recorded later (``given_at``); the
+    board's decision takes the instant of the vote that settled it."""
     change = _lock(change)
     vote = (
         ChangeApproval.objects.select_for_update()
@@ -466,7 +490,7 @@ def vote_on_change(*, change: Change, actor: Actor, approve: bool, note: str = "
         raise TransitionError(
             _("you have voted on change %(change)s already") % {"change": change.number}
         )
-    moment = current_time()
+    moment = given_at(change, decided_at, "decided_at")
     vote.decision = Vote.APPROVED if approve else Vote.REJECTED
     vote.decided_at = moment
     vote.note = note.strip()[:2000]
@@ -476,6 +500,7 @@ def vote_on_change(*, change: Change, actor: Actor, approve: bool, note: str = "
         EventKind.CAB_VOTE,
         actor,
         f"{vote.get_decision_display()}: {vote.note}".rstrip(": "),
+        at=moment,
     )
     votes = list(ChangeApproval.objects.filter(change=change).values_list("decision", flat=True))
     outcome = board_outcome(change, votes)
@@ -491,7 +516,7 @@ def vote_on_change(*, change: Change, actor: Actor, approve: bool, note: str = "
         change.rejection_reason = _("rejected by the change advisory board")
         fields += ["status", "rejected_at", "rejected_by", "rejection_reason"]
     change.save(update_fields=fields)
-    _event(change, EventKind.CAB_APPROVED if outcome else EventKind.CAB_REJECTED, actor)
+    _event(change, EventKind.CAB_APPROVED if outcome else EventKind.CAB_REJECTED, actor, at=moment)
     _fully_approve(change, actor)
     return change
 
@@ -604,16 +629,8 @@ def create_template(
     """A standard change template, pre-approved by the board (staff only)."""
     if not is_staff(actor):
         raise PermissionDenied(_("only provider staff create standard change templates"))
-    errors: dict[str, list[str]] = {}
-    if not title.strip():
-        errors["title"] = [_("must not be empty")]
-    for name, value in (("impact", impact), ("likelihood", likelihood)):
-        if value not in Level.values:
-            errors[name] = [_("must be 1 (low), 2 (medium) or 3 (high)")]
-    if errors:
-        raise DomainValidationError(errors)
     template = ChangeTemplate(
-        title=title.strip(),
+        title=title,
         description=description,
         impact=impact,
         likelihood=likelihood,
@@ -621,7 +638,49 @@ def create_template(
         test_plan=test_plan,
         rollback_plan=rollback_plan,
     )
+    _save_template(template)
+    return template
+
+
+TEMPLATE_FIELDS = (
+    "title",
+    "description",
+    "impact",
+    "likelihood",
+    "implementation_plan",
+    "test_plan",
+    "rollback_plan",
+    "active",
+)
+
+
+def _save_template(template: ChangeTemplate) -> None:
+    """The template's rules (create and edit): a title, impact and likelihood 1-3."""
+    errors: dict[str, list[str]] = {}
+    template.title = template.title.strip()
+    if not template.title:
+        errors["title"] = [_("must not be empty")]
+    for name in ("impact", "likelihood"):
+        if getattr(template, name) not in Level.values:
+            errors[name] = [_("must be 1 (low), 2 (medium) or 3 (high)")]
+    if errors:
+        raise DomainValidationError(errors)
     save_validated(template)
+
+
+@transaction.atomic
+def edit_template(*, template: ChangeTemplate, actor: Actor, **values: Any) -> ChangeTemplate:
+    """Changes the fields given (``TEMPLATE_FIELDS``; ``active`` False retires it from new
+    changes). Changes made from it keep their own copy of the plans (staff only)."""
+    if not is_staff(actor):
+        raise PermissionDenied(_("only provider staff edit standard change templates"))
+    unknown = sorted(set(values) - set(TEMPLATE_FIELDS))
+    if unknown:
+        raise DomainValidationError({f: [_("cannot be changed")] for f in unknown})
+    template = ChangeTemplate.objects.select_for_update().get(pk=template.pk)
+    for name, value in values.items():
+        setattr(template, name, value)
+    _save_template(template)
     return template
 
 

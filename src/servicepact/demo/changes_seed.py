@@ -18,10 +18,12 @@ from servicepact.assets.models import Asset
 from servicepact.changes import services as cs
 from servicepact.changes.choices import ChangeKind
 from servicepact.changes.models import Change
+from servicepact.changes.problems import record_problem
 from servicepact.changes.releases import plan_release, ship_release
 from servicepact.contracts.blackouts import add_blackout
 from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
+from servicepact.tickets.models import Ticket
 
 BASELINE = (
     ("bios", "BIOS", "U46 v2.40"),
@@ -158,6 +160,18 @@ def seed_changes(acme: Any, globex: Any, staff: dict[str, Any]) -> dict[str, int
         change=emergency, actor=manager, approve=True, note="Approved after the fact."
     )
     cs.approve_change(change=emergency, actor=acme.contact.user)
+    # The problem behind the resets: its root cause, workaround and the fixing change.
+    record_problem(
+        customer=acme.customer,
+        title="RAID controller resets under load",
+        description="Controller resets every few hours on the database servers.",
+        status="resolved",
+        root_cause="A firmware bug in the controller's cache handling.",
+        workaround="Reset the controller; disable the write cache until patched.",
+        tickets=list(Ticket.objects.filter(customer=acme.customer).order_by("pk")[:1]),
+        changes=[emergency],
+        actor=manager,
+    )
     # Contract terms and templates.
     year_end = moment.astimezone(ny).year
     add_blackout(

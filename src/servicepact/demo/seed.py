@@ -22,6 +22,7 @@ from django.db import transaction
 from servicepact.accounts.choices import StaffRole
 from servicepact.accounts.models import StaffProfile, Team
 from servicepact.assets.models import Asset, ContractLine
+from servicepact.backups.services import sync_drill_schedules
 from servicepact.contracts.catalogue import (
     SOFTWARE_L2,
     STANDARD_NBD,
@@ -106,7 +107,14 @@ def _staff(progress: Progress) -> dict[str, Any]:
         (wang, StaffRole.AGENT_L2, "Asia/Shanghai", "zh-hans"),
     ):
         StaffProfile.objects.get_or_create(
-            user=user, defaults={"role": role, "timezone": tz, "preferred_language": language}
+            user=user,
+            defaults={
+                "role": role,
+                "timezone": tz,
+                "preferred_language": language,
+                # The engineer's hours are priced at the rate card's senior engineer rate.
+                "billing_role": "senior_engineer" if user is engineer else "",
+            },
         )
     desk, _ = Team.objects.get_or_create(
         name="Service desk", defaults={"email": "desk@demo.servicepact.test"}
@@ -1023,7 +1031,12 @@ def _credits_and_hours(
             set_rate_card(
                 version=version,
                 actor=staff["manager"],
-                rates={"remote": "120", "on_site": "180", "travel": "80"},
+                rates={
+                    "remote": "120",
+                    "on_site": "180",
+                    "on_site:senior_engineer": "220",
+                    "travel": "80",
+                },
                 multiplier="1.5",
                 rollover_periods=2,
                 conversion_ratio="1.25",
@@ -1096,6 +1109,9 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
             staff=staff["agent"],
             progress=progress,
         )
+        # Globex's 180-day backup-drill commitment becomes its restore-drill schedule (Acme's
+        # was set up by hand above; the worker derives the rest each pass).
+        sync_drill_schedules(contracts=[customers[1].contract])
     return True
 
 

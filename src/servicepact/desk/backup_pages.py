@@ -3,22 +3,32 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicepact.accounts.actors import actor_of
 from servicepact.accounts.selectors import staff_timezone
-from servicepact.backups.choices import RunStatus
+from servicepact.backups.choices import DrillKind, DueStatus, RunStatus
 from servicepact.backups.models import DrillDue
 from servicepact.backups.rpo import copy_states
 from servicepact.backups.selectors import drills_for, policies_for, runs_for, schedules_for
-from servicepact.backups.services import add_drill_evidence, add_drill_finding
+from servicepact.backups.services import (
+    add_drill_evidence,
+    add_drill_finding,
+    create_drill_schedule,
+    sync_drill_schedules,
+)
+from servicepact.contracts.models import Contract
+from servicepact.contracts.selectors import contracts_for
 from servicepact.core.errors import DomainValidationError
 from servicepact.core.pagination import paginate_page
 from servicepact.core.time import now
@@ -157,3 +167,108 @@ def drill_finding_add(request: HttpRequest, pk: int) -> HttpResponse:
 def drill_evidence(request: HttpRequest, pk: int, file_id: int) -> HttpResponseBase:
     drill = get_object_or_404(drills_for(request.user), pk=pk)
     return download_response(get_object_or_404(drill.evidence.all(), pk=file_id))
+
+
+# ---------------------------------------------------------------- drill schedules
+
+
+class DrillScheduleForm(forms.Form):
+    contract = forms.ModelChoiceField(
+        label=gettext_lazy("Contract"), queryset=Contract.objects.none()
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("Drill"), choices=DrillKind.choices)
+    interval_months = forms.IntegerField(
+        label=gettext_lazy("Every (months)"), min_value=1, max_value=60, initial=3
+    )
+    first_due_on = forms.DateField(
+        label=gettext_lazy("First due on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    scope = forms.CharField(label=gettext_lazy("Scope"), required=False, max_length=500)
+    warn_days = forms.IntegerField(
+        label=gettext_lazy("Warn (days before)"), min_value=0, max_value=365, initial=14
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["contract"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = contracts_for(user).order_by("number")
+
+
+def _schedules_page(
+    request: HttpRequest, form: DrillScheduleForm | None = None, status: int = 200
+) -> HttpResponse:
+    schedules = (
+        schedules_for(request.user)
+        .select_related("contract", "kpi")
+        .prefetch_related("dues")
+        .order_by("-is_active", "contract__number", "kind", "pk")
+    )
+    page = paginate_page(schedules, page=request.GET.get("page"), per_page=50)
+    rows = [
+        (
+            s,
+            min(
+                (d for d in s.dues.all() if d.status == DueStatus.PENDING),
+                key=lambda d: d.due_on,
+                default=None,
+            ),
+        )
+        for s in page.items
+    ]
+    return render(
+        request,
+        "desk/drill_schedules.html",
+        {
+            "rows": rows,
+            "page": page,
+            "page_query": "",
+            "form": form or DrillScheduleForm(user=request.user),
+            "agent_tz": staff_timezone(request.user),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def drill_schedules(request: HttpRequest) -> HttpResponse:
+    """The drill schedules with their next due date; a schedule set up by hand (POST)."""
+    if request.method != "POST":
+        return _schedules_page(request)
+    form = DrillScheduleForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _schedules_page(request, form, 422)
+    data = form.cleaned_data
+    try:
+        create_drill_schedule(
+            contract=data["contract"],
+            kind=data["kind"],
+            interval_months=data["interval_months"],
+            first_due_on=data["first_due_on"],
+            scope=data["scope"],
+            warn_days=data["warn_days"],
+        )
+    except DomainValidationError as exc:
+        for name, problems in exc.errors.items():
+            form.add_error(name if name in form.fields else None, problems)
+        return _schedules_page(request, form, 422)
+    messages.success(request, _("Drill schedule set up."))
+    return redirect("desk:drill-schedules")
+
+
+@require_POST
+@staff_required
+def drill_schedules_sync(request: HttpRequest) -> HttpResponse:
+    """The contracts' backup-drill commitments as schedules now (the worker does it too)."""
+    changed = sync_drill_schedules()
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s schedule derived from the contracts' commitments.",
+            "%(n)s schedules derived from the contracts' commitments.",
+            changed,
+        )
+        % {"n": changed},
+    )
+    return redirect("desk:drill-schedules")

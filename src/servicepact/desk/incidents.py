@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from servicepact.accounts.actors import actor_of
+from servicepact.backups.choices import RunStatus
+from servicepact.backups.models import BackupRun
 from servicepact.contractend import services as ends
 from servicepact.contractend.backups import last_verified_backups
 from servicepact.contractend.choices import BackupOutcome
@@ -66,6 +68,17 @@ def _incident(request: HttpRequest, pk: int) -> Any:
     return incident
 
 
+def _restore_runs(incident: Any) -> Any:
+    """The good backup runs of the incident's customer, newest first (what a report cites)."""
+    return (
+        BackupRun.objects.filter(
+            asset__customer_id=incident.contract.customer_id, status=RunStatus.SUCCEEDED
+        )
+        .select_related("asset")
+        .order_by("-started_at", "-pk")
+    )
+
+
 @staff_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident(request, pk)
@@ -80,6 +93,14 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.regenerate_timeline(report=report, actor=actor_of(request))
             else:
                 lost = request.POST.get("data_lost", "")
+                run_id = request.POST.get("restored_run", "")
+                run = (
+                    _restore_runs(incident).filter(pk=run_id).first() if run_id.isdigit() else None
+                )
+                if run_id and run is None:
+                    raise DomainValidationError(
+                        {"restored_run": [_("Choose a listed backup run.")]}
+                    )
                 services.update_report(
                     report=report,
                     actor=actor_of(request),
@@ -87,6 +108,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     data_lost=None if lost == "" else lost == "yes",
                     data_loss=request.POST.get("data_loss", ""),
                     restored_from=request.POST.get("restored_from", ""),
+                    restored_run=run,
                     apology=request.POST.get("apology", ""),
                 )
             return redirect("desk:incident", pk=incident.pk)
@@ -101,6 +123,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contacts": emergency_contacts_for(incident.contract, incident.level),
             "runbooks": incident.runbooks.all(),
             "levels": levels_of(incident.contract),
+            "restore_runs": _restore_runs(incident)[:30],
             "errors": errors,
             **report_context(report),
         },

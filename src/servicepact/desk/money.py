@@ -75,7 +75,7 @@ class FeeChangeForm(forms.Form):
         label=gettext_lazy("New included hours per fee period"), max_digits=8, decimal_places=2
     )
     effective_from = forms.DateField(
-        label=gettext_lazy("From (first day of a month)"),
+        label=gettext_lazy("From (any day; the month is split pro rata by days)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300)

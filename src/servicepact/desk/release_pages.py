@@ -28,7 +28,14 @@ from servicepact.changes import services as change_services
 from servicepact.changes.calendar import calendar_view, parse_anchor
 from servicepact.changes.choices import Level
 from servicepact.changes.models import PLAN_MAX_CHARS, ChangeTemplate
-from servicepact.changes.releases import get_release, plan_release, releases_for, ship_release
+from servicepact.changes.releases import (
+    cancel_release,
+    edit_release,
+    get_release,
+    plan_release,
+    releases_for,
+    ship_release,
+)
 from servicepact.changes.selectors import changes_for
 from servicepact.contracts.blackouts import add_blackout
 from servicepact.contracts.models import Contract
@@ -96,6 +103,37 @@ class TemplateForm(forms.Form):
         required=False,
         max_length=PLAN_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TemplateEditForm(TemplateForm):
+    active = forms.BooleanField(
+        label=gettext_lazy("Active (offered for new changes)"), required=False
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def change_template_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Changes a standard change template; changes made from it keep their own plans."""
+    template = get_object_or_404(ChangeTemplate, pk=pk)
+    initial = {name: getattr(template, name) for name in change_services.TEMPLATE_FIELDS}
+    form = TemplateEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change_services.edit_template(
+                template=template, actor=actor_of(request), **form.cleaned_data
+            )
+        except DomainValidationError as exc:
+            _errors_onto(form, exc)
+        else:
+            messages.success(request, _("The standard change template is saved."))
+            return redirect("desk:change-templates")
+    return render(
+        request,
+        "desk/edit_form.html",
+        {"form": form, "title": template.title, "back": reverse("desk:change-templates")},
+        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -186,6 +224,72 @@ def release_list(request: HttpRequest) -> HttpResponse:
         {"form": form, "page": page, "agent_tz": staff_timezone(request.user)},
         status=status,
     )
+
+
+class ReleaseEditForm(ReleaseForm):
+    """The plan's fields; the contract stays."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["contract"]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def release_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Changes a planned release (a shipped or cancelled one: 409)."""
+    release = get_release(request.user, pk)
+    initial = {
+        "version": release.version,
+        "planned_on": release.planned_on,
+        "notes_en": release.notes.get("en", ""),
+        "notes_zh": release.notes.get("zh-hans", ""),
+        "assets": list(release.assets.all()),
+    }
+    form = ReleaseEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                edit_release(
+                    release=release,
+                    actor=actor_of(request),
+                    version=data["version"],
+                    planned_on=data["planned_on"],
+                    notes={"en": data["notes_en"], "zh-hans": data["notes_zh"]},
+                    assets=data["assets"],
+                )
+            except DomainValidationError as exc:
+                _errors_onto(form, exc)
+            except TransitionError as exc:
+                messages.error(request, exc.message)
+                return redirect("desk:releases")
+            else:
+                messages.success(request, _("The release is saved."))
+                return redirect("desk:releases")
+    return render(
+        request,
+        "desk/edit_form.html",
+        {"form": form, "title": release.version, "back": reverse("desk:releases")},
+        status=status,
+    )
+
+
+@require_POST
+@staff_required
+def release_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    release = get_release(request.user, pk)
+    try:
+        cancel_release(release=release, actor=actor_of(request))
+    except (TransitionError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", str(exc)))
+    else:
+        messages.success(
+            request, _("Release %(version)s is cancelled.") % {"version": release.version}
+        )
+    return redirect("desk:releases")
 
 
 @require_POST

@@ -10,8 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy
 
+from servicepact.accounts.choices import BillingRole
 from servicepact.billing.choices import WorkType
 from servicepact.billing.models import WorkLog
+from servicepact.billing.services import billing_role_of
 from servicepact.core.time import local_date, now, zone
 from servicepact.tickets.models import Ticket
 
@@ -33,6 +35,11 @@ class WorkLogForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": "1", "max": "1440", "inputmode": "numeric"}),
     )
     work_type = forms.ChoiceField(label=gettext_lazy("Work type"), choices=WorkType.choices)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role (priced at its rate; empty: the work type's rate)"),
+        choices=[("", "—"), *BillingRole.choices],
+        required=False,
+    )
     category = forms.SlugField(
         label=gettext_lazy("Category of work (the contract's scope)"), required=False, max_length=40
     )
@@ -72,6 +79,7 @@ def worklog_edit_form(log: WorkLog, data: Any = None) -> WorkLogEditForm:
         "start": start,
         "minutes": log.minutes,
         "work_type": log.work_type,
+        "role": log.role,
         "category": log.category,
         "billable": log.billable,
         "note": log.note,
@@ -81,7 +89,8 @@ def worklog_edit_form(log: WorkLog, data: Any = None) -> WorkLogEditForm:
 
 def worklog_form(ticket: Ticket, user: Any) -> WorkLogForm:
     today = local_date(now(), ticket.timezone)
-    return WorkLogForm(prefix="work", initial={"user": user.pk, "date": today, "billable": True})
+    initial = {"user": user.pk, "date": today, "billable": True, "role": billing_role_of(user)}
+    return WorkLogForm(prefix="work", initial=initial)
 
 
 def worklog_context(ticket: Ticket, user: Any, form: WorkLogForm | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from servicepact.backups.models import BackupRun
 from servicepact.billing.models import CreditAudit, PeriodCredit
 from servicepact.changes.models import Change
 from servicepact.contracts.models import Contract, ServicePlan
@@ -141,9 +142,17 @@ class IncidentReport(models.Model):
     root_cause = models.TextField(_("root cause"), blank=True)
     data_lost = models.BooleanField(_("data lost"), null=True, blank=True)
     data_loss = models.TextField(_("what data was lost"), blank=True)
-    # The backup restored from: the backup run's id or label in the backup tool (text, so a
-    # report can name a backup outside ServicePact too).
-    restored_from = models.CharField(_("restored from backup"), max_length=300, blank=True)
+    # The backup restored from: the run ServicePact knows (a good run of one of the
+    # customer's assets), and a note (the snapshot's label, or a backup outside ServicePact).
+    restored_run = models.ForeignKey(
+        BackupRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("restored from backup run"),
+    )
+    restored_from = models.CharField(_("restored from (note)"), max_length=300, blank=True)
     achieved_rto_seconds = models.PositiveIntegerField(_("achieved RTO (s)"), null=True, blank=True)
     achieved_rpo_seconds = models.PositiveIntegerField(_("achieved RPO (s)"), null=True, blank=True)
     apology = models.TextField(_("apology"), blank=True)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from servicepact.backups.choices import CopyLocation
 from servicepact.incidents.choices import level_label
 from servicepact.incidents.models import IncidentReport
 from servicepact.reports.formats import pdf_from_html
@@ -31,6 +32,7 @@ def report_document(report: IncidentReport) -> dict[str, Any]:
         "data_lost": report.data_lost,
         "data_loss": report.data_loss,
         "restored_from": report.restored_from,
+        "restored_run": restored_run(report),
         "achieved_rto_seconds": report.achieved_rto_seconds,
         "achieved_rpo_seconds": report.achieved_rpo_seconds,
         "corrective_actions": [
@@ -72,3 +74,18 @@ def render_pdf(report: IncidentReport) -> bytes:
 
 def pdf_filename(report: IncidentReport) -> str:
     return f"incident-report-{report.incident.ticket.number or report.incident.ticket_id}.pdf"
+
+
+def restored_run(report: IncidentReport) -> dict[str, Any] | None:
+    """The backup run the report cites (``restored_run``), as the report shows it."""
+    run = report.restored_run
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "asset": run.asset.hostname if run.asset is not None else run.host,
+        "location": run.location,
+        "location_label": str(CopyLocation(run.location).label),
+        "started_at": run.started_at,
+        "snapshot": run.snapshot,
+    }

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
+from servicepact.backups.choices import RunStatus
+from servicepact.backups.models import BackupRun
 from servicepact.billing.choices import AuditAction
 from servicepact.billing.models import CreditAudit, PeriodCredit
 from servicepact.billing.services import adjust_credits, require_manager
@@ -325,10 +327,19 @@ REPORT_FIELDS = (
     "data_lost",
     "data_loss",
     "restored_from",
+    "restored_run",
     "achieved_rto_seconds",
     "achieved_rpo_seconds",
     "apology",
 )
+
+
+def _restorable(report: IncidentReport, run: Any) -> bool:
+    """A run a report may cite: a good backup of an asset of the incident's customer."""
+    if not isinstance(run, BackupRun) or run.asset is None:
+        return False
+    customer_id = report.incident.contract.customer_id
+    return run.status == RunStatus.SUCCEEDED and run.asset.customer_id == customer_id
 
 
 @transaction.atomic
@@ -349,6 +360,14 @@ def update_report(
         report.restored_from = _text(
             errors, "restored_from", values["restored_from"], required=False
         )[:300]
+    if "restored_run" in values:
+        run = values["restored_run"]
+        if run is not None and not _restorable(report, run):
+            errors["restored_run"] = [
+                _("a successful backup run of one of the customer's assets, or none")
+            ]
+        else:
+            report.restored_run = run
     if "data_lost" in values:
         if values["data_lost"] not in (True, False, None):
             errors["data_lost"] = [_("yes, no, or not stated yet")]

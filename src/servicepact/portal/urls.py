@@ -47,6 +47,7 @@ urlpatterns: list[URLPattern] = [
     path("drills/", backup_pages.drill_list, name="drills"),
     path("drills/<int:pk>/", backup_pages.drill_detail, name="drill"),
     path("drills/<int:pk>/sign-off/", backup_pages.drill_sign_off, name="drill-sign-off"),
+    path("drills/<int:pk>/evidence/", backup_pages.drill_evidence_add, name="drill-evidence-add"),
     path(
         "drills/<int:pk>/evidence/<int:file_id>/",
         backup_pages.drill_evidence,

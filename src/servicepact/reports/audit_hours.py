@@ -5,9 +5,12 @@ customer recomputes them (``servicepact audit verify`` checks them, docs/commerc
   stored (immutable ``HoursEntry`` rows);
 * ``balances``: the balance per bucket at the month's end as the product shows it (the
   running balance of the ledger page);
-* ``work``: the month's work logs (day, minutes, out-of-hours minutes, work type, category,
-  billable) and ``scope`` (category -> included / billable / excluded, the rate card's),
-  from which the consumed and extra hours follow;
+* ``work``: the month's work logs (day, minutes, out-of-hours minutes, work type, role,
+  category, billable) and ``scope`` (category -> included / billable / excluded, the rate
+  card's), from which the consumed and extra hours follow;
+* ``rates``: the rate card of the month (work type, role — empty for the work type's rate —
+  and the price of an hour), ``out_of_hours_multiplier`` and ``currency_places``, from which
+  the extra-work lines follow (a role without a rate of its own costs the work type's rate);
 * ``charge``: the month's period charge if produced (status, currency, total, hours, lines).
 
 All hours and money are decimal strings.
@@ -22,6 +25,7 @@ from servicepact.billing.models import HoursEntry, PeriodCharge, WorkLog
 from servicepact.billing.periods import Period
 from servicepact.billing.rates import rate_terms_for_period
 from servicepact.contracts.models import Contract
+from servicepact.core.money import minor_units
 
 FORMAT = 1
 RULE = (
@@ -46,7 +50,14 @@ def hours_file(contract: Contract, period: Period) -> dict[str, Any]:
         )
         .order_by("date", "id")
         .values_list(
-            "id", "date", "minutes", "out_of_hours_minutes", "work_type", "category", "billable"
+            "id",
+            "date",
+            "minutes",
+            "out_of_hours_minutes",
+            "work_type",
+            "role",
+            "category",
+            "billable",
         )
     )
     charge = (
@@ -73,6 +84,12 @@ def hours_file(contract: Contract, period: Period) -> dict[str, Any]:
         ],
         "balances": balances,
         "scope": dict(sorted(terms.scope.items())),
+        "rates": [
+            {"work_type": work_type, "role": role, "hourly_rate": str(rate)}
+            for (work_type, role), rate in sorted(terms.rates.items())
+        ],
+        "out_of_hours_multiplier": str(terms.multiplier),
+        "currency_places": minor_units(contract.fee_currency),
         "work": [
             {
                 "id": pk,
@@ -80,10 +97,11 @@ def hours_file(contract: Contract, period: Period) -> dict[str, Any]:
                 "minutes": minutes,
                 "out_of_hours_minutes": ooh,
                 "work_type": work_type,
+                "role": role,
                 "category": category,
                 "billable": billable,
             }
-            for pk, day, minutes, ooh, work_type, category, billable in logs
+            for pk, day, minutes, ooh, work_type, role, category, billable in logs
         ],
         "charge": None if charge is None else _charge(charge),
     }

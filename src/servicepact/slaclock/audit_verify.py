@@ -603,6 +603,7 @@ def _hours(report: Report, export: Export) -> None:
         )  # fmt: skip
     scope = field(data, "scope", where)
     consumed = extra = 0
+    extra_groups: dict[tuple[str, str], list[int]] = {}
     for i, log in enumerate(field(data, "work", where)):
         if not field(log, "billable", f"{where}: work[{i}]"):
             continue
@@ -612,6 +613,10 @@ def _hours(report: Report, export: Export) -> None:
             consumed += minutes
         else:
             extra += minutes
+            group = (str(log.get("work_type")), str(log.get("role") or ""))
+            group_sums = extra_groups.setdefault(group, [0, 0])
+            group_sums[0] += minutes
+            group_sums[1] += int(log.get("out_of_hours_minutes") or 0)
     charge = data.get("charge")
     if charge is None:
         return
@@ -630,11 +635,49 @@ def _hours(report: Report, export: Export) -> None:
         numeric=True,
     )  # fmt: skip
     lines = field(charge, "lines", f"{where}: charge")
+    if "rates" in data:  # exports before rates per role carried no rate card
+        _extra_work(report, data, extra_groups, lines)
     total = sum(
         (_decimal(field(x, "amount", f"{where}: charge.lines"), f"{where}: amount") for x in lines),
         Decimal(0),
     )
     report.add("charge total", total, charge.get("total"), numeric=True)
+
+
+def _extra_work(
+    report: Report,
+    data: dict[str, Any],
+    groups: dict[tuple[str, str], list[int]],
+    lines: list[dict[str, Any]],
+) -> None:
+    """The extra-work lines recomputed from the logs and the rate card: per work type and
+    role, the role's rate or else the work type's (never both), the out-of-hours minutes at
+    the multiplier, each line rounded half up to the currency's minor unit."""
+    where = "hours.json"
+    rates = {
+        (str(r.get("work_type")), str(r.get("role") or "")): _decimal(
+            field(r, "hourly_rate", f"{where}: rates"), f"{where}: hourly_rate"
+        )
+        for r in field(data, "rates", where)
+    }
+    multiplier = _decimal(field(data, "out_of_hours_multiplier", where), where)
+    unit = Decimal(1).scaleb(-int(field(data, "currency_places", where)))
+    expected = Decimal(0)
+    for (work_type, role), (minutes, ooh) in groups.items():
+        rate = rates.get((work_type, role)) if role else None
+        if rate is None:
+            rate = rates.get((work_type, ""), Decimal(0))
+        value = rate * (Decimal(minutes) + (multiplier - 1) * Decimal(ooh)) / 60
+        expected += value.quantize(unit, rounding=ROUND_HALF_UP)
+    stated = sum(
+        (
+            _decimal(x.get("amount"), f"{where}: amount")
+            for x in lines
+            if x.get("kind") == "extra_work"
+        ),
+        Decimal(0),
+    )
+    report.add("charge extra work", expected, stated, numeric=True)
 
 
 def verify(path: str) -> Report:

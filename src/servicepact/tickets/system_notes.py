@@ -42,6 +42,7 @@ MATCH_NONE = "match_none"
 ALERT_ASSIGNED = "alert_assigned"
 # Contract versions' reasons the system writes (billing's fee changes and renewals), also
 # nested in the events' reasons (``reason`` with its ``reason_note`` as parameters).
+BACKUP_RESUMED = "backup_resumed"
 FEE_CHANGE_ACCEPTED = "fee_change_accepted"
 RENEWAL_ACCEPTED = "renewal_accepted"
 RENEWAL_FEE_CHANGE = "renewal_fee_change"
@@ -96,6 +97,10 @@ TEXTS: dict[str, Promise] = {
     MATCH_NAME_SEVERAL: gettext_lazy("%(name)s matches several assets%(scope)s; set %(label)s"),
     MATCH_NONE: gettext_lazy("no asset matches %(tried)s%(scope)s"),
     ALERT_ASSIGNED: gettext_lazy("assigned to %(host)s by %(who)s"),
+    BACKUP_RESUMED: gettext_lazy(
+        "Backups resumed: a good %(location)s backup of %(asset)s started at %(at)s (policy "
+        "%(policy)s)."
+    ),
     FEE_CHANGE_ACCEPTED: gettext_lazy(
         "Fee change accepted: fee %(fee)s, included hours %(hours)s. %(reason)s"
     ),
@@ -268,6 +273,13 @@ def alert_resolved(*, alert: str, host: str, at: datetime, started: datetime) ->
             "at": at.isoformat(),
             "duration_seconds": int((at - started).total_seconds()),
         },
+    )
+
+
+def backup_resumed(*, location: str, asset: str, at: datetime, policy: str) -> SystemNote:
+    return SystemNote(
+        BACKUP_RESUMED,
+        {"location": location, "asset": asset, "at": at.isoformat(), "policy": policy},
     )
 
 

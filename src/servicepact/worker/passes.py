@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicepact.backups.services import check_backups, process_drill_dues
+from servicepact.backups.services import check_backups, process_drill_dues, sync_drill_schedules
 from servicepact.contractend.services import open_due_plans
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
@@ -69,6 +69,7 @@ class PassReport:
     audits: AuditReport = field(default_factory=AuditReport)
     backup_watches: int = 0  # RPO watches looked at (backups.services.check_backups)
     drill_dues: int = 0  # drill due dates escalated or missed (backups.drills)
+    drill_schedules: int = 0  # derived schedules created/changed (backups.sync_drill_schedules)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -148,6 +149,8 @@ def run_pass(
         # Backup windows exceeded (no good run of a required copy): an incident each;
         # drill due dates: warnings, then missed (docs/backups.md).
         lambda: setattr(report, "backup_watches", check_backups(now=moment, batch=batch)),
+        # The contracts' backup-drill commitments as restore-drill schedules (idempotent).
+        lambda: setattr(report, "drill_schedules", sync_drill_schedules(now=moment)),
         lambda: setattr(report, "drill_dues", process_drill_dues(now=moment, batch=batch)),
     ]
     for step in steps:

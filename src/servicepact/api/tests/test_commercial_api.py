@@ -98,7 +98,7 @@ def test_fee_change_over_the_api_proposed_approved_and_accepted_by_the_customer(
     body = {"contract": s.contract.pk, "fee_amount": "3600", "included_hours": "12",
             "effective_from": "2025-08-01", "reason": "new hardware"}  # fmt: skip
     assert contact.post("/fee-changes", body).status_code == 403
-    bad = staff.post("/fee-changes", {**body, "effective_from": "2025-08-02"})
+    bad = staff.post("/fee-changes", {**body, "effective_from": "2027-01-05"})  # after the term
     assert bad.status_code == 422
     created = staff.post("/fee-changes", body)
     assert created.status_code == 201, created.json()

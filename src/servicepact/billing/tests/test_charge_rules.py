@@ -95,7 +95,7 @@ def test_pro_rata_fee_of_a_partial_month_in_the_currency_minor_unit():
 def test_out_of_hours_minutes_cost_the_multiplier():
     """120 min at 100/h, 60 of them out of hours at x1.5: 100 * (60 + 90) / 60 = 250."""
     assert work_value(120, 60, D(100), D("1.5")) == D(250)
-    lines = extra_work_lines([WorkGroup("remote", 120, 60)], {"remote": D(100)}, D("1.5"), 2)
+    lines = extra_work_lines([WorkGroup("remote", 120, 60)], {("remote", ""): D(100)}, D("1.5"), 2)
     assert [(x.quantity, x.unit_price, x.amount) for x in lines] == [
         (D("2.00"), D(100), D("250.00"))
     ]
@@ -105,7 +105,7 @@ def test_overage_is_priced_at_the_months_rate_card_value():
     """12 h consumed: 6 h remote (100/h) + 6 h on site (150/h) = 1500 for 12 h; 2 h overage
     is 2/12 of it: 250.00. Without overage, nothing."""
     groups = [WorkGroup("remote", 360, 0), WorkGroup("on_site", 360, 0)]
-    rates = {"remote": D(100), "on_site": D(150)}
+    rates = {("remote", ""): D(100), ("on_site", ""): D(150)}
     assert overage_amount(D(2), D(12), groups, rates, D("1.5"), 2) == D("250.00")
     assert overage_amount(D(0), D(12), groups, rates, D("1.5"), 2) == 0
 

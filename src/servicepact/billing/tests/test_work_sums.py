@@ -60,9 +60,13 @@ def test_sums_follow_creates_edits_and_deletes(clock: Clock):
         log_work(ticket=other, user=agent, minutes=15, day=date(2025, 6, 5), work_type="on_site"),
     ]
     assert worksums.stored_sums() == worksums.sums_from_logs()
-    key = (a.contract.pk, "2025-06", True, "remote", "")
+    key = (a.contract.pk, "2025-06", True, "remote", "", "")  # no role, no category
     assert worksums.stored_sums()[key] == (120, 60, 1)
-    assert worksums.stored_sums()[(b.contract.pk, "2025-06", True, "on_site", "")] == (105, 0, 2)
+    assert worksums.stored_sums()[(b.contract.pk, "2025-06", True, "on_site", "", "")] == (
+        105,
+        0,
+        2,
+    )
     closes_agree([a.contract, b.contract], JUNE)
 
     edit_work_log(log=logs[0], actor=agent, minutes=180, reason="longer")

@@ -76,3 +76,37 @@ def test_severity_bands_at_their_edges(score, severity):
 def test_a_score_outside_0_to_10_is_refused(score):
     with pytest.raises(ValueError):
         severity_for(Decimal(score))
+
+
+@pytest.mark.parametrize(
+    ("vector", "message"),
+    [
+        (
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H",
+            "not a valid CVSS v3.1 vector: the mandatory metrics A are missing",
+        ),
+        (
+            "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            "not a valid CVSS v3.1 vector: X is not a value of AV:X",
+        ),
+        (
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/ZZ:1",
+            "not a valid CVSS v3.1 vector: ZZ:1 names no CVSS v3.1 metric",
+        ),
+        (
+            "CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            "not a valid CVSS v3.1 vector: the metric AV is given twice",
+        ),
+        (
+            "CVSS:3.1/AV:N/AC/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            "not a valid CVSS v3.1 vector: AC is not written METRIC:VALUE",
+        ),
+    ],
+)
+def test_the_librarys_refusal_is_our_own_text_naming_the_part_at_fault(vector, message):
+    """The cvss library's English wording never reaches the user: each refusal is mapped to
+    a translatable message naming the vector's field at fault (or the metrics missing)."""
+    with pytest.raises(DomainValidationError) as caught:
+        parse_vector(vector, field="cvss_vector")
+    assert caught.value.errors == {"cvss_vector": [message]}
+    assert "Malformed" not in message and "Unknown" not in message
