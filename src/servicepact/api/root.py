@@ -29,6 +29,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     fee_changes,
     idempotency,
     incidents,
+    inspections,
     me,
     metrics,
     notifications,
@@ -90,6 +91,7 @@ for module in (
     # Emergency response and the end of a contract (issues 17, 19).
     incidents,
     contract_end,
+    inspections,  # preventive inspections (issue 18)
 ):
     api.add_router("", module.router)
 

@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from servicepact.desk import (
     backup_pages,
+    inspection_pages,
     change_pages,
     contract_actions,
     incidents,
@@ -116,6 +117,35 @@ urlpatterns: list[URLPattern] = [
         "drills/<int:pk>/evidence/<int:file_id>/",
         backup_pages.drill_evidence,
         name="drill-evidence",
+    ),
+    path("inspections/", inspection_pages.plan_list, name="inspection-plans"),
+    path("inspections/new/", inspection_pages.plan_new, name="inspection-plan-new"),
+    path("inspections/visits/", inspection_pages.visit_list, name="inspection-visits"),
+    path(
+        "inspections/visits/<int:pk>/",
+        inspection_pages.visit_detail_page,
+        name="inspection-visit",
+    ),
+    path(
+        "inspections/visits/<int:pk>/results/",
+        inspection_pages.visit_results,
+        name="inspection-visit-results",
+    ),
+    path(
+        "inspections/visits/<int:pk>/photos/",
+        inspection_pages.visit_photo,
+        name="inspection-visit-photo",
+    ),
+    path("inspections/visits/<int:pk>/sign/", inspection_pages.visit_sign, name="inspection-visit-sign"),
+    path(
+        "inspections/visits/<int:pk>/report.pdf",
+        inspection_pages.visit_pdf,
+        name="inspection-visit-pdf",
+    ),
+    path(
+        "inspections/visits/<int:pk>/files/<int:file_id>/",
+        inspection_pages.visit_file,
+        name="inspection-visit-file",
     ),
     path("mail/", mail_pages.mail_list, name="mail"),
     path("mail/<int:pk>/open/", mail_pages.mail_open, name="mail-open"),

@@ -4,6 +4,7 @@ from django.urls import URLPattern, path
 
 from servicepact.portal import (
     backup_pages,
+    inspection_pages,
     change_pages,
     incidents,
     kb,
@@ -51,6 +52,14 @@ urlpatterns: list[URLPattern] = [
         "drills/<int:pk>/evidence/<int:file_id>/",
         backup_pages.drill_evidence,
         name="drill-evidence",
+    ),
+    path("inspections/", inspection_pages.visit_list, name="inspections"),
+    path("inspections/<int:pk>/", inspection_pages.visit_page, name="inspection"),
+    path("inspections/<int:pk>/report.pdf", inspection_pages.visit_pdf, name="inspection-pdf"),
+    path(
+        "inspections/<int:pk>/files/<int:file_id>/",
+        inspection_pages.visit_file,
+        name="inspection-file",
     ),
     path("changes/", views.change_list, name="changes"),
     path("changes/calendar/", change_pages.change_calendar, name="change-calendar"),

@@ -15,7 +15,9 @@
    their indexed ``next_check_at``; the audit schedule, its notices and overdue warnings.
 8. Backups: RPO watches whose window ran out (an incident each), drill due dates
    (warnings, missed) (``backups.services``, docs/backups.md).
-9. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+9. Inspections: visits of the active plans generated up to ``INSPECTION_HORIZON_DAYS``
+   ahead (``inspections.services.generate_visits``, insert-ignore, docs/inspections.md).
+10. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -34,6 +36,7 @@ from servicepact.contractend.services import open_due_plans
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
+from servicepact.inspections.services import generate_visits
 from servicepact.mail.imap import FetchReport, fetch_due
 from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
@@ -69,6 +72,7 @@ class PassReport:
     audits: AuditReport = field(default_factory=AuditReport)
     backup_watches: int = 0  # RPO watches looked at (backups.services.check_backups)
     drill_dues: int = 0  # drill due dates escalated or missed (backups.drills)
+    inspection_visits: int = 0  # inspection visits generated (inspections.services)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -149,6 +153,8 @@ def run_pass(
         # drill due dates: warnings, then missed (docs/backups.md).
         lambda: setattr(report, "backup_watches", check_backups(now=moment, batch=batch)),
         lambda: setattr(report, "drill_dues", process_drill_dues(now=moment, batch=batch)),
+        # Inspection plans whose visits end before the horizon: the next ones (idempotent).
+        lambda: setattr(report, "inspection_visits", generate_visits(now=moment, batch=batch)),
     ]
     for step in steps:
         try:
