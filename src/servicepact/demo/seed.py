@@ -40,6 +40,7 @@ from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.backups import seed_backups
 from servicepact.demo.incidents_seed import seed_incidents
+from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
@@ -1094,6 +1095,15 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
             assets=acme.assets,
             contact=acme.contact,
             staff=staff["agent"],
+            progress=progress,
+        )
+        globex = customers[1]  # the hardware customer: Lenovo and Inspur servers
+        seed_inspections(
+            contract=globex.contract,
+            assets=globex.assets,
+            contact=globex.contact,
+            engineer=staff["engineer"],
+            team=staff["field"],
             progress=progress,
         )
     return True

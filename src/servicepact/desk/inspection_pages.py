@@ -169,10 +169,11 @@ def visit_results(request: HttpRequest, pk: int) -> HttpResponse:
     left as they are."""
     visit = get_object_or_404(visit_detail(request.user), pk=pk)
     specs = []
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if not key.startswith("value-") or not value.strip():
             continue
-        _prefix, item, asset = (key.split("-") + ["", ""])[:3]
+        _prefix, item, asset = [*key.split("-"), "", ""][:3]
         if not item.isdigit() or not asset.isdigit():
             continue
         specs.append(

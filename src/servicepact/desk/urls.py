@@ -4,10 +4,10 @@ from django.urls import URLPattern, path
 
 from servicepact.desk import (
     backup_pages,
-    inspection_pages,
     change_pages,
     contract_actions,
     incidents,
+    inspection_pages,
     kb_pages,
     mail_pages,
     money,
@@ -136,7 +136,11 @@ urlpatterns: list[URLPattern] = [
         inspection_pages.visit_photo,
         name="inspection-visit-photo",
     ),
-    path("inspections/visits/<int:pk>/sign/", inspection_pages.visit_sign, name="inspection-visit-sign"),
+    path(
+        "inspections/visits/<int:pk>/sign/",
+        inspection_pages.visit_sign,
+        name="inspection-visit-sign",
+    ),
     path(
         "inspections/visits/<int:pk>/report.pdf",
         inspection_pages.visit_pdf,

@@ -149,7 +149,9 @@ def parse_checklist(text: str, field: str = "checklist") -> list[ItemSpec]:
                 )
         elif kind == ItemKind.YES_NO:
             answer = expected.casefold()
-            spec = Expectation(kind=kind, expected_yes=answer in YES if answer in YES | NO else None)
+            spec = Expectation(
+                kind=kind, expected_yes=answer in YES if answer in YES | NO else None
+            )
         try:
             check_expectation(spec, field)
         except DomainValidationError as exc:

@@ -9,11 +9,12 @@ and converted to UTC for storage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from dateutil.rrule import DAILY, rrule, rrulestr
+from dateutil.rrule import rrule, rrulestr
 from django.utils.translation import gettext as _
 
 from servicepact.core.errors import DomainValidationError
@@ -22,6 +23,7 @@ from servicepact.core.time import require_aware, zone
 # Parts a plan may not use: the start is ``starts_on``, the time of day is the plan's own,
 # and at most one visit a day (the visit's key is its local date).
 _DAY = timedelta(days=1)
+SUB_DAILY = re.compile(r"FREQ=(HOURLY|MINUTELY|SECONDLY)\b")
 FORBIDDEN_PARTS = ("DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND", "RDATE", "EXDATE", "EXRULE")
 
 
@@ -44,18 +46,29 @@ def parse_rule(text: str, *, starts_on: date, at: time, field: str = "rrule") ->
     for part in FORBIDDEN_PARTS:
         if part in upper:
             raise DomainValidationError(
-                {field: [_("%(part)s is not allowed: the plan gives the start and the time of day") % {"part": part}]}
+                {
+                    field: [
+                        _("%(part)s is not allowed: the plan gives the start and the time of day")
+                        % {"part": part}
+                    ]
+                }
             )
     try:
         rule = rrulestr(body, dtstart=datetime.combine(starts_on, at))
     except (ValueError, TypeError, KeyError, IndexError) as exc:
         raise DomainValidationError(
-            {field: [_("not a valid RRULE: %(reason)s") % {"reason": str(exc) or type(exc).__name__}]}
+            {
+                field: [
+                    _("not a valid RRULE: %(reason)s") % {"reason": str(exc) or type(exc).__name__}
+                ]
+            }
         ) from exc
     if not isinstance(rule, rrule):  # an rruleset: only from the parts refused above
         raise DomainValidationError({field: [_("must be a single RRULE")]})
-    if rule._freq > DAILY:  # HOURLY, MINUTELY, SECONDLY
-        raise DomainValidationError({field: [_("at most one visit a day: FREQ must be DAILY or longer")]})
+    if SUB_DAILY.search(upper):
+        raise DomainValidationError(
+            {field: [_("at most one visit a day: FREQ must be DAILY or longer")]}
+        )
     return rule
 
 
@@ -70,10 +83,7 @@ def occurrences(
     # Widen the local window by a day each side (offsets), then filter on the real instants.
     local_after = after.astimezone(zone_info).replace(tzinfo=None)
     local_until = until.astimezone(zone_info).replace(tzinfo=None)
-    for local in rule.between(
-        local_after - _DAY, local_until + _DAY, inc=True
-    ):
+    for local in rule.between(local_after - _DAY, local_until + _DAY, inc=True):
         instant = local.replace(tzinfo=zone_info, fold=0).astimezone(UTC)
         if after <= instant <= until:
             yield Occurrence(on=local.date(), at=instant)
-

@@ -26,9 +26,13 @@ def visits_for(user: Any) -> QuerySet[Visit]:
 def upcoming_visits(user: Any, now: datetime) -> QuerySet[Visit]:
     """Scheduled visits from the start of ``now``'s day on, soonest first (the indexed
     (status, scheduled_at))."""
-    return visits_for(user).filter(
-        status=VisitStatus.SCHEDULED, scheduled_at__gte=now.replace(hour=0, minute=0, second=0)
-    ).order_by("scheduled_at", "pk")
+    return (
+        visits_for(user)
+        .filter(
+            status=VisitStatus.SCHEDULED, scheduled_at__gte=now.replace(hour=0, minute=0, second=0)
+        )
+        .order_by("scheduled_at", "pk")
+    )
 
 
 def visit_detail(user: Any) -> QuerySet[Visit]:

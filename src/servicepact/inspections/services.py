@@ -158,13 +158,21 @@ def create_inspection_plan(
 # ---------------------------------------------------------------- generated visits
 
 
-def generate_plan_visits(*, plan: InspectionPlan, now: datetime) -> int:
-    """Creates the plan's visits from ``now`` (or where the last run stopped) to the
-    horizon; an occurrence that has its visit already is skipped (insert-ignore on the
-    unique (plan, occurs_on)). Returns the number of visits created."""
+def generate_plan_visits(
+    *, plan: InspectionPlan, now: datetime, since: datetime | None = None
+) -> int:
+    """Creates the plan's visits from ``now`` (or where the last run stopped; ``since`` to
+    back-fill past ones: imports, the demo) to the horizon; an occurrence that has its visit
+    already is skipped (insert-ignore on the unique (plan, occurs_on)). Returns the number
+    of visits created."""
     require_aware(now, "now")
     until = now + timedelta(days=horizon_days())
-    after = max(now, plan.generated_until) if plan.generated_until else now
+    if since is not None:
+        after = require_aware(since, "since")
+    else:
+        after = max(now, plan.generated_until) if plan.generated_until else now
+    if plan.generated_until is not None:
+        until = max(until, plan.generated_until)
     rows = [
         Visit(plan=plan, occurs_on=o.on, scheduled_at=o.at)
         for o in occurrences(
@@ -293,9 +301,10 @@ def _open_failed_item_ticket(
     # record); the pages translate labels, not stored sentences.
     with translation.override(None):
         subject = _("Inspection: %(check)s failed (%(value)s)") % values
-        description = _(
-            "The inspection visit of %(date)s (plan %(plan)s) found %(check)s = %(value)s."
-        ) % values
+        description = (
+            _("The inspection visit of %(date)s (plan %(plan)s) found %(check)s = %(value)s.")
+            % values
+        )
     if result.note:
         description = f"{description}\n\n{result.note}"
     return open_ticket(

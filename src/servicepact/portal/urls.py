@@ -4,9 +4,9 @@ from django.urls import URLPattern, path
 
 from servicepact.portal import (
     backup_pages,
-    inspection_pages,
     change_pages,
     incidents,
+    inspection_pages,
     kb,
     money,
     security_pages,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from servicepact.core.testing import utc  # noqa: F401  (re-exported to the tests)
+from servicepact.core.testing import utc
 from servicepact.inspections.checks import Expectation, ItemSpec
 from servicepact.inspections.services import create_inspection_plan
 from servicepact.tickets.testing import World, login, world
@@ -36,7 +36,9 @@ def checklist() -> list[ItemSpec]:
                 kind="number", min_value=Decimal("18"), max_value=Decimal("27"), unit="°C"
             ),
         ),
-        ItemSpec(label="Fans spin freely", expectation=Expectation(kind="yesno", expected_yes=True)),
+        ItemSpec(
+            label="Fans spin freely", expectation=Expectation(kind="yesno", expected_yes=True)
+        ),
         ItemSpec(label="BMC firmware", expectation=Expectation(kind="text", expected_text="2.4.1")),
     ]
 
@@ -70,10 +72,7 @@ def png() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\xff\xff")
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", pixels)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
 
 

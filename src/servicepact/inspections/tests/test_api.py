@@ -26,7 +26,13 @@ def body(w, **changes):
         "starts_on": "2025-01-01",
         "time_of_day": "09:00",
         "items": [
-            {"label": "Inlet temperature", "kind": "number", "min_value": "18", "max_value": "27", "unit": "°C"},
+            {
+                "label": "Inlet temperature",
+                "kind": "number",
+                "min_value": "18",
+                "max_value": "27",
+                "unit": "°C",
+            },
             {"label": "Fans spin freely", "kind": "yesno", "expected_yes": True},
         ],
     }
@@ -99,9 +105,13 @@ def test_contacts_see_their_customers_visits_only(acme, clock):
     own = Visit.objects.filter(plan=mine).first()
     assert contact.get(f"{URL}/visits/{own.pk}").status_code == 200
     # Reading is all a contact may do.
-    assert contact.post(f"{URL}/plans", body(acme), content_type="application/json").status_code == 403
     assert (
-        contact.post(f"{URL}/visits/{own.pk}/results", {"results": []}, content_type="application/json").status_code
+        contact.post(f"{URL}/plans", body(acme), content_type="application/json").status_code == 403
+    )
+    assert (
+        contact.post(
+            f"{URL}/visits/{own.pk}/results", {"results": []}, content_type="application/json"
+        ).status_code
         == 403
     )
 

@@ -50,7 +50,13 @@ def test_a_number_item_refuses_what_is_not_a_number(value):
 
 @pytest.mark.parametrize(
     ("value", "stored", "passed"),
-    [("yes", "yes", True), ("Y", "yes", True), ("是", "yes", True), ("no", "no", False), ("0", "no", False)],
+    [
+        ("yes", "yes", True),
+        ("Y", "yes", True),
+        ("是", "yes", True),
+        ("no", "no", False),
+        ("0", "no", False),
+    ],
 )
 def test_yes_no_passes_on_the_expected_answer(value, stored, passed):
     assert judge(Expectation(kind="yesno", expected_yes=True), value) == (stored, passed)

@@ -154,7 +154,9 @@ def test_signature_rules(visit):
 
 @override_settings(SERVICEPACT={"ATTACHMENT_MAX_BYTES": 10})
 def test_photos_follow_the_attachments_size_limit(visit):
-    photo = add_visit_photo(visit=visit, name="../rack front.jpg", content=b"\xff\xd8\xff12", caption="front")
+    photo = add_visit_photo(
+        visit=visit, name="../rack front.jpg", content=b"\xff\xd8\xff12", caption="front"
+    )
     assert (photo.name, photo.content_type, photo.size) == ("rack_front.jpg", "image/jpeg", 5)
     with pytest.raises(DomainValidationError) as caught:
         add_visit_photo(visit=visit, name="big.jpg", content=b"x" * 11)
