@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -434,9 +435,9 @@ def post_sign(request: HttpRequest, visit_id: Id, payload: VisitSignIn) -> dict[
         try:
             image = base64.b64decode(payload.signature_png, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise DomainValidationError({"signature_png": ["is not base64"]}) from exc
+            raise DomainValidationError({"signature_png": [_("is not base64")]}) from exc
         if len(image) > SIGNATURE_MAX_BYTES:
-            raise DomainValidationError({"signature_png": ["at most 512 KB"]})
+            raise DomainValidationError({"signature_png": [_("at most 512 KB")]})
     sign_visit(
         visit=visit,
         signer_name=payload.signer_name,
