@@ -53,6 +53,8 @@ def parse_rule(text: str, *, starts_on: date, at: time, field: str = "rrule") ->
                     ]
                 }
             )
+    if "FREQ=" not in upper:
+        raise DomainValidationError({field: [_("not a valid RRULE: FREQ is required")]})
     try:
         rule = rrulestr(body, dtstart=datetime.combine(starts_on, at))
     except (ValueError, TypeError, KeyError, IndexError) as exc:

@@ -105,7 +105,8 @@ def test_inactive_plans_get_no_new_visits(acme, clock):
     [
         ("FREQ=FORTNIGHTLY", "not a valid RRULE"),
         ("FREQ=MONTHLY;BYDAY=XX", "not a valid RRULE"),
-        ("INTERVAL=3", "not a valid RRULE"),
+        ("INTERVAL=3", "not a valid RRULE: FREQ is required"),
+        ("FREQ=MONTHLY;BYDAY=1XX", "not a valid RRULE: invalid 'BYDAY': 1XX"),
         ("FREQ=HOURLY", "at most one visit a day"),
         ("FREQ=DAILY;BYHOUR=9", "BYHOUR is not allowed"),
         ("DTSTART:20250101T090000\nRRULE:FREQ=DAILY", "single RRULE line"),
