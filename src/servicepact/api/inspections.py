@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
@@ -54,7 +54,7 @@ from servicepact.inspections.choices import (
     VisitStatus,
 )
 from servicepact.inspections.models import ChecklistItem, InspectionPlan, Visit
-from servicepact.inspections.render import pdf_filename, render_pdf
+from servicepact.inspections.render import pdf_response
 from servicepact.inspections.selectors import plans_for, visit_detail
 from servicepact.inspections.services import (
     ResultSpec,
@@ -465,6 +465,4 @@ def post_sign(request: HttpRequest, visit_id: Id, payload: VisitSignIn) -> dict[
 )
 def report_pdf(request: HttpRequest, visit_id: Id) -> Any:
     visit = get_or_404(_visits(request), visit_id)
-    response = HttpResponse(render_pdf(visit), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(visit)}"'
-    return response
+    return pdf_response(visit)

@@ -4,6 +4,7 @@ and its PDF report. Reads through inspections.selectors, writes through services
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time
 
 from django import forms
@@ -28,7 +29,7 @@ from servicepact.desk.access import staff_required
 from servicepact.inspections.checks import parse_checklist
 from servicepact.inspections.choices import VisitAction, allowed
 from servicepact.inspections.render import context as report_context
-from servicepact.inspections.render import pdf_filename, render_pdf
+from servicepact.inspections.render import pdf_response
 from servicepact.inspections.selectors import plans_for, upcoming_visits, visit_detail
 from servicepact.inspections.services import (
     ResultSpec,
@@ -44,6 +45,19 @@ PER_PAGE = 50
 
 def _problems(exc: DomainValidationError) -> str:
     return "; ".join(m for problems in exc.errors.values() for m in problems)
+
+
+def _act(request: HttpRequest, pk: int, write: Callable[[], object], done: str) -> HttpResponse:
+    """Runs a write of the visit: its page again with the refusal (409, 422), or back to
+    it with ``done``."""
+    try:
+        write()
+    except TransitionError as exc:
+        return _visit_page(request, pk, 409, exc.message)
+    except DomainValidationError as exc:
+        return _visit_page(request, pk, 422, _problems(exc))
+    messages.success(request, done)
+    return redirect("desk:inspection-visit", pk=pk)
 
 
 @require_GET
@@ -184,16 +198,14 @@ def visit_results(request: HttpRequest, pk: int) -> HttpResponse:
                 note=request.POST.get(f"note-{item}-{asset}", ""),
             )
         )
-    try:
-        record_visit_results(
+    return _act(
+        request,
+        pk,
+        lambda: record_visit_results(
             visit=visit, results=specs, advice=request.POST.get("advice"), actor=actor_of(request)
-        )
-    except TransitionError as exc:
-        return _visit_page(request, pk, 409, exc.message)
-    except DomainValidationError as exc:
-        return _visit_page(request, pk, 422, _problems(exc))
-    messages.success(request, _("Results saved."))
-    return redirect("desk:inspection-visit", pk=pk)
+        ),
+        _("Results saved."),
+    )
 
 
 @require_POST
@@ -203,21 +215,19 @@ def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         return _visit_page(request, pk, 422, _("Choose a file to upload."))
-    try:
-        add_visit_photo(
+    return _act(
+        request,
+        pk,
+        lambda: add_visit_photo(
             visit=visit,
             name=upload.name or "photo",
             content=upload,
             content_type=upload.content_type or "",
             caption=request.POST.get("caption", ""),
             actor=actor_of(request),
-        )
-    except TransitionError as exc:
-        return _visit_page(request, pk, 409, exc.message)
-    except DomainValidationError as exc:
-        return _visit_page(request, pk, 422, _problems(exc))
-    messages.success(request, _("Photo added."))
-    return redirect("desk:inspection-visit", pk=pk)
+        ),
+        _("Photo added."),
+    )
 
 
 @require_POST
@@ -227,29 +237,25 @@ def visit_sign(request: HttpRequest, pk: int) -> HttpResponse:
     signature as an image file."""
     visit = get_object_or_404(visit_detail(request.user), pk=pk)
     upload = request.FILES.get("signature")
-    try:
-        sign_visit(
+    return _act(
+        request,
+        pk,
+        lambda: sign_visit(
             visit=visit,
             signer_name=request.POST.get("signer_name", ""),
             signature=upload.read() if upload is not None else None,
             signature_type=(upload.content_type or "") if upload is not None else "image/png",
             actor=actor_of(request),
-        )
-    except TransitionError as exc:
-        return _visit_page(request, pk, 409, exc.message)
-    except DomainValidationError as exc:
-        return _visit_page(request, pk, 422, _problems(exc))
-    messages.success(request, _("Signature recorded."))
-    return redirect("desk:inspection-visit", pk=pk)
+        ),
+        _("Signature recorded."),
+    )
 
 
 @require_GET
 @staff_required
 def visit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visit_detail(request.user), pk=pk)
-    response = HttpResponse(render_pdf(visit), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(visit)}"'
-    return response
+    return pdf_response(visit)
 
 
 @require_GET

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
@@ -73,3 +74,10 @@ def render_pdf(visit: Visit) -> bytes:
 
 def pdf_filename(visit: Visit) -> str:
     return f"inspection-{visit.plan.customer.code}-{visit.occurs_on.isoformat()}.pdf"
+
+
+def pdf_response(visit: Visit) -> HttpResponse:
+    """The report as a PDF download (desk, portal and API alike)."""
+    response = HttpResponse(render_pdf(visit), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(visit)}"'
+    return response

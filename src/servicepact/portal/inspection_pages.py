@@ -12,7 +12,7 @@ from servicepact.core.pagination import paginate_page
 from servicepact.core.time import now
 from servicepact.inspections.choices import VisitStatus
 from servicepact.inspections.render import context as report_context
-from servicepact.inspections.render import pdf_filename, render_pdf
+from servicepact.inspections.render import pdf_response
 from servicepact.inspections.selectors import upcoming_visits, visit_detail, visits_for
 from servicepact.portal.access import contact_required
 from servicepact.tickets.attachments import download_response
@@ -50,9 +50,7 @@ def visit_page(request: HttpRequest, pk: int) -> HttpResponse:
 @contact_required
 def visit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visit_detail(request.user), pk=pk)
-    response = HttpResponse(render_pdf(visit), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(visit)}"'
-    return response
+    return pdf_response(visit)
 
 
 @require_GET
