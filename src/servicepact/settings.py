@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "servicepact.contracts",
     "servicepact.assets",
     "servicepact.tickets",
+    "servicepact.inspections",
     "servicepact.monitoring",
     "servicepact.mail",
     "servicepact.changes",

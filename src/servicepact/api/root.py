@@ -29,6 +29,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     fee_changes,
     idempotency,
     incidents,
+    inspections,
     me,
     metrics,
     notifications,
@@ -92,6 +93,7 @@ for module in (
     incidents,
     contract_end,
     problems,  # ITIL problems (changes.problems)
+    inspections,  # preventive inspections (issue 18)
 ):
     api.add_router("", module.router)
 

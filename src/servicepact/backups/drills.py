@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import contact_for
 from servicepact.notifications import language_for
 from servicepact.notifications.services import Message, notify_user, outbox_batch
-from servicepact.tickets.attachments import check_size, safe_name
+from servicepact.tickets.attachments import check_size, content_size, safe_name, store_file
 from servicepact.tickets.choices import Category, Channel, TicketKind
 from servicepact.tickets.services import open_ticket
 
@@ -299,7 +299,7 @@ def add_drill_evidence(
         contact = contact_for(actor)
         if contact is None or contact.customer_id != drill.contract.customer_id:
             raise PermissionDenied(_("only staff or the customer's contacts add drill evidence"))
-    size = len(content) if isinstance(content, bytes) else int(content.size or 0)
+    size = content_size(content)
     check_size(size)
     filename = safe_name(name)
     row = DrillEvidence(
@@ -310,17 +310,7 @@ def add_drill_evidence(
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         uploaded_at=current_time(),
     )
-    row.file.save(
-        filename, ContentFile(content) if isinstance(content, bytes) else content, save=False
-    )
-    stored = row.file.name
-    assert stored is not None
-    try:
-        row.save()
-    except Exception:
-        row.file.storage.delete(stored)
-        raise
-    return row
+    return store_file(row, filename=filename, content=content)
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.backups import seed_backups
 from servicepact.demo.incidents_seed import seed_incidents
+from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
@@ -1112,6 +1113,15 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         # Globex's 180-day backup-drill commitment becomes its restore-drill schedule (Acme's
         # was set up by hand above; the worker derives the rest each pass).
         sync_drill_schedules(contracts=[customers[1].contract])
+        globex = customers[1]  # the hardware customer: Lenovo and Inspur servers
+        seed_inspections(
+            contract=globex.contract,
+            assets=globex.assets,
+            contact=globex.contact,
+            engineer=staff["engineer"],
+            team=staff["field"],
+            progress=progress,
+        )
     return True
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile, File
@@ -85,6 +85,38 @@ def safe_name(name: str) -> str:
     return cleaned
 
 
+class FileRow(Protocol):
+    """A model row with a ``file`` field (attachments, drill evidence, inspection photos)."""
+
+    @property
+    def file(self) -> FieldFile: ...
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+R = TypeVar("R", bound=FileRow)
+
+
+def content_size(content: bytes | File[bytes]) -> int:
+    return len(content) if isinstance(content, bytes) else int(content.size or 0)
+
+
+def store_file(row: R, *, filename: str, content: bytes | File[bytes]) -> R:
+    """Writes the file through the storage, then saves the row (check the size first)."""
+    # The file is written first, then the row; a row that fails to save takes its file with it.
+    # (A caller's transaction that rolls back later leaves an orphan file, never a dangling row.)
+    row.file.save(
+        filename, ContentFile(content) if isinstance(content, bytes) else content, save=False
+    )
+    stored = row.file.name
+    assert stored is not None  # FieldFile.save() has just set the name it stored under
+    try:
+        row.save()
+    except Exception:
+        row.file.storage.delete(stored)
+        raise
+    return row
+
+
 @transaction.atomic
 def add_attachment(
     *,
@@ -98,7 +130,7 @@ def add_attachment(
 ) -> Attachment:
     """Stores one file (bytes, or an uploaded ``File`` streamed to storage) on the ticket or on
     one of its comments."""
-    size = len(content) if isinstance(content, bytes) else int(content.size or 0)
+    size = content_size(content)
     check_size(size)
     if comment is not None and comment.ticket_id != ticket.pk:
         raise DomainValidationError({"comment": ["belongs to another ticket"]})
@@ -115,19 +147,7 @@ def add_attachment(
         uploaded_by=actor if getattr(actor, "pk", None) else None,
         created_at=at or current_time(),
     )
-    # The file is written first, then the row; a row that fails to save takes its file with it.
-    # (A caller's transaction that rolls back later leaves an orphan file, never a dangling row.)
-    row.file.save(
-        filename, ContentFile(content) if isinstance(content, bytes) else content, save=False
-    )
-    stored = row.file.name
-    assert stored is not None  # FieldFile.save() has just set the name it stored under
-    try:
-        row.save()
-    except Exception:
-        row.file.storage.delete(stored)
-        raise
-    return row
+    return store_file(row, filename=filename, content=content)
 
 
 def attachments_for(user: Any, ticket: Ticket) -> list[Attachment]:

@@ -15,7 +15,9 @@
    their indexed ``next_check_at``; the audit schedule, its notices and overdue warnings.
 8. Backups: RPO watches whose window ran out (an incident each), drill due dates
    (warnings, missed) (``backups.services``, docs/backups.md).
-9. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+9. Inspections: visits of the active plans generated up to ``INSPECTION_HORIZON_DAYS``
+   ahead (``inspections.services.generate_visits``, insert-ignore, docs/inspections.md).
+10. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -34,6 +36,7 @@ from servicepact.contractend.services import open_due_plans
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time
+from servicepact.inspections.services import generate_visits
 from servicepact.mail.imap import FetchReport, fetch_due
 from servicepact.monitoring.services import drain_inbox
 from servicepact.notifications.delivery import DeliveryReport, deliver_due, option
@@ -70,6 +73,7 @@ class PassReport:
     backup_watches: int = 0  # RPO watches looked at (backups.services.check_backups)
     drill_dues: int = 0  # drill due dates escalated or missed (backups.drills)
     drill_schedules: int = 0  # derived schedules created/changed (backups.sync_drill_schedules)
+    inspection_visits: int = 0  # inspection visits generated (inspections.services)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -152,6 +156,8 @@ def run_pass(
         # The contracts' backup-drill commitments as restore-drill schedules (idempotent).
         lambda: setattr(report, "drill_schedules", sync_drill_schedules(now=moment)),
         lambda: setattr(report, "drill_dues", process_drill_dues(now=moment, batch=batch)),
+        # Inspection plans whose visits end before the horizon: the next ones (idempotent).
+        lambda: setattr(report, "inspection_visits", generate_visits(now=moment, batch=batch)),
     ]
     for step in steps:
         try:
