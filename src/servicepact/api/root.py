@@ -33,7 +33,8 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     metrics,
     notifications,
     outages,
-    parts,
+    part_uses,
+    stock,
     plans,
     releases,
     renewals,
@@ -80,12 +81,13 @@ for module in (
     audit_exports,
     credits,
     worklogs,
-    parts,
+    part_uses,
     charges,
     fee_changes,
     renewals,
     escalations,
     metrics,
+    stock,  # spare parts: /parts (catalogue), /stock/... (issue 18)
     backups,  # /backups/runs/{kind} carries its own auth (backup source token)
     # Emergency response and the end of a contract (issues 17, 19).
     incidents,

@@ -41,6 +41,7 @@ from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.backups import seed_backups
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.kb_seed import seed_knowledge
+from servicepact.demo.stock_seed import seed_stock
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -1094,6 +1095,12 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
             assets=acme.assets,
             contact=acme.contact,
             staff=staff["agent"],
+            progress=progress,
+        )
+        seed_stock(
+            customer=acme.customer,
+            ticket=Ticket.objects.get(customer=acme.customer, subject__startswith="Redundant PSU"),
+            agent=staff["agent"],
             progress=progress,
         )
     return True

@@ -14,6 +14,7 @@ from servicepact.desk import (
     parts,
     release_pages,
     security_pages,
+    stock_pages,
     views,
     worklogs,
 )
@@ -117,6 +118,11 @@ urlpatterns: list[URLPattern] = [
         backup_pages.drill_evidence,
         name="drill-evidence",
     ),
+    # Spare parts and standby machines (issue 18; desk/stock_pages.py).
+    path("stock/", stock_pages.stock_list, name="stock"),
+    path("stock/parts/<int:pk>/", stock_pages.part_detail, name="stock-part"),
+    path("stock/rmas/", stock_pages.rma_list, name="stock-rmas"),
+    path("stock/loaners/", stock_pages.loaner_list, name="stock-loaners"),
     path("mail/", mail_pages.mail_list, name="mail"),
     path("mail/<int:pk>/open/", mail_pages.mail_open, name="mail-open"),
     path("mail/<int:pk>/dismiss/", mail_pages.mail_dismiss, name="mail-dismiss"),
