@@ -462,7 +462,7 @@ def list_parts(request: HttpRequest, filters: Query[CatalogueFilters]) -> dict[s
     require_staff(request, "read the parts catalogue")
     qs = selectors.parts()
     if filters.model:
-        qs = qs.filter(compatible_models__contains=[filters.model])
+        qs = selectors.compatible_with(qs, filters.model)
     if filters.q:
         qs = qs.filter(part_number__icontains=filters.q) | qs.filter(
             description__icontains=filters.q

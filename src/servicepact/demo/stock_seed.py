@@ -51,9 +51,7 @@ def seed_stock(
     services.receive_stock(part=disk, depot=north, quantity=1, actor=agent, reason="PO 4472")
     services.set_threshold(part=psu, depot=depot, threshold=2, actor=agent)
     services.set_threshold(part=disk, depot=north, threshold=2, actor=agent)  # low: one alert
-    reserved = services.reserve_part(
-        ticket=ticket, part=psu, depot=depot, quantity=1, actor=agent
-    )
+    reserved = services.reserve_part(ticket=ticket, part=psu, depot=depot, quantity=1, actor=agent)
     services.deliver_reservation(reservation=reserved, actor=agent)
     services.consume_reservation(reservation=reserved, actor=agent)
     if ticket.asset is not None:
@@ -65,7 +63,9 @@ def seed_stock(
             replacement_serial="5WBXK0C7JBS2QP",
             actor=agent,
         )
-        services.advance_rma(rma=rma, status=RmaStatus.SENT, vendor_reference="HPE-RMA-88213", actor=agent)
+        services.advance_rma(
+            rma=rma, status=RmaStatus.SENT, vendor_reference="HPE-RMA-88213", actor=agent
+        )
     pool, _ = Customer.objects.get_or_create(
         code="standby", defaults={"name": "Standby pool (provider)", "timezone": "UTC"}
     )

@@ -107,9 +107,7 @@ class Reservation(models.Model):
     # keyed by ticket.
     work_order_id = models.PositiveIntegerField(null=True, blank=True)
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="reservations")
-    depot = models.ForeignKey(
-        "stock.Depot", on_delete=models.PROTECT, related_name="reservations"
-    )
+    depot = models.ForeignKey("stock.Depot", on_delete=models.PROTECT, related_name="reservations")
     quantity = models.PositiveIntegerField(
         _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(QUANTITY_MAX)]
     )

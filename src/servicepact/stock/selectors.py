@@ -6,12 +6,14 @@ reservations, RMAs and loaners (``customers.selectors.scope_to_customer``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 
 from servicepact.customers.selectors import is_staff, scope_to_customer
 from servicepact.stock.models import Loaner, Part, Reservation, Rma, StockBalance, StockMovement
@@ -68,11 +70,22 @@ def balances() -> QuerySet[StockBalance]:
 
 
 def low_balances() -> QuerySet[StockBalance]:
-    return balances().filter(available__lt=F("low_stock_threshold"))
+    # The annotation is unknown to the type checker: the lookup goes by keyword.
+    return balances().filter(**{"available__lt": F("low_stock_threshold")})
 
 
 def parts() -> QuerySet[Part]:
     return Part.objects.order_by("part_number")
+
+
+def compatible_with(rows: QuerySet[Part], model: str) -> QuerySet[Part]:
+    """Parts whose compatible models include ``model`` exactly. PostgreSQL: jsonb containment;
+    SQLite has no JSON ``contains``: the stored text (``json.dumps``, ASCII-escaped) holds the
+    model as one quoted JSON string."""
+    if connection.vendor == "postgresql":
+        return rows.filter(compatible_models__contains=[model])
+    text = Cast("compatible_models", TextField())
+    return rows.annotate(models_text=text).filter(models_text__contains=json.dumps(model))
 
 
 def movements() -> QuerySet[StockMovement]:
@@ -97,9 +110,7 @@ def rmas_for(user: Any) -> QuerySet[Rma]:
 
 
 def loaners_for(user: Any) -> QuerySet[Loaner]:
-    rows = Loaner.objects.select_related("asset", "customer", "ticket").order_by(
-        "-lent_on", "-id"
-    )
+    rows = Loaner.objects.select_related("asset", "customer", "ticket").order_by("-lent_on", "-id")
     return scope_to_customer(rows, user)
 
 

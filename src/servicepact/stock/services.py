@@ -78,8 +78,10 @@ def _quantity(value: Any, field: str = "quantity") -> int:
 def _text(field: str, value: str, limit: int, *, required: bool = False) -> str:
     text = (value or "").strip()
     if (required and not text) or len(text) > limit:
-        message = _("required, at most %(max)s characters") if required else _(
-            "at most %(max)s characters"
+        message = (
+            _("required, at most %(max)s characters")
+            if required
+            else _("at most %(max)s characters")
         )
         raise DomainValidationError({field: [message % {"max": limit}]})
     return text
@@ -389,7 +391,9 @@ def reserve_part(
     return reservation
 
 
-def _lock_reservation(reservation: Reservation, allowed: tuple[str, ...], action: str) -> Reservation:
+def _lock_reservation(
+    reservation: Reservation, allowed: tuple[str, ...], action: str
+) -> Reservation:
     row = (
         Reservation.objects.select_for_update(of=("self",))
         .select_related("ticket", "part", "depot")
@@ -540,7 +544,8 @@ def open_rma(
     faulty part into the depot's faulty stock, and the asset's component history (the
     replacement serial from ``at``, closing the faulty one's record)."""
     _staff(actor)
-    if ticket.asset is None:
+    asset_id = ticket.asset_id
+    if asset_id is None:
         raise DomainValidationError({"ticket": [_("the ticket names no asset")]})
     faulty = _text("faulty_serial", faulty_serial, SERIAL_MAX, required=True)
     replacement = _text("replacement_serial", replacement_serial, SERIAL_MAX, required=True)
@@ -548,7 +553,7 @@ def open_rma(
         raise DomainValidationError(
             {"replacement_serial": [_("must differ from the faulty serial")]}
         )
-    asset = Asset.objects.select_for_update().get(pk=ticket.asset_id)
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
     moment = require_aware(at, "at") if at is not None else current_time()
     if moment > current_time():
         raise DomainValidationError({"at": [_("must not be in the future")]})
@@ -590,14 +595,10 @@ def open_rma(
 
 
 @transaction.atomic
-def advance_rma(
-    *, rma: Rma, status: str, actor: Actor, vendor_reference: str = ""
-) -> Rma:
+def advance_rma(*, rma: Rma, status: str, actor: Actor, vendor_reference: str = "") -> Rma:
     """open -> sent (the faulty part leaves the depot) -> credited / closed (409 otherwise)."""
     _staff(actor)
-    row = Rma.objects.select_for_update(of=("self",)).select_related("part", "depot").get(
-        pk=rma.pk
-    )
+    row = Rma.objects.select_for_update(of=("self",)).select_related("part", "depot").get(pk=rma.pk)
     if status not in RMA_STEPS:
         raise DomainValidationError({"status": [_("one of: sent, credited, closed")]})
     if row.status not in RMA_STEPS[status]:

@@ -576,9 +576,10 @@ def record_part_stage(
     ticket = _lock(ticket)
     if ticket.status not in ALLOWED[stage] or ticket.events.filter(kind=stage).exists():
         return False
-    if stage == EventKind.PART_DELIVERED and not ticket.events.filter(
-        kind=EventKind.PART_ORDERED
-    ).exists():
+    if (
+        stage == EventKind.PART_DELIVERED
+        and not ticket.events.filter(kind=EventKind.PART_ORDERED).exists()
+    ):
         return False
     _simple_transition(
         ticket,

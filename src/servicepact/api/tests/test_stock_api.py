@@ -28,15 +28,26 @@ def _setup(clock):
         {"part_number": "PSU-1", "description": "PSU 800 W", "unit_cost": "80.00",
          "currency": "USD", "compatible_models": ["R740"], "delivery_days": 2},
     ).json()  # fmt: skip
-    assert staff.post("/stock/receive", {"part": part["id"], "depot": depot["id"], "quantity": 3}).status_code == 201
+    assert (
+        staff.post(
+            "/stock/receive", {"part": part["id"], "depot": depot["id"], "quantity": 3}
+        ).status_code
+        == 201
+    )
     return acme, globex, staff, depot, part
 
 
 def test_the_catalogue_and_stock_are_staff_only(clock):
-    acme, globex, staff, depot, part = _setup(clock)
+    acme, _globex, staff, _depot, part = _setup(clock)
     contact = Api(acme.contact.user)
     assert part["unit_cost"] == "80.00" and part["compatible_models"] == ["R740"]
-    for path in ("/parts", f"/parts/{part['id']}", "/stock/balances", "/stock/movements", "/stock/depots"):
+    for path in (
+        "/parts",
+        f"/parts/{part['id']}",
+        "/stock/balances",
+        "/stock/movements",
+        "/stock/depots",
+    ):
         assert contact.get(path).status_code == 403, path
         assert Api().get(path).status_code == 401, path
     assert contact.post("/parts", {"part_number": "X", "description": "Y", "unit_cost": "1",
@@ -51,7 +62,7 @@ def test_the_catalogue_and_stock_are_staff_only(clock):
 
 
 def test_catalogue_validation_names_the_field(clock):
-    acme, globex, staff, depot, part = _setup(clock)
+    _acme, _globex, staff, _depot, _part = _setup(clock)
     body = {"part_number": "NEW", "description": "New", "unit_cost": "1.00", "currency": "USD"}
     for field, value in (("currency", "XXX"), ("unit_cost", "1.001"), ("part_number", "PSU-1"),
                          ("unit_cost", "-1")):  # fmt: skip
@@ -61,7 +72,7 @@ def test_catalogue_validation_names_the_field(clock):
 
 
 def test_reserve_beyond_available_is_422_on_quantity_and_stores_nothing(clock):
-    acme, globex, staff, depot, part = _setup(clock)
+    acme, _globex, staff, depot, part = _setup(clock)
     ticket = ts.open_ticket(customer=acme.customer, asset=acme.asset, subject="PSU", priority=2)
     body = {"ticket": ticket.pk, "part": part["id"], "depot": depot["id"], "quantity": 4}
     before = StockMovement.objects.count()
@@ -82,7 +93,9 @@ def test_reserve_beyond_available_is_422_on_quantity_and_stores_nothing(clock):
     assert consumed["status"] == "consumed" and PartUse.objects.count() == 1
     assert consumed["part_use"] == PartUse.objects.get().pk
     assert staff.post(f"/stock/reservations/{again['id']}/release").status_code == 409
-    adjust = staff.post("/stock/adjust", {"part": part["id"], "depot": depot["id"], "delta": -5, "reason": "count"})
+    adjust = staff.post(
+        "/stock/adjust", {"part": part["id"], "depot": depot["id"], "delta": -5, "reason": "count"}
+    )
     assert adjust.status_code == 422 and adjust.json()["detail"][0]["loc"][-1] == "delta"
     kinds = [m["kind"] for m in staff.get("/stock/movements", part=part["id"]).json()["items"]]
     assert kinds == ["consumed", "reserved", "released", "reserved", "received"]
@@ -100,7 +113,8 @@ def test_a_contact_reads_its_own_reservations_rmas_and_loaners_only(clock):
                                          "faulty_serial": f"OLD-{name}", "replacement_serial": f"NEW-{name}"})  # fmt: skip
         assert rma.status_code == 201, rma.json()
     house = Asset.objects.create(
-        customer=Customer.objects.create(name="Pool", code="pool", timezone="UTC"), hostname="spare-1"
+        customer=Customer.objects.create(name="Pool", code="pool", timezone="UTC"),
+        hostname="spare-1",
     )
     loan = staff.post("/stock/loaners", {"asset": house.pk, "customer": globex.customer.pk,
                                          "lent_on": "2025-06-01", "due_back_on": "2025-06-01"})  # fmt: skip
@@ -111,20 +125,34 @@ def test_a_contact_reads_its_own_reservations_rmas_and_loaners_only(clock):
     assert contact.get("/stock/loaners").json()["count"] == 0
     assert contact.post(f"/stock/reservations/{ids['theirs']}/release").status_code == 404
     assert contact.post(f"/stock/reservations/{ids['mine']}/release").status_code == 403
-    assert contact.post(f"/stock/loaners/{loan.json()['id']}/return", {"returned_on": "2025-06-02"}).status_code == 404
+    assert (
+        contact.post(
+            f"/stock/loaners/{loan.json()['id']}/return", {"returned_on": "2025-06-02"}
+        ).status_code
+        == 404
+    )
     other = Api(globex.contact.user)
-    assert [x["asset"]["name"] for x in other.get("/stock/loaners", overdue=True).json()["items"]] == ["spare-1"]
+    assert [
+        x["asset"]["name"] for x in other.get("/stock/loaners", overdue=True).json()["items"]
+    ] == ["spare-1"]
     bad = staff.post("/stock/loaners", {"asset": globex.asset.pk, "customer": globex.customer.pk,
                                         "lent_on": "2025-06-01", "due_back_on": "2025-05-01"})  # fmt: skip
     assert {e["loc"][-1] for e in bad.json()["detail"]} == {"asset", "due_back_on"}
 
 
 def test_rma_status_over_the_api(clock):
-    acme, globex, staff, depot, part = _setup(clock)
+    acme, _globex, staff, depot, part = _setup(clock)
     ticket = ts.open_ticket(customer=acme.customer, asset=acme.asset, subject="PSU", priority=2)
     rma = staff.post("/stock/rmas", {"ticket": ticket.pk, "part": part["id"], "depot": depot["id"],
                                      "faulty_serial": "A", "replacement_serial": "B"}).json()  # fmt: skip
     assert staff.post(f"/stock/rmas/{rma['id']}/status", {"status": "credited"}).status_code == 409
-    sent = staff.post(f"/stock/rmas/{rma['id']}/status", {"status": "sent", "vendor_reference": "V1"})
+    sent = staff.post(
+        f"/stock/rmas/{rma['id']}/status", {"status": "sent", "vendor_reference": "V1"}
+    )
     assert sent.json()["status"] == "sent" and sent.json()["vendor_reference"] == "V1"
-    assert Api(acme.contact.user).post(f"/stock/rmas/{rma['id']}/status", {"status": "closed"}).status_code == 403
+    assert (
+        Api(acme.contact.user)
+        .post(f"/stock/rmas/{rma['id']}/status", {"status": "closed"})
+        .status_code
+        == 403
+    )

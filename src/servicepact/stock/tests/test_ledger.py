@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from servicepact.billing.models import PartUse
-from servicepact.core.models import ImmutableModelError
 from servicepact.core.errors import DomainValidationError, TransitionError
+from servicepact.core.models import ImmutableModelError
 from servicepact.notifications.models import Notification
 from servicepact.stock import services
 from servicepact.stock.choices import MovementKind, ReservationStatus
@@ -41,9 +41,7 @@ def test_levels_are_the_sums_of_the_movements(st, clock):
     services.adjust_stock(
         part=st.part, depot=st.depot, delta=-1, reason="dropped in the van", actor=st.agent
     )
-    services.transfer_stock(
-        part=st.part, source=st.depot, target=other, quantity=1, actor=st.agent
-    )
+    services.transfer_stock(part=st.part, source=st.depot, target=other, quantity=1, actor=st.agent)
     here = levels(st.part.pk, st.depot.pk)
     assert (here.on_hand, here.reserved, here.available) == (2, 0, 2)
     there = levels(st.part.pk, other.pk)
@@ -75,7 +73,9 @@ def test_a_movement_is_never_changed_or_deleted(st):
 
 
 def test_stock_never_goes_below_zero_and_a_refusal_stores_nothing(st):
-    services.reserve_part(ticket=st.ticket, part=st.part, depot=st.depot, quantity=4, actor=st.agent)
+    services.reserve_part(
+        ticket=st.ticket, part=st.part, depot=st.depot, quantity=4, actor=st.agent
+    )
     before = StockMovement.objects.count()
     with pytest.raises(DomainValidationError) as err:
         services.reserve_part(
@@ -84,11 +84,15 @@ def test_stock_never_goes_below_zero_and_a_refusal_stores_nothing(st):
     assert set(err.value.errors) == {"quantity"}
     assert "only 1 available" in err.value.errors["quantity"][0]
     with pytest.raises(DomainValidationError) as err:
-        services.adjust_stock(part=st.part, depot=st.depot, delta=-2, reason="count", actor=st.agent)
+        services.adjust_stock(
+            part=st.part, depot=st.depot, delta=-2, reason="count", actor=st.agent
+        )
     assert set(err.value.errors) == {"delta"}  # 5 on hand, 4 reserved: at most -1
     other = services.create_depot(name="Other", timezone="UTC", actor=st.agent)
     with pytest.raises(DomainValidationError):
-        services.transfer_stock(part=st.part, source=st.depot, target=other, quantity=2, actor=st.agent)
+        services.transfer_stock(
+            part=st.part, source=st.depot, target=other, quantity=2, actor=st.agent
+        )
     assert StockMovement.objects.count() == before
     assert st.ticket.reservations.count() == 1
 
@@ -138,30 +142,42 @@ def test_low_stock_alerts_once_per_crossing(st):
     still below, nothing new. Release both -> 4: back above. Reserve 2 -> 2: the second
     crossing, a second alert."""
     services.set_threshold(part=st.part, depot=st.depot, threshold=3, actor=st.agent)
-    a = services.reserve_part(ticket=st.ticket, part=st.part, depot=st.depot, quantity=2, actor=st.agent)
+    a = services.reserve_part(
+        ticket=st.ticket, part=st.part, depot=st.depot, quantity=2, actor=st.agent
+    )
     assert _alerts() == 0 and not low_balances().exists()
-    b = services.reserve_part(ticket=st.ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent)
+    b = services.reserve_part(
+        ticket=st.ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
+    )
     assert _alerts() == 1
     alert = Notification.objects.get(event="stock.low")
     assert alert.user == st.shop.manager
-    assert alert.subject == f"Low stock: PSU-acme at acme depot"
+    assert alert.subject == "Low stock: PSU-acme at acme depot"
     assert alert.payload["available"] == 2 and alert.payload["threshold"] == 3
-    c = services.reserve_part(ticket=st.ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent)
+    c = services.reserve_part(
+        ticket=st.ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
+    )
     assert _alerts() == 1
     assert list(low_balances().values_list("available", flat=True)) == [1]
     for r in (b, c):
         services.release_reservation(reservation=r, actor=st.agent)
     assert _alerts() == 1 and not low_balances().exists()
     services.release_reservation(reservation=a, actor=st.agent)
-    services.reserve_part(ticket=st.ticket, part=st.part, depot=st.depot, quantity=3, actor=st.agent)
+    services.reserve_part(
+        ticket=st.ticket, part=st.part, depot=st.depot, quantity=3, actor=st.agent
+    )
     assert _alerts() == 2
 
 
 def test_consumption_is_exactly_one_part_use_and_release_none(st, clock):
     """2 reserved and consumed: one PartUse of 2 x 80.00 USD, not under warranty (the ticket
     has no asset). A released reservation leaves no part use."""
-    kept = services.reserve_part(ticket=st.ticket, part=st.part, depot=st.depot, quantity=2, actor=st.agent)
-    dropped = services.reserve_part(ticket=st.ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent)
+    kept = services.reserve_part(
+        ticket=st.ticket, part=st.part, depot=st.depot, quantity=2, actor=st.agent
+    )
+    dropped = services.reserve_part(
+        ticket=st.ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
+    )
     services.release_reservation(reservation=dropped, actor=st.agent)
     assert PartUse.objects.count() == 0
     done = services.consume_reservation(reservation=kept, actor=st.agent)
@@ -184,14 +200,20 @@ def test_a_part_is_under_warranty_when_the_asset_is_or_the_contract_covers_parts
     asset.warranty_end = date(2025, 6, 2)  # the last day of warranty is today
     asset.save()
     ticket = ts.open_ticket(customer=asset.customer, asset=asset, subject="PSU", priority=2)
-    r = services.reserve_part(ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent)
+    r = services.reserve_part(
+        ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
+    )
     services.consume_reservation(reservation=r, actor=st.agent)
     asset.warranty_end = date(2025, 6, 1)  # expired yesterday: charged ...
     asset.save()
     ticket.refresh_from_db()
-    r = services.reserve_part(ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent)
+    r = services.reserve_part(
+        ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
+    )
     services.consume_reservation(reservation=r, actor=st.agent)
-    r = services.reserve_part(ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent)
+    r = services.reserve_part(
+        ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
+    )
     services.consume_reservation(reservation=r, actor=st.agent, covered_by_contract=True)
     flags = list(PartUse.objects.order_by("id").values_list("under_warranty", flat=True))
     assert flags == [True, False, True]  # ... unless the contract covers parts
@@ -202,7 +224,9 @@ def test_a_part_costed_in_another_currency_is_refused_and_nothing_moves(st, cloc
         part_number="FAN-1", description="Fan", unit_cost="10", currency="EUR", actor=st.agent
     )
     services.receive_stock(part=eur, depot=st.depot, quantity=1, actor=st.agent)
-    r = services.reserve_part(ticket=st.ticket, part=eur, depot=st.depot, quantity=1, actor=st.agent)
+    r = services.reserve_part(
+        ticket=st.ticket, part=eur, depot=st.depot, quantity=1, actor=st.agent
+    )
     with pytest.raises(DomainValidationError) as err:
         services.consume_reservation(reservation=r, actor=st.agent)
     assert set(err.value.errors) == {"currency"}
@@ -214,7 +238,9 @@ def test_two_depots_transfer_both_ways(clock, db):
     s = stocked(clock, received=2)
     other = services.create_depot(name="North", timezone="UTC", actor=s.agent)
     with pytest.raises(DomainValidationError) as err:
-        services.transfer_stock(part=s.part, source=s.depot, target=s.depot, quantity=1, actor=s.agent)
+        services.transfer_stock(
+            part=s.part, source=s.depot, target=s.depot, quantity=1, actor=s.agent
+        )
     assert set(err.value.errors) == {"target"}
     services.transfer_stock(part=s.part, source=s.depot, target=other, quantity=2, actor=s.agent)
     services.transfer_stock(part=s.part, source=other, target=s.depot, quantity=1, actor=s.agent)

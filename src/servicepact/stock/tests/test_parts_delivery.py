@@ -30,7 +30,9 @@ def test_the_metric_is_a_seeded_definition():
 def setup(clock):
     clock.at(ny(2025, 6, 2, 8))  # Mon
     calendar = business_calendar(name="parts hours")  # Mon-Fri 09:00-18:00 New York
-    terms = plan(calendar, code="parts", targets={(2, FR): 60, (2, RES): 4800, (2, "parts_delivery"): 240})
+    terms = plan(
+        calendar, code="parts", targets={(2, FR): 60, (2, RES): 4800, (2, "parts_delivery"): 240}
+    )
     w = world(code="acme", calendar=calendar, service_plan=terms)
     depot = services.create_depot(name="NY depot", timezone="America/New_York", actor=w.agent)
     part = services.create_part(
@@ -72,7 +74,8 @@ def test_reserved_to_delivered_late_is_a_breach(setup, clock):
 
 def test_consumption_delivers_and_the_weekend_is_closed(setup, clock):
     """Reserved Fri 6 Jun 17:00: 1 business hour on Friday, 3 on Monday, deadline Mon 9 Jun
-    12:00. Consumed (fitted, so delivered) Mon 11:00: met after 2 h = 7,200 s."""
+    12:00. Consumed (fitted, so delivered) Mon 11:00: met after 1 h Friday + 2 h Monday =
+    10,800 s."""
     w, depot, part = setup
     clock.at(ny(2025, 6, 6, 16))
     ticket = ts.open_ticket(customer=w.customer, asset=w.asset, subject="Fan", priority=2)
@@ -82,7 +85,7 @@ def test_consumption_delivers_and_the_weekend_is_closed(setup, clock):
     clock.at(ny(2025, 6, 9, 11))
     services.consume_reservation(reservation=r, actor=w.agent)
     done = _clock(ticket)
-    assert (done.state, done.elapsed_seconds) == (ClockState.MET, 7_200)
+    assert (done.state, done.elapsed_seconds) == (ClockState.MET, 10_800)
 
 
 def test_resolved_before_delivery_is_not_required_and_release_records_no_delivery(setup, clock):

@@ -79,7 +79,10 @@ def test_an_rma_needs_an_asset_and_two_serials(st):
         )  # fmt: skip
     assert set(err.value.errors) == {"ticket"}  # the shop's ticket names no asset
     ticket = _hardware_ticket(st)
-    for faulty, replacement, field in (("", "B", "faulty_serial"), ("A", "A", "replacement_serial")):
+    for faulty, replacement, field in (
+        ("", "B", "faulty_serial"),
+        ("A", "A", "replacement_serial"),
+    ):
         with pytest.raises(DomainValidationError) as err:
             services.open_rma(
                 ticket=ticket, part=st.part, depot=st.depot, faulty_serial=faulty,
