@@ -72,7 +72,10 @@ def clock():  # type: ignore[no-untyped-def]
 # installation, but a transactional test ends with a flush of every table: the next
 # transactional test would run without them ("metric: must be one of" on an empty list).
 # Each transactional test starts with the seed applied again, exactly as the migration does.
-SEEDING_MIGRATIONS = ("servicepact.contracts.migrations.0005_seed_builtin_metrics",)
+SEEDING_MIGRATIONS = (
+    "servicepact.contracts.migrations.0005_seed_builtin_metrics",
+    "servicepact.contracts.migrations.0009_parts_delivery_metric",
+)
 
 
 @pytest.fixture(autouse=True)

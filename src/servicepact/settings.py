@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "servicepact.changes",
     "servicepact.security",
     "servicepact.backups",
+    "servicepact.stock",
     "servicepact.billing",
     "servicepact.kb",
     "servicepact.reports",

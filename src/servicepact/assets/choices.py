@@ -20,3 +20,6 @@ class ComponentKind(models.TextChoices):
     OS = "os", _("Operating system")
     DRIVER = "driver", _("Driver")
     SOFTWARE = "software", _("Software")
+    # A field-replaceable hardware part by part number; its version is the fitted serial
+    # (servicepact.stock records it when a faulty part is swapped under an RMA).
+    PART = "part", _("Hardware part")

@@ -50,6 +50,10 @@ class ClockStage(models.TextChoices):
     CLOSED = "closed", _("Closed")
     ESCALATED_L2 = "escalated_l2", _("Escalated to 2nd level support")
     ESCALATED_L3 = "escalated_l3", _("Escalated to 3rd level support")
+    # Spare parts (servicepact.stock): the first part reserved or ordered for the ticket, and
+    # the moment every part it waits for is delivered (the parts_delivery metric).
+    PART_ORDERED = "part_ordered", _("Part reserved or ordered")
+    PART_DELIVERED = "part_delivered", _("Part delivered")
 
 
 class PauseStatus(models.TextChoices):

@@ -43,6 +43,7 @@ from servicepact.demo.backups import seed_backups
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
+from servicepact.demo.stock_seed import seed_stock
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -1120,6 +1121,10 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
             contact=globex.contact,
             engineer=staff["engineer"],
             team=staff["field"],
+        seed_stock(
+            customer=acme.customer,
+            ticket=Ticket.objects.get(customer=acme.customer, subject__startswith="Redundant PSU"),
+            agent=staff["agent"],
             progress=progress,
         )
     return True

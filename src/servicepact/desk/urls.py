@@ -16,6 +16,7 @@ from servicepact.desk import (
     problem_pages,
     release_pages,
     security_pages,
+    stock_pages,
     views,
     worklogs,
 )
@@ -163,6 +164,11 @@ urlpatterns: list[URLPattern] = [
         inspection_pages.visit_file,
         name="inspection-visit-file",
     ),
+    # Spare parts and standby machines (issue 18; desk/stock_pages.py).
+    path("stock/", stock_pages.stock_list, name="stock"),
+    path("stock/parts/<int:pk>/", stock_pages.part_detail, name="stock-part"),
+    path("stock/rmas/", stock_pages.rma_list, name="stock-rmas"),
+    path("stock/loaners/", stock_pages.loaner_list, name="stock-loaners"),
     path("mail/", mail_pages.mail_list, name="mail"),
     path("mail/<int:pk>/open/", mail_pages.mail_open, name="mail-open"),
     path("mail/<int:pk>/dismiss/", mail_pages.mail_dismiss, name="mail-dismiss"),

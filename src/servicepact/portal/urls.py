@@ -10,6 +10,7 @@ from servicepact.portal import (
     kb,
     money,
     security_pages,
+    stock_pages,
     views,
 )
 
@@ -45,6 +46,7 @@ urlpatterns: list[URLPattern] = [
         name="security-accept-risk",
     ),
     path("backups/", backup_pages.backups, name="backups"),
+    path("loaners/", stock_pages.loaners, name="loaners"),
     path("drills/", backup_pages.drill_list, name="drills"),
     path("drills/<int:pk>/", backup_pages.drill_detail, name="drill"),
     path("drills/<int:pk>/sign-off/", backup_pages.drill_sign_off, name="drill-sign-off"),

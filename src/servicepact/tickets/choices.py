@@ -58,6 +58,8 @@ class EventKind(models.TextChoices):
     ESCALATED_L2 = ClockStage.ESCALATED_L2.value, ClockStage.ESCALATED_L2.label
     ESCALATED_L3 = ClockStage.ESCALATED_L3.value, ClockStage.ESCALATED_L3.label
     ONSITE_ARRIVED = "onsite_arrived", _("Engineer on site")
+    PART_ORDERED = ClockStage.PART_ORDERED.value, ClockStage.PART_ORDERED.label
+    PART_DELIVERED = ClockStage.PART_DELIVERED.value, ClockStage.PART_DELIVERED.label
     SOLUTION_PROPOSED = "solution_proposed", _("Solution proposed")
     SOLUTION_DECLINED = "solution_declined", _("Solution declined")
     RESOLVED = "resolved", _("Resolved")

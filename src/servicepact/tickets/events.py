@@ -171,6 +171,17 @@ def escalated(*, status: Pair, level: tuple[int, int], reason: str) -> EventPayl
     return EventPayload(kind, {**_status(status), "level": list(level), "reason": reason})
 
 
+def part_ordered(*, status: Pair, part_number: str, quantity: int) -> EventPayload:
+    """The first spare part reserved or ordered for the ticket (``servicepact.stock``)."""
+    data = {**_status(status), "part_number": part_number, "quantity": quantity}
+    return EventPayload(EventKind.PART_ORDERED, data)
+
+
+def part_delivered(*, status: Pair, part_number: str) -> EventPayload:
+    """Every part the ticket waited for is delivered (``part_number``: the last one)."""
+    return EventPayload(EventKind.PART_DELIVERED, {**_status(status), "part_number": part_number})
+
+
 def onsite_arrived(*, status: Pair, engineer: str) -> EventPayload:
     return EventPayload(EventKind.ONSITE_ARRIVED, {**_status(status), "engineer": engineer})
 
@@ -289,6 +300,8 @@ CONSTRUCTORS: dict[str, tuple[Callable[..., EventPayload], ...]] = {
     EventKind.ESCALATED_L2: (escalated,),
     EventKind.ESCALATED_L3: (escalated,),
     EventKind.ONSITE_ARRIVED: (onsite_arrived,),
+    EventKind.PART_ORDERED: (part_ordered,),
+    EventKind.PART_DELIVERED: (part_delivered,),
     EventKind.SOLUTION_PROPOSED: (solution_proposed,),
     EventKind.SOLUTION_DECLINED: (solution_declined,),
     EventKind.RESOLVED: (resolved,),

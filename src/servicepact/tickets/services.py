@@ -553,6 +553,47 @@ def dispatch_engineer(
 
 
 @transaction.atomic
+def record_part_stage(
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    stage: str,
+    part_number: str,
+    quantity: int = 1,
+    at: datetime | None = None,
+) -> bool:
+    """A spare-parts stage of the ticket (``servicepact.stock`` calls it): ``part_ordered``
+    when its first part is reserved or ordered, ``part_delivered`` when every part it waits
+    for is delivered. Each stage is recorded once per ticket and only while the ticket is
+    open (the parts_delivery metric measures the first order to that delivery); returns
+    whether an event was appended."""
+    if stage == EventKind.PART_ORDERED:
+        event = partial(events.part_ordered, part_number=part_number, quantity=quantity)
+    elif stage == EventKind.PART_DELIVERED:
+        event = partial(events.part_delivered, part_number=part_number)
+    else:
+        raise ValueError(f"not a spare-parts stage: {stage}")
+    ticket = _lock(ticket)
+    if ticket.status not in ALLOWED[stage] or ticket.events.filter(kind=stage).exists():
+        return False
+    if (
+        stage == EventKind.PART_DELIVERED
+        and not ticket.events.filter(kind=EventKind.PART_ORDERED).exists()
+    ):
+        return False
+    _simple_transition(
+        ticket,
+        action=stage,
+        allowed=ALLOWED[stage],
+        to=None,
+        event=event,
+        actor=actor,
+        at=at,
+    )
+    return True
+
+
+@transaction.atomic
 def escalate_ticket(
     *, ticket: Ticket, actor: Actor, reason: str = "", at: datetime | None = None
 ) -> Ticket:

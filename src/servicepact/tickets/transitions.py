@@ -24,6 +24,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "confirm": ACTIVE,
     "dispatch": tuple(OPEN_STATUSES),
     "escalate": tuple(OPEN_STATUSES),
+    # Spare parts (servicepact.stock): ordered and delivered while the ticket is open.
+    "part_ordered": tuple(OPEN_STATUSES),
+    "part_delivered": tuple(OPEN_STATUSES),
     "propose": ACTIVE,
     "resolve": (*ACTIVE, Status.SOLUTION_PROPOSED),
     "close": (Status.RESOLVED,),

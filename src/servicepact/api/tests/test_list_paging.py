@@ -187,7 +187,7 @@ LISTS = [
     "/notifications",
     "/outages",
     "/worklogs",
-    "/parts",
+    "/part-uses",
     "/credits",
     "/statements",
     "/measurements",

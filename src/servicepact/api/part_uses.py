@@ -1,10 +1,11 @@
 """Parts used on tickets (``billing.parts``): a part out of warranty is charged at the period
-close at its cost plus the rate card's markup; under warranty it is not charged.
+close at its cost plus the rate card's markup; under warranty it is not charged. (``/parts``
+is the spare-parts catalogue of ``api.stock``; consuming a reserved part records a use here.)
 
-GET    /parts        list (filters: ticket, contract, date_from, date_to); a contact sees its
+GET    /part-uses        list (filters: ticket, contract, date_from, date_to); a contact sees its
                      own customer's tickets' parts
-POST   /parts        staff only (403): billing.parts.record_part
-DELETE /parts/{id}   staff only: a part of a month whose charges are not produced
+POST   /part-uses        staff only (403): billing.parts.record_part
+DELETE /part-uses/{id}   staff only: a part of a month whose charges are not produced
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ from servicepact.core.api_schema import (
 )
 from servicepact.tickets.selectors import tickets_for
 
-router = Router(tags=["parts"])
+router = Router(tags=["part uses"])
 
 
-class PartIn(ApiIn):
+class PartUseIn(ApiIn):
     ticket: int = Field(..., ge=1, le=MAX_DB_INT)
     part_number: Annotated[str, model_text(PartUse, "part_number", min_length=1)]
     description: Annotated[str, model_text(PartUse, "description", min_length=1)]
@@ -53,14 +54,14 @@ class PartIn(ApiIn):
     date: dt.date | None = None  # default: today in the ticket's zone
 
 
-class PartTicketRef(Schema):
+class PartUseTicketRef(Schema):
     id: int
     number: str
 
 
-class PartOut(Schema):
+class PartUseOut(Schema):
     id: int
-    ticket: PartTicketRef
+    ticket: PartUseTicketRef
     date: dt.date
     part_number: str
     description: str
@@ -71,18 +72,18 @@ class PartOut(Schema):
     created_at: dt.datetime
 
 
-class PartList(ListOut):
-    items: list[PartOut]
+class PartUseList(ListOut):
+    items: list[PartUseOut]
 
 
-class PartFilters(PageQuery, ApiIn):
+class PartUseFilters(PageQuery, ApiIn):
     ticket: int | None = Field(None, ge=1, le=MAX_DB_INT)
     contract: int | None = Field(None, ge=1, le=MAX_DB_INT)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
 
-class PartDeletedOut(Schema):
+class PartUseDeletedOut(Schema):
     id: int
     deleted: bool
 
@@ -112,12 +113,12 @@ def render_part(part: PartUse) -> dict[str, Any]:
 
 
 @router.get(
-    "/parts",
-    response=reads(PartList, 422),
-    operation_id="parts_list",
+    "/part-uses",
+    response=reads(PartUseList, 422),
+    operation_id="part_uses_list",
     summary="List parts used on tickets (tenancy-scoped)",
 )
-def list_parts(request: HttpRequest, filters: Query[PartFilters]) -> dict[str, Any]:
+def list_parts(request: HttpRequest, filters: Query[PartUseFilters]) -> dict[str, Any]:
     qs = parts_for(request.user)
     if filters.ticket is not None:
         qs = qs.filter(ticket_id=filters.ticket)
@@ -131,13 +132,13 @@ def list_parts(request: HttpRequest, filters: Query[PartFilters]) -> dict[str, A
 
 
 @router.post(
-    "/parts",
-    response=writes(PartOut, 404, status=201),
-    operation_id="parts_create",
+    "/part-uses",
+    response=writes(PartUseOut, 404, status=201),
+    operation_id="part_uses_create",
     summary="Record a part used on a ticket (staff)",
 )
 @idempotent
-def create_part(request: HttpRequest, payload: PartIn) -> Status[Any]:
+def create_part(request: HttpRequest, payload: PartUseIn) -> Status[Any]:
     require_staff(request, "record parts")
     ticket = reference(tickets_for(request.user), payload.ticket, "ticket")
     assert ticket is not None
@@ -156,9 +157,9 @@ def create_part(request: HttpRequest, payload: PartIn) -> Status[Any]:
 
 @router.api_operation(
     ["DELETE"],
-    "/parts/{part_id}",
-    response=writes(PartDeletedOut, 404),
-    operation_id="parts_delete",
+    "/part-uses/{part_id}",
+    response=writes(PartUseDeletedOut, 404),
+    operation_id="part_uses_delete",
     summary="Delete a part of an open month (staff)",
 )
 def remove_part(request: HttpRequest, part_id: Id) -> dict[str, Any]:
