@@ -20,3 +20,18 @@ class ComponentKind(models.TextChoices):
     OS = "os", _("Operating system")
     DRIVER = "driver", _("Driver")
     SOFTWARE = "software", _("Software")
+
+
+class WarrantySource(models.TextChoices):
+    """Who gives a warranty promise (docs/field-service.md)."""
+
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    RESELLER = "reseller", _("Reseller")
+    OWN = "own", _("Our own")
+
+
+class VendorKind(models.TextChoices):
+    """Whom a back-to-back vendor contract binds."""
+
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    SUBCONTRACTOR = "subcontractor", _("Subcontractor")

@@ -10,6 +10,7 @@ from servicepact.desk import (
     kb_pages,
     mail_pages,
     money,
+    warranty_pages,
     new_ticket,
     parts,
     release_pages,
@@ -72,6 +73,17 @@ urlpatterns: list[URLPattern] = [
     path("contracts/<int:pk>/renew/", contract_actions.contract_renew, name="contract-renew"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("assets/<int:pk>/outages/", contract_actions.asset_outage, name="asset-outage"),
+    path(
+        "assets/<int:pk>/warranties/",
+        warranty_pages.asset_warranty_add,
+        name="asset-warranty-add",
+    ),
+    path(
+        "assets/<int:pk>/warranties/extend/",
+        warranty_pages.asset_warranty_extend,
+        name="asset-warranty-extend",
+    ),
+    path("warranties/", warranty_pages.warranty_list, name="warranties"),
     path("security/", security_pages.vulnerability_list, name="security"),
     path(
         "security/vulnerabilities/<int:pk>/",

@@ -337,6 +337,7 @@ def _build_ticket(
         coverage_expires_on=coverage.expires_on,
         contract=coverage.contract,
         contract_version=coverage.version,
+        warranty=coverage.warranty,
         timezone=ticket_zone(site, customer),
         opened_at=at,
         opened_by=request.actor if getattr(request.actor, "pk", None) else None,
