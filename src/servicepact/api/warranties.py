@@ -35,7 +35,6 @@ from servicepact.assets.models import VendorContract, VendorTarget, WarrantyEnti
 from servicepact.assets.selectors import assets_for, vendor_contracts, warranties_for
 from servicepact.contracts.models import Calendar, ServicePlan
 from servicepact.contracts.selectors import contracts_for
-from servicepact.core.errors import DomainValidationError
 from servicepact.core.api_schema import (
     MAX_DB_INT,
     ApiIn,
@@ -47,6 +46,7 @@ from servicepact.core.api_schema import (
     reads,
     writes,
 )
+from servicepact.core.errors import DomainValidationError
 
 router = Router(tags=["warranties"])
 M = TypeVar("M", bound=Model)

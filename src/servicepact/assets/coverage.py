@@ -248,8 +248,8 @@ class CoverageLookups:
             )
             for line_asset, contract_id in rows.values_list("asset_id", "contract_id"):
                 lines[(line_asset, day)].add(contract_id)
-            for asset_id in asset_ids:
-                self._warranties[(asset_id, day)] = []
+            for pk in asset_ids:
+                self._warranties[(pk, day)] = []
             warranties = WarrantyEntitlement.objects.filter(
                 asset_id__in=asset_ids, labour_start__lte=day, labour_end__gte=day
             ).select_related("plan")

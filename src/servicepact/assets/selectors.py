@@ -49,7 +49,9 @@ def superseded() -> Exists:
     return Exists(later)
 
 
-def expiring_warranties(user: Any, *, today: date, within_days: int) -> QuerySet[WarrantyEntitlement]:
+def expiring_warranties(
+    user: Any, *, today: date, within_days: int
+) -> QuerySet[WarrantyEntitlement]:
     """Entitlements ending in [today, today + within_days] that nothing later supersedes
     (the desk's "expiring soon" list and the alert step read the same rule)."""
     qs = warranties_for(user).filter(

@@ -40,11 +40,11 @@ def create_asset(
 def update_asset(*, asset: Asset, changes: dict[str, Any]) -> Asset:
     if "site" in changes:
         check_site(changes["site"], asset.customer)
-    if "warranty_end" in changes and changes["warranty_end"] != asset.warranty_end:
-        if asset.warranties.exists():
-            raise DomainValidationError(
-                {"warranty_end": [_("is the latest end of the asset's warranties: edit those")]}
-            )
+    moved = "warranty_end" in changes and changes["warranty_end"] != asset.warranty_end
+    if moved and asset.warranties.exists():
+        raise DomainValidationError(
+            {"warranty_end": [_("is the latest end of the asset's warranties: edit those")]}
+        )
     _apply(asset, changes)
     _save(asset)
     return asset

@@ -10,12 +10,12 @@ from servicepact.desk import (
     kb_pages,
     mail_pages,
     money,
-    warranty_pages,
     new_ticket,
     parts,
     release_pages,
     security_pages,
     views,
+    warranty_pages,
     worklogs,
 )
 

@@ -52,8 +52,8 @@ from servicepact.desk.records import (
     target_rows,
 )
 from servicepact.desk.search import search_tickets, ticket_number
-from servicepact.desk.worklog_forms import worklog_context
 from servicepact.desk.warranty_forms import warranty_context
+from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
 from servicepact.monitoring.selectors import inbox_status, outages_visible, unmatched_alerts
@@ -66,10 +66,10 @@ from servicepact.tickets.choices import OPEN_STATUSES, EventKind, Status
 from servicepact.tickets.live import clocks_for_ticket, ticket_state
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.refresh import ticket_terms
-from servicepact.tickets.vendor_clocks import vendor_clocks
 from servicepact.tickets.selectors import get_ticket, ticket_list, visible_comments, visible_events
 from servicepact.tickets.sla_state import SlaState
 from servicepact.tickets.system_notes import stored_reason
+from servicepact.tickets.vendor_clocks import vendor_clocks
 
 # Events that belong on a ticket's clock timeline (the rest is in the full history).
 CLOCK_EVENTS = frozenset(

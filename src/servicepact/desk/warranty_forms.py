@@ -12,6 +12,7 @@ from servicepact.assets.choices import WarrantySource
 from servicepact.assets.models import Asset, WarrantyEntitlement
 from servicepact.contracts.models import ServicePlan
 
+
 def _date(label: Any, required: bool = True) -> forms.DateField:
     return forms.DateField(
         label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
@@ -61,7 +62,9 @@ class ExtensionForm(forms.Form):
         self.fields["on_site"].initial = True
 
 
-def warranty_context(asset: Asset, *, bound: tuple[str, forms.Form] | None = None) -> dict[str, Any]:
+def warranty_context(
+    asset: Asset, *, bound: tuple[str, forms.Form] | None = None
+) -> dict[str, Any]:
     """The asset page's warranty section: entitlements, and the two forms (one bound)."""
     forms_ = {
         "warranty_form": WarrantyForm(prefix="warranty"),
@@ -71,5 +74,3 @@ def warranty_context(asset: Asset, *, bound: tuple[str, forms.Form] | None = Non
         forms_[bound[0]] = bound[1]
     rows = asset.warranties.select_related("plan", "extends__plan").order_by("starts_on", "id")
     return {"warranties": list(rows), **forms_}
-
-

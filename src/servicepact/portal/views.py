@@ -453,9 +453,7 @@ def _covering_line(lines: list[ContractLine], today: date) -> ContractLine | Non
 def asset_list(request: HttpRequest) -> HttpResponse:
     contact = request.contact  # type: ignore[attr-defined]
     today = local_date(now(), contact.customer.timezone)
-    assets = _assets(request).prefetch_related(
-        "contract_lines__contract__plan", "warranties__plan"
-    )
+    assets = _assets(request).prefetch_related("contract_lines__contract__plan", "warranties__plan")
     rows = []
     for asset in assets:
         line = _covering_line(list(asset.contract_lines.all()), today)

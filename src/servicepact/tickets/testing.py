@@ -178,7 +178,7 @@ def other_agent(db: Any) -> Any:
 
 # ---------------------------------------------------------------- warranties (docs/field-service.md)
 
-GOLD_TARGETS = {
+GOLD_TARGETS: dict[tuple[int, str], int] = {
     (1, FR): 15,
     (1, ONSITE): 240,
     (1, RES): 480,
@@ -193,7 +193,7 @@ GOLD_TARGETS = {
 
 
 def gold_tier() -> ServicePlan:
-    """"Gold 7x24x4" on a 24x7 UTC calendar: P1 first response 15 min, on site 4 h,
+    """ "Gold 7x24x4" on a 24x7 UTC calendar: P1 first response 15 min, on site 4 h,
     resolution 8 h; P3 first response 60 min, resolution 48 h."""
     tier = plan(always_calendar("gold 24x7"), code="gold-7x24x4", targets=GOLD_TARGETS)
     tier.name = "Gold 7x24x4"

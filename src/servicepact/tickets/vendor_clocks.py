@@ -22,7 +22,7 @@ from servicepact.core.time import local_date
 from servicepact.slaclock import ClockResult
 from servicepact.tickets.choices import ClockState, stored_clock_state
 from servicepact.tickets.models import Ticket
-from servicepact.tickets.refresh import event_facts, evaluate_metric, started
+from servicepact.tickets.refresh import evaluate_metric, event_facts, started
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicepact.assets.warranty_alerts import remind_warranty_expiry
 from servicepact.backups.services import check_backups, process_drill_dues
 from servicepact.contractend.services import open_due_plans
-from servicepact.assets.warranty_alerts import remind_warranty_expiry
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
 from servicepact.core.heartbeat import record_heartbeat
 from servicepact.core.time import now as current_time

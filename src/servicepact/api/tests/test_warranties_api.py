@@ -40,7 +40,10 @@ def test_staff_create_update_extend_and_contacts_read_their_own(acme, globex):
         "2027-12-31",
         None,
     )
-    assert mine.post("/warranties", {**BODY, "asset": acme.asset.pk, "tier": gold.pk}).status_code == 403
+    assert (
+        mine.post("/warranties", {**BODY, "asset": acme.asset.pk, "tier": gold.pk}).status_code
+        == 403
+    )
     changed = staff.patch(f"/warranties/{w['id']}", {"onsite_end": "2026-12-31"})
     assert (changed.status_code, changed.json()["onsite_end"]) == (200, "2026-12-31")
     ext = staff.post(f"/warranties/{w['id']}/extensions", {"ends_on": "2029-12-31"})
@@ -124,6 +127,8 @@ def test_vendor_contracts_are_for_staff(acme):
     )
     assert contact.post("/vendor-contracts", body).status_code == 403
     assert contact.get("/vendor-contracts").status_code == 403
-    bad = staff.post("/vendor-contracts", {**body, "targets": [{"metric": "nope", "target_minutes": 5}]})
+    bad = staff.post(
+        "/vendor-contracts", {**body, "targets": [{"metric": "nope", "target_minutes": 5}]}
+    )
     assert [e["loc"][-1] for e in bad.json()["detail"]] == ["targets"]
     assert staff.get("/vendor-contracts").json()["count"] == 1

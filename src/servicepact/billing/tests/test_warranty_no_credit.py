@@ -28,7 +28,9 @@ def test_a_breached_warranty_ticket_and_its_vendor_clock_earn_no_credit(clock):
     breaches and computed amount are exactly the same, and the ticket is in none of them."""
     june = june_month(clock)
     before = compute_period_credits(contract=june.contract, period="2025-06")
-    breaches_before = [(b.ticket_number, b.metric) for b in period_facts(june.contract, Period(2025, 6)).breaches]
+    breaches_before = [
+        (b.ticket_number, b.metric) for b in period_facts(june.contract, Period(2025, 6)).breaches
+    ]
     assert breaches_before  # the month has contract breaches: the comparison can fail
     w = june.world
     spare = Asset.objects.create(customer=w.customer, site=w.site, hostname="spare01")

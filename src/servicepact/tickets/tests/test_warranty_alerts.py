@@ -50,7 +50,6 @@ def test_alerts_at_90_and_30_days_once_each_with_the_offer(setting):
     in the app and by e-mail, the contact by e-mail. Again the same day: nothing more.
     2025-08-31: 30 days, the 30-day alert. The offer lists Gold, then the stricter Platinum
     (P1 first response 10 min), not the world's own weaker plan."""
-    w, gold, entitlement = setting
     plan(always_calendar("platinum"), code="platinum", targets={(1, FR): 10, (1, RES): 240})
     assert remind_warranty_expiry(now=ny(2025, 6, 1, 10)) == 0
     assert remind_warranty_expiry(now=ny(2025, 7, 3, 10)) == 1

@@ -204,3 +204,18 @@ def test_the_batch_resolution_gives_the_single_answer(clock):
             ticket.contract,
         )
         assert _clocks(ticket) == _clocks(ts.open_ticket(**vars(request)))
+
+
+def test_a_tier_target_edit_re_measures_open_warranty_tickets(clock):
+    """Gold's P1 on-site target goes from 4 h to 2 h at 23:00: the open warranty ticket opened
+    at 22:00 is due on site at 00:00 instead of 02:00, with a deadline_moved event."""
+    clock.at(ny(2025, 6, 7, 22))
+    w = world()
+    spare = _spare(w)
+    gold = gold_tier()
+    warranty(spare, gold)
+    t = ts.open_ticket(customer=w.customer, asset=spare, subject="x", impact=1, urgency=1)
+    clock.at(ny(2025, 6, 7, 23))
+    ts.set_plan_target(plan=gold, priority=1, metric="on_site", target_minutes=120)
+    assert _clocks(t)["on_site"] == (7200, ny(2025, 6, 8, 0))
+    assert t.events.filter(kind="deadline_moved").count() == 1
