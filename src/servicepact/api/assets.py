@@ -121,6 +121,7 @@ class AssetCoverageOut(Schema):
     expires_on: date | None
     priority: int
     priority_name: str
+    warranty_id: int | None = None  # status "warranty": the entitlement that covers it
 
 
 def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
@@ -225,4 +226,5 @@ def asset_coverage(
         "expires_on": coverage.expires_on,
         "priority": priority,
         "priority_name": coverage.terms.priority_name(priority),
+        "warranty_id": coverage.warranty.pk if coverage.warranty else None,
     }

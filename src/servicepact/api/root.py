@@ -44,6 +44,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     stock,
     ticket_actions,
     tickets,
+    warranties,
     worklogs,
 )
 from servicepact.changes.api import router as changes_router
@@ -96,6 +97,8 @@ for module in (
     contract_end,
     problems,  # ITIL problems (changes.problems)
     inspections,  # preventive inspections (issue 18)
+    # Field service (issue 18): warranties and vendor back-to-back contracts.
+    warranties,
 ):
     api.add_router("", module.router)
 

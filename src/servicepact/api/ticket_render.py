@@ -20,6 +20,7 @@ from servicepact.contracts.metrics import MetricDef, metric_codes, pause_label, 
 from servicepact.tickets.live import clocks_for_ticket
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.selectors import visible_comments, visible_events
+from servicepact.tickets.vendor_clocks import vendor_clocks
 
 
 class CoverageOut(Schema):
@@ -30,6 +31,8 @@ class CoverageOut(Schema):
     contract_number: str | None
     version: int | None
     expires_on: date | None
+    # Coverage "warranty": the entitlement whose tier measures the ticket (no contract).
+    warranty_id: int | None = None
 
 
 class ClockSummary(Schema):
@@ -145,6 +148,27 @@ class TicketOut(Schema):
     clocks: list[ClockSummary]
 
 
+class VendorClockOut(Schema):
+    """A vendor's back-to-back clock on the ticket (``tickets.vendor_clocks``): measured
+    beside ours, never a customer credit."""
+
+    vendor_contract: int
+    vendor: str
+    vendor_kind: str
+    metric: str
+    metric_name: str
+    target_seconds: int
+    calendar: Ref
+    timezone: str
+    state: str
+    started_at: datetime | None
+    stopped_at: datetime | None
+    deadline: datetime | None
+    elapsed_seconds: int
+    remaining_seconds: int
+    breached_by_seconds: int
+
+
 class TicketDetail(TicketOut):
     description: str
     opened_by: UserRef | None
@@ -154,6 +178,8 @@ class TicketDetail(TicketOut):
     clock_definitions: list[ClockDefinition]
     events: list[EventOut]
     comments: list[CommentOut]
+    # Staff only (a contact gets []): the vendors' clocks, "where the risk comes from".
+    vendor_clocks: list[VendorClockOut] = []
 
 
 class TicketList(ListOut):
@@ -174,6 +200,7 @@ def coverage_of(ticket: Ticket) -> dict[str, Any]:
         "contract_number": ticket.contract.number if ticket.contract else None,
         "version": ticket.contract_version.number if ticket.contract_version else None,
         "expires_on": ticket.coverage_expires_on,
+        "warranty_id": ticket.warranty_id,
     }
 
 
@@ -325,7 +352,31 @@ def render_detail(request: HttpRequest, ticket: Ticket, moment: datetime) -> dic
         "clock_definitions": [c["definition"] for c in clocks if c["definition"] is not None],
         "events": [render_event(e) for e in visible_events(user, ticket)],
         "comments": [render_comment(c) for c in visible_comments(user, ticket)],
+        "vendor_clocks": render_vendor_clocks(ticket, moment) if staff else [],
     }
+
+
+def render_vendor_clocks(ticket: Ticket, moment: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "vendor_contract": v.vendor_contract.pk,
+            "vendor": v.vendor_contract.vendor,
+            "vendor_kind": v.vendor_contract.kind,
+            "metric": v.target.metric,
+            "metric_name": v.definition.label,
+            "target_seconds": v.term.target_seconds,
+            "calendar": {"id": v.calendar.pk, "name": v.calendar.name},
+            "timezone": v.timezone,
+            "state": v.state,
+            "started_at": v.result.started_at,
+            "stopped_at": v.result.stopped_at,
+            "deadline": v.result.deadline,
+            "elapsed_seconds": v.result.elapsed_seconds,
+            "remaining_seconds": v.result.remaining_seconds,
+            "breached_by_seconds": v.result.breached_by_seconds,
+        }
+        for v in vendor_clocks(ticket, moment)
+    ]
 
 
 def render_event(event: Any) -> dict[str, Any]:

@@ -37,7 +37,7 @@ ROW_FIELDS = (
     "contact_id", "contact__name", "asset_id", "asset__hostname", "site_id", "site__name",
     "assignee_id", "assignee__username", "assignee__first_name", "assignee__last_name",
     "team_id", "team__name", "contract__number", "contract_version_id",
-    "contract_version__number",
+    "contract_version__number", "warranty_id",
 )  # fmt: skip
 CLOCK_FIELDS = (
     "ticket_id", "metric", "state", "target_seconds", "deadline_at", "breached_at",
@@ -129,6 +129,7 @@ def ticket_page(tickets: QuerySet[Ticket], paging: PageQuery, *, staff: bool) ->
                     if r["contract_version_id"] is not None
                     else None,
                     "expires_on": r["coverage_expires_on"],
+                    "warranty_id": r["warranty_id"],
                 },
                 "clocks": [
                     {

@@ -23,3 +23,18 @@ class ComponentKind(models.TextChoices):
     # A field-replaceable hardware part by part number; its version is the fitted serial
     # (servicepact.stock records it when a faulty part is swapped under an RMA).
     PART = "part", _("Hardware part")
+
+
+class WarrantySource(models.TextChoices):
+    """Who gives a warranty promise (docs/field-service.md)."""
+
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    RESELLER = "reseller", _("Reseller")
+    OWN = "own", _("Our own")
+
+
+class VendorKind(models.TextChoices):
+    """Whom a back-to-back vendor contract binds."""
+
+    MANUFACTURER = "manufacturer", _("Manufacturer")
+    SUBCONTRACTOR = "subcontractor", _("Subcontractor")

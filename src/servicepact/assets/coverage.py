@@ -5,9 +5,13 @@ Rules (docs/architecture.md "Coverage"):
    every contract of the customer. Drafts and terminated contracts never cover.
 2. A contract whose term includes the date covers (active); one whose term ended no more than
    ``grace_days`` before covers in grace (flagged, with the expiry date); else it does not.
-3. Active beats grace. Among several, the strictest target wins: the smallest first-response
-   target, then resolution target, for the priority the ticket gets under each; ties by number.
-4. Nothing left: out of contract (billable, no SLA clocks).
+3. With an asset, its warranty entitlements whose labour component holds on that date are
+   candidates too, ranked like an active contract under their tier's plan terms (the on-site
+   target only while the on-site component holds; docs/adr/0108).
+4. Active beats grace. Among several, the strictest target wins: the smallest first-response
+   target, then resolution target, for the priority the ticket gets under each; on a tie a
+   contract before a warranty, then by number.
+5. Nothing left: out of contract (billable, no SLA clocks).
 """
 
 from __future__ import annotations
@@ -21,10 +25,17 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from servicepact.assets.models import Asset, ContractLine
+from servicepact.assets.choices import WarrantySource
+from servicepact.assets.models import Asset, ContractLine, WarrantyEntitlement
 from servicepact.contracts.choices import ContractStatus, CoverageStatus, Metric
-from servicepact.contracts.models import Contract, ContractVersion
-from servicepact.contracts.terms import Terms, default_terms, terms_for_version, version_in_force
+from servicepact.contracts.models import Contract, ContractVersion, ServicePlan
+from servicepact.contracts.terms import (
+    Terms,
+    default_terms,
+    terms_for_plan,
+    terms_for_version,
+    version_in_force,
+)
 from servicepact.core.time import local_date
 from servicepact.customers.models import Customer
 
@@ -41,6 +52,7 @@ class Coverage:
     version: ContractVersion | None = None
     expires_on: date | None = None
     terms: Terms = field(default_factory=default_terms)
+    warranty: WarrantyEntitlement | None = None
 
     @property
     def covered(self) -> bool:
@@ -54,16 +66,19 @@ class Coverage:
 
 # Machine-stable codes of an explanation (``facts["code"]``; the API's ``explanation_code``).
 ACTIVE, GRACE, NOT_ON_LINE, NO_CONTRACT = "active", "grace", "not_on_line", "no_contract"
+WARRANTY = "warranty"
 
 
 def explain(facts: dict[str, Any], fallback: str = "") -> str:
     """The coverage explanation of ``facts`` (``Coverage.facts``) in the active language;
     ``fallback`` (text stored before facts were) when there are none."""
     code = facts.get("code")
-    if code not in (ACTIVE, GRACE, NOT_ON_LINE, NO_CONTRACT):
+    if code not in (ACTIVE, GRACE, NOT_ON_LINE, NO_CONTRACT, WARRANTY):
         return fallback
     asset = facts.get("subject") == "asset"
     args = {**facts, "name": facts.get("name", "")}
+    if code == WARRANTY:
+        return _explain_warranty(facts, args)
     if code == NOT_ON_LINE:
         return (
             _(
@@ -106,11 +121,49 @@ def explain(facts: dict[str, Any], fallback: str = "") -> str:
         )
     else:
         text += _(", term %(start)s to %(end)s") % args
-    if facts.get("others"):
+    if facts.get("others") or facts.get("warranties"):
         text += _(
             ". Also covered by %(others)s; %(contract)s applies because its targets are the "
             "strictest (first response, then resolution)"
-        ) % {**args, "others": ", ".join(facts["others"])}
+        ) % {**args, "others": _others(facts)}
+    return text + _(".")
+
+
+def _others(facts: dict[str, Any]) -> str:
+    """The other candidates of a resolution: contract numbers, then warranty tiers."""
+    names = list(facts.get("others") or [])
+    names += [_("%(plan)s warranty") % {"plan": plan} for plan in facts.get("warranties") or []]
+    return ", ".join(names)
+
+
+def source_label(code: str) -> str:
+    """A warranty source in the reader's language ("manufacturer" -> "Manufacturer")."""
+    try:
+        return str(WarrantySource(code).label).lower()
+    except ValueError:
+        return code
+
+
+def _explain_warranty(facts: dict[str, Any], args: dict[str, Any]) -> str:
+    args = {**args, "source": source_label(str(facts.get("source", "")))}
+    text = (
+        _(
+            "Asset %(name)s is covered by %(plan)s warranty (%(source)s) until %(labour_end)s, "
+            "under the tier's plan terms"
+        )
+        % args
+    )
+    if facts.get("on_site"):
+        text += _(", engineer on site until %(onsite_end)s") % args
+    else:
+        text += _(", without an on-site promise on %(day)s") % args
+    if facts.get("others") or facts.get("warranties"):
+        text += _(
+            ". Also covered by %(others)s; the warranty applies because its targets are the "
+            "strictest (first response, then resolution)"
+        ) % {**args, "others": _others(facts)}
+    else:
+        text += _(". No contract covers it on %(day)s") % args
     return text + _(".")
 
 
@@ -123,6 +176,28 @@ def _candidates(customer: Customer, asset: Asset | None, day: date) -> list[Cont
     else:
         qs = Contract.objects.filter(customer=customer)
     return list(qs.select_related("plan", "customer").order_by("number"))
+
+
+def _warranties(asset: Asset | None, day: date) -> list[WarrantyEntitlement]:
+    """The asset's entitlements whose labour component holds on ``day``."""
+    if asset is None:
+        return []
+    qs = WarrantyEntitlement.objects.filter(
+        asset=asset, labour_start__lte=day, labour_end__gte=day
+    ).select_related("plan")
+    return list(qs.order_by("id"))
+
+
+def warranty_terms(warranty: WarrantyEntitlement, *, on_site: bool) -> Terms:
+    """The terms a warranty measures a ticket under: its tier's plan (``on_site``: whether
+    the on-site component held on the ticket's day). Coverage and ``ticket_terms`` both
+    call it, so a ticket keeps the terms it opened with."""
+    return terms_for_plan(warranty.plan, source=f"warranty {warranty.plan.name}", on_site=on_site)
+
+
+def strictness_of_plan(plan: ServicePlan, priority: int = 1) -> tuple[int, int]:
+    """A plan's rank by the coverage rule (smaller is stricter) at ``priority``."""
+    return _strictness(terms_for_plan(plan, source=plan.name), priority)
 
 
 def _strictness(terms: Terms, priority: int) -> tuple[int, int]:
@@ -144,11 +219,13 @@ class CoverageLookups:
         self._candidates: dict[tuple[int, int | None, date], list[Contract]] = {}
         self._versions: dict[int, list[ContractVersion]] = {}
         self._terms: dict[int, Terms] = {}
+        self._warranties: dict[tuple[int, date], list[WarrantyEntitlement]] = {}
+        self._plan_terms: dict[tuple[int, bool], Terms] = {}
 
     def preload(self, wanted: Iterable[tuple[Customer, Asset | None, datetime]]) -> None:
         """Reads the candidates of every (customer, asset, instant) and the versions of
-        their contracts: one query for the lines of each local day, one for the contracts,
-        one for the versions."""
+        their contracts: one query for the lines and one for the warranties of each local
+        day, one for the contracts, one for the versions."""
         days: dict[date, set[int]] = defaultdict(set)
         keys: list[tuple[int, int | None, date]] = []
         customers: set[int] = set()
@@ -171,6 +248,13 @@ class CoverageLookups:
             )
             for line_asset, contract_id in rows.values_list("asset_id", "contract_id"):
                 lines[(line_asset, day)].add(contract_id)
+            for pk in asset_ids:
+                self._warranties[(pk, day)] = []
+            warranties = WarrantyEntitlement.objects.filter(
+                asset_id__in=asset_ids, labour_start__lte=day, labour_end__gte=day
+            ).select_related("plan")
+            for warranty in warranties.order_by("id"):
+                self._warranties[(warranty.asset_id, day)].append(warranty)
         wanted_ids = set().union(*lines.values()) if lines else set()
         contracts = list(
             Contract.objects.filter(Q(pk__in=wanted_ids) | Q(customer_id__in=customers))
@@ -211,6 +295,23 @@ class CoverageLookups:
             self._terms[version.pk] = terms_for_version(version)
         return self._terms[version.pk]
 
+    def warranties(self, asset: Asset | None, day: date) -> list[WarrantyEntitlement]:
+        if asset is None:
+            return []
+        key = (asset.pk, day)
+        if key not in self._warranties:
+            self._warranties[key] = _warranties(asset, day)
+        return self._warranties[key]
+
+    def warranty_terms(self, warranty: WarrantyEntitlement, *, on_site: bool) -> Terms:
+        key = (warranty.plan_id, on_site)
+        if key not in self._plan_terms:
+            self._plan_terms[key] = warranty_terms(warranty, on_site=on_site)
+        return self._plan_terms[key]
+
+
+_Option = tuple[tuple[int, int, int, int, str], Contract | WarrantyEntitlement, str, Terms]
+
 
 def resolve_coverage(
     *,
@@ -229,7 +330,7 @@ def resolve_coverage(
         "name": asset.hostname if asset else customer.name,
         "day": day.isoformat(),
     }
-    options: list[tuple[tuple[int, int, int, str], Contract, str, Terms]] = []
+    options: list[_Option] = []
     candidates = (
         lookups.candidates(customer, asset, day) if lookups else _candidates(customer, asset, day)
     )
@@ -244,25 +345,71 @@ def resolve_coverage(
         prio = priority or terms.priority_for(impact, urgency)
         rank = 0 if status == ContractStatus.ACTIVE else 1
         options.append(
-            ((rank, *_strictness(terms, prio), contract.number), contract, status, terms)
+            ((rank, *_strictness(terms, prio), 0, contract.number), contract, status, terms)
         )
+    warranties = lookups.warranties(asset, day) if lookups else _warranties(asset, day)
+    for warranty in warranties:
+        on_site = warranty.onsite_on(day)
+        terms = (
+            lookups.warranty_terms(warranty, on_site=on_site)
+            if lookups
+            else warranty_terms(warranty, on_site=on_site)
+        )
+        prio = priority or terms.priority_for(impact, urgency)
+        key = (0, *_strictness(terms, prio), 1, f"{warranty.pk:012d}")
+        options.append((key, warranty, WARRANTY, terms))
     if not options:
         return Coverage(
             status=CoverageStatus.OUT_OF_CONTRACT,
             facts={**what, "code": NOT_ON_LINE if asset else NO_CONTRACT},
         )
     options.sort(key=lambda o: o[0])
-    _, contract, status, terms = options[0]
+    _, chosen, status, terms = options[0]
+    if isinstance(chosen, WarrantyEntitlement):
+        return Coverage(
+            status=CoverageStatus.WARRANTY,
+            facts=_warranty_facts(what, chosen, day, options),
+            warranty=chosen,
+            terms=terms,
+        )
     version = terms.version
     assert version is not None
     return Coverage(
         status=CoverageStatus.ACTIVE if status == ContractStatus.ACTIVE else CoverageStatus.GRACE,
-        facts=_facts(what, contract, status, version, options),
-        contract=contract,
+        facts=_facts(what, chosen, status, version, options),
+        contract=chosen,
         version=version,
-        expires_on=contract.end_date if status == ContractStatus.GRACE else None,
+        expires_on=chosen.end_date if status == ContractStatus.GRACE else None,
         terms=terms,
     )
+
+
+def _warranty_facts(
+    what: dict[str, Any], warranty: WarrantyEntitlement, day: date, options: list[_Option]
+) -> dict[str, Any]:
+    on_site = warranty.onsite_on(day)
+    return {
+        **what,
+        "code": WARRANTY,
+        "warranty": warranty.pk,
+        "plan": warranty.plan.name,
+        "source": warranty.source,
+        "labour_start": warranty.labour_start.isoformat(),
+        "labour_end": warranty.labour_end.isoformat(),
+        "parts_end": warranty.parts_end.isoformat(),
+        # Stored so the ticket keeps the terms it opened with (``ticket_terms``).
+        "on_site": on_site,
+        "onsite_end": warranty.onsite_end.isoformat() if on_site and warranty.onsite_end else "",
+        **_other_candidates(options),
+    }
+
+
+def _other_candidates(options: list[_Option]) -> dict[str, list[str]]:
+    rest = [o[1] for o in options[1:]]
+    return {
+        "others": [c.number for c in rest if isinstance(c, Contract)],
+        "warranties": [w.plan.name for w in rest if isinstance(w, WarrantyEntitlement)],
+    }
 
 
 def reinstated_facts(
@@ -281,7 +428,7 @@ def _facts(
     contract: Contract,
     status: str,
     version: ContractVersion,
-    options: list[tuple[tuple[int, int, int, str], Contract, str, Terms]],
+    options: list[_Option],
 ) -> dict[str, Any]:
     grace_end = contract.end_date + timedelta(days=contract.grace_days)
     return {
@@ -294,5 +441,5 @@ def _facts(
         "start": contract.start_date.isoformat(),
         "end": contract.end_date.isoformat(),
         "grace_end": grace_end.isoformat(),
-        "others": [o[1].number for o in options[1:]],
+        **_other_candidates(options),
     }

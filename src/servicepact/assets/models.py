@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from servicepact.assets.choices import AssetKind, ComponentKind
-from servicepact.contracts.models import Contract
+from servicepact.assets.choices import AssetKind, ComponentKind, VendorKind, WarrantySource
+from servicepact.contracts.models import Calendar, Contract, ServicePlan
 from servicepact.core.models import TimeStampedModel
 from servicepact.customers.models import Customer, Site
 
@@ -98,3 +100,129 @@ class ConfigurationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
+
+
+class WarrantyEntitlement(TimeStampedModel):
+    """One dated warranty promise on an asset (docs/field-service.md).
+
+    The tier IS a service plan: its targets, calendar and on-site target are the warranty's.
+    Each component of the promise has its own dates: parts, labour (what the ticket clocks
+    measure: coverage needs it in force) and on site (empty: no on-site promise; the on-site
+    clock runs only while it is in force). An extension (续保) is a further entitlement whose
+    ``extends`` names the one it follows. ``starts_on`` / ``ends_on`` are the earliest start
+    and latest end of the components (stored by the services, for filters and alerts).
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="warranties")
+    plan = models.ForeignKey(
+        ServicePlan, on_delete=models.PROTECT, related_name="warranties", verbose_name=_("tier")
+    )
+    source = models.CharField(_("source"), max_length=16, choices=WarrantySource.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    extends = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extensions",
+        verbose_name=_("extends"),
+    )
+    parts_start = models.DateField(_("parts from"))
+    parts_end = models.DateField(_("parts until"))
+    labour_start = models.DateField(_("labour from"))
+    labour_end = models.DateField(_("labour until"))
+    onsite_start = models.DateField(_("on site from"), null=True, blank=True)
+    onsite_end = models.DateField(_("on site until"), null=True, blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), db_index=True)
+
+    class Meta:
+        ordering = ["asset", "starts_on", "id"]
+        indexes = [models.Index(fields=["asset", "labour_start"], name="warranty_asset_idx")]
+        verbose_name = _("warranty entitlement")
+        verbose_name_plural = _("warranty entitlements")
+
+    def __str__(self) -> str:
+        return f"{self.asset.hostname}: {self.plan.name} ({self.starts_on} to {self.ends_on})"
+
+    def labour_on(self, day: date) -> bool:
+        return self.labour_start <= day <= self.labour_end
+
+    def onsite_on(self, day: date) -> bool:
+        return (
+            self.onsite_start is not None
+            and self.onsite_end is not None
+            and self.onsite_start <= day <= self.onsite_end
+        )
+
+
+class WarrantyReminder(models.Model):
+    """An expiry alert sent: one per (entitlement, end date, days before); the unique
+    constraint makes the worker's step idempotent."""
+
+    warranty = models.ForeignKey(
+        WarrantyEntitlement, on_delete=models.CASCADE, related_name="reminders"
+    )
+    ends_on = models.DateField(_("ends on"))
+    days = models.PositiveIntegerField(_("days before"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["warranty", "ends_on", "days"], name="warranty_reminder_once"
+            )
+        ]
+        verbose_name = _("warranty reminder")
+        verbose_name_plural = _("warranty reminders")
+
+    def __str__(self) -> str:
+        return f"{self.warranty_id}: {self.days}"
+
+
+class VendorContract(TimeStampedModel):
+    """A back-to-back promise a vendor (manufacturer or subcontractor) makes to us. Its
+    targets run as clocks beside ours on the tickets that rely on it (the assets or our
+    contracts it is linked to); they never produce customer credits."""
+
+    vendor = models.CharField(_("vendor"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=VendorKind.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    calendar = models.ForeignKey(
+        Calendar, on_delete=models.PROTECT, related_name="+", verbose_name=_("calendar")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    assets = models.ManyToManyField(Asset, blank=True, related_name="vendor_contracts")
+    contracts = models.ManyToManyField(Contract, blank=True, related_name="vendor_contracts")
+
+    class Meta:
+        ordering = ["vendor", "start_date", "id"]
+        verbose_name = _("vendor contract")
+        verbose_name_plural = _("vendor contracts")
+
+    def __str__(self) -> str:
+        return self.vendor
+
+
+class VendorTarget(models.Model):
+    """A vendor's target for one metric (any priority), in business minutes on its calendar."""
+
+    vendor_contract = models.ForeignKey(
+        VendorContract, on_delete=models.CASCADE, related_name="targets"
+    )
+    metric = models.CharField(_("metric"), max_length=20)
+    target_minutes = models.PositiveIntegerField(_("target (business minutes)"))
+
+    class Meta:
+        ordering = ["vendor_contract", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor_contract", "metric"], name="vendor_target_one_per_metric"
+            )
+        ]
+        verbose_name = _("vendor target")
+        verbose_name_plural = _("vendor targets")
+
+    def __str__(self) -> str:
+        return f"{self.metric}: {self.target_minutes}"

@@ -97,10 +97,14 @@ def customer_not_before(
 
 def customer_addresses(contract: Contract) -> list[tuple[int, str]]:
     """The customer's contractual contacts: those who receive statements and have an e-mail."""
-    contacts = Contact.objects.filter(
-        customer_id=contract.customer_id, receives_statements=True
-    ).exclude(email="")
-    return list(contacts.order_by("pk").values_list("pk", "email"))
+    return contact_addresses(contract.customer_id)
+
+
+def contact_addresses(customer_id: int) -> list[tuple[int, str]]:
+    """(contact id, e-mail) of a customer's contacts who receive statements (its contractual
+    contacts: renewal and warranty expiry reminders go to them)."""
+    contacts = Contact.objects.filter(customer_id=customer_id, receives_statements=True)
+    return list(contacts.exclude(email="").order_by("pk").values_list("pk", "email"))
 
 
 def tell(contract: Contract, *, key: str, message: Message, now: datetime, customer: bool) -> None:

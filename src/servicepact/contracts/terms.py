@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicepact.contracts.choices import DEFAULT_PRIORITY_MATRIX, DEFAULT_PRIORITY_NAMES
+from servicepact.contracts.choices import (
+    DEFAULT_PRIORITY_MATRIX,
+    DEFAULT_PRIORITY_NAMES,
+    Metric,
+)
 from servicepact.contracts.models import Contract, ContractVersion, ServicePlan, SlaTarget
 
 
@@ -101,6 +105,22 @@ def terms_for_version(version: ContractVersion) -> Terms:
         version=version,
         matrix=version.priority_matrix or plan.priority_matrix,
         names={**DEFAULT_PRIORITY_NAMES, **plan.priority_names, **(version.priority_names or {})},
+        targets=targets,
+    )
+
+
+def terms_for_plan(plan: ServicePlan, *, source: str, on_site: bool = True) -> Terms:
+    """A plan's own terms, no contract: a warranty tier (``assets.coverage``). ``on_site``
+    False drops the on-site targets (the warranty's on-site component is not in force)."""
+    targets: dict[tuple[int, str, str], TargetTerm] = {}
+    for row in SlaTarget.objects.filter(plan=plan):
+        if on_site or row.metric != Metric.ON_SITE:
+            targets[(row.priority, row.metric, row.category)] = _term(row, source)
+    return Terms(
+        plan=plan,
+        version=None,
+        matrix=plan.priority_matrix,
+        names={**DEFAULT_PRIORITY_NAMES, **plan.priority_names},
         targets=targets,
     )
 

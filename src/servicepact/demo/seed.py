@@ -44,6 +44,7 @@ from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
 from servicepact.demo.stock_seed import seed_stock
+from servicepact.demo.warranty_seed import seed_warranties
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -1097,6 +1098,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _history(customers, staff, rng, progress)
     with transaction.atomic():
         _open_tickets(customers, staff, progress)
+        seed_warranties(customers, staff, progress)
         _monitoring(customers, staff, rng, progress)
         _changes(customers, staff, progress)
         _security(customers, staff, progress)

@@ -18,6 +18,7 @@ from servicepact.desk import (
     security_pages,
     stock_pages,
     views,
+    warranty_pages,
     worklogs,
 )
 
@@ -75,6 +76,17 @@ urlpatterns: list[URLPattern] = [
     path("contracts/<int:pk>/renew/", contract_actions.contract_renew, name="contract-renew"),
     path("assets/<int:pk>/", views.asset_detail, name="asset"),
     path("assets/<int:pk>/outages/", contract_actions.asset_outage, name="asset-outage"),
+    path(
+        "assets/<int:pk>/warranties/",
+        warranty_pages.asset_warranty_add,
+        name="asset-warranty-add",
+    ),
+    path(
+        "assets/<int:pk>/warranties/extend/",
+        warranty_pages.asset_warranty_extend,
+        name="asset-warranty-extend",
+    ),
+    path("warranties/", warranty_pages.warranty_list, name="warranties"),
     path("security/", security_pages.vulnerability_list, name="security"),
     path(
         "security/vulnerabilities/<int:pk>/",

@@ -52,6 +52,7 @@ from servicepact.desk.records import (
     target_rows,
 )
 from servicepact.desk.search import search_tickets, ticket_number
+from servicepact.desk.warranty_forms import warranty_context
 from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
 from servicepact.monitoring.models import Alert
@@ -68,6 +69,7 @@ from servicepact.tickets.refresh import ticket_terms
 from servicepact.tickets.selectors import get_ticket, ticket_list, visible_comments, visible_events
 from servicepact.tickets.sla_state import SlaState
 from servicepact.tickets.system_notes import stored_reason
+from servicepact.tickets.vendor_clocks import vendor_clocks
 
 # Events that belong on a ticket's clock timeline (the rest is in the full history).
 CLOCK_EVENTS = frozenset(
@@ -213,11 +215,20 @@ def _ticket_context(
         "open_action": bound[0] if bound else "",
         "comment_form": comment_form,
         "error": error,
-        "plan": ticket.contract.plan if ticket.contract is not None else None,
+        "plan": ticket_plan(ticket),
+        # The vendors' back-to-back clocks, beside ours: where the risk comes from.
+        "vendor_clocks": vendor_clocks(ticket, moment),
         **labels(),
         **worklog_context(ticket, user),
         **part_context(ticket),
     }
+
+
+def ticket_plan(ticket: Ticket) -> Any:
+    """The plan a ticket is measured under: its contract's, or its warranty's tier."""
+    if ticket.contract is not None:
+        return ticket.contract.plan
+    return ticket.warranty.plan if ticket.warranty is not None else None
 
 
 ticket_page_context = _ticket_context  # the ticket page's context, for its other forms
@@ -420,9 +431,11 @@ def asset_page(
     asset: Asset,
     *,
     bound: Any = None,
+    warranty_bound: tuple[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The asset page; ``bound`` re-shows a refused outage form with its errors."""
+    """The asset page; ``bound`` re-shows a refused outage form with its errors,
+    ``warranty_bound`` (name, form) a refused warranty form."""
     moment = now()
     today = _today(asset.customer.timezone)
     lines = list(
@@ -447,6 +460,7 @@ def asset_page(
             "agent_tz": agent_timezone(request.user),
             "outage_form": bound or asset_outage_form(asset),
             "outages": outages_visible(request.user).filter(asset=asset)[:20],
+            **warranty_context(asset, bound=warranty_bound),
         },
         status=status,
     )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicepact.accounts.actors import actor_of
 from servicepact.assets.coverage import resolve_coverage
 from servicepact.assets.models import Asset, ContractLine
+from servicepact.assets.selectors import warranty_status
 from servicepact.changes import services as change_services
 from servicepact.changes.choices import EventKind as ChangeEventKind
 from servicepact.changes.forms import ApproveChangeForm, RejectChangeForm
@@ -452,12 +453,13 @@ def _covering_line(lines: list[ContractLine], today: date) -> ContractLine | Non
 def asset_list(request: HttpRequest) -> HttpResponse:
     contact = request.contact  # type: ignore[attr-defined]
     today = local_date(now(), contact.customer.timezone)
-    assets = _assets(request).prefetch_related("contract_lines__contract__plan")
+    assets = _assets(request).prefetch_related("contract_lines__contract__plan", "warranties__plan")
     rows = []
     for asset in assets:
         line = _covering_line(list(asset.contract_lines.all()), today)
         status = line.contract.status_on(today) if line else None
-        rows.append({"asset": asset, "line": line, "status": status})
+        warranty = warranty_status(list(asset.warranties.all()), today)
+        rows.append({"asset": asset, "line": line, "status": status, "warranty": warranty})
     return render(request, "portal/assets.html", {"rows": rows})
 
 
@@ -481,6 +483,8 @@ def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coverage": coverage,
             "coverage_label": CoverageStatus(coverage.status).label,
             "bars": coverage_bars(lines, today),
+            "warranties": (warranties := list(asset.warranties.select_related("plan"))),
+            "warranty": warranty_status(warranties, today),
             "tickets": tickets_for(request.user).filter(asset=asset).order_by("-opened_at")[:100],
             "tz": _tz(request),
         },

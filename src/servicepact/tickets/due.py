@@ -71,7 +71,7 @@ from servicepact.tickets import events
 from servicepact.tickets.choices import Status
 from servicepact.tickets.duty import notify_duty_if_unheard
 from servicepact.tickets.models import SlaClock, Ticket
-from servicepact.tickets.refresh import next_check, refresh_many, ticket_terms
+from servicepact.tickets.refresh import next_check, refresh_many, terms_key, ticket_terms
 from servicepact.tickets.services import assign_ticket, change_priority, close_ticket
 
 logger = logging.getLogger(__name__)
@@ -99,13 +99,12 @@ class PassCache:
     """Rows that many tickets of one pass share: terms per contract version, escalation steps
     per contract, calendars. A pass lasts seconds; the next one reads them again."""
 
-    terms: dict[int | None, Terms] = field(default_factory=dict)
+    terms: dict[tuple[str, int | None, bool], Terms] = field(default_factory=dict)
     steps: dict[int | None, tuple[Step, ...]] = field(default_factory=dict)
     calendars: dict[int, Calendar] = field(default_factory=dict)
 
     def terms_for(self, ticket: Ticket) -> Terms:
-        covered = ticket.coverage != CoverageStatus.OUT_OF_CONTRACT
-        key = ticket.contract_version_id if covered else None
+        key = terms_key(ticket)
         if key not in self.terms:
             self.terms[key] = ticket_terms(ticket)
         return self.terms[key]

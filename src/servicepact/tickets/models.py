@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from servicepact.accounts.models import Team
 from servicepact.assets.coverage import explain
-from servicepact.assets.models import Asset
+from servicepact.assets.models import Asset, WarrantyEntitlement
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.models import Calendar, Contract, ContractVersion
 from servicepact.core.models import ImmutableModelError, TimeStampedModel
@@ -92,6 +92,14 @@ class Ticket(TimeStampedModel):
     )
     contract_version = models.ForeignKey(
         ContractVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    # Coverage ``warranty``: the entitlement whose tier (plan) measures the ticket; no contract.
+    warranty = models.ForeignKey(
+        WarrantyEntitlement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
     )
     timezone = models.CharField(_("customer time zone"), max_length=64, default="UTC")
     opened_at = models.DateTimeField(_("opened at"), db_index=True)

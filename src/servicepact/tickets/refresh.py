@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from servicepact.assets.coverage import warranty_terms
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.metrics import MetricDef, load_metrics, ordered
@@ -53,9 +54,21 @@ from servicepact.tickets.system_notes import (
 
 
 def ticket_terms(ticket: Ticket) -> Terms:
+    """The contract version's terms; for a warranty-covered ticket (no contract) its tier's
+    plan terms, the on-site target as decided at opening (``coverage_facts["on_site"]``)."""
+    if ticket.coverage == CoverageStatus.WARRANTY and ticket.warranty is not None:
+        return warranty_terms(ticket.warranty, on_site=bool(ticket.coverage_facts.get("on_site")))
     if ticket.contract_version_id is None or ticket.coverage == CoverageStatus.OUT_OF_CONTRACT:
         return default_terms()
     return terms_for_version(ticket.contract_version)  # type: ignore[arg-type]
+
+
+def terms_key(ticket: Ticket) -> tuple[str, int | None, bool]:
+    """What a ticket's terms depend on, for a caller's cache of ``ticket_terms``."""
+    if ticket.coverage == CoverageStatus.WARRANTY and ticket.warranty_id is not None:
+        return ("warranty", ticket.warranty_id, bool(ticket.coverage_facts.get("on_site")))
+    covered = ticket.coverage != CoverageStatus.OUT_OF_CONTRACT
+    return ("version", ticket.contract_version_id if covered else None, False)
 
 
 def thresholds_for(ticket: Ticket) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -337,6 +338,7 @@ def _build_ticket(
         coverage_expires_on=coverage.expires_on,
         contract=coverage.contract,
         contract_version=coverage.version,
+        warranty=coverage.warranty,
         timezone=ticket_zone(site, customer),
         opened_at=at,
         opened_by=request.actor if getattr(request.actor, "pk", None) else None,
@@ -1005,7 +1007,9 @@ def set_plan_target(
         PLAN_TARGET_SET,
         {"plan": plan.name, "priority": priority, "metric": metric, "minutes": target_minutes},
     )
-    governed = Ticket.objects.filter(contract__plan=plan, priority=priority).exclude(
+    # Tickets covered by a warranty of this tier are measured on the plan too.
+    on_plan = Q(contract__plan=plan) | Q(coverage=CoverageStatus.WARRANTY, warranty__plan=plan)
+    governed = Ticket.objects.filter(on_plan, priority=priority).exclude(
         status__in=[Status.RESOLVED, Status.CLOSED]
     )
     for ticket in governed.order_by("pk"):
@@ -1113,7 +1117,7 @@ def recompute_stale_clocks(*, limit: int = 500) -> int:
     (stored before on-site clocks ended with the resolution): they become "not required", or
     stay breached if they were (tickets.refresh.settle).
     """
-    from django.db.models import F, Q
+    from django.db.models import F
 
     from servicepact.tickets.models import SlaClock
 

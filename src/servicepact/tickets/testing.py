@@ -15,6 +15,7 @@ from django.test import Client
 
 from servicepact.accounts.models import StaffProfile
 from servicepact.assets.models import Asset, ContractLine
+from servicepact.assets.services import create_warranty
 from servicepact.contracts.choices import Metric
 from servicepact.contracts.models import Calendar, Contract, ServicePlan
 from servicepact.contracts.services import create_calendar, create_contract, create_plan
@@ -173,3 +174,52 @@ def contact_client(acme: World) -> Client:
 @pytest.fixture
 def other_agent(db: Any) -> Any:
     return user("second-agent", staff=True)
+
+
+# ---------------------------------------------------------------- warranties (docs/field-service.md)
+
+GOLD_TARGETS: dict[tuple[int, str], int] = {
+    (1, FR): 15,
+    (1, ONSITE): 240,
+    (1, RES): 480,
+    (2, FR): 30,
+    (2, ONSITE): 240,
+    (2, RES): 1440,
+    (3, FR): 60,
+    (3, RES): 2880,
+    (4, FR): 240,
+    (4, RES): 7200,
+}
+
+
+def gold_tier() -> ServicePlan:
+    """ "Gold 7x24x4" on a 24x7 UTC calendar: P1 first response 15 min, on site 4 h,
+    resolution 8 h; P3 first response 60 min, resolution 48 h."""
+    tier = plan(always_calendar("gold 24x7"), code="gold-7x24x4", targets=GOLD_TARGETS)
+    tier.name = "Gold 7x24x4"
+    tier.save(update_fields=["name"])
+    return tier
+
+
+def warranty(
+    asset: Asset,
+    tier: ServicePlan,
+    start: date = date(2025, 1, 1),
+    end: date = date(2027, 12, 31),
+    *,
+    onsite_end: date | None = None,
+    source: str = "manufacturer",
+) -> Any:
+    """A warranty on ``asset``: parts, labour and on site from ``start`` to ``end`` (on site
+    to ``onsite_end`` when given)."""
+    return create_warranty(
+        asset=asset,
+        plan=tier,
+        source=source,
+        parts_start=start,
+        parts_end=end,
+        labour_start=start,
+        labour_end=end,
+        onsite_start=start,
+        onsite_end=onsite_end or end,
+    )

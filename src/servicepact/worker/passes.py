@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicepact.assets.warranty_alerts import remind_warranty_expiry
 from servicepact.backups.services import check_backups, process_drill_dues, sync_drill_schedules
 from servicepact.contractend.services import open_due_plans
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
@@ -57,6 +58,7 @@ class PassReport:
     clocks: DueReport = field(default_factory=DueReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
     lifecycle: LifecycleReport = field(default_factory=LifecycleReport)
+    warranty_alerts: int = 0
     lapsed: int = 0
     end_plans: int = 0  # contract-end plans opened or moved to exit (contractend/services.py)
     closed: int = 0
@@ -100,6 +102,7 @@ class PassReport:
             f"thresholds={c.thresholds} skipped={c.skipped} failed={c.failed} | "
             f"outbox sent={d.sent} retry={d.failed} dead={d.dead} inflight={d.in_flight} | "
             f"contracts renewed={lc.renewed} transitions={lc.transitions} reminders={lc.reminders} "
+            f"warranty_alerts={self.warranty_alerts} "
             f"lapsed={self.lapsed} | closed={self.closed} | recomputed={self.recomputed} "
             f"statements={self.statements} days={self.days} exports={self.exports} "
             f"expired_exports={self.expired_exports} | mail {self.mail.summary()} | failed steps={self.failed_steps} | {self.seconds:.3f}s"
@@ -133,6 +136,9 @@ def run_pass(
             deliver_due(now=moment, batch=batch, budget=float(option("OUTBOX_PASS_BUDGET"))),
         ),
         lambda: setattr(report, "lifecycle", run_lifecycle(now=moment)),
+        # Warranties ending within WARRANTY_ALERT_DAYS: provider and customer told once per
+        # milestone, with the tiers to extend to (docs/field-service.md).
+        lambda: setattr(report, "warranty_alerts", remind_warranty_expiry(now=moment)),
         lambda: setattr(report, "lapsed", notify_lapsed(now=moment, batch=batch)),
         # Contracts about to lapse unrenewed or ended: their data checklist (contractend).
         lambda: setattr(report, "end_plans", open_due_plans(now=moment)),
