@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "servicepact.security",
     "servicepact.backups",
     "servicepact.billing",
+    "servicepact.fieldservice",
     "servicepact.kb",
     "servicepact.reports",
     "servicepact.incidents",

@@ -42,6 +42,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     ticket_actions,
     tickets,
     worklogs,
+    workorders,
 )
 from servicepact.changes.api import router as changes_router
 from servicepact.kb.api import router as kb_router
@@ -90,6 +91,7 @@ for module in (
     # Emergency response and the end of a contract (issues 17, 19).
     incidents,
     contract_end,
+    workorders,  # issue 18: field service dispatch
 ):
     api.add_router("", module.router)
 
