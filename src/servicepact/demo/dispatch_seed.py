@@ -56,11 +56,13 @@ def seed_dispatch(
             dispatched_at=dispatched,
             actor=actor,
         )
-        fs.start_travel(work_order=on_site, actor=actor, at=dispatched + timedelta(minutes=30))
-        fs.record_arrival(
+        on_site = fs.start_travel(
+            work_order=on_site, actor=actor, at=dispatched + timedelta(minutes=30)
+        )
+        on_site = fs.record_arrival(
             work_order=on_site, actor=actor, at=dispatched + timedelta(hours=1, minutes=40)
         )
-        fs.record_work_done(
+        on_site = fs.record_work_done(
             work_order=on_site, actor=actor, work_done="Failed PSU 2 identified; swapping it."
         )
         orders.append(on_site)

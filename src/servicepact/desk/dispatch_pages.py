@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 from django.views.decorators.http import require_GET, require_POST
 
 from servicepact.accounts.actors import actor_of
@@ -40,10 +41,10 @@ LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-def _local(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
+def _local(label: StrOrPromise, *, help_text: StrOrPromise = "") -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
-        required=required,
+        required=False,
         widget=LOCAL_INPUT,
         input_formats=LOCAL_FORMATS,
         help_text=help_text,
