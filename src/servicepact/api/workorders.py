@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -336,7 +337,7 @@ def _png(encoded: str | None) -> bytes | None:
     try:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise DomainValidationError({"signature_png": ["is not base64"]}) from exc
+        raise DomainValidationError({"signature_png": [_("is not base64")]}) from exc
 
 
 @router.post(
