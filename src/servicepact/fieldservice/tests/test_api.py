@@ -167,3 +167,22 @@ def test_cancel_needs_a_reason(acme, erin, clock):
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "reason"
     assert WorkOrder.objects.get(pk=order.pk).status == "planned"
+
+
+def test_list_walks_by_cursor_in_a_fixed_number_of_queries(
+    acme, erin, clock, django_assert_max_num_queries
+):
+    """Three visits, one a page by the ``next`` cursor: the same order as one page of all;
+    a page of 50 costs the same queries as a page of 1 (no query per row)."""
+    clock.at(ny(2025, 6, 9, 9))
+    ticket = p1_ticket(acme)
+    made = [visit(acme, ticket, erin, ny(2025, 6, 9, h)).pk for h in (14, 11, 12)]
+    staff = login(acme.agent)
+    seen, query = [], f"{URL}?limit=1"
+    while query:
+        page = staff.get(query).json()
+        seen += [i["id"] for i in page["items"]]
+        query = f"{URL}?limit=1&after={page['next']}" if page.get("next") else ""
+    assert seen == [made[1], made[2], made[0]]
+    with django_assert_max_num_queries(8):
+        assert staff.get(f"{URL}?limit=50").json()["count"] == 3
