@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "servicepact.backups",
     "servicepact.stock",
     "servicepact.billing",
+    "servicepact.fieldservice",
     "servicepact.kb",
     "servicepact.reports",
     "servicepact.incidents",

@@ -46,6 +46,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     tickets,
     warranties,
     worklogs,
+    workorders,
 )
 from servicepact.changes.api import router as changes_router
 from servicepact.kb.api import router as kb_router
@@ -99,6 +100,7 @@ for module in (
     inspections,  # preventive inspections (issue 18)
     # Field service (issue 18): warranties and vendor back-to-back contracts.
     warranties,
+    workorders,  # issue 18: field service dispatch
 ):
     api.add_router("", module.router)
 

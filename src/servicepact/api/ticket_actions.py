@@ -65,19 +65,22 @@ class ResolveIn(ApiIn):
     resolution: str = ""
 
 
-class OnsiteIn(ApiIn):
+class StageIn(ApiIn):
+    """A once-per-ticket stage (``record_stage``): when it happened, default now."""
+
     at: AwareDatetime | None = None
+
+
+class OnsiteIn(StageIn):
     engineer: str = ""
 
 
-class ConfirmFaultIn(ApiIn):
+class ConfirmFaultIn(StageIn):
     note: Annotated[str, Field(max_length=TEXT_MAX_CHARS)] = ""
-    at: AwareDatetime | None = None
 
 
-class DispatchIn(ApiIn):
+class DispatchIn(StageIn):
     engineer: Annotated[str, Field(max_length=200)] = ""
-    at: AwareDatetime | None = None
 
 
 class EscalateIn(ApiIn):
@@ -295,6 +298,26 @@ def decline_solution(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> 
     )
 
 
+def record_stage(
+    request: HttpRequest,
+    ticket_id: int,
+    service: Callable[..., Ticket],
+    payload: StageIn,
+    *,
+    what: str,
+) -> dict[str, Any]:
+    """The one handler of the once-per-ticket stages (on-site arrival, fault confirmed,
+    engineer dispatched; ``tickets.services._record_stage``): staff only, ``at`` and the
+    payload's other fields passed to the service as keywords."""
+    fields = payload.model_dump(exclude={"at"})
+    return act(
+        request,
+        ticket_id,
+        lambda t: service(ticket=t, actor=actor_of(request), at=payload.at, **fields),
+        what=what,
+    )
+
+
 @router.post(
     "/tickets/{ticket_id}/onsite-arrival",
     response=writes(TicketDetail, 404, 409),
@@ -303,13 +326,8 @@ def decline_solution(request: HttpRequest, ticket_id: Id, payload: ReasonIn) -> 
 )
 def onsite_arrival(request: HttpRequest, ticket_id: Id, payload: OnsiteIn) -> Any:
     """The engineer arrived on site; ``at`` may be earlier than now (recorded afterwards)."""
-    return act(
-        request,
-        ticket_id,
-        lambda t: services.record_onsite_arrival(
-            ticket=t, actor=actor_of(request), at=payload.at, engineer=payload.engineer
-        ),
-        what="record on-site arrivals",
+    return record_stage(
+        request, ticket_id, services.record_onsite_arrival, payload, what="record on-site arrivals"
     )
 
 
@@ -322,14 +340,7 @@ def onsite_arrival(request: HttpRequest, ticket_id: Id, payload: OnsiteIn) -> An
 def confirm_fault(request: HttpRequest, ticket_id: Id, payload: ConfirmFaultIn) -> Any:
     """The fault is confirmed: clocks measured from the confirmation start (once per ticket;
     409 if already confirmed or the ticket is not acknowledged / in progress)."""
-    return act(
-        request,
-        ticket_id,
-        lambda t: services.confirm_fault(
-            ticket=t, actor=actor_of(request), note=payload.note, at=payload.at
-        ),
-        what="confirm faults",
-    )
+    return record_stage(request, ticket_id, services.confirm_fault, payload, what="confirm faults")
 
 
 @router.post(
@@ -341,13 +352,8 @@ def confirm_fault(request: HttpRequest, ticket_id: Id, payload: ConfirmFaultIn) 
 def dispatch(request: HttpRequest, ticket_id: Id, payload: DispatchIn) -> Any:
     """An engineer is dispatched to the customer (stops the dispatch clock; once per
     ticket)."""
-    return act(
-        request,
-        ticket_id,
-        lambda t: services.dispatch_engineer(
-            ticket=t, actor=actor_of(request), engineer=payload.engineer, at=payload.at
-        ),
-        what="dispatch engineers",
+    return record_stage(
+        request, ticket_id, services.dispatch_engineer, payload, what="dispatch engineers"
     )
 
 

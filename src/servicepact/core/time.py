@@ -66,6 +66,11 @@ def local_midnight(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone(tz))
 
 
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """[local midnight, next local midnight) of ``day`` in ``tz``, as aware instants."""
+    return local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+
+
 def local_date(instant: datetime, tz: str) -> date:
     return require_aware(instant).astimezone(zone(tz)).date()
 

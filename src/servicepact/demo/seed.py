@@ -40,6 +40,7 @@ from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.backups import seed_backups
+from servicepact.demo.dispatch_seed import seed_dispatch
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
@@ -1099,6 +1100,12 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
     with transaction.atomic():
         _open_tickets(customers, staff, progress)
         seed_warranties(customers, staff, progress)
+        seed_dispatch(
+            customer=customers[0].customer,
+            engineer_user=staff["engineer"],
+            actor=staff["agent"],
+            progress=progress,
+        )
         _monitoring(customers, staff, rng, progress)
         _changes(customers, staff, progress)
         _security(customers, staff, progress)

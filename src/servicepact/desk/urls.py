@@ -6,6 +6,7 @@ from servicepact.desk import (
     backup_pages,
     change_pages,
     contract_actions,
+    dispatch_pages,
     incidents,
     inspection_pages,
     kb_pages,
@@ -38,6 +39,15 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:pk>/actions/<slug:name>/", views.ticket_action, name="ticket-action"),
     path("tickets/<int:pk>/worklogs/", worklogs.ticket_worklog, name="ticket-worklog"),
     path("tickets/<int:pk>/parts/", parts.ticket_part, name="ticket-part"),
+    path("tickets/<int:pk>/visits/", dispatch_pages.plan_visit, name="ticket-visit"),
+    path("dispatch/", dispatch_pages.dispatch_board, name="dispatch"),
+    path("my-day/", dispatch_pages.my_day, name="my-day"),
+    path("workorders/<int:pk>/", dispatch_pages.work_order_detail, name="work-order"),
+    path(
+        "workorders/<int:pk>/<slug:action>/",
+        dispatch_pages.work_order_action,
+        name="work-order-action",
+    ),
     path(
         "tickets/<int:pk>/parts/<int:part_id>/delete/",
         parts.ticket_part_delete,

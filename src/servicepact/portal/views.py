@@ -41,6 +41,7 @@ from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.pagination import paginate_page
 from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
+from servicepact.fieldservice.selectors import ticket_visits
 from servicepact.monitoring.availability import recent_availability
 from servicepact.portal.access import contact_required
 from servicepact.portal.forms import (
@@ -258,6 +259,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(prefix="reopen"),
         "decline_form": extra.pop("decline_form", None) or DeclineForm(prefix="decline"),
         "can_answer_proposal": proposal is not None and allowed("accept", ticket.status),
+        "visits": ticket_visits(request.user, ticket),
         "tz": _tz(request),
         **_labels(),
         **extra,

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from servicepact.billing.clockdata import ClockSet, load_clocks
 from servicepact.contracts.metrics import metric_codes
-from servicepact.core.time import local_midnight
+from servicepact.core.time import day_bounds as day_bounds  # re-exported (the dashboard)
 
 Array = np.ndarray[Any, Any]
 
@@ -91,11 +91,6 @@ def _grouped(
         np.bincount(inverse, weights=decided, minlength=size).astype(np.int64),
         np.bincount(inverse, weights=breached, minlength=size).astype(np.int64),
     )
-
-
-def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
-    """[local midnight, next local midnight) of ``day`` in ``zone``, as aware instants."""
-    return local_midnight(day, zone), local_midnight(day + timedelta(days=1), zone)
 
 
 def decided_tally(since: datetime, until: datetime, *, cutoff: datetime | None = None) -> Tally:

@@ -489,22 +489,46 @@ def record_restore(
     )
 
 
+def stage_recorded(ticket: Ticket, kind: str) -> bool:
+    """Whether the ticket already has its once-per-ticket stage ``kind`` (an ``EventKind``:
+    fault confirmed, dispatched, on-site arrival); a second one is refused."""
+    return ticket.events.filter(kind=kind).exists()
+
+
+def _record_stage(
+    ticket: Ticket,
+    *,
+    kind: str,
+    once: str,
+    action: str,
+    allowed: Iterable[str],
+    event: Callable[..., EventPayload],
+    actor: Actor,
+    at: datetime | None,
+) -> Ticket:
+    """A once-per-ticket stage that leaves the status alone (fault confirmed, engineer
+    dispatched, on-site arrival): refused with ``once`` (409) when the ticket already has an
+    event of ``kind``, else a ``_simple_transition`` without a status change. ``at`` may be
+    earlier than now (recorded after the fact): the clocks stop or start at that instant."""
+    if stage_recorded(ticket, kind):
+        raise TransitionError(once % {"ticket": ticket.number})
+    return _simple_transition(
+        ticket, action=action, allowed=allowed, to=None, event=event, actor=actor, at=at
+    )
+
+
 @transaction.atomic
 def record_onsite_arrival(
     *, ticket: Ticket, actor: Actor, at: datetime | None = None, engineer: str = ""
 ) -> Ticket:
-    """The engineer arrived on site (``at`` may be earlier than now: recorded after the fact)."""
-    engineer = _text("engineer", engineer, 200)
-    if ticket.events.filter(kind=EventKind.ONSITE_ARRIVED).exists():
-        raise TransitionError(
-            _("on-site arrival is already recorded on %(ticket)s") % {"ticket": ticket.number}
-        )
-    return _simple_transition(
+    """The engineer arrived on site: stops the on-site clock at ``at``. Once per ticket."""
+    return _record_stage(
         ticket,
+        kind=EventKind.ONSITE_ARRIVED,
+        once=_("on-site arrival is already recorded on %(ticket)s"),
         action="record on-site arrival on",
         allowed=ALLOWED["onsite"],
-        to=None,
-        event=partial(events.onsite_arrived, engineer=engineer),
+        event=partial(events.onsite_arrived, engineer=_text("engineer", engineer, 200)),
         actor=actor,
         at=at,
     )
@@ -516,17 +540,13 @@ def confirm_fault(
 ) -> Ticket:
     """The fault is confirmed (问题确认): starts the clocks measured from confirmation
     (e.g. "hardware repaired within 24 h of the fault being confirmed"). Once per ticket."""
-    note = _text("note", note)
-    if ticket.events.filter(kind=EventKind.FAULT_CONFIRMED).exists():
-        raise TransitionError(
-            _("the fault is already confirmed on %(ticket)s") % {"ticket": ticket.number}
-        )
-    return _simple_transition(
+    return _record_stage(
         ticket,
+        kind=EventKind.FAULT_CONFIRMED,
+        once=_("the fault is already confirmed on %(ticket)s"),
         action="confirm the fault of",
         allowed=ALLOWED["confirm"],
-        to=None,
-        event=partial(events.fault_confirmed, note=note),
+        event=partial(events.fault_confirmed, note=_text("note", note)),
         actor=actor,
         at=at,
     )
@@ -538,17 +558,13 @@ def dispatch_engineer(
 ) -> Ticket:
     """An engineer is dispatched (派遣): stops the dispatch clock. Once per ticket (the
     arrival is recorded with ``record_onsite_arrival``)."""
-    engineer = _text("engineer", engineer, 200)
-    if ticket.events.filter(kind=EventKind.DISPATCHED).exists():
-        raise TransitionError(
-            _("an engineer is already dispatched on %(ticket)s") % {"ticket": ticket.number}
-        )
-    return _simple_transition(
+    return _record_stage(
         ticket,
+        kind=EventKind.DISPATCHED,
+        once=_("an engineer is already dispatched on %(ticket)s"),
         action="dispatch an engineer for",
         allowed=ALLOWED["dispatch"],
-        to=None,
-        event=partial(events.dispatched, engineer=engineer),
+        event=partial(events.dispatched, engineer=_text("engineer", engineer, 200)),
         actor=actor,
         at=at,
     )
