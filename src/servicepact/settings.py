@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "servicepact.changes",
     "servicepact.security",
     "servicepact.backups",
+    "servicepact.aftercare",
     "servicepact.billing",
     "servicepact.kb",
     "servicepact.reports",

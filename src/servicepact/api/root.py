@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 
 from servicepact.accounts.auth import api_auth
 from servicepact.api import (  # issue 16: versions, releases, blackouts
+    aftercare,
     assets,
     attachments,
     audit_exports,
@@ -90,6 +91,8 @@ for module in (
     # Emergency response and the end of a contract (issues 17, 19).
     incidents,
     contract_end,
+    # After the repair (issue 18): surveys, follow-ups, guarantee claims.
+    aftercare,
 ):
     api.add_router("", module.router)
 

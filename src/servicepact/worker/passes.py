@@ -15,7 +15,9 @@
    their indexed ``next_check_at``; the audit schedule, its notices and overdue warnings.
 8. Backups: RPO watches whose window ran out (an incident each), drill due dates
    (warnings, missed) (``backups.services``, docs/backups.md).
-9. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+9. After the repair: a follow-up for each ticket resolved lately that has none
+   (``aftercare.services.create_followups``, docs/field-service-aftercare.md).
+10. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -29,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicepact.aftercare.services import create_followups
 from servicepact.backups.services import check_backups, process_drill_dues
 from servicepact.contractend.services import open_due_plans
 from servicepact.contracts.lifecycle import LifecycleReport, run_lifecycle
@@ -69,6 +72,7 @@ class PassReport:
     audits: AuditReport = field(default_factory=AuditReport)
     backup_watches: int = 0  # RPO watches looked at (backups.services.check_backups)
     drill_dues: int = 0  # drill due dates escalated or missed (backups.drills)
+    followups: int = 0  # follow-ups created for resolved tickets (aftercare.services)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -86,6 +90,7 @@ class PassReport:
             or self.closed >= self.batch
             or self.lapsed >= self.batch
             or self.exports >= EXPORTS_PER_PASS
+            or self.followups >= self.batch
         )
 
     def summary(self) -> str:
@@ -149,6 +154,8 @@ def run_pass(
         # drill due dates: warnings, then missed (docs/backups.md).
         lambda: setattr(report, "backup_watches", check_backups(now=moment, batch=batch)),
         lambda: setattr(report, "drill_dues", process_drill_dues(now=moment, batch=batch)),
+        # Tickets resolved lately without a follow-up (one per ticket, idempotent).
+        lambda: setattr(report, "followups", create_followups(now=moment, limit=batch)),
     ]
     for step in steps:
         try:
