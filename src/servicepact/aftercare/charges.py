@@ -50,8 +50,9 @@ def claims_to_charge(
     )
     claims: dict[int, list[ClaimRow]] = defaultdict(list)
     for pk, contract_id, decided_at, number, kind, amount, currency in rows:
-        if decided_at <= month_ends[contract_id]:  # each contract's month ends in its zone
-            claims[contract_id].append(ClaimRow(pk, number, kind, amount, currency))
+        # each contract's month ends in its customer's zone
+        if decided_at is not None and decided_at <= month_ends[contract_id]:
+            claims[contract_id].append(ClaimRow(pk, number or "", kind, amount, currency))
     return claims
 
 

@@ -20,6 +20,7 @@ POST   /guarantee-claims/{id}/decline service manager, billing; {reason}
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -331,9 +332,7 @@ def create_claim(request: HttpRequest, payload: ClaimIn) -> Status[Any]:
     summary="Approve a claim: a negative line of the next period charge (manager, billing)",
 )
 def approve_claim(request: HttpRequest, claim_id: Id, payload: ClaimDecisionIn) -> dict[str, Any]:
-    claim = get_or_404(claims_for(request.user), claim_id)
-    services.approve_claim(claim=claim, actor=actor_of(request), reason=payload.reason)
-    return render_claim(get_or_404(claims_for(request.user), claim_id))
+    return _decide(request, claim_id, services.approve_claim, payload.reason)
 
 
 @router.post(
@@ -343,6 +342,13 @@ def approve_claim(request: HttpRequest, claim_id: Id, payload: ClaimDecisionIn) 
     summary="Decline a claim with a reason (manager, billing)",
 )
 def decline_claim(request: HttpRequest, claim_id: Id, payload: ClaimDecisionIn) -> dict[str, Any]:
+    return _decide(request, claim_id, services.decline_claim, payload.reason)
+
+
+def _decide(
+    request: HttpRequest, claim_id: int, decide: Callable[..., GuaranteeClaim], reason: str
+) -> dict[str, Any]:
+    """A manager's decision through ``decide`` (the service), the claim as it is now."""
     claim = get_or_404(claims_for(request.user), claim_id)
-    services.decline_claim(claim=claim, actor=actor_of(request), reason=payload.reason)
+    decide(claim=claim, actor=actor_of(request), reason=reason)
     return render_claim(get_or_404(claims_for(request.user), claim_id))

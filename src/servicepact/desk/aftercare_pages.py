@@ -93,7 +93,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "page_query": f"status={state}",
             "state": state,
             "states": ClaimStatus.choices,
-            "may_decide": may_decide_money(request.user),
+            "may_decide": may_decide_money(actor_of(request)),
             "agent_tz": staff_timezone(request.user),
         },
     )

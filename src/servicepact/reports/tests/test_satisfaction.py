@@ -71,7 +71,9 @@ def test_a_month_without_surveys_has_no_mean(acme, clock):
 def test_the_statement_page_shows_the_section(acme, clock):
     rate(acme, clock, 2, 5)
     clock.at(ny(2025, 7, 2, 9))
-    page = login(acme.agent).get(f"/desk/contracts/{acme.contract.pk}/statement/?period=2025-06")
+    page = login(acme.agent).get(
+        f"/reports/desk/contracts/{acme.contract.pk}/statement/?period=2025-06"
+    )
     assert page.status_code == 200
     assert "Customer satisfaction" in page.content.decode()
 
