@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "servicepact.changes",
     "servicepact.security",
     "servicepact.backups",
+    "servicepact.aftercare",
     "servicepact.stock",
     "servicepact.billing",
     "servicepact.fieldservice",

@@ -13,6 +13,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from servicepact.accounts.choices import StaffRole
+
 Actor: TypeAlias = User | None
 
 
@@ -31,3 +33,17 @@ def actor_of(request: HttpRequest) -> User:
     if not isinstance(user, User) or not user.is_authenticated:
         raise PermissionDenied("sign in first")
     return user
+
+
+# Who decides money given back to a customer (service credits, force majeure, satisfaction
+# guarantee claims): service managers, billing and superusers. The one rule; billing's
+# ``may_decide_credits`` and aftercare's claims both ask it.
+MONEY_ROLES = frozenset({StaffRole.SERVICE_MANAGER, StaffRole.BILLING})
+
+
+def may_decide_money(actor: Actor) -> bool:
+    """Whether ``actor`` decides credits, force majeure and guarantee claims."""
+    if getattr(actor, "is_superuser", False):
+        return True
+    profile = getattr(actor, "staff_profile", None) if getattr(actor, "is_staff", False) else None
+    return profile is not None and profile.role in MONEY_ROLES

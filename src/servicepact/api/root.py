@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 
 from servicepact.accounts.auth import api_auth
 from servicepact.api import (  # issue 16: versions, releases, blackouts
+    aftercare,
     assets,
     attachments,
     audit_exports,
@@ -101,6 +102,8 @@ for module in (
     # Field service (issue 18): warranties and vendor back-to-back contracts.
     warranties,
     workorders,  # issue 18: field service dispatch
+    # After the repair (issue 18): surveys, follow-ups, guarantee claims.
+    aftercare,
 ):
     api.add_router("", module.router)
 

@@ -6,10 +6,12 @@ Steps (``close_charges``):
 1. lock the contracts, skip those whose month already has a charge (idempotent);
 2. read, for the batch, the rate cards in force, the month's work (the month sums kept by
    every work-log write, ``billing.worksums``: a few rows per contract, the logs are not
-   read), the month's ledger entries, the period credits and the billable parts;
+   read), the month's ledger entries, the period credits, the billable parts and the approved
+   satisfaction-guarantee claims not charged yet (``aftercare.charges``);
 3. per contract, with ``billing.charge_rules``: close the hours (consumed, overage, expired,
    rolled over), price the base fee (pro rata), overage and extra work, subtract the credits;
-4. write the ledger entries, the charges and their lines with three bulk inserts.
+4. write the ledger entries, the charges and their lines with three bulk inserts, and stamp
+   the claims charged in this month (never charged twice).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from servicepact.aftercare.charges import ClaimRow, claims_to_charge, mark_charged
 from servicepact.billing import charge_rules as rules
 from servicepact.billing.charge_rules import Line, PartRow, WorkGroup, hours_of
 from servicepact.billing.choices import Bucket, ChargeKind, ChargeStatus, Coverage, EntryKind
@@ -104,6 +107,8 @@ def _labels(language: str) -> dict[str, str]:
         "extra_work": _("Billable extra work: %(type)s"),
         "parts": _("Part %(part)s"),
         "credit": _("Service credits (%(status)s)"),
+        "refund": _("Satisfaction guarantee refund, ticket %(ticket)s"),
+        "credit_claim": _("Satisfaction guarantee credit, ticket %(ticket)s"),
     }
 
 
@@ -164,6 +169,7 @@ def close_one(
     segments: list[Segment] | None = None,
     parts: Sequence[PartRow] = (),
     labels: dict[str, str] | None = None,
+    claims: Sequence[ClaimRow] = (),
 ) -> Closed:
     """The ledger entries and charge lines of one contract's month (no database when
     ``segments``, the month's fees in force, are given)."""
@@ -227,6 +233,7 @@ def close_one(
     credit_row = credit_line(credit, currency, text)
     if credit_row is not None:
         lines.append(credit_row)
+    lines += claim_lines(claims, currency, text)
     hours = {
         "included": str(included),
         "available": str(closed.available),
@@ -274,6 +281,30 @@ def credit_line(
     amount = rules.round_money(credit.amount, minor_units(currency))
     label = (labels or charge_labels())["credit"] % {"status": credit.status}
     return Line(ChargeKind.CREDIT, label, Decimal(1), None, -amount)
+
+
+def claim_lines(
+    claims: Sequence[ClaimRow], currency: str, labels: dict[str, str] | None = None
+) -> list[Line]:
+    """Approved guarantee claims (``aftercare.charges``) as negative lines, one per claim;
+    never in another currency."""
+    text = labels or charge_labels()
+    places = minor_units(currency)
+    lines = []
+    for claim in claims:
+        rules.same_currency(currency, claim.currency)
+        label = text["refund" if claim.kind == "refund" else "credit_claim"]
+        amount = rules.round_money(claim.amount, places)
+        lines.append(
+            Line(
+                ChargeKind.GUARANTEE,
+                label % {"ticket": claim.ticket_number},
+                Decimal(1),
+                None,
+                -amount,
+            )
+        )
+    return lines
 
 
 def _credits(contract_ids: Sequence[int], period: Period) -> dict[int, Credit]:
@@ -328,7 +359,8 @@ def close_charges(
         if not todo:
             return []
         todo_ids = [c.pk for c in todo]
-        terms = rate_terms_at(todo, {c.pk: month_end(c, period) for c in todo})
+        ends = {c.pk: month_end(c, period) for c in todo}
+        terms = rate_terms_at(todo, ends)
         work = work_by_contract(todo_ids, period, terms)
         entries: dict[int, list[tuple[str, Decimal, str]]] = defaultdict(list)
         for contract_id, kind, hours, expires in HoursEntry.objects.filter(
@@ -338,6 +370,7 @@ def close_charges(
         credits = _credits(todo_ids, period)
         fees = fee_segments(todo, period)
         parts = parts_by_contract(todo_ids, period)
+        claims = claims_to_charge(todo_ids, ends)
         labels = charge_labels()
         results = [
             (
@@ -352,11 +385,14 @@ def close_charges(
                     segments=fees[contract.pk],
                     parts=parts.get(contract.pk, ()),
                     labels=labels,
+                    claims=claims.get(contract.pk, ()),
                 ),
             )
             for contract in todo
         ]
-        return _write(results, period, now)
+        written = _write(results, period, now)
+        mark_charged([c.id for rows in claims.values() for c in rows], str(period))
+        return written
 
 
 def _write(

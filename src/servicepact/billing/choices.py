@@ -84,6 +84,7 @@ class ChargeKind(models.TextChoices):
     EXTRA_WORK = "extra_work", _("Billable extra work")
     PARTS = "parts", _("Parts")
     CREDIT = "credit", _("Service credits")
+    GUARANTEE = "guarantee", _("Satisfaction guarantee")
 
 
 class FeeChangeStatus(models.TextChoices):

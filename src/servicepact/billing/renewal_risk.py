@@ -1,5 +1,5 @@
 """Renewal risk: for each contract renewing in the next 120 days, a score that is the sum of
-weighted, named reasons (never a black box). Six queries whatever the number of contracts:
+weighted, named reasons (never a black box). Seven queries whatever the number of contracts:
 the window's contracts, then one grouped aggregate per signal over their ids.
 
 Signals (recent = the last 90 days, before = the 90 days before that):
@@ -10,7 +10,9 @@ Signals (recent = the last 90 days, before = the 90 days before that):
   included hours of 3 months (15), or below a quarter of them (10: paying for unused hours);
 - ``tickets_rising``: recent tickets at least 1.5 x before and 3 more (10);
 - ``no_contact``: no ticket opened and no public reply from the customer for 60 days (20).
-Disputes and satisfaction are not recorded by the product yet, so they never score.
+- ``low_satisfaction``: the mean CSAT of the surveys answered in the recent 90 days is below
+  3.5 out of 5 with at least 3 responses (15; ``aftercare.csat``).
+Disputes are not recorded by the product yet, so they never score.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from servicepact.aftercare.csat import Csat, csat_by_contract
 from servicepact.billing.choices import CreditStatus
 from servicepact.billing.models import PeriodCredit, WorkLog
 from servicepact.billing.periods import Period
@@ -38,6 +41,8 @@ SILENT_DAYS = 60
 # How far back the table reads (tickets, replies): two 90-day windows. Older history never
 # changes a reason, so the cost follows the last months, not the contract's age.
 LOOKBACK = 2 * RECENT
+LOW_CSAT = Decimal("3.5")
+MIN_CSAT_RESPONSES = 3
 FEE_PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 CREDITED = (CreditStatus.APPROVED, CreditStatus.ADJUSTED, CreditStatus.APPLIED)
 
@@ -147,6 +152,7 @@ def renewal_risks(*, now: datetime, days: int = WINDOW_DAYS) -> list[RenewalRisk
         return []
     breaches, credits = _breaches(ids, now), _credits(ids, today)
     minutes, tickets, replies = _minutes(ids, today), _tickets(ids, now), _replies(ids, now)
+    satisfaction = csat_by_contract(ids, now - RECENT, now)
     risks = []
     for contract in contracts:
         risk = RenewalRisk(contract, (contract.end_date - today).days)
@@ -199,8 +205,21 @@ def renewal_risks(*, now: datetime, days: int = WINDOW_DAYS) -> list[RenewalRisk
                 % {"days": LOOKBACK.days}
             )
             reasons.append(Reason("no_contact", 20, text))
+        reasons.extend(_satisfaction_reasons(satisfaction.get(contract.pk)))
         risks.append(risk)
     return sorted(risks, key=lambda r: (-r.score, r.contract.end_date, r.contract.pk))
+
+
+def _satisfaction_reasons(csat: Csat | None) -> list[Reason]:
+    """Low satisfaction: mean below 3.5 over at least 3 answered surveys in 90 days."""
+    mean = csat.mean if csat is not None else None
+    if csat is None or mean is None or csat.responses < MIN_CSAT_RESPONSES or mean >= LOW_CSAT:
+        return []
+    text = _("Low satisfaction: mean %(mean)s of 5 over %(responses)s surveys in 90 days") % {
+        "mean": mean,
+        "responses": csat.responses,
+    }
+    return [Reason("low_satisfaction", 15, text)]
 
 
 def _hours_reasons(contract: Contract, minutes: int) -> list[Reason]:

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from servicepact.accounts.actors import Actor, actor_name
+from servicepact.accounts.actors import MONEY_ROLES, Actor, actor_name, may_decide_money
 from servicepact.accounts.choices import BillingRole, StaffRole
 from servicepact.accounts.models import StaffProfile
 from servicepact.backups.statement import recovery_credit_lines
@@ -54,7 +54,7 @@ from servicepact.slaclock import statement_rules
 from servicepact.slaclock.statement_rules import DraftLine
 from servicepact.tickets.models import Ticket
 
-MANAGER_ROLES = frozenset({StaffRole.SERVICE_MANAGER, StaffRole.BILLING})
+MANAGER_ROLES = MONEY_ROLES
 
 # ---------------------------------------------------------------- helpers
 
@@ -72,11 +72,8 @@ def _percent(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
 
 def may_decide_credits(actor: Actor) -> bool:
     """Whether ``actor`` decides credits and force majeure (service managers, billing,
-    superusers). The one rule: pages ask it before showing a form, services before writing."""
-    if getattr(actor, "is_superuser", False):
-        return True
-    profile = getattr(actor, "staff_profile", None) if getattr(actor, "is_staff", False) else None
-    return profile is not None and profile.role in MANAGER_ROLES
+    superusers): ``accounts.actors.may_decide_money``, the one rule."""
+    return may_decide_money(actor)
 
 
 def require_manager(actor: Actor, action: str) -> None:

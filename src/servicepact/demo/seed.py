@@ -39,6 +39,7 @@ from servicepact.contracts.services import (
 from servicepact.core.time import now as current_time
 from servicepact.core.time import zone
 from servicepact.customers.models import Contact, Customer, Site
+from servicepact.demo.aftercare_seed import seed_aftercare
 from servicepact.demo.backups import seed_backups
 from servicepact.demo.dispatch_seed import seed_dispatch
 from servicepact.demo.incidents_seed import seed_incidents
@@ -1136,6 +1137,8 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
             agent=staff["agent"],
             progress=progress,
         )
+        # The hardware customer (Globex: Standard NBD, on-site hardware repair).
+        seed_aftercare(customers[1], staff, progress)
     return True
 
 

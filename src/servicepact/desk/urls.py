@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from servicepact.desk import (
+    aftercare_pages,
     backup_pages,
     change_pages,
     contract_actions,
@@ -140,6 +141,10 @@ urlpatterns: list[URLPattern] = [
     path("changes/<int:pk>/", change_pages.change_detail, name="change"),
     path("changes/<int:pk>/<slug:name>/", change_pages.change_action, name="change-action"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("followups/", aftercare_pages.followup_list, name="followups"),
+    path("followups/<int:pk>/", aftercare_pages.followup_detail, name="followup"),
+    path("claims/", aftercare_pages.claim_list, name="claims"),
+    path("claims/<int:pk>/decide/", aftercare_pages.claim_decide, name="claim-decide"),
     path("backups/", backup_pages.backup_policies, name="backups"),
     path("backups/runs/", backup_pages.backup_runs, name="backup-runs"),
     path("drills/", backup_pages.drill_list, name="drills"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from servicepact.portal import (
+    aftercare_pages,
     backup_pages,
     change_pages,
     incidents,
@@ -30,6 +31,10 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:pk>/reopen/", views.ticket_reopen, name="ticket-reopen"),
     path("tickets/<int:pk>/accept/", views.ticket_accept, name="ticket-accept"),
     path("tickets/<int:pk>/decline/", views.ticket_decline, name="ticket-decline"),
+    path("tickets/<int:pk>/survey/", aftercare_pages.ticket_survey, name="ticket-survey"),
+    path("tickets/<int:pk>/claim/", aftercare_pages.ticket_claim, name="ticket-claim"),
+    path("claims/", aftercare_pages.claim_list, name="claims"),
+    path("survey/<str:token>/", aftercare_pages.survey_by_link, name="survey-link"),
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract"),
     path("contracts/<int:pk>/hours/", money.contract_hours, name="contract-hours"),

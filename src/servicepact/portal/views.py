@@ -245,7 +245,15 @@ def ticket_preview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+def ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    """The ticket page's context (``extra``: a form with its errors, an error text)."""
+    from servicepact.portal.aftercare_pages import aftercare_context
+
+    after = aftercare_context(
+        ticket,
+        survey_form=extra.pop("survey_form", None),
+        claim_form=extra.pop("claim_form", None),
+    )
     events = customer_history(visible_events(request.user, ticket))
     proposal = next((e for e in reversed(events) if e.kind == EventKind.SOLUTION_PROPOSED), None)
     return {
@@ -262,6 +270,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
         "visits": ticket_visits(request.user, ticket),
         "tz": _tz(request),
         **_labels(),
+        **after,
         **extra,
     }
 
@@ -270,7 +279,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[
 @contact_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_ticket(request.user, pk)
-    return render(request, "portal/ticket.html", _ticket_context(request, ticket))
+    return render(request, "portal/ticket.html", ticket_context(request, ticket))
 
 
 @require_POST
@@ -290,7 +299,7 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainValidationError as exc:
         for field, problems in exc.errors.items():
             form.add_error(field if field in form.fields else None, problems)
-        context = _ticket_context(request, ticket, comment_form=form)
+        context = ticket_context(request, ticket, comment_form=form)
         return render(request, "portal/ticket.html", context, status=422)
     messages.success(request, _("Your comment was added."))
     return redirect(reverse("portal:ticket", args=[ticket.pk]) + "#comments")
@@ -314,13 +323,13 @@ def _ticket_step(
     try:
         step(ticket, data)
     except TransitionError as exc:
-        context = _ticket_context(request, get_ticket(request.user, pk), error=exc.message)
+        context = ticket_context(request, get_ticket(request.user, pk), error=exc.message)
         return render(request, "portal/ticket.html", context, status=409)
     except DomainValidationError as exc:
         assert form is not None  # only steps that take input raise field errors
         for field, problems in exc.errors.items():
             form.add_error(field if field in form.fields else None, problems)
-        context = _ticket_context(request, ticket, **{form_key: form})
+        context = ticket_context(request, ticket, **{form_key: form})
         return render(request, "portal/ticket.html", context, status=422)
     messages.success(request, done)
     return redirect("portal:ticket", pk=ticket.pk)

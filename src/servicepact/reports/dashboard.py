@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, DecimalField, Sum
 from django.db.models.functions import Coalesce
 
+from servicepact.aftercare.csat import recent_csat
 from servicepact.billing.choices import CreditStatus
 from servicepact.billing.clockdata import unique_ints
 from servicepact.billing.models import PeriodCredit
@@ -250,6 +251,7 @@ def portfolio(now: datetime | None = None) -> dict[str, Any]:
         "at_risk": _at_risk(moment),
         "credits": _credits(month.shift(-1)),
         "renewals": _renewals(local_date(moment, zone)),
+        "satisfaction": recent_csat(moment),
     }  # fmt: skip
     data["charts"] = _charts(data)
     return data

@@ -19,6 +19,7 @@ import numpy as np
 from django.db.models import Count, Q
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
+from servicepact.aftercare.csat import statement_section as satisfaction_section
 from servicepact.assets.models import ContractLine
 from servicepact.backups.statement import recovery_section
 from servicepact.billing.availability import measure
@@ -103,6 +104,7 @@ def build_statement(
         "changes": changes_section(facts),
         "recovery": recovery_section(contract, facts.start, facts.end, facts.cutoff),
         "training": training_section(contract, facts.start, facts.end),
+        "satisfaction": satisfaction_section(contract.pk, facts.start, facts.end),
     }
 
 

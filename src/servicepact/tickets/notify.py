@@ -41,6 +41,7 @@ from servicepact.notifications.services import (
     notify_webhooks,
 )
 from servicepact.tickets.models import Ticket, TicketEvent
+from servicepact.tickets.survey_link import survey_path
 
 
 class Step(TextChoices):
@@ -121,11 +122,26 @@ def _lead(step: str) -> str:
     return leads[step]()
 
 
-def build_message(ticket: Ticket, step: str, text: str, *, for_customer: bool) -> Message:
-    """The message of a step, in the active language (callers wrap it in the recipient's)."""
+def _survey_invitation(ticket: Ticket, step: str, event_id: int | None) -> str:
+    """The resolution e-mail's signed, single-use survey link (``tickets.survey_link``)."""
+    if step != Step.RESOLVED or event_id is None:
+        return ""
+    link = _site_url(survey_path(ticket_id=ticket.pk, event_id=event_id))
+    return _(
+        "How satisfied are you with how we handled this ticket? Tell us (one click): %(link)s"
+    ) % {"link": link}
+
+
+def build_message(
+    ticket: Ticket, step: str, text: str, *, for_customer: bool, event_id: int | None = None
+) -> Message:
+    """The message of a step, in the active language (callers wrap it in the recipient's);
+    a customer's resolution message carries the survey link of the event ``event_id``."""
     path = f"/portal/tickets/{ticket.pk}/" if for_customer else ticket.get_absolute_url()
     subject = ticket.customer_subject if for_customer else ticket.subject
-    body = "\n\n".join(part for part in (_lead(step), text.strip(), _site_url(path)) if part)
+    survey = _survey_invitation(ticket, step, event_id) if for_customer else ""
+    parts = (_lead(step), text.strip(), _site_url(path), survey)
+    body = "\n\n".join(part for part in parts if part)
     return Message(
         event=f"ticket.{step}",
         subject=_subject(ticket, step, subject),
@@ -185,16 +201,16 @@ def notify_step(*, ticket: Ticket, step: str, event: TicketEvent, text: str = ""
     """Enqueues the step's notifications; returns how many outbox rows it wrote (or found)."""
     key = f"conv:{ticket.pk}:{event.pk}"
     if step in TO_CUSTOMER:
-        return _tell_customer(ticket, step, text, key)
+        return _tell_customer(ticket, step, text, key, event.pk)
     if step in TO_AGENT:
         return _tell_agents(ticket, step, text, key)
     return 0
 
 
-def _tell_customer(ticket: Ticket, step: str, text: str, key: str) -> int:
+def _tell_customer(ticket: Ticket, step: str, text: str, key: str, event_id: int) -> int:
     contact = ticket.contact
     with _in_language(contact):  # the site's language when the ticket has no contact
-        message = build_message(ticket, step, text, for_customer=True)
+        message = build_message(ticket, step, text, for_customer=True, event_id=event_id)
     address = contact_address(contact)
     rows = 0
     if address:

@@ -17,7 +17,9 @@
    (warnings, missed) (``backups.services``, docs/backups.md).
 9. Inspections: visits of the active plans generated up to ``INSPECTION_HORIZON_DAYS``
    ahead (``inspections.services.generate_visits``, insert-ignore, docs/inspections.md).
-10. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
+10. After the repair: a follow-up for each ticket resolved lately that has none
+    (``aftercare.services.create_followups``, docs/field-service-aftercare.md).
+11. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
 Every step is idempotent and safe to run in several processes at once.
@@ -31,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicepact.aftercare.services import create_followups
 from servicepact.assets.warranty_alerts import remind_warranty_expiry
 from servicepact.backups.services import check_backups, process_drill_dues, sync_drill_schedules
 from servicepact.contractend.services import open_due_plans
@@ -76,6 +79,7 @@ class PassReport:
     drill_dues: int = 0  # drill due dates escalated or missed (backups.drills)
     drill_schedules: int = 0  # derived schedules created/changed (backups.sync_drill_schedules)
     inspection_visits: int = 0  # inspection visits generated (inspections.services)
+    followups: int = 0  # follow-ups created for resolved tickets (aftercare.services)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -93,6 +97,7 @@ class PassReport:
             or self.closed >= self.batch
             or self.lapsed >= self.batch
             or self.exports >= EXPORTS_PER_PASS
+            or self.followups >= self.batch
         )
 
     def summary(self) -> str:
@@ -164,6 +169,8 @@ def run_pass(
         lambda: setattr(report, "drill_dues", process_drill_dues(now=moment, batch=batch)),
         # Inspection plans whose visits end before the horizon: the next ones (idempotent).
         lambda: setattr(report, "inspection_visits", generate_visits(now=moment, batch=batch)),
+        # Tickets resolved lately without a follow-up (one per ticket, idempotent).
+        lambda: setattr(report, "followups", create_followups(now=moment, limit=batch)),
     ]
     for step in steps:
         try:

@@ -160,4 +160,4 @@ def test_window_score_order_and_bounded_queries(clock: Clock):
     with CaptureQueriesContext(connection) as ctx:
         many = renewal_risks(now=NOW)
     assert len(many) == 4
-    assert len(ctx.captured_queries) == 6  # contracts + one per signal, not per contract
+    assert len(ctx.captured_queries) == 7  # contracts + one per signal, not per contract
