@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "servicepact.billing",
     "servicepact.kb",
     "servicepact.reports",
+    "servicepact.tiers",
     "servicepact.incidents",
     "servicepact.contractend",
     "servicepact.desk",

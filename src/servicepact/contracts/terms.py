@@ -105,6 +105,22 @@ def terms_for_version(version: ContractVersion) -> Terms:
     )
 
 
+def terms_for_plan(plan: ServicePlan) -> Terms:
+    """A plan's own terms: its targets, priority matrix and names, no contract overrides
+    (the tier replay measures a history under another plan with these)."""
+    targets = {
+        (row.priority, row.metric, row.category): _term(row, f"plan {plan.name}")
+        for row in SlaTarget.objects.filter(plan=plan)
+    }
+    return Terms(
+        plan=plan,
+        version=None,
+        matrix=plan.priority_matrix,
+        names={**DEFAULT_PRIORITY_NAMES, **plan.priority_names},
+        targets=targets,
+    )
+
+
 def _term(row: SlaTarget, source: str) -> TargetTerm:
     return TargetTerm(
         priority=row.priority,
