@@ -41,6 +41,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     statements,
     ticket_actions,
     tickets,
+    tiers,
     worklogs,
 )
 from servicepact.changes.api import router as changes_router
@@ -90,6 +91,7 @@ for module in (
     # Emergency response and the end of a contract (issues 17, 19).
     incidents,
     contract_end,
+    tiers,  # tier replay, vendor offers, TCO (issue 20)
 ):
     api.add_router("", module.router)
 

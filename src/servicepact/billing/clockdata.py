@@ -684,3 +684,4 @@ take_pauses = _take_pauses
 pause_set = _pause_set
 calendar_uses = _calendars
 known_zones = _known_zones
+sparse = _sparse

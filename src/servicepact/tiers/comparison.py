@@ -232,6 +232,3 @@ def difference(actual: dict[str, Any], replayed: dict[str, Any], currency: str) 
         "restore_seconds": replayed["restore_seconds"] - actual["restore_seconds"],
         "compliance_percent": [overall[0]["percent"], overall[1]["percent"]],
     }
-
-
-

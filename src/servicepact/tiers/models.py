@@ -24,7 +24,9 @@ class DowntimeCost(TimeStampedModel):
         Contract, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     service = models.CharField(_("service"), max_length=100, blank=True)
-    cost_per_hour = models.DecimalField(_("cost of an hour of downtime"), max_digits=14, decimal_places=2)
+    cost_per_hour = models.DecimalField(
+        _("cost of an hour of downtime"), max_digits=14, decimal_places=2
+    )
     currency = models.CharField(_("currency"), max_length=3)
 
     class Meta:

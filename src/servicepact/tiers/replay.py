@@ -45,12 +45,14 @@ from servicepact.billing.clockdata import (
     fetch_ints,
     known_zones,
     pause_set,
+    sparse,
     take_pauses,
 )
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.metrics import MetricDef, load_metrics
 from servicepact.contracts.models import Calendar
 from servicepact.contracts.terms import Terms
+from servicepact.core.sql import ids_in
 from servicepact.core.time import require_aware, to_epoch
 from servicepact.slaclock import PauseSet, business_seconds_many_mixed, deadline_many_mixed
 from servicepact.slaclock.clock_replay import replay
@@ -118,10 +120,9 @@ def replay_clocks(
     definitions = load_metrics()
     metrics = tuple(definitions)
     zones = known_zones()
-    candidates = _candidates(contract_ids, since, cutoff)
-    tickets = _tickets(candidates, zones)
+    tickets = _tickets(_candidates(contract_ids, since, cutoff), zones)
     kinds = clock_event_kinds(definitions.values())
-    events = _events(candidates, tickets.pk, kinds, cut)
+    events = _events(tickets.pk, kinds, cut)
     run = _Pass(tickets, events, np.searchsorted(tickets.pk, events[:, 0]), kinds, cut)
     clocks = _Clocks([], [], [], [], [], [], [], [], {})
     if tickets.pk.size and events.size:
@@ -179,32 +180,82 @@ def _tickets(qs: QuerySet[Ticket], zones: list[str]) -> _Tickets:
     return _Tickets(pk, contract, version, category, kind, zone, priority, covered.astype(bool))
 
 
-def _events(candidates: QuerySet[Ticket], ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> Array:
+def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> Array:
     """(ticket, kind code, epoch, id) of the clock events up to the cut-off, in ticket and
-    time order (same-second events by id: the order ``facts_by_ticket`` gives)."""
+    time order (same-second events by id: the order ``facts_by_ticket`` gives).
+
+    Read by ticket id range (a sequential read) unless the tickets are few and spread thin
+    (then by id, in chunks), like ``clockdata`` reads tickets."""
     if ticket_ids.size == 0:
         return np.zeros((0, 4), dtype=np.int64)
-    qs = (
-        TicketEvent.objects.filter(
-            ticket_id__in=candidates.order_by().values("pk"), kind__in=kinds
-        )
-        .filter(at__lt=datetime.fromtimestamp(cut + 1, UTC))
-        .annotate(kind_code=_code("kind", kinds), at_s=Epoch("at"))
-        .order_by()
-        .values_list("ticket_id", "kind_code", "at_s", "id")
+    events = TicketEvent.objects.filter(kind__in=kinds, at__lt=datetime.fromtimestamp(cut + 1, UTC))
+    if sparse(ticket_ids):
+        parts = [
+            events.filter(ids_in("ticket_id", ticket_ids[i : i + _IN_CHUNK].tolist()))
+            for i in range(0, ticket_ids.size, _IN_CHUNK)
+        ]
+    else:
+        lo, hi = int(ticket_ids[0]), int(ticket_ids[-1])
+        parts = [events.filter(ticket_id__gte=lo, ticket_id__lte=hi)]
+    found = np.concatenate(
+        [
+            fetch_ints(
+                part.annotate(kind_code=_code("kind", kinds), at_s=Epoch("at"))
+                .order_by()
+                .values_list("ticket_id", "kind_code", "at_s", "id"),
+                4,
+            )
+            for part in parts
+        ]
     )
-    found = fetch_ints(qs, 4)
     found = found[np.isin(found[:, 0], ticket_ids) & (found[:, 2] <= cut)]
     return found[np.lexsort((found[:, 3], found[:, 2], found[:, 0]))]
 
 
-def _terms_table(
-    tickets: _Tickets, terms_of: TermsOf
-) -> tuple[Array, dict[int, Terms | None]]:
-    """Each ticket's terms key (its version id, or NONE) and the terms per key."""
+_IN_CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class _Combos:
+    """The distinct (terms, priority, category, kind, zone) of the tickets, and which one
+    each ticket has: targets are looked up once per combination, not per ticket."""
+
+    terms: list[Terms | None]
+    values: list[tuple[int, int, int, int]]  # priority, category, kind, zone code
+    inverse: Array  # per ticket: its combination
+    count: int
+
+
+def _combos(tickets: _Tickets, terms_of: TermsOf) -> _Combos:
     keys = np.where(tickets.covered, tickets.version, NONE)
-    table = {int(k): (terms_of(int(k)) if k != NONE else None) for k in np.unique(keys).tolist()}
-    return keys, table
+    versions, version_index = np.unique(keys, return_inverse=True)
+    # One integer per combination (each column shifted to >= 0 and packed by its range).
+    columns = [
+        version_index.reshape(-1),
+        tickets.priority,
+        tickets.category + 1,
+        tickets.kind + 1,
+        tickets.zone + 1,
+    ]
+    packed = np.zeros(tickets.pk.size, dtype=np.int64)
+    for column in columns:
+        packed = packed * (int(column.max(initial=0)) + 1) + column
+    unique, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    table = {int(k): (terms_of(int(k)) if k != NONE else None) for k in versions.tolist()}
+    return _Combos(
+        terms=[table[int(keys[i])] for i in first.tolist()],
+        values=[
+            (
+                int(tickets.priority[i]),
+                int(tickets.category[i]),
+                int(tickets.kind[i]),
+                int(tickets.zone[i]),
+            )
+            for i in first.tolist()
+        ],
+        inverse=inverse.reshape(-1),
+        count=int(unique.size),
+    )
 
 
 @dataclass(frozen=True)
@@ -233,10 +284,11 @@ def _find_clocks(
     zones: list[str],
 ) -> None:
     hard = _hard_tickets(run)
-    keys, table = _terms_table(run.tickets, terms_of)
+    combos = _combos(run.tickets, terms_of)
+    calendar_zones: dict[int, int] = {}
     for m, metric in enumerate(metrics):
         rule = definitions[metric]
-        term = _term_columns(run.tickets, keys, table, rule, metric, zones)
+        term = _term_columns(combos, rule, metric, zones, calendar_zones)
         starts = np.flatnonzero(run.events[:, 1] == run.code(rule.start))
         if starts.size == 0:
             continue
@@ -269,44 +321,33 @@ _MARKS = (EventKind.PAUSED, EventKind.RESUMED, EventKind.REOPENED)
 
 
 def _term_columns(
-    tickets: _Tickets,
-    keys: Array,
-    table: dict[int, Terms | None],
-    rule: MetricDef,
-    metric: str,
-    zones: list[str],
+    combos: _Combos, rule: MetricDef, metric: str, zones: list[str], calendar_zones: dict[int, int]
 ) -> tuple[Array, Array, Array]:
     """Per ticket: the target seconds (NONE: no clock), calendar id and zone code of the
     metric under the ticket's replay terms, at its priority and for its category (the most
     specific target, ``Terms.target``), in the site's zone or the calendar's."""
-    n = tickets.pk.size
-    target = np.full(n, NONE, dtype=np.int64)
-    calendar = np.full(n, NONE, dtype=np.int64)
-    zone = np.full(n, NONE, dtype=np.int64)
-    if n == 0:
-        return target, calendar, zone
-    combo = np.stack([keys, tickets.priority, tickets.category, tickets.kind, tickets.zone], axis=1)
-    unique, inverse = np.unique(combo, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    zone_code = {z: i for i, z in enumerate(zones)}
-    for u, (key, priority, category, kind, site_zone) in enumerate(unique.tolist()):
-        terms = table.get(key)
+    target = np.full(combos.count, NONE, dtype=np.int64)
+    calendar = np.full(combos.count, NONE, dtype=np.int64)
+    zone = np.full(combos.count, NONE, dtype=np.int64)
+    for u, (terms, (priority, category, kind, site_zone)) in enumerate(
+        zip(combos.terms, combos.values, strict=True)
+    ):
         cat = CATEGORIES[category] if category != NONE else ""
         if terms is None or not rule.applies(cat, KINDS[kind] if kind != NONE else ""):
             continue
         found = terms.target(priority, metric, cat)
         if found is None:
             continue
-        at = inverse == u
-        target[at] = found.target_seconds
-        calendar[at] = found.calendar_id
-        own = site_zone if found.measure_in_site_timezone else NONE
-        zone[at] = own if own != NONE else zone_code[_calendar_zone(found.calendar_id)]
-    return target, calendar, zone
-
-
-def _calendar_zone(calendar_id: int) -> str:
-    return str(Calendar.objects.values_list("timezone", flat=True).get(pk=calendar_id))
+        target[u] = found.target_seconds
+        calendar[u] = found.calendar_id
+        if found.measure_in_site_timezone and site_zone != NONE:
+            zone[u] = site_zone
+        else:
+            if found.calendar_id not in calendar_zones:
+                name = Calendar.objects.values_list("timezone", flat=True).get(pk=found.calendar_id)
+                calendar_zones[found.calendar_id] = zones.index(name)
+            zone[u] = calendar_zones[found.calendar_id]
+    return target[combos.inverse], calendar[combos.inverse], zone[combos.inverse]
 
 
 def _simple(
@@ -407,7 +448,9 @@ def _hard(
     for r in rows.tolist():
         mine = run.events[run.ticket_row == r]
         # ``clock_events`` only passes ``at`` through: epoch seconds stand in for it.
-        facts = [EventFact(at=cast(datetime, at), kind=run.kinds[k]) for _, k, at, _ in mine.tolist()]
+        facts = [
+            EventFact(at=cast(datetime, at), kind=run.kinds[k]) for _, k, at, _ in mine.tolist()
+        ]
         timed = [(cast(int, e.at), str(e.kind)) for e in clock_events(rule, facts)]
         history = replay(timed, run.cut)
         if history is None:
@@ -435,9 +478,7 @@ def _hard(
     )
 
 
-def _measure(
-    clocks: _Clocks, run: _Pass, metrics: tuple[str, ...], zones: list[str]
-) -> ClockSet:
+def _measure(clocks: _Clocks, run: _Pass, metrics: tuple[str, ...], zones: list[str]) -> ClockSet:
     """Business time of every clock in one engine call over all calendars; breach instants
     in one more; "not required" clocks dropped; a ``ClockSet`` like ``load_clocks`` gives."""
     cut = run.cut
@@ -453,7 +494,9 @@ def _measure(
     idle = PauseSet(idle.offsets, idle.start, np.minimum(idle.end, end[row_of]))
     width = len(zones) + 1
     keys, inverse = np.unique(col["calendar"] * width + col["zone"], return_inverse=True)
-    uses = calendar_uses([(int(k) // width, zones[int(k) % width]) for k in keys.tolist()], int(start.min()), cut)
+    uses = calendar_uses(
+        [(int(k) // width, zones[int(k) % width]) for k in keys.tolist()], int(start.min()), cut
+    )
     compiled = [u.compiled for u in uses]
     index = inverse.reshape(-1).astype(np.intp)
     elapsed = business_seconds_many_mixed(compiled, index, start, end, idle)
