@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from servicepact.api.common import (
@@ -86,9 +87,11 @@ def create_replay(request: HttpRequest, payload: ReplayIn) -> dict[str, Any]:
     first = Period.parse(payload.period, field="period")
     last = Period.parse(payload.period_to, field="period_to") if payload.period_to else first
     if last < first:
-        raise DomainValidationError({"period_to": ["must not be before period"]})
+        raise DomainValidationError({"period_to": [_("must not be before the first month")]})
     if (last.year - first.year) * 12 + last.month - first.month >= 12 * MAX_YEARS:
-        raise DomainValidationError({"period_to": ["at most 10 years"]})
+        raise DomainValidationError(
+            {"period_to": [_("at most %(max)d years") % {"max": MAX_YEARS}]}
+        )
     plan = reference(ServicePlan.objects.all(), payload.plan, "plan")
     assert plan is not None
     return compare(contract=contract, plan=plan, first=first, last=last, fee=payload.monthly_fee)

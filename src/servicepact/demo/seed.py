@@ -41,6 +41,7 @@ from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.backups import seed_backups
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.kb_seed import seed_knowledge
+from servicepact.demo.tiers_seed import seed_tiers
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -1089,6 +1090,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _credits_and_hours(customers, staff, rng, progress)
         seed_incidents(customers, staff, progress)
         acme = customers[0]
+        seed_tiers(customers[1], acme.contract, progress)  # Globex (Standard NBD) vs Gold
         seed_backups(
             contract=acme.contract,
             assets=acme.assets,

@@ -14,6 +14,7 @@ from servicepact.desk import (
     parts,
     release_pages,
     security_pages,
+    tier_pages,
     views,
     worklogs,
 )
@@ -27,6 +28,8 @@ urlpatterns: list[URLPattern] = [
     path("contract-end/<int:pk>/", incidents.end_plan, name="end-plan"),
     path("queue/rows/", views.queue_rows, name="queue-rows"),
     path("search/", views.search, name="search"),
+    path("tiers/compare/", tier_pages.compare_tiers, name="tiers-compare"),
+    path("tiers/offers/", tier_pages.offers_tco, name="tiers-offers"),
     path("tickets/new/", new_ticket.ticket_new, name="ticket-new"),
     path("tickets/new/choices/", new_ticket.ticket_new_choices, name="ticket-new-choices"),
     path("tickets/new/preview/", new_ticket.ticket_new_preview, name="ticket-new-preview"),

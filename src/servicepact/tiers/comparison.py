@@ -148,11 +148,15 @@ def downtime_rate(contract: Contract) -> Decimal | None:
 
 
 def _concat(sets: list[ClockSet]) -> ClockSet:
-    """The months' decided clocks as one set (for compliance over a range; same metrics)."""
+    """The months' decided clocks as one set (for figures over a range; same metrics; the
+    calendars and pauses are the first month's: no figure here reads them)."""
     if len(sets) == 1:
         return sets[0]
-    names = ("metric", "priority", "breached", "stop", "elapsed", "category", "decided_at")
-    joined = {n: np.concatenate([getattr(s, n) for s in sets]) for n in names}
+    names = (
+        "clock_id", "ticket_id", "contract_id", "version_id", "metric", "priority", "target",
+        "start", "stop", "end", "elapsed", "breached", "deadline", "decided_at", "category",
+    )  # fmt: skip
+    joined: dict[str, Any] = {n: np.concatenate([getattr(s, n) for s in sets]) for n in names}
     return replace(sets[0].take(np.zeros(0, dtype=np.int64)), **joined)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -74,7 +74,10 @@ def tco_report(
         )
     results = [offer_tco(i, evidence.history, years, rate) for i in inputs]
     order = ranked(results)
-    money = lambda v: format_amount(v, currency)  # noqa: E731
+
+    def money(value: Decimal) -> str:
+        return format_amount(value, currency)
+
     by_key = {str(o.pk): o for o in offers}
     even = break_even(order[0], order[1], places) if len(order) > 1 else None
     return {
@@ -109,7 +112,7 @@ def tco_report(
 
 
 def _offer_out(
-    offer: VendorOffer, result: OfferTco, given: OfferInput, money: Any
+    offer: VendorOffer, result: OfferTco, given: OfferInput, money: Callable[[Decimal], str]
 ) -> dict[str, Any]:
     return {
         "id": offer.pk,
@@ -135,7 +138,7 @@ def recommendation_text(
     by_key: dict[str, VendorOffer],
     rate: Decimal,
     even: Decimal | None,
-    money: Any,
+    money: Callable[[Decimal], str],
 ) -> str:
     best = by_key[order[0].key]
     text = _("Cheapest at %(rate)s per hour of downtime: %(offer)s, %(total)s over the period.") % {

@@ -61,7 +61,7 @@ def test_business_hours_history_under_24x7(friday):
     a gold fee of 1000.00: 4.5 % = 45.00; actual 0.00 (no breach). Restore with the promise
     kept: actual 65 h (met: to the restore) = 65,000.00 at 1000/h, 24x7 4 h = 4,000.00.
     """
-    w, gold, t = friday
+    w, gold, _ticket = friday
     result = compare(
         contract=w.contract, plan=gold, first=Period.parse("2025-06"), fee=Decimal(1000), now=NOW
     )
