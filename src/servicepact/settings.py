@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "servicepact.fieldservice",
     "servicepact.kb",
     "servicepact.reports",
+    "servicepact.tiers",
     "servicepact.incidents",
     "servicepact.contractend",
     "servicepact.desk",

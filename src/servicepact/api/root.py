@@ -46,6 +46,7 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     ticket_actions,
     tickets,
     warranties,
+    tiers,
     worklogs,
     workorders,
 )
@@ -104,6 +105,7 @@ for module in (
     workorders,  # issue 18: field service dispatch
     # After the repair (issue 18): surveys, follow-ups, guarantee claims.
     aftercare,
+    tiers,  # tier replay, vendor offers, TCO (issue 20)
 ):
     api.add_router("", module.router)
 

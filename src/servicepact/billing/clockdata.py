@@ -675,3 +675,13 @@ def _pause_set(n_rows: int, pairs: dict[int, list[tuple[int, int]]]) -> PauseSet
 
 def _utc(seconds: int) -> datetime:
     return datetime.fromtimestamp(int(seconds), UTC)
+
+
+# The readers and array helpers above, for the tier replay (``servicepact.tiers.replay``),
+# which builds a ClockSet from ticket events under another plan's terms with the same pieces.
+fetch_ints = _fetch
+take_pauses = _take_pauses
+pause_set = _pause_set
+calendar_uses = _calendars
+known_zones = _known_zones
+sparse = _sparse

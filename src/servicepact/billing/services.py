@@ -322,8 +322,10 @@ def availability_note(facts: PeriodFacts) -> str:
     return statement_rules.availability_note(facts.availability.force_majeure_seconds)
 
 
-def draft_for(facts: PeriodFacts) -> CreditDraft:
-    fee = monthly_fee(facts.contract, facts.period)
+def draft_for(facts: PeriodFacts, *, fee: Decimal | None = None) -> CreditDraft:
+    """The month's credit lines by the rules; ``fee``: another monthly fee than the one in
+    force (the tier replay prices another plan's fee)."""
+    fee = monthly_fee(facts.contract, facts.period) if fee is None else fee
     return draft_credit(
         fee=fee,
         schedule=facts.schedule,

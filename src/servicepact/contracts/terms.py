@@ -109,9 +109,12 @@ def terms_for_version(version: ContractVersion) -> Terms:
     )
 
 
-def terms_for_plan(plan: ServicePlan, *, source: str, on_site: bool = True) -> Terms:
-    """A plan's own terms, no contract: a warranty tier (``assets.coverage``). ``on_site``
-    False drops the on-site targets (the warranty's on-site component is not in force)."""
+def terms_for_plan(plan: ServicePlan, *, source: str = "", on_site: bool = True) -> Terms:
+    """A plan's own terms, no contract overrides: a warranty tier (``assets.coverage``), or
+    another plan a history is replayed under (``tiers``). ``source`` names where the targets
+    come from (default: the plan); ``on_site`` False drops the on-site targets (a warranty
+    whose on-site component is not in force)."""
+    source = source or f"plan {plan.name}"
     targets: dict[tuple[int, str, str], TargetTerm] = {}
     for row in SlaTarget.objects.filter(plan=plan):
         if on_site or row.metric != Metric.ON_SITE:

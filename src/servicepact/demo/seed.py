@@ -47,6 +47,7 @@ from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
 from servicepact.demo.stock_seed import seed_stock
 from servicepact.demo.warranty_seed import seed_warranties
+from servicepact.demo.tiers_seed import seed_tiers
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket
@@ -1114,6 +1115,7 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         _credits_and_hours(customers, staff, rng, progress)
         seed_incidents(customers, staff, progress)
         acme = customers[0]
+        seed_tiers(customers[1], acme.contract, progress)  # Globex (Standard NBD) vs Gold
         seed_backups(
             contract=acme.contract,
             assets=acme.assets,

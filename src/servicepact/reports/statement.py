@@ -58,7 +58,16 @@ from servicepact.slaclock.statement_rules import (
 from servicepact.tickets.choices import Category
 from servicepact.tickets.models import Ticket
 
-__all__ = ["build_statement", "credit_decision", "mean_seconds", "nearest_rank", "percent"]
+__all__ = [
+    "breaches_section",
+    "build_statement",
+    "compliance_section",
+    "credit_decision",
+    "mean_seconds",
+    "nearest_rank",
+    "percent",
+    "statement_terms",
+]
 
 SCHEMA = 1
 TREND_MONTHS = 12
@@ -82,7 +91,7 @@ def build_statement(
     first = month.shift(-(TREND_MONTHS - 1))
     trend_start, _ = first.bounds(contract.customer.timezone)
     facts = period_facts(contract, month, now=moment, since=trend_start)
-    terms = _terms(facts)
+    terms = statement_terms(facts)
     return {
         "schema": SCHEMA,
         "contract": _contract(contract, facts),
@@ -93,10 +102,10 @@ def build_statement(
         "generated_at": _iso(moment),
         "final": facts.cutoff >= facts.end,
         "tickets": _tickets(contract, facts, terms),
-        "compliance": _compliance(facts.month, terms),
+        "compliance": compliance_section(facts.month, terms),
         "availability": _availability(facts),
         "kpis": _kpis(contract, facts),
-        "breaches": _breaches(facts),
+        "breaches": breaches_section(facts),
         "security": security_section(contract, facts.start, facts.end, facts.cutoff),
         "credits": _credits(facts),
         "hours": _hours(contract, month),
@@ -108,7 +117,8 @@ def build_statement(
     }
 
 
-def _terms(facts: PeriodFacts) -> Terms:
+def statement_terms(facts: PeriodFacts) -> Terms:
+    """The terms the month's compliance rows show targets of (the version in force at its end)."""
     return terms_for_version(facts.version) if facts.version is not None else default_terms()
 
 
@@ -158,7 +168,7 @@ def metric_label(metric: str) -> str:
     return label_of(metric)
 
 
-def _compliance(month: ClockSet, terms: Terms) -> dict[str, Any]:
+def compliance_section(month: ClockSet, terms: Terms) -> dict[str, Any]:
     """Met / total, mean and p90 per (metric, priority), per metric and overall
     (statement_rules.compliance: the rule ``servicepact audit verify`` recomputes)."""
 
@@ -279,7 +289,7 @@ def format_durations(seconds: Any) -> list[str]:
     ]
 
 
-def _breaches(facts: PeriodFacts) -> list[dict[str, Any]]:
+def breaches_section(facts: PeriodFacts) -> list[dict[str, Any]]:
     month = facts.month
     stopped = {
         (int(month.ticket_id[i]), month.metrics[int(month.metric[i])])

@@ -1,0 +1,152 @@
+"""Benchmark of the tier replay: one year of a contract's tickets re-measured under another
+plan (24x7, shorter targets) with the bulk engine, against re-evaluating each clock through
+the scalar path (``slaclock.evaluate_clock`` one by one, as ``tickets.refresh`` evaluates a
+single clock).
+
+Data: ``bench/_scale_data.populate`` (Mon-Fri 09:00-18:00 New York, tickets.testing.plan;
+tickets opened in June 2025, 10 % waiting on the customer, 5 % still open), all on one
+contract, in a throwaway SQLite file under var/bench/. The replay covers 1 Jul 2024 - 1 Jul
+2025 (``tiers.replay.replay_clocks``: a few SQL reads, numpy, one engine call for every
+calendar). The scalar path runs on a subset of tickets (events read in bulk, then
+``evaluate_clock`` per clock, settled like refresh), scaled to the full count; its results
+are checked against the replay's, clock by clock.
+
+    .venv/bin/python bench/replay.py [--tickets N]     # default 100,000; 1,000,000 = full run
+
+The last line is machine-readable:
+RESULT tickets=... clocks=... replay_s=... scalar_s=... ratio=... mismatches=...
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _scale_data import catalogue, epoch, ny, populate  # noqa: E402
+from statement import setup_django  # noqa: E402
+
+SUBSET = 2_000
+
+
+def gold_plan() -> Any:
+    import time_machine
+
+    from servicepact.contracts.choices import Metric
+    from servicepact.tickets.testing import always_calendar, plan
+
+    with time_machine.travel(ny(2025, 1, 1, 8), tick=False):
+        fr, onsite, restore, res = (
+            Metric.FIRST_RESPONSE, Metric.ON_SITE, Metric.RESTORE, Metric.RESOLUTION
+        )  # fmt: skip
+        targets = {(1, fr): 15, (1, onsite): 240, (1, restore): 240, (1, res): 480,
+                   (2, fr): 30, (2, onsite): 480, (2, restore): 480, (2, res): 960,
+                   (3, fr): 60, (3, res): 1440, (4, fr): 120, (4, res): 2880}  # fmt: skip
+        return plan(always_calendar("Gold 24x7"), code="gold-24x7", targets=targets)
+
+
+def scalar(
+    ticket_ids: list[int], terms: Any, cutoff: Any
+) -> dict[tuple[int, str], tuple[int, bool]]:
+    """Each clock of the tickets through ``evaluate_clock``, one by one."""
+    from servicepact.contracts.calendars import compiled_calendar
+    from servicepact.contracts.metrics import load_metrics
+    from servicepact.contracts.models import Calendar
+    from servicepact.core.time import local_date
+    from servicepact.slaclock import ClockState, evaluate_clock
+    from servicepact.tickets.clocks import clock_events
+    from servicepact.tickets.models import Ticket
+    from servicepact.tickets.refresh import facts_by_ticket, settle, started
+
+    metrics = load_metrics()
+    facts = facts_by_ticket(ticket_ids)
+    calendars = {c.pk: c for c in Calendar.objects.all()}
+    out: dict[tuple[int, str], tuple[int, bool]] = {}
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids):
+        mine = [f for f in facts[ticket.pk] if f.at <= cutoff]
+        for code, rule in metrics.items():
+            term = terms.target(ticket.priority, code, ticket.category)
+            if term is None or not rule.applies(ticket.category, ticket.kind):
+                continue
+            if not started(rule, mine):
+                continue
+            calendar = calendars[term.calendar_id]
+            zone = ticket.timezone if term.measure_in_site_timezone else calendar.timezone
+            compiled = compiled_calendar(
+                calendar,
+                timezone=zone,
+                first=local_date(ticket.opened_at, zone),
+                last=cutoff.date(),
+            )
+            result = settle(
+                rule,
+                evaluate_clock(compiled, term.target_seconds, clock_events(rule, mine), cutoff),
+                mine,
+            )
+            if result.state == ClockState.NOT_REQUIRED:
+                continue
+            out[(ticket.pk, code)] = (result.elapsed_seconds, result.state == ClockState.BREACHED)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000, help="default 100,000")
+    args = parser.parse_args()
+    setup_django(ROOT / "var" / "bench" / "replay.sqlite3")
+
+    from django.conf import settings
+
+    from servicepact.contracts.terms import terms_for_plan
+    from servicepact.tiers.replay import replay_clocks
+
+    settings.TIME_ZONE = "UTC"
+    fix = catalogue(2)  # populate spreads the rest over the others: there is no rest
+    setup_s = populate(args.tickets, fix, epoch(ny(2025, 6, 30, 20)), contract_tickets=args.tickets)
+    print(f"bulk insert of {args.tickets:,} tickets: {setup_s:.1f} s", flush=True)
+    gold = terms_for_plan(gold_plan())
+    contract_id = fix["contracts"][0][0]
+    since, cutoff = ny(2024, 7, 1), ny(2025, 7, 1)
+
+    began = time.perf_counter()
+    clocks = replay_clocks(
+        contract_ids=[contract_id], since=since, cutoff=cutoff, terms_of=lambda _v: gold
+    )
+    replay_s = time.perf_counter() - began
+    decided = clocks.take(clocks.decided_between(since, cutoff))
+    print(f"replay of one year under gold: {len(clocks):,} clocks ({len(decided):,} decided, "
+          f"{int(decided.breached.sum()):,} breached) in {replay_s:.2f} s", flush=True)  # fmt: skip
+
+    tickets = sorted(set(clocks.ticket_id.tolist()))
+    subset = tickets[:: max(1, len(tickets) // SUBSET)][:SUBSET]
+    began = time.perf_counter()
+    found = scalar(subset, gold, cutoff)
+    subset_s = time.perf_counter() - began
+    scalar_s = subset_s * len(tickets) / max(len(subset), 1)
+    ours = {
+        (int(t), clocks.metrics[int(m)]): (int(e), bool(b))
+        for t, m, e, b in zip(
+            clocks.ticket_id.tolist(), clocks.metric.tolist(), clocks.elapsed.tolist(),
+            clocks.breached.tolist(), strict=True,
+        )
+        if t in set(subset)
+    }  # fmt: skip
+    mismatches = len(set(found.items()) ^ set(ours.items()))
+    print(f"scalar path: {len(found):,} clocks of {len(subset):,} tickets in {subset_s:.2f} s, "
+          f"scaled to {len(tickets):,} tickets: {scalar_s:.1f} s", flush=True)  # fmt: skip
+    ratio = scalar_s / replay_s
+    print(
+        f"RESULT tickets={len(tickets)} clocks={len(clocks)} replay_s={replay_s:.2f} "
+        f"scalar_s={scalar_s:.1f} ratio={ratio:.0f} mismatches={mismatches}"
+    )
+    return 0 if mismatches == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
