@@ -1133,6 +1133,8 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
             contact=globex.contact,
             engineer=staff["engineer"],
             team=staff["field"],
+            progress=progress,
+        )
         seed_stock(
             customer=acme.customer,
             ticket=Ticket.objects.get(customer=acme.customer, subject__startswith="Redundant PSU"),
