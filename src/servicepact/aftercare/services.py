@@ -228,7 +228,9 @@ def raise_claim(
     """A refund or credit claim under the satisfaction guarantee: within N days of the
     ticket's resolution, counted in local days of the ticket's (customer's) zone (day N is
     accepted, day N+1 refused: 422 on ``ticket``)."""
-    ticket = Ticket.objects.select_for_update().select_related("contract").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("contract").get(pk=ticket.pk)
+    )
     moment = require_aware(at or current_time(), "at")
     errors: dict[str, list[str]] = {}
     contract = ticket.contract

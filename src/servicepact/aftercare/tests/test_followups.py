@@ -127,3 +127,10 @@ def test_desk_lists_due_followups_and_records_an_outcome(acme, clock):
         403,
         404,
     )
+
+
+def test_a_resolution_older_than_the_lookback_gets_no_followup(acme, clock):
+    """The step looks back 14 days: a ticket resolved 15 days before the pass gets none."""
+    resolved(acme, clock, ny(2025, 6, 2, 9), ny(2025, 6, 2, 15))
+    assert create_followups(now=ny(2025, 6, 17, 16)) == 0
+    assert not FollowUp.objects.exists()

@@ -178,3 +178,22 @@ def test_portal_claim_form_and_tenancy(acme, globex, clock):
     assert list(GuaranteeClaim.objects.values_list("ticket_id", flat=True)) == [mine.pk]
     assert mine.number in portal.get("/portal/claims/").content.decode()
     assert theirs.number not in login(acme.contact.user).get("/portal/claims/").content.decode()
+
+
+def test_desk_claims_page_decides_for_a_manager_only(acme, manager, clock):
+    """An agent sees the claim but no decision form, and a POST is refused; the manager
+    declines it with a reason."""
+    ticket = resolved(acme, clock, ny(2025, 6, 2, 9), ny(2025, 6, 2, 15))
+    claim = claim_on(acme, ticket)
+    agent = login(acme.agent)
+    page = agent.get("/desk/claims/").content.decode()
+    assert ticket.number in page
+    assert f"/desk/claims/{claim.pk}/decide/" not in page
+    agent.post(f"/desk/claims/{claim.pk}/decide/", {"decision": "approve", "reason": "ok"})
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PENDING
+    boss = login(manager)
+    assert f"/desk/claims/{claim.pk}/decide/" in boss.get("/desk/claims/").content.decode()
+    boss.post(f"/desk/claims/{claim.pk}/decide/", {"decision": "decline", "reason": "SLA met"})
+    claim.refresh_from_db()
+    assert (claim.status, claim.decision_reason) == (ClaimStatus.DECLINED, "SLA met")
