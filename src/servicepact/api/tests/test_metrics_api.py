@@ -38,6 +38,7 @@ def test_everyone_reads_the_definitions_in_order(acme_contact, staff):
             "on_site",
             "restore",
             "resolution",
+            "parts_delivery",  # seeded with the spare parts (issue 18)
         ]
     restore = items[2]
     assert restore["start_event"] == "opened"
