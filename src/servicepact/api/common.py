@@ -121,3 +121,15 @@ def user_ref(user: Any) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": user.pk, "username": user.get_username(), "name": display_name(user)}
+
+
+def pdf_openapi(description: str) -> dict[str, Any]:
+    """``openapi_extra`` of an operation that answers a PDF download."""
+    return {
+        "responses": {
+            200: {
+                "description": description,
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }

@@ -25,6 +25,7 @@ from servicepact.api.common import (
     ListOut,
     PageQuery,
     get_or_404,
+    pdf_openapi,
     reference,
     rendered_page,
     require_staff,
@@ -334,14 +335,7 @@ def publish(request: HttpRequest, incident_id: Id) -> Any:
 @router.get(
     "/incidents/major/{incident_id}/report.pdf",
     response=reads(None, 404, 422),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The report as PDF",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_openapi("The report as PDF"),
     operation_id="major_incidents_report_pdf",
     summary="The post-incident report as PDF",
 )

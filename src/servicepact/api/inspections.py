@@ -29,6 +29,7 @@ from servicepact.api.common import (
     ListOut,
     PageQuery,
     get_or_404,
+    pdf_openapi,
     reference,
     rendered_page,
     require_staff,
@@ -452,14 +453,7 @@ def post_sign(request: HttpRequest, visit_id: Id, payload: VisitSignIn) -> dict[
 @router.get(
     "/inspections/visits/{visit_id}/report.pdf",
     response=reads(None, 404, 422),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The visit report as PDF",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=pdf_openapi("The visit report as PDF"),
     operation_id="inspection_visits_report_pdf",
     summary="The visit report as PDF",
 )

@@ -29,6 +29,7 @@ from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
 from servicepact.inspections.checks import ItemSpec, check_expectation, judge
 from servicepact.inspections.choices import (
+    ADVICE_MAX_CHARS,
     FAILED_ITEM_CATEGORY,
     FAILED_ITEM_CHANNEL,
     FAILED_ITEM_IMPACT,
@@ -253,6 +254,10 @@ def record_visit_results(
     if at > moment + timedelta(minutes=1):
         raise DomainValidationError({"performed_at": [_("must not be in the future")]})
     if advice is not None:
+        if len(advice) > ADVICE_MAX_CHARS:
+            raise DomainValidationError(
+                {"advice": [_("at most %(n)d characters") % {"n": ADVICE_MAX_CHARS}]}
+            )
         locked.advice = advice.strip()
     items = {i.pk: i for i in locked.plan.items.all()}
     plan_assets = {a.pk: a for a in locked.plan.assets.all()}

@@ -8,6 +8,9 @@ import base64
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from servicepact.inspections.models import InspectionPlan, Visit
 from servicepact.inspections.tests.conftest import QUARTERLY, login, make_plan, png, utc
@@ -164,3 +167,31 @@ def test_a_signature_that_is_not_base64_is_a_422(acme, staff, clock):
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "signature_png"]
     assert Visit.objects.get(pk=visit.pk).signed_at is None
+
+
+def _fail_first_visit(staff, plan):
+    visit = Visit.objects.filter(plan=plan).first()
+    temp = plan.items.order_by("position").first()
+    response = staff.post(
+        f"{URL}/visits/{visit.pk}/results",
+        {"results": [{"item": temp.pk, "value": "40"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+
+
+@override_settings(SERVICEPACT={"INSPECTION_HORIZON_DAYS": 400})
+def test_the_visit_list_reads_in_a_fixed_number_of_queries(acme, staff, clock):
+    """Two visits (120 days ahead) or five (400 days ahead), each plan with a failed result
+    and its ticket: the same number of queries."""
+    clock.at(utc(2025, 1, 2))
+    with override_settings(SERVICEPACT={"INSPECTION_HORIZON_DAYS": 120}):
+        small = make_plan(acme)
+    big = make_plan(acme)
+    _fail_first_visit(staff, small)
+    _fail_first_visit(staff, big)
+    with CaptureQueriesContext(connection) as few:
+        assert staff.get(f"{URL}/visits?plan={small.pk}").json()["count"] == 2
+    with CaptureQueriesContext(connection) as many:
+        assert staff.get(f"{URL}/visits?plan={big.pk}").json()["count"] == 5
+    assert len(many) == len(few)

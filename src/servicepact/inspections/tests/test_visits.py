@@ -162,3 +162,10 @@ def test_photos_follow_the_attachments_size_limit(visit):
         add_visit_photo(visit=visit, name="big.jpg", content=b"x" * 11)
     assert list(caught.value.errors) == ["file"]
     assert VisitFile.objects.count() == 1
+
+
+def test_advice_over_the_limit_stores_nothing(visit):
+    with pytest.raises(DomainValidationError) as caught:
+        record(visit, advice="x" * 10_001)
+    assert list(caught.value.errors) == ["advice"]
+    assert not visit.results.exists()
