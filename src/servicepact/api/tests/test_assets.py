@@ -77,6 +77,7 @@ def test_coverage_explains_which_contract_applies(acme_contact, acme):
         "expires_on": None,
         "priority": 2,
         "priority_name": "Urgent",
+        "warranty_id": None,
     }
     chinese = acme_contact.client.get(
         acme_contact._url(f"/assets/{acme.asset.pk}/coverage"),
