@@ -53,10 +53,11 @@ from servicepact.core.money import format_amount
 from servicepact.core.time import local_date
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import customers_for
+from servicepact.fieldservice.models import Depot
 from servicepact.stock import selectors, services
 from servicepact.stock.choices import MovementKind, ReservationStatus, RmaStatus
 from servicepact.stock.depots import active_depots, all_depots
-from servicepact.stock.models import Depot, Loaner, Part, Reservation, Rma, StockMovement
+from servicepact.stock.models import Loaner, Part, Reservation, Rma, StockMovement
 from servicepact.tickets.selectors import tickets_for
 
 router = Router(tags=["stock"])

@@ -46,8 +46,8 @@ from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
 from servicepact.demo.stock_seed import seed_stock
-from servicepact.demo.warranty_seed import seed_warranties
 from servicepact.demo.tiers_seed import seed_tiers
+from servicepact.demo.warranty_seed import seed_warranties
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket

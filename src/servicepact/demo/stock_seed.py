@@ -14,6 +14,7 @@ from servicepact.core.time import now as current_time
 from servicepact.customers.models import Customer
 from servicepact.stock import services
 from servicepact.stock.choices import RmaStatus
+from servicepact.stock.depots import all_depots
 from servicepact.tickets.models import Ticket
 
 PSU = "865414-B21"
@@ -22,7 +23,8 @@ PSU = "865414-B21"
 def seed_stock(
     *, customer: Customer, ticket: Ticket, agent: Any, progress: Any = lambda _: None
 ) -> None:
-    depot = services.create_depot(
+    # The engineers' home depot (demo/dispatch_seed.py) keeps the spare parts too.
+    depot = all_depots().filter(name="Ashburn depot").first() or services.create_depot(
         name="Ashburn depot",
         address="21715 Filigree Ct, Ashburn, VA 20147",
         timezone="America/New_York",

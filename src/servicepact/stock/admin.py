@@ -7,7 +7,6 @@ from django.contrib import admin
 
 from servicepact.core.admin import ReadOnlyAdmin
 from servicepact.stock.models import (
-    Depot,
     Loaner,
     Part,
     Reservation,
@@ -15,11 +14,6 @@ from servicepact.stock.models import (
     StockBalance,
     StockMovement,
 )
-
-
-@admin.register(Depot)
-class DepotAdmin(ReadOnlyAdmin):
-    list_display = ["name", "timezone", "active"]
 
 
 @admin.register(Part)

@@ -1,5 +1,5 @@
-"""Every read of depots goes through here: at the merge ``Depot`` becomes
-``fieldservice.Depot`` (same fields) and only this module changes."""
+"""The depots stock is kept at: ``fieldservice.Depot`` (engineers' home depots too), read
+here so stock's queries and validation have one place."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from servicepact.core.errors import DomainValidationError
-from servicepact.stock.models import Depot
+from servicepact.fieldservice.models import Depot
 
 __all__ = ["Depot", "active_depots", "all_depots", "depot_for"]
 

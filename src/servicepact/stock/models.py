@@ -19,29 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from servicepact.assets.models import Asset
 from servicepact.billing.models import ImmutableRow, PartUse
 from servicepact.customers.models import Customer
+from servicepact.fieldservice.models import Depot, WorkOrder
 from servicepact.stock.choices import MovementKind, ReservationStatus, RmaStatus
 from servicepact.tickets.models import Ticket
 
 QUANTITY_MAX = 10_000
-
-
-class Depot(models.Model):
-    """A stock location. A stand-in for ``fieldservice.Depot`` (same fields): at the merge the
-    foreign keys below point there and this model goes; read depots through
-    ``stock.depots`` only."""
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    address = models.TextField(_("address"), blank=True)
-    timezone = models.CharField(_("time zone"), max_length=64)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("depot")
-        verbose_name_plural = _("depots")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Part(models.Model):
@@ -77,7 +59,7 @@ class StockBalance(models.Model):
     quantities: those are sums of the movements (``stock.selectors.balance``)."""
 
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="balances")
-    depot = models.ForeignKey("stock.Depot", on_delete=models.PROTECT, related_name="balances")
+    depot = models.ForeignKey(Depot, on_delete=models.PROTECT, related_name="balances")
     low_stock_threshold = models.PositiveIntegerField(
         _("low-stock threshold"), default=0, validators=[MaxValueValidator(QUANTITY_MAX)]
     )
@@ -103,11 +85,12 @@ class Reservation(models.Model):
     released back to stock)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="reservations")
-    # Filled when the fieldservice app is merged (its WorkOrder); until then reservations are
-    # keyed by ticket.
-    work_order_id = models.PositiveIntegerField(null=True, blank=True)
+    # The visit the parts go out with (optional: parts may be sent ahead of any visit).
+    work_order = models.ForeignKey(
+        WorkOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="reservations"
+    )
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="reservations")
-    depot = models.ForeignKey("stock.Depot", on_delete=models.PROTECT, related_name="reservations")
+    depot = models.ForeignKey(Depot, on_delete=models.PROTECT, related_name="reservations")
     quantity = models.PositiveIntegerField(
         _("quantity"), validators=[MinValueValidator(1), MaxValueValidator(QUANTITY_MAX)]
     )
@@ -144,7 +127,7 @@ class Rma(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="rmas")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="rmas")
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="rmas")
-    depot = models.ForeignKey("stock.Depot", on_delete=models.PROTECT, related_name="rmas")
+    depot = models.ForeignKey(Depot, on_delete=models.PROTECT, related_name="rmas")
     faulty_serial = models.CharField(_("faulty serial"), max_length=100)
     replacement_serial = models.CharField(_("replacement serial"), max_length=100)
     status = models.CharField(
@@ -172,7 +155,7 @@ class StockMovement(ImmutableRow):
     """One ledger row: what moved, how many, why. Written once, never changed or deleted."""
 
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="movements")
-    depot = models.ForeignKey("stock.Depot", on_delete=models.PROTECT, related_name="movements")
+    depot = models.ForeignKey(Depot, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(_("kind"), max_length=16, choices=MovementKind.choices)
     on_hand_delta = models.IntegerField(_("on hand"), default=0)
     reserved_delta = models.IntegerField(_("reserved"), default=0)
@@ -189,7 +172,7 @@ class StockMovement(ImmutableRow):
     )
     # A transfer's other depot (the target on the source's row and the other way round).
     counterpart = models.ForeignKey(
-        "stock.Depot", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Depot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField(_("at"))
     recorded_by = models.ForeignKey(

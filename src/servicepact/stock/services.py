@@ -8,7 +8,6 @@ Each function is one transaction. A movement first locks the (part, depot) balan
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,8 @@ from servicepact.core.services import save_validated
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Customer
+from servicepact.fieldservice import services as fieldservice_services
+from servicepact.fieldservice.models import WorkOrder
 from servicepact.notifications import language_for
 from servicepact.notifications.services import Message, notify_user
 from servicepact.stock.choices import (
@@ -90,17 +91,14 @@ def _text(field: str, value: str, limit: int, *, required: bool = False) -> str:
 # ---------------------------------------------------------------- catalogue and depots
 
 
-@transaction.atomic
 def create_depot(
     *, name: str, timezone: str, address: str = "", active: bool = True, actor: Actor
 ) -> Depot:
-    """A stock location (the stand-in for ``fieldservice.Depot``)."""
+    """A depot (``fieldservice.services.create_depot``), by provider staff."""
     _staff(actor)
-    if timezone not in zoneinfo.available_timezones():
-        raise DomainValidationError({"timezone": [_("not a known time zone")]})
-    depot = Depot(name=(name or "").strip(), address=address, timezone=timezone, active=active)
-    save_validated(depot)
-    return depot
+    return fieldservice_services.create_depot(
+        name=name or "", timezone=timezone, address=address, active=active
+    )
 
 
 @transaction.atomic
@@ -355,6 +353,13 @@ def reserve_part(
         raise TransitionError(
             _("parts are reserved for open tickets; %(ticket)s is not open")
             % {"ticket": ticket.number}
+        )
+    if (
+        work_order_id is not None
+        and not WorkOrder.objects.filter(pk=work_order_id, ticket=ticket).exists()
+    ):
+        raise DomainValidationError(
+            {"work_order_id": [_("not a work order of ticket %(t)s") % {"t": ticket.number}]}
         )
     balance = _balance(part, depot, create=False)
     if balance is None:

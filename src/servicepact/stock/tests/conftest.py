@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from servicepact.billing.testing_commerce import Shop, shop
+from servicepact.fieldservice.models import Depot
 from servicepact.stock import services
-from servicepact.stock.models import Depot, Part
+from servicepact.stock.models import Part
 
 
 @dataclass
