@@ -81,3 +81,14 @@ def warranty_status(warranties: list[WarrantyEntitlement], today: date) -> Warra
     if ended:
         return WarrantyStatus(max(ended, key=lambda w: (w.ends_on, w.pk)), False)
     return None
+
+
+def parts_covered(asset_id: int | None, day: date) -> bool:
+    """Whether a warranty entitlement of the asset covers parts on ``day`` (its parts
+    component; an extension is an entitlement of its own). The one rule for "is this part
+    free": spare-parts consumption (``stock.services``) asks it."""
+    if asset_id is None:
+        return False
+    return WarrantyEntitlement.objects.filter(
+        asset_id=asset_id, parts_start__lte=day, parts_end__gte=day
+    ).exists()

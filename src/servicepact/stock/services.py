@@ -29,6 +29,7 @@ from servicepact.core.services import save_validated
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Customer
+from servicepact.assets.selectors import parts_covered
 from servicepact.fieldservice import services as fieldservice_services
 from servicepact.fieldservice.models import WorkOrder
 from servicepact.notifications import language_for
@@ -470,10 +471,10 @@ def release_reservation(*, reservation: Reservation, actor: Actor) -> Reservatio
 
 
 def under_warranty(ticket: Ticket, day: date, *, covered_by_contract: bool = False) -> bool:
-    """A part is not charged when the ticket's asset is under warranty on ``day`` or the
-    contract covers parts (stated by staff: contracts have no parts-coverage term yet)."""
-    end = ticket.asset.warranty_end if ticket.asset is not None else None
-    return covered_by_contract or (end is not None and end >= day)
+    """A part is not charged when a warranty entitlement of the ticket's asset covers parts
+    on ``day`` (``assets.selectors.parts_covered``), or the contract covers parts (stated by
+    staff: contracts have no parts-coverage term yet)."""
+    return covered_by_contract or parts_covered(ticket.asset_id, day)
 
 
 @transaction.atomic
@@ -498,17 +499,23 @@ def consume_reservation(
             }
         )
     moment = current_time()
-    use = record_part(
-        ticket=ticket,
-        actor=actor,
-        part_number=part.part_number,
-        description=part.description,
-        quantity=row.quantity,
-        unit_price=Decimal(part.unit_cost),
-        under_warranty=under_warranty(
-            ticket, local_date(moment, ticket.timezone), covered_by_contract=covered_by_contract
-        ),
+    free = under_warranty(
+        ticket, local_date(moment, ticket.timezone), covered_by_contract=covered_by_contract
     )
+    use = None
+    if contract is not None or not free:
+        # The charge side (a contract's part line, never charged under warranty). A ticket
+        # covered by a warranty alone has no contract and nothing to charge: no part use;
+        # without a contract and without warranty ``record_part`` refuses (422 on ticket).
+        use = record_part(
+            ticket=ticket,
+            actor=actor,
+            part_number=part.part_number,
+            description=part.description,
+            quantity=row.quantity,
+            unit_price=Decimal(part.unit_cost),
+            under_warranty=free,
+        )
     balance = _balance(part, row.depot, create=False)
     assert balance is not None
     _move(

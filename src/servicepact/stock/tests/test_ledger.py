@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from servicepact.assets.models import WarrantyEntitlement
 from servicepact.billing.models import PartUse
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.models import ImmutableModelError
@@ -195,18 +196,28 @@ def test_consumption_is_exactly_one_part_use_and_release_none(st, clock):
     assert levels(st.part.pk, st.depot.pk).on_hand == 3
 
 
-def test_a_part_is_under_warranty_when_the_asset_is_or_the_contract_covers_parts(st, clock):
+def test_a_part_is_under_warranty_when_the_warranty_covers_parts_or_the_contract_does(st, clock):
+    """The asset's warranty entitlement covers parts until 2025-06-02 (today) and labour for
+    a year more: the first part is free. Parts coverage then ends yesterday (labour still
+    runs): the second part is charged, the entitlement's labour dates do not make a part
+    free. The third is free because staff state the contract covers parts."""
     asset = st.shop.world.asset
-    asset.warranty_end = date(2025, 6, 2)  # the last day of warranty is today
-    asset.save()
+    plan = st.shop.world.contract.plan
+    warranty = WarrantyEntitlement.objects.create(
+        asset=asset,
+        plan=plan,
+        source="manufacturer",
+        parts_start=date(2024, 6, 3),
+        parts_end=date(2025, 6, 2),  # the last day of parts warranty is today
+        labour_start=date(2024, 6, 3),
+        labour_end=date(2026, 6, 2),
+    )
     ticket = ts.open_ticket(customer=asset.customer, asset=asset, subject="PSU", priority=2)
     r = services.reserve_part(
         ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
     )
     services.consume_reservation(reservation=r, actor=st.agent)
-    asset.warranty_end = date(2025, 6, 1)  # expired yesterday: charged ...
-    asset.save()
-    ticket.refresh_from_db()
+    WarrantyEntitlement.objects.filter(pk=warranty.pk).update(parts_end=date(2025, 6, 1))
     r = services.reserve_part(
         ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
     )
@@ -216,7 +227,21 @@ def test_a_part_is_under_warranty_when_the_asset_is_or_the_contract_covers_parts
     )
     services.consume_reservation(reservation=r, actor=st.agent, covered_by_contract=True)
     flags = list(PartUse.objects.order_by("id").values_list("under_warranty", flat=True))
-    assert flags == [True, False, True]  # ... unless the contract covers parts
+    assert flags == [True, False, True]
+
+
+def test_the_legacy_warranty_date_alone_does_not_make_a_part_free(st, clock):
+    """``Asset.warranty_end`` without an entitlement is information only (it covers
+    nothing): the part is charged."""
+    asset = st.shop.world.asset
+    asset.warranty_end = date(2026, 1, 1)
+    asset.save()
+    ticket = ts.open_ticket(customer=asset.customer, asset=asset, subject="PSU", priority=2)
+    r = services.reserve_part(
+        ticket=ticket, part=st.part, depot=st.depot, quantity=1, actor=st.agent
+    )
+    services.consume_reservation(reservation=r, actor=st.agent)
+    assert list(PartUse.objects.values_list("under_warranty", flat=True)) == [False]
 
 
 def test_a_part_costed_in_another_currency_is_refused_and_nothing_moves(st, clock):
