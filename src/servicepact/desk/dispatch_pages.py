@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,8 +34,10 @@ from servicepact.fieldservice.selectors import (
     day_plan,
     engineer_of,
     get_work_order,
+    signature_file,
 )
 from servicepact.fieldservice.transitions import actions_for
+from servicepact.tickets.attachments import download_response
 from servicepact.tickets.selectors import get_ticket
 
 LOCAL_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -290,3 +293,10 @@ def plan_visit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, "; ".join(str(m) for ms in form.errors.values() for m in ms))
     return redirect(reverse("desk:ticket", args=[ticket.pk]) + "#visits")
+
+
+@require_GET
+@staff_required
+def work_order_signature(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The drawn signature (a PNG) as a download: never rendered in the page."""
+    return download_response(signature_file(request.user, pk))

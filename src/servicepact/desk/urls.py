@@ -48,6 +48,11 @@ urlpatterns: list[URLPattern] = [
     path("my-day/", dispatch_pages.my_day, name="my-day"),
     path("workorders/<int:pk>/", dispatch_pages.work_order_detail, name="work-order"),
     path(
+        "workorders/<int:pk>/signature.png",
+        dispatch_pages.work_order_signature,
+        name="work-order-signature",
+    ),
+    path(
         "workorders/<int:pk>/<slug:action>/",
         dispatch_pages.work_order_action,
         name="work-order-action",

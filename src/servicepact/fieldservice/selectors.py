@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -102,3 +103,20 @@ def ticket_visits(user: Any, ticket: Any) -> list[WorkOrder]:
     if not getattr(user, "is_staff", False):
         qs = qs.exclude(status=WorkOrderStatus.CANCELLED)
     return list(qs.order_by("planned_arrival_at", "pk")[:VISITS_SHOWN])
+
+
+@dataclass(frozen=True)
+class SignatureFile:
+    """A work order's drawn signature as ``tickets.attachments.download_response`` serves it."""
+
+    name: str
+    content_type: str
+    file: FieldFile
+
+
+def signature_file(user: Any, pk: int) -> SignatureFile:
+    """The drawn signature of a work order the user may see; 404 otherwise or without one."""
+    order = get_work_order(user, pk)
+    if not order.signature_image:
+        raise Http404(_("No such work order"))
+    return SignatureFile(f"signature-{order}.png", "image/png", order.signature_image)

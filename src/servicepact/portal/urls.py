@@ -24,6 +24,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("contract-end/<int:pk>/", incidents.contract_end, name="contract-end"),
     path("tickets/new/", views.ticket_new, name="ticket-new"),
+    path(
+        "workorders/<int:pk>/signature.png",
+        views.work_order_signature,
+        name="work-order-signature",
+    ),
     path("tickets/preview/", views.ticket_preview, name="ticket-preview"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/comment/", views.ticket_comment, name="ticket-comment"),

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -41,7 +42,7 @@ from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.pagination import paginate_page
 from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
-from servicepact.fieldservice.selectors import ticket_visits
+from servicepact.fieldservice.selectors import signature_file, ticket_visits
 from servicepact.monitoring.availability import recent_availability
 from servicepact.portal.access import contact_required
 from servicepact.portal.forms import (
@@ -52,7 +53,11 @@ from servicepact.portal.forms import (
     ReopenForm,
 )
 from servicepact.tickets import services
-from servicepact.tickets.attachments import add_comment_with_files, ticket_files
+from servicepact.tickets.attachments import (
+    add_comment_with_files,
+    download_response,
+    ticket_files,
+)
 from servicepact.tickets.choices import OPEN_STATUSES, Category, Channel, EventKind, Status
 from servicepact.tickets.history import customer_history
 from servicepact.tickets.live import clocks_for_ticket
@@ -613,3 +618,10 @@ def change_reject(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "portal/change.html", context, status=409)
     messages.success(request, _("Change %(number)s is rejected.") % {"number": change.number})
     return redirect("portal:change", pk=change.pk)
+
+
+@require_GET
+@contact_required
+def work_order_signature(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A visit's drawn signature as a download (404 for another customer's)."""
+    return download_response(signature_file(request.user, pk))

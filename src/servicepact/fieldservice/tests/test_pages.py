@@ -65,3 +65,20 @@ def test_portal_shows_own_visits(acme, globex, erin, clock):
     assert text.count('data-testid="visit"') == 1
     assert "Swapped the PSU" in text and "Pat Lee" in text and "erin" in text
     assert login(globex.contact.user).get(f"/portal/tickets/{ticket.pk}/").status_code == 404
+
+
+def test_drawn_signature_downloads_within_the_tenancy_only(acme, globex, erin, clock):
+    clock.at(ny(2025, 6, 9, 9))
+    order = visit(acme, p1_ticket(acme), erin, ny(2025, 6, 9, 11))
+    clock.at(ny(2025, 6, 9, 10, 30))
+    services.record_arrival(work_order=order, actor=acme.agent)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 16
+    services.sign_work_order(work_order=order, actor=acme.agent, signer_name="Pat", image=png)
+    own = login(acme.contact.user).get(f"/portal/workorders/{order.pk}/signature.png")
+    assert own.status_code == 200 and b"".join(own.streaming_content) == png
+    assert own["Content-Disposition"].startswith("attachment")
+    assert (
+        login(globex.contact.user).get(f"/portal/workorders/{order.pk}/signature.png").status_code
+        == 404
+    )
+    assert login(acme.agent).get(f"/desk/workorders/{order.pk}/signature.png").status_code == 200
