@@ -42,6 +42,7 @@ from servicepact.customers.models import Contact, Customer, Site
 from servicepact.demo.aftercare_seed import seed_aftercare
 from servicepact.demo.backups import seed_backups
 from servicepact.demo.dispatch_seed import seed_dispatch
+from servicepact.demo.field_story import seed_field_story
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
@@ -105,12 +106,15 @@ def _staff(progress: Progress) -> dict[str, Any]:
     manager = _user("manager", staff=True, first="Morgan", last="Manager")
     # The Shanghai second-level agent works in Chinese (docs/i18n.md): the demo shows both.
     wang = _user("wang", staff=True, first="Fang", last="Wang")
+    # The Shanghai field engineer of the hardware customer's repairs (demo/field_story.py).
+    li = _user("li", staff=True, first="Wei", last="Li")
     for user, role, tz, language in (
         (admin, StaffRole.SERVICE_MANAGER, "Europe/Berlin", ""),
         (agent, StaffRole.AGENT_L1, "Europe/Berlin", ""),
         (engineer, StaffRole.ENGINEER, "America/New_York", ""),
         (manager, StaffRole.SERVICE_MANAGER, "Europe/Berlin", ""),
         (wang, StaffRole.AGENT_L2, "Asia/Shanghai", "zh-hans"),
+        (li, StaffRole.ENGINEER, "Asia/Shanghai", "zh-hans"),
     ):
         StaffProfile.objects.get_or_create(
             user=user,
@@ -132,7 +136,7 @@ def _staff(progress: Progress) -> dict[str, Any]:
         name="Software L2", defaults={"email": "l2@demo.servicepact.test"}
     )
     desk.members.add(agent, admin, wang)
-    field_team.members.add(engineer)
+    field_team.members.add(engineer, li)
     l2.members.add(agent)
     progress("staff users and teams")
     return {
@@ -141,6 +145,7 @@ def _staff(progress: Progress) -> dict[str, Any]:
         "engineer": engineer,
         "manager": manager,
         "wang": wang,
+        "li": li,
         "desk": desk,
         "field": field_team,
         "l2": l2,
@@ -1143,6 +1148,9 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
         )
         # The hardware customer (Globex: Standard NBD, on-site hardware repair).
         seed_aftercare(customers[1], staff, progress)
+        # Issue 18's story on Globex's warranty-only server gx-mes22: dispatch, parts, RMA,
+        # the customer's rating (after the warranties, dispatch, stock and aftercare seeds).
+        seed_field_story(customers[1], staff, progress)
     return True
 
 
@@ -1152,6 +1160,7 @@ DEMO_LOGINS = [
     ("engineer", "on-site engineer"),
     ("manager", "service manager"),
     ("wang", "service desk agent (2nd level, Shanghai), in Chinese"),
+    ("li", "on-site engineer (Shanghai depot), in Chinese"),
     ("acme-it", "contact of Acme Hosting (New York, Gold 7x24x4)"),
     ("globex-it", "contact of Globex Manufacturing (Shanghai, Standard NBD), in Chinese"),
     (

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0009_alter_creditline_rule'),
+        ("billing", "0010_rates_per_role_fee_any_day"),
     ]
 
     operations = [

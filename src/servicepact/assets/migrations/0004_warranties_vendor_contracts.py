@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0002_configurationitem'),
+        ("assets", "0003_component_kind_part"),
         ('contracts', '0008_kpicommitment_credit_percent'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('changes', '0003_changetemplate_change_affected_services_and_more'),
+        ("changes", "0004_problem"),
     ]
 
     operations = [

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0003_warranties_vendor_contracts'),
-        ('tickets', '0013_support_level_and_metric_codes'),
+        ("assets", "0004_warranties_vendor_contracts"),
+        ("tickets", "0014_part_stage_events"),
     ]
 
     operations = [
