@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile, File
@@ -321,6 +322,19 @@ def add_drill_evidence(
         row.file.storage.delete(stored)
         raise
     return row
+
+
+def add_uploaded_evidence(*, drill: Drill, upload: Any, actor: Actor) -> DrillEvidence:
+    """A file uploaded on a page (desk or portal) as evidence; none chosen: 422 on file."""
+    if upload is None:
+        raise DomainValidationError({"file": [_("Choose a file to upload.")]})
+    return add_drill_evidence(
+        drill=drill,
+        name=upload.name or "evidence",
+        content=upload,
+        content_type=upload.content_type or "",
+        actor=actor,
+    )
 
 
 @transaction.atomic
