@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
@@ -311,6 +312,19 @@ def add_drill_evidence(
         uploaded_at=current_time(),
     )
     return store_file(row, filename=filename, content=content)
+
+
+def add_uploaded_evidence(*, drill: Drill, upload: Any, actor: Actor) -> DrillEvidence:
+    """A file uploaded on a page (desk or portal) as evidence; none chosen: 422 on file."""
+    if upload is None:
+        raise DomainValidationError({"file": [_("Choose a file to upload.")]})
+    return add_drill_evidence(
+        drill=drill,
+        name=upload.name or "evidence",
+        content=upload,
+        content_type=upload.content_type or "",
+        actor=actor,
+    )
 
 
 @transaction.atomic

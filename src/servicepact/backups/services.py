@@ -19,6 +19,7 @@ from servicepact.backups.choices import CopyLocation
 from servicepact.backups.drills import (
     add_drill_evidence,
     add_drill_finding,
+    add_uploaded_evidence,
     create_drill_schedule,
     process_drill_dues,
     record_drill,
@@ -47,6 +48,7 @@ __all__ = [
     "IngestResult",
     "add_drill_evidence",
     "add_drill_finding",
+    "add_uploaded_evidence",
     "authenticate_backup_source",
     "check_backups",
     "create_backup_policy",

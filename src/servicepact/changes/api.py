@@ -593,55 +593,29 @@ def complete(request: HttpRequest, change_id: Id) -> Any:
     return _decide(request, change_id, "complete")
 
 
-def _step(request: HttpRequest, change_id: int, action: str, note: str) -> Any:
-    return _decide(request, change_id, "execute", action=action, note=note)
-
-
-@router.post(
-    "/{change_id}/start",
-    response=writes(ChangeDetailOut, 404, 409),
-    operation_id="changes_start",
-    summary="Start carrying out a change (an emergency change may start unapproved)",
+# The execution steps (``changes.choices.EXECUTION``): one handler, one operation per step
+# (stable ids and paths: changes_start, POST /{change_id}/start, ...).
+EXECUTION_ENDPOINTS = (
+    ("start", "start", "Start carrying out a change (an emergency change may start unapproved)"),
+    ("implement", "implement", "Record a change as implemented"),
+    ("verify", "verify", "Record a change as verified (applies its configuration updates)"),
+    ("roll_back", "roll-back", "Record a change as rolled back"),
+    ("fail", "fail", "Record a change as failed"),
 )
-def start(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
-    return _step(request, change_id, "start", payload.note)
 
 
-@router.post(
-    "/{change_id}/implement",
-    response=writes(ChangeDetailOut, 404, 409),
-    operation_id="changes_implement",
-    summary="Record a change as implemented",
-)
-def implement(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
-    return _step(request, change_id, "implement", payload.note)
+def _execution_endpoint(action: str) -> Any:
+    def step(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
+        return _decide(request, change_id, "execute", action=action, note=payload.note)
+
+    step.__name__ = action
+    return step
 
 
-@router.post(
-    "/{change_id}/verify",
-    response=writes(ChangeDetailOut, 404, 409),
-    operation_id="changes_verify",
-    summary="Record a change as verified (applies its configuration updates)",
-)
-def verify(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
-    return _step(request, change_id, "verify", payload.note)
-
-
-@router.post(
-    "/{change_id}/roll-back",
-    response=writes(ChangeDetailOut, 404, 409),
-    operation_id="changes_roll_back",
-    summary="Record a change as rolled back",
-)
-def roll_back(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
-    return _step(request, change_id, "roll_back", payload.note)
-
-
-@router.post(
-    "/{change_id}/fail",
-    response=writes(ChangeDetailOut, 404, 409),
-    operation_id="changes_fail",
-    summary="Record a change as failed",
-)
-def fail(request: HttpRequest, change_id: Id, payload: ExecutionStepIn) -> Any:
-    return _step(request, change_id, "fail", payload.note)
+for _action, _path, _summary in EXECUTION_ENDPOINTS:
+    router.post(
+        f"/{{change_id}}/{_path}",
+        response=writes(ChangeDetailOut, 404, 409),
+        operation_id=f"changes_{_action}",
+        summary=_summary,
+    )(_execution_endpoint(_action))

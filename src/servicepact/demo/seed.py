@@ -1128,9 +1128,9 @@ def seed_demo(progress: Progress = lambda _: None, history: bool = True) -> bool
             staff=staff["agent"],
             progress=progress,
         )
-        # Globex's 180-day backup-drill commitment becomes its restore-drill schedule (Acme's
-        # was set up by hand above; the worker derives the rest each pass).
-        sync_drill_schedules(contracts=[customers[1].contract])
+        # Nordlicht's 180-day backup-drill commitment becomes its restore-drill schedule
+        # (Acme's was set up by hand above; the worker derives the rest each pass).
+        sync_drill_schedules(contracts=[dc.contract for dc in customers[1:]])
         globex = customers[1]  # the hardware customer: Lenovo and Inspur servers
         seed_inspections(
             contract=globex.contract,

@@ -22,8 +22,8 @@ from servicepact.backups.models import DrillDue
 from servicepact.backups.rpo import copy_states
 from servicepact.backups.selectors import drills_for, policies_for, runs_for, schedules_for
 from servicepact.backups.services import (
-    add_drill_evidence,
     add_drill_finding,
+    add_uploaded_evidence,
     create_drill_schedule,
     sync_drill_schedules,
 )
@@ -133,16 +133,9 @@ def drill_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def drill_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     drill = get_object_or_404(drills_for(request.user), pk=pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        return _drill_page(request, pk, 422, _("Choose a file to upload."))
     try:
-        add_drill_evidence(
-            drill=drill,
-            name=upload.name or "evidence",
-            content=upload,
-            content_type=upload.content_type or "",
-            actor=actor_of(request),
+        add_uploaded_evidence(
+            drill=drill, upload=request.FILES.get("file"), actor=actor_of(request)
         )
     except DomainValidationError as exc:
         return _drill_page(request, pk, 422, _problems(exc))

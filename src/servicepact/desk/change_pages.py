@@ -401,6 +401,15 @@ def _withdraw(request: HttpRequest, change: Change) -> Change:
     )
 
 
+def _given_at(request: HttpRequest) -> datetime | None:
+    """The optional "given at" of a vote recorded later, in the staff member's zone."""
+    try:
+        local = LocalDateTimeField(required=False).to_python(request.POST.get("decided_at"))
+    except forms.ValidationError as exc:
+        raise DomainValidationError({"decided_at": list(exc.messages)}) from exc
+    return None if local is None else local.replace(tzinfo=zone(staff_timezone(request.user)))
+
+
 def _vote(approve: bool) -> Any:
     def vote(request: HttpRequest, change: Change) -> Change:
         return services.vote_on_change(
@@ -408,6 +417,7 @@ def _vote(approve: bool) -> Any:
             actor=actor_of(request),
             approve=approve,
             note=request.POST.get("note", ""),
+            decided_at=_given_at(request),
         )
 
     return vote
@@ -445,6 +455,8 @@ def change_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         action(request, change)
     except (TransitionError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
+    except DomainValidationError as exc:
+        messages.error(request, "; ".join(m for ms in exc.errors.values() for m in ms))
     else:
         messages.success(request, _("Change %(number)s is updated.") % {"number": change.number})
     return redirect("desk:change", pk=pk)

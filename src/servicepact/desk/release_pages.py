@@ -277,36 +277,33 @@ def release_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@staff_required
-def release_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def _release_step(request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
+    """Ship or cancel (the service decides: 403, 409 as a message); back to the list."""
     release = get_release(request.user, pk)
     try:
-        cancel_release(release=release, actor=actor_of(request))
+        service(release=release, actor=actor_of(request))
     except (TransitionError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
     else:
-        messages.success(
-            request, _("Release %(version)s is cancelled.") % {"version": release.version}
-        )
+        messages.success(request, done % {"version": release.version})
     return redirect("desk:releases")
+
+
+@require_POST
+@staff_required
+def release_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _release_step(request, pk, cancel_release, _("Release %(version)s is cancelled."))
 
 
 @require_POST
 @staff_required
 def release_ship(request: HttpRequest, pk: int) -> HttpResponse:
-    release = get_release(request.user, pk)
-    try:
-        ship_release(release=release, actor=actor_of(request))
-    except (TransitionError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message", str(exc)))
-    else:
-        messages.success(
-            request,
-            _("Release %(version)s is shipped; the customer's contacts get its notes by e-mail.")
-            % {"version": release.version},
-        )
-    return redirect("desk:releases")
+    return _release_step(
+        request,
+        pk,
+        ship_release,
+        _("Release %(version)s is shipped; the customer's contacts get its notes by e-mail."),
+    )
 
 
 @require_GET

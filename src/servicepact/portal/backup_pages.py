@@ -14,7 +14,7 @@ from servicepact.accounts.actors import actor_of
 from servicepact.backups.choices import CopyLocation
 from servicepact.backups.rpo import copy_states
 from servicepact.backups.selectors import drills_for, policies_for
-from servicepact.backups.services import add_drill_evidence, sign_off_drill
+from servicepact.backups.services import add_uploaded_evidence, sign_off_drill
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import now
 from servicepact.portal.access import contact_required
@@ -100,16 +100,9 @@ def drill_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 def drill_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer adds evidence of its own part of a drill (another customer's: 404)."""
     drill = get_object_or_404(drills_for(request.user), pk=pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        return _drill_page(request, pk, 422, _("Choose a file to upload."))
     try:
-        add_drill_evidence(
-            drill=drill,
-            name=upload.name or "evidence",
-            content=upload,
-            content_type=upload.content_type or "",
-            actor=actor_of(request),
+        add_uploaded_evidence(
+            drill=drill, upload=request.FILES.get("file"), actor=actor_of(request)
         )
     except DomainValidationError as exc:
         return _drill_page(request, pk, 422, "; ".join(m for v in exc.errors.values() for m in v))

@@ -175,3 +175,19 @@ def test_an_approval_body_that_is_not_an_aware_instant_is_a_422(w):
         response = contact.post(url, body, content_type="application/json")
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"][-1] == "approved_at"
+
+
+def test_the_desk_records_a_board_vote_given_earlier(w, clock):
+    """The member's own zone (UTC without a profile): "2025-06-09T13:15" is 09:15 in New
+    York, after the 09:00 request: stored as given. In the future: refused, nothing voted."""
+    member = user("cab1", staff=True)
+    change = request(w, approvers=[member])
+    other = request(w, approvers=[member])
+    clock.at(ny(2025, 6, 9, 10))
+    desk = Client()
+    desk.force_login(member)
+    desk.post(f"/desk/changes/{change.pk}/board-approve/", {"decided_at": "2025-06-09T13:15"})
+    change.refresh_from_db()
+    assert change.cab_decided_at == ny(2025, 6, 9, 9, 15)
+    desk.post(f"/desk/changes/{other.pk}/board-approve/", {"decided_at": "2025-06-09T23:00"})
+    assert other.approvals.get().decision == "pending"
