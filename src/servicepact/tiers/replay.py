@@ -42,6 +42,7 @@ from servicepact.billing.clockdata import (
     Epoch,
     calendar_uses,
     candidate_clocks,
+    empty_clocks,
     fetch_ints,
     known_zones,
     pause_set,
@@ -446,7 +447,9 @@ def _hard(
     found: list[tuple[int, int, int, bool]] = []
     pauses: dict[int, list[tuple[int, int]]] = {}
     for r in rows.tolist():
-        mine = run.events[run.ticket_row == r]
+        # Events are in ticket order: the ticket's are one slice.
+        lo, hi = np.searchsorted(run.ticket_row, [r, r + 1])
+        mine = run.events[lo:hi]
         # ``clock_events`` only passes ``at`` through: epoch seconds stand in for it.
         facts = [
             EventFact(at=cast(datetime, at), kind=run.kinds[k]) for _, k, at, _ in mine.tolist()
@@ -483,7 +486,7 @@ def _measure(clocks: _Clocks, run: _Pass, metrics: tuple[str, ...], zones: list[
     in one more; "not required" clocks dropped; a ``ClockSet`` like ``load_clocks`` gives."""
     cut = run.cut
     if clocks.count == 0:
-        return replace(_empty_set(cut), metrics=metrics)
+        return replace(empty_clocks(cut), metrics=metrics)
     col = {name: np.concatenate(getattr(clocks, name)) for name in _COLUMNS}
     n = clocks.count
     idle = pause_set(n, clocks.pauses)
@@ -538,11 +541,3 @@ def _measure(clocks: _Clocks, run: _Pass, metrics: tuple[str, ...], zones: list[
 
 
 _COLUMNS = ("row", "metric", "target", "calendar", "zone", "start", "stop", "unrequired")
-
-
-def _empty_set(cut: int) -> ClockSet:
-    none = np.zeros(0, dtype=np.int64)
-    return ClockSet(
-        cut, none, none, none, none, none, none, none, none, none, none, none,
-        np.zeros(0, dtype=bool), none, none, np.zeros(0, dtype=np.intp),
-    )  # fmt: skip
