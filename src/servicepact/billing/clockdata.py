@@ -685,3 +685,4 @@ pause_set = _pause_set
 calendar_uses = _calendars
 known_zones = _known_zones
 sparse = _sparse
+empty_clocks = _empty

@@ -91,3 +91,22 @@ def test_business_hours_history_under_24x7(friday):
         (r["metric"], r["priority"]): r["target_seconds"] for r in replayed["compliance"]["rows"]
     }
     assert rows[(FR, 1)] == 900  # the gold plan's target, not the contract's 1800
+
+
+def test_tco_evidence_from_the_customers_history(friday):
+    """Last 12 months to 1 Jul 2025: 1 hardware incident on 1 asset = 1.0000 a year; restored
+    as it happened Fri 17:00 -> Mon 10:00 = 65.00 h; under the 24x7 plan with the promise
+    kept 4.00 h; under the business-hours plan (met) 65.00 h. No other customer's ticket
+    counts (Globex has none here: 0 incidents)."""
+    from servicepact.tickets.testing import world as make_world
+    from servicepact.tiers.evidence import customer_evidence, tier_restore_hours
+
+    w, gold, _ticket = friday
+    evidence = customer_evidence(w.customer, now=NOW)
+    assert (evidence.incidents, evidence.assets, evidence.restores) == (1, 1, 1)
+    assert evidence.history.incidents_per_year == Decimal("1.0000")
+    assert evidence.history.uncovered_restore_hours == Decimal("65.00")
+    assert tier_restore_hours(w.customer, gold, now=NOW) == Decimal("4.00")
+    assert tier_restore_hours(w.customer, w.contract.plan, now=NOW) == Decimal("65.00")
+    other = make_world(code="globex")
+    assert customer_evidence(other.customer, now=NOW).incidents == 0
