@@ -45,8 +45,8 @@ from servicepact.api import (  # issue 16: versions, releases, blackouts
     stock,
     ticket_actions,
     tickets,
-    warranties,
     tiers,
+    warranties,
     worklogs,
     workorders,
 )

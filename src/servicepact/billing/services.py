@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import MONEY_ROLES, Actor, actor_name, may_decide_money
-from servicepact.accounts.choices import BillingRole, StaffRole
+from servicepact.accounts.choices import BillingRole
 from servicepact.accounts.models import StaffProfile
 from servicepact.backups.statement import recovery_credit_lines
 from servicepact.billing import worksums

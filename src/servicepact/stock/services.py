@@ -22,6 +22,7 @@ from servicepact.accounts.duty import duty
 from servicepact.assets.choices import ComponentKind
 from servicepact.assets.configuration import record_component
 from servicepact.assets.models import Asset
+from servicepact.assets.selectors import parts_covered
 from servicepact.billing.parts import record_part
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.money import parse_amount, validate_currency
@@ -29,7 +30,6 @@ from servicepact.core.services import save_validated
 from servicepact.core.time import local_date, require_aware
 from servicepact.core.time import now as current_time
 from servicepact.customers.models import Customer
-from servicepact.assets.selectors import parts_covered
 from servicepact.fieldservice import services as fieldservice_services
 from servicepact.fieldservice.models import WorkOrder
 from servicepact.notifications import language_for
