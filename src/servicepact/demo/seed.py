@@ -46,9 +46,9 @@ from servicepact.demo.field_story import seed_field_story
 from servicepact.demo.incidents_seed import seed_incidents
 from servicepact.demo.inspections_seed import seed_inspections
 from servicepact.demo.kb_seed import seed_knowledge
-from servicepact.demo.stock_seed import seed_stock
 from servicepact.demo.tiers_seed import seed_tiers
 from servicepact.demo.warranty_seed import seed_warranties
+from servicepact.stock.examples import seed_stock
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import Category, Channel
 from servicepact.tickets.models import Ticket

@@ -1,4 +1,4 @@
-"""The demo's spare parts (demo/stock_seed.py) on a test world: the PSU reserved, delivered
+"""The demo's spare parts (stock/examples.py) on a test world: the PSU reserved, delivered
 and fitted on the hardware ticket (one part use), the faulty one under an RMA sent to the
 vendor, one low-stock alert, and a standby machine the customer sees on the portal."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from servicepact.billing.models import PartUse
 from servicepact.core.testing import ny
-from servicepact.demo.stock_seed import seed_stock
 from servicepact.stock.choices import ReservationStatus, RmaStatus
+from servicepact.stock.examples import seed_stock
 from servicepact.stock.models import Reservation, Rma
 from servicepact.stock.selectors import loaners_for
 from servicepact.tickets import services as ts

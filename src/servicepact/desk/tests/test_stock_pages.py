@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from servicepact.demo.stock_seed import seed_stock
+from servicepact.stock.examples import seed_stock
 from servicepact.stock.models import Loaner, Part
 from servicepact.tickets import services as ts
 

@@ -3,7 +3,7 @@ never another customer's."""
 
 from __future__ import annotations
 
-from servicepact.demo.stock_seed import seed_stock
+from servicepact.stock.examples import seed_stock
 from servicepact.tickets import services as ts
 from servicepact.tickets.testing import login, ny
 

@@ -1,4 +1,4 @@
-"""The demo's spare parts (issue 18): the Ashburn depot with stock, the replacement PSU
+"""An example stock, the demo's (demo/seed.py) and the desk and portal page tests' (issue 18): the Ashburn depot with stock, the replacement PSU
 reserved for the demo hardware ticket, delivered and fitted (one part use, charged at the
 close unless under warranty), the faulty PSU returned to the vendor under an RMA, and a
 standby machine of ours lent to the hardware customer."""
