@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -87,7 +88,7 @@ def attach(
             comments = comments.filter(author=actor_of(request))
         target = comments.filter(pk=comment).first()
         if target is None:
-            raise DomainValidationError({"comment": ["no such comment of yours on this ticket"]})
+            raise DomainValidationError({"comment": [_("no such comment of yours on this ticket")]})
     check_size(int(file.size or 0))
     row = add_attachment(
         ticket=ticket,

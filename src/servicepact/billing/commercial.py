@@ -61,9 +61,13 @@ def _decimal(value: Any, field: str, *, low: Decimal, high: Decimal) -> Decimal:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise DomainValidationError({field: [f"not a number: {value!r}"]}) from None
+        raise DomainValidationError(
+            {field: [_("not a number: %(value)r") % {"value": value}]}
+        ) from None
     if not number.is_finite() or not low <= number <= high:
-        raise DomainValidationError({field: [f"must be from {low} to {high}"]})
+        raise DomainValidationError(
+            {field: [_("must be from %(low)s to %(high)s") % {"low": low, "high": high}]}
+        )
     return number
 
 
@@ -71,16 +75,16 @@ def _hours(value: Any, field: str, *, signed: bool = False) -> Decimal:
     low = -MAX_HOURS if signed else Decimal("0.01")
     hours = _decimal(value, field, low=low, high=MAX_HOURS)
     if hours != hours.quantize(rules.HOURS) or hours == 0:
-        raise DomainValidationError({field: ["hours to 0.01 h, not zero"]})
+        raise DomainValidationError({field: [_("hours to 0.01 h, not zero")]})
     return hours
 
 
 def _reason(reason: str) -> str:
     text = reason.strip()
     if not text:
-        raise DomainValidationError({"reason": ["say why"]})
+        raise DomainValidationError({"reason": [_("say why")]})
     if len(text) > 300:
-        raise DomainValidationError({"reason": ["at most 300 characters"]})
+        raise DomainValidationError({"reason": [_("at most %(max)s characters") % {"max": 300}]})
     return text
 
 
@@ -109,14 +113,20 @@ def set_rate_card(
     for key in rates:
         work_type, _sep, role = str(key).partition(":")
         if work_type not in WorkType.values:
-            errors["rates"] = [f"unknown work type {work_type!r}"]
+            errors["rates"] = [_("unknown work type %(code)r") % {"code": work_type}]
         elif role and role not in BillingRole.values:
-            errors["rates"] = [f"unknown role {role!r}: one of {', '.join(BillingRole.values)}"]
+            errors["rates"] = [
+                _("unknown role %(role)r: one of %(values)s")
+                % {"role": role, "values": ", ".join(BillingRole.values)}
+            ]
     if not isinstance(rollover_periods, int) or not 0 <= rollover_periods <= 36:
-        errors["rollover_periods"] = ["0 to 36 months"]
+        errors["rollover_periods"] = [_("0 to 36 months")]
     for category, _label, coverage in scope:
         if coverage not in Coverage.values:
-            errors["scope"] = [f"coverage of {category!r}: one of {', '.join(Coverage.values)}"]
+            errors["scope"] = [
+                _("coverage of %(category)r: one of %(values)s")
+                % {"category": category, "values": ", ".join(Coverage.values)}
+            ]
     if errors:
         raise DomainValidationError(errors)
     prices = {t: parse_amount(v, currency, field=f"rates.{t}") for t, v in rates.items()}
@@ -172,7 +182,9 @@ def adjust_hours(
     amount = _hours(hours, "hours", signed=True)
     text = _reason(reason)
     if bucket not in Bucket.values:
-        raise DomainValidationError({"bucket": [f"one of {', '.join(Bucket.values)}"]})
+        raise DomainValidationError(
+            {"bucket": [_("one of %(values)s") % {"values": ", ".join(Bucket.values)}]}
+        )
     Contract.objects.select_for_update().filter(pk=contract.pk).first()
     _open_month(contract, period)
     return HoursEntry.objects.create(
@@ -199,7 +211,7 @@ def request_conversion(
     text = _reason(reason)
     terms = rate_terms_for_period(contract, period)
     if terms.conversion_ratio is None:
-        raise DomainValidationError({"hours": ["the contract sets no conversion ratio"]})
+        raise DomainValidationError({"hours": [_("the contract sets no conversion ratio")]})
     _open_month(contract, period)
     return HoursConversion.objects.create(
         contract=contract,
@@ -233,7 +245,12 @@ def decide_conversion(
         balance = month_balance(contract, period, rate_terms_for_period(contract, period))
         if conversion.hours > balance.remaining:
             raise DomainValidationError(
-                {"hours": [f"only {balance.remaining} unused hours remain in {period}"]}
+                {
+                    "hours": [
+                        _("only %(hours)s unused hours remain in %(period)s")
+                        % {"hours": balance.remaining, "period": period}
+                    ]
+                }
             )
         note = reason.strip() or conversion.reason
         for bucket, hours in (
@@ -349,7 +366,7 @@ def propose_fee_change(
     amount = parse_amount(fee_amount, contract.fee_currency, field="fee_amount")
     hours = _decimal(included_hours, "included_hours", low=Decimal(0), high=MAX_HOURS)
     if hours != hours.quantize(rules.HOURS):
-        raise DomainValidationError({"included_hours": ["hours to 0.01 h"]})
+        raise DomainValidationError({"included_hours": [_("hours to 0.01 h")]})
     text = _reason(reason)
     problems = []
     if effective_from > contract.end_date or effective_from < contract.start_date.replace(day=1):

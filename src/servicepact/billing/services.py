@@ -585,7 +585,9 @@ def _month_open(ticket: Ticket, day: date, errors: dict[str, list[str]]) -> None
         return
     period = str(Period(day.year, day.month))
     if PeriodCharge.objects.filter(contract_id=ticket.contract_id, period=period).exists():
-        errors["date"] = [f"the charges of {period} are produced: the month is closed"]
+        errors["date"] = [
+            _("the charges of %(period)s are produced: the month is closed") % {"period": period}
+        ]
 
 
 def _check_log(
@@ -604,25 +606,27 @@ def _check_log(
     ``started_at`` in the ticket's zone when a start is given)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
-        errors["minutes"] = ["must be 1 to 1440 minutes"]
+        errors["minutes"] = [_("must be 1 to 1440 minutes")]
     if not getattr(user, "is_staff", False):
-        errors["user"] = ["only provider staff log work"]
+        errors["user"] = [_("only provider staff log work")]
     moment = current_time()
     if started_at is not None:
         require_aware(started_at)
         day = local_date(started_at, ticket.timezone)
         if isinstance(minutes, int) and started_at + timedelta(minutes=minutes) > moment:
-            errors["started_at"] = ["the work must have ended by now"]
+            errors["started_at"] = [_("the work must have ended by now")]
     if day > local_date(moment, ticket.timezone):
-        errors["date"] = ["must not be in the future"]
+        errors["date"] = [_("must not be in the future")]
     if work_type not in WorkType.values:
-        errors["work_type"] = [f"one of {', '.join(WorkType.values)}"]
+        errors["work_type"] = [_("one of %(values)s") % {"values": ", ".join(WorkType.values)}]
     if role and role not in BillingRole.values:
-        errors["role"] = [f"one of {', '.join(BillingRole.values)}, or empty"]
+        errors["role"] = [
+            _("one of %(values)s, or empty") % {"values": ", ".join(BillingRole.values)}
+        ]
     if category and (len(category) > 40 or not re.fullmatch(r"[-a-z0-9_]+", category)):
-        errors["category"] = ["a slug of at most 40 characters (a-z, 0-9, - and _)"]
+        errors["category"] = [_("a slug of at most 40 characters (a-z, 0-9, - and _)")]
     if len(note.strip()) > 300:
-        errors["note"] = ["at most 300 characters"]
+        errors["note"] = [_("at most %(max)s characters") % {"max": 300}]
     _month_open(ticket, day, errors)
     if errors:
         raise DomainValidationError(errors)

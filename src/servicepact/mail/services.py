@@ -117,7 +117,7 @@ def create_mailbox(
     )
     errors: dict[str, list[str]] = {}
     if mailbox.imap_host and not (mailbox.imap_user and mailbox.imap_password_env):
-        errors["imap_user"] = ["IMAP polling needs a user and the password's variable name"]
+        errors["imap_user"] = [_("IMAP polling needs a user and the password's variable name")]
     if errors:
         raise DomainValidationError(errors)
     save_validated(mailbox)
@@ -147,10 +147,12 @@ def add_mail_domain(*, customer: Customer, domain: str) -> MailDomain:
     """Unknown senders of ``domain`` are matched to ``customer`` from now on."""
     cleaned = domain.strip().lower().lstrip("@")
     if not re.fullmatch(r"[a-z0-9.-]+\.[a-z0-9-]+", cleaned):
-        raise DomainValidationError({"domain": ["must be a domain name such as example.com"]})
+        raise DomainValidationError({"domain": [_("must be a domain name such as example.com")]})
     taken = MailDomain.objects.filter(domain=cleaned).select_related("customer").first()
     if taken is not None:
-        raise DomainValidationError({"domain": [f"already belongs to {taken.customer.name}"]})
+        raise DomainValidationError(
+            {"domain": [_("already belongs to %(customer)s") % {"customer": taken.customer.name}]}
+        )
     return MailDomain.objects.create(customer=customer, domain=cleaned)
 
 

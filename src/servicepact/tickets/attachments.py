@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor
 from servicepact.core.config import option
@@ -67,7 +68,12 @@ def check_size(size: int, field: str = "file") -> None:
     limit = max_bytes()
     if size > limit:
         raise DomainValidationError(
-            {field: [f"is {human_size(size)}; files may be at most {human_size(limit)}"]}
+            {
+                field: [
+                    _("is %(size)s; files may be at most %(limit)s")
+                    % {"size": human_size(size), "limit": human_size(limit)}
+                ]
+            }
         )
 
 
@@ -133,7 +139,7 @@ def add_attachment(
     size = content_size(content)
     check_size(size)
     if comment is not None and comment.ticket_id != ticket.pk:
-        raise DomainValidationError({"comment": ["belongs to another ticket"]})
+        raise DomainValidationError({"comment": [_("belongs to another ticket")]})
     filename = safe_name(name)
     guessed = mimetypes.guess_type(filename)[0]
     kind = (content_type or guessed or "application/octet-stream").split(";")[0].strip().lower()
