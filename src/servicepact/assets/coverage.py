@@ -7,7 +7,7 @@ Rules (docs/architecture.md "Coverage"):
    ``grace_days`` before covers in grace (flagged, with the expiry date); else it does not.
 3. With an asset, its warranty entitlements whose labour component holds on that date are
    candidates too, ranked like an active contract under their tier's plan terms (the on-site
-   target only while the on-site component holds; docs/adr/0108).
+   target only while the on-site component holds; docs/adr/0019).
 4. Active beats grace. Among several, the strictest target wins: the smallest first-response
    target, then resolution target, for the priority the ticket gets under each; on a tie a
    contract before a warranty, then by number.

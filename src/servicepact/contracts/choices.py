@@ -137,7 +137,7 @@ class CoverageStatus(models.TextChoices):
     ACTIVE = "active", _("Covered")
     GRACE = "grace", _("Covered in grace")
     # No contract covers it, a warranty entitlement does: its tier's plan terms apply
-    # (docs/adr/0108-warranty-coverage-without-contract.md).
+    # (docs/adr/0019-warranty-coverage-without-contract.md).
     WARRANTY = "warranty", _("Covered by warranty")
     OUT_OF_CONTRACT = "out_of_contract", _("Out of contract")
 

@@ -1,4 +1,4 @@
-"""The signed satisfaction-survey link of a resolution e-mail (docs/adr/0105-survey-token.md).
+"""The signed satisfaction-survey link of a resolution e-mail (docs/adr/0017-survey-token.md).
 
 Made here because the resolution e-mail is composed in this layer (``tickets.notify``); read
 by ``servicepact.aftercare`` (above), which answers the survey. The token is Django signing

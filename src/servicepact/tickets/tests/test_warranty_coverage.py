@@ -1,4 +1,4 @@
-"""Warranty-aware coverage (docs/field-service.md, ADR 0108): an asset under warranty but
+"""Warranty-aware coverage (docs/field-service.md, ADR 0019): an asset under warranty but
 without a contract is covered by its warranty tier; with both, the strictest wins; an expired
 warranty covers nothing; an extension is a further dated entitlement; the batch resolution
 gives the single one's answer; the clocks run on the tier's plan terms and calendar."""
