@@ -22,7 +22,7 @@ def test_demo_gold_warranty_without_a_contract_has_a_4_hour_on_site_clock(clock,
         SimpleNamespace(assets=[acme.asset]),
         SimpleNamespace(customer=globex.customer, contact=globex.contact, assets=[spare]),
     ]
-    seed_warranties(customers, {"agent": acme.agent}, lambda _: None)  # type: ignore[arg-type]
+    seed_warranties(customers, {"agent": acme.agent}, lambda _: None)
     ticket = Ticket.objects.get(asset=spare)
     assert (ticket.coverage, ticket.contract, ticket.priority) == ("warranty", None, 2)
     assert ticket.warranty.plan.name == "Gold 7x24x4"
