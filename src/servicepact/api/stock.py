@@ -192,7 +192,7 @@ class ReceiveIn(ApiIn):
     reason: Annotated[str, Field(max_length=500)] = ""
 
 
-class AdjustIn(ApiIn):
+class StockAdjustIn(ApiIn):
     part: RefId
     depot: RefId
     delta: Quantity
@@ -486,7 +486,7 @@ def create_part(request: HttpRequest, payload: CataloguePartIn) -> Status[Any]:
 
 @router.get(
     "/parts/{part_id}",
-    response=reads(CataloguePartDetailOut, 403, 404),
+    response=reads(CataloguePartDetailOut, 403, 404, 422),
     operation_id="parts_get",
     summary="One catalogue part with its stock per depot (staff)",
 )
@@ -607,7 +607,7 @@ def receive(request: HttpRequest, payload: ReceiveIn) -> Status[Any]:
     summary="Correct a depot's count, with a reason (staff)",
 )
 @idempotent
-def adjust(request: HttpRequest, payload: AdjustIn) -> Status[Any]:
+def adjust(request: HttpRequest, payload: StockAdjustIn) -> Status[Any]:
     require_staff(request, "change stock")
     row = services.adjust_stock(
         part=_part(payload.part),

@@ -236,7 +236,7 @@ def create_offer_view(request: HttpRequest, payload: OfferIn) -> Status[Any]:
 
 @router.get(
     "/offers/{offer_id}",
-    response=reads(OfferOut, 404),
+    response=reads(OfferOut, 404, 422),
     operation_id="offers_get",
     summary="One vendor offer",
 )

@@ -198,7 +198,7 @@ def list_work_orders(request: HttpRequest, filters: Query[WorkOrderFilters]) -> 
 
 @router.get(
     "/workorders/{work_order_id}",
-    response=reads(WorkOrderOut, 404),
+    response=reads(WorkOrderOut, 404, 422),
     operation_id="workorders_get",
     summary="Get one work order",
 )

@@ -52,6 +52,7 @@ def test_staff_opens_a_ticket_with_coverage_and_clocks(staff, acme, clock):
         "contract_number": "ACME-1",
         "version": 1,
         "expires_on": None,
+        "warranty_id": None,  # covered by the contract, not by a warranty
     }
     deadlines = {c["metric"]: c["deadline"] for c in body["clocks"]}
     assert deadlines == {
