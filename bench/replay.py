@@ -12,9 +12,11 @@ calendar). The scalar path runs on a subset of tickets (events read in bulk, the
 are checked against the replay's, clock by clock.
 
     .venv/bin/python bench/replay.py [--tickets N]     # default 100,000; 1,000,000 = full run
+    DATABASE_URL=postgres://.../sp_x .venv/bin/python bench/replay.py --postgres
+        # the same in a throwaway PostgreSQL database (sp_x_bench_replay_<pid>), dropped after
 
 The last line is machine-readable:
-RESULT tickets=... clocks=... replay_s=... scalar_s=... ratio=... mismatches=...
+RESULT backend=... tickets=... clocks=... replay_s=... scalar_s=... ratio=... mismatches=...
 """
 
 from __future__ import annotations
@@ -98,18 +100,65 @@ def scalar(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000, help="default 100,000")
+    parser.add_argument(
+        "--postgres", action="store_true", help="in a throwaway database next to DATABASE_URL's"
+    )
     args = parser.parse_args()
-    setup_django(ROOT / "var" / "bench" / "replay.sqlite3")
+    if not args.postgres:
+        setup_django(ROOT / "var" / "bench" / "replay.sqlite3")
+        return measure(args.tickets)
+    return on_throwaway_postgres(args.tickets)
 
+
+def on_throwaway_postgres(tickets: int) -> int:
+    """``measure`` in a database created next to DATABASE_URL's and dropped after."""
+    import os
+
+    import dj_database_url
+    import psycopg
+
+    server = dj_database_url.parse(os.environ["DATABASE_URL"])
+    name = f"{server['NAME']}_bench_replay_{os.getpid()}"
+    admin = psycopg.connect(
+        dbname="postgres",
+        user=server["USER"],
+        password=server["PASSWORD"] or None,
+        host=server["HOST"] or None,
+        port=server["PORT"] or None,
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+        os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
+        os.environ.setdefault("SERVICEPACT_INSECURE_DEV_KEY", "1")
+        os.environ.setdefault("LOG_LEVEL", "WARNING")
+        import django
+        from django.core.management import call_command
+        from django.db import connections
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        try:
+            return measure(tickets)
+        finally:
+            connections.close_all()
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+
+def measure(count: int) -> int:
     from django.conf import settings
+    from django.db import connection
 
     from servicepact.contracts.terms import terms_for_plan
     from servicepact.tiers.replay import replay_clocks
 
     settings.TIME_ZONE = "UTC"
     fix = catalogue(2)  # populate spreads the rest over the others: there is no rest
-    setup_s = populate(args.tickets, fix, epoch(ny(2025, 6, 30, 20)), contract_tickets=args.tickets)
-    print(f"bulk insert of {args.tickets:,} tickets: {setup_s:.1f} s", flush=True)
+    setup_s = populate(count, fix, epoch(ny(2025, 6, 30, 20)), contract_tickets=count)
+    print(f"bulk insert of {count:,} tickets: {setup_s:.1f} s", flush=True)
     gold = terms_for_plan(gold_plan())
     contract_id = fix["contracts"][0][0]
     since, cutoff = ny(2024, 7, 1), ny(2025, 7, 1)
@@ -142,7 +191,8 @@ def main() -> int:
           f"scaled to {len(tickets):,} tickets: {scalar_s:.1f} s", flush=True)  # fmt: skip
     ratio = scalar_s / replay_s
     print(
-        f"RESULT tickets={len(tickets)} clocks={len(clocks)} replay_s={replay_s:.2f} "
+        f"RESULT backend={connection.vendor} tickets={len(tickets)} clocks={len(clocks)} "
+        f"replay_s={replay_s:.2f} "
         f"scalar_s={scalar_s:.1f} ratio={ratio:.0f} mismatches={mismatches}"
     )
     return 0 if mismatches == 0 else 1

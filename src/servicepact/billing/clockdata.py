@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any, cast
 
 import numpy as np
@@ -78,7 +79,12 @@ class Epoch(Func):
     arity = 1
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Django stores UTC "YYYY-MM-DD HH:MM:SS[.ffffff]"; '%%%%s' reaches SQLite as '%s'.
+        # Django stores UTC "YYYY-MM-DD HH:MM:SS[.ffffff]"; both forms drop the fraction.
+        # ``unixepoch`` (SQLite 3.38+) costs a third of ``strftime`` plus the cast: a
+        # replay reads 350k instants (docs/performance.md, tier replay).
+        if connection.Database.sqlite_version_info >= (3, 38):
+            return self.as_sql(compiler, connection, template="unixepoch(%(expressions)s)")
+        # '%%%%s' reaches SQLite as '%s'.
         return self.as_sql(
             compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
         )
@@ -344,7 +350,10 @@ def _fetch(qs: QuerySet[Any], width: int) -> Array:
         chunks = []
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_CHUNK_ROWS):
-            chunks.append(np.array(rows, dtype=np.int64).reshape(-1, width))
+            # fromiter over the flattened tuples: 40 % less than np.array(rows) (a NULL
+            # still raises TypeError).
+            flat = chain.from_iterable(rows)
+            chunks.append(np.fromiter(flat, np.int64, len(rows) * width).reshape(-1, width))
     return np.concatenate(chunks) if chunks else np.zeros((0, width), dtype=np.int64)
 
 
