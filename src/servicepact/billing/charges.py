@@ -54,7 +54,7 @@ from servicepact.billing.periods import Period
 from servicepact.billing.rates import RateTerms, month_end, rate_terms_at
 from servicepact.billing.worksums import month_rows
 from servicepact.contracts.models import Contract
-from servicepact.core.bulk import insert_rows
+from servicepact.core.bulk import db_instants, insert_rows
 from servicepact.core.money import minor_units
 from servicepact.customers.selectors import scope_to_customer
 
@@ -183,9 +183,11 @@ def close_one(
     rows = list(entries)
     lots, drawn = lots_and_draws(rows, included=included, included_expires=expires)
     consumed_groups = work.groups(work.consumed)
+    extra_groups = work.groups(work.extra)
     consumed = hours_of(sum(g.minutes for g in consumed_groups))
+    month = str(period)
     closed = rules.close_hours(
-        period=str(period),
+        period=month,
         next_period=str(period.shift(1)),
         lots=lots,
         drawn=drawn,
@@ -193,7 +195,7 @@ def close_one(
     )
     new_entries = list(closed.entries)
     if not any(kind == EntryKind.INCLUDED for kind, _h, _e in rows) and included > 0:
-        new_entries.insert(0, rules.Entry(str(period), EntryKind.INCLUDED, included, expires))
+        new_entries.insert(0, rules.Entry(month, EntryKind.INCLUDED, included, expires))
 
     lines = base_fee_lines(contract, period, segments, text)
     over = rules.overage_amount(
@@ -209,7 +211,7 @@ def close_one(
                 over,
             )
         )
-    extra = rules.extra_work_lines(work.groups(work.extra), terms.rates, terms.multiplier, places)
+    extra = rules.extra_work_lines(extra_groups, terms.rates, terms.multiplier, places)
     lines += [
         Line(
             ChargeKind.EXTRA_WORK,
@@ -240,7 +242,7 @@ def close_one(
         "drawn": str(drawn),
         "consumed": str(consumed),
         "overage": str(closed.overage),
-        "extra": str(hours_of(sum(g.minutes for g in work.groups(work.extra)))),
+        "extra": str(hours_of(sum(g.minutes for g in extra_groups))),
         "non_billable": str(hours_of(work.non_billable_minutes)),
     }
     return Closed(tuple(new_entries), tuple(lines), currency, hours)
@@ -359,7 +361,12 @@ def close_charges(
         if not todo:
             return []
         todo_ids = [c.pk for c in todo]
-        ends = {c.pk: month_end(c, period) for c in todo}
+        by_zone: dict[str, datetime] = {}  # the month's end, computed once per time zone
+        ends = {
+            c.pk: by_zone.get(c.customer.timezone)
+            or by_zone.setdefault(c.customer.timezone, month_end(c, period))
+            for c in todo
+        }
         terms = rate_terms_at(todo, ends)
         work = work_by_contract(todo_ids, period, terms)
         entries: dict[int, list[tuple[str, Decimal, str]]] = defaultdict(list)
@@ -402,14 +409,21 @@ def _write(
     PostgreSQL), no model instance per row; the new charges are read back for their ids."""
     reason = _("period close %(period)s") % {"period": period}
     month = str(period)
+    # the one instant of every row, converted once (on SQLite, its column text) rather
+    # than once per row by the field
+    entry_at = db_instants(HoursEntry)
+    charge_at = db_instants(PeriodCharge)
+    at = now if entry_at is None else entry_at(now)
+    computed_at = now if charge_at is None else charge_at(now)
     insert_rows(
         HoursEntry,
         ("contract", "period", "bucket", "kind", "hours", "expires_period", "reason", "at"),
         (
-            (contract.pk, e.period, Bucket.MAINTENANCE, e.kind, e.hours, e.expires, reason, now)
+            (contract.pk, e.period, Bucket.MAINTENANCE, e.kind, e.hours, e.expires, reason, at)
             for contract, closed in results
             for e in closed.entries
         ),
+        ready=("at",) if entry_at is not None else (),
     )
     insert_rows(
         PeriodCharge,
@@ -422,10 +436,11 @@ def _write(
                 closed.currency,
                 rules.total(closed.lines),
                 closed.hours,
-                now,
+                computed_at,
             )
             for contract, closed in results
         ),
+        ready=("computed_at",) if charge_at is not None else (),
     )
     charges = list(
         PeriodCharge.objects.filter(
