@@ -189,6 +189,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("inspections/", inspection_pages.plan_list, name="inspection-plans"),
     path("inspections/new/", inspection_pages.plan_new, name="inspection-plan-new"),
+    path(
+        "inspections/<int:pk>/deactivate/",
+        inspection_pages.plan_deactivate,
+        name="inspection-plan-deactivate",
+    ),
     path("inspections/visits/", inspection_pages.visit_list, name="inspection-visits"),
     path(
         "inspections/visits/<int:pk>/",
