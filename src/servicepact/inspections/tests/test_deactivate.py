@@ -44,3 +44,20 @@ def test_deactivating_removes_future_visits_and_stops_generation(acme, clock):
     assert "the plan is inactive already" in again.content.decode()
     with pytest.raises(TransitionError):
         deactivate_inspection_plan(plan=plan, actor=acme.agent)
+
+
+def test_the_api_deactivates_a_plan(acme, clock):
+    """Staff: 200 with ``is_active`` false and the 7 Apr visit gone; again: 409; a contact:
+    403 on its own customer's plan, nothing changed."""
+    clock.at(utc(2025, 1, 2))
+    plan = make_plan(acme)
+    url = f"/api/v1/inspections/plans/{plan.pk}/deactivate"
+    refused = login(acme.contact.user).post(url)
+    assert refused.status_code == 403
+    assert InspectionPlan.objects.get(pk=plan.pk).is_active
+    done = login(acme.agent).post(url)
+    assert done.status_code == 200
+    assert done.json()["is_active"] is False
+    assert _days(plan) == []  # both visits still ahead at 2 Jan: removed
+    assert login(acme.agent).post(url).status_code == 409
+    assert login(acme.agent).post("/api/v1/inspections/plans/999999/deactivate").status_code == 404
