@@ -60,6 +60,7 @@ from servicepact.inspections.selectors import plans_for, visit_detail
 from servicepact.inspections.services import (
     ResultSpec,
     create_inspection_plan,
+    deactivate_inspection_plan,
     record_visit_results,
     sign_visit,
 )
@@ -246,6 +247,21 @@ def create_plan(request: HttpRequest, payload: InspectionPlanIn) -> Status[Any]:
 )
 def get_plan(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
     return render_plan(get_or_404(_plans(request), plan_id))
+
+
+@router.post(
+    "/inspections/plans/{plan_id}/deactivate",
+    response=writes(InspectionPlanOut, 404, 409),
+    operation_id="inspection_plans_deactivate",
+    summary="Deactivate an inspection plan (staff)",
+)
+def deactivate_plan(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
+    """No more visits are generated; its scheduled visits from now on that nothing was
+    recorded on are removed (past and performed ones stay). 409 when inactive already."""
+    plan = get_or_404(_plans(request), plan_id)
+    require_staff(request, "deactivate inspection plans")
+    deactivate_inspection_plan(plan=plan, actor=actor_of(request))
+    return render_plan(_plans(request).get(pk=plan.pk))
 
 
 # ---------------------------------------------------------------- visits

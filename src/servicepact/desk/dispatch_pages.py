@@ -26,6 +26,7 @@ from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.pagination import paginate_page
 from servicepact.core.time import local_date, now, zone
 from servicepact.desk.access import staff_required
+from servicepact.desk.spare_parts import spare_context
 from servicepact.fieldservice import services
 from servicepact.fieldservice.choices import ACTION_LABELS, REASON_MAX, SIGNER_MAX, WORK_DONE_MAX
 from servicepact.fieldservice.models import Depot, Engineer, WorkOrder
@@ -190,7 +191,9 @@ def _detail(
     bound: tuple[str, forms.Form] | None = None,
     error: str = "",
     status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """The work order page (``extra``: the spare parts section with a refused form)."""
     action_forms = []
     for action in actions_for(order.status):
         if bound is not None and bound[0] == action:
@@ -206,9 +209,13 @@ def _detail(
             "action_forms": action_forms,
             "error": error,
             "agent_tz": _my_zone(request),
+            **(extra or spare_context(order.ticket, request.user, work_order=order)),
         },
         status=status,
     )
+
+
+work_order_page = _detail  # the page with another section's refused form (desk/spare_parts.py)
 
 
 @require_GET

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicepact.accounts.actors import actor_of
@@ -35,6 +35,7 @@ from servicepact.inspections.services import (
     ResultSpec,
     add_visit_photo,
     create_inspection_plan,
+    deactivate_inspection_plan,
     record_visit_results,
     sign_visit,
 )
@@ -66,6 +67,29 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     qs = plans_for(request.user).order_by("customer__name", "name", "pk")
     page = paginate_page(qs, page=request.GET.get("page"), per_page=PER_PAGE)
     return render(request, "desk/inspection_plans.html", {"page": page, "page_query": ""})
+
+
+@require_POST
+@staff_required
+def plan_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stops a plan (``inspections.services.deactivate_inspection_plan``); an inactive one
+    again is a 409 on the plans page."""
+    plan = get_object_or_404(plans_for(request.user), pk=pk)
+    try:
+        removed = deactivate_inspection_plan(plan=plan, actor=actor_of(request))
+    except TransitionError as exc:
+        messages.error(request, exc.message)
+        return redirect("desk:inspection-plans")
+    messages.success(
+        request,
+        ngettext(
+            "Plan deactivated; %(n)d scheduled visit removed.",
+            "Plan deactivated; %(n)d scheduled visits removed.",
+            removed,
+        )
+        % {"n": removed},
+    )
+    return redirect("desk:inspection-plans")
 
 
 class PlanForm(forms.Form):

@@ -18,6 +18,7 @@ from servicepact.desk import (
     problem_pages,
     release_pages,
     security_pages,
+    spare_parts,
     stock_pages,
     tier_pages,
     views,
@@ -44,6 +45,26 @@ urlpatterns: list[URLPattern] = [
     path("tickets/<int:pk>/worklogs/", worklogs.ticket_worklog, name="ticket-worklog"),
     path("tickets/<int:pk>/parts/", parts.ticket_part, name="ticket-part"),
     path("tickets/<int:pk>/visits/", dispatch_pages.plan_visit, name="ticket-visit"),
+    # The spare parts section of the ticket and work order pages (desk/spare_parts.py),
+    # before "workorders/<pk>/<action>/".
+    path("tickets/<int:pk>/spare-parts/", spare_parts.reserve, name="ticket-reserve"),
+    path(
+        "tickets/<int:pk>/spare-parts/<int:rid>/<str:action>/",
+        spare_parts.reservation_action,
+        name="ticket-reservation-action",
+    ),
+    path(
+        "workorders/<int:pk>/spare-parts/",
+        spare_parts.reserve,
+        {"kind": "order"},
+        name="work-order-reserve",
+    ),
+    path(
+        "workorders/<int:pk>/spare-parts/<int:rid>/<str:action>/",
+        spare_parts.reservation_action,
+        {"kind": "order"},
+        name="work-order-reservation-action",
+    ),
     path("dispatch/", dispatch_pages.dispatch_board, name="dispatch"),
     path("my-day/", dispatch_pages.my_day, name="my-day"),
     path("workorders/<int:pk>/", dispatch_pages.work_order_detail, name="work-order"),
@@ -168,6 +189,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("inspections/", inspection_pages.plan_list, name="inspection-plans"),
     path("inspections/new/", inspection_pages.plan_new, name="inspection-plan-new"),
+    path(
+        "inspections/<int:pk>/deactivate/",
+        inspection_pages.plan_deactivate,
+        name="inspection-plan-deactivate",
+    ),
     path("inspections/visits/", inspection_pages.visit_list, name="inspection-visits"),
     path(
         "inspections/visits/<int:pk>/",
@@ -202,7 +228,11 @@ urlpatterns: list[URLPattern] = [
     # Spare parts and standby machines (issue 18; desk/stock_pages.py).
     path("stock/", stock_pages.stock_list, name="stock"),
     path("stock/parts/<int:pk>/", stock_pages.part_detail, name="stock-part"),
+    path("stock/receive/", stock_pages.stock_receive, name="stock-receive"),
+    path("stock/adjust/", stock_pages.stock_adjust, name="stock-adjust"),
     path("stock/rmas/", stock_pages.rma_list, name="stock-rmas"),
+    path("stock/rmas/open/", stock_pages.rma_open, name="stock-rma-open"),
+    path("stock/rmas/<int:pk>/advance/", stock_pages.rma_advance, name="stock-rma-advance"),
     path("stock/loaners/", stock_pages.loaner_list, name="stock-loaners"),
     path("mail/", mail_pages.mail_list, name="mail"),
     path("mail/<int:pk>/open/", mail_pages.mail_open, name="mail-open"),

@@ -52,6 +52,7 @@ from servicepact.desk.records import (
     target_rows,
 )
 from servicepact.desk.search import search_tickets, ticket_number
+from servicepact.desk.spare_parts import spare_context
 from servicepact.desk.warranty_forms import warranty_context
 from servicepact.desk.worklog_forms import worklog_context
 from servicepact.monitoring.availability import recent_availability
@@ -221,6 +222,7 @@ def _ticket_context(
         **labels(),
         **worklog_context(ticket, user),
         **part_context(ticket),
+        **spare_context(ticket, user),
     }
 
 

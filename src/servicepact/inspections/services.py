@@ -156,6 +156,28 @@ def create_inspection_plan(
     return plan
 
 
+@transaction.atomic
+def deactivate_inspection_plan(*, plan: InspectionPlan, actor: Actor = None) -> int:
+    """Stops a plan: no more visits are generated, and its scheduled visits from now on
+    that nothing was recorded on yet (no result, no file) are removed; past, performed and
+    signed visits stay. Deactivating an inactive plan is a 409. Returns the visits removed."""
+    locked = InspectionPlan.objects.select_for_update().get(pk=plan.pk)
+    if not locked.is_active:
+        raise TransitionError(_("the plan is inactive already"))
+    untouched = Visit.objects.filter(
+        plan=locked,
+        status=VisitStatus.SCHEDULED,
+        scheduled_at__gte=current_time(),
+        results__isnull=True,
+        files__isnull=True,
+    )
+    doomed = list(untouched.values_list("pk", flat=True))
+    Visit.objects.filter(pk__in=doomed).delete()
+    InspectionPlan.objects.filter(pk=locked.pk).update(is_active=False)
+    plan.is_active = False
+    return len(doomed)
+
+
 # ---------------------------------------------------------------- generated visits
 
 

@@ -52,6 +52,7 @@ from servicepact.portal.forms import (
     PreviewForm,
     ReopenForm,
 )
+from servicepact.stock.selectors import held_for_ticket
 from servicepact.tickets import services
 from servicepact.tickets.attachments import (
     add_comment_with_files,
@@ -273,6 +274,7 @@ def ticket_context(request: HttpRequest, ticket: Ticket, **extra: Any) -> dict[s
         "decline_form": extra.pop("decline_form", None) or DeclineForm(prefix="decline"),
         "can_answer_proposal": proposal is not None and allowed("accept", ticket.status),
         "visits": ticket_visits(request.user, ticket),
+        "spare_parts": list(held_for_ticket(request.user, ticket)[:100]),
         "tz": _tz(request),
         **_labels(),
         **after,

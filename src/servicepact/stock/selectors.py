@@ -16,6 +16,7 @@ from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum,
 from django.db.models.functions import Cast, Coalesce
 
 from servicepact.customers.selectors import is_staff, scope_to_customer
+from servicepact.stock.choices import ReservationStatus
 from servicepact.stock.models import Loaner, Part, Reservation, Rma, StockBalance, StockMovement
 
 
@@ -100,6 +101,17 @@ def reservations_for(user: Any) -> QuerySet[Reservation]:
         "-reserved_at", "-id"
     )
     return scope_to_customer(rows, user, field="ticket__customer")
+
+
+def held_for_ticket(user: Any, ticket: Any) -> QuerySet[Reservation]:
+    """The parts held or fitted for a ticket (reserved, delivered, consumed; a released
+    reservation gave them back), oldest first: what the portal's ticket page lists."""
+    return (
+        reservations_for(user)
+        .filter(ticket=ticket)
+        .exclude(status=ReservationStatus.RELEASED)
+        .order_by("reserved_at", "id")
+    )
 
 
 def rmas_for(user: Any) -> QuerySet[Rma]:

@@ -78,7 +78,7 @@ def test_every_operation_in_the_schema_needs_credentials(anonymous):
         for path, item in api.get_openapi_schema()["paths"].items()
         for method in item
     ]
-    assert len(operations) == 291
+    assert len(operations) == 292
     client = Client(enforce_csrf_checks=True)
     for method, path in operations:
         response = getattr(client, method)(_concrete(path), content_type="application/json")
