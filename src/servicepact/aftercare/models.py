@@ -2,7 +2,7 @@
 
 This app sits below billing and reports (pyproject's layers): billing reads approved claims
 into the period charges and renewal risk reads CSAT; reports reads CSAT into the statement
-and the dashboard. docs/field-service-aftercare.md.
+and the dashboard. docs/field-service.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Spare parts and standby machines (``servicepact.stock``; docs/field-service-parts.md).
+"""Spare parts and standby machines (``servicepact.stock``; docs/field-service.md).
 
 The catalogue, balances and the ledger are staff-only (a contact gets 403: nothing of it is
 a customer's); a contact reads its own customer's reservations, RMAs and loaners (another

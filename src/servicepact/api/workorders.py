@@ -1,4 +1,4 @@
-"""Work orders: engineers' visits for tickets (docs/field-service-dispatch.md).
+"""Work orders: engineers' visits for tickets (docs/field-service.md).
 
 GET  /workorders                      list (filters ticket, engineer, status, date), tenancy-scoped
 GET  /workorders/{id}                 one work order (404 outside the caller's tenancy)

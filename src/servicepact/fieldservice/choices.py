@@ -1,4 +1,4 @@
-"""Choices and limits of field service dispatch (docs/field-service-dispatch.md)."""
+"""Choices and limits of field service dispatch (docs/field-service.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Depots, engineers and work orders (docs/field-service-dispatch.md)."""
+"""Depots, engineers and work orders (docs/field-service.md)."""
 
 from __future__ import annotations
 

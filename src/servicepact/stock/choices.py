@@ -1,5 +1,5 @@
 """Spare parts and standby machines: the kinds of stock movement and the states of a
-reservation and of an RMA (docs/field-service-parts.md)."""
+reservation and of an RMA (docs/field-service.md)."""
 
 from __future__ import annotations
 

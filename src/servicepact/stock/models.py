@@ -1,4 +1,4 @@
-"""Spare parts and standby machines (docs/field-service-parts.md, ADR "Stock is a ledger").
+"""Spare parts and standby machines (docs/field-service.md, ADR "Stock is a ledger").
 
 Stock is a ledger: each movement is an immutable ``StockMovement`` row with its deltas; on
 hand, reserved, available and faulty are sums of the rows of a (part, depot), never a number

@@ -18,7 +18,7 @@
 9. Inspections: visits of the active plans generated up to ``INSPECTION_HORIZON_DAYS``
    ahead (``inspections.services.generate_visits``, insert-ignore, docs/inspections.md).
 10. After the repair: a follow-up for each ticket resolved lately that has none
-    (``aftercare.services.create_followups``, docs/field-service-aftercare.md).
+    (``aftercare.services.create_followups``, docs/field-service.md).
 11. The heartbeat (``core.heartbeat``): ``/readyz`` and ``/metrics`` read when the last pass
    ran and when the last pass without a failed step ran.
 
