@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.urls import get_resolver
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,10 @@ def _plain_static(settings: Any) -> None:
 
 @pytest.fixture
 def page(browser: Browser, live_server: Any) -> Iterator[Page]:
+    # The URLconf is imported on the first request, and with it the API's ~2,500 schema
+    # classes (pydantic): 10-20 s on a busy machine, longer than a page load may take below.
+    # Imported here (once per process; the live server's thread shares the modules).
+    get_resolver().url_patterns  # noqa: B018  (the import is the point)
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1360, "height": 900}, locale="en-GB"
     )

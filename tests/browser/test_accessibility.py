@@ -47,6 +47,20 @@ class Seeded:
     change_id: int
     period: str
     charge_id: int
+    # The field-service, aftercare, stock, problem and tier pages (issues 15-20): their demo
+    # objects (Globex is the demo's hardware customer: inspections, claims, the survey link).
+    work_order_id: int
+    part_id: int
+    problem_id: int
+    release_id: int
+    change_template_id: int
+    followup_id: int
+    inspection_visit_id: int
+    globex_customer_id: int
+    globex_contract_id: int
+    globex_visit_id: int
+    compare_plan_id: int
+    survey_path: str
 
 
 URL = Callable[[Seeded], str]
@@ -105,6 +119,35 @@ STAFF_PAGES: list[Check] = [
     Check("desk contract blackouts", lambda s: f"/desk/contracts/{s.contract_id}/blackouts/"),
     Check("API tokens (staff)", lambda s: "/account/tokens/"),
     Check("password change (staff)", lambda s: "/account/password/"),
+    Check("desk warranties", lambda s: "/desk/warranties/"),
+    Check("desk dispatch board", lambda s: "/desk/dispatch/"),
+    Check("desk my day", lambda s: "/desk/my-day/"),
+    Check("desk work order", lambda s: f"/desk/workorders/{s.work_order_id}/"),
+    Check("desk inspection plans", lambda s: "/desk/inspections/"),
+    Check("desk new inspection plan", lambda s: "/desk/inspections/new/"),
+    Check("desk inspection visits", lambda s: "/desk/inspections/visits/"),
+    Check("desk inspection visit", lambda s: f"/desk/inspections/visits/{s.inspection_visit_id}/"),
+    Check("desk stock", lambda s: "/desk/stock/"),
+    Check("desk stock part", lambda s: f"/desk/stock/parts/{s.part_id}/"),
+    Check("desk RMAs", lambda s: "/desk/stock/rmas/"),
+    Check("desk loaners", lambda s: "/desk/stock/loaners/"),
+    Check("desk follow-ups", lambda s: "/desk/followups/"),
+    Check("desk follow-up", lambda s: f"/desk/followups/{s.followup_id}/"),
+    Check("desk guarantee claims", lambda s: "/desk/claims/"),
+    Check("desk tier comparison", lambda s: "/desk/tiers/compare/"),
+    Check(
+        "desk tier comparison (result)",
+        lambda s: (
+            f"/desk/tiers/compare/?contract={s.globex_contract_id}&period={s.period}"
+            f"&plan={s.compare_plan_id}"
+        ),
+    ),
+    Check("desk vendor offers", lambda s: f"/desk/tiers/offers/?customer={s.globex_customer_id}"),
+    Check("desk problems", lambda s: "/desk/problems/"),
+    Check("desk problem", lambda s: f"/desk/problems/{s.problem_id}/"),
+    Check("desk drill schedules", lambda s: "/desk/drills/schedules/"),
+    Check("desk release edit", lambda s: f"/desk/releases/{s.release_id}/edit/"),
+    Check("desk change template", lambda s: f"/desk/changes/templates/{s.change_template_id}/"),
     Check("admin index", lambda s: "/admin/"),
 ]
 
@@ -134,22 +177,42 @@ CONTACT_PAGES: list[Check] = [
         "portal statement",
         lambda s: f"/reports/portal/contracts/{s.contract_id}/statement/?period={s.period}",
     ),
+    Check("portal loaners", lambda s: "/portal/loaners/"),
+    Check("portal guarantee claims", lambda s: "/portal/claims/"),
+]
+
+# Globex's contact (the demo's hardware customer, in Chinese): inspections, claims, survey.
+GLOBEX_CONTACT_PAGES: list[Check] = [
+    Check("portal inspections", lambda s: "/portal/inspections/"),
+    Check("portal inspection visit", lambda s: f"/portal/inspections/{s.globex_visit_id}/"),
+    Check("portal guarantee claims (Globex)", lambda s: "/portal/claims/"),
+    Check("portal loaners (Globex)", lambda s: "/portal/loaners/"),
+    Check("public survey page", lambda s: s.survey_path),
 ]
 
 # Who signs in (demo user) and what they open; the login page is checked before signing in.
 PERSONAS: dict[str, tuple[str, list[Check]]] = {
     "staff": ("manager", STAFF_PAGES),
     "contact": ("acme-it", CONTACT_PAGES),
+    "contact-globex": ("globex-it", GLOBEX_CONTACT_PAGES),
 }
 
 
 def _seed() -> Seeded:
+    from servicepact.aftercare.models import FollowUp, Survey
     from servicepact.billing.models import PeriodCharge
-    from servicepact.changes.models import Change
+    from servicepact.changes.choices import ReleaseStatus
+    from servicepact.changes.models import Change, ChangeTemplate, Problem, Release
+    from servicepact.contracts.models import Contract, ServicePlan
     from servicepact.customers.models import Customer
     from servicepact.demo.seed import seed_demo
+    from servicepact.fieldservice.models import WorkOrder
+    from servicepact.inspections.models import Visit
     from servicepact.reports.models import Statement
-    from servicepact.tickets.models import Ticket
+    from servicepact.stock.models import Part
+    from servicepact.tickets.choices import EventKind
+    from servicepact.tickets.models import Ticket, TicketEvent
+    from servicepact.tickets.survey_link import survey_path
 
     seed_demo(history=False)
     customer = Customer.objects.get(code="acme")
@@ -158,6 +221,16 @@ def _seed() -> Seeded:
     # The month with the storage incident (a closed month with a breach and credits).
     statement = Statement.objects.filter(contract=contract).order_by("-period")[0]
     incident = Ticket.objects.get(subject="Storage controller failure: four hosts down")
+    globex = Customer.objects.get(code="globex")
+    globex_contract = Contract.objects.filter(customer=globex).order_by("pk")[0]
+    # The latest visit (performed and signed ones carry results, photos and the report).
+    visit = Visit.objects.filter(plan__customer=globex).order_by("-status", "pk")[0]
+    # A resolution of a Globex ticket not yet rated: its survey link opens the form.
+    resolution = (
+        TicketEvent.objects.filter(ticket__customer=globex, kind=EventKind.RESOLVED)
+        .exclude(ticket__in=Survey.objects.values("ticket"))
+        .order_by("-at")[0]
+    )
     return Seeded(
         customer_id=customer.pk,
         contract_id=contract.pk,
@@ -167,6 +240,20 @@ def _seed() -> Seeded:
         change_id=Change.objects.filter(customer=customer).order_by("pk")[0].pk,
         period=str(statement.period),
         charge_id=PeriodCharge.objects.filter(contract=contract).order_by("-period")[0].pk,
+        work_order_id=WorkOrder.objects.order_by("pk")[0].pk,
+        part_id=Part.objects.order_by("pk")[0].pk,
+        problem_id=Problem.objects.order_by("pk")[0].pk,
+        release_id=Release.objects.filter(status=ReleaseStatus.PLANNED).order_by("pk")[0].pk,
+        change_template_id=ChangeTemplate.objects.order_by("pk")[0].pk,
+        followup_id=FollowUp.objects.order_by("pk")[0].pk,
+        inspection_visit_id=visit.pk,
+        globex_customer_id=globex.pk,
+        globex_contract_id=globex_contract.pk,
+        globex_visit_id=visit.pk,
+        compare_plan_id=ServicePlan.objects.exclude(pk=globex_contract.plan_id)
+        .order_by("pk")[0]
+        .pk,
+        survey_path=survey_path(ticket_id=resolution.ticket_id, event_id=resolution.pk),
     )
 
 

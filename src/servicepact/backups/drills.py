@@ -198,7 +198,7 @@ def sync_drill_schedules(
         if kpi is not None and months is not None:
             with translation.override(None):
                 scope = _("Restore drill required by the contract (every %(days)s days)") % {
-                    "days": kpi.target.normalize()
+                    "days": format(kpi.target.normalize(), "f")  # 180, not 1.8E+2
                 }
             created = create_drill_schedule(
                 contract=by_id[contract_id],

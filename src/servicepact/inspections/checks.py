@@ -101,6 +101,14 @@ def describe(spec: Expectation) -> str:
     return spec.expected_text or _("any value")
 
 
+def shown(kind: str, value: str) -> str:
+    """A stored value as people read it: a yes/no answer (stored "yes"/"no") in their
+    language, anything else as found."""
+    if kind == ItemKind.YES_NO and value in ("yes", "no"):
+        return _("yes") if value == "yes" else _("no")
+    return value
+
+
 @dataclass(frozen=True)
 class ItemSpec:
     """A checklist item to create: its label and what it expects."""

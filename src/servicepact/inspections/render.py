@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from servicepact.assets.models import Asset
-from servicepact.inspections.checks import describe
+from servicepact.inspections.checks import describe, shown
 from servicepact.inspections.models import ChecklistItem, Visit, VisitFile, VisitResult
 from servicepact.reports.formats import pdf_from_html
 
@@ -26,6 +26,7 @@ class ReportRow:
     asset: Asset | None
     expected: str
     result: VisitResult | None
+    found: str  # the result's value as people read it ("" when not checked)
 
 
 def report_rows(visit: Visit) -> list[ReportRow]:
@@ -38,10 +39,12 @@ def report_rows(visit: Visit) -> list[ReportRow]:
             item=item,
             asset=asset,
             expected=describe(item.expectation),
-            result=found.get((item.pk, asset.pk if asset else None)),
+            result=result,
+            found=shown(item.kind, result.value) if result else "",
         )
         for item in items
         for asset in assets
+        for result in [found.get((item.pk, asset.pk if asset else None))]
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from servicepact.core.errors import DomainValidationError
 from servicepact.inspections.checks import (
@@ -13,6 +14,7 @@ from servicepact.inspections.checks import (
     describe,
     judge,
     parse_checklist,
+    shown,
 )
 
 RANGE = Expectation(kind="number", min_value=Decimal("18"), max_value=Decimal("27"), unit="°C")
@@ -101,6 +103,17 @@ def test_describe():
     assert describe(Expectation(kind="number", max_value=Decimal("0.50"))) == "≤ 0.5"
     assert describe(Expectation(kind="yesno", expected_yes=False)) == "no"
     assert describe(Expectation(kind="text")) == "any value"
+
+
+def test_a_yes_no_answer_is_shown_in_the_readers_language_and_nothing_else_is():
+    """Stored "yes"/"no" (``judge``) reads 是/否 in Chinese; a text or number value that
+    happens to be "yes" is the engineer's own words and stays as found."""
+    with translation.override("zh-hans"):
+        assert shown("yesno", "yes") == "是"
+        assert shown("yesno", "no") == "否"
+        assert shown("text", "yes") == "yes"
+        assert shown("number", "22.5") == "22.5"
+    assert shown("yesno", "yes") == "yes"
 
 
 def test_checklist_lines():
