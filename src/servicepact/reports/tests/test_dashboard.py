@@ -33,6 +33,7 @@ def test_month_to_date_compliance_and_breaches(clock, settings):
         ("on_site", [2, 0, 0, 0]),
         ("restore", [2, 0, 0, 0]),
         ("resolution", [0, 0, 0, 0]),
+        ("parts_delivery", [0, 0, 0, 0]),  # every defined metric has its row
     ]
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from servicepact.assets.models import WarrantyEntitlement
+from servicepact.assets.services import create_warranty
 from servicepact.billing.models import PartUse
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.models import ImmutableModelError
@@ -203,7 +204,7 @@ def test_a_part_is_under_warranty_when_the_warranty_covers_parts_or_the_contract
     free. The third is free because staff state the contract covers parts."""
     asset = st.shop.world.asset
     plan = st.shop.world.contract.plan
-    warranty = WarrantyEntitlement.objects.create(
+    warranty = create_warranty(
         asset=asset,
         plan=plan,
         source="manufacturer",
