@@ -16,7 +16,7 @@ from servicepact.aftercare.models import (
     DEFAULT_GUARANTEE_DAYS,
     AftercarePolicy,
 )
-from servicepact.contracts.models import Contract, Holiday
+from servicepact.contracts.models import Contract, Holiday, ServicePlan
 
 SATURDAY = 5
 
@@ -29,14 +29,16 @@ class Terms:
     guarantee_days: int = DEFAULT_GUARANTEE_DAYS
 
 
-def terms_for(contract: Contract | None) -> Terms:
-    """The contract's policy, else its plan's, else the defaults (one query)."""
-    if contract is None:
+def terms_for(contract: Contract | None, *, plan: ServicePlan | None = None) -> Terms:
+    """The contract's policy, else its plan's, else the defaults (one query). Without a
+    contract, ``plan`` is the warranty tier that covers the ticket: its plan's policy, else
+    the defaults; with neither, no follow-up."""
+    if contract is None and plan is None:
         return Terms(followups_enabled=False)
+    plan_id = contract.plan_id if contract is not None else plan.pk if plan is not None else None
     policy = (
-        AftercarePolicy.objects.filter(contract=contract).first()
-        or AftercarePolicy.objects.filter(plan_id=contract.plan_id).first()
-    )
+        AftercarePolicy.objects.filter(contract=contract).first() if contract is not None else None
+    ) or AftercarePolicy.objects.filter(plan_id=plan_id).first()
     if policy is None:
         return Terms()
     return Terms(
@@ -60,13 +62,13 @@ def add_business_days(start: date, days: int, holidays: set[date]) -> date:
     return day
 
 
-def due_date(contract: Contract, resolved_on: date, business_days: int) -> date:
+def due_date(plan: ServicePlan, resolved_on: date, business_days: int) -> date:
     """The follow-up's due date: business days of the plan's calendar (its holidays) after
-    the resolution's local date."""
+    the resolution's local date (the contract's plan, or the warranty's tier)."""
     horizon = resolved_on + timedelta(days=business_days * 3 + 14)
     holidays = set(
         Holiday.objects.filter(
-            calendar_id=contract.plan.calendar_id, date__gt=resolved_on, date__lte=horizon
+            calendar_id=plan.calendar_id, date__gt=resolved_on, date__lte=horizon
         ).values_list("date", flat=True)
     )
     return add_business_days(resolved_on, business_days, holidays)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from servicepact.accounts.actors import Actor, may_decide_money
@@ -59,20 +60,21 @@ def _text(field: str, value: str, *, required: str = "") -> str:
 
 def create_followups(*, now: datetime | None = None, limit: int = BATCH) -> int:
     """The worker's step: a follow-up for each ticket resolved in the last ``LOOKBACK`` that
-    has none and whose contract wants one. Returns how many were created.
+    has none and whose contract (or warranty tier, without a contract) wants one. Returns how
+    many were created.
 
     Steps: 1. the candidates through the ``resolved_at`` index (no follow-up yet, a
-    contract); 2. per ticket, the contract's terms (on/off, channel, business days);
+    contract or a warranty); 2. per ticket, the contract's terms (on/off, channel, business days);
     3. insert, an existing row (a concurrent pass) is skipped by the unique ticket."""
     moment = require_aware(now or current_time(), "now")
     candidates = (
         Ticket.objects.filter(
+            Q(contract__isnull=False) | Q(warranty__isnull=False),  # a warranty tier's too
             resolved_at__gte=moment - LOOKBACK,
             resolved_at__lte=moment,
-            contract__isnull=False,
             followup__isnull=True,
         )
-        .select_related("contract", "contract__plan", "assignee")
+        .select_related("contract", "contract__plan", "warranty__plan", "assignee")
         .order_by("resolved_at", "pk")[:limit]
     )
     created = 0
@@ -88,8 +90,11 @@ def create_followup(*, ticket: Ticket) -> FollowUp | None:
     if existing is not None:
         return existing
     contract = ticket.contract
-    terms = terms_for(contract)
-    if contract is None or ticket.resolved_at is None or not terms.followups_enabled:
+    # A ticket a warranty covers has no contract: its tier's plan sets the policy.
+    warranty = ticket.warranty
+    plan = contract.plan if contract is not None else warranty.plan if warranty else None
+    terms = terms_for(contract, plan=plan)
+    if plan is None or ticket.resolved_at is None or not terms.followups_enabled:
         return None
     resolved_on = local_date(ticket.resolved_at, ticket.timezone)
     try:
@@ -98,8 +103,8 @@ def create_followup(*, ticket: Ticket) -> FollowUp | None:
                 ticket=ticket,
                 customer_id=ticket.customer_id,
                 channel=terms.followup_channel,
-                assignee=ticket.assignee or contract.service_manager,
-                due_on=due_date(contract, resolved_on, terms.followup_business_days),
+                assignee=ticket.assignee or (contract.service_manager if contract else None),
+                due_on=due_date(plan, resolved_on, terms.followup_business_days),
             )
     except IntegrityError:  # a concurrent pass created it
         return FollowUp.objects.filter(ticket=ticket).first()

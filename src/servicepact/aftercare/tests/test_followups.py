@@ -134,3 +134,34 @@ def test_a_resolution_older_than_the_lookback_gets_no_followup(acme, clock):
     resolved(acme, clock, ny(2025, 6, 2, 9), ny(2025, 6, 2, 15))
     assert create_followups(now=ny(2025, 6, 17, 16)) == 0
     assert not FollowUp.objects.exists()
+
+
+def test_a_ticket_covered_by_a_warranty_alone_gets_its_followup(acme, clock):
+    """A server on no contract line under a Gold 7x24x4 warranty: its ticket is covered by
+    the warranty (no contract). Resolved Fri 6 Jun 2025 15:00 NY, the step creates its
+    follow-up (the defaults: by telephone, 2 business days -> Tue 10 Jun), nobody assigned (no
+    contract, no service manager). A server with neither contract nor warranty gets none."""
+    from servicepact.assets.models import Asset
+    from servicepact.tickets.services import acknowledge_ticket, open_ticket
+    from servicepact.tickets.testing import gold_tier, warranty
+
+    clock.at(ny(2025, 6, 6, 10))
+    spare = Asset.objects.create(customer=acme.customer, hostname="spare-01")
+    bare = Asset.objects.create(customer=acme.customer, hostname="bare-01")
+    warranty(spare, gold_tier())
+    covered = open_ticket(customer=acme.customer, asset=spare, subject="PSU", priority=3)
+    uncovered = open_ticket(customer=acme.customer, asset=bare, subject="Fan", priority=3)
+    assert (covered.coverage, covered.contract_id) == ("warranty", None)
+    for ticket in (covered, uncovered):
+        acknowledge_ticket(ticket=ticket, actor=acme.agent)
+    clock.at(ny(2025, 6, 6, 15))
+    for ticket in (covered, uncovered):
+        resolve_ticket(ticket=ticket, actor=acme.agent, resolution="Replaced")
+    assert create_followups(now=ny(2025, 6, 6, 15, 1)) == 1
+    followup = FollowUp.objects.get()
+    assert (followup.ticket_id, followup.channel, followup.due_on, followup.assignee) == (
+        covered.pk,
+        Channel.CALL,
+        date(2025, 6, 10),
+        None,
+    )
