@@ -123,6 +123,11 @@ def create_inspection_plan(
 ) -> InspectionPlan:
     """A plan for a contract (listing some of its assets) or for assets alone, with its
     checklist; the visits of the horizon are generated at once."""
+    if time_of_day.tzinfo is not None:
+        # A local time of day in the customer's zone: an offset would name another zone.
+        raise DomainValidationError(
+            {"time_of_day": [_("a local time without a UTC offset (the customer's time zone)")]}
+        )
     parse_rule(rrule, starts_on=starts_on, at=time_of_day)
     owner = _plan_customer(customer, contract, assets)
     _check_items(items)

@@ -195,3 +195,16 @@ def test_the_visit_list_reads_in_a_fixed_number_of_queries(acme, staff, clock):
     with CaptureQueriesContext(connection) as many:
         assert staff.get(f"{URL}/visits?plan={big.pk}").json()["count"] == 5
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("at", ["00:00:00Z", "09:00+08:00"])
+def test_a_time_of_day_with_an_offset_is_a_422_on_the_field(acme, staff, at):
+    """The time of day is local to the customer's zone: an offset would say another zone (the
+    API fuzz sent "00:00:00Z" and got a 500)."""
+    response = staff.post(
+        f"{URL}/plans", body(acme, time_of_day=at), content_type="application/json"
+    )
+    assert response.status_code == 422, response.content
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "time_of_day"]
+    assert not InspectionPlan.objects.exists()
