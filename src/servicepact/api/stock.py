@@ -20,6 +20,7 @@ GET/POST  /stock/loaners, POST /stock/loaners/{id}/return
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -660,6 +661,16 @@ def _reservation(request: HttpRequest, pk: int) -> Reservation:
     return get_or_404(selectors.reservations_for(request.user), pk)
 
 
+def _on_reservation(
+    request: HttpRequest, pk: int, what: str, call: Callable[[Reservation], Any]
+) -> dict[str, Any]:
+    """The one handler pattern of a reservation action: 404, 403, the service, the row."""
+    row = _reservation(request, pk)
+    require_staff(request, what)
+    call(row)
+    return render_reservation(_reservation(request, row.pk))
+
+
 @router.post(
     "/stock/reservations",
     response=writes(ReservationOut, status=201),
@@ -689,10 +700,14 @@ def reserve(request: HttpRequest, payload: ReservationIn) -> Status[Any]:
     summary="The reserved parts reached the site (staff)",
 )
 def deliver(request: HttpRequest, reservation_id: Id, payload: DeliverIn) -> dict[str, Any]:
-    row = _reservation(request, reservation_id)
-    require_staff(request, "deliver parts")
-    services.deliver_reservation(reservation=row, at=payload.at, actor=actor_of(request))
-    return render_reservation(_reservation(request, row.pk))
+    return _on_reservation(
+        request,
+        reservation_id,
+        "deliver parts",
+        lambda row: services.deliver_reservation(
+            reservation=row, at=payload.at, actor=actor_of(request)
+        ),
+    )
 
 
 @router.post(
@@ -702,10 +717,12 @@ def deliver(request: HttpRequest, reservation_id: Id, payload: DeliverIn) -> dic
     summary="Release reserved parts back to stock (staff)",
 )
 def release(request: HttpRequest, reservation_id: Id) -> dict[str, Any]:
-    row = _reservation(request, reservation_id)
-    require_staff(request, "release parts")
-    services.release_reservation(reservation=row, actor=actor_of(request))
-    return render_reservation(_reservation(request, row.pk))
+    return _on_reservation(
+        request,
+        reservation_id,
+        "release parts",
+        lambda row: services.release_reservation(reservation=row, actor=actor_of(request)),
+    )
 
 
 @router.post(
@@ -715,12 +732,16 @@ def release(request: HttpRequest, reservation_id: Id) -> dict[str, Any]:
     summary="The reserved parts were fitted: out of stock, one part use on the ticket (staff)",
 )
 def consume(request: HttpRequest, reservation_id: Id, payload: ConsumeIn) -> dict[str, Any]:
-    row = _reservation(request, reservation_id)
-    require_staff(request, "consume parts")
-    services.consume_reservation(
-        reservation=row, covered_by_contract=payload.covered_by_contract, actor=actor_of(request)
+    return _on_reservation(
+        request,
+        reservation_id,
+        "consume parts",
+        lambda row: services.consume_reservation(
+            reservation=row,
+            covered_by_contract=payload.covered_by_contract,
+            actor=actor_of(request),
+        ),
     )
-    return render_reservation(_reservation(request, row.pk))
 
 
 # ---------------------------------------------------------------- RMA
