@@ -56,6 +56,7 @@ from servicepact.billing.worksums import month_rows
 from servicepact.contracts.models import Contract
 from servicepact.core.bulk import db_instants, insert_rows
 from servicepact.core.money import minor_units
+from servicepact.core.sql import ids_in
 from servicepact.customers.selectors import scope_to_customer
 
 
@@ -312,7 +313,9 @@ def claim_lines(
 def _credits(contract_ids: Sequence[int], period: Period) -> dict[int, Credit]:
     return {
         c.contract_id: Credit(c.currency, c.amount_due, c.status)
-        for c in PeriodCredit.objects.filter(contract_id__in=contract_ids, period=str(period))
+        for c in PeriodCredit.objects.filter(
+            ids_in("contract_id", contract_ids), period=str(period)
+        )
     }
 
 
@@ -321,7 +324,7 @@ def parts_by_contract(contract_ids: Sequence[int], period: Period) -> dict[int, 
     parts: dict[int, list[PartRow]] = defaultdict(list)
     for contract_id, number, description, quantity, cost, warranty in (
         PartUse.objects.filter(
-            ticket__contract_id__in=contract_ids,
+            ids_in("ticket__contract_id", contract_ids),
             date__gte=period.first_day,
             date__lte=period.last_day,
         )
@@ -348,12 +351,12 @@ def close_charges(
     with transaction.atomic():
         locked = list(
             Contract.objects.select_for_update(of=("self",))
-            .filter(pk__in=ids)
+            .filter(ids_in("pk", ids))
             .select_related("customer")
             .order_by("pk")
         )
         done = set(
-            PeriodCharge.objects.filter(contract_id__in=ids, period=str(period)).values_list(
+            PeriodCharge.objects.filter(ids_in("contract_id", ids), period=str(period)).values_list(
                 "contract_id", flat=True
             )
         )
@@ -371,7 +374,7 @@ def close_charges(
         work = work_by_contract(todo_ids, period, terms)
         entries: dict[int, list[tuple[str, Decimal, str]]] = defaultdict(list)
         for contract_id, kind, hours, expires in HoursEntry.objects.filter(
-            contract_id__in=todo_ids, period=str(period), bucket=Bucket.MAINTENANCE
+            ids_in("contract_id", todo_ids), period=str(period), bucket=Bucket.MAINTENANCE
         ).values_list("contract_id", "kind", "hours", "expires_period"):
             entries[contract_id].append((kind, hours, expires))
         credits = _credits(todo_ids, period)
@@ -444,7 +447,7 @@ def _write(
     )
     charges = list(
         PeriodCharge.objects.filter(
-            contract_id__in=[contract.pk for contract, _c in results], period=month
+            ids_in("contract_id", [contract.pk for contract, _c in results]), period=month
         ).order_by("contract_id")
     )
     charge_of = {charge.contract_id: charge.pk for charge in charges}

@@ -19,6 +19,7 @@ from servicepact.billing.choices import FeeChangeStatus
 from servicepact.billing.models import FeeChange
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract
+from servicepact.core.sql import ids_in
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def fee_segments(contracts: Iterable[Contract], period: Period) -> dict[int, lis
     changes: dict[int, list[tuple[date, FeeTerms]]] = {pk: [] for pk in by_id}
     accepted = (
         FeeChange.objects.filter(
-            contract_id__in=list(by_id),
+            ids_in("contract_id", by_id),
             status=FeeChangeStatus.ACCEPTED,
             effective_from__lte=period.last_day,
         )

@@ -14,6 +14,7 @@ from servicepact.billing.choices import Coverage
 from servicepact.billing.models import Rate, RateCard, ScopeItem
 from servicepact.billing.periods import Period
 from servicepact.contracts.models import Contract, ContractVersion
+from servicepact.core.sql import ids_in
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,12 @@ def rate_terms_at(contracts: Iterable[Contract], at: dict[int, datetime]) -> dic
     ids = [c.pk for c in contracts]
     versions: dict[int, list[tuple[int, datetime]]] = {i: [] for i in ids}
     for version_id, contract_id, effective_from in (
-        ContractVersion.objects.filter(contract_id__in=ids)
+        ContractVersion.objects.filter(ids_in("contract_id", ids))
         .order_by("effective_from")
         .values_list("pk", "contract_id", "effective_from")
     ):
         versions[contract_id].append((version_id, effective_from))
-    in_batch = RateCard.objects.filter(contract_version__contract_id__in=ids)
+    in_batch = RateCard.objects.filter(ids_in("contract_version__contract_id", ids))
     rates: dict[int, dict[tuple[str, str], Decimal]] = defaultdict(dict)
     for card_id, work_type, role, hourly_rate in Rate.objects.filter(
         rate_card__in=in_batch

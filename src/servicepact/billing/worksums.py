@@ -22,6 +22,7 @@ from django.db.models import Count, F, Sum
 
 from servicepact.billing.models import WorkLog, WorkMonthSum
 from servicepact.billing.periods import Period
+from servicepact.core.sql import ids_in
 
 Key = tuple[int, str, bool, str, str, str]  # contract, period, billable, work type, role, category
 Sums = dict[Key, tuple[int, int, int]]  # minutes, out-of-hours minutes, logs
@@ -150,7 +151,7 @@ def month_rows(contract_ids: Sequence[int], period: Period) -> list[tuple[Any, .
     """(contract, billable, work type, role, category, minutes, out-of-hours minutes) of
     the month."""
     return list(
-        WorkMonthSum.objects.filter(period=str(period), contract_id__in=contract_ids)
+        WorkMonthSum.objects.filter(ids_in("contract_id", contract_ids), period=str(period))
         .values_list(
             "contract_id",
             "billable",
