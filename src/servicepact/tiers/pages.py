@@ -62,6 +62,8 @@ def replay_form(
     the contracts of a customer — chosen among ``customers`` (the desk) or ``customer`` (the
     portal: the contact's own)."""
     chosen = {k: params.get(k, "") for k in ("contract", "customer", "period", "period_to", "plan")}
+    if customers is None:
+        chosen["customer"] = ""  # the portal: the contact's own customer, not a choice
     form = ReplayForm(chosen=chosen, assets=[a for a in params.getlist("assets") if a])
     contract = contracts.filter(pk=as_int(chosen["contract"]) or 0).first()
     if customers is not None:
