@@ -242,14 +242,16 @@ def compare_customer(
     totals: counts and money summed per currency, compliance recomputed over the union of
     the contracts' clocks (not an average of percentages)."""
     last = last or first
-    contracts = list(contracts_in_force(customer, first, last))
-    if not contracts:
+    spans = [
+        (c, *months_in_force(c, first, last)) for c in contracts_in_force(customer, first, last)
+    ]
+    spans = [(c, begin, end) for c, begin, end in spans if begin <= end]
+    if not spans:
         raise DomainValidationError(
             {"customer": [_("No contract of this customer was in force in these months.")]}
         )
     done = []
-    for contract in contracts:
-        begin, end = months_in_force(contract, first, last)
+    for contract, begin, end in spans:
         done.append(
             _compare(
                 contract=contract,

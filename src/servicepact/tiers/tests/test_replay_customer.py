@@ -179,3 +179,39 @@ def test_contracts_in_force_and_their_months(acme):
     assert [c["periods"] for c in result["contracts"]] == [
         ["2025-06", "2025-07"], ["2025-06", "2025-07"], ["2025-07"]
     ]  # fmt: skip
+
+
+def test_totals_sum_amounts_per_currency_never_across():
+    """Two contracts in USD and one in EUR: credits and fees are summed per currency; a
+    downtime cost total is null when a contract of that currency has none (by hand)."""
+    from dataclasses import replace
+
+    from servicepact.billing.clockdata import empty_clocks
+    from servicepact.contracts.metrics import load_metrics
+    from servicepact.tiers.comparison import total_difference, totals
+
+    def column(credits, fee, downtime, breaches):
+        return {"credits": credits, "fee": fee, "downtime_cost": downtime,
+                "breach_count": breaches, "late_onsite": 0, "restore_clocks": 0,
+                "restore_seconds": 0}  # fmt: skip
+
+    results = [
+        {"currency": "USD", "actual": column("10.00", "100.00", "5.00", 1),
+         "replayed": column("20.00", "150.00", "1.00", 2)},
+        {"currency": "EUR", "actual": column("7.50", "80.00", None, 1),
+         "replayed": column("0.00", "90.00", None, 0)},
+        {"currency": "USD", "actual": column("0.05", "0.95", "2.00", 0),
+         "replayed": column("0.10", "1.00", "0.50", 1)},
+    ]  # fmt: skip
+    union = replace(empty_clocks(0), metrics=tuple(load_metrics()))
+    actual, replayed = totals(results, "actual", union), totals(results, "replayed", union)
+    assert actual["credits"] == {"USD": "10.05", "EUR": "7.50"}
+    assert actual["fee"] == {"USD": "100.95", "EUR": "80.00"}
+    assert actual["downtime_cost"] == {"USD": "7.00", "EUR": None}
+    assert replayed["credits"] == {"USD": "20.10", "EUR": "0.00"}
+    assert actual["breach_count"] == 2 and replayed["breach_count"] == 3
+    diff = total_difference(actual, replayed)
+    assert diff["credits"] == {"USD": "10.05", "EUR": "-7.50"}
+    assert diff["fee"] == {"USD": "50.05", "EUR": "10.00"}
+    assert diff["downtime_cost"] == {"USD": "-5.50", "EUR": None}
+    assert diff["breaches"] == 1
