@@ -124,12 +124,18 @@ def create_replay(request: HttpRequest, payload: ReplayIn) -> dict[str, Any]:
     if (payload.contract is None) == (payload.customer is None):
         message = _("Give either a contract or a customer.")
         raise DomainValidationError({"contract": [message], "customer": [message]})
+    # Tenancy first (404), as before: then the months, the plan and the assets (422).
+    contract = customer = None
+    if payload.contract is not None:
+        contract = get_or_404(contracts_for(request.user), payload.contract)
+    else:
+        assert payload.customer is not None
+        customer = get_or_404(customers_for(request.user), payload.customer)
     first, last = parse_months(payload.period, payload.period_to)
     plan = reference(replay_plans_for(request.user), payload.plan, "plan")
     assert plan is not None
-    if payload.contract is not None:
-        contract = get_or_404(contracts_for(request.user), payload.contract)
-        assets = checked_assets(payload.assets, contract=contract)
+    assets = checked_assets(payload.assets, customer=customer, contract=contract)
+    if contract is not None:
         return compare(
             contract=contract,
             plan=plan,
@@ -138,16 +144,11 @@ def create_replay(request: HttpRequest, payload: ReplayIn) -> dict[str, Any]:
             fee=payload.monthly_fee,
             asset_ids=assets,
         )
-    assert payload.customer is not None
-    customer = get_or_404(customers_for(request.user), payload.customer)
+    assert customer is not None
     return compare_customer(
-        customer=customer,
-        plan=plan,
-        first=first,
-        last=last,
-        fee=payload.monthly_fee,
-        asset_ids=checked_assets(payload.assets, customer=customer),
-    )
+        customer=customer, plan=plan, first=first, last=last, fee=payload.monthly_fee,
+        asset_ids=assets,
+    )  # fmt: skip
 
 
 class OfferIn(ApiIn):
