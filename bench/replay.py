@@ -17,6 +17,7 @@ are checked against the replay's, clock by clock.
 
 The last line is machine-readable:
 RESULT backend=... tickets=... clocks=... replay_s=... scalar_s=... ratio=... mismatches=...
+asset_s=... asset_clocks=... asset_mismatches=... (one asset of 100: the asset filter)
 """
 
 from __future__ import annotations
@@ -190,12 +191,59 @@ def measure(count: int) -> int:
     print(f"scalar path: {len(found):,} clocks of {len(subset):,} tickets in {subset_s:.2f} s, "
           f"scaled to {len(tickets):,} tickets: {scalar_s:.1f} s", flush=True)  # fmt: skip
     ratio = scalar_s / replay_s
+    asset_s, asset_clocks, asset_mismatches = one_asset(contract_id, clocks, since, cutoff, gold)
     print(
         f"RESULT backend={connection.vendor} tickets={len(tickets)} clocks={len(clocks)} "
         f"replay_s={replay_s:.2f} "
-        f"scalar_s={scalar_s:.1f} ratio={ratio:.0f} mismatches={mismatches}"
+        f"scalar_s={scalar_s:.1f} ratio={ratio:.0f} mismatches={mismatches} "
+        f"asset_s={asset_s:.2f} asset_clocks={asset_clocks} asset_mismatches={asset_mismatches}"
     )
-    return 0 if mismatches == 0 else 1
+    return 0 if mismatches == 0 and asset_mismatches == 0 else 1
+
+
+ASSETS = 100
+
+
+def one_asset(
+    contract_id: int, full: Any, since: Any, cutoff: Any, gold: Any
+) -> tuple[float, int, int]:
+    """The asset filter (issue 20): the tickets spread over ``ASSETS`` assets by id, the
+    year replayed for one of them. The filter is in the candidates query, so the time
+    should be about 1/ASSETS of the full replay's plus a constant; its clocks are checked
+    against the full replay's clocks of those tickets (``asset_mismatches``)."""
+    import numpy as np
+    from django.db.models import F
+    from django.db.models.functions import Mod
+
+    from servicepact.assets.models import Asset
+    from servicepact.contracts.models import Contract
+    from servicepact.tickets.models import Ticket
+    from servicepact.tiers.replay import replay_clocks
+
+    customer_id = Contract.objects.values_list("customer_id", flat=True).get(pk=contract_id)
+    assets = Asset.objects.bulk_create(
+        Asset(customer_id=customer_id, hostname=f"bench-{i:03d}") for i in range(ASSETS)
+    )
+    tickets = Ticket.objects.filter(contract_id=contract_id).annotate(r=Mod(F("id"), ASSETS))
+    for i, asset in enumerate(assets):
+        tickets.filter(r=i).update(asset_id=asset.pk)
+    began = time.perf_counter()
+    mine = replay_clocks(
+        contract_ids=[contract_id],
+        since=since,
+        cutoff=cutoff,
+        terms_of=lambda _v: gold,
+        asset_ids=[assets[0].pk],
+    )
+    asset_s = time.perf_counter() - began
+    expected = np.flatnonzero(full.ticket_id % ASSETS == 0)
+    want = set(zip(full.ticket_id[expected].tolist(), full.metric[expected].tolist(),
+                   full.elapsed[expected].tolist(), strict=True))  # fmt: skip
+    got = set(
+        zip(mine.ticket_id.tolist(), mine.metric.tolist(), mine.elapsed.tolist(), strict=True)
+    )
+    print(f"replay of one asset of {ASSETS}: {len(mine):,} clocks in {asset_s:.2f} s", flush=True)
+    return asset_s, len(mine), len(want ^ got)
 
 
 if __name__ == "__main__":

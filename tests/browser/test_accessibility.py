@@ -142,6 +142,13 @@ STAFF_PAGES: list[Check] = [
             f"&plan={s.compare_plan_id}"
         ),
     ),
+    Check(
+        "desk tier comparison (a customer's contracts)",
+        lambda s: (
+            f"/desk/tiers/compare/?customer={s.customer_id}&period={s.period}"
+            f"&plan={s.compare_plan_id}"
+        ),
+    ),
     Check("desk vendor offers", lambda s: f"/desk/tiers/offers/?customer={s.globex_customer_id}"),
     Check("desk problems", lambda s: "/desk/problems/"),
     Check("desk problem", lambda s: f"/desk/problems/{s.problem_id}/"),
@@ -179,6 +186,11 @@ CONTACT_PAGES: list[Check] = [
     ),
     Check("portal loaners", lambda s: "/portal/loaners/"),
     Check("portal guarantee claims", lambda s: "/portal/claims/"),
+    Check("portal tier replay", lambda s: "/portal/replay/"),
+    Check(
+        "portal tier replay (result)",
+        lambda s: f"/portal/replay/?period={s.period}&plan={s.compare_plan_id}",
+    ),
 ]
 
 # Globex's contact (the demo's hardware customer, in Chinese): inspections, claims, survey.

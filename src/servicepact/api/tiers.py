@@ -1,8 +1,8 @@
 """Tier replay, vendor offers and TCO (docs/tier-replay.md).
 
-POST   /replays       a contract's month(s) as they were beside the same replayed under
-                      another plan (staff; a contact for its own customer's contracts; writes
-                      nothing)
+POST   /replays       a contract's (or all a customer's contracts') month(s) as they were
+                      beside the same replayed under another plan, optionally of some assets'
+                      tickets only (staff; a contact for its own customer; writes nothing)
 GET    /offers        vendor offers (a contact: its own customer's)
 POST   /offers        staff: record an offer
 GET    /offers/{id}   one offer (404 outside the caller's tenancy)
@@ -29,7 +29,6 @@ from servicepact.api.common import (
     rendered_page,
     require_staff,
 )
-from servicepact.billing.periods import Period
 from servicepact.contracts.models import ServicePlan
 from servicepact.contracts.selectors import contracts_for
 from servicepact.core.api_schema import (
@@ -47,17 +46,31 @@ from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import customers_for
 from servicepact.tiers.choices import MAX_YEARS
-from servicepact.tiers.comparison import compare
+from servicepact.tiers.comparison import (
+    MAX_ASSETS,
+    checked_assets,
+    compare,
+    compare_customer,
+    parse_months,
+)
 from servicepact.tiers.models import VendorOffer
 from servicepact.tiers.report import tco_report
-from servicepact.tiers.selectors import offers_for
+from servicepact.tiers.selectors import offers_for, replay_plans_for
 from servicepact.tiers.services import create_offer, delete_offer, update_offer
 
 router = Router(tags=["tiers"])
 
 
 class ReplayIn(ApiIn):
-    contract: int = Field(..., ge=1, le=MAX_DB_INT)
+    contract: int | None = Field(None, ge=1, le=MAX_DB_INT, description="one contract, or:")
+    customer: int | None = Field(
+        None, ge=1, le=MAX_DB_INT, description="all the customer's contracts in force then"
+    )
+    assets: list[Annotated[int, Field(ge=1, le=MAX_DB_INT)]] | None = Field(
+        None,
+        max_length=MAX_ASSETS,
+        description="only the tickets on these assets (the customer's, or on the contract)",
+    )
     period: str = Field(..., max_length=7, description="YYYY-MM: the first (or only) month")
     period_to: str | None = Field(None, max_length=7, description="YYYY-MM: the last month")
     plan: int = Field(..., ge=1, le=MAX_DB_INT)
@@ -76,25 +89,66 @@ class ReplayOut(Schema):
     difference: dict[str, Any]
 
 
+class AssetReplayOut(ReplayOut):
+    """A contract's replay of some assets' tickets only."""
+
+    assets: list[int]
+
+
+class CustomerReplayOut(Schema):
+    """A customer's contracts, each replayed, and the totals."""
+
+    customer: dict[str, Any]
+    customer_id: int
+    plan: dict[str, Any]
+    periods: list[str]
+    assets: list[int] | None
+    contracts: list[dict[str, Any]]
+    totals: dict[str, Any]
+
+
+# The first that fits, in this order (a contract's answer with ``assets`` is an AssetReplayOut).
+AnyReplayOut = Annotated[
+    CustomerReplayOut | AssetReplayOut | ReplayOut, Field(union_mode="left_to_right")
+]
+
+
 @router.post(
     "/replays",
-    response=writes(ReplayOut, 404),
+    response=writes(AnyReplayOut, 404),
     operation_id="replays_create",
-    summary="Replay a contract's month(s) under another plan, beside the actual figures",
+    summary="Replay a contract's or a customer's month(s) under another plan, beside the actual "
+    "figures",
 )
 def create_replay(request: HttpRequest, payload: ReplayIn) -> dict[str, Any]:
-    contract = get_or_404(contracts_for(request.user), payload.contract)
-    first = Period.parse(payload.period, field="period")
-    last = Period.parse(payload.period_to, field="period_to") if payload.period_to else first
-    if last < first:
-        raise DomainValidationError({"period_to": [_("must not be before the first month")]})
-    if (last.year - first.year) * 12 + last.month - first.month >= 12 * MAX_YEARS:
-        raise DomainValidationError(
-            {"period_to": [_("at most %(max)d years") % {"max": MAX_YEARS}]}
-        )
-    plan = reference(ServicePlan.objects.all(), payload.plan, "plan")
+    if (payload.contract is None) == (payload.customer is None):
+        message = _("Give either a contract or a customer.")
+        raise DomainValidationError({"contract": [message], "customer": [message]})
+    # Tenancy first (404), as before: then the months, the plan and the assets (422).
+    contract = customer = None
+    if payload.contract is not None:
+        contract = get_or_404(contracts_for(request.user), payload.contract)
+    else:
+        assert payload.customer is not None
+        customer = get_or_404(customers_for(request.user), payload.customer)
+    first, last = parse_months(payload.period, payload.period_to)
+    plan = reference(replay_plans_for(request.user), payload.plan, "plan")
     assert plan is not None
-    return compare(contract=contract, plan=plan, first=first, last=last, fee=payload.monthly_fee)
+    assets = checked_assets(payload.assets, customer=customer, contract=contract)
+    if contract is not None:
+        return compare(
+            contract=contract,
+            plan=plan,
+            first=first,
+            last=last,
+            fee=payload.monthly_fee,
+            asset_ids=assets,
+        )
+    assert customer is not None
+    return compare_customer(
+        customer=customer, plan=plan, first=first, last=last, fee=payload.monthly_fee,
+        asset_ids=assets,
+    )  # fmt: skip
 
 
 class OfferIn(ApiIn):

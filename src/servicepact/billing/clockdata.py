@@ -200,7 +200,11 @@ def _take_pauses(pauses: PauseSet, rows: Array) -> PauseSet:
 
 
 def candidate_clocks(
-    *, since: datetime, cutoff: datetime, contract_ids: Sequence[int] | None = None
+    *,
+    since: datetime,
+    cutoff: datetime,
+    contract_ids: Sequence[int] | None = None,
+    asset_ids: Sequence[int] | None = None,
 ) -> QuerySet[SlaClock]:
     """Clocks that can be decided in [since, cutoff): started before the cut-off, not stopped
     before ``since`` (the stored stop is the latest one, so an earlier stop is final), and
@@ -209,6 +213,8 @@ def candidate_clocks(
     No join: with ``contract_ids`` the tickets come in as a subquery (a semi-join on the
     clock's ticket index); without, every clock qualifies here and the tickets without a
     contract drop out when the ticket columns are matched (see ``load_clocks``).
+    ``asset_ids`` (with ``contract_ids``): only the tickets on those assets (the tier replay's
+    asset filter), in the same subquery.
     """
     qs = (
         SlaClock.objects.filter(started_at__lt=cutoff)
@@ -220,15 +226,22 @@ def candidate_clocks(
     if contract_ids is None:
         return qs
     tickets = Ticket.objects.filter(contract_id__in=list(contract_ids), opened_at__lt=cutoff)
+    if asset_ids is not None:
+        tickets = tickets.filter(asset_id__in=list(asset_ids))
     # By the clocks' ticket index: a contract holds a tenth of the clocks in the benchmark,
     # and PostgreSQL would otherwise scan them all for a hash join (docs/performance.md).
     return qs.filter(in_subquery_rows("ticket_id", tickets.order_by().values("pk")))
 
 
 def load_clocks(
-    *, since: datetime, cutoff: datetime, contract_ids: Sequence[int] | None = None
+    *,
+    since: datetime,
+    cutoff: datetime,
+    contract_ids: Sequence[int] | None = None,
+    asset_ids: Sequence[int] | None = None,
 ) -> ClockSet:
-    """Every candidate clock of the contracts (all contracts if None), decided at ``cutoff``.
+    """Every candidate clock of the contracts (all contracts if None), decided at ``cutoff``;
+    with ``asset_ids`` (and ``contract_ids``) only those of tickets on these assets.
 
     A handful of single-table queries (clocks, their tickets' contracts, the tickets that
     paused or reopened, those tickets' events) matched up with numpy: joins of 100,000s of
@@ -236,7 +249,11 @@ def load_clocks(
     """
     require_aware(since, "since")
     require_aware(cutoff, "cutoff")
-    qs = candidate_clocks(since=since, cutoff=cutoff, contract_ids=contract_ids)
+    if asset_ids is not None and contract_ids is None:
+        raise ValueError("asset_ids needs contract_ids")
+    qs = candidate_clocks(
+        since=since, cutoff=cutoff, contract_ids=contract_ids, asset_ids=asset_ids
+    )
     cut = to_epoch(cutoff)
     zones = _known_zones()
     definitions = load_metrics()

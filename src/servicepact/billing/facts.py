@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,13 +51,17 @@ def period_facts(
     now: datetime | None = None,
     since: datetime | None = None,
     with_availability: bool = True,
+    asset_ids: Sequence[int] | None = None,
 ) -> PeriodFacts:
     """Load and decide the clocks (from ``since``, default the month's start) as of
-    min(end of month, now); list the month's breaches with their force-majeure status."""
+    min(end of month, now); list the month's breaches with their force-majeure status.
+    ``asset_ids``: only the clocks of tickets on these assets (the tier replay's filter)."""
     tz = contract.customer.timezone
     start, end = period.bounds(tz)
     cutoff = min(end, now or current_time())
-    clocks = load_clocks(since=since or start, cutoff=cutoff, contract_ids=[contract.pk])
+    clocks = load_clocks(
+        since=since or start, cutoff=cutoff, contract_ids=[contract.pk], asset_ids=asset_ids
+    )
     month = clocks.take(clocks.decided_between(start, end))
     rules = force_majeure_rules(contract)
     result = measure(contract, period) if with_availability else None

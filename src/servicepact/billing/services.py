@@ -322,19 +322,23 @@ def availability_note(facts: PeriodFacts) -> str:
     return statement_rules.availability_note(facts.availability.force_majeure_seconds)
 
 
-def draft_for(facts: PeriodFacts, *, fee: Decimal | None = None) -> CreditDraft:
+def draft_for(
+    facts: PeriodFacts, *, fee: Decimal | None = None, tickets_only: bool = False
+) -> CreditDraft:
     """The month's credit lines by the rules; ``fee``: another monthly fee than the one in
-    force (the tier replay prices another plan's fee)."""
+    force (the tier replay prices another plan's fee). ``tickets_only``: the ticket clocks'
+    breach lines (and the cap) only, without the contract-wide availability, security and
+    recovery lines (the tier replay of some assets: those lines belong to no asset)."""
     fee = monthly_fee(facts.contract, facts.period) if fee is None else fee
     return draft_credit(
         fee=fee,
         schedule=facts.schedule,
         schedules=facts.schedules,
-        availability=facts.availability.percent,
-        availability_note=availability_note(facts),
+        availability=None if tickets_only else facts.availability.percent,
+        availability_note="" if tickets_only else availability_note(facts),
         breaches=facts.breaches,
         currency=facts.contract.fee_currency,
-        extra=[*security_lines(facts, fee), *recovery_lines(facts, fee)],
+        extra=[] if tickets_only else [*security_lines(facts, fee), *recovery_lines(facts, fee)],
     )
 
 

@@ -1,5 +1,5 @@
 """Desk pages of the tier comparison (docs/tier-replay.md): "Compare tiers" (a contract's
-month(s) as they were beside the same under another plan) and a customer's vendor offers
+or a customer's month(s) as they were beside the same under another plan) and a customer's vendor offers
 with their TCO (chart, PDF, CSV)."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from servicepact.billing.periods import Period
 from servicepact.contracts.models import ServicePlan
 from servicepact.contracts.selectors import contracts_for
 from servicepact.core.csvexport import csv_bytes
@@ -22,75 +21,35 @@ from servicepact.customers.selectors import customers_for
 from servicepact.desk.access import staff_required
 from servicepact.reports.charts import SERIES_COLOURS, stacked_bars
 from servicepact.reports.formats import pdf_from_html
-from servicepact.tiers.comparison import compare
+from servicepact.tiers.pages import as_int as _int
+from servicepact.tiers.pages import replay_form
 from servicepact.tiers.report import COMPONENTS, tco_report
 from servicepact.tiers.selectors import offers_for
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
 @staff_required
 def compare_tiers(request: HttpRequest) -> HttpResponse:
-    """Pick a contract, a month (or a range) and a plan: the figures side by side."""
-    contracts = contracts_for(request.user).order_by("number")
+    """Pick a contract (or a customer: all its contracts), a month (or a range), a plan and
+    optionally some assets: the figures side by side (``tiers.pages.replay_form``)."""
+    contracts = contracts_for(request.user).select_related("customer", "plan").order_by("number")
+    customers = customers_for(request.user).order_by("name")
     plans = ServicePlan.objects.order_by("name")
-    chosen = {k: request.GET.get(k, "") for k in ("contract", "period", "period_to", "plan")}
-    result: dict[str, Any] | None = None
-    errors: dict[str, list[str]] = {}
-    contract = contracts.filter(pk=_int(chosen["contract"]) or 0).first()
-    plan = plans.filter(pk=_int(chosen["plan"]) or 0).first()
-    if any(chosen.values()):
-        try:
-            if contract is None:
-                raise DomainValidationError({"contract": [_("choose a contract")]})
-            if plan is None:
-                raise DomainValidationError({"plan": [_("choose a plan")]})
-            first = Period.parse(chosen["period"], field="period")
-            last = (
-                Period.parse(chosen["period_to"], field="period_to")
-                if chosen["period_to"]
-                else first
-            )
-            if last < first:
-                raise DomainValidationError(
-                    {"period_to": [_("must not be before the first month")]}
-                )
-            result = compare(contract=contract, plan=plan, first=first, last=last)
-        except DomainValidationError as exc:
-            errors = exc.errors
+    form = replay_form(request.GET, contracts=contracts, plans=plans, customers=customers)
     return render(
         request,
         "desk/tiers_compare.html",
         {
             "contracts": contracts,
+            "customers": customers,
             "plans": plans,
-            "chosen": chosen,
-            "result": result,
-            "errors": errors,
-            "rows": _side_by_side(result) if result else [],
+            "form": form,
+            "chosen": form.chosen,
+            "result": form.result,
+            "errors": form.errors,
+            "rows": form.rows,
         },
-        status=422 if errors else 200,
+        status=form.status,
     )
-
-
-def _side_by_side(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per (metric, priority) present in either column."""
-
-    def index(side: str) -> dict[tuple[str, int], dict[str, Any]]:
-        return {(r["metric"], r["priority"]): r for r in result[side]["compliance"]["rows"]}
-
-    actual, replayed = index("actual"), index("replayed")
-    keys = list(dict.fromkeys([*actual, *replayed]))
-    return [
-        {"label": (actual.get(k) or replayed[k])["metric_label"], "priority": k[1],
-         "actual": actual.get(k), "replayed": replayed.get(k)}
-        for k in keys
-    ]  # fmt: skip
 
 
 def _rate(text: str | None) -> Decimal | None:

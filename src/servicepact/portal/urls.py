@@ -12,6 +12,7 @@ from servicepact.portal import (
     money,
     security_pages,
     stock_pages,
+    tier_pages,
     views,
 )
 
@@ -57,6 +58,7 @@ urlpatterns: list[URLPattern] = [
     ),
     path("backups/", backup_pages.backups, name="backups"),
     path("loaners/", stock_pages.loaners, name="loaners"),
+    path("replay/", tier_pages.replay, name="replay"),
     path("drills/", backup_pages.drill_list, name="drills"),
     path("drills/<int:pk>/", backup_pages.drill_detail, name="drill"),
     path("drills/<int:pk>/sign-off/", backup_pages.drill_sign_off, name="drill-sign-off"),

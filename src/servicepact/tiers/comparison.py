@@ -16,31 +16,39 @@ one is given (else the contract's).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from servicepact.billing.clockdata import ClockSet
 from servicepact.billing.credits import monthly_fee
 from servicepact.billing.facts import PeriodFacts, breach_facts, period_facts
 from servicepact.billing.periods import Period
 from servicepact.billing.services import draft_for
-from servicepact.contracts.choices import ClockStage
-from servicepact.contracts.metrics import load_metrics
+from servicepact.contracts.choices import ClockStage, ContractStatus
+from servicepact.contracts.metrics import labels, load_metrics
 from servicepact.contracts.models import Contract, ContractVersion, ServicePlan
 from servicepact.contracts.terms import Terms, terms_for_plan, terms_for_version
+from servicepact.core.errors import DomainValidationError
 from servicepact.core.money import format_amount, minor_units
 from servicepact.core.time import now as current_time
+from servicepact.customers.models import Customer
 from servicepact.reports.statement import compliance_section, statement_terms
 from servicepact.slaclock import statement_rules
+from servicepact.slaclock.statement_rules import MonthClocks
+from servicepact.tiers.choices import MAX_YEARS
 from servicepact.tiers.models import DowntimeCost
 from servicepact.tiers.replay import TermsOf, replay_clocks
+from servicepact.tiers.selectors import replay_assets
 
 HOUR = Decimal(3600)
+MAX_ASSETS = 1000  # assets in one replay's filter
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,28 @@ def plan_terms_of(contract: Contract, plan: ServicePlan) -> TermsOf:
 
 
 def month_pair(
-    contract: Contract, month: Period, terms_of: TermsOf, *, now: datetime | None = None
+    contract: Contract,
+    month: Period,
+    terms_of: TermsOf,
+    *,
+    now: datetime | None = None,
+    asset_ids: Sequence[int] | None = None,
 ) -> MonthPair:
-    """The month's facts and its clocks replayed (as of min(end of month, now))."""
-    facts = period_facts(contract, month, now=now or current_time())
+    """The month's facts and its clocks replayed (as of min(end of month, now)); with
+    ``asset_ids``, of the tickets on those assets only (both columns, filtered in SQL)."""
+    facts = period_facts(
+        contract,
+        month,
+        now=now or current_time(),
+        asset_ids=asset_ids,
+        with_availability=asset_ids is None,
+    )
     clocks = replay_clocks(
-        contract_ids=[contract.pk], since=facts.start, cutoff=facts.cutoff, terms_of=terms_of
+        contract_ids=[contract.pk],
+        since=facts.start,
+        cutoff=facts.cutoff,
+        terms_of=terms_of,
+        asset_ids=asset_ids,
     )
     decided = clocks.take(clocks.decided_between(facts.start, facts.end))
     replayed_facts = replace(
@@ -104,17 +128,49 @@ def compare(
     last: Period | None = None,
     fee: Decimal | None = None,
     now: datetime | None = None,
+    asset_ids: Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """The months ``first``..``last`` as they were and under ``plan``, side by side."""
+    """The months ``first``..``last`` as they were and under ``plan``, side by side; with
+    ``asset_ids``, of the tickets on those assets only (the answer then says ``assets``)."""
+    return _compare(
+        contract=contract, plan=plan, first=first, last=last, fee=fee, now=now, asset_ids=asset_ids
+    ).result
+
+
+@dataclass(frozen=True)
+class _Compared:
+    result: dict[str, Any]
+    actual: list[ClockSet]  # the months' decided clocks, as they were
+    replayed: list[ClockSet]  # the same, replayed
+
+
+def _compare(
+    *,
+    contract: Contract,
+    plan: ServicePlan,
+    first: Period,
+    last: Period | None,
+    fee: Decimal | None,
+    now: datetime | None,
+    asset_ids: Sequence[int] | None,
+) -> _Compared:
     months = months_between(first, last or first)
     terms_of = plan_terms_of(contract, plan)
-    pairs = [month_pair(contract, m, terms_of, now=now) for m in months]
+    pairs = [month_pair(contract, m, terms_of, now=now, asset_ids=asset_ids) for m in months]
     currency = contract.fee_currency
     rate = downtime_rate(contract)
     own_terms = statement_terms(pairs[-1].facts)
     other_terms = own_terms if plan.pk == contract.plan_id else terms_for_plan(plan)
+    # Some assets: the contract-wide credit lines (availability, security, recovery) belong
+    # to no asset and are left out of both columns; the breach lines and the cap remain.
+    tickets_only = asset_ids is not None
     actual = figures(
-        [p.facts for p in pairs], own_terms, currency, rate, lambda m: monthly_fee(contract, m)
+        [p.facts for p in pairs],
+        own_terms,
+        currency,
+        rate,
+        lambda m: monthly_fee(contract, m),
+        tickets_only=tickets_only,
     )
     replayed = figures(
         [p.replayed_facts for p in pairs],
@@ -123,8 +179,9 @@ def compare(
         rate,
         lambda m: monthly_fee(contract, m) if fee is None else fee,
         fee=fee,
+        tickets_only=tickets_only,
     )
-    return {
+    result: dict[str, Any] = {
         "contract": {"id": contract.pk, "number": contract.number, "plan": contract.plan.name},
         "customer_id": contract.customer_id,
         "plan": {"id": plan.pk, "name": plan.name, "own": plan.pk == contract.plan_id},
@@ -135,6 +192,153 @@ def compare(
         "replayed": replayed,
         "difference": difference(actual, replayed, currency),
     }
+    if asset_ids is not None:
+        result["assets"] = sorted(set(asset_ids))
+    return _Compared(
+        result, [p.facts.month for p in pairs], [p.replayed_facts.month for p in pairs]
+    )
+
+
+def contracts_in_force(
+    customer: Customer, first: Period, last: Period | None = None
+) -> QuerySet[Contract]:
+    """The customer's contracts in force in some month of ``first``..``last`` (their term,
+    cut at an early termination, overlaps the months; drafts never were), by number."""
+    last = last or first
+    return (
+        Contract.objects.filter(
+            customer=customer,
+            start_date__lte=last.last_day,
+            end_date__gte=first.first_day,
+        )
+        .exclude(status=ContractStatus.DRAFT)
+        .exclude(terminated_on__lt=first.first_day)
+        .select_related("plan", "customer")
+        .order_by("number")
+    )
+
+
+def months_in_force(contract: Contract, first: Period, last: Period) -> tuple[Period, Period]:
+    """``first``..``last`` cut to the months the contract was in force."""
+    end = contract.end_date
+    if contract.terminated_on is not None:
+        end = min(end, contract.terminated_on)
+    begin = max(first, Period(contract.start_date.year, contract.start_date.month))
+    return begin, min(last, Period(end.year, end.month))
+
+
+def compare_customer(
+    *,
+    customer: Customer,
+    plan: ServicePlan,
+    first: Period,
+    last: Period | None = None,
+    fee: Decimal | None = None,
+    now: datetime | None = None,
+    asset_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """Every contract of the customer in force in the months, each replayed like
+    ``compare`` over the months it was in force (its own credit schedule and fee), and the
+    totals: counts and money summed per currency, compliance recomputed over the union of
+    the contracts' clocks (not an average of percentages)."""
+    last = last or first
+    spans = [
+        (c, *months_in_force(c, first, last)) for c in contracts_in_force(customer, first, last)
+    ]
+    spans = [(c, begin, end) for c, begin, end in spans if begin <= end]
+    if not spans:
+        raise DomainValidationError(
+            {"customer": [_("No contract of this customer was in force in these months.")]}
+        )
+    done = []
+    for contract, begin, end in spans:
+        done.append(
+            _compare(
+                contract=contract,
+                plan=plan,
+                first=begin,
+                last=end,
+                fee=fee,
+                now=now,
+                asset_ids=asset_ids,
+            )
+        )
+    results = [d.result for d in done]
+    actual = totals(results, "actual", _concat([s for d in done for s in d.actual]))
+    replayed = totals(results, "replayed", _concat([s for d in done for s in d.replayed]))
+    return {
+        "customer": {"id": customer.pk, "name": customer.name},
+        "customer_id": customer.pk,
+        "plan": {"id": plan.pk, "name": plan.name},
+        "periods": [str(m) for m in months_between(first, last)],
+        "assets": None if asset_ids is None else sorted(set(asset_ids)),
+        "contracts": results,
+        "totals": {
+            "actual": actual,
+            "replayed": replayed,
+            "difference": total_difference(actual, replayed),
+        },
+    }
+
+
+COUNTS = ("breach_count", "late_onsite", "restore_clocks", "restore_seconds")
+AMOUNTS = ("credits", "fee", "downtime_cost")
+
+
+def totals(results: list[dict[str, Any]], side: str, union: ClockSet) -> dict[str, Any]:
+    """One column summed over the contracts: counts; amounts per currency (a sum is None
+    when a contract of that currency has none: no downtime cost entered); compliance over
+    the union of the contracts' decided clocks."""
+    out: dict[str, Any] = {"compliance": union_compliance(union)}
+    for key in COUNTS:
+        out[key] = sum(int(r[side][key]) for r in results)
+    for key in AMOUNTS:
+        sums: dict[str, Decimal | None] = {}
+        for r in results:
+            currency, value = r["currency"], r[side][key]
+            before = sums.get(currency, Decimal(0))
+            sums[currency] = None if before is None or value is None else before + Decimal(value)
+        out[key] = {c: None if v is None else format_amount(v, c) for c, v in sums.items()}
+    return out
+
+
+def total_difference(actual: dict[str, Any], replayed: dict[str, Any]) -> dict[str, Any]:
+    """Replayed minus actual of the totals (amounts per currency)."""
+    out: dict[str, Any] = {
+        key: replayed[key] - actual[key]
+        for key in ("breach_count", "late_onsite", "restore_seconds")
+    }
+    out["breaches"] = out.pop("breach_count")
+    for key in AMOUNTS:
+        out[key] = {
+            c: None
+            if a is None or replayed[key].get(c) is None
+            else format_amount(Decimal(replayed[key][c]) - Decimal(a), c)
+            for c, a in actual[key].items()
+        }
+    out["compliance_percent"] = [
+        actual["compliance"]["overall"]["percent"],
+        replayed["compliance"]["overall"]["percent"],
+    ]
+    return out
+
+
+def union_compliance(clocks: ClockSet) -> dict[str, Any]:
+    """Met / total per metric and overall over clocks of several contracts (no targets:
+    they differ between the contracts)."""
+    names = labels()
+    found = statement_rules.compliance(
+        MonthClocks(
+            metric=clocks.metric,
+            priority=clocks.priority,
+            breached=clocks.breached,
+            stopped=clocks.stopped,
+            elapsed=clocks.elapsed,
+        ),
+        clocks.metrics,
+        metric_label=lambda m: names.get(m, m),
+    )
+    return {"by_metric": found["by_metric"], "overall": found["overall"]}
 
 
 def downtime_rate(contract: Contract) -> Decimal | None:
@@ -173,15 +377,17 @@ def figures(
     fee_of: Callable[[Period], Decimal],
     *,
     fee: Decimal | None = None,
+    tickets_only: bool = False,
 ) -> dict[str, Any]:
-    """Compliance, breaches, credits, late on-site arrivals, fee and downtime of months."""
+    """Compliance, breaches, credits, late on-site arrivals, fee and downtime of months
+    (``tickets_only``: credits of the ticket clocks only, ``draft_for``)."""
     decided = _concat([f.month for f in months])
     places = minor_units(currency)
     credit_total = Decimal(0)
     fee_total = Decimal(0)
     breaches: list[dict[str, Any]] = []
     for f in months:
-        credit_total += draft_for(f, fee=fee).amount
+        credit_total += draft_for(f, fee=fee, tickets_only=tickets_only).amount
         fee_total += fee_of(f.period)
         breaches.extend(
             {
@@ -236,3 +442,49 @@ def difference(actual: dict[str, Any], replayed: dict[str, Any], currency: str) 
         "restore_seconds": replayed["restore_seconds"] - actual["restore_seconds"],
         "compliance_percent": [overall[0]["percent"], overall[1]["percent"]],
     }
+
+
+def parse_months(period: str, period_to: str | None) -> tuple[Period, Period]:
+    """The first and last month of a replay request (422 on ``period``/``period_to``)."""
+    first = Period.parse(period, field="period")
+    last = Period.parse(period_to, field="period_to") if period_to else first
+    if last < first:
+        raise DomainValidationError({"period_to": [_("must not be before the first month")]})
+    if (last.year - first.year) * 12 + last.month - first.month >= 12 * MAX_YEARS:
+        raise DomainValidationError(
+            {"period_to": [_("at most %(max)d years") % {"max": MAX_YEARS}]}
+        )
+    return first, last
+
+
+def checked_assets(
+    asset_ids: Sequence[int] | None,
+    *,
+    customer: Customer | None = None,
+    contract: Contract | None = None,
+) -> list[int] | None:
+    """The asset filter of a replay, each asset the customer's (or on the contract's
+    lines); 422 on ``assets`` otherwise (an empty filter too: it would replay nothing)."""
+    if asset_ids is None:
+        return None
+    wanted = sorted(set(asset_ids))
+    if not wanted:
+        raise DomainValidationError(
+            {"assets": [_("Choose at least one asset, or none to replay them all.")]}
+        )
+    found = set(
+        replay_assets(customer=customer, contract=contract)
+        .filter(pk__in=wanted)
+        .values_list("pk", flat=True)
+    )
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise DomainValidationError(
+            {
+                "assets": [
+                    _("Not an asset of this contract or customer: %(ids)s")
+                    % {"ids": ", ".join(str(i) for i in missing)}
+                ]
+            }
+        )
+    return wanted

@@ -113,3 +113,54 @@ def test_offers_crud_and_tco(june):
     assert staff.post("/tco", {"offers": [sid], "years": 11}).status_code == 422
     assert staff.client.delete(f"/api/v1/offers/{sid}").status_code == 200
     assert VendorOffer.objects.filter(pk=sid).count() == 0
+
+
+def test_customer_and_asset_replays_over_the_api(june, clock):
+    """``{"customer"}``: both Acme contracts and the totals (staff and Acme's contact; 404
+    for Globex's contact); exactly one of contract/customer (422 naming them); assets of
+    another customer or not on the contract are 422 on ``assets``; a contract's answer
+    without assets is unchanged (no ``assets`` key), with assets it names them; a contact
+    may replay under active plans and its own, not under a retired one (422 on ``plan``)."""
+    from servicepact.contracts.models import ServicePlan
+    from servicepact.tiers.testing import second_contract
+
+    second = second_contract(june, clock)
+    other = world(code="globex")
+    customer = june.world.customer.pk
+    body = {"customer": customer, "period": "2025-06", "plan": june.contract.plan_id}
+    staff, contact = Api(june.world.agent), Api(june.world.contact.user)
+    for who in (staff, contact):
+        answer = who.post("/replays", body)
+        assert answer.status_code == 200, answer.json()
+        data = answer.json()
+        assert [c["contract"]["number"] for c in data["contracts"]] == ["ACME-1", "ACME-2"]
+        assert data["totals"]["actual"]["credits"] == {"USD": "180.00"}
+        assert data["totals"]["replayed"] == data["totals"]["actual"]
+        assert data["assets"] is None
+    assert Api(other.contact.user).post("/replays", body).status_code == 404
+    both = staff.post("/replays", {**body, "contract": june.contract.pk})
+    neither = staff.post("/replays", {"period": "2025-06", "plan": june.contract.plan_id})
+    for bad in (both, neither):
+        assert bad.status_code == 422, bad.json()
+        assert "contract" in str(bad.json()["detail"]) and "customer" in str(bad.json()["detail"])
+    for change in (
+        {"assets": [other.asset.pk]},
+        {"assets": []},
+        {"contract": june.contract.pk, "customer": None, "assets": [second.asset.pk]},
+    ):
+        bad = contact.post("/replays", {**body, **change})
+        assert bad.status_code == 422, bad.json()
+        assert "assets" in str(bad.json()["detail"])
+    filtered = contact.post("/replays", {**body, "assets": [second.asset.pk]}).json()
+    assert filtered["totals"]["actual"]["credits"] == {"USD": "45.00"}
+    assert filtered["contracts"][0]["actual"]["breach_count"] == 0
+    one = {"contract": second.contract.pk, "period": "2025-06", "plan": june.contract.plan_id}
+    plain = staff.post("/replays", one).json()
+    assert "assets" not in plain and plain["actual"]["credits"] == "45.00"
+    mine = staff.post("/replays", {**one, "assets": [second.asset.pk]}).json()
+    assert mine["assets"] == [second.asset.pk] and mine["actual"]["credits"] == "45.00"
+    retired = gold()
+    ServicePlan.objects.filter(pk=retired.pk).update(is_active=False)
+    bad = contact.post("/replays", {**one, "plan": retired.pk})
+    assert bad.status_code == 422 and "plan" in str(bad.json()["detail"])
+    assert staff.post("/replays", {**one, "plan": retired.pk}).status_code == 200

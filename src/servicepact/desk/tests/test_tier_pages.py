@@ -56,3 +56,31 @@ def test_offers_page_with_chart_recommendation_and_csv(june):
     csv = client.get("/desk/tiers/offers/", {"customer": w.customer.pk, "format": "csv"})
     assert csv["Content-Type"] == "text/csv"
     assert len(csv.content.decode("utf-8-sig").strip().splitlines()) == 1 + 2 * 5
+
+
+def test_compare_tiers_page_for_a_customer_and_some_assets(june, clock):
+    """A customer: the totals and one row per contract (180.00 USD of credits); its assets
+    offered in the multi-select; only ``acme-srv02``: 45.00; a contract and a customer at
+    once, or another customer's asset, are 422."""
+    from servicepact.tickets.testing import world
+    from servicepact.tiers.testing import second_contract
+
+    second = second_contract(june, clock)
+    other = world(code="globex")
+    client = login(june.world.agent)
+    query = {"customer": june.world.customer.pk, "period": "2025-06",
+             "plan": june.contract.plan_id}  # fmt: skip
+    page = client.get("/desk/tiers/compare/", query)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-testid="replay-totals"' in text and "180.00" in text
+    assert "ACME-1" in text and "ACME-2" in text
+    assert 'name="assets"' in text and "acme-srv02" in text and "globex-srv01" not in text
+    only = client.get("/desk/tiers/compare/", {**query, "assets": [second.asset.pk]})
+    assert only.status_code == 200
+    totals = only.content.decode().split('data-testid="replay-totals"')[1].split("</table>")[0]
+    assert "45.00" in totals and "180.00" not in totals
+    both = client.get("/desk/tiers/compare/", {**query, "contract": june.contract.pk})
+    assert both.status_code == 422
+    stranger = client.get("/desk/tiers/compare/", {**query, "assets": [other.asset.pk]})
+    assert stranger.status_code == 422 and "assets" in stranger.content.decode()
