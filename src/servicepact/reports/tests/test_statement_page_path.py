@@ -26,7 +26,13 @@ from django.utils import translation
 from servicepact.billing import credits
 from servicepact.billing.facts import period_facts
 from servicepact.billing.periods import Period
-from servicepact.billing.services import availability_note, draft_for, flag_force_majeure
+from servicepact.billing.services import (
+    availability_note,
+    draft_for,
+    flag_force_majeure,
+    recovery_lines,
+    security_lines,
+)
 from servicepact.billing.testing import june_schedule, manager, ny
 from servicepact.contracts.models import Contract
 from servicepact.contracts.services import set_target
@@ -127,8 +133,6 @@ def month(clock):
 def _old_draft(facts):
     """The credit draft as it was computed before: ``label_of`` asked once per paid breach."""
     fee = credits.monthly_fee(facts.contract, facts.period)
-    from servicepact.billing.services import recovery_lines, security_lines
-
     return rules.draft_credit(
         fee=fee,
         schedule=facts.schedule,
