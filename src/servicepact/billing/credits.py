@@ -20,14 +20,14 @@ adds what needs Django: the contract's fee and the translated metric labels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from servicepact.billing.choices import FEE_PERIOD_MONTHS
 from servicepact.billing.fees import FeeTerms, fee_in_force
 from servicepact.billing.periods import Period
-from servicepact.contracts.metrics import label_of
+from servicepact.contracts.metrics import label_of, labels
 from servicepact.contracts.models import Contract
 from servicepact.core.money import minor_units
 from servicepact.slaclock import statement_rules as rules
@@ -76,6 +76,21 @@ def metric_label(metric: str) -> str:
     return label_of(metric)
 
 
+def _labeller() -> Callable[[str], str]:
+    """``metric_label`` for one draft: the names read once (one query, and only when a line
+    needs one) instead of one query per paid breach (a 100k-ticket month pays hundreds;
+    docs/performance.md, issue 12). The same name: the active language's, else the code."""
+    names: dict[str, str] | None = None
+
+    def label(metric: str) -> str:
+        nonlocal names
+        if names is None:
+            names = labels()
+        return names.get(metric, metric)
+
+    return label
+
+
 def breach_lines(
     schedules: Mapping[int, ScheduleTerms | None],
     breaches: Iterable[BreachFact],
@@ -83,7 +98,7 @@ def breach_lines(
     currency: str = "USD",
 ) -> list[DraftLine]:
     """One line per breach the ticket's schedule pays for, in the order given."""
-    return rules.breach_lines(schedules, breaches, fee, metric_label, minor_units(currency))
+    return rules.breach_lines(schedules, breaches, fee, _labeller(), minor_units(currency))
 
 
 def money(fee: Decimal, percent: Decimal, currency: str) -> Decimal:
@@ -95,4 +110,4 @@ def draft_credit(*, currency: str = "USD", **facts: Any) -> CreditDraft:
     """All lines of a month: availability tier, breaches, then the cap (``schedule`` is the
     one in force at the end of the month: it gives the tiers and the cap); labels translated,
     amounts in ``currency``'s minor unit (core.money)."""
-    return rules.draft_credit(metric_label=metric_label, places=minor_units(currency), **facts)
+    return rules.draft_credit(metric_label=_labeller(), places=minor_units(currency), **facts)

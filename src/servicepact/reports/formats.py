@@ -78,6 +78,10 @@ def charts(snapshot: dict[str, Any]) -> dict[str, SafeString]:
     }
 
 
+class NoSuchBreachPage(ValueError):
+    """``breaches_page`` is not a page of the month's breaches."""
+
+
 TOP_BREACHES = 50  # the statement page's breaches: the latest ones; the rest are paged
 BREACH_PAGE_SIZE = 200
 
@@ -93,7 +97,7 @@ def breach_list(
     shown: dict[str, Any] = {"count": count, "pages": pages, "page": page, "top": False}
     if page is not None:
         if not 1 <= page <= pages:
-            raise ValueError(page)
+            raise NoSuchBreachPage(page)
         first = (page - 1) * BREACH_PAGE_SIZE
         return {**shown, "rows": breaches[first : first + BREACH_PAGE_SIZE], "first": first + 1}
     if everything or count <= TOP_BREACHES:
@@ -103,21 +107,87 @@ def breach_list(
     return {**shown, "rows": top, "first": 1, "top": True}
 
 
+TOP_CREDIT_LINES = 50  # past this many credit lines, the page adds up the per-breach ones
+
+
+def credit_list(lines: list[dict[str, Any]], *, everything: bool = False) -> dict[str, Any]:
+    """The credit lines a page shows: all of them up to TOP_CREDIT_LINES (or ``everything``,
+    as the PDF); past that, the per-breach lines of one rule as one row (how many breaches,
+    how many of them excluded, their percentages and amounts added up, in the order of the
+    rule's first line), every other line as it is. The total stays the statement's own
+    (``s.credits``); every line is in the CSV, JSON and PDF. Amounts and percentages are the
+    lines' own decimal strings added up exactly (``core.money.format_amount`` writes plain
+    decimals, so they read back as they were)."""
+    count = len(lines)
+    if everything or count <= TOP_CREDIT_LINES:
+        return {"rows": lines, "count": count, "grouped": False}
+    rows: list[dict[str, Any]] = []
+    groups: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        if line.get("rule") != "breach":
+            rows.append(line)
+            continue
+        group = groups.get(line["description"])
+        if group is None:
+            group = {
+                "rule": "breach",
+                "description": line["description"],
+                "ticket": "",
+                "percent": Decimal("0"),
+                "amount": Decimal("0"),
+                "breaches": 0,
+                "excluded_breaches": 0,
+                "excluded": False,
+                "exclusion_reason": "",
+            }
+            groups[line["description"]] = group
+            rows.append(group)
+        group["breaches"] += 1
+        group["excluded_breaches"] += 1 if line["excluded"] else 0
+        group["percent"] += Decimal(line["percent"])
+        group["amount"] += Decimal(line["amount"])
+    for group in groups.values():
+        group["percent"], group["amount"] = str(group["percent"]), str(group["amount"])
+    return {"rows": rows, "count": count, "grouped": True}
+
+
+def page_view(
+    snapshot: dict[str, Any], *, breaches_page: int | None = None, everything: bool = False
+) -> dict[str, Any]:
+    """What the statement page renders of a snapshot, as plain data: ``s`` (the snapshot
+    with only the breaches and credit rows the page shows), ``breach_list`` and
+    ``credit_list``. Its size does not grow with the month's breaches, so a live month's
+    page can be reused within the minute without reading back every breach (issue 12).
+    NoSuchBreachPage for a breaches page the month does not have."""
+    breaches = breach_list(snapshot["breaches"], page=breaches_page, everything=everything)
+    credits = credit_list(snapshot["credits"]["lines"], everything=everything)
+    shown = snapshot
+    if not everything:
+        shown = {
+            **snapshot,
+            "breaches": breaches["rows"],
+            "credits": {**snapshot["credits"], "lines": credits["rows"]},
+        }
+    return {"s": shown, "breach_list": breaches, "credit_list": credits}
+
+
 def context(
     snapshot: dict[str, Any],
     audience: str = "",
     *,
     breaches_page: int | None = None,
     all_breaches: bool = False,
+    view: dict[str, Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
+    """The template context of a snapshot; ``view``: its ``page_view``, already made."""
+    if view is None:
+        view = page_view(snapshot, breaches_page=breaches_page, everything=all_breaches)
+    shown = view["s"]
     return {
-        "s": snapshot,
-        "breach_list": breach_list(
-            snapshot["breaches"], page=breaches_page, everything=all_breaches
-        ),
-        "tz": snapshot["contract"]["timezone"],
-        "charts": charts(snapshot),
+        **view,
+        "tz": shown["contract"]["timezone"],
+        "charts": charts(shown),
         "base_template": base_template(audience),
         **extra,
     }

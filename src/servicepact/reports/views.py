@@ -38,7 +38,12 @@ from servicepact.reports.choices import ExportStatus
 from servicepact.reports.dashboard import portfolio
 from servicepact.reports.exports import expires_at, open_export_file, request_audit_export
 from servicepact.reports.models import AuditExport
-from servicepact.reports.selectors import default_period, get_audit_export, statement_for
+from servicepact.reports.selectors import (
+    default_period,
+    get_audit_export,
+    statement_for,
+    statement_page,
+)
 
 FORMATS = ("html", "pdf", "csv", "json", "csvzip")
 View = Callable[..., HttpResponseBase]
@@ -109,25 +114,28 @@ def _statement(
     if fmt not in FORMATS:
         raise Http404(_("Unknown format"))
     period = period or _period(request, contract)
-    snapshot = statement_for(contract, period)
     if fmt == "html":
         page = _breaches_page(request)
         try:
+            # Only what the page shows (issue 12): a live month's page is reused within the
+            # minute without reading back every breach of the month.
+            view = statement_page(contract, period, breaches_page=page)
             context = formats.context(
-                snapshot,
+                view["s"],
+                view=view,
                 audience=audience,
                 audit_url=audit_url,
                 audit_job_url=reverse(
                     f"reports:audit_export_create_{audience}", args=[contract.pk]
                 ),
-                breaches_page=page,
                 **extra,
             )
-        except ValueError:
+        except formats.NoSuchBreachPage:
             raise UnknownBreachPage(
                 _("The month has no breaches page %(page)s.") % {"page": page}
             ) from None
         return render(request, "reports/statement.html", context)
+    snapshot = statement_for(contract, period)
     response = HttpResponse(formats.render(snapshot, fmt), content_type=formats.CONTENT_TYPES[fmt])
     name = f"statement-{contract.number}-{period}.{formats.EXTENSIONS.get(fmt, fmt)}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
