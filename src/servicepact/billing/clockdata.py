@@ -200,11 +200,16 @@ def _take_pauses(pauses: PauseSet, rows: Array) -> PauseSet:
 
 
 def candidate_clocks(
-    *, since: datetime, cutoff: datetime, contract_ids: Sequence[int] | None = None
+    *,
+    since: datetime,
+    cutoff: datetime,
+    contract_ids: Sequence[int] | None = None,
+    clock_ids: Sequence[int] | None = None,
 ) -> QuerySet[SlaClock]:
     """Clocks that can be decided in [since, cutoff): started before the cut-off, not stopped
     before ``since`` (the stored stop is the latest one, so an earlier stop is final), and
-    not "not required".
+    not "not required". With ``clock_ids``, only those of them (the dashboard's today:
+    ``reports.today``).
 
     No join: with ``contract_ids`` the tickets come in as a subquery (a semi-join on the
     clock's ticket index); without, every clock qualifies here and the tickets without a
@@ -217,6 +222,8 @@ def candidate_clocks(
         # at any cut-off, so never in compliance nor credits (tickets.refresh.settle).
         .exclude(state=ClockState.NOT_REQUIRED)
     )
+    if clock_ids is not None:
+        qs = qs.filter(ids_in("pk", clock_ids))
     if contract_ids is None:
         return qs
     tickets = Ticket.objects.filter(contract_id__in=list(contract_ids), opened_at__lt=cutoff)
@@ -226,9 +233,14 @@ def candidate_clocks(
 
 
 def load_clocks(
-    *, since: datetime, cutoff: datetime, contract_ids: Sequence[int] | None = None
+    *,
+    since: datetime,
+    cutoff: datetime,
+    contract_ids: Sequence[int] | None = None,
+    clock_ids: Sequence[int] | None = None,
 ) -> ClockSet:
-    """Every candidate clock of the contracts (all contracts if None), decided at ``cutoff``.
+    """Every candidate clock of the contracts (all contracts if None), decided at ``cutoff``;
+    with ``clock_ids``, only the candidates among those clocks.
 
     A handful of single-table queries (clocks, their tickets' contracts, the tickets that
     paused or reopened, those tickets' events) matched up with numpy: joins of 100,000s of
@@ -236,7 +248,9 @@ def load_clocks(
     """
     require_aware(since, "since")
     require_aware(cutoff, "cutoff")
-    qs = candidate_clocks(since=since, cutoff=cutoff, contract_ids=contract_ids)
+    qs = candidate_clocks(
+        since=since, cutoff=cutoff, contract_ids=contract_ids, clock_ids=clock_ids
+    )
     cut = to_epoch(cutoff)
     zones = _known_zones()
     definitions = load_metrics()
