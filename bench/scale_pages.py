@@ -1,6 +1,6 @@
 """Pages and endpoints at 10k, 100k and 1M tickets, beside ``GET /login/``, and django-helpdesk.
 
-    .venv/bin/python bench/scale_pages.py [--quick]
+    .venv/bin/python bench/scale_pages.py [--quick] [--sizes 100000,1000000 --endpoints dashboard]
 
 Data: bench/_scale_data.py (the generator of bench/statement.py): 200 customers and contracts
 made through the services, one portal contact each and one staff user; N tickets opened in
@@ -292,7 +292,9 @@ def drop_db(base: str, name: str) -> None:
         print(f"could not drop {name}: {exc}", file=sys.stderr)
 
 
-def measure_size(url: str, tickets: int, label: str, repeats: int) -> dict[str, Any]:
+def measure_size(
+    url: str, tickets: int, label: str, repeats: int, only: list[str] | None = None
+) -> dict[str, Any]:
     print(f"\n== {label}: loading {tickets:,} tickets", flush=True)
     info = run_child("--child", "load", "--url", url, "--tickets", str(tickets))
     if "error" in info:
@@ -303,6 +305,8 @@ def measure_size(url: str, tickets: int, label: str, repeats: int) -> dict[str, 
           f"in {info['freeze_s']:.1f} s", flush=True)  # fmt: skip
     results: dict[str, Any] = {"info": info}
     for endpoint, (name, _) in ENDPOINTS.items():
+        if only is not None and endpoint not in only:
+            continue
         out = run_child("--child", "measure", "--url", url, "--endpoint", endpoint,
                         "--repeats", str(repeats), "--info", json.dumps(info))  # fmt: skip
         results[endpoint] = out
@@ -507,6 +511,8 @@ def main() -> int:
                         help="rebuild the django-helpdesk virtualenv")  # fmt: skip
     parser.add_argument("--no-helpdesk", action="store_true")
     parser.add_argument("--sizes", help="comma-separated ticket counts instead (for trying)")
+    parser.add_argument("--endpoints", help="comma-separated endpoints to measure (default all; "
+                        "the others print nan), e.g. dashboard for its 1M point")  # fmt: skip
     parser.add_argument("--no-http", action="store_true",
                         help="skip the API list req/s on 2 gunicorn workers")  # fmt: skip
     parser.add_argument("--http-seconds", type=float, default=15.0)
@@ -521,6 +527,10 @@ def main() -> int:
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
     if args.sizes:
         sizes = [int(n) for n in args.sizes.split(",")]
+    only = args.endpoints.split(",") if args.endpoints else None
+    if only is not None and not set(only) <= set(ENDPOINTS):
+        print(f"--endpoints: one of {', '.join(ENDPOINTS)}", file=sys.stderr)
+        return 2
     runs: dict[str, dict[str, Any]] = {}
     made: list[str] = []
     sqlite_path = ROOT / "var" / "bench" / "scale_pages.sqlite3"
@@ -532,7 +542,7 @@ def main() -> int:
             name = f"sp_scalebench_{n}_{os.getpid()}"
             made.append(name)
             url = create_db(base, name)
-            runs[f"pg {n}"] = measure_size(url, n, f"PostgreSQL, {n:,} tickets", args.repeats)
+            runs[f"pg {n}"] = measure_size(url, n, f"PostgreSQL, {n:,} tickets", args.repeats, only)
             if n == sizes[-1] and not args.no_http:
                 http = http_api_list(url, args.http_clients, args.http_seconds)
                 if "error" in http:
@@ -548,7 +558,7 @@ def main() -> int:
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             sqlite_path.unlink(missing_ok=True)
             runs["sqlite 100000"] = measure_size(
-                f"sqlite:///{sqlite_path}", 100_000, "SQLite, 100,000 tickets", args.repeats
+                f"sqlite:///{sqlite_path}", 100_000, "SQLite, 100,000 tickets", args.repeats, only
             )
         largest = runs[f"pg {sizes[-1]}"]
         hd: dict[str, Any] = {"error": "skipped (--no-helpdesk)"}

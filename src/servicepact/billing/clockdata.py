@@ -205,10 +205,12 @@ def candidate_clocks(
     cutoff: datetime,
     contract_ids: Sequence[int] | None = None,
     asset_ids: Sequence[int] | None = None,
+    clock_ids: Sequence[int] | None = None,
 ) -> QuerySet[SlaClock]:
     """Clocks that can be decided in [since, cutoff): started before the cut-off, not stopped
     before ``since`` (the stored stop is the latest one, so an earlier stop is final), and
-    not "not required".
+    not "not required". With ``clock_ids``, only those of them (the dashboard's today:
+    ``reports.today``).
 
     No join: with ``contract_ids`` the tickets come in as a subquery (a semi-join on the
     clock's ticket index); without, every clock qualifies here and the tickets without a
@@ -223,6 +225,8 @@ def candidate_clocks(
         # at any cut-off, so never in compliance nor credits (tickets.refresh.settle).
         .exclude(state=ClockState.NOT_REQUIRED)
     )
+    if clock_ids is not None:
+        qs = qs.filter(ids_in("pk", clock_ids))
     if contract_ids is None:
         return qs
     tickets = Ticket.objects.filter(contract_id__in=list(contract_ids), opened_at__lt=cutoff)
@@ -239,9 +243,11 @@ def load_clocks(
     cutoff: datetime,
     contract_ids: Sequence[int] | None = None,
     asset_ids: Sequence[int] | None = None,
+    clock_ids: Sequence[int] | None = None,
 ) -> ClockSet:
     """Every candidate clock of the contracts (all contracts if None), decided at ``cutoff``;
-    with ``asset_ids`` (and ``contract_ids``) only those of tickets on these assets.
+    with ``asset_ids`` (and ``contract_ids``) only those of tickets on these assets; with
+    ``clock_ids``, only the candidates among those clocks.
 
     A handful of single-table queries (clocks, their tickets' contracts, the tickets that
     paused or reopened, those tickets' events) matched up with numpy: joins of 100,000s of
@@ -252,7 +258,11 @@ def load_clocks(
     if asset_ids is not None and contract_ids is None:
         raise ValueError("asset_ids needs contract_ids")
     qs = candidate_clocks(
-        since=since, cutoff=cutoff, contract_ids=contract_ids, asset_ids=asset_ids
+        since=since,
+        cutoff=cutoff,
+        contract_ids=contract_ids,
+        asset_ids=asset_ids,
+        clock_ids=clock_ids,
     )
     cut = to_epoch(cutoff)
     zones = _known_zones()

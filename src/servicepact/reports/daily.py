@@ -8,7 +8,7 @@ only the rest (today, or days the worker has not reached yet) from the clocks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,8 +93,15 @@ def _grouped(
     )
 
 
-def decided_tally(since: datetime, until: datetime, *, cutoff: datetime | None = None) -> Tally:
-    """Every contract's clocks decided in [since, until), as of ``cutoff`` (default ``until``)."""
+def decided_tally(
+    since: datetime,
+    until: datetime,
+    *,
+    cutoff: datetime | None = None,
+    clock_ids: Sequence[int] | None = None,
+) -> Tally:
+    """Every contract's clocks decided in [since, until), as of ``cutoff`` (default ``until``);
+    with ``clock_ids``, only those clocks."""
     cut = cutoff or until
-    clocks = load_clocks(since=since, cutoff=cut)
+    clocks = load_clocks(since=since, cutoff=cut, clock_ids=clock_ids)
     return Tally.of_clocks(clocks.take(clocks.decided_between(since, until)))

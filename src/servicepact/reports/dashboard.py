@@ -2,8 +2,12 @@
 
 Compliance and breaches cover the current month to date in the provider's time zone
 (settings.TIME_ZONE): every contract's clocks decided since the 1st. Closed days come from
-the worker's frozen DailyAggregate rows (reports/daily.py), only today (and any closed day
-not frozen yet) is computed from the clocks, in one bulk engine pass. At-risk clocks, credits and renewals are SQL.
+the worker's frozen DailyAggregate rows (reports/daily.py); only today (and any closed day
+not frozen yet) is live. On the page the live part is counted from the clocks' stored
+snapshots, with the bulk engine only for the clocks whose snapshot can lag
+(``reports.today``); an explicit ``now`` (tests of the figures, past instants) puts every
+candidate clock through the engine, with equal figures. At-risk clocks, credits and
+renewals are SQL.
 
 The live part is reused within the minute (``reports.live_cache.per_minute``); the dashboard has
 one scope (staff see the whole portfolio).
@@ -36,6 +40,7 @@ from servicepact.reports.daily import Tally, decided_tally
 from servicepact.reports.live_cache import per_minute
 from servicepact.reports.models import AggregatedDay, DailyAggregate
 from servicepact.reports.statement import percent
+from servicepact.reports.today import decided_since
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock
 
@@ -79,10 +84,14 @@ def _breach_matrix(tally: Tally) -> list[dict[str, Any]]:
     ]
 
 
-def month_tally(moment: datetime, zone: str, *, reuse: bool = False) -> Tally:
+def month_tally(
+    moment: datetime, zone: str, *, reuse: bool = False, snapshots: bool = False
+) -> Tally:
     """The month to date's decided clocks: closed days from their frozen aggregates, the
     rest (today, and any closed day the worker has not reached yet) from the clocks (with
-    ``reuse``, the live part is reused within the minute: ``reports.live_cache``)."""
+    ``reuse``, the live part is reused within the minute: ``reports.live_cache``; with
+    ``snapshots``, from their stored snapshots where those cannot lag: ``reports.today``,
+    for ``moment`` = now only)."""
     month = Period.containing(moment, zone)
     start, _ = month.bounds(zone)
     first, today = local_date(start, zone), local_date(moment, zone)
@@ -101,6 +110,8 @@ def month_tally(moment: datetime, zone: str, *, reuse: bool = False) -> Tally:
     since = max(start, local_midnight(live_from, zone))
 
     def live() -> Tally:
+        if snapshots:
+            return decided_since(since, moment)
         return decided_tally(since, moment + timedelta(seconds=1), cutoff=moment)
 
     if not reuse:
@@ -228,7 +239,7 @@ def portfolio(now: datetime | None = None) -> dict[str, Any]:
     moment = now or current_time()
     zone = settings.TIME_ZONE
     month = Period.containing(moment, zone)
-    tally = month_tally(moment, zone, reuse=now is None)
+    tally = month_tally(moment, zone, reuse=now is None, snapshots=now is None)
     contracts = {
         c["pk"]: c
         for c in Contract.objects.filter(pk__in=unique_ints(tally.contract_id).tolist()).values(

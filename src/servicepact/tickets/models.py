@@ -312,6 +312,19 @@ class SlaClock(models.Model):
             # running (stopped_at IS NULL) or stopped since midnight, one bitmap OR of two
             # ranges of this index instead of a scan of every clock.
             models.Index(fields=["stopped_at"], name="slaclock_stopped_idx"),
+            # The dashboard's today from stored snapshots (reports.today): clocks breached
+            # since midnight that are still running, and unstopped clocks measured on an
+            # older calendar revision (one range per calendar, usually empty).
+            models.Index(
+                fields=["breached_at"],
+                name="slaclock_breached_idx",
+                condition=models.Q(breached_at__isnull=False),
+            ),
+            models.Index(
+                fields=["calendar", "calendar_revision"],
+                name="slaclock_unstopped_rev_idx",
+                condition=models.Q(stopped_at__isnull=True),
+            ),
         ]
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
