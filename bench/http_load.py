@@ -29,6 +29,15 @@ The last line is machine-readable::
 
     .venv/bin/python bench/http_load.py [--quick] [--seconds S] [--clients N] [--workers N]
 
+``--database URL`` runs against an existing database instead (nothing created, seeded or
+dropped; e.g. the 100k tickets ``bench/scale_pages.py --child load`` leaves): only
+``healthz`` and ``api_list`` (``--endpoints``), with a token of ``--user`` (``bench-staff``,
+the scale data's staff user). ``--src DIR`` serves another source tree (a ``git archive`` of
+the base, with its compiled ``.mo`` files) for a before/after on the same data::
+
+    .venv/bin/python bench/http_load.py --database postgres://postgres@127.0.0.1:5432/sp_x \
+        --clients 8 --seconds 15 [--src /tmp/base/src]
+
 The load client shares the machine with the server: on 2 cores, 20 client threads take CPU
 from gunicorn, so absolute figures are a floor; the ratios are the comparable part.
 """
@@ -40,6 +49,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -252,8 +262,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=None, help="per endpoint (30)")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", help="an existing, loaded database (see above)")
+    parser.add_argument("--user", default="bench-staff", help="with --database: the token's user")
+    parser.add_argument("--endpoints", default="healthz,api_list", help="with --database")
+    parser.add_argument("--src", type=Path, default=ROOT / "src", help="the source tree served")
     args = parser.parse_args()
     seconds = args.seconds or (10.0 if args.quick else 30.0)
+    if args.database:
+        return existing(args, seconds)
     server_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/")
     if not server_url.startswith("postgres"):
         raise SystemExit("DATABASE_URL must point at a PostgreSQL server")
@@ -274,7 +290,7 @@ def main() -> int:
         "CONN_MAX_AGE": "60",
         "SERVICEPACT_VAR_DIR": str(var),
         "LOG_LEVEL": "ERROR",
-        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONPATH": str(args.src),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     proc: subprocess.Popen[bytes] | None = None
@@ -308,15 +324,55 @@ def main() -> int:
         admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         admin.close()
     print("load average after the load: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    base = phases["healthz"].percentile(0.5)
+    return report(phases, args.workers, args.clients, seconds)
+
+
+def existing(args: argparse.Namespace, seconds: float) -> int:
+    """The phases of ``--endpoints`` on the server started on ``--database`` as it is."""
+    names = [n for n in args.endpoints.split(",") if n]
+    if not set(names) <= {"healthz", "api_list"}:
+        raise SystemExit("--database measures healthz and api_list only")
+    var = Path(tempfile.mkdtemp(prefix="sp-bench-http-"))
+    env = {**os.environ, "DATABASE_URL": args.database, "DEBUG": "0", "CONN_MAX_AGE": "60",
+           "SERVICEPACT_VAR_DIR": str(var), "LOG_LEVEL": "ERROR", "PYTHONPATH": str(args.src),
+           "SECRET_KEY": os.environ.get("SECRET_KEY") or "http-bench-" + os.urandom(16).hex()}  # fmt: skip
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.pop("SERVICEPACT_MANIFEST_STATIC", None)
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        token = run(["createtoken", args.user], env).strip().splitlines()[-1]
+        port = free_port()
+        proc = subprocess.Popen(
+            [*SP, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(port, proc)
+        print(f"serving {args.src} on {args.database.rsplit('/', 1)[-1]}: {args.workers} "
+              f"gunicorn workers, {args.clients} clients, {seconds:.0f} s per endpoint")  # fmt: skip
+        makers = requests(token, "", [], 0)
+        for name in names:  # warm-up: every worker's connection, caches and first requests
+            load(port, "warm-up", makers[name], args.clients, 2)
+        print("load average before the load: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        phases = {name: load(port, name, makers[name], args.clients, seconds) for name in names}
+    finally:
+        stop(proc)
+        shutil.rmtree(var, ignore_errors=True)
+    print("load average after the load: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    return report(phases, args.workers, args.clients, seconds)
+
+
+def report(phases: dict[str, Phase], workers: int, clients: int, seconds: float) -> int:
+    base = phases["healthz"].percentile(0.5) if "healthz" in phases else float("nan")
 
     def server_ms(p: Phase) -> float:
-        return args.workers * 1000 / p.rps if p.rps else float("nan")
+        return workers * 1000 / p.rps if p.rps else float("nan")
 
     print(
         f"{'endpoint':<12} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p50/healthz':>12} {'server ms':>10} {'errors':>7}"
     )
-    result = [f"workers={args.workers}", f"clients={args.clients}", f"seconds={seconds:.0f}"]
+    result = [f"workers={workers}", f"clients={clients}", f"seconds={seconds:.0f}"]
     for name, p in phases.items():
         ratio = p.percentile(0.5) / base
         print(

@@ -71,13 +71,13 @@ def create_api_token(
 def authenticate_token(raw: str) -> User | None:
     """The active user a live token belongs to, or None (unknown, revoked or expired)."""
     moment = now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=moment))
-        .first()
+    # ``key_hash`` is unique: no ordering; the expiry is checked on the row read, at the same
+    # moment (the query reads every request; a third less to build than with both in SQL).
+    found = ApiToken.objects.select_related("user").filter(
+        key_hash=hash_token(raw), revoked_at__isnull=True
     )
-    if token is None or not token.user.is_active:
+    token = next(iter(found.order_by()[:1]), None)
+    if token is None or not token.is_usable(moment) or not token.user.is_active:
         return None
     record_use(token=token, at=moment)
     return token.user

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -39,15 +40,19 @@ def list_page(
     offset: int = 0,
     after: str | None = None,
     exact_count: bool = False,
+    fetch: Callable[[QuerySet[Any]], list[Any]] = list,
 ) -> ListPage:
     """One page by offset or after a keyset cursor, stably ordered (ties broken on the primary
-    key), with a capped count unless ``exact_count``. Raises ``keyset.BadCursor``."""
+    key), with a capped count unless ``exact_count``. Raises ``keyset.BadCursor``.
+
+    ``fetch`` reads the page's rows from the ordered, sliced queryset (``list`` by default; the
+    ticket list joins the page's related names onto the page in its own SQL, ``api.ticket_rows``)."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     offset = max(0, int(offset))
     keys = keyset.sort_keys(queryset)
     listed = keyset.ordered(queryset, keys)
     window = keyset.after(listed, keys, keyset.decode(after, keys)) if after else listed
-    rows = list(window[offset : offset + limit + 1])
+    rows = fetch(window[offset : offset + limit + 1])
     items, more = rows[:limit], len(rows) > limit
     cursor = keyset.encode(items[-1], keys) if more else None
     if not after and not more and (items or offset == 0):
@@ -123,9 +128,14 @@ def _without_model_serializer(schema: Any) -> Any:
     return copied
 
 
-def api_page(queryset: QuerySet[Any], paging: PageQuery | None = None) -> dict[str, Any]:
+def api_page(
+    queryset: QuerySet[Any],
+    paging: PageQuery | None = None,
+    fetch: Callable[[QuerySet[Any]], list[Any]] = list,
+) -> dict[str, Any]:
     """The API list envelope for ``queryset``: ``{"items", "count", "count_exact", "next"}``.
-    A cursor that is not this list's, or a cursor with an offset, is a 422 on the parameter."""
+    A cursor that is not this list's, or a cursor with an offset, is a 422 on the parameter.
+    ``fetch``: as in ``list_page``."""
     paging = paging or PageQuery()
     if paging.after and paging.offset:
         raise _query_error("offset", "cannot be combined with after")
@@ -136,6 +146,7 @@ def api_page(queryset: QuerySet[Any], paging: PageQuery | None = None) -> dict[s
             offset=paging.offset,
             after=paging.after,
             exact_count=paging.count == "exact",
+            fetch=fetch,
         )
     except keyset.BadCursor as exc:
         raise _query_error("after", str(exc)) from exc

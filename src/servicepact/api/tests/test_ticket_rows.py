@@ -7,13 +7,19 @@ count and a next cursor."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from ninja.responses import NinjaJSONEncoder
 
 from servicepact.accounts.models import Team
+from servicepact.api import ticket_rows
 from servicepact.api.ticket_render import TicketList, render_summary, summary_queryset
+from servicepact.contracts.models import SlaMetric
 from servicepact.core import pagination
 from servicepact.core.pagination import api_page
 from servicepact.tickets import services as ts
@@ -97,3 +103,54 @@ def test_contact_list_equals_the_validated_rows(acme_contact, many):
 
 def test_empty_list_equals_the_validated_rows(staff, db):
     assert staff.client.get(f"{BASE}/tickets").content == validated_body(staff.user, True, {})
+
+
+def test_clocks_in_metric_position_order_unknown_metrics_last(staff, many):
+    """The clocks' order comes with the clocks (``_page_clocks``): by the metric's position,
+    then its code, metrics the table does not know last by code, as ``metric_rank`` sorts."""
+    codes = list(SlaMetric.objects.order_by("position", "code").values_list("code", flat=True))
+    assert len(codes) >= 2
+    for position, code in enumerate(reversed(codes)):  # the display order turned round
+        SlaMetric.objects.filter(code=code).update(position=position)
+    SlaMetric.objects.filter(code=codes[0]).update(position=1)  # a tie: broken on the code
+    ticket = many[1]
+    model = ticket.clocks.first()
+    for code in ("zz_gone", "aa_gone"):  # a metric since removed from the table
+        model.pk, model.metric = None, code
+        model.save()
+    response = staff.get("/tickets")
+    assert response.content == validated_body(staff.user, True, {})
+    row = next(t for t in response.json()["items"] if t["id"] == ticket.pk)
+    assert [c["metric"] for c in row["clocks"]][-2:] == ["aa_gone", "zz_gone"]
+
+
+def test_the_list_reads_at_most_three_queries_after_the_token_whatever_the_page(staff, many):
+    """Token, page (related names joined onto the page), capped count, clocks: the same four
+    for 3 rows and for 13 of the 15, by offset and by cursor, three for the whole list; the related tables are joined outside the
+    page's LIMIT (joined inside, PostgreSQL spent 17-50 ms planning each request at 100k)."""
+    assert staff.get("/me").status_code == 200  # the token's last use, written once a minute
+    counts = []
+    for params in ({"limit": 3}, {"limit": 13}, {"limit": 50}, {"limit": 3, "offset": 2}):
+        with CaptureQueriesContext(connection) as ctx:
+            first = staff.get("/tickets", **params).json()
+        counts.append(len(ctx.captured_queries))
+    with CaptureQueriesContext(connection) as ctx:
+        staff.get("/tickets", limit=3, after=first["next"])
+    counts.append(len(ctx.captured_queries))
+    assert counts == [4, 4, 3, 4, 4]  # the whole list on one page: no count needed
+    page = next(q["sql"] for q in ctx.captured_queries if "customers_customer" in q["sql"])
+    assert page.rindex("LIMIT") < page.index("customers_customer")
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2025, 6, 2, 13, 5, 7, tzinfo=UTC),
+        datetime(2025, 6, 2, 13, 5, 7, 120000, tzinfo=UTC),
+        datetime(2025, 6, 2, 13, 5, 7, 999, tzinfo=UTC),
+        datetime(2025, 6, 2, 9, 5, 7, 654321, tzinfo=ZoneInfo("America/New_York")),
+    ],
+)
+def test_instants_are_written_as_djangos_encoder_writes_them(moment):
+    assert json.dumps(ticket_rows._instant(moment)) == json.dumps(moment, cls=NinjaJSONEncoder)
+    assert ticket_rows._instant(None) is None
