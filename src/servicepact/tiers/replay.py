@@ -32,7 +32,16 @@ from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
-from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from servicepact.billing.clockdata import (
@@ -171,34 +180,52 @@ def _code(field: str, values: Sequence[str]) -> Case:
 
 
 def _tickets(qs: QuerySet[Ticket], zones: list[str]) -> _Tickets:
+    """The tickets' columns. The small codes (category, kind, zone, covered, priority)
+    travel packed into one integer: every column of the read costs the database as much
+    as the scan (docs/performance.md, tier replay)."""
+    sizes = (len(CATEGORIES) + 1, len(KINDS) + 1, len(zones) + 1, 2)  # codes are >= -1
     rows = fetch_ints(
         qs.annotate(
             version_code=Coalesce("contract_version_id", Value(NONE)),
-            category_code=_code("category", CATEGORIES),
-            kind_code=_code("kind", KINDS),
-            zone_code=_code("timezone", zones),
-            out_code=Case(
-                When(coverage=CoverageStatus.OUT_OF_CONTRACT, then=Value(0)),
-                default=Value(1),
-                output_field=BigIntegerField(),
+            packed=_packed(
+                F("priority"),
+                [
+                    (
+                        Case(
+                            When(coverage=CoverageStatus.OUT_OF_CONTRACT, then=Value(0)),
+                            default=Value(1),
+                            output_field=BigIntegerField(),
+                        ),
+                        sizes[3],
+                    ),
+                    (_code("timezone", zones) + 1, sizes[2]),
+                    (_code("kind", KINDS) + 1, sizes[1]),
+                    (_code("category", CATEGORIES) + 1, sizes[0]),
+                ],
             ),
         )
         .order_by()
-        .values_list(
-            "pk",
-            "contract_id",
-            "version_code",
-            "category_code",
-            "kind_code",
-            "zone_code",
-            "priority",
-            "out_code",
-        ),
-        8,
+        .values_list("pk", "contract_id", "version_code", "packed"),
+        4,
     )
     rows = rows[np.argsort(rows[:, 0])]  # primary keys: unique, any sort will do
-    pk, contract, version, category, kind, zone, priority, covered = rows.T.copy()
-    return _Tickets(pk, contract, version, category, kind, zone, priority, covered.astype(bool))
+    pk, contract, version, rest = rows.T.copy()
+    rest, category = np.divmod(rest, sizes[0])
+    rest, kind = np.divmod(rest, sizes[1])
+    rest, zone = np.divmod(rest, sizes[2])
+    priority, covered = np.divmod(rest, sizes[3])
+    return _Tickets(
+        pk, contract, version, category - 1, kind - 1, zone - 1, priority, covered.astype(bool)
+    )
+
+
+def _packed(first: Any, rest: list[tuple[Any, int]]) -> Any:
+    """``((first * size1 + code1) * size2 + code2) ...``: codes in [0, size) as one integer
+    (read back with ``divmod`` in the reverse order)."""
+    packed = first
+    for code, size in rest:
+        packed = packed * Value(size) + code
+    return ExpressionWrapper(packed, output_field=BigIntegerField())
 
 
 def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array, Array, Array]:
@@ -213,7 +240,12 @@ def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array,
     none = np.zeros(0, dtype=np.int64)
     if ticket_ids.size == 0:
         return none.astype(np.intp), none, none
-    events = TicketEvent.objects.annotate(kind_code=_code("kind", kinds), at_s=Instant("at"))
+    # The ticket and the kind code as one integer (one column less to read).
+    size = len(kinds) + 1
+    events = TicketEvent.objects.annotate(
+        ticket_kind=_packed(F("ticket_id"), [(_code("kind", kinds) + 1, size)]),
+        at_s=Instant("at"),
+    )
     if sparse(ticket_ids):
         parts = [
             events.filter(ids_in("ticket_id", ticket_ids[i : i + _IN_CHUNK].tolist()))
@@ -229,17 +261,18 @@ def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array,
     found = np.concatenate(
         [
             fetch_ints(
-                part.order_by().values_list("ticket_id", "kind_code", "at_s", "id"),
-                4,
-                instants=(2,),
+                part.order_by().values_list("ticket_kind", "at_s", "id"),
+                3,
+                instants=(1,),
             )
             for part in parts
         ]
     )
-    ticket, kind, at = found[:, 0], found[:, 1], found[:, 2]
+    ticket, kind = np.divmod(found[:, 0], size)
+    at = found[:, 1]
     row = _rows_of(ticket_ids, ticket)
-    keep = np.flatnonzero((row >= 0) & (kind >= 0) & (at <= cut))
-    row, kind, at, pk = row[keep], kind[keep], at[keep], found[keep, 3]
+    keep = np.flatnonzero((row >= 0) & (kind > 0) & (at <= cut))
+    row, kind, at, pk = row[keep], kind[keep] - 1, at[keep], found[keep, 2]
     order = _ticket_time_order(row, at, pk)
     return row[order], kind[order], at[order]
 
@@ -635,31 +668,33 @@ def _measure(
         )
     # Settled like ``tickets.refresh.settle``: ended unrequired before the deadline.
     kept = np.flatnonzero(~(col["unrequired"] & ~breached & (stop != NONE)))
-    rows = col["row"]
+    # The kept clocks' columns, each taken once (``ClockSet.take`` of the whole set would
+    # first build the ticket columns of the dropped ones too).
+    rows = col["row"][kept]
     tickets = run.tickets
-    full = ClockSet(
+    stop, breached, deadline = stop[kept], breached[kept], deadline[kept]
+    return ClockSet(
         cutoff=cut,
-        clock_id=-1 - np.arange(n, dtype=np.int64),  # not stored clocks
+        clock_id=-1 - kept,  # not stored clocks
         ticket_id=tickets.pk[rows],
         contract_id=tickets.contract[rows],
         version_id=tickets.version[rows],
-        metric=col["metric"],
+        metric=col["metric"][kept],
         priority=tickets.priority[rows],
-        target=target,
-        start=start,
+        target=target[kept],
+        start=start[kept],
         stop=stop,
-        end=end,
-        elapsed=elapsed,
+        end=end[kept],
+        elapsed=elapsed[kept],
         breached=breached,
         deadline=deadline,
         decided_at=np.where(breached, deadline, stop),
-        calendar_index=index,
+        calendar_index=index[kept],
         calendars=uses,
-        pauses=idle,
+        pauses=take_pauses(idle, kept),
         metrics=metrics,
         category=tickets.category[rows],
     )
-    return full.take(kept)
 
 
 def _idle(n: int, chunks: list[tuple[Array, Array, Array]], end: Array) -> PauseSet:
