@@ -287,7 +287,7 @@ def _rows_of(sorted_ids: Array, ids: Array) -> Array:
         table = np.full(hi - lo + 3, -1, dtype=np.intp)
         table[sorted_ids - (lo - 1)] = np.arange(sorted_ids.size)
         # Ids outside [lo, hi] land on the first or last slot: -1.
-        return table[np.clip(ids - (lo - 1), 0, hi - lo + 2)]
+        return np.asarray(table[np.clip(ids - (lo - 1), 0, hi - lo + 2)])
     at = np.searchsorted(sorted_ids, ids)
     hit = sorted_ids[np.minimum(at, sorted_ids.size - 1)] == ids
     return np.where(hit, at, -1)
