@@ -669,29 +669,35 @@ def _measure(
     # Settled like ``tickets.refresh.settle``: ended unrequired before the deadline.
     kept = np.flatnonzero(~(col["unrequired"] & ~breached & (stop != NONE)))
     # The kept clocks' columns, each taken once (``ClockSet.take`` of the whole set would
-    # first build the ticket columns of the dropped ones too).
-    rows = col["row"][kept]
+    # first build the ticket columns of the dropped ones too), and not at all when every
+    # clock is kept (2.5M clocks: 16 copies cost 0.25 s).
+    every = kept.size == n
+
+    def kept_of(values: Array) -> Array:
+        return values if every else values[kept]
+
+    rows = kept_of(col["row"])
     tickets = run.tickets
-    stop, breached, deadline = stop[kept], breached[kept], deadline[kept]
+    stop, breached, deadline = kept_of(stop), kept_of(breached), kept_of(deadline)
     return ClockSet(
         cutoff=cut,
         clock_id=-1 - kept,  # not stored clocks
         ticket_id=tickets.pk[rows],
         contract_id=tickets.contract[rows],
         version_id=tickets.version[rows],
-        metric=col["metric"][kept],
+        metric=kept_of(col["metric"]),
         priority=tickets.priority[rows],
-        target=target[kept],
-        start=start[kept],
+        target=kept_of(target),
+        start=kept_of(start),
         stop=stop,
-        end=end[kept],
-        elapsed=elapsed[kept],
+        end=kept_of(end),
+        elapsed=kept_of(elapsed),
         breached=breached,
         deadline=deadline,
         decided_at=np.where(breached, deadline, stop),
-        calendar_index=index[kept],
+        calendar_index=kept_of(index),
         calendars=uses,
-        pauses=take_pauses(idle, kept),
+        pauses=idle if every else take_pauses(idle, kept),
         metrics=metrics,
         category=tickets.category[rows],
     )
