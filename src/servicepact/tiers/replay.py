@@ -32,20 +32,28 @@ from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
-from django.db.models import BigIntegerField, Case, F, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from servicepact.billing.clockdata import (
     CATEGORIES,
     NONE,
     ClockSet,
-    Epoch,
+    Instant,
     calendar_uses,
     candidate_clocks,
     empty_clocks,
     fetch_ints,
     known_zones,
-    pause_set,
     sparse,
     take_pauses,
 )
@@ -53,7 +61,7 @@ from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.metrics import MetricDef, load_metrics
 from servicepact.contracts.models import Calendar
 from servicepact.contracts.terms import Terms
-from servicepact.core.sql import ids_in
+from servicepact.core.sql import ids_in, in_subquery_rows
 from servicepact.core.time import require_aware, to_epoch
 from servicepact.slaclock import PauseSet, business_seconds_many_mixed, deadline_many_mixed
 from servicepact.slaclock.clock_replay import replay
@@ -88,21 +96,22 @@ class _Clocks:
     row: list[Array]  # ticket row (into _Tickets)
     metric: list[Array]
     target: list[Array]
-    calendar: list[Array]
-    zone: list[Array]
+    use: list[Array]  # (calendar, zone) pair: index into ``_Terms.pairs``
     start: list[Array]
     stop: list[Array]
     unrequired: list[Array]  # ended by an end stage (not required unless breached)
-    pauses: dict[int, list[tuple[int, int]]]  # clock index -> idle intervals
+    # Idle intervals: (clock index, start, end) chunks, by clock and time.
+    pauses: list[tuple[Array, Array, Array]]
     count: int = 0
 
-    def add(self, pauses: dict[int, list[tuple[int, int]]] | None = None, **cols: Array) -> None:
+    def add(self, pauses: tuple[Array, Array, Array] | None = None, **cols: Array) -> None:
         n = int(cols["row"].size)
         for name, values in cols.items():
             kind = bool if name == "unrequired" else np.int64
             getattr(self, name).append(np.asarray(values, dtype=kind))
-        for k, idle in (pauses or {}).items():
-            self.pauses[self.count + k] = idle
+        if pauses is not None and pauses[0].size:
+            clock, a, b = pauses
+            self.pauses.append((clock + self.count, a, b))
         self.count += n
 
 
@@ -123,14 +132,15 @@ def replay_clocks(
     definitions = load_metrics()
     metrics = tuple(definitions)
     zones = known_zones()
-    tickets = _tickets(_candidates(contract_ids, since, cutoff, asset_ids), zones)
+    tickets = _tickets(_candidates(contract_ids, since, cutoff, asset_ids), zones, contract_ids)
     kinds = clock_event_kinds(definitions.values())
-    events = _events(tickets.pk, kinds, cut)
-    run = _Pass(tickets, events, np.searchsorted(tickets.pk, events[:, 0]), kinds, cut)
-    clocks = _Clocks([], [], [], [], [], [], [], [], {})
-    if tickets.pk.size and events.size:
-        _find_clocks(clocks, run, metrics, definitions, terms_of, zones)
-    return _measure(clocks, run, metrics, zones)
+    row, kind, at = _events(tickets.pk, kinds, cut)
+    run = _Pass(tickets, row, kind, at, kinds, cut)
+    clocks = _Clocks([], [], [], [], [], [], [], [])
+    pairs: dict[tuple[int, int], int] = {}
+    if tickets.pk.size and row.size:
+        _find_clocks(clocks, run, metrics, definitions, terms_of, zones, pairs)
+    return _measure(clocks, run, metrics, zones, pairs)
 
 
 def _candidates(
@@ -141,13 +151,19 @@ def _candidates(
 ) -> QuerySet[Ticket]:
     """Tickets that can have a clock decided in [since, cutoff): opened before the cut-off
     and not resolved before ``since`` — or with a stored clock still undecided then. With
-    ``asset_ids``: on those assets only (in SQL, not after loading)."""
-    undecided = candidate_clocks(
-        since=since, cutoff=cutoff, contract_ids=contract_ids, asset_ids=asset_ids
-    )
+    ``asset_ids``: on those assets only (in SQL, not after loading).
+
+    Only a ticket resolved before ``since`` needs the stored clocks: the subquery looks at
+    those tickets' clocks only (none when every ticket was resolved in the period or is
+    open; PostgreSQL then never runs it, as it never did for a ticket the first two
+    conditions admit)."""
     tickets = Ticket.objects.filter(contract_id__in=list(contract_ids), opened_at__lt=cutoff)
     if asset_ids is not None:
         tickets = tickets.filter(asset_id__in=list(asset_ids))
+    resolved_before = tickets.filter(resolved_at__lt=since).order_by().values("pk")
+    undecided = candidate_clocks(since=since, cutoff=cutoff).filter(
+        in_subquery_rows("ticket_id", resolved_before)
+    )
     return tickets.filter(
         Q(resolved_at__isnull=True)
         | Q(resolved_at__gte=since)
@@ -155,54 +171,99 @@ def _candidates(
     )
 
 
-def _code(field: str, values: Sequence[str]) -> Case:
+def _code(field: str, values: Sequence[str], common: Sequence[str] = ()) -> Case:
+    """``values.index(field)`` in SQL (NONE if absent); the ``common`` values are tested
+    first (the database tries the branches in order)."""
+    order = sorted(range(len(values)), key=lambda i: (values[i] not in common, i))
     return Case(
-        *[When(**{field: v}, then=Value(i)) for i, v in enumerate(values)],
+        *[When(**{field: values[i]}, then=Value(i)) for i in order],
         default=Value(NONE),
         output_field=BigIntegerField(),
     )
 
 
-def _tickets(qs: QuerySet[Ticket], zones: list[str]) -> _Tickets:
+# Every ticket has these events, in about this order of frequency.
+_COMMON_EVENTS = (EventKind.OPENED, EventKind.ACKNOWLEDGED, EventKind.RESOLVED, EventKind.CLOSED)
+
+
+def _tickets(qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]) -> _Tickets:
+    """The tickets' columns. The small codes (category, kind, zone, covered, priority)
+    travel packed into one integer, and the contract only when there are several: every
+    column of the read costs the database about as much as the scan (docs/performance.md,
+    tier replay)."""
+    single = len(set(contract_ids)) == 1  # the query admits only that contract's tickets
+    names = (
+        ("pk", "version_code", "packed")
+        if single
+        else ("pk", "contract_id", "version_code", "packed")
+    )
+    sizes = (len(CATEGORIES) + 1, len(KINDS) + 1, len(zones) + 1, 2)  # codes are >= -1
     rows = fetch_ints(
         qs.annotate(
             version_code=Coalesce("contract_version_id", Value(NONE)),
-            category_code=_code("category", CATEGORIES),
-            kind_code=_code("kind", KINDS),
-            zone_code=_code("timezone", zones),
-            out_code=Case(
-                When(coverage=CoverageStatus.OUT_OF_CONTRACT, then=Value(0)),
-                default=Value(1),
-                output_field=BigIntegerField(),
+            packed=_packed(
+                F("priority"),
+                [
+                    (
+                        Case(
+                            When(coverage=CoverageStatus.OUT_OF_CONTRACT, then=Value(0)),
+                            default=Value(1),
+                            output_field=BigIntegerField(),
+                        ),
+                        sizes[3],
+                    ),
+                    (_code("timezone", zones) + 1, sizes[2]),
+                    (_code("kind", KINDS) + 1, sizes[1]),
+                    (_code("category", CATEGORIES) + 1, sizes[0]),
+                ],
             ),
         )
         .order_by()
-        .values_list(
-            "pk",
-            "contract_id",
-            "version_code",
-            "category_code",
-            "kind_code",
-            "zone_code",
-            "priority",
-            "out_code",
-        ),
-        8,
+        .values_list(*names),
+        len(names),
     )
-    rows = rows[np.argsort(rows[:, 0], kind="stable")]
-    pk, contract, version, category, kind, zone, priority, covered = rows.T.copy()
-    return _Tickets(pk, contract, version, category, kind, zone, priority, covered.astype(bool))
+    rows = rows[np.argsort(rows[:, 0])]  # primary keys: unique, any sort will do
+    if single:
+        pk, version, rest = rows.T.copy()
+        contract = np.full(pk.size, int(contract_ids[0]), dtype=np.int64)
+    else:
+        pk, contract, version, rest = rows.T.copy()
+    rest, category = np.divmod(rest, sizes[0])
+    rest, kind = np.divmod(rest, sizes[1])
+    rest, zone = np.divmod(rest, sizes[2])
+    priority, covered = np.divmod(rest, sizes[3])
+    return _Tickets(
+        pk, contract, version, category - 1, kind - 1, zone - 1, priority, covered.astype(bool)
+    )
 
 
-def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> Array:
-    """(ticket, kind code, epoch, id) of the clock events up to the cut-off, in ticket and
-    time order (same-second events by id: the order ``facts_by_ticket`` gives).
+def _packed(first: Any, rest: list[tuple[Any, int]]) -> Any:
+    """``((first * size1 + code1) * size2 + code2) ...``: codes in [0, size) as one integer
+    (read back with ``divmod`` in the reverse order)."""
+    packed = first
+    for code, size in rest:
+        packed = packed * Value(size) + code
+    return ExpressionWrapper(packed, output_field=BigIntegerField())
+
+
+def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array, Array, Array]:
+    """The clock events up to the cut-off as three columns: the ticket's row in
+    ``ticket_ids`` (sorted), the kind code and the epoch second; in ticket and time order
+    (same-second events by id: the order ``facts_by_ticket`` gives).
 
     Read by ticket id range (a sequential read) unless the tickets are few and spread thin
-    (then by id, in chunks), like ``clockdata`` reads tickets."""
+    (then by id, in chunks), like ``clockdata`` reads tickets. The instant goes out of
+    PostgreSQL as stored (``Instant``); the order is made by numpy, not SQL (a sort in
+    PostgreSQL costs more than the whole read: docs/performance.md, tier replay)."""
+    none = np.zeros(0, dtype=np.int64)
     if ticket_ids.size == 0:
-        return np.zeros((0, 4), dtype=np.int64)
-    events = TicketEvent.objects.annotate(kind_code=_code("kind", kinds), at_s=Epoch("at"))
+        return none.astype(np.intp), none, none
+    # The ticket and the kind code as one integer (one column less to read).
+    size = len(kinds) + 1
+    events = TicketEvent.objects.annotate(
+        ticket_kind=_packed(F("ticket_id"), [(_code("kind", kinds, _COMMON_EVENTS) + 1, size)]),
+        at_s=Instant("at"),
+    )
     if sparse(ticket_ids):
         parts = [
             events.filter(ids_in("ticket_id", ticket_ids[i : i + _IN_CHUNK].tolist()))
@@ -212,23 +273,84 @@ def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> Array:
         # Nearly every event of these tickets is a clock event: one sequential read beats the
         # (kind, at) or ticket index's random reads (3-5x on SQLite at 100k tickets), so the
         # range is on an expression no index serves; kind and instant are filtered by numpy
-        # (in SQL they cost another CASE and strftime per row: 30 % more).
+        # (in SQL they cost another CASE and comparison per row: 30 % more on SQLite).
         lo, hi = int(ticket_ids[0]), int(ticket_ids[-1])
         parts = [events.annotate(tid=F("ticket_id") + 0).filter(tid__gte=lo, tid__lte=hi)]
     found = np.concatenate(
         [
             fetch_ints(
-                part.order_by().values_list("ticket_id", "kind_code", "at_s", "id"),
-                4,
+                part.order_by().values_list("ticket_kind", "at_s", "id"),
+                3,
+                instants=(1,),
             )
             for part in parts
         ]
     )
-    found = found[(found[:, 1] >= 0) & (found[:, 2] <= cut) & np.isin(found[:, 0], ticket_ids)]
-    return found[np.lexsort((found[:, 3], found[:, 2], found[:, 0]))]
+    ticket, kind = np.divmod(found[:, 0], size)
+    at = found[:, 1]
+    row = _rows_of(ticket_ids, ticket)
+    keep = np.flatnonzero((row >= 0) & (kind > 0) & (at <= cut))
+    row, kind, at, pk = row[keep], kind[keep] - 1, at[keep], found[keep, 2]
+    order = _ticket_time_order(row, at, pk)
+    return row[order], kind[order], at[order]
+
+
+def _rows_of(sorted_ids: Array, ids: Array) -> Array:
+    """Each of ``ids``' position in ``sorted_ids`` (unique, ascending), -1 where absent: by a
+    table over the id range when it is dense enough (one gather), else by binary search."""
+    if sorted_ids.size == 0 or ids.size == 0:
+        return np.full(ids.size, -1, dtype=np.intp)
+    lo, hi = int(sorted_ids[0]), int(sorted_ids[-1])
+    if hi - lo < 8 * sorted_ids.size + 1024:
+        table = np.full(hi - lo + 3, -1, dtype=np.intp)
+        table[sorted_ids - (lo - 1)] = np.arange(sorted_ids.size)
+        # Ids outside [lo, hi] land on the first or last slot: -1.
+        return np.asarray(table[np.clip(ids - (lo - 1), 0, hi - lo + 2)])
+    at = np.searchsorted(sorted_ids, ids)
+    hit = sorted_ids[np.minimum(at, sorted_ids.size - 1)] == ids
+    return np.where(hit, at, -1)
+
+
+def _ticket_time_order(row: Array, at: Array, pk: Array) -> Array:
+    """The permutation that sorts the events by ticket row, second and id.
+
+    One key ``row * span + second`` (unique but for same-second events of a ticket) sorted
+    by numpy's default sort, then the few runs of equal keys put in id order: a 3-key
+    ``lexsort`` of 350k events costs 10x that."""
+    if row.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    low = int(at.min())
+    span = int(at.max()) - low + 1
+    if (int(row.max()) + 1) * span >= 1 << 62:
+        return np.lexsort((pk, at, row))
+    key = row.astype(np.int64) * span + (at - low)
+    order = np.argsort(key)
+    ordered = key[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if tied.size:
+        # Every position in a run of equal keys; runs are contiguous and ascending, so
+        # sorting their events by (key, id) and writing them back in place orders them.
+        place = np.union1d(tied, tied + 1)
+        picked = order[place]
+        order[place] = picked[np.lexsort((pk[picked], key[picked]))]
+    return order
 
 
 _IN_CHUNK = 2_000
+
+
+def _groups(values: Array) -> tuple[Array, Array, Array]:
+    """``np.unique(values, return_index=True, return_inverse=True)`` of an integer array,
+    by one sort (numpy 2.4's hash-based unique costs 10x: ``clockdata.unique_ints``); the
+    index is of some occurrence of each value, not necessarily the first."""
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.empty(values.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(values.size, dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], order[new], inverse
 
 
 @dataclass(frozen=True)
@@ -244,10 +366,10 @@ class _Combos:
 
 def _combos(tickets: _Tickets, terms_of: TermsOf) -> _Combos:
     keys = np.where(tickets.covered, tickets.version, NONE)
-    versions, version_index = np.unique(keys, return_inverse=True)
+    versions, _, version_index = _groups(keys)
     # One integer per combination (each column shifted to >= 0 and packed by its range).
     columns = [
-        version_index.reshape(-1),
+        version_index,
         tickets.priority,
         tickets.category + 1,
         tickets.kind + 1,
@@ -256,7 +378,7 @@ def _combos(tickets: _Tickets, terms_of: TermsOf) -> _Combos:
     packed = np.zeros(tickets.pk.size, dtype=np.int64)
     for column in columns:
         packed = packed * (int(column.max(initial=0)) + 1) + column
-    unique, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    unique, first, inverse = _groups(packed)
     table = {int(k): (terms_of(int(k)) if k != NONE else None) for k in versions.tolist()}
     return _Combos(
         terms=[table[int(keys[i])] for i in first.tolist()],
@@ -269,18 +391,20 @@ def _combos(tickets: _Tickets, terms_of: TermsOf) -> _Combos:
             )
             for i in first.tolist()
         ],
-        inverse=inverse.reshape(-1),
+        inverse=inverse,
         count=int(unique.size),
     )
 
 
 @dataclass(frozen=True)
 class _Pass:
-    """What every step of one replay reads: the tickets, their events, the cut-off."""
+    """What every step of one replay reads: the tickets, their events (as columns, by
+    ticket, time and id), the cut-off."""
 
     tickets: _Tickets
-    events: Array  # (ticket, kind code, epoch, id), by ticket, time, id
-    ticket_row: Array  # each event's row in ``tickets``
+    row: Array  # each event's ticket row in ``tickets``
+    kind: Array  # each event's kind code (into ``kinds``)
+    at: Array  # each event's epoch second
     kinds: tuple[str, ...]
     cut: int
 
@@ -290,6 +414,28 @@ class _Pass:
     def code(self, kind: str) -> int:
         return self.kinds.index(kind)
 
+    def of_kinds(self, codes: Sequence[int]) -> Array:
+        """Mask of the events of these kind codes (a table lookup, not ``np.isin``)."""
+        table = np.zeros(len(self.kinds), dtype=bool)
+        table[list(codes)] = True
+        return np.asarray(table[self.kind])
+
+
+def _firsts(rows: Array) -> Array:
+    """Positions in ``rows`` (sorted) where a new value begins."""
+    new = np.empty(rows.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(rows[1:], rows[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def _member(sorted_values: Array, wanted: Array) -> Array:
+    """Mask of ``wanted`` found in ``sorted_values`` (ascending): ``np.isin`` by search."""
+    if sorted_values.size == 0:
+        return np.zeros(wanted.size, dtype=bool)
+    at = np.searchsorted(sorted_values, wanted)
+    return np.asarray(sorted_values[np.minimum(at, sorted_values.size - 1)] == wanted)
+
 
 def _find_clocks(
     clocks: _Clocks,
@@ -298,18 +444,19 @@ def _find_clocks(
     definitions: dict[str, MetricDef],
     terms_of: TermsOf,
     zones: list[str],
+    pairs: dict[tuple[int, int], int],
 ) -> None:
     hard = _hard_tickets(run)
     combos = _combos(run.tickets, terms_of)
     calendar_zones: dict[int, int] = {}
     for m, metric in enumerate(metrics):
         rule = definitions[metric]
-        term = _term_columns(combos, rule, metric, zones, calendar_zones)
-        starts = np.flatnonzero(run.events[:, 1] == run.code(rule.start))
+        term = _term_columns(combos, rule, metric, zones, calendar_zones, pairs)
+        starts = np.flatnonzero(run.kind == run.code(rule.start))
         if starts.size == 0:
             continue
-        first = starts[np.unique(run.ticket_row[starts], return_index=True)[1]]
-        rows = run.ticket_row[first]
+        first = starts[_firsts(run.row[starts])]  # events are by ticket and time
+        rows = run.row[first]
         keep = term[0][rows] != NONE
         first, rows = first[keep], rows[keep]
         easy = ~hard[rows]
@@ -322,14 +469,14 @@ def _hard_tickets(run: _Pass) -> Array:
     engine's replay per clock decides them (as ``clockdata._replay_paused`` does)."""
     paused, resumed = run.code(EventKind.PAUSED), run.code(EventKind.RESUMED)
     hard = np.zeros(run.tickets.pk.size, dtype=bool)
-    marks = np.flatnonzero(np.isin(run.events[:, 1], run.codes(_MARKS)))
+    marks = np.flatnonzero(run.of_kinds(run.codes(_MARKS)))
     if marks.size == 0:
         return hard
-    rows = run.ticket_row[marks]
-    first = np.unique(rows, return_index=True)[1]
+    rows = run.row[marks]
+    first = _firsts(rows)
     group_start = np.repeat(first, np.diff(np.append(first, rows.size)))
     expected = np.where((np.arange(rows.size) - group_start) % 2 == 0, paused, resumed)
-    hard[rows[run.events[marks, 1] != expected]] = True
+    hard[rows[run.kind[marks] != expected]] = True
     return hard
 
 
@@ -337,14 +484,19 @@ _MARKS = (EventKind.PAUSED, EventKind.RESUMED, EventKind.REOPENED)
 
 
 def _term_columns(
-    combos: _Combos, rule: MetricDef, metric: str, zones: list[str], calendar_zones: dict[int, int]
-) -> tuple[Array, Array, Array]:
-    """Per ticket: the target seconds (NONE: no clock), calendar id and zone code of the
-    metric under the ticket's replay terms, at its priority and for its category (the most
-    specific target, ``Terms.target``), in the site's zone or the calendar's."""
+    combos: _Combos,
+    rule: MetricDef,
+    metric: str,
+    zones: list[str],
+    calendar_zones: dict[int, int],
+    pairs: dict[tuple[int, int], int],
+) -> tuple[Array, Array]:
+    """Per ticket: the target seconds (NONE: no clock) of the metric under the ticket's
+    replay terms, at its priority and for its category (the most specific target,
+    ``Terms.target``), and the (calendar, zone) it is measured in — the site's zone or the
+    calendar's — as an index into ``pairs`` (grown here)."""
     target = np.full(combos.count, NONE, dtype=np.int64)
-    calendar = np.full(combos.count, NONE, dtype=np.int64)
-    zone = np.full(combos.count, NONE, dtype=np.int64)
+    use = np.full(combos.count, NONE, dtype=np.int64)
     for u, (terms, (priority, category, kind, site_zone)) in enumerate(
         zip(combos.terms, combos.values, strict=True)
     ):
@@ -355,15 +507,15 @@ def _term_columns(
         if found is None:
             continue
         target[u] = found.target_seconds
-        calendar[u] = found.calendar_id
         if found.measure_in_site_timezone and site_zone != NONE:
-            zone[u] = site_zone
+            zone = site_zone
         else:
             if found.calendar_id not in calendar_zones:
                 name = Calendar.objects.values_list("timezone", flat=True).get(pk=found.calendar_id)
                 calendar_zones[found.calendar_id] = zones.index(name)
-            zone[u] = calendar_zones[found.calendar_id]
-    return target[combos.inverse], calendar[combos.inverse], zone[combos.inverse]
+            zone = calendar_zones[found.calendar_id]
+        use[u] = pairs.setdefault((found.calendar_id, zone), len(pairs))
+    return target[combos.inverse], use[combos.inverse]
 
 
 def _simple(
@@ -373,28 +525,26 @@ def _simple(
     rule: MetricDef,
     first: Array,
     rows: Array,
-    term: tuple[Array, Array, Array],
+    term: tuple[Array, Array],
 ) -> None:
     """Clocks of tickets that never reopened and alternate pause/resume, with numpy: the
     stop is the first stop or end stage after the start (the engine ignores later ones)."""
     if rows.size == 0:
         return
-    events = run.events
     stops, ends = run.codes(rule.stops), run.codes(rule.ends)
-    halting = np.flatnonzero(np.isin(events[:, 1], stops + ends))
+    halting = np.flatnonzero(run.of_kinds(stops + ends))
     at = np.searchsorted(halting, first, side="right")
     found = at < halting.size
-    found[found] = run.ticket_row[halting[at[found]]] == rows[found]
+    found[found] = run.row[halting[at[found]]] == rows[found]
     stop_row = halting[np.minimum(at, max(halting.size - 1, 0))] if halting.size else at
-    stop = np.where(found, events[stop_row, 2] if halting.size else NONE, NONE)
+    stop = np.where(found, run.at[stop_row] if halting.size else NONE, NONE)
     clocks.add(
         _pauses(run, first, rows, stop) if rule.pausable else None,
         row=rows,
         metric=np.full(rows.size, m),
         target=term[0][rows],
-        calendar=term[1][rows],
-        zone=term[2][rows],
-        start=events[first, 2],
+        use=term[1][rows],
+        start=run.at[first],
         stop=stop,
         unrequired=_ended_by_end(run, rows, stop, found, stops, ends),
     )
@@ -407,44 +557,43 @@ def _ended_by_end(
     no stop stage did."""
     if not ends:
         return np.zeros(rows.size, dtype=bool)
-    events = run.events
-    key = events[:, 0] * _KEY + events[:, 2]
-    end_keys = key[np.isin(events[:, 1], ends)]
-    stop_keys = key[np.isin(events[:, 1], stops)]
-    wanted = np.where(found, run.tickets.pk[rows] * _KEY + stop, -1)
-    return np.asarray(found & np.isin(wanted, end_keys) & ~np.isin(wanted, stop_keys))
+    # (ticket row, second) as one key: ascending over the events (by ticket and time).
+    key = run.row.astype(np.int64) * _KEY + run.at
+    wanted = np.where(found, rows * _KEY + stop, -1)
+    ended = _member(key[run.of_kinds(ends)], wanted)
+    stopped = _member(key[run.of_kinds(stops)], wanted)
+    return np.asarray(found & ended & ~stopped)
 
 
-_KEY = 10**11  # ticket * _KEY + epoch: a unique (ticket, instant) key up to the year 5138
+_KEY = 10**11  # row * _KEY + epoch: a unique (ticket, instant) key up to the year 5138
 
 
-def _pauses(run: _Pass, first: Array, rows: Array, stop: Array) -> dict[int, list[tuple[int, int]]]:
-    """The waits of each clock: (pause, next resume) after its start, cut at its stop (an
-    open wait runs to the stop, or to the cut-off, which ``_measure`` applies). A wait that
-    began before the clock started is ignored, as the engine ignores it."""
-    events = run.events
-    marks = np.flatnonzero(events[:, 1] == run.code(EventKind.PAUSED))
+def _pauses(run: _Pass, first: Array, rows: Array, stop: Array) -> tuple[Array, Array, Array]:
+    """The waits of each clock: (clock, pause, next resume) after its start, cut at its
+    stop (an open wait runs to the stop, or to the cut-off, which ``_measure`` applies), by
+    clock and time. A wait that began before the clock started is ignored, as the engine
+    ignores it."""
+    none = np.zeros(0, dtype=np.int64)
+    marks = np.flatnonzero(run.kind == run.code(EventKind.PAUSED))
     if marks.size == 0:
-        return {}
-    resumes = np.flatnonzero(events[:, 1] == run.code(EventKind.RESUMED))
+        return none, none, none
+    resumes = np.flatnonzero(run.kind == run.code(EventKind.RESUMED))
     at = np.searchsorted(resumes, marks, side="right")
     ok = at < resumes.size
-    ok[ok] = run.ticket_row[resumes[at[ok]]] == run.ticket_row[marks[ok]]
+    ok[ok] = run.row[resumes[at[ok]]] == run.row[marks[ok]]
     nxt = np.where(ok, resumes[np.minimum(at, max(resumes.size - 1, 0))] if resumes.size else 0, -1)
     position = np.full(run.tickets.pk.size, -1, dtype=np.int64)
     position[rows] = np.arange(rows.size)
-    clock = position[run.ticket_row[marks]]
+    clock = position[run.row[marks]]
     keep = clock >= 0
     keep[keep] = marks[keep] > first[clock[keep]]
     top = np.iinfo(np.int64).max
-    a = events[marks, 2]
-    b = np.where(nxt >= 0, events[np.maximum(nxt, 0), 2], top)
+    a = run.at[marks]
+    b = np.where(nxt >= 0, run.at[np.maximum(nxt, 0)], top)
     b = np.minimum(b, np.where(stop == NONE, top, stop)[np.maximum(clock, 0)])
     keep &= a < b
-    out: dict[int, list[tuple[int, int]]] = {}
-    for k, x, y in zip(clock[keep].tolist(), a[keep].tolist(), b[keep].tolist(), strict=True):
-        out.setdefault(k, []).append((x, y))
-    return out
+    # Marks are by ticket and time, and clocks by ticket: already by clock and time.
+    return clock[keep], a[keep], b[keep]
 
 
 def _hard(
@@ -453,50 +602,56 @@ def _hard(
     m: int,
     rule: MetricDef,
     rows: Array,
-    term: tuple[Array, Array, Array],
+    term: tuple[Array, Array],
 ) -> None:
     """Clocks of reopened or irregularly paused tickets: the engine's replay, one by one
     (``clockdata._replay_rows``)."""
     if rows.size == 0:
         return
     found: list[tuple[int, int, int, bool]] = []
-    pauses: dict[int, list[tuple[int, int]]] = {}
+    idle_rows: list[tuple[int, int, int]] = []
     for r in rows.tolist():
         # Events are in ticket order: the ticket's are one slice.
-        lo, hi = np.searchsorted(run.ticket_row, [r, r + 1])
-        mine = run.events[lo:hi]
+        lo, hi = np.searchsorted(run.row, [r, r + 1])
         # ``clock_events`` only passes ``at`` through: epoch seconds stand in for it.
         facts = [
-            EventFact(at=cast(datetime, at), kind=run.kinds[k]) for _, k, at, _ in mine.tolist()
+            EventFact(at=cast(datetime, at), kind=run.kinds[k])
+            for k, at in zip(run.kind[lo:hi].tolist(), run.at[lo:hi].tolist(), strict=True)
         ]
         timed = [(cast(int, e.at), str(e.kind)) for e in clock_events(rule, facts)]
         history = replay(timed, run.cut)
         if history is None:
             continue
         end = run.cut if history.stopped is None else history.stopped
-        idle = [(a, min(b, end)) for a, b in history.idle_until(end) if a < end]
-        if idle:
-            pauses[len(found)] = idle
+        idle_rows.extend(
+            (len(found), a, min(b, end)) for a, b in history.idle_until(end) if a < end
+        )
         stopped = history.stopped
         unrequired = stopped is not None and ended_unrequired(rule, facts, cast(datetime, stopped))
         found.append((r, history.started, NONE if stopped is None else stopped, unrequired))
     if not found:
         return
     picked = np.array([f[0] for f in found], dtype=np.int64)
+    idle = np.array(idle_rows, dtype=np.int64).reshape(-1, 3)
     clocks.add(
-        pauses,
+        (idle[:, 0], idle[:, 1], idle[:, 2]),
         row=picked,
         metric=np.full(picked.size, m),
         target=term[0][picked],
-        calendar=term[1][picked],
-        zone=term[2][picked],
+        use=term[1][picked],
         start=np.array([f[1] for f in found], dtype=np.int64),
         stop=np.array([f[2] for f in found], dtype=np.int64),
         unrequired=np.array([f[3] for f in found], dtype=bool),
     )
 
 
-def _measure(clocks: _Clocks, run: _Pass, metrics: tuple[str, ...], zones: list[str]) -> ClockSet:
+def _measure(
+    clocks: _Clocks,
+    run: _Pass,
+    metrics: tuple[str, ...],
+    zones: list[str],
+    pairs: dict[tuple[int, int], int],
+) -> ClockSet:
     """Business time of every clock in one engine call over all calendars; breach instants
     in one more; "not required" clocks dropped; a ``ClockSet`` like ``load_clocks`` gives."""
     cut = run.cut
@@ -504,19 +659,22 @@ def _measure(clocks: _Clocks, run: _Pass, metrics: tuple[str, ...], zones: list[
         return replace(empty_clocks(cut), metrics=metrics)
     col = {name: np.concatenate(getattr(clocks, name)) for name in _COLUMNS}
     n = clocks.count
-    idle = pause_set(n, clocks.pauses)
     stop, start = col["stop"], col["start"]
     end = np.where(stop == NONE, cut, stop)
-    # Open waits of simple tickets were left open-ended: cut them at the clock's end.
-    row_of = np.repeat(np.arange(n), np.diff(idle.offsets))
-    idle = PauseSet(idle.offsets, idle.start, np.minimum(idle.end, end[row_of]))
+    idle = _idle(n, clocks.pauses, end)
+    # The (calendar, zone) pairs the clocks use, in (calendar, zone code) order as loaded
+    # statements list them; each clock's index into them.
     width = len(zones) + 1
-    keys, inverse = np.unique(col["calendar"] * width + col["zone"], return_inverse=True)
+    used = np.flatnonzero(np.bincount(col["use"], minlength=len(pairs)))
+    by_pair = {index: pair for pair, index in pairs.items()}
+    order = sorted(used.tolist(), key=lambda i: by_pair[i][0] * width + by_pair[i][1])
+    renumber = np.zeros(len(pairs), dtype=np.intp)
+    renumber[order] = np.arange(len(order))
     uses = calendar_uses(
-        [(int(k) // width, zones[int(k) % width]) for k in keys.tolist()], int(start.min()), cut
+        [(by_pair[i][0], zones[by_pair[i][1]]) for i in order], int(start.min()), cut
     )
     compiled = [u.compiled for u in uses]
-    index = inverse.reshape(-1).astype(np.intp)
+    index = renumber[col["use"]]
     elapsed = business_seconds_many_mixed(compiled, index, start, end, idle)
     target = col["target"]
     breached = elapsed > target
@@ -528,31 +686,53 @@ def _measure(clocks: _Clocks, run: _Pass, metrics: tuple[str, ...], zones: list[
         )
     # Settled like ``tickets.refresh.settle``: ended unrequired before the deadline.
     kept = np.flatnonzero(~(col["unrequired"] & ~breached & (stop != NONE)))
-    rows = col["row"]
+    # The kept clocks' columns, each taken once (``ClockSet.take`` of the whole set would
+    # first build the ticket columns of the dropped ones too), and not at all when every
+    # clock is kept (2.5M clocks: 16 copies cost 0.25 s).
+    every = kept.size == n
+
+    def kept_of(values: Array) -> Array:
+        return values if every else values[kept]
+
+    rows = kept_of(col["row"])
     tickets = run.tickets
-    full = ClockSet(
+    stop, breached, deadline = kept_of(stop), kept_of(breached), kept_of(deadline)
+    return ClockSet(
         cutoff=cut,
-        clock_id=-1 - np.arange(n, dtype=np.int64),  # not stored clocks
+        clock_id=-1 - kept,  # not stored clocks
         ticket_id=tickets.pk[rows],
         contract_id=tickets.contract[rows],
         version_id=tickets.version[rows],
-        metric=col["metric"],
+        metric=kept_of(col["metric"]),
         priority=tickets.priority[rows],
-        target=target,
-        start=start,
+        target=kept_of(target),
+        start=kept_of(start),
         stop=stop,
-        end=end,
-        elapsed=elapsed,
+        end=kept_of(end),
+        elapsed=kept_of(elapsed),
         breached=breached,
         deadline=deadline,
         decided_at=np.where(breached, deadline, stop),
-        calendar_index=index,
+        calendar_index=kept_of(index),
         calendars=uses,
-        pauses=idle,
+        pauses=idle if every else take_pauses(idle, kept),
         metrics=metrics,
         category=tickets.category[rows],
     )
-    return full.take(kept)
 
 
-_COLUMNS = ("row", "metric", "target", "calendar", "zone", "start", "stop", "unrequired")
+def _idle(n: int, chunks: list[tuple[Array, Array, Array]], end: Array) -> PauseSet:
+    """The clocks' idle intervals as a ``PauseSet``; open waits of simple tickets were left
+    open-ended: cut at the clock's end."""
+    if not chunks:
+        return PauseSet.empty(n)
+    clock = np.concatenate([c for c, _, _ in chunks])
+    a = np.concatenate([a for _, a, _ in chunks])
+    b = np.minimum(np.concatenate([b for _, _, b in chunks]), end[clock])
+    # Chunks come in clock order and each is by clock and time.
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(np.bincount(clock, minlength=n))
+    return PauseSet(offsets, a, b)
+
+
+_COLUMNS = ("row", "metric", "target", "use", "start", "stop", "unrequired")
