@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from servicepact.api.common import (
@@ -42,17 +41,10 @@ from servicepact.core.api_schema import (
     reads,
     writes,
 )
-from servicepact.core.errors import DomainValidationError
 from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import customers_for
 from servicepact.tiers.choices import MAX_YEARS
-from servicepact.tiers.comparison import (
-    MAX_ASSETS,
-    checked_assets,
-    compare,
-    compare_customer,
-    parse_months,
-)
+from servicepact.tiers.comparison import MAX_ASSETS, parse_months, replay
 from servicepact.tiers.models import VendorOffer
 from servicepact.tiers.report import tco_report
 from servicepact.tiers.selectors import offers_for, replay_plans_for
@@ -121,34 +113,24 @@ AnyReplayOut = Annotated[
     "figures",
 )
 def create_replay(request: HttpRequest, payload: ReplayIn) -> dict[str, Any]:
-    if (payload.contract is None) == (payload.customer is None):
-        message = _("Give either a contract or a customer.")
-        raise DomainValidationError({"contract": [message], "customer": [message]})
-    # Tenancy first (404), as before: then the months, the plan and the assets (422).
+    # Tenancy first (404), then exactly one of them, the months, the plan, the assets (422).
     contract = customer = None
     if payload.contract is not None:
         contract = get_or_404(contracts_for(request.user), payload.contract)
-    else:
-        assert payload.customer is not None
+    if payload.customer is not None:
         customer = get_or_404(customers_for(request.user), payload.customer)
     first, last = parse_months(payload.period, payload.period_to)
     plan = reference(replay_plans_for(request.user), payload.plan, "plan")
     assert plan is not None
-    assets = checked_assets(payload.assets, customer=customer, contract=contract)
-    if contract is not None:
-        return compare(
-            contract=contract,
-            plan=plan,
-            first=first,
-            last=last,
-            fee=payload.monthly_fee,
-            asset_ids=assets,
-        )
-    assert customer is not None
-    return compare_customer(
-        customer=customer, plan=plan, first=first, last=last, fee=payload.monthly_fee,
-        asset_ids=assets,
-    )  # fmt: skip
+    return replay(
+        contract=contract,
+        customer=customer,
+        plan=plan,
+        first=first,
+        last=last,
+        fee=payload.monthly_fee,
+        asset_ids=payload.assets,
+    )
 
 
 class OfferIn(ApiIn):

@@ -488,3 +488,30 @@ def checked_assets(
             }
         )
     return wanted
+
+
+def replay(
+    *,
+    contract: Contract | None,
+    customer: Customer | None,
+    plan: ServicePlan,
+    first: Period,
+    last: Period,
+    fee: Decimal | None = None,
+    asset_ids: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """A replay request as the API and the pages make it: exactly one of a contract or a
+    customer (422 on both fields otherwise), the asset filter checked against it, then
+    ``compare`` or ``compare_customer``."""
+    if (contract is None) == (customer is None):
+        message = _("Give either a contract or a customer.")
+        raise DomainValidationError({"contract": [message], "customer": [message]})
+    assets = checked_assets(asset_ids, customer=customer, contract=contract)
+    if contract is not None:
+        return compare(
+            contract=contract, plan=plan, first=first, last=last, fee=fee, asset_ids=assets
+        )
+    assert customer is not None
+    return compare_customer(
+        customer=customer, plan=plan, first=first, last=last, fee=fee, asset_ids=assets
+    )

@@ -17,12 +17,7 @@ from servicepact.assets.models import Asset
 from servicepact.contracts.models import Contract, ServicePlan
 from servicepact.core.errors import DomainValidationError
 from servicepact.customers.models import Customer
-from servicepact.tiers.comparison import (
-    checked_assets,
-    compare,
-    compare_customer,
-    parse_months,
-)
+from servicepact.tiers.comparison import parse_months, replay
 from servicepact.tiers.selectors import replay_assets
 
 ASSET_CHOICES = 500  # assets offered in the multi-select (by hostname)
@@ -77,9 +72,6 @@ def replay_form(
     if not any(chosen.values()) and not form.assets:
         return form  # the empty form
     try:
-        if chosen["contract"] and chosen["customer"]:
-            message = _("Choose either a contract or a customer.")
-            raise DomainValidationError({"contract": [message], "customer": [message]})
         if chosen["customer"] and customer is None:
             raise DomainValidationError({"customer": [_("choose a customer")]})
         if chosen["contract"] and contract is None:
@@ -94,18 +86,16 @@ def replay_form(
         if None in ids:
             raise DomainValidationError({"assets": [_("choose assets from the list")]})
         wanted = [i for i in ids if i is not None] or None
+        # The desk's customer choice goes to ``replay`` as chosen (both chosen: its 422);
+        # the portal's customer is the contact's own, replayed when no contract is chosen.
+        chosen_customer = customer if customers is not None or contract is None else None
+        form.result = replay(
+            contract=contract, customer=chosen_customer, plan=plan,
+            first=first, last=last, asset_ids=wanted,
+        )  # fmt: skip
         if contract is not None:
-            assets = checked_assets(wanted, contract=contract)
-            form.result = compare(
-                contract=contract, plan=plan, first=first, last=last, asset_ids=assets
-            )
             form.rows = side_by_side(form.result)
         else:
-            assert customer is not None
-            assets = checked_assets(wanted, customer=customer)
-            form.result = compare_customer(
-                customer=customer, plan=plan, first=first, last=last, asset_ids=assets
-            )
             form.money = money_rows(form.result["totals"])
     except DomainValidationError as exc:
         form.errors = exc.errors
