@@ -283,16 +283,7 @@ def main() -> int:
     admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
     admin.execute(f'CREATE DATABASE "{DB_NAME}"')
     var = Path(tempfile.mkdtemp(prefix="sp-bench-http-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DEBUG": "0",
-        "CONN_MAX_AGE": "60",
-        "SERVICEPACT_VAR_DIR": str(var),
-        "LOG_LEVEL": "ERROR",
-        "PYTHONPATH": str(args.src),
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env = server_env(url, var, args.src)
     proc: subprocess.Popen[bytes] | None = None
     try:
         t0 = time.monotonic()
@@ -302,14 +293,7 @@ def main() -> int:
         ids = [int(x) for x in re.search(r"^IDS (.+)$", seeded, re.M).group(1).split(",")]
         customer = int(re.search(r"^CUSTOMER (\d+)$", seeded, re.M).group(1))
         token = run(["createtoken", "agent"], env).strip().splitlines()[-1]
-        port = free_port()
-        proc = subprocess.Popen(
-            [*SP, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(port, proc)
+        proc, port = serve(env, args.workers)
         print(f"set-up (migrate, seed, collectstatic, start): {time.monotonic() - t0:.0f} s")
         print(
             f"{args.workers} gunicorn workers, {args.clients} clients, {seconds:.0f} s per "
@@ -327,28 +311,52 @@ def main() -> int:
     return report(phases, args.workers, args.clients, seconds)
 
 
+def server_env(url: str, var: Path, src: Path) -> dict[str, str]:
+    """The production server's environment: DEBUG off, a throw-away secret key unless one
+    is set, its own var directory, the code under ``src``."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "0",
+        "CONN_MAX_AGE": "60",
+        "SERVICEPACT_VAR_DIR": str(var),
+        "LOG_LEVEL": "ERROR",
+        "PYTHONPATH": str(src),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "http-bench-" + os.urandom(16).hex(),
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env
+
+
+def serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    """``servicepact serve`` (gunicorn) with ``workers`` on a free local port, answering."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*SP, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(port, proc)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, port
+
+
 def existing(args: argparse.Namespace, seconds: float) -> int:
     """The phases of ``--endpoints`` on the server started on ``--database`` as it is."""
     names = [n for n in args.endpoints.split(",") if n]
     if not set(names) <= {"healthz", "api_list"}:
         raise SystemExit("--database measures healthz and api_list only")
     var = Path(tempfile.mkdtemp(prefix="sp-bench-http-"))
-    env = {**os.environ, "DATABASE_URL": args.database, "DEBUG": "0", "CONN_MAX_AGE": "60",
-           "SERVICEPACT_VAR_DIR": str(var), "LOG_LEVEL": "ERROR", "PYTHONPATH": str(args.src),
-           "SECRET_KEY": os.environ.get("SECRET_KEY") or "http-bench-" + os.urandom(16).hex()}  # fmt: skip
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env = server_env(args.database, var, args.src)
     env.pop("SERVICEPACT_MANIFEST_STATIC", None)
     proc: subprocess.Popen[bytes] | None = None
     try:
         token = run(["createtoken", args.user], env).strip().splitlines()[-1]
-        port = free_port()
-        proc = subprocess.Popen(
-            [*SP, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(port, proc)
+        proc, port = serve(env, args.workers)
         print(f"serving {args.src} on {args.database.rsplit('/', 1)[-1]}: {args.workers} "
               f"gunicorn workers, {args.clients} clients, {seconds:.0f} s per endpoint")  # fmt: skip
         makers = requests(token, "", [], 0)
