@@ -6,7 +6,9 @@ in-process). Django's ``bulk_update`` builds a ``CASE WHEN`` expression per row 
 which costs more CPU to compile than the update itself for a few hundred rows.
 
 ``insert_rows(model, fields, rows)`` inserts plain tuples without building model instances
-(COPY on PostgreSQL).
+(COPY on PostgreSQL). ``insert_statement(model, fields, rows)`` inserts a few rows with ONE
+multi-row ``INSERT`` statement: atomic by itself and one round trip in autocommit, for a
+request that must have its rows committed before it answers (the alert inbox).
 Values go through each field's ``get_db_prep_save``, as ``save()`` would do; no signals,
 no ``save()`` override runs (like ``QuerySet.update``).
 """
@@ -111,6 +113,37 @@ def insert_rows(
         marks = ", ".join(["%s"] * len(chosen))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
         return len(params)
+
+
+def insert_statement(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> int:
+    """Inserts ``rows`` (one value per name in ``fields``) with ONE multi-row ``INSERT``.
+
+    A single statement is atomic on its own: outside a transaction it commits by itself,
+    without the ``BEGIN``/``COMMIT`` round trips of ``transaction.atomic`` (which is what
+    ``bulk_create`` adds). Values go through each field's ``get_db_prep_save``; no model
+    instances, no signals, Python-side defaults not applied (name every NOT NULL column).
+    Meant for a handful of rows (the parameters of all rows go in one statement)."""
+    if not rows:
+        return 0
+    db = router.db_for_write(model)
+    connection = connections[db]
+    chosen = [concrete_field(model, name) for name in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for _, column in chosen)
+    marks = "(" + ", ".join(["%s"] * len(chosen)) + ")"
+    params = [
+        field.get_db_prep_save(value, connection)
+        for row in rows
+        for (field, _), value in zip(chosen, row, strict=True)
+    ]
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES " + ", ".join(
+        [marks] * len(rows)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    return len(rows)
 
 
 def db_instants(model: type[models.Model]) -> Callable[[datetime | None], Any] | None:

@@ -31,6 +31,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F
 
+from servicepact.core.bulk import insert_statement
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.batch import Delivery, ingest_batch
 from servicepact.monitoring.models import AlertSource, QueuedAlerts
@@ -63,19 +64,28 @@ def from_json(data: dict[str, Any]) -> ParsedAlert:
 
 
 def queue_alerts(*, source: AlertSource, alerts: list[ParsedAlert], received_at: datetime) -> int:
-    """Appends the delivery to the inbox with one INSERT; returns the number of alerts."""
+    """Appends the delivery to the inbox with ONE multi-row INSERT (atomic by itself: a
+    delivery is queued whole or not at all; in autocommit it commits without the round trips
+    of a transaction block); returns the number of alerts."""
     rows = [
-        QueuedAlerts(
-            source=source,
-            received_at=received_at,
-            position=first,
-            alerts=[to_json(a) for a in alerts[first : first + CHUNK]],
-            alert_count=len(alerts[first : first + CHUNK]),
-        )
+        (source.pk, received_at, first, [to_json(a) for a in chunk], len(chunk), "", 0, "")
         for first in range(0, len(alerts), CHUNK)
+        for chunk in (alerts[first : first + CHUNK],)
     ]
-    QueuedAlerts.objects.bulk_create(rows)  # one statement, its own transaction (autocommit)
+    insert_statement(QueuedAlerts, _INBOX_COLUMNS, rows)
     return len(alerts)
+
+
+_INBOX_COLUMNS = (
+    "source",
+    "received_at",
+    "position",
+    "alerts",
+    "alert_count",
+    "claimed_by",
+    "attempts",
+    "last_error",
+)
 
 
 def drain_inbox(*, limit: int = 50, budget_seconds: float | None = None) -> int:

@@ -113,11 +113,10 @@ def authenticate_source(raw: str) -> AlertSource | None:
     """The active source with this token, or None (the API answers 401)."""
     if not raw:
         return None
-    return (
-        AlertSource.objects.select_related("customer")
-        .filter(token_hash=hash_token(raw), is_active=True)
-        .first()
-    )
+    # The token hash is unique: no ordering, no join (the customer loads when a path needs
+    # it; the inbox needs only its id). This query runs on every delivery.
+    found = AlertSource.objects.filter(token_hash=hash_token(raw), is_active=True).order_by()
+    return next(iter(found[:1]), None)
 
 
 # ---------------------------------------------------------------- outages

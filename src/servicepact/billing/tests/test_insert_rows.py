@@ -6,10 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 
 from servicepact.billing.models import HoursEntry, PeriodCharge
 from servicepact.billing.testing_commerce import shop
-from servicepact.core.bulk import insert_rows
+from servicepact.core.bulk import insert_rows, insert_statement
 from servicepact.core.testing import Clock, ny
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +49,38 @@ def test_rows_are_written_with_each_fields_own_preparation(clock: Clock):
 def test_no_rows_write_nothing(clock: Clock):
     assert insert_rows(HoursEntry, ("contract", "period"), []) == 0
     assert not HoursEntry.objects.exists()
+
+
+# ``insert_statement``: the same preparation, ONE statement (the alert inbox's writer).
+
+
+def test_one_statement_writes_every_row_with_its_fields_preparation(clock: Clock):
+    s = shop(clock)
+    at = ny(2025, 7, 1, 8, 30)
+    fields = ("contract", "period", "status", "currency", "total", "hours", "computed_at")
+    hours = {"included": "10.00"}
+    rows = [
+        (s.contract.pk, "2025-06", "draft", "EUR", Decimal("1234.56"), hours, at),
+        (s.contract.pk, "2025-07", "draft", "EUR", Decimal("-0.01"), {}, at),
+    ]
+    assert insert_statement(PeriodCharge, fields, rows) == 2
+    written = PeriodCharge.objects.filter(contract=s.contract).order_by("period")
+    assert [(c.total, c.hours, c.computed_at) for c in written] == [
+        (Decimal("1234.56"), hours, at),
+        (Decimal("-0.01"), {}, at),
+    ]
+    assert insert_statement(PeriodCharge, fields, []) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_stores_all_rows_or_none(clock: Clock):
+    """Outside any transaction (autocommit, as in the inbox endpoint): a row the database
+    refuses (here a period that is NULL) leaves no row of the statement behind."""
+    s = shop(clock)
+    at = ny(2025, 7, 1, 8, 30)
+    fields = ("contract", "period", "status", "currency", "total", "hours", "computed_at")
+    good = (s.contract.pk, "2025-06", "draft", "EUR", Decimal("1.00"), {}, at)
+    bad = (s.contract.pk, None, "draft", "EUR", Decimal("1.00"), {}, at)  # period NOT NULL
+    with pytest.raises(IntegrityError):
+        insert_statement(PeriodCharge, fields, [good, bad])
+    assert not PeriodCharge.objects.filter(contract=s.contract).exists()

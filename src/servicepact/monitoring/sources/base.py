@@ -106,17 +106,39 @@ def one_alert(
 
 def check_text(value: Any, where: str) -> None:
     """No NUL character and no lone surrogate in any key or string (PostgreSQL stores
-    neither in text nor in jsonb; UTF-8 cannot encode a surrogate)."""
+    neither in text nor in jsonb; UTF-8 cannot encode a surrogate).
+
+    Every alert of every delivery passes here: the walk first looks without building a
+    path; only an alert that holds such a string is walked again to name where."""
+    if _storable(value):
+        return
+    _name_unstorable(value, where)
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE_TEXT.search(value) is None
+    if isinstance(value, dict):
+        return all(
+            _UNSTORABLE_TEXT.search(key) is None if isinstance(key, str) else _storable(key)
+            for key in value
+        ) and all(_storable(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    return True
+
+
+def _name_unstorable(value: Any, where: str) -> None:
     if isinstance(value, str):
         if _UNSTORABLE_TEXT.search(value):
             raise Unstorable(where, "contains a NUL character or an invalid code point")
     elif isinstance(value, dict):
         for key, item in value.items():
-            check_text(key, f"{where} (a key)")
-            check_text(item, f"{where}.{key}")
+            _name_unstorable(key, f"{where} (a key)")
+            _name_unstorable(item, f"{where}.{key}")
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            check_text(item, f"{where}[{i}]")
+            _name_unstorable(item, f"{where}[{i}]")
 
 
 def check_fingerprint(fingerprint: str, where: str) -> str:
