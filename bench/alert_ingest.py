@@ -288,8 +288,9 @@ def drain_all() -> None:
 
 
 def raw_accept(rows: list[list[Any]], model: Any) -> float:
-    """Inserts copies of the inbox rows, one INSERT and one commit each; returns the seconds."""
-    from django.db import connection, transaction
+    """Inserts copies of the inbox rows, one INSERT and one commit each (a statement in
+    autocommit: the fewest round trips, as the endpoint's own INSERT); returns the seconds."""
+    from django.db import connection
 
     fields = model._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -305,8 +306,7 @@ def raw_accept(rows: list[list[Any]], model: Any) -> float:
     started = time.perf_counter()
     with connection.cursor() as cursor:
         for params in values:
-            with transaction.atomic():
-                cursor.execute(sql, params)
+            cursor.execute(sql, params)  # autocommit: the INSERT commits by itself
     seconds = time.perf_counter() - started
     _drop_copies([model])
     return seconds
