@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -37,7 +38,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from servicepact.assets.models import Asset
-from servicepact.core.bulk import concrete_field, insert_rows
+from servicepact.core.bulk import concrete_field, insert_rows, update_rows
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult
@@ -250,7 +251,12 @@ def _classify(
 
 
 def _columns(alert: Alert) -> dict[str, Any]:
-    return {name: getattr(alert, concrete_field(Alert, name)[0].attname) for name in _DETAILS}
+    return {name: getattr(alert, attname) for name, attname in _detail_attnames()}
+
+
+@cache
+def _detail_attnames() -> tuple[tuple[str, str], ...]:
+    return tuple((name, concrete_field(Alert, name)[0].attname) for name in _DETAILS)
 
 
 def _kind_for_known(
@@ -283,24 +289,20 @@ def _flush(batch: _Batch) -> None:
     new = [i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)]
     Alert.objects.bulk_create(new)
     _update_known([i for i in run if i.kind in (REFRESH, RESOLVE)])
-    transitions = []
+    transitions: list[tuple[int, str, datetime, datetime]] = []
     for item in run:
         if item.kind in (NEW_FIRING, NEW_RESOLVED):
             assert item.at is not None
-            transitions.append(_transition(item, FIRING, item.at))
+            transitions.append((item.alert.pk, FIRING, item.at, item.moment))
             batch.recent[item.alert.pk] = [item.at]
         if item.kind in (NEW_RESOLVED, RESOLVE):
             end = item.end if item.kind == NEW_RESOLVED else item.at
             assert end is not None
-            transitions.append(_transition(item, RESOLVED, end))
+            transitions.append((item.alert.pk, RESOLVED, end, item.moment))
             batch.recent.setdefault(item.alert.pk, []).append(end)
     # Plain rows (COPY on PostgreSQL): no model instances, no per-row field preparation
     # where the value needs none (issue 12: the worker's ratio to a raw INSERT).
-    insert_rows(
-        AlertTransition,
-        ("alert", "status", "at", "received_at"),
-        ((t.alert_id, t.status, t.at, t.received_at) for t in transitions),
-    )
+    insert_rows(AlertTransition, ("alert", "status", "at", "received_at"), transitions)
     _outages(run)
     _resolution_notes(run, notes)
     ticket_services.add_system_notes(notes=notes)
@@ -355,10 +357,6 @@ def _update_rows(alerts: list[Alert], names: list[str], moment: datetime) -> Non
                 f"UPDATE {ops.quote_name(meta.db_table)} SET {', '.join(sets)} WHERE {pk} IN ({ids})",
                 params,
             )
-
-
-def _transition(item: _Item, status: str, at: datetime) -> AlertTransition:
-    return AlertTransition(alert=item.alert, status=status, at=at, received_at=item.moment)
 
 
 def _tickets_for_new(run: list[_Item], notes: list[tuple[Ticket, SystemNote]]) -> None:
@@ -424,8 +422,9 @@ OUTAGE_COLUMNS = (
 
 
 def _outages(run: list[_Item]) -> None:
-    created = []
+    created: list[tuple[Any, ...]] = []
     ending: dict[int, datetime] = {}
+    created_at = timezone.now()  # what ``auto_now_add`` would store
     for item in run:
         alert = item.alert
         if alert.asset_id is None or not alert.counts_as_outage:
@@ -433,36 +432,26 @@ def _outages(run: list[_Item]) -> None:
         if item.kind in (NEW_FIRING, NEW_RESOLVED):
             assert item.at is not None
             start = rules.outage_start(alert, item.source, item.at, first_episode=True)
-            outage = Outage(
-                asset_id=alert.asset_id,
-                started_at=start,
-                origin=OutageOrigin.ALERT,
-                alert=alert,
-                ticket_id=alert.ticket_id,
-            )
-            if item.end is not None:
-                outage.ended_at = max(item.end, start)
-            created.append(outage)
+            end = max(item.end, start) if item.end is not None else None
+            # Outage's defaults for what an alert's outage does not set: no reason, not
+            # planned, not merged, recorded by the system.
+            created.append(
+                (alert.asset_id, start, end, OutageOrigin.ALERT, alert.pk, alert.ticket_id,
+                 "", {}, False, None, None, created_at)
+            )  # fmt: skip
         elif item.kind == RESOLVE:
             assert item.at is not None
             ending[alert.pk] = item.at
-    created_at = timezone.now()  # what ``auto_now_add`` would store
-    insert_rows(
-        Outage,
-        OUTAGE_COLUMNS,
-        (
-            (o.asset_id, o.started_at, o.ended_at, o.origin, o.alert_id, o.ticket_id, o.reason,
-             o.reason_note, o.planned, o.merged_into_id, o.recorded_by_id, created_at)
-            for o in created
-        ),
-    )  # fmt: skip
+    insert_rows(Outage, OUTAGE_COLUMNS, created)
     if not ending:
         return
-    still_open = list(Outage.objects.filter(alert_id__in=ending, ended_at__isnull=True))
-    for outage in still_open:
+    still_open = Outage.objects.filter(alert_id__in=ending, ended_at__isnull=True)
+    closed = []
+    for outage in still_open.only("pk", "alert_id", "started_at"):
         assert outage.alert_id is not None
         outage.ended_at = max(ending[outage.alert_id], outage.started_at)
-    Outage.objects.bulk_update(still_open, ["ended_at"])
+        closed.append(outage)
+    update_rows(closed, ["ended_at"])
 
 
 def _resolution_notes(run: list[_Item], notes: list[tuple[Ticket, SystemNote]]) -> None:

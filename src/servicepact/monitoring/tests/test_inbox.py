@@ -240,8 +240,32 @@ def test_a_drain_reads_the_known_alerts_once_and_matches_each_host_once(clock):
     # old pipeline ran about 13 queries (2,600 here).
     assert len(queries.captured_queries) < 150, len(queries.captured_queries)
     assert len(asset_reads) < 20
+    # The source's customer (the scope named in match notes) comes with the claimed rows, not
+    # one read per delivery.
+    customer_reads = [
+        q for q in queries.captured_queries if 'FROM "customers_customer"' in q["sql"]
+    ]
+    assert len(customer_reads) < 5, len(customer_reads)
     assert Ticket.objects.count() == 2 and Comment.objects.count() == 148
     assert Outage.objects.count() == 150
+
+
+def test_a_drain_reads_the_sources_customer_with_the_claimed_rows(clock):
+    """30 deliveries, each with an alert on a host nobody knows: every match note names the
+    source's customer ("… of ACME"), read with the claimed rows, not once per delivery."""
+    clock.at(utc(2025, 6, 10, 18, 1))
+    w = world()
+    source, _ = _source(w)
+    for d in range(30):
+        alert = am_alert(f"u{d}", "firing", T0, instance=f"nobody-{d}:9100")
+        queue_alerts(source=source, alerts=_parse(am_payload(alert)), received_at=current_time())
+    with CaptureQueriesContext(connection) as queries:
+        assert drain() == 30
+    customer_reads = [
+        q for q in queries.captured_queries if 'FROM "customers_customer"' in q["sql"]
+    ]
+    assert len(customer_reads) < 3, len(customer_reads)
+    assert Alert.objects.filter(asset=None).count() == 30
 
 
 def _one_queued(clock: Any) -> Any:
