@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
@@ -249,15 +249,14 @@ def _packed(first: Any, rest: list[tuple[Any, int]]) -> Any:
 def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array, Array, Array]:
     """The clock events up to the cut-off as three columns: the ticket's row in
     ``ticket_ids`` (sorted), the kind code and the epoch second; in ticket and time order,
-    same-instant events by id: the order ``tickets.refresh.facts_by_ticket`` gives the live
-    clocks (``ticket_id, at, id``).
+    same-second events by id (the statements' order: ``billing.clockdata``).
 
     Read by ticket id range (a sequential read) unless the tickets are few and spread thin
     (then by id, in chunks), like ``clockdata`` reads tickets. The instant goes out of
     PostgreSQL as stored (``Instant``); the order is made by numpy, not SQL (a sort in
     PostgreSQL costs more than the whole read: docs/performance.md, tier replay). The event
     id is not read: only events of a ticket in the same second need it, and those tickets'
-    events (a few in a million) are read again in ``facts_by_ticket``'s order (``_retied``)."""
+    events (a few in a million) are read again with it (``_retied``)."""
     none = np.zeros(0, dtype=np.int64)
     if ticket_ids.size == 0:
         return none.astype(np.intp), none, none
@@ -329,24 +328,33 @@ def _retied(
 ) -> tuple[Array, Array, Array]:
     """The events (by ticket and second) with those of the ``tied`` rows — tickets with
     events in the same second, in no defined order among them — replaced by the same
-    tickets' events read again ordered by ``(ticket_id, at, id)`` (``facts_by_ticket``'s
-    order; few rows: through the ORM). A ticket's events are one run, so they are cut out
-    and the new ones put in their place."""
+    tickets' events read again with their ids and put in (ticket, second, id) order: the
+    statements' order (``billing.clockdata``) as before. A ticket's events are one run:
+    rewritten in place when they are the same events (the usual case), else cut out and the
+    new ones put in their place."""
     ids = ticket_ids[tied]
-    exact = (
-        _event_rows(kinds)
-        .filter(ids_in("ticket_id", ids.tolist()))
-        .order_by("ticket_id", "at", "id")
-        .values_list("ticket_kind", "at")
+    found = np.concatenate(
+        [
+            fetch_ints(
+                _event_rows(kinds)
+                .filter(ids_in("ticket_id", ids[i : i + _IN_CHUNK].tolist()))
+                .order_by()
+                .values_list("ticket_kind", "at_s", "id"),
+                3,
+                instants=(1,),
+            )
+            for i in range(0, ids.size, _IN_CHUNK)
+        ]
     )
-    found = np.array(
-        [(tk, (at_ - _UNIX) // _SECOND) for tk, at_ in exact], dtype=np.int64
-    ).reshape(-1, 2)
-    new_row, new_kind, new_at = _event_columns(found, ticket_ids, _kind_bits(kinds), cut)
+    bits = _kind_bits(kinds)
+    found = found[np.lexsort((found[:, 2], found[:, 1], found[:, 0] >> bits))]
+    new_row, new_kind, new_at = _event_columns(found[:, :2], ticket_ids, bits, cut)
     lo, hi = np.searchsorted(row, tied), np.searchsorted(row, tied, side="right")
     if new_row.size == int((hi - lo).sum()) and np.array_equal(new_row, np.repeat(tied, hi - lo)):
         # The same events (as expected): rewritten in place, in their exact order.
-        place = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+        place = np.concatenate(
+            [np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+        )
         kind[place], at[place] = new_kind, new_at
         return row, kind, at
     # An event came or went between the two reads: the second read's stand.
@@ -356,13 +364,11 @@ def _retied(
     row, kind, at = row[keep], kind[keep], at[keep]
     # Each ticket's new events go where its run was (rows ascending, ``ids`` too).
     place = np.searchsorted(row, new_row)
-    return np.insert(row, place, new_row), np.insert(kind, place, new_kind), np.insert(
-        at, place, new_at
+    return (
+        np.insert(row, place, new_row),
+        np.insert(kind, place, new_kind),
+        np.insert(at, place, new_at),
     )
-
-
-_UNIX = datetime(1970, 1, 1, tzinfo=UTC)
-_SECOND = timedelta(seconds=1)
 
 
 def _rows_of(sorted_ids: Array, ids: Array) -> Array:
