@@ -134,8 +134,8 @@ def replay_clocks(
     zones = known_zones()
     tickets = _tickets(_candidates(contract_ids, since, cutoff, asset_ids), zones, contract_ids)
     kinds = clock_event_kinds(definitions.values())
-    row, kind, at = _events(tickets.pk, kinds, cut)
-    run = _Pass(tickets, row, kind, at, kinds, cut)
+    row, kind, at, tied = _events(tickets.pk, kinds, cut)
+    run = _Pass(tickets, row, kind, at, kinds, cut, tied)
     clocks = _Clocks([], [], [], [], [], [], [], [])
     pairs: dict[tuple[int, int], int] = {}
     if tickets.pk.size and row.size:
@@ -246,10 +246,13 @@ def _packed(first: Any, rest: list[tuple[Any, int]]) -> Any:
     return ExpressionWrapper(packed, output_field=BigIntegerField())
 
 
-def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array, Array, Array]:
+def _events(
+    ticket_ids: Array, kinds: tuple[str, ...], cut: int
+) -> tuple[Array, Array, Array, Array]:
     """The clock events up to the cut-off as three columns: the ticket's row in
     ``ticket_ids`` (sorted), the kind code and the epoch second; in ticket and time order,
-    same-second events by id (the statements' order: ``billing.clockdata``).
+    same-second events by id (the statements' order: ``billing.clockdata``); and the rows
+    of the tickets with two events in one second (sorted).
 
     Read by ticket id range (a sequential read) unless the tickets are few and spread thin
     (then by id, in chunks), like ``clockdata`` reads tickets. The instant goes out of
@@ -259,7 +262,7 @@ def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array,
     events (a few in a million) are read again with it (``_retied``)."""
     none = np.zeros(0, dtype=np.int64)
     if ticket_ids.size == 0:
-        return none.astype(np.intp), none, none
+        return none.astype(np.intp), none, none, none.astype(np.intp)
     events = _event_rows(kinds)
     if sparse(ticket_ids):
         parts = [
@@ -284,7 +287,7 @@ def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array,
     row, kind, at = row[order], kind[order], at[order]
     if tied.size:
         row, kind, at = _retied(row, kind, at, tied, ticket_ids, kinds, cut)
-    return row, kind, at
+    return row, kind, at, tied
 
 
 def _event_rows(kinds: tuple[str, ...]) -> QuerySet[TicketEvent]:
@@ -479,6 +482,7 @@ class _Pass:
     at: Array  # each event's epoch second
     kinds: tuple[str, ...]
     cut: int
+    tied: Array  # rows of the tickets with two events in one second (sorted)
     # Positions and keys of events by kind set, computed once for every metric that asks.
     memo: dict[Any, Array] = field(default_factory=dict, compare=False, repr=False)
 
@@ -490,9 +494,13 @@ class _Pass:
 
     def of_kinds(self, codes: Sequence[int]) -> Array:
         """Mask of the events of these kind codes (a table lookup, not ``np.isin``)."""
+        return self.of_codes(self.kind, codes)
+
+    def of_codes(self, kind: Array, codes: Sequence[int]) -> Array:
+        """Mask of the kind codes ``kind`` that are among ``codes``."""
         table = np.zeros(len(self.kinds), dtype=bool)
         table[list(codes)] = True
-        return np.asarray(table[self.kind])
+        return np.asarray(table[kind])
 
     def positions(self, codes: Sequence[int]) -> Array:
         """Positions (ascending) of the events of these kind codes."""
@@ -636,22 +644,35 @@ def _simple(
         use=term[1][rows],
         start=run.at[first],
         stop=stop,
-        unrequired=_ended_by_end(run, rows, stop, found, stops, ends),
+        unrequired=_ended_by_end(run, rows, stop, stop_row, found, stops, ends),
     )
 
 
 def _ended_by_end(
-    run: _Pass, rows: Array, stop: Array, found: Array, stops: list[int], ends: list[int]
+    run: _Pass,
+    rows: Array,
+    stop: Array,
+    stop_row: Array,
+    found: Array,
+    stops: list[int],
+    ends: list[int],
 ) -> Array:
     """``tickets.clocks.ended_unrequired``: at the stop instant an end stage happened and
-    no stop stage did."""
+    no stop stage did.
+
+    A ticket without two events in one second has one event at the stop instant, the
+    stopping one (``stop_row``): its kind decides. Only the tickets with same-second events
+    (``run.tied``) look at every event of that second."""
     if not ends:
         return np.zeros(rows.size, dtype=bool)
-    # (ticket row, second) as one key: ascending over the events (by ticket and time).
-    wanted = np.where(found, rows * _KEY + stop, -1)
-    ended = _member(run.keys_of(ends), wanted)
-    stopped = _member(run.keys_of(stops), wanted)
-    return np.asarray(found & ended & ~stopped)
+    kind = run.kind[np.minimum(stop_row, run.kind.size - 1)]
+    ended = found & run.of_codes(kind, ends) & ~run.of_codes(kind, stops)
+    exact = np.flatnonzero(found & _member(run.tied, rows))
+    if exact.size:
+        # (ticket row, second) as one key: ascending over the events (by ticket and time).
+        wanted = rows[exact] * _KEY + stop[exact]
+        ended[exact] = _member(run.keys_of(ends), wanted) & ~_member(run.keys_of(stops), wanted)
+    return ended
 
 
 _KEY = 10**11  # row * _KEY + epoch: a unique (ticket, instant) key up to the year 5138

@@ -115,3 +115,22 @@ def test_events_within_one_second_go_by_id_as_in_the_statements(june, clock):
 
 def _s(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def test_stop_and_end_stage_in_one_second_is_required_as_in_the_statements(june, clock):
+    """Resolved and the engineer's arrival on site in one second, the resolution recorded
+    first (lower id): the on-site clock stops at the resolution (an end stage), but its stop
+    stage happened at that instant too, so it is not "ended unrequired": it counts as met,
+    as stored (without the arrival it would be dropped)."""
+    w = june.world
+    ticket = _open(w, clock, ny(2025, 7, 9, 9), "Down", impact=1, urgency=1)
+    _step(clock, ny(2025, 7, 9, 9, 5), ts.acknowledge_ticket, ticket, actor=w.agent)
+    moment = ny(2025, 7, 9, 10)
+    for kind in (EventKind.RESOLVED, EventKind.ONSITE_ARRIVED):
+        TicketEvent.objects.create(ticket=ticket, kind=kind, at=moment, recorded_at=moment)
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.RESOLVED, resolved_at=moment)
+    refresh_clocks(Ticket.objects.get(pk=ticket.pk), now=NOW)
+
+    replayed, stored = _replayed_and_stored(june)
+    assert replayed == stored
+    assert replayed[(ticket.pk, "on_site")][1:4] == (_s(moment), 3600, False)
