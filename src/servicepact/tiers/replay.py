@@ -290,7 +290,7 @@ def _events(
     return row, kind, at, tied
 
 
-def _event_rows(kinds: tuple[str, ...]) -> QuerySet[TicketEvent]:
+def _event_rows(kinds: tuple[str, ...]) -> QuerySet[Any]:
     """The events with the ticket and the kind code as one integer (one column less to
     read) and the instant as epoch seconds."""
     return TicketEvent.objects.annotate(
