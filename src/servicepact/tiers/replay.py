@@ -222,7 +222,8 @@ def _tickets(qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]
         .values_list(*names),
         len(names),
     )
-    rows = rows[np.argsort(rows[:, 0])]  # primary keys: unique, any sort will do
+    if np.any(rows[1:, 0] < rows[:-1, 0]):  # a sequential scan gives them in order as a rule
+        rows = rows[np.argsort(rows[:, 0])]  # primary keys: unique, any sort will do
     if single:
         pk, version, rest = rows.T.copy()
         contract = np.full(pk.size, int(contract_ids[0]), dtype=np.int64)
