@@ -27,7 +27,7 @@ Nothing is written.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -55,7 +55,7 @@ from servicepact.billing.clockdata import (
     fetch_ints,
     known_zones,
     sparse,
-    take_pauses,
+    unique_ints,
 )
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.metrics import MetricDef, load_metrics
@@ -134,8 +134,8 @@ def replay_clocks(
     zones = known_zones()
     tickets = _tickets(_candidates(contract_ids, since, cutoff, asset_ids), zones, contract_ids)
     kinds = clock_event_kinds(definitions.values())
-    row, kind, at = _events(tickets.pk, kinds, cut)
-    run = _Pass(tickets, row, kind, at, kinds, cut)
+    row, kind, at, tied = _events(tickets.pk, kinds, cut)
+    run = _Pass(tickets, row, kind, at, kinds, cut, tied)
     clocks = _Clocks([], [], [], [], [], [], [], [])
     pairs: dict[tuple[int, int], int] = {}
     if tickets.pk.size and row.size:
@@ -222,7 +222,8 @@ def _tickets(qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]
         .values_list(*names),
         len(names),
     )
-    rows = rows[np.argsort(rows[:, 0])]  # primary keys: unique, any sort will do
+    if np.any(rows[1:, 0] < rows[:-1, 0]):  # a sequential scan gives them in order as a rule
+        rows = rows[np.argsort(rows[:, 0])]  # primary keys: unique, any sort will do
     if single:
         pk, version, rest = rows.T.copy()
         contract = np.full(pk.size, int(contract_ids[0]), dtype=np.int64)
@@ -246,24 +247,24 @@ def _packed(first: Any, rest: list[tuple[Any, int]]) -> Any:
     return ExpressionWrapper(packed, output_field=BigIntegerField())
 
 
-def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array, Array, Array]:
+def _events(
+    ticket_ids: Array, kinds: tuple[str, ...], cut: int
+) -> tuple[Array, Array, Array, Array]:
     """The clock events up to the cut-off as three columns: the ticket's row in
-    ``ticket_ids`` (sorted), the kind code and the epoch second; in ticket and time order
-    (same-second events by id: the order ``facts_by_ticket`` gives).
+    ``ticket_ids`` (sorted), the kind code and the epoch second; in ticket and time order,
+    same-second events by id (the statements' order: ``billing.clockdata``); and the rows
+    of the tickets with two events in one second (sorted).
 
     Read by ticket id range (a sequential read) unless the tickets are few and spread thin
     (then by id, in chunks), like ``clockdata`` reads tickets. The instant goes out of
     PostgreSQL as stored (``Instant``); the order is made by numpy, not SQL (a sort in
-    PostgreSQL costs more than the whole read: docs/performance.md, tier replay)."""
+    PostgreSQL costs more than the whole read: docs/performance.md, tier replay). The event
+    id is not read: only events of a ticket in the same second need it, and those tickets'
+    events (a few in a million) are read again with it (``_retied``)."""
     none = np.zeros(0, dtype=np.int64)
     if ticket_ids.size == 0:
-        return none.astype(np.intp), none, none
-    # The ticket and the kind code as one integer (one column less to read).
-    size = len(kinds) + 1
-    events = TicketEvent.objects.annotate(
-        ticket_kind=_packed(F("ticket_id"), [(_code("kind", kinds, _COMMON_EVENTS) + 1, size)]),
-        at_s=Instant("at"),
-    )
+        return none.astype(np.intp), none, none, none.astype(np.intp)
+    events = _event_rows(kinds)
     if sparse(ticket_ids):
         parts = [
             events.filter(ids_in("ticket_id", ticket_ids[i : i + _IN_CHUNK].tolist()))
@@ -278,21 +279,100 @@ def _events(ticket_ids: Array, kinds: tuple[str, ...], cut: int) -> tuple[Array,
         parts = [events.annotate(tid=F("ticket_id") + 0).filter(tid__gte=lo, tid__lte=hi)]
     found = np.concatenate(
         [
-            fetch_ints(
-                part.order_by().values_list("ticket_kind", "at_s", "id"),
-                3,
-                instants=(1,),
-            )
+            fetch_ints(part.order_by().values_list("ticket_kind", "at_s"), 2, instants=(1,))
             for part in parts
         ]
     )
-    ticket, kind = np.divmod(found[:, 0], size)
+    row, kind, at = _event_columns(found, ticket_ids, _kind_bits(kinds), cut)
+    order, tied = _ticket_time_order(row, at)
+    row, kind, at = row[order], kind[order], at[order]
+    if tied.size:
+        row, kind, at = _retied(row, kind, at, tied, ticket_ids, kinds, cut)
+    return row, kind, at, tied
+
+
+def _event_rows(kinds: tuple[str, ...]) -> QuerySet[Any]:
+    """The events with the ticket and the kind code as one integer (one column less to
+    read) and the instant as epoch seconds."""
+    return TicketEvent.objects.annotate(
+        ticket_kind=_packed(
+            F("ticket_id"), [(_code("kind", kinds, _COMMON_EVENTS) + 1, 1 << _kind_bits(kinds))]
+        ),
+        at_s=Instant("at"),
+    )
+
+
+def _kind_bits(kinds: tuple[str, ...]) -> int:
+    """Bits of the kind code (+1, 0 for another kind) in the ticket-and-kind integer: a
+    power of two, so numpy splits it by a shift and a mask (a division costs 5x that)."""
+    return len(kinds).bit_length()
+
+
+def _event_columns(
+    found: Array, ticket_ids: Array, bits: int, cut: int
+) -> tuple[Array, Array, Array]:
+    """(ticket row, kind code, second) of the rows read (ticket << bits | kind code + 1,
+    second), keeping the clock events of the tickets up to the cut-off."""
+    packed = found[:, 0]
+    ticket, kind = packed >> bits, packed & ((1 << bits) - 1)
     at = found[:, 1]
     row = _rows_of(ticket_ids, ticket)
     keep = np.flatnonzero((row >= 0) & (kind > 0) & (at <= cut))
-    row, kind, at, pk = row[keep], kind[keep] - 1, at[keep], found[keep, 2]
-    order = _ticket_time_order(row, at, pk)
-    return row[order], kind[order], at[order]
+    return row[keep], kind[keep] - 1, at[keep]
+
+
+def _retied(
+    row: Array,
+    kind: Array,
+    at: Array,
+    tied: Array,
+    ticket_ids: Array,
+    kinds: tuple[str, ...],
+    cut: int,
+) -> tuple[Array, Array, Array]:
+    """The events (by ticket and second) with those of the ``tied`` rows — tickets with
+    events in the same second, in no defined order among them — replaced by the same
+    tickets' events read again with their ids and put in (ticket, second, id) order: the
+    statements' order (``billing.clockdata``) as before. A ticket's events are one run:
+    rewritten in place when they are the same events (the usual case), else cut out and the
+    new ones put in their place."""
+    ids = ticket_ids[tied]
+    found = np.concatenate(
+        [
+            fetch_ints(
+                _event_rows(kinds)
+                .filter(ids_in("ticket_id", ids[i : i + _IN_CHUNK].tolist()))
+                .order_by()
+                .values_list("ticket_kind", "at_s", "id"),
+                3,
+                instants=(1,),
+            )
+            for i in range(0, ids.size, _IN_CHUNK)
+        ]
+    )
+    bits = _kind_bits(kinds)
+    found = found[np.lexsort((found[:, 2], found[:, 1], found[:, 0] >> bits))]
+    new_row, new_kind, new_at = _event_columns(found[:, :2], ticket_ids, bits, cut)
+    lo, hi = np.searchsorted(row, tied), np.searchsorted(row, tied, side="right")
+    if new_row.size == int((hi - lo).sum()) and np.array_equal(new_row, np.repeat(tied, hi - lo)):
+        # The same events (as expected): rewritten in place, in their exact order.
+        place = np.concatenate(
+            [np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+        )
+        kind[place], at[place] = new_kind, new_at
+        return row, kind, at
+    # An event came or went between the two reads: the second read's stand.
+    drop = np.zeros(ticket_ids.size, dtype=bool)
+    drop[tied] = True
+    keep = np.flatnonzero(~drop[row])
+    row, kind, at = row[keep], kind[keep], at[keep]
+    # Each ticket's new events go where its run was (rows ascending, ``ids`` too).
+    place = np.searchsorted(row, new_row)
+    return (
+        np.insert(row, place, new_row),
+        np.insert(kind, place, new_kind),
+        np.insert(at, place, new_at),
+    )
 
 
 def _rows_of(sorted_ids: Array, ids: Array) -> Array:
@@ -311,29 +391,25 @@ def _rows_of(sorted_ids: Array, ids: Array) -> Array:
     return np.where(hit, at, -1)
 
 
-def _ticket_time_order(row: Array, at: Array, pk: Array) -> Array:
-    """The permutation that sorts the events by ticket row, second and id.
+def _ticket_time_order(row: Array, at: Array) -> tuple[Array, Array]:
+    """The permutation that sorts the events by ticket row and second, and the rows of the
+    tickets with two events in the same second (whose order among them it leaves open).
 
-    One key ``row * span + second`` (unique but for same-second events of a ticket) sorted
-    by numpy's default sort, then the few runs of equal keys put in id order: a 3-key
-    ``lexsort`` of 350k events costs 10x that."""
+    One key ``row * span + second`` sorted by numpy's default sort: a 3-key ``lexsort``
+    of 350k events costs 10x that."""
     if row.size == 0:
-        return np.zeros(0, dtype=np.intp)
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
     low = int(at.min())
     span = int(at.max()) - low + 1
     if (int(row.max()) + 1) * span >= 1 << 62:
-        return np.lexsort((pk, at, row))
+        order = np.lexsort((at, row))
+        same = (row[order][1:] == row[order][:-1]) & (at[order][1:] == at[order][:-1])
+        return order, unique_ints(row[order][1:][same])
     key = row.astype(np.int64) * span + (at - low)
     order = np.argsort(key)
     ordered = key[order]
     tied = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if tied.size:
-        # Every position in a run of equal keys; runs are contiguous and ascending, so
-        # sorting their events by (key, id) and writing them back in place orders them.
-        place = np.union1d(tied, tied + 1)
-        picked = order[place]
-        order[place] = picked[np.lexsort((pk[picked], key[picked]))]
-    return order
+    return order, unique_ints(row[order[tied]])
 
 
 _IN_CHUNK = 2_000
@@ -407,6 +483,9 @@ class _Pass:
     at: Array  # each event's epoch second
     kinds: tuple[str, ...]
     cut: int
+    tied: Array  # rows of the tickets with two events in one second (sorted)
+    # Positions and keys of events by kind set, computed once for every metric that asks.
+    memo: dict[Any, Array] = field(default_factory=dict, compare=False, repr=False)
 
     def codes(self, wanted: frozenset[str] | set[str] | tuple[str, ...]) -> list[int]:
         return [i for i, k in enumerate(self.kinds) if k in wanted]
@@ -416,9 +495,29 @@ class _Pass:
 
     def of_kinds(self, codes: Sequence[int]) -> Array:
         """Mask of the events of these kind codes (a table lookup, not ``np.isin``)."""
+        return self.of_codes(self.kind, codes)
+
+    def of_codes(self, kind: Array, codes: Sequence[int]) -> Array:
+        """Mask of the kind codes ``kind`` that are among ``codes``."""
         table = np.zeros(len(self.kinds), dtype=bool)
         table[list(codes)] = True
-        return np.asarray(table[self.kind])
+        return np.asarray(table[kind])
+
+    def positions(self, codes: Sequence[int]) -> Array:
+        """Positions (ascending) of the events of these kind codes."""
+        wanted = ("at", tuple(sorted(codes)))
+        if wanted not in self.memo:
+            self.memo[wanted] = np.flatnonzero(self.of_kinds(codes))
+        return self.memo[wanted]
+
+    def keys_of(self, codes: Sequence[int]) -> Array:
+        """``row * _KEY + second`` of the events of these kind codes: ascending, as the
+        events are by ticket and time."""
+        wanted = ("key", tuple(sorted(codes)))
+        if wanted not in self.memo:
+            at = self.positions(codes)
+            self.memo[wanted] = self.row[at].astype(np.int64) * _KEY + self.at[at]
+        return self.memo[wanted]
 
 
 def _firsts(rows: Array) -> Array:
@@ -452,7 +551,7 @@ def _find_clocks(
     for m, metric in enumerate(metrics):
         rule = definitions[metric]
         term = _term_columns(combos, rule, metric, zones, calendar_zones, pairs)
-        starts = np.flatnonzero(run.kind == run.code(rule.start))
+        starts = run.positions([run.code(rule.start)])
         if starts.size == 0:
             continue
         first = starts[_firsts(run.row[starts])]  # events are by ticket and time
@@ -469,7 +568,7 @@ def _hard_tickets(run: _Pass) -> Array:
     engine's replay per clock decides them (as ``clockdata._replay_paused`` does)."""
     paused, resumed = run.code(EventKind.PAUSED), run.code(EventKind.RESUMED)
     hard = np.zeros(run.tickets.pk.size, dtype=bool)
-    marks = np.flatnonzero(run.of_kinds(run.codes(_MARKS)))
+    marks = run.positions(run.codes(_MARKS))
     if marks.size == 0:
         return hard
     rows = run.row[marks]
@@ -532,7 +631,7 @@ def _simple(
     if rows.size == 0:
         return
     stops, ends = run.codes(rule.stops), run.codes(rule.ends)
-    halting = np.flatnonzero(run.of_kinds(stops + ends))
+    halting = run.positions(stops + ends)
     at = np.searchsorted(halting, first, side="right")
     found = at < halting.size
     found[found] = run.row[halting[at[found]]] == rows[found]
@@ -546,23 +645,35 @@ def _simple(
         use=term[1][rows],
         start=run.at[first],
         stop=stop,
-        unrequired=_ended_by_end(run, rows, stop, found, stops, ends),
+        unrequired=_ended_by_end(run, rows, stop, stop_row, found, stops, ends),
     )
 
 
 def _ended_by_end(
-    run: _Pass, rows: Array, stop: Array, found: Array, stops: list[int], ends: list[int]
+    run: _Pass,
+    rows: Array,
+    stop: Array,
+    stop_row: Array,
+    found: Array,
+    stops: list[int],
+    ends: list[int],
 ) -> Array:
     """``tickets.clocks.ended_unrequired``: at the stop instant an end stage happened and
-    no stop stage did."""
+    no stop stage did.
+
+    A ticket without two events in one second has one event at the stop instant, the
+    stopping one (``stop_row``): its kind decides. Only the tickets with same-second events
+    (``run.tied``) look at every event of that second."""
     if not ends:
         return np.zeros(rows.size, dtype=bool)
-    # (ticket row, second) as one key: ascending over the events (by ticket and time).
-    key = run.row.astype(np.int64) * _KEY + run.at
-    wanted = np.where(found, rows * _KEY + stop, -1)
-    ended = _member(key[run.of_kinds(ends)], wanted)
-    stopped = _member(key[run.of_kinds(stops)], wanted)
-    return np.asarray(found & ended & ~stopped)
+    kind = run.kind[np.minimum(stop_row, run.kind.size - 1)]
+    ended = found & run.of_codes(kind, ends) & ~run.of_codes(kind, stops)
+    exact = np.flatnonzero(found & _member(run.tied, rows))
+    if exact.size:
+        # (ticket row, second) as one key: ascending over the events (by ticket and time).
+        wanted = rows[exact] * _KEY + stop[exact]
+        ended[exact] = _member(run.keys_of(ends), wanted) & ~_member(run.keys_of(stops), wanted)
+    return ended
 
 
 _KEY = 10**11  # row * _KEY + epoch: a unique (ticket, instant) key up to the year 5138
@@ -574,10 +685,10 @@ def _pauses(run: _Pass, first: Array, rows: Array, stop: Array) -> tuple[Array, 
     clock and time. A wait that began before the clock started is ignored, as the engine
     ignores it."""
     none = np.zeros(0, dtype=np.int64)
-    marks = np.flatnonzero(run.kind == run.code(EventKind.PAUSED))
+    marks = run.positions([run.code(EventKind.PAUSED)])
     if marks.size == 0:
         return none, none, none
-    resumes = np.flatnonzero(run.kind == run.code(EventKind.RESUMED))
+    resumes = run.positions([run.code(EventKind.RESUMED)])
     at = np.searchsorted(resumes, marks, side="right")
     ok = at < resumes.size
     ok[ok] = run.row[resumes[at[ok]]] == run.row[marks[ok]]
@@ -682,7 +793,7 @@ def _measure(
     hit = np.flatnonzero(breached)
     if hit.size:
         deadline[hit] = deadline_many_mixed(
-            compiled, index[hit], start[hit], target[hit], take_pauses(idle, hit)
+            compiled, index[hit], start[hit], target[hit], _take_pauses(idle, hit)
         )
     # Settled like ``tickets.refresh.settle``: ended unrequired before the deadline.
     kept = np.flatnonzero(~(col["unrequired"] & ~breached & (stop != NONE)))
@@ -715,7 +826,7 @@ def _measure(
         decided_at=np.where(breached, deadline, stop),
         calendar_index=kept_of(index),
         calendars=uses,
-        pauses=idle if every else take_pauses(idle, kept),
+        pauses=idle if every else _take_pauses(idle, kept),
         metrics=metrics,
         category=tickets.category[rows],
     )
@@ -724,15 +835,24 @@ def _measure(
 def _idle(n: int, chunks: list[tuple[Array, Array, Array]], end: Array) -> PauseSet:
     """The clocks' idle intervals as a ``PauseSet``; open waits of simple tickets were left
     open-ended: cut at the clock's end."""
+    none = np.zeros(0, dtype=np.int64)
     if not chunks:
-        return PauseSet.empty(n)
+        return PauseSet.from_row_index(n, none, none, none)
     clock = np.concatenate([c for c, _, _ in chunks])
     a = np.concatenate([a for _, a, _ in chunks])
     b = np.minimum(np.concatenate([b for _, _, b in chunks]), end[clock])
-    # Chunks come in clock order and each is by clock and time.
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum(np.bincount(clock, minlength=n))
-    return PauseSet(offsets, a, b)
+    # Chunks come in clock order and each is by clock and time: no per-clock pass beyond
+    # the count (``PauseSet.from_row_index``).
+    return PauseSet.from_row_index(n, clock, a, b)
+
+
+def _take_pauses(pauses: PauseSet, rows: Array) -> PauseSet:
+    """``clockdata.take_pauses`` for ascending ``rows``, by the pauses (few) rather than by
+    the clocks (millions): each pause's row found in ``rows`` by binary search."""
+    at = np.searchsorted(rows, pauses.rows)
+    hit = at < rows.size
+    hit[hit] = rows[at[hit]] == pauses.rows[hit]
+    return PauseSet.from_row_index(rows.size, at[hit], pauses.start[hit], pauses.end[hit])
 
 
 _COLUMNS = ("row", "metric", "target", "use", "start", "stop", "unrequired")

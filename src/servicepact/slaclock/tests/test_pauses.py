@@ -204,3 +204,43 @@ def test_reversed_datetime_pause_names_the_field() -> None:
             60,
             [(at("2025-06-02T10:00+02:00"), at("2025-06-02T09:00+02:00"))],
         )
+
+
+FROM_ROW_INDEX_CASES = [
+    # (case, n_rows, rows, start, end): the same set as the constructor gives
+    ("ordered and apart: kept as given", 4, [0, 0, 2], [1, 5, 3], [3, 8, 4]),
+    ("no pauses", 3, [], [], []),
+    ("touching: merged", 2, [1, 1], [1, 3], [3, 5]),
+    ("overlapping: merged", 2, [0, 0], [1, 2], [4, 3]),
+    ("out of order in a row: sorted", 2, [0, 0], [5, 1], [6, 2]),
+    ("rows out of order: sorted", 3, [2, 0, 2], [1, 7, 4], [2, 9, 6]),
+    ("empty pause: dropped", 2, [0, 1, 1], [4, 2, 5], [4, 3, 6]),
+]
+
+
+@pytest.mark.parametrize(("case", "n_rows", "rows", "start", "end"), FROM_ROW_INDEX_CASES)
+def test_pauseset_from_row_index_equals_the_constructor(
+    case: str, n_rows: int, rows: list[int], start: list[int], end: list[int]
+) -> None:
+    order = sorted(range(len(rows)), key=lambda i: rows[i])
+    offsets = [0] * (n_rows + 1)
+    for r in rows:
+        offsets[r + 1] += 1
+    for i in range(n_rows):
+        offsets[i + 1] += offsets[i]
+    expected = PauseSet(offsets, [start[i] for i in order], [end[i] for i in order])
+    found = PauseSet.from_row_index(n_rows, rows, start, end)
+    assert found.offsets.tolist() == expected.offsets.tolist(), case
+    assert found.start.tolist() == expected.start.tolist(), case
+    assert found.end.tolist() == expected.end.tolist(), case
+    assert found.rows.tolist() == expected.rows.tolist(), case
+    assert [found.row(i) for i in range(n_rows)] == [expected.row(i) for i in range(n_rows)]
+
+
+def test_pauseset_from_row_index_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="ends before it starts"):
+        PauseSet.from_row_index(1, [0], [5], [4])
+    with pytest.raises(ValueError, match=r"\[0, n_rows\)"):
+        PauseSet.from_row_index(1, [1], [1], [2])
+    with pytest.raises(ValueError, match="one length"):
+        PauseSet.from_row_index(1, [0, 0], [1], [2])
