@@ -7,8 +7,10 @@ priority, opening time and id, the key of the partial index ``ticket_open_queue_
 
 Everything is bounded by the page: one page of rows (``LIMIT``, keyset pages beyond the first
 with ``?after=<cursor>``), their clocks prefetched and advanced to now with one engine call per
-calendar, and the counts per SLA state in ONE aggregate query on the columns that
-``tickets.refresh`` stores (``sla_state``, ``at_risk_from``, ``breach_from``).
+calendar, and the counts per SLA state on the columns that ``tickets.refresh`` stores
+(``sla_state``, ``at_risk_from``, ``breach_from``): for every open ticket (no filter) the
+running counts the database keeps (``tickets.open_counts``, ADR 0024), for a filtered queue
+ONE aggregate query over the tickets it shows (``tickets.sla_state.count_by_state``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.metrics import load_metrics
 from servicepact.core.time import local_date, to_epoch
 from servicepact.tickets.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
+from servicepact.customers.selectors import is_staff
 from servicepact.tickets.models import SlaClock, Ticket
+from servicepact.tickets.open_counts import open_counts
 from servicepact.tickets.selectors import ticket_list
 from servicepact.tickets.sla_state import SlaState, count_by_state
 
@@ -150,6 +154,15 @@ def queue_tickets(user: Any, filters: dict[str, Any], now: datetime) -> QuerySet
     return qs.prefetch_related(None).order_by(*QUEUE_ORDER)
 
 
+FILTERS = ("status", "priority", "customer", "mine", "within")
+
+
+def every_open(user: Any, filters: dict[str, Any]) -> bool:
+    """Whether the queue is every open ticket (staff, no filter): its counts are then the
+    database's running counts (``tickets.open_counts``), not an aggregate over the tickets."""
+    return is_staff(user) and not any(filters.get(name) for name in FILTERS)
+
+
 def page_rows(tickets: QuerySet[Ticket], cursor: Cursor | None) -> list[Ticket]:
     """One page (plus one row that tells whether another page follows), clocks prefetched."""
     if cursor is not None:
@@ -210,7 +223,7 @@ def build_queue(user: Any, filters: dict[str, Any], now: datetime, after: str = 
     rows = [
         QueueRow(t, ticket_state(live[t.pk]), next_clock(live[t.pk]), live[t.pk]) for t in shown
     ]
-    total, tally = count_by_state(tickets, now)
+    total, tally = open_counts(now) if every_open(user, filters) else count_by_state(tickets, now)
     counts = [
         (state, str(label), tally[state])
         for state, label in SlaState.choices
