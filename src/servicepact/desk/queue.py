@@ -31,8 +31,8 @@ from django.utils.dateparse import parse_datetime
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.metrics import load_metrics
 from servicepact.core.time import local_date, to_epoch
-from servicepact.tickets.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
 from servicepact.customers.selectors import is_staff
+from servicepact.tickets.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
 from servicepact.tickets.models import SlaClock, Ticket
 from servicepact.tickets.open_counts import open_counts
 from servicepact.tickets.selectors import ticket_list
