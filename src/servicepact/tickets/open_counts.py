@@ -32,15 +32,16 @@ _BREACHED = SlaState.BREACHED.value
 _AT_RISK = SlaState.AT_RISK.value
 # The conditions are spelled as the partial indexes' (so the planner may use them); the
 # constants are ours, not input. Source 0: stored counts; 1: now breached; 2: now at risk.
-_SQL = f"""
-SELECT 0, sla_state, SUM(n) FROM {OpenSlaCount._meta.db_table} GROUP BY sla_state
+_COUNTS = connection.ops.quote_name(OpenSlaCount._meta.db_table)
+_TICKETS = connection.ops.quote_name(Ticket._meta.db_table)
+_SQL = f"""SELECT 0, sla_state, SUM(n) FROM {_COUNTS} GROUP BY sla_state
 UNION ALL
-SELECT 1, sla_state, COUNT(*) FROM {Ticket._meta.db_table}
+SELECT 1, sla_state, COUNT(*) FROM {_TICKETS}
  WHERE {_OPEN} AND NOT (sla_state = '{_BREACHED}') AND breach_from IS NOT NULL
    AND breach_from <= %s
  GROUP BY sla_state
 UNION ALL
-SELECT 2, sla_state, COUNT(*) FROM {Ticket._meta.db_table}
+SELECT 2, sla_state, COUNT(*) FROM {_TICKETS}
  WHERE {_OPEN} AND NOT (sla_state IN ('{_BREACHED}', '{_AT_RISK}')) AND at_risk_from IS NOT NULL
    AND at_risk_from <= %s AND (breach_from IS NULL OR breach_from > %s)
  GROUP BY sla_state

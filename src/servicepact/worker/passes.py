@@ -82,6 +82,7 @@ class PassReport:
     drill_schedules: int = 0  # derived schedules created/changed (backups.sync_drill_schedules)
     inspection_visits: int = 0  # inspection visits generated (inspections.services)
     followups: int = 0  # follow-ups created for resolved tickets (aftercare.services)
+    folded_counts: int = 0  # open-ticket count rows folded (tickets.open_counts.compact)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -136,7 +137,7 @@ def run_pass(
         clocks,
         # The rows the triggers appended to the open-ticket counts, folded into one per state
         # (tickets.open_counts): the queue's counts then read a handful of rows.
-        compact_open_counts,
+        lambda: setattr(report, "folded_counts", compact_open_counts()),
         # Big alert deliveries accepted with a 202: chunks of 200, for at most 5 s a pass.
         lambda: setattr(report, "queued_alerts", drain_inbox(limit=batch, budget_seconds=5)),
         # At most OUTBOX_PASS_BUDGET seconds: slow receivers finish in the background.

@@ -44,7 +44,7 @@ def assert_same(now: datetime) -> tuple[int, dict[str, int]]:
     return expected(now)
 
 
-def _open(world, subject: str, priority: int = 3) -> Ticket:  # type: ignore[no-untyped-def]
+def _open(world, subject: str, priority: int = 3) -> Ticket:
     return ts.open_ticket(
         customer=world.customer,
         asset=world.asset,
