@@ -19,7 +19,8 @@ class QuickSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        if any(isinstance(options, (list, tuple)) for _, options in self.choices):
+        choices = list(self.choices)  # once: a model field's choices are a query each time
+        if any(isinstance(options, (list, tuple)) for _, options in choices):
             return super().render(name, value, attrs, renderer)  # option groups
         chosen = {str(v) for v in self.format_value(value)}
         final = self.build_attrs(self.attrs, attrs)
@@ -28,7 +29,7 @@ class QuickSelect(forms.Select):
             '<option value="{}"{}>{}</option>',
             (
                 (key, " selected" if key in chosen else "", label)
-                for key, label in ((str(self._key(v)), label) for v, label in self.choices)
+                for key, label in ((str(self._key(v)), label) for v, label in choices)
             ),
         )
         # As django/forms/widgets/attrs.html: in order, True bare, False left out.

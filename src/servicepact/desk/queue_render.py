@@ -11,8 +11,9 @@ and asserts byte equality (as ``core.widgets.QuickSelect`` is tested against ``S
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.utils.translation import gettext
 
 from servicepact.core.templatetags.sp_tags import (
     bar_percent,
-    countdown_text,
+    countdown_duration,
     in_zone_short,
     percent,
 )
@@ -34,7 +35,10 @@ _PK = 987654321  # a stand-in id: the ticket URL is reversed once and the id put
 
 
 def _e(value: Any) -> str:
-    """A value as ``{{ value }}`` writes it (also ``{% translate %}``: translated, escaped)."""
+    """A value as ``{{ value }}`` writes it (also ``{% translate %}``: translated, escaped):
+    Django's ``escape`` is ``html.escape`` of the text; safe strings are left as they are."""
+    if type(value) is str:
+        return html.escape(value)
     return str(conditional_escape(value))
 
 
@@ -57,6 +61,19 @@ class _Page:
     url_head: str
     url_tail: str
     countdown_attrs: str  # data-future, data-past, data-units of the countdown
+    opened: str  # "opened %(when)s"
+    left: str  # "%(duration)s left"
+    overdue: str  # "%(duration)s overdue"
+    share_used: str  # "%(metric)s: share of the target used"
+    labels: dict[tuple[str, Any], str] = field(default_factory=dict)  # shown once, escaped
+
+    def label(self, row: QueueRow, kind: str, value: Any) -> str:
+        """A row's state, category or status label, escaped (each value once a page)."""
+        key = (kind, value)
+        found = self.labels.get(key)
+        if found is None:
+            found = self.labels[key] = _e(getattr(row, f"{kind}_label"))
+        return found
 
     @classmethod
     def build(cls) -> _Page:
@@ -82,6 +99,10 @@ class _Page:
             url_head=head,
             url_tail=tail,
             countdown_attrs=attrs,
+            opened=gettext("opened %(when)s"),
+            left=gettext("%(duration)s left"),
+            overdue=gettext("%(duration)s overdue"),
+            share_used=gettext("%(metric)s: share of the target used"),
         )
 
 
@@ -90,7 +111,11 @@ def _countdown(page: _Page, deadline: datetime) -> str:
     moment = now()
     state = "past" if deadline <= moment else "future"
     stamp = _e(deadline.isoformat())
-    text = _e(countdown_text(deadline, moment))
+    seconds = int((deadline - moment).total_seconds())  # as sp_tags.countdown_text
+    if seconds >= 0:
+        text = _e(page.left % {"duration": countdown_duration(seconds)})
+    else:
+        text = _e(page.overdue % {"duration": countdown_duration(-seconds)})
     return (
         f'<time class="countdown countdown-{state}" datetime="{stamp}" data-deadline="{stamp}" '
         f"{page.countdown_attrs}>{text}</time>"
@@ -101,7 +126,7 @@ def _row(page: _Page, row: QueueRow, agent_tz: str) -> str:
     t = row.ticket
     state = _e(row.state)
     asset = f"{_e(t.asset.hostname)} · " if t.asset else ""
-    opened = gettext("opened %(when)s") % {"when": _e(in_zone_short(t.opened_at, agent_tz))}
+    opened = page.opened % {"when": _e(in_zone_short(t.opened_at, agent_tz))}
     replied = ""
     if t.customer_replied_at:
         replied = (
@@ -123,7 +148,7 @@ def _row(page: _Page, row: QueueRow, agent_tz: str) -> str:
             "      \n    "
         )
         width = bar_percent(clock.fraction)
-        aria = gettext("%(metric)s: share of the target used") % {"metric": label}
+        aria = page.share_used % {"metric": label}
         meter = (
             "\n      \n      "
             f'<div class="meter meter-{_e(clock.tone)}" role="progressbar" aria-valuemin="0" '
@@ -147,17 +172,17 @@ def _row(page: _Page, row: QueueRow, agent_tz: str) -> str:
         "\n  \n"
         f'  <tr class="row-{state}" data-ticket="{t.pk}">\n'
         f'    <td data-label="{page.sla}"><span class="state state-{state}">'
-        f"{_e(row.state_label)}</span></td>\n"
+        f"{page.label(row, 'state', row.state)}</span></td>\n"
         f'    <td class="col-ticket" data-label="{page.ticket}">\n'
         f'      <a class="ticket-link" href="{page.url_head}{t.pk}{page.url_tail}">'
         f'<span class="ticket-no">{_e(t.number)}</span> {_e(t.subject)}</a>\n'
-        f'      <span class="sub">{asset}{_e(row.category_label)} · {opened}</span>\n'
+        f'      <span class="sub">{asset}{page.label(row, "category", t.category)} · {opened}</span>\n'
         "    </td>\n"
         f'    <td data-label="{page.customer}">{_e(t.customer.name)}</td>\n'
         f'    <td data-label="{page.priority}"><span class="prio prio-{t.priority}">'
         f'P{t.priority}</span> <span class="sub">{_e(t.priority_name)}</span></td>\n'
         f'    <td data-label="{page.status}"><span class="status status-{_e(t.status)}">'
-        f"{_e(row.status_label)}</span>{replied}</td>\n"
+        f"{page.label(row, 'status', t.status)}</span>{replied}</td>\n"
         f'    <td data-label="{page.assignee}">{who}</td>\n'
         f'    <td class="col-deadline" data-label="{page.deadline}">{deadline}</td>\n'
         f'    <td class="col-meter" data-label="{page.used}">{meter}</td>\n'
