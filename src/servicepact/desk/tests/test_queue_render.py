@@ -98,3 +98,32 @@ def test_a_row_is_what_the_template_writes_for_it(clock, acme, globex):
         single: list[QueueRow] = [row]
         reference, fast = _both(replace(queue, rows=single), "America/New_York", "en")
         assert fast == reference, row.ticket.subject
+
+
+@pytest.mark.parametrize("chosen", [None, "globex", "bogus"])
+def test_customer_filter_options_equal_the_model_choices(acme, globex, chosen):
+    """The filter's customers read as (id, name) values give the options that customer
+    instances gave (names with markup, the chosen one selected, a bad value)."""
+    from django import forms
+
+    from servicepact.core.widgets import QuickSelect
+    from servicepact.desk.forms import QueueFilterForm
+
+    Customer.objects.filter(pk=globex.customer.pk).update(name='Globex "<Intl>" & Sons')
+    field = QueueFilterForm.base_fields["customer"]
+
+    class Instances(forms.Form):
+        customer = forms.ModelChoiceField(
+            label=field.label,
+            queryset=field.queryset,
+            required=False,
+            empty_label=field.empty_label,
+            widget=QuickSelect,
+        )
+
+    value = {"globex": str(globex.customer.pk), "bogus": "x", None: ""}[chosen]
+    data = {"customer": value}
+    fast = str(QueueFilterForm(data)["customer"])
+    assert fast == str(Instances(data)["customer"])
+    assert "Globex &quot;&lt;Intl&gt;&quot; &amp; Sons" in fast
+    assert (f'value="{globex.customer.pk}" selected' in fast) == (chosen == "globex")
