@@ -48,8 +48,22 @@ def _text(
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs=attrs), **kw)
 
 
+class _Names(forms.models.ModelChoiceIterator):  # type: ignore[type-arg]
+    """A model's options as (id, name) pairs read with ``values_list``: the options the model
+    instances give when ``str()`` of one is its name (``Customer``), without an instance each."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class NameChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    iterator = _Names
+
+
 class QueueFilterForm(forms.Form):
-    customer = forms.ModelChoiceField(
+    customer = NameChoiceField(
         label=_("Customer"),
         queryset=Customer.objects.order_by("name").only("pk", "name"),
         required=False,

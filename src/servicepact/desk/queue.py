@@ -7,8 +7,10 @@ priority, opening time and id, the key of the partial index ``ticket_open_queue_
 
 Everything is bounded by the page: one page of rows (``LIMIT``, keyset pages beyond the first
 with ``?after=<cursor>``), their clocks prefetched and advanced to now with one engine call per
-calendar, and the counts per SLA state in ONE aggregate query on the columns that
-``tickets.refresh`` stores (``sla_state``, ``at_risk_from``, ``breach_from``).
+calendar, and the counts per SLA state on the columns that ``tickets.refresh`` stores
+(``sla_state``, ``at_risk_from``, ``breach_from``): for every open ticket (no filter) the
+running counts the database keeps (``tickets.open_counts``, ADR 0024), for a filtered queue
+ONE aggregate query over the tickets it shows (``tickets.sla_state.count_by_state``).
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from django.db.models import F, Field, Prefetch, Q, QuerySet
+from django.db.models import F, Field, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.metrics import load_metrics
+from servicepact.contracts.models import Calendar
 from servicepact.core.time import local_date, to_epoch
+from servicepact.customers.selectors import is_staff
 from servicepact.tickets.live import LiveClock, next_clock, snapshot_at, snapshot_runs, ticket_state
 from servicepact.tickets.models import SlaClock, Ticket
+from servicepact.tickets.open_counts import open_counts
 from servicepact.tickets.selectors import ticket_list
 from servicepact.tickets.sla_state import SlaState, count_by_state
 
@@ -150,51 +155,140 @@ def queue_tickets(user: Any, filters: dict[str, Any], now: datetime) -> QuerySet
     return qs.prefetch_related(None).order_by(*QUEUE_ORDER)
 
 
+FILTERS = ("status", "priority", "customer", "mine", "within")
+
+
+def every_open(user: Any, filters: dict[str, Any]) -> bool:
+    """Whether the queue is every open ticket (staff, no filter): its counts are then the
+    database's running counts (``tickets.open_counts``), not an aggregate over the tickets."""
+    return is_staff(user) and not any(filters.get(name) for name in FILTERS)
+
+
+# What a row shows and the cursor and the clocks need: a page reads only these columns (the
+# ticket's other columns and those of its customer, asset and assignee are left unread).
+ROW_COLUMNS = (
+    "number",
+    "subject",
+    "category",
+    "status",
+    "priority",
+    "priority_name",
+    "opened_at",
+    "customer_replied_at",
+    "next_deadline_at",
+    "customer__name",
+    "asset__hostname",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+)
+
+
 def page_rows(tickets: QuerySet[Ticket], cursor: Cursor | None) -> list[Ticket]:
-    """One page (plus one row that tells whether another page follows), clocks prefetched."""
+    """One page (plus one row that tells whether another page follows)."""
     if cursor is not None:
         tickets = tickets.filter(after_cursor(cursor))
-    clocks = SlaClock.objects.select_related("calendar").order_by("metric")
     return list(
         tickets.select_related(None)
         .select_related("customer", "asset", "assignee")
-        .prefetch_related(Prefetch("clocks", queryset=clocks))[: PAGE_SIZE + 1]
+        .only(*ROW_COLUMNS)[: PAGE_SIZE + 1]
     )
 
 
 # ---------------------------------------------------------------- live clocks, in bulk
 
 
+@dataclass(slots=True)
+class ClockRow:
+    """A stored clock's columns as the queue reads them: plain values, no model instance
+    (``tickets.live.StoredClock``); the calendar is shared by the clocks that use it."""
+
+    pk: int
+    ticket_id: int
+    metric: str
+    state: str
+    priority: int
+    target_seconds: int
+    target_source: str
+    calendar_id: int
+    calendar_revision: int
+    timezone: str
+    started_at: datetime | None
+    stopped_at: datetime | None
+    deadline_at: datetime | None
+    breached_at: datetime | None
+    elapsed_seconds: int
+    evaluated_at: datetime
+    next_check_at: datetime | None
+    calendar: Calendar
+
+
+CLOCK_COLUMNS = (
+    "pk",
+    "ticket_id",
+    "metric",
+    "state",
+    "priority",
+    "target_seconds",
+    "target_source",
+    "calendar_id",
+    "calendar_revision",
+    "timezone",
+    "started_at",
+    "stopped_at",
+    "deadline_at",
+    "breached_at",
+    "elapsed_seconds",
+    "evaluated_at",
+    "next_check_at",
+)
+
+
+def page_clocks(tickets: list[Ticket]) -> dict[int, list[ClockRow]]:
+    """The stored clocks of the page's tickets in metric order (one query), with their
+    calendars (one query for the few distinct ones)."""
+    rows = list(
+        SlaClock.objects.filter(ticket_id__in=[t.pk for t in tickets])
+        .order_by("ticket_id", "metric")
+        .values_list(*CLOCK_COLUMNS)
+    )
+    calendars = Calendar.objects.in_bulk({row[7] for row in rows})
+    out: dict[int, list[ClockRow]] = {t.pk: [] for t in tickets}
+    for row in rows:
+        out[row[1]].append(ClockRow(*row, calendars[row[7]]))  # type: ignore[call-arg]
+    return out
+
+
 def advance_page(tickets: list[Ticket], now: datetime) -> dict[int, list[LiveClock]]:
-    """Every prefetched clock of the page advanced to ``now``: for the running ones, the
+    """Every stored clock of the page advanced to ``now``: for the running ones, the
     business seconds since their snapshot in one engine call per calendar and zone."""
-    groups: dict[tuple[int, int, str], list[tuple[Ticket, SlaClock]]] = defaultdict(list)
+    stored = page_clocks(tickets)
+    opened = {t.pk: t.opened_at for t in tickets}
+    groups: dict[tuple[int, int, str], list[ClockRow]] = defaultdict(list)
     elapsed: dict[int, int] = {}
-    for ticket in tickets:
-        for clock in ticket.clocks.all():
+    for clocks in stored.values():
+        for clock in clocks:
             elapsed[clock.pk] = clock.elapsed_seconds
             if snapshot_runs(clock) and now > clock.evaluated_at:
                 key = (clock.calendar_id, clock.calendar.revision, clock.timezone)
-                groups[key].append((ticket, clock))
+                groups[key].append(clock)
     for (_cal, _rev, zone), members in groups.items():
-        first: date = min(local_date(t.opened_at, zone) for t, _ in members)
+        first: date = min(local_date(opened[c.ticket_id], zone) for c in members)
         compiled = compiled_calendar(
-            members[0][1].calendar,
+            members[0].calendar,
             timezone=zone,
             first=first,
             last=max(first, local_date(now, zone)),
         )
-        since = np.array([to_epoch(c.evaluated_at) for _, c in members])
+        since = np.array([to_epoch(c.evaluated_at) for c in members])
         until = np.full(len(members), to_epoch(now))
         accrued = compiled.business_seconds_many(since, until)
-        for (_, clock), seconds in zip(members, accrued, strict=True):
+        for clock, seconds in zip(members, accrued, strict=True):
             elapsed[clock.pk] += int(seconds)
     metrics = load_metrics()  # once per page: each clock is shown with its metric's name
     return {
-        ticket.pk: [
-            snapshot_at(c, elapsed[c.pk], metrics.get(c.metric)) for c in ticket.clocks.all()
-        ]
-        for ticket in tickets
+        pk: [snapshot_at(c, elapsed[c.pk], metrics.get(c.metric)) for c in clocks]
+        for pk, clocks in stored.items()
     }
 
 
@@ -210,7 +304,7 @@ def build_queue(user: Any, filters: dict[str, Any], now: datetime, after: str = 
     rows = [
         QueueRow(t, ticket_state(live[t.pk]), next_clock(live[t.pk]), live[t.pk]) for t in shown
     ]
-    total, tally = count_by_state(tickets, now)
+    total, tally = open_counts(now) if every_open(user, filters) else count_by_state(tickets, now)
     counts = [
         (state, str(label), tally[state])
         for state, label in SlaState.choices

@@ -2,7 +2,7 @@
 
 | series | query |
 |---|---|
-| ``servicepact_open_tickets{sla_state}`` | open tickets per SLA state, the desk queue's rule and columns (``tickets.sla_state.count_by_state``): ``breached``, ``at_risk`` (a running clock past 75 % of its target), ``on_track``, ``paused``, ``met``, ``no_sla`` |
+| ``servicepact_open_tickets{sla_state}`` | open tickets per SLA state, the desk queue's rule and columns (``tickets.open_counts``, the same numbers as ``tickets.sla_state.count_by_state``): ``breached``, ``at_risk`` (a running clock past 75 % of its target), ``on_track``, ``paused``, ``met``, ``no_sla`` |
 | ``servicepact_due_clocks`` | clocks with ``next_check_at <= now`` (partial index ``slaclock_due_idx``) |
 | ``servicepact_worker_lag_seconds`` | now − the oldest due ``next_check_at`` (0 when nothing is due) |
 | ``servicepact_outbox_backlog{status}`` | notifications pending or failed-and-retrying |
@@ -31,17 +31,18 @@ from servicepact.monitoring.selectors import inbox_status
 from servicepact.notifications.choices import DUE_STATUSES
 from servicepact.notifications.choices import Status as NotificationStatus
 from servicepact.notifications.models import Notification
-from servicepact.tickets.choices import OPEN_STATUSES
-from servicepact.tickets.models import SlaClock, Ticket
-from servicepact.tickets.sla_state import SlaState, count_by_state
+from servicepact.tickets.models import SlaClock
+from servicepact.tickets.open_counts import open_counts
+from servicepact.tickets.sla_state import SlaState
 
 # A ticket's SLA state is never "not required" (only a clock is): no series for it.
 SLA_STATES = tuple(state for state in SlaState.values if state != SlaState.NOT_REQUIRED)
 
 
 def open_tickets_by_state(now: datetime) -> dict[str, int]:
-    """Open tickets per SLA state by the desk queue's rule (tickets.sla_state)."""
-    _total, counts = count_by_state(Ticket.objects.filter(status__in=OPEN_STATUSES), now)
+    """Open tickets per SLA state by the desk queue's rule (tickets.sla_state), from the
+    database's running counts (tickets.open_counts)."""
+    _total, counts = open_counts(now)
     return {state: int(counts[state]) for state in SLA_STATES}
 
 

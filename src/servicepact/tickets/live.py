@@ -18,9 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from servicepact.contracts.calendars import compiled_calendar
 from servicepact.contracts.metrics import MetricDef
+from servicepact.contracts.models import Calendar
 from servicepact.core.time import local_date
 from servicepact.tickets.choices import ClockState
 from servicepact.tickets.models import SlaClock, Ticket
@@ -106,12 +108,56 @@ def advance_snapshot(
     return snapshot_at(clock, elapsed, definition)
 
 
-def snapshot_runs(clock: SlaClock) -> bool:
+class StoredClock(Protocol):
+    """What a snapshot is read from: a ``SlaClock`` row, or the desk queue's plain copy of its
+    columns (``desk.queue.ClockRow``, no model instance)."""
+
+    @property
+    def metric(self) -> str: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def target_seconds(self) -> int: ...
+
+    @property
+    def started_at(self) -> datetime | None: ...
+
+    @property
+    def stopped_at(self) -> datetime | None: ...
+
+    @property
+    def deadline_at(self) -> datetime | None: ...
+
+    @property
+    def breached_at(self) -> datetime | None: ...
+
+    @property
+    def timezone(self) -> str: ...
+
+    @property
+    def target_source(self) -> str: ...
+
+    @property
+    def priority(self) -> int: ...
+
+    @property
+    def calendar_id(self) -> int: ...
+
+    @property
+    def next_check_at(self) -> datetime | None: ...
+
+    @property
+    def calendar(self) -> Calendar: ...
+
+
+def snapshot_runs(clock: StoredClock) -> bool:
     """A stored clock that accrues business time until its next snapshot."""
     return clock.stopped_at is None and clock.deadline_at is not None
 
 
-def snapshot_at(clock: SlaClock, elapsed: int, definition: MetricDef | None = None) -> LiveClock:
+def snapshot_at(clock: StoredClock, elapsed: int, definition: MetricDef | None = None) -> LiveClock:
     """The stored clock with ``elapsed`` business seconds (its snapshot's plus those accrued
     since ``evaluated_at``; ``desk.queue`` computes them for a whole page at once)."""
     running = snapshot_runs(clock)

@@ -145,6 +145,26 @@ class Ticket(TimeStampedModel):
                 name="ticket_autoclose_idx",
                 condition=models.Q(status="resolved"),
             ),
+            # The queue's counts (tickets.open_counts): the open tickets whose stored state a
+            # running clock has overtaken (stored not breached, breach_from passed; stored
+            # neither breached nor at risk, at_risk_from passed), read as a range of these
+            # two indexes up to now: only the stale rows, never every open ticket.
+            models.Index(
+                fields=["breach_from"],
+                include=["sla_state"],
+                name="ticket_stale_breach_idx",
+                condition=models.Q(status__in=[str(s) for s in OPEN_STATUSES])
+                & ~models.Q(sla_state=SlaState.BREACHED)
+                & models.Q(breach_from__isnull=False),
+            ),
+            models.Index(
+                fields=["at_risk_from"],
+                include=["sla_state", "breach_from"],
+                name="ticket_stale_risk_idx",
+                condition=models.Q(status__in=[str(s) for s in OPEN_STATUSES])
+                & ~models.Q(sla_state__in=[SlaState.BREACHED.value, SlaState.AT_RISK.value])
+                & models.Q(at_risk_from__isnull=False),
+            ),
         ]
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -183,6 +203,24 @@ class Ticket(TimeStampedModel):
     @property
     def customer_description(self) -> str:
         return "" if self.channel == Channel.MONITORING else self.description
+
+
+class OpenSlaCount(models.Model):
+    """A change of the number of open tickets in one stored SLA state (``Ticket.sla_state``).
+
+    Written only by database triggers on the tickets table (migration 0017, ADR 0024), so no
+    write path can forget it: an insert, update or delete that changes whether a ticket is
+    open or its stored state adds the difference here. PostgreSQL appends one row per state
+    and statement (no row is ever updated by a write, so writers never wait for each other);
+    SQLite, with one writer at a time, keeps one row per state. The current number is the sum
+    per state; the worker folds the rows into one per state (``tickets.open_counts.compact``).
+    """
+
+    sla_state = models.CharField(max_length=20)
+    n = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.sla_state}: {self.n:+d}"
 
 
 class TicketEvent(models.Model):

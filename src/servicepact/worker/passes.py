@@ -1,7 +1,8 @@
 """One pass of the worker: every kind of due work, in order, each bounded by ``batch``.
 
 1. Due clocks: thresholds, breaches and escalations (``tickets.due.process_due_clocks``);
-   their notifications are enqueued in the same transactions.
+   their notifications are enqueued in the same transactions. Then the open-ticket counts'
+   appended rows folded (``tickets.open_counts.compact``).
 2. Outbox delivery, after those commits (``notifications.delivery.deliver_due``), for at most
    ``OUTBOX_PASS_BUDGET`` seconds: sends still in flight then finish in the background.
 3. Contract lifecycle: renewals, status transitions, reminders (``contracts.lifecycle``),
@@ -49,6 +50,7 @@ from servicepact.reports.jobs import aggregate_due_days, close_due_statements
 from servicepact.security.audits import AuditReport, run_audit_schedule
 from servicepact.security.due import RemediationReport, process_due_remediation
 from servicepact.tickets.due import DueReport, auto_close, notify_lapsed, process_due_clocks
+from servicepact.tickets.open_counts import compact as compact_open_counts
 from servicepact.tickets.services import recompute_stale_clocks
 
 logger = logging.getLogger("servicepact.worker")
@@ -80,6 +82,7 @@ class PassReport:
     drill_schedules: int = 0  # derived schedules created/changed (backups.sync_drill_schedules)
     inspection_visits: int = 0  # inspection visits generated (inspections.services)
     followups: int = 0  # follow-ups created for resolved tickets (aftercare.services)
+    folded_counts: int = 0  # open-ticket count rows folded (tickets.open_counts.compact)
     seconds: float = 0.0
     interrupted: bool = False
 
@@ -132,6 +135,9 @@ def run_pass(
 
     steps: list[Callable[[], None]] = [
         clocks,
+        # The rows the triggers appended to the open-ticket counts, folded into one per state
+        # (tickets.open_counts): the queue's counts then read a handful of rows.
+        lambda: setattr(report, "folded_counts", compact_open_counts()),
         # Big alert deliveries accepted with a 202: chunks of 200, for at most 5 s a pass.
         lambda: setattr(report, "queued_alerts", drain_inbox(limit=batch, budget_seconds=5)),
         # At most OUTBOX_PASS_BUDGET seconds: slow receivers finish in the background.
