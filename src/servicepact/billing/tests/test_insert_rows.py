@@ -79,8 +79,9 @@ def test_one_statement_stores_all_rows_or_none(clock: Clock):
     s = shop(clock)
     at = ny(2025, 7, 1, 8, 30)
     fields = ("contract", "period", "status", "currency", "total", "hours", "computed_at")
-    good = (s.contract.pk, "2025-06", "draft", "EUR", Decimal("1.00"), {}, at)
-    bad = (s.contract.pk, None, "draft", "EUR", Decimal("1.00"), {}, at)  # period NOT NULL
+    empty: dict[str, str] = {}
+    good = (s.contract.pk, "2025-06", "draft", "EUR", Decimal("1.00"), empty, at)
+    bad = (s.contract.pk, None, "draft", "EUR", Decimal("1.00"), empty, at)  # period NOT NULL
     with pytest.raises(IntegrityError):
         insert_statement(PeriodCharge, fields, [good, bad])
     assert not PeriodCharge.objects.filter(contract=s.contract).exists()
