@@ -184,6 +184,18 @@ def _table_of(trigger: str) -> str:
     return trigger.split(" ON ")[1].split()[0]
 
 
+def _has_index(connection: Any) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ticket_contract_resolved_idx'")
+        else:
+            cursor.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index'"
+                " AND name = 'ticket_contract_resolved_idx'"
+            )
+        return cursor.fetchone() is not None
+
+
 def _missing(connection: Any) -> list[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -206,7 +218,10 @@ def install(connection: Any) -> None:
     if connection.vendor not in ("postgresql", "sqlite"):
         raise NotImplementedError(connection.vendor)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute(INDEX)
+        if not _has_index(connection):
+            # (PostgreSQL refuses CREATE INDEX, even IF NOT EXISTS, on a table with pending
+            # deferred constraint checks: ``ensure`` can run inside such a transaction.)
+            cursor.execute(INDEX)
         if connection.vendor == "postgresql":
             for sql in POSTGRES:
                 cursor.execute(sql)
