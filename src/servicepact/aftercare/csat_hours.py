@@ -160,7 +160,11 @@ SQLITE_TRIGGERS = {
     + _lite_survey("-", "OLD")
     + " END",
     "aftercare_csathour_survey_update": "AFTER UPDATE OF ticket_id, score, answered_at"
-    " ON aftercare_survey BEGIN " + _lite_survey("-", "OLD") + " " + _lite_survey("", "NEW") + " END",
+    " ON aftercare_survey BEGIN "
+    + _lite_survey("-", "OLD")
+    + " "
+    + _lite_survey("", "NEW")
+    + " END",
 }
 
 
@@ -187,7 +191,9 @@ def _table_of(trigger: str) -> str:
 def _has_index(connection: Any) -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'ticket_contract_resolved_idx'")
+            cursor.execute(
+                "SELECT 1 FROM pg_indexes WHERE indexname = 'ticket_contract_resolved_idx'"
+            )
         else:
             cursor.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'index'"
@@ -199,9 +205,7 @@ def _has_index(connection: Any) -> bool:
 def _missing(connection: Any) -> list[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'aftercare_csathour_%'"
-            )
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'aftercare_csathour_%'")
             wanted: Any = POSTGRES_TRIGGERS
         else:
             cursor.execute(
@@ -344,12 +348,13 @@ def window(since: datetime, now: datetime) -> Window:
         .aggregate(total=Count("pk"), answered=Count("pk", filter=Q(survey__isnull=False)))
     )
     scores = dict(
-        Survey.objects.filter(answered_edges).order_by().values_list("score").annotate(n=Count("pk"))
+        Survey.objects.filter(answered_edges)
+        .order_by()
+        .values_list("score")
+        .annotate(n=Count("pk"))
     )
     return Window(
         resolved=live["total"] + (stored.get("resolved") or 0),
         answered=live["answered"] + (stored.get("answered") or 0),
-        distribution={
-            s: int(scores.get(s, 0)) + (stored.get(f"score_{s}") or 0) for s in SCORES
-        },
+        distribution={s: int(scores.get(s, 0)) + (stored.get(f"score_{s}") or 0) for s in SCORES},
     )

@@ -15,6 +15,7 @@ one scope (staff see the whole portfolio).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -103,6 +104,7 @@ def month_tally(
     )
     live_from = next((d for d in closed if d not in frozen), today)
     last = live_from - timedelta(days=1)
+    rows: Iterable[tuple[int, str, int, int, int]]
     if live_from > first and frozen[last]:
         # The sums through the last frozen day, stored with its freeze: one row per
         # contract, metric and priority instead of one per day as well.

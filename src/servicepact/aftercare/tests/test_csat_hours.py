@@ -121,7 +121,9 @@ def test_random_world_equals_the_rows(acme, globex, clock):
     victim = Survey.objects.filter(ticket_id__in=ids[4:20]).order_by("pk").first()
     assert victim is not None
     victim.delete()
-    moments += [START + timedelta(days=d, hours=h) for d in (20, 31, 35, 41, 44, 50) for h in (0, 5)]
+    moments += [
+        START + timedelta(days=d, hours=h) for d in (20, 31, 35, 41, 44, 50) for h in (0, 5)
+    ]
     moments += [m + timedelta(microseconds=1) for m in moments[:10]]
     moments += [m - timedelta(seconds=1) for m in moments[10:20]]
     end = current_time()

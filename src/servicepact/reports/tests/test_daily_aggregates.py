@@ -16,9 +16,9 @@ from servicepact.billing.clockdata import METRICS, load_clocks
 from servicepact.billing.periods import Period
 from servicepact.billing.testing import june_month, ny
 from servicepact.core.errors import TransitionError
+from servicepact.reports.daily import Tally
 from servicepact.reports.dashboard import portfolio
 from servicepact.reports.jobs import aggregate_due_days, due_days
-from servicepact.reports.daily import Tally
 from servicepact.reports.models import AggregatedDay, DailyAggregate, MonthToDate
 from servicepact.reports.services import aggregate_day, store_month_to_date
 
