@@ -83,7 +83,7 @@ def test_random_world_equals_the_rows(acme, globex, clock):
     """Two customers (New York, Shanghai), 40 tickets resolved at random instants over six
     weeks, a third reopened and most of those resolved again, surveys answered from minutes
     to days later (some exactly on the hour), a bulk ``update`` moving resolutions, one
-    contract removed by ``update``, a survey deleted; compared at 40 instants."""
+    contract removed by ``update``, a survey deleted; compared at 65 instants."""
     rng = random.Random(12)
     worlds = [acme, globex]
     tickets = []
