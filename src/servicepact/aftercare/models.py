@@ -141,10 +141,36 @@ class Survey(models.Model):
                 condition=Q(score__gte=1, score__lte=5), name="survey_score_1_to_5"
             )
         ]
-        indexes = [models.Index(fields=["contract", "answered_at"], name="survey_contract_at_idx")]
+        indexes = [
+            models.Index(fields=["contract", "answered_at"], name="survey_contract_at_idx"),
+            # The partial hours of the dashboard's recent CSAT window (aftercare.csat_hours).
+            models.Index(fields=["answered_at"], name="survey_answered_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"survey {self.ticket_id}: {self.score}"
+
+
+class CsatHour(models.Model):
+    """Deltas of the recent-CSAT counts of one UTC hour, appended by database triggers
+    (aftercare.csat_hours): tickets under a contract resolved in the hour, those of them with
+    a survey, and the surveys answered in the hour by score. An hour's rows add up to what its
+    tickets and surveys say; the worker folds a past hour's rows into one."""
+
+    hour = models.DateTimeField()
+    resolved = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    score_1 = models.IntegerField(default=0)
+    score_2 = models.IntegerField(default=0)
+    score_3 = models.IntegerField(default=0)
+    score_4 = models.IntegerField(default=0)
+    score_5 = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="csat_hour_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 {self.resolved}/{self.answered}"
 
 
 class GuaranteeClaim(TimeStampedModel):

@@ -60,11 +60,38 @@ class DailyAggregate(models.Model):
         return f"{self.day} {self.contract_id} {self.metric} P{self.priority}"
 
 
+class MonthToDate(models.Model):
+    """The sum of a month's DailyAggregate rows from its 1st through ``day`` (provider time
+    zone), stored with the freeze of the days (reports.services.store_month_to_date): the
+    dashboard reads these (contracts x metrics x priorities) rows instead of every closed
+    day's."""
+
+    day = models.DateField(_("day"))
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(_("metric"), max_length=32)
+    priority = models.PositiveSmallIntegerField(_("priority"))
+    decided = models.PositiveIntegerField(_("decided clocks"))
+    breached = models.PositiveIntegerField(_("breached clocks"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "contract", "metric", "priority"], name="month_to_date_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"..{self.day} {self.contract_id} {self.metric} P{self.priority}"
+
+
 class AggregatedDay(models.Model):
-    """A day whose DailyAggregate rows are complete (a day without decided clocks has none)."""
+    """A day whose DailyAggregate rows are complete (a day without decided clocks has none).
+    ``month_to_date``: its MonthToDate rows are stored as well (every day of its month up to
+    it is frozen, and they were summed after the last of those freezes)."""
 
     day = models.DateField(_("day"), unique=True)
     computed_at = models.DateTimeField(_("computed at"))
+    month_to_date = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("aggregated day")

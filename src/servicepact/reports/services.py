@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from servicepact.notifications.choices import Audience
 from servicepact.notifications.services import Message, notify_email
 from servicepact.reports.choices import StatementStatus
 from servicepact.reports.daily import day_bounds, decided_tally
-from servicepact.reports.models import AggregatedDay, DailyAggregate, Statement
+from servicepact.reports.models import AggregatedDay, DailyAggregate, MonthToDate, Statement
 from servicepact.reports.statement import build_statement
 
 
@@ -165,4 +166,42 @@ def aggregate_day(*, day: date, now: datetime | None = None) -> int:
             for c, m, p, d, b in tally.rows()
         )
         AggregatedDay.objects.update_or_create(day=day, defaults={"computed_at": moment})
+        store_month_to_date(day)
     return len(tally)
+
+
+def store_month_to_date(day: date) -> int:
+    """After ``day`` is (re)frozen: the month-to-date sums of every day of its month from
+    ``day`` on that has every day up to it frozen, stored again (normally ``day`` alone; a
+    day frozen again changes the later sums too). A later day with a gap before it loses
+    its sums; the dashboard then adds up the days. Returns how many days got sums."""
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    later = MonthToDate.objects.filter(day__gte=day, day__lt=following)
+    later.delete()
+    AggregatedDay.objects.filter(day__gte=day, day__lt=following).update(month_to_date=False)
+    frozen = set(
+        AggregatedDay.objects.filter(day__gte=first, day__lt=following).values_list(
+            "day", flat=True
+        )
+    )
+    stored = 0
+    current = first
+    while current < following and current in frozen:
+        if current >= day:
+            rows = (
+                DailyAggregate.objects.filter(day__gte=first, day__lte=current)
+                .order_by()
+                .values("contract_id", "metric", "priority")
+                .annotate(d=Sum("decided"), b=Sum("breached"))
+                .values_list("contract_id", "metric", "priority", "d", "b")
+            )
+            MonthToDate.objects.bulk_create(
+                MonthToDate(day=current, contract_id=c, metric=m, priority=p, decided=d,
+                            breached=b)
+                for c, m, p, d, b in rows
+            )  # fmt: skip
+            AggregatedDay.objects.filter(day=current).update(month_to_date=True)
+            stored += 1
+        current += timedelta(days=1)
+    return stored

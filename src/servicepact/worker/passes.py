@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from servicepact.aftercare.csat_hours import compact as compact_csat_hours
 from servicepact.aftercare.services import create_followups
 from servicepact.assets.warranty_alerts import remind_warranty_expiry
 from servicepact.backups.services import check_backups, process_drill_dues, sync_drill_schedules
@@ -70,6 +71,7 @@ class PassReport:
     recomputed: int = 0
     statements: int = 0
     days: int = 0  # closed days frozen as dashboard aggregates (reports/daily.py)
+    csat_rows: int = 0  # recent-CSAT count rows folded into one per hour (aftercare.csat_hours)
     exports: int = 0  # audit exports written (or failed) this pass (reports/exports.py)
     expired_exports: int = 0  # audit export files deleted after AUDIT_EXPORT_KEEP_DAYS
     failed_steps: int = 0
@@ -158,6 +160,8 @@ def run_pass(
         lambda: setattr(report, "statements", close_due_statements(moment)),
         # Days that ended: the dashboard's frozen aggregates (idempotent, a week per pass).
         lambda: setattr(report, "days", aggregate_due_days(moment)),
+        # The dashboard's recent CSAT: each past hour's count rows folded into one.
+        lambda: setattr(report, "csat_rows", compact_csat_hours(moment)),
         # Audit exports asked for on the pages and the API: written into storage in chunks
         # (memory independent of the month), then their files deleted after the retention.
         lambda: setattr(report, "exports", run_due_exports(moment)),

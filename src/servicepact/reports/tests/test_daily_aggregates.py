@@ -9,16 +9,18 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import F, Sum
 from django.test.utils import CaptureQueriesContext
 
 from servicepact.billing.clockdata import METRICS, load_clocks
 from servicepact.billing.periods import Period
 from servicepact.billing.testing import june_month, ny
 from servicepact.core.errors import TransitionError
+from servicepact.reports.daily import Tally
 from servicepact.reports.dashboard import portfolio
 from servicepact.reports.jobs import aggregate_due_days, due_days
-from servicepact.reports.models import AggregatedDay, DailyAggregate
-from servicepact.reports.services import aggregate_day
+from servicepact.reports.models import AggregatedDay, DailyAggregate, MonthToDate
+from servicepact.reports.services import aggregate_day, store_month_to_date
 
 pytestmark = pytest.mark.django_db
 
@@ -72,16 +74,94 @@ def test_frozen_days_give_the_full_computation(clock, settings, moment):
 
 
 def test_closed_days_are_read_from_the_aggregates(clock, settings):
-    """A frozen day is not recomputed: a changed aggregate row shows on the dashboard."""
+    """A frozen day is not recomputed: a changed aggregate row shows on the dashboard. With
+    the month-to-date sums stored, those are what is read (a changed sum shows); without
+    them, the days' rows are added up (a changed day row shows)."""
     settings.TIME_ZONE = "UTC"
     june_month(clock)
     moment = ny(2025, 6, 30, 19)
     _freeze(date(2025, 6, 1), date(2025, 6, 29), moment)
     before = portfolio(now=moment)["overall"]
+    total = MonthToDate.objects.filter(day=date(2025, 6, 29), breached=0).order_by("pk").first()
+    MonthToDate.objects.filter(pk=total.pk).update(decided=total.decided + 50)
+    after = portfolio(now=moment)["overall"]
+    assert (after["met"], after["total"]) == (before["met"] + 50, before["total"] + 50)
+    AggregatedDay.objects.update(month_to_date=False)
     row = DailyAggregate.objects.filter(breached=0).order_by("day", "pk").first()
     DailyAggregate.objects.filter(pk=row.pk).update(decided=row.decided + 100)
     after = portfolio(now=moment)["overall"]
     assert (after["met"], after["total"]) == (before["met"] + 100, before["total"] + 100)
+
+
+def _days_summed(first: date, last: date) -> list[tuple[int, str, int, int, int]]:
+    """The month to date as the dashboard added it up before the stored sums."""
+    return sorted(
+        Tally.of_rows(
+            DailyAggregate.objects.filter(day__gte=first, day__lte=last)
+            .order_by()
+            .values("contract_id", "metric", "priority")
+            .annotate(d=Sum("decided"), b=Sum("breached"))
+            .values_list("contract_id", "metric", "priority", "d", "b")
+        ).rows()
+    )
+
+
+def _stored_sums(day: date) -> list[tuple[int, str, int, int, int]]:
+    return sorted(
+        Tally.of_rows(
+            MonthToDate.objects.filter(day=day).values_list(
+                "contract_id", "metric", "priority", "decided", "breached"
+            )
+        ).rows()
+    )
+
+
+def test_month_to_date_sums_equal_the_days_in_any_freezing_order(clock, settings):
+    """Days frozen out of order, with gaps, and frozen again after the clocks changed: the
+    stored sums of a day exist exactly when every day of the month up to it is frozen, and
+    then equal the days' rows added up; the dashboard equals the full computation at every
+    step (the oracle)."""
+    settings.TIME_ZONE = "UTC"
+    june_month(clock)
+    moment = ny(2025, 6, 30, 19)
+    expected = _oracle(moment)
+    first = date(2025, 6, 1)
+    order = [date(2025, 6, d) for d in (3, 1, 2, 7, 5, 4, 6, 2, 9, 10, 8, 29, 1, 12, 11)]
+    for day in order:
+        aggregate_day(day=day, now=moment)
+        frozen = set(AggregatedDay.objects.values_list("day", flat=True))
+        with_sums = set(
+            AggregatedDay.objects.filter(month_to_date=True).values_list("day", flat=True)
+        )
+        contiguous = set()
+        current = first
+        while current in frozen:
+            contiguous.add(current)
+            current += timedelta(days=1)
+        assert with_sums == contiguous, day
+        for d in with_sums:
+            assert _stored_sums(d) == _days_summed(first, d), (day, d)
+        assert not MonthToDate.objects.exclude(day__in=with_sums).exists()
+        assert _figures(portfolio(now=moment)) == expected, day
+
+
+def test_refreezing_a_day_updates_the_later_sums(clock, settings):
+    """Negative case: a day's rows replaced (as a recomputation after a change does) must
+    not leave the later days' sums as they were."""
+    settings.TIME_ZONE = "UTC"
+    june_month(clock)
+    moment = ny(2025, 6, 30, 19)
+    _freeze(date(2025, 6, 1), date(2025, 6, 10), moment)
+    before = _stored_sums(date(2025, 6, 10))
+    DailyAggregate.objects.filter(day=date(2025, 6, 3)).update(decided=F("decided") + 7)
+    changed = DailyAggregate.objects.filter(day=date(2025, 6, 3)).count()
+    assert changed > 0
+    assert _stored_sums(date(2025, 6, 10)) == before  # a raw update bypasses the service
+    store_month_to_date(date(2025, 6, 3))  # what aggregate_day does after its rows
+    after = _stored_sums(date(2025, 6, 10))
+    assert after == _days_summed(date(2025, 6, 1), date(2025, 6, 10)) != before
+    assert sum(r[3] for r in after) == sum(r[3] for r in before) + 7 * changed
+    assert _stored_sums(date(2025, 6, 2)) == _days_summed(date(2025, 6, 1), date(2025, 6, 2))
 
 
 def test_recomputing_a_day_replaces_its_rows(clock, settings):
