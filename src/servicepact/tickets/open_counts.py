@@ -20,8 +20,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from importlib import import_module
+from types import SimpleNamespace
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from servicepact.tickets.choices import OPEN_STATUSES
 from servicepact.tickets.models import OpenSlaCount, Ticket
@@ -89,3 +92,46 @@ def compact() -> int:
         )
         row = cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+# ---------------------------------------------------------------- the triggers stay present
+
+_MIGRATION = "servicepact.tickets.migrations.0017_open_sla_counts"
+_TRIGGERS = (
+    "tickets_open_sla_insert",
+    "tickets_open_sla_update",
+    "tickets_open_sla_delete",
+)
+
+
+def _present_triggers(connection: Any) -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'tickets_open_sla_%'")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'tickets_open_sla_%'"
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def ensure(using: str = "default", **_: Any) -> bool:
+    """After ``migrate`` (post_migrate): the counting triggers present, else installed again and
+    the counts rebuilt from the tickets; True when it had to.
+
+    SQLite rebuilds a table for most column changes (Django's ``_remake_table``), which drops
+    the table's triggers without a word: a later migration of ``tickets_ticket`` would leave
+    the counts drifting. The triggers and their installer are migration 0017's (one copy,
+    ``aftercare.csat_hours.ensure`` does the same for its own)."""
+    connection = connections[using]
+    if OpenSlaCount._meta.db_table not in connection.introspection.table_names():
+        return False  # migrated backwards, or not yet
+    if set(_TRIGGERS) <= _present_triggers(connection):
+        return False
+    migration = import_module(_MIGRATION)
+    editor = SimpleNamespace(connection=connection)  # all the migration's functions use
+    with transaction.atomic(using=using):
+        migration.uninstall(None, editor)
+        migration.install(None, editor)  # triggers, then the counts from the tickets
+    return True

@@ -15,7 +15,7 @@ from django.db import connection
 from servicepact.tickets import services as ts
 from servicepact.tickets.choices import OPEN_STATUSES, Category, Status
 from servicepact.tickets.models import OpenSlaCount, Ticket
-from servicepact.tickets.open_counts import compact, open_counts
+from servicepact.tickets.open_counts import compact, ensure, open_counts
 from servicepact.tickets.sla_state import SlaState, count_by_state
 from servicepact.tickets.testing import ny
 
@@ -195,3 +195,25 @@ def test_compact_folds_rows_and_keeps_the_numbers(clock, acme):
     assert open_counts(now) == before == expected(now)
     assert compact() == 0
     assert open_counts(now) == before
+
+
+def test_a_dropped_trigger_is_put_back_after_migrate_and_the_counts_rebuilt(clock, acme):
+    """What a SQLite table rebuild does to ``tickets_ticket``'s triggers: without them a new
+    open ticket goes uncounted (the figure differs); ``ensure`` (post_migrate) installs them
+    again and counts from the tickets."""
+    clock.at(ny(2025, 6, 2, 9, 0))
+    _open(acme, "before")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER tickets_open_sla_insert ON tickets_ticket")
+        else:
+            cursor.execute("DROP TRIGGER tickets_open_sla_insert")
+    _open(acme, "while the trigger was gone")
+    now = ny(2025, 6, 2, 9, 0)
+    assert open_counts(now) != expected(now)  # the negative case: a ticket missed
+
+    assert ensure() is True
+    assert open_counts(now) == expected(now)
+    _open(acme, "after")
+    assert open_counts(now) == expected(now)
+    assert ensure() is False  # present: nothing to do
