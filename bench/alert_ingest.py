@@ -3,8 +3,10 @@ INSERT of what it writes.
 
 Workload (deterministic): one customer with a 24x7 contract covering 50 assets (20 with
 --quick) per round and a customer-scoped Alertmanager source. Alerts are posted as
-Alertmanager v4 webhook deliveries of 10 alerts each with Django's test client (full
-middleware stack, token auth, parser, validation) to ``POST /api/v1/alerts/alertmanager``,
+Alertmanager v4 webhook deliveries of 10 alerts each with Django's test client (the
+production middleware stack, in which ``monitoring.intake.AlertIntakeMiddleware`` queues a
+plain delivery after the request-id, metrics and security middleware; token auth, parser,
+validation) to ``POST /api/v1/alerts/alertmanager``,
 with production's ``ALERT_INLINE_MAX`` = 0: every delivery is appended to the inbox (one
 INSERT) and answered 202. After each phase the worker step (``drain_inbox``: set-based
 batches, monitoring/batch.py) stores what arrived (matching, dedup, tickets, outages):

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "servicepact.ops.middleware.RequestIdMiddleware",
     "servicepact.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A plain alert delivery is queued here; anything else goes on to the endpoint (intake.py).
+    "servicepact.monitoring.intake.AlertIntakeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

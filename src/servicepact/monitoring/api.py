@@ -43,6 +43,7 @@ from servicepact.core.time import now as current_time
 from servicepact.customers.selectors import is_staff
 from servicepact.monitoring.auth import SourceTokenAuth
 from servicepact.monitoring.availability import contract_availability, parse_period
+from servicepact.monitoring.inbox import accepted_response
 from servicepact.monitoring.limits import load_json, read_body
 from servicepact.monitoring.models import AlertSource, Measurement
 from servicepact.monitoring.selectors import inbox_status, measurements_visible
@@ -117,8 +118,7 @@ def post_alerts(request: HttpRequest, kind: str) -> Any:
         )
     if len(alerts) > option("ALERT_INLINE_MAX", 0):
         queued = queue_alerts(source=source, alerts=alerts, received_at=current_time())
-        body_out = {"accepted": queued, "queued": queued, "tickets": [], "unmatched": 0}
-        return Status(202, {**body_out, "rejected": rejected})
+        return accepted_response(queued, rejected)
     return {**ingest_alerts(source=source, alerts=alerts).as_dict(), "rejected": rejected}
 
 

@@ -21,6 +21,7 @@ Rows are taken in arrival order, so the alerts of a delivery keep their order.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -30,6 +31,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.http import HttpResponse
 
 from servicepact.core.bulk import insert_statement
 from servicepact.core.time import now as current_time
@@ -74,6 +76,17 @@ def queue_alerts(*, source: AlertSource, alerts: list[ParsedAlert], received_at:
     ]
     insert_statement(QueuedAlerts, _INBOX_COLUMNS, rows)
     return len(alerts)
+
+
+def accepted_response(queued: int, rejected: list[dict[str, Any]] | None = None) -> HttpResponse:
+    """The endpoint's 202 for a queued delivery (``AlertsAccepted``, fields in its order),
+    answered by the endpoint and by the intake's fast path alike (intake.py)."""
+    body: dict[str, Any] = {"accepted": queued, "tickets": [], "unmatched": 0, "queued": queued}
+    if rejected:
+        body["rejected"] = rejected
+    return HttpResponse(
+        json.dumps(body), status=202, content_type="application/json; charset=utf-8"
+    )
 
 
 _INBOX_COLUMNS = (
