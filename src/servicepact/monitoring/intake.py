@@ -65,14 +65,15 @@ class AlertIntakeMiddleware:
         declared = request.META.get("CONTENT_LENGTH") or ""
         if not declared.isdigit() or int(declared) > limit:
             return None
-        body = request.read(limit + 1)
-        request._body = body  # the endpoint reads it from here if the request goes on
-        if len(body) > limit:
-            return None
+        # The token first: nothing is read or parsed for a sender without one.
         with connection.cursor() as cursor:
             cursor.execute(self._lookup, [hash_token(token), kind])
             found = cursor.fetchone()
         if found is None:
+            return None
+        body = request.read(limit + 1)
+        request._body = body  # the endpoint reads it from here if the request goes on
+        if len(body) > limit:
             return None
         try:
             items = PARSERS[kind](load_json(body))
