@@ -59,7 +59,8 @@ def list_page(
         return ListPage(items, offset + len(items), True, cursor)  # this page is the last one
     if exact_count:
         return ListPage(items, queryset.count(), True, cursor)
-    total = queryset.order_by()[: COUNT_CAP + 1].count()
+    # Only the key in the capped subquery: Django would select (and compile) every column.
+    total = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
     if total > COUNT_CAP:
         return ListPage(items, COUNT_CAP, False, cursor)
     return ListPage(items, total, True, cursor)
