@@ -10,7 +10,8 @@ This module does the same from the events, for every ticket of the contracts at 
 the targets and calendars of ``terms_of(ticket)`` instead of the ticket's own:
 
 1. read the tickets (priority, category, kind, version, zone) and their clock events up to
-   the cut-off with a few integer queries (``billing.clockdata.fetch_ints``);
+   the cut-off with a few integer queries (``billing.clockdata.fetch_ints``; on PostgreSQL
+   the big ones split over two connections in one snapshot: ``billing.sliced``);
 2. per metric, find each ticket's start (first start-stage event) and stop (first stop or
    end event after it) with numpy; waits on the customer become pause intervals the same
    way (``clockdata``'s simple case). Tickets that reopened or paused irregularly go through
