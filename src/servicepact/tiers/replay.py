@@ -10,7 +10,8 @@ This module does the same from the events, for every ticket of the contracts at 
 the targets and calendars of ``terms_of(ticket)`` instead of the ticket's own:
 
 1. read the tickets (priority, category, kind, version, zone) and their clock events up to
-   the cut-off with a few integer queries (``billing.clockdata.fetch_ints``);
+   the cut-off with a few integer queries (``billing.clockdata.fetch_ints``; on PostgreSQL
+   the big ones split over two connections in one snapshot: ``billing.sliced``);
 2. per metric, find each ticket's start (first start-stage event) and stop (first stop or
    end event after it) with numpy; waits on the customer become pause intervals the same
    way (``clockdata``'s simple case). Tickets that reopened or paused irregularly go through
@@ -57,6 +58,7 @@ from servicepact.billing.clockdata import (
     sparse,
     unique_ints,
 )
+from servicepact.billing.sliced import SlicedReads
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.metrics import MetricDef, load_metrics
 from servicepact.contracts.models import Calendar
@@ -132,15 +134,23 @@ def replay_clocks(
     definitions = load_metrics()
     metrics = tuple(definitions)
     zones = known_zones()
-    tickets = _tickets(_candidates(contract_ids, since, cutoff, asset_ids), zones, contract_ids)
     kinds = clock_event_kinds(definitions.values())
-    row, kind, at, tied = _events(tickets.pk, kinds, cut)
+    # The tickets and events in one snapshot, big reads on two connections (ADR 0027).
+    with SlicedReads() as reads:
+        tickets = _tickets(
+            reads, _candidates(contract_ids, since, cutoff, asset_ids), zones, contract_ids
+        )
+        row, kind, at, tied = _events(reads, tickets.pk, kinds, cut)
     run = _Pass(tickets, row, kind, at, kinds, cut, tied)
+    del row, kind, at
     clocks = _Clocks([], [], [], [], [], [], [], [])
     pairs: dict[tuple[int, int], int] = {}
-    if tickets.pk.size and row.size:
+    if tickets.pk.size and run.row.size:
         _find_clocks(clocks, run, metrics, definitions, terms_of, zones, pairs)
-    return _measure(clocks, run, metrics, zones, pairs)
+    # The events (and the positions found in them) are let go before the measuring, the
+    # replay's largest step: a smaller peak of memory (docs/performance.md, tier replay).
+    del run
+    return _measure(clocks, tickets, cut, metrics, zones, pairs)
 
 
 def _candidates(
@@ -186,7 +196,9 @@ def _code(field: str, values: Sequence[str], common: Sequence[str] = ()) -> Case
 _COMMON_EVENTS = (EventKind.OPENED, EventKind.ACKNOWLEDGED, EventKind.RESOLVED, EventKind.CLOSED)
 
 
-def _tickets(qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]) -> _Tickets:
+def _tickets(
+    reads: SlicedReads, qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]
+) -> _Tickets:
     """The tickets' columns. The small codes (category, kind, zone, covered, priority)
     travel packed into one integer, and the contract only when there are several: every
     column of the read costs the database about as much as the scan (docs/performance.md,
@@ -198,7 +210,7 @@ def _tickets(qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]
         else ("pk", "contract_id", "version_code", "packed")
     )
     sizes = (len(CATEGORIES) + 1, len(KINDS) + 1, len(zones) + 1, 2)  # codes are >= -1
-    rows = fetch_ints(
+    parts = reads.fetch(
         qs.annotate(
             version_code=Coalesce("contract_version_id", Value(NONE)),
             packed=_packed(
@@ -221,7 +233,10 @@ def _tickets(qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]
         .order_by()
         .values_list(*names),
         len(names),
+        (),
+        _as_read,
     )
+    rows = np.concatenate(parts) if len(parts) > 1 else parts[0]
     if np.any(rows[1:, 0] < rows[:-1, 0]):  # a sequential scan gives them in order as a rule
         rows = rows[np.argsort(rows[:, 0])]  # primary keys: unique, any sort will do
     if single:
@@ -238,6 +253,10 @@ def _tickets(qs: QuerySet[Ticket], zones: list[str], contract_ids: Sequence[int]
     )
 
 
+def _as_read(rows: Array) -> Array:
+    return rows
+
+
 def _packed(first: Any, rest: list[tuple[Any, int]]) -> Any:
     """``((first * size1 + code1) * size2 + code2) ...``: codes in [0, size) as one integer
     (read back with ``divmod`` in the reverse order)."""
@@ -248,7 +267,7 @@ def _packed(first: Any, rest: list[tuple[Any, int]]) -> Any:
 
 
 def _events(
-    ticket_ids: Array, kinds: tuple[str, ...], cut: int
+    reads: SlicedReads, ticket_ids: Array, kinds: tuple[str, ...], cut: int
 ) -> tuple[Array, Array, Array, Array]:
     """The clock events up to the cut-off as three columns: the ticket's row in
     ``ticket_ids`` (sorted), the kind code and the epoch second; in ticket and time order,
@@ -265,25 +284,46 @@ def _events(
     if ticket_ids.size == 0:
         return none.astype(np.intp), none, none, none.astype(np.intp)
     events = _event_rows(kinds)
+    bits = _kind_bits(kinds)
+
+    def columns(found: Array) -> tuple[Array, Array, Array]:
+        return _event_columns(found, ticket_ids, bits, cut)
+
     if sparse(ticket_ids):
         parts = [
-            events.filter(ids_in("ticket_id", ticket_ids[i : i + _IN_CHUNK].tolist()))
+            columns(
+                fetch_ints(
+                    events.filter(ids_in("ticket_id", ticket_ids[i : i + _IN_CHUNK].tolist()))
+                    .order_by()
+                    .values_list("ticket_kind", "at_s"),
+                    2,
+                    instants=(1,),
+                )
+            )
             for i in range(0, ticket_ids.size, _IN_CHUNK)
         ]
     else:
         # Nearly every event of these tickets is a clock event: one sequential read beats the
         # (kind, at) or ticket index's random reads (3-5x on SQLite at 100k tickets), so the
         # range is on an expression no index serves; kind and instant are filtered by numpy
-        # (in SQL they cost another CASE and comparison per row: 30 % more on SQLite).
+        # (in SQL they cost another CASE and comparison per row: 30 % more on SQLite). On
+        # PostgreSQL the read is split by blocks over two connections, each slice filtered
+        # by the thread that read it (``SlicedReads``).
         lo, hi = int(ticket_ids[0]), int(ticket_ids[-1])
-        parts = [events.annotate(tid=F("ticket_id") + 0).filter(tid__gte=lo, tid__lte=hi)]
-    found = np.concatenate(
-        [
-            fetch_ints(part.order_by().values_list("ticket_kind", "at_s"), 2, instants=(1,))
-            for part in parts
-        ]
-    )
-    row, kind, at = _event_columns(found, ticket_ids, _kind_bits(kinds), cut)
+        parts = reads.fetch(
+            events.annotate(tid=F("ticket_id") + 0)
+            .filter(tid__gte=lo, tid__lte=hi)
+            .order_by()
+            .values_list("ticket_kind", "at_s"),
+            2,
+            instants=(1,),
+            then=columns,
+        )
+    if len(parts) == 1:
+        row, kind, at = parts[0]
+    else:
+        row, kind, at = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    del parts  # each column below replaces the one before it in memory
     order, tied = _ticket_time_order(row, at)
     row, kind, at = row[order], kind[order], at[order]
     if tied.size:
@@ -405,7 +445,10 @@ def _ticket_time_order(row: Array, at: Array) -> tuple[Array, Array]:
         order = np.lexsort((at, row))
         same = (row[order][1:] == row[order][:-1]) & (at[order][1:] == at[order][:-1])
         return order, unique_ints(row[order][1:][same])
-    key = row.astype(np.int64) * span + (at - low)
+    key = row.astype(np.int64)
+    key *= span
+    key += at
+    key -= low
     order = np.argsort(key)
     ordered = key[order]
     tied = np.flatnonzero(ordered[1:] == ordered[:-1])
@@ -758,17 +801,19 @@ def _hard(
 
 def _measure(
     clocks: _Clocks,
-    run: _Pass,
+    tickets: _Tickets,
+    cut: int,
     metrics: tuple[str, ...],
     zones: list[str],
     pairs: dict[tuple[int, int], int],
 ) -> ClockSet:
     """Business time of every clock in one engine call over all calendars; breach instants
-    in one more; "not required" clocks dropped; a ``ClockSet`` like ``load_clocks`` gives."""
-    cut = run.cut
+    in one more; "not required" clocks dropped; a ``ClockSet`` like ``load_clocks`` gives.
+    Each column's chunks, and each full column once its kept clocks are taken, are let go
+    as soon as they are no longer needed (the peak of memory: 2.5M clocks at 1M tickets)."""
     if clocks.count == 0:
         return replace(empty_clocks(cut), metrics=metrics)
-    col = {name: np.concatenate(getattr(clocks, name)) for name in _COLUMNS}
+    col = {name: _joined(getattr(clocks, name)) for name in _COLUMNS}
     n = clocks.count
     stop, start = col["stop"], col["start"]
     end = np.where(stop == NONE, cut, stop)
@@ -785,7 +830,7 @@ def _measure(
         [(by_pair[i][0], zones[by_pair[i][1]]) for i in order], int(start.min()), cut
     )
     compiled = [u.compiled for u in uses]
-    index = renumber[col["use"]]
+    index = renumber[col.pop("use")]
     elapsed = business_seconds_many_mixed(compiled, index, start, end, idle)
     target = col["target"]
     breached = elapsed > target
@@ -796,40 +841,52 @@ def _measure(
             compiled, index[hit], start[hit], target[hit], _take_pauses(idle, hit)
         )
     # Settled like ``tickets.refresh.settle``: ended unrequired before the deadline.
-    kept = np.flatnonzero(~(col["unrequired"] & ~breached & (stop != NONE)))
+    kept = np.flatnonzero(~(col.pop("unrequired") & ~breached & (stop != NONE)))
     # The kept clocks' columns, each taken once (``ClockSet.take`` of the whole set would
     # first build the ticket columns of the dropped ones too), and not at all when every
-    # clock is kept (2.5M clocks: 16 copies cost 0.25 s).
+    # clock is kept (2.5M clocks: 16 copies cost 0.25 s); each full column let go once its
+    # kept clocks are taken.
     every = kept.size == n
-
-    def kept_of(values: Array) -> Array:
-        return values if every else values[kept]
-
-    rows = kept_of(col["row"])
-    tickets = run.tickets
-    stop, breached, deadline = kept_of(stop), kept_of(breached), kept_of(deadline)
+    full = {
+        **col,
+        "end": end,
+        "elapsed": elapsed,
+        "breached": breached,
+        "deadline": deadline,
+        "index": index,
+    }
+    del col, stop, start, end, elapsed, target, breached, deadline, index
+    out = {name: full.pop(name) if every else full.pop(name)[kept] for name in list(full)}
+    rows = out["row"]
     return ClockSet(
         cutoff=cut,
         clock_id=-1 - kept,  # not stored clocks
         ticket_id=tickets.pk[rows],
         contract_id=tickets.contract[rows],
         version_id=tickets.version[rows],
-        metric=kept_of(col["metric"]),
+        metric=out["metric"],
         priority=tickets.priority[rows],
-        target=kept_of(target),
-        start=kept_of(start),
-        stop=stop,
-        end=kept_of(end),
-        elapsed=kept_of(elapsed),
-        breached=breached,
-        deadline=deadline,
-        decided_at=np.where(breached, deadline, stop),
-        calendar_index=kept_of(index),
+        target=out["target"],
+        start=out["start"],
+        stop=out["stop"],
+        end=out["end"],
+        elapsed=out["elapsed"],
+        breached=out["breached"],
+        deadline=out["deadline"],
+        decided_at=np.where(out["breached"], out["deadline"], out["stop"]),
+        calendar_index=out["index"],
         calendars=uses,
         pauses=idle if every else _take_pauses(idle, kept),
         metrics=metrics,
         category=tickets.category[rows],
     )
+
+
+def _joined(chunks: list[Array]) -> Array:
+    """The chunks as one array; the list emptied (the chunks let go)."""
+    joined = np.concatenate(chunks)
+    chunks.clear()
+    return joined
 
 
 def _idle(n: int, chunks: list[tuple[Array, Array, Array]], end: Array) -> PauseSet:

@@ -65,16 +65,23 @@ def _waiting_ticket(june, clock) -> Ticket:
     return ticket
 
 
-def test_resume_and_pause_in_one_second_replay_as_the_live_clocks(june, clock):
-    """Resumed and paused again at 11:00 (one instant): live, the waits are 10:00-11:00 and
-    11:00-15:00 (one wait 10-15). In the other order the second pause would come while
-    paused and the resume after it would end the only wait at 11:00: 4 hours apart."""
+def resumed_and_paused_in_one_second(june, clock) -> Ticket:
+    """A ticket waiting from 10:00, resumed and paused again at 11:00 (one instant), resumed
+    at 15:00 and resolved the next day."""
     w = june.world
     ticket = _waiting_ticket(june, clock)
     _step(clock, ny(2025, 7, 7, 11), ts.resume_ticket, ticket, actor=w.agent)
     _step(clock, ny(2025, 7, 7, 11), ts.pause_ticket, ticket, actor=w.agent, reason="more")
     _step(clock, ny(2025, 7, 7, 15), ts.resume_ticket, ticket, actor=w.agent)
     _step(clock, ny(2025, 7, 8, 10), ts.resolve_ticket, ticket, actor=w.agent, resolution="ok")
+    return ticket
+
+
+def test_resume_and_pause_in_one_second_replay_as_the_live_clocks(june, clock):
+    """Resumed and paused again at 11:00 (one instant): live, the waits are 10:00-11:00 and
+    11:00-15:00 (one wait 10-15). In the other order the second pause would come while
+    paused and the resume after it would end the only wait at 11:00: 4 hours apart."""
+    ticket = resumed_and_paused_in_one_second(june, clock)
     tied = TicketEvent.objects.filter(ticket=ticket, at=ny(2025, 7, 7, 11))
     assert sorted(tied.values_list("kind", flat=True)) == [EventKind.PAUSED, EventKind.RESUMED]
     # An update writes a new row version: on PostgreSQL the resume (the lower id) now lies
