@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Lookup, QuerySet
@@ -124,7 +125,10 @@ def plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
     ):
         return list(queryset)
     compiler = queryset.query.get_compiler(queryset.db)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # ``.none()``, ``pk__in=[]``: no query, as the ORM does
+        return []
     if compiler.get_converters([col for col, _, _ in compiler.select]):
         return list(queryset)
     from psycopg.postgres import types

@@ -92,6 +92,7 @@ def test_plain_rows_are_the_rows_the_orm_reads():
                 assert a.tzinfo is b.tzinfo and a.isoformat() == b.isoformat()
     if connection.vendor == "postgresql":  # the fast loader read them
         assert sql.__dict__["_iso_loader"].cache_info().currsize == 1
+    assert sql.plain_rows(qs.none()) == [] == sql.plain_rows(qs.filter(pk__in=[]))
     # Not a tuple query: the ORM's own rows.
     flat = users.order_by("username").values_list("username", flat=True)
     assert sql.plain_rows(flat) == list(flat) == [f"p{i}" for i in range(len(moments))]
