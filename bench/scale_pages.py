@@ -596,9 +596,11 @@ def report(
     total: float,
     http: dict[str, Any],
 ) -> None:
-    small, big = sizes[-2], sizes[-1]
+    big = sizes[-1]
+    small = sizes[-2] if len(sizes) > 1 else None  # one size (``--sizes N``): no growth
     keys = [f"pg {n}" for n in sizes] + [k for k in runs if k.startswith("sqlite")]
-    print(f"\nmedian seconds (x /login/ of the same process); growth {small:,} -> {big:,}")
+    grows = f"{small:,} -> {big:,}" if small else "nan (one size)"
+    print(f"\nmedian seconds (x /login/ of the same process); growth {grows}")
     header = f"{'endpoint':<32}" + "".join(f"{k:>24}" for k in keys) + f"{'growth':>8}{'RSS MB':>8}"
     print(header)
     growth: dict[str, float] = {}
@@ -619,8 +621,10 @@ def report(
         if endpoint == "login":
             print(f"{label:<32}" + "".join(cells))
             continue
-        growth[endpoint] = ratio(
-            _median(runs[f"pg {big}"], endpoint), _median(runs[f"pg {small}"], endpoint)
+        growth[endpoint] = (
+            ratio(_median(runs[f"pg {big}"], endpoint), _median(runs[f"pg {small}"], endpoint))
+            if small
+            else math.nan
         )
         rss = runs[f"pg {big}"].get(endpoint, {}).get("rss_growth_mb", math.nan)
         print(f"{label:<32}" + "".join(cells) + f"{fmt(growth[endpoint]):>8}{rss:>8.1f}")

@@ -110,6 +110,7 @@ def format_duration(seconds: int, *, localized: bool = False) -> str:
 
 __all__ = [
     "UTC",
+    "InstantFormat",
     "duration_units",
     "format_duration",
     "from_epoch",
@@ -157,3 +158,68 @@ def format_instant(instant: datetime, tz: str, fmt: str = "Y-m-d H:i") -> str:
     time calls this (templates through the ``sp_tags`` filters), so none is ambiguous."""
     local = require_aware(instant).astimezone(zone(tz))
     return f"{dateformat.format(local, local_format(fmt))} {zone_label(local, tz)}"
+
+
+# The format characters ``InstantFormat`` writes itself, as ``django.utils.dateformat`` does;
+# a format with any other (or an escape) is written by ``dateformat`` for every instant.
+_NUMERIC = {
+    "j": lambda t: str(t.day),
+    "d": lambda t: f"{t.day:02d}",
+    "n": lambda t: str(t.month),
+    "m": lambda t: f"{t.month:02d}",
+    "Y": lambda t: f"{t.year:04d}",
+    "H": lambda t: f"{t.hour:02d}",
+    "i": lambda t: f"{t.minute:02d}",
+}
+_NAMED = {"M": lambda t: t.month, "D": lambda t: t.weekday()}  # -> the key of a memoized name
+
+
+class InstantFormat:
+    """``format_instant(instant, tz, fmt)`` for many instants of one page: the zone, the
+    language active when it is made (its form of ``fmt``, ``local_format``, and its month and
+    weekday names), and the zone labels are looked up once, not per instant. Equal output
+    (``core/tests/test_instant_format.py`` compares both over zones, offsets, formats and languages)."""
+
+    def __init__(self, tz: str, fmt: str = "Y-m-d H:i") -> None:
+        self.tz = tz
+        self.zone = zone(tz)
+        self.language = translation.get_language()
+        self.fmt = local_format(fmt)
+        self.pieces: list[tuple[str, str]] | None = []  # (format character or "", literal)
+        for i, piece in enumerate(dateformat.re_formatchars.split(self.fmt)):
+            if i % 2 and (piece in _NUMERIC or piece in _NAMED):
+                self.pieces.append((piece, ""))
+            elif i % 2 or "\\" in piece:
+                self.pieces = None  # written by dateformat for each instant
+                break
+            elif piece:
+                self.pieces.append(("", piece))
+        self.names: dict[tuple[str, int], str] = {}
+        self.labels: dict[timedelta | None, str] = {}
+
+    def _name(self, char: str, local: datetime) -> str:
+        key = (char, _NAMED[char](local))
+        found = self.names.get(key)
+        if found is None:
+            with translation.override(self.language):
+                found = self.names[key] = dateformat.format(local, char)
+        return found
+
+    def __call__(self, instant: datetime) -> str:
+        local = require_aware(instant).astimezone(self.zone)
+        offset = local.utcoffset()
+        label = self.labels.get(offset)
+        if label is None:
+            label = self.labels[offset] = zone_label(local, self.tz)
+        if self.pieces is None:
+            with translation.override(self.language):
+                return f"{dateformat.format(local, self.fmt)} {label}"
+        text = "".join(
+            literal
+            if not char
+            else _NUMERIC[char](local)
+            if char in _NUMERIC
+            else self._name(char, local)
+            for char, literal in self.pieces
+        )
+        return f"{text} {label}"

@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from servicepact.accounts.models import Team
 from servicepact.assets.models import Asset
 from servicepact.contracts.terms import priority_label
-from servicepact.core.widgets import QuickSelect
+from servicepact.core.widgets import (
+    CheckboxInput,
+    ExactSelect,
+    NumberInput,
+    QuickSelect,
+)
 from servicepact.customers.models import Contact, Customer
 from servicepact.tickets.choices import (
     OPEN_STATUSES,
@@ -76,20 +81,22 @@ class QueueFilterForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
+        widget=ExactSelect,  # Django's markup without its templates
     )
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("All open")), *[(s.value, s.label) for s in OPEN_STATUSES]],
         required=False,
+        widget=ExactSelect,
     )
     within = forms.IntegerField(
         label=_("Breaching within (hours)"),
         min_value=1,
         max_value=24 * 31,
         required=False,
-        widget=forms.NumberInput(attrs={"placeholder": _("any"), "inputmode": "numeric"}),
+        widget=NumberInput(attrs={"placeholder": _("any"), "inputmode": "numeric"}),
     )
-    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False, widget=CheckboxInput)
 
     def values(self) -> dict[str, Any]:
         """The valid filters only: a bad value in one field does not empty the queue."""

@@ -23,12 +23,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from servicepact.core.templatetags.sp_tags import (
+    SHORT_DATETIME_FORMAT,
     bar_percent,
     countdown_duration,
-    in_zone_short,
     percent,
 )
-from servicepact.core.time import duration_units, now
+from servicepact.core.time import InstantFormat, duration_units, now
 from servicepact.desk.queue import QueueRow
 
 _PK = 987654321  # a stand-in id: the ticket URL is reversed once and the id put in its place
@@ -65,6 +65,7 @@ class _Page:
     left: str  # "%(duration)s left"
     overdue: str  # "%(duration)s overdue"
     share_used: str  # "%(metric)s: share of the target used"
+    stamp: InstantFormat  # ``in_zone_short`` in the agent's zone, names and labels looked up once
     labels: dict[tuple[str, Any], str] = field(default_factory=dict)  # shown once, escaped
 
     def label(self, row: QueueRow, kind: str, value: Any) -> str:
@@ -76,7 +77,7 @@ class _Page:
         return found
 
     @classmethod
-    def build(cls) -> _Page:
+    def build(cls, agent_tz: str) -> _Page:
         head, tail = reverse("desk:ticket", args=[_PK]).split(str(_PK))
         attrs = 'data-future="{}" data-past="{}" data-units="{}"'.format(
             _e(gettext("%(duration)s left") % {"duration": "%s"}),
@@ -103,6 +104,7 @@ class _Page:
             left=gettext("%(duration)s left"),
             overdue=gettext("%(duration)s overdue"),
             share_used=gettext("%(metric)s: share of the target used"),
+            stamp=InstantFormat(agent_tz or "UTC", SHORT_DATETIME_FORMAT),
         )
 
 
@@ -122,16 +124,16 @@ def _countdown(page: _Page, deadline: datetime) -> str:
     )
 
 
-def _row(page: _Page, row: QueueRow, agent_tz: str) -> str:
+def _row(page: _Page, row: QueueRow) -> str:
     t = row.ticket
     state = _e(row.state)
     asset = f"{_e(t.asset.hostname)} · " if t.asset else ""
-    opened = page.opened % {"when": _e(in_zone_short(t.opened_at, agent_tz))}
+    opened = page.opened % {"when": _e(page.stamp(t.opened_at))}
     replied = ""
     if t.customer_replied_at:
         replied = (
             ' <span class="tag tag-replied" data-testid="customer-replied" '
-            f'title="{_e(in_zone_short(t.customer_replied_at, agent_tz))}">{page.replied}</span>'
+            f'title="{_e(page.stamp(t.customer_replied_at))}">{page.replied}</span>'
         )
     if t.assignee:
         who = _e(t.assignee.get_full_name() or t.assignee.get_username())
@@ -144,7 +146,7 @@ def _row(page: _Page, row: QueueRow, agent_tz: str) -> str:
         label = _e(clock.label)
         deadline = (
             f"\n      \n        {_countdown(page, deadline_at)}\n"
-            f'        <span class="sub">{label} · {_e(in_zone_short(deadline_at, agent_tz))}</span>\n'
+            f'        <span class="sub">{label} · {_e(page.stamp(deadline_at))}</span>\n'
             "      \n    "
         )
         width = bar_percent(clock.fraction)
@@ -194,5 +196,5 @@ def _row(page: _Page, row: QueueRow, agent_tz: str) -> str:
 
 def queue_rows_html(rows: Sequence[QueueRow], agent_tz: str) -> SafeString:
     """The ``<tr>`` of each row, exactly as the rows' template wrote them."""
-    page = _Page.build()
-    return mark_safe("".join(_row(page, row, agent_tz) for row in rows))
+    page = _Page.build(agent_tz)
+    return mark_safe("".join(_row(page, row) for row in rows))

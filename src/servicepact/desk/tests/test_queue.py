@@ -181,3 +181,32 @@ def test_the_queue_costs_the_same_queries_for_more_tickets(
         ts.open_ticket(customer=acme.customer, asset=acme.asset, subject=f"more {i}")
     with django_assert_num_queries(len(few)):
         agent_client.get("/desk/")
+
+
+def test_page_clocks_read_the_calendars_with_the_clocks(queue, acme, globex):
+    """One query for the clocks and their calendars; each calendar one instance, equal field
+    for field to what the ORM reads (two calendars: New York and Shanghai)."""
+    from servicepact.contracts.models import Calendar
+    from servicepact.desk.queue import page_clocks
+    from servicepact.tickets.models import SlaClock, Ticket
+
+    tickets = list(Ticket.objects.order_by("pk"))
+    with CaptureQueriesContext(connection) as queries:
+        found = page_clocks(tickets)
+    assert len(queries) == 1
+    clocks = [clock for ticket in tickets for clock in found[ticket.pk]]
+    stored = SlaClock.objects.filter(ticket__in=tickets).order_by("ticket_id", "metric")
+    assert [(c.ticket_id, c.metric, c.deadline_at) for c in clocks] == [
+        (c.ticket_id, c.metric, c.deadline_at) for c in stored
+    ]
+    calendars = {c.calendar_id: c.calendar for c in clocks}
+    assert len(calendars) == 2
+    for pk, calendar in calendars.items():
+        assert {c.calendar for c in clocks if c.calendar_id == pk} == {calendar}
+        assert sum(c.calendar is calendar for c in clocks) == sum(
+            c.calendar_id == pk for c in clocks
+        )
+        orm = Calendar.objects.get(pk=pk)
+        mine = {k: v for k, v in vars(calendar).items() if k != "_state"}
+        assert mine == {k: v for k, v in vars(orm).items() if k != "_state"}
+        assert calendar._state.db == orm._state.db and not calendar._state.adding
