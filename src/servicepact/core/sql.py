@@ -77,13 +77,15 @@ def in_subquery_rows(field: str, ids: QuerySet[Any]) -> _InArray:
 def counts(*querysets: QuerySet[Any]) -> list[int]:
     """``[qs.count() for qs in querysets]`` in one query (one round trip, and without
     ``count()``'s aggregate rewrite of each): ``SELECT (SELECT COUNT(*) FROM (q0)), ...``.
-    The querysets must use the same database."""
+    The querysets must use the same database. A sliced queryset is counted as it is: pass
+    ``qs.order_by().values("pk")[: cap + 1]`` for a count that reads at most ``cap + 1`` rows."""
     if not querysets:
         return []
     parts: list[str] = []
     params: list[Any] = []
     for i, qs in enumerate(querysets):
-        sql, more = qs.order_by().values("pk").query.sql_with_params()
+        counted = qs if qs.query.is_sliced else qs.order_by().values("pk")
+        sql, more = counted.query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{i})")
         params.extend(more)
     with connections[querysets[0].db].cursor() as cursor:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,6 +40,7 @@ from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms, terms_for_version, version_in_force
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.pagination import paginate_page
+from servicepact.core.sql import counts
 from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
 from servicepact.fieldservice.selectors import signature_file, ticket_visits
@@ -109,19 +110,18 @@ def _status(contract: Contract) -> tuple[str, str]:
 # ---------------------------------------------------------------- tickets
 
 
+CONFIRM_CAP = 999  # "Waiting for your confirmation" shows "999+" beyond it
+
+
 def home_counts(tickets: QuerySet[Ticket]) -> tuple[int, int]:
-    """Open tickets and tickets waiting for the customer's word: ONE aggregate over only those
+    """Open tickets and tickets waiting for the customer's word, in ONE query over only those
     rows (a positive status IN on the ``(customer, status)`` index), not over every ticket the
-    customer ever had."""
-    row = (
-        tickets.filter(status__in={*OPEN_STATUSES, *TO_CONFIRM})
-        .order_by()
-        .aggregate(
-            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            confirm=Count("pk", filter=Q(status__in=TO_CONFIRM)),
-        )
-    )
-    return row["open"], row["confirm"]
+    customer ever had. Resolved tickets wait for the customer until the worker closes them
+    (``AUTO_CLOSE_DAYS``); where they pile up (auto-close off, or a long period) their count
+    stops reading at ``CONFIRM_CAP + 1`` rows, so the page does not grow with them."""
+    confirm = tickets.filter(status__in=TO_CONFIRM).order_by().values("pk")[: CONFIRM_CAP + 1]
+    open_count, to_confirm = counts(tickets.filter(status__in=OPEN_STATUSES), confirm)
+    return open_count, to_confirm
 
 
 @require_GET
@@ -162,7 +162,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "page_query": urlencode({"show": show}),
             "show": show,
             "open_count": open_count,
-            "to_confirm": to_confirm,
+            "to_confirm": min(to_confirm, CONFIRM_CAP),
+            "to_confirm_more": to_confirm > CONFIRM_CAP,
             "contracts": [row for row in contracts if row[1] in COVERING],
             "tz": _tz(request),
         },

@@ -48,10 +48,29 @@ def test_home_counts_open_and_to_confirm_in_one_query_over_those_rows(history, c
     assert (response.context["open_count"], response.context["to_confirm"]) == (4, 2)
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
     assert len(counts) == 1
-    assert '"tickets_ticket"."status" IN' in counts[0].split("FROM")[1]
+    assert counts[0].count('"tickets_ticket"."status" IN') == 2  # open; to confirm
     assert "'closed'" not in counts[0]  # the closed history is never read
 
 
 def test_closed_list_is_newest_first(history, contact_client):
     response = contact_client.get("/portal/", {"show": "closed"})
     assert [t.subject for t in response.context["tickets"]] == ["closed", "resolved"]
+
+
+def test_to_confirm_stops_counting_past_the_cap(history, contact_client, monkeypatch):
+    """Resolved tickets the worker has not closed yet: exact up to the cap, "N+" past it, and
+    the count never reads more than cap + 1 rows (a LIMIT in its subquery)."""
+    from servicepact.portal import views
+
+    monkeypatch.setattr(views, "CONFIRM_CAP", 2)  # the history has 2 to confirm: exact
+    exact = contact_client.get("/portal/")
+    assert (exact.context["to_confirm"], exact.context["to_confirm_more"]) == (2, False)
+    assert b'data-testid="to-confirm"><span class="stat-value">2</span>' in exact.content
+    monkeypatch.setattr(views, "CONFIRM_CAP", 1)
+    with CaptureQueriesContext(connection) as ctx:
+        capped = contact_client.get("/portal/")
+    assert (capped.context["to_confirm"], capped.context["to_confirm_more"]) == (1, True)
+    assert b'data-testid="to-confirm"><span class="stat-value">1+</span>' in capped.content
+    assert capped.context["open_count"] == 4  # the open count is not capped
+    (count,) = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
+    assert "LIMIT 2" in count

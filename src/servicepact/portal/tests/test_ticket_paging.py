@@ -67,8 +67,10 @@ def test_the_list_is_sql_limited(many, contact_client):
     """The tickets query carries LIMIT 50: the page never loads all 230 rows."""
     with CaptureQueriesContext(connection) as queries:
         contact_client.get("/portal/?show=all&page=2")
-    listing = [
-        q["sql"] for q in queries if 'FROM "tickets_ticket"' in q["sql"] and "LIMIT" in q["sql"]
+    listing = [  # the rows' query (the home's counts have their own cap, test_home_counts)
+        q["sql"]
+        for q in queries
+        if 'FROM "tickets_ticket"' in q["sql"] and "LIMIT" in q["sql"] and "COUNT(" not in q["sql"]
     ]
     assert listing and all("LIMIT 50" in sql for sql in listing)
     assert any("OFFSET 50" in sql for sql in listing)
