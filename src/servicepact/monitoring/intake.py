@@ -23,16 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch, resolve
 
-from servicepact.accounts.services import hash_token
 from servicepact.core.config import option
 from servicepact.core.time import now as current_time
 from servicepact.monitoring.inbox import accepted_response, queue_alerts
-from servicepact.monitoring.limits import MAX_BODY, load_json
+from servicepact.monitoring.limits import load_json, read_body
 from servicepact.monitoring.models import AlertSource
+from servicepact.monitoring.services import active_source_id
 from servicepact.monitoring.sources import PARSERS, ParsedAlert, PayloadError
 
 PREFIX = "/api/v1/alerts/"
@@ -42,10 +41,6 @@ class AlertIntakeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self._matches: dict[str, ResolverMatch] = {}
-        self._lookup = (
-            f"SELECT id FROM {connection.ops.quote_name(AlertSource._meta.db_table)} "
-            "WHERE token_hash = %s AND is_active AND kind = %s"
-        )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.path_info.startswith(PREFIX):
@@ -59,21 +54,14 @@ class AlertIntakeMiddleware:
     def _queue(self, request: HttpRequest, kind: str) -> HttpResponse | None:
         """The 202 of a plain delivery, or None to leave the request to the endpoint."""
         scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-        if scheme.lower() != "bearer" or not token or " " in token:
-            return None
-        limit = int(option("ALERT_MAX_BODY", MAX_BODY))
-        declared = request.META.get("CONTENT_LENGTH") or ""
-        if not declared.isdigit() or int(declared) > limit:
+        if scheme.lower() != "bearer" or " " in token:
             return None
         # The token first: nothing is read or parsed for a sender without one.
-        with connection.cursor() as cursor:
-            cursor.execute(self._lookup, [hash_token(token), kind])
-            found = cursor.fetchone()
-        if found is None:
+        source_id = active_source_id(token, kind)
+        if source_id is None:
             return None
-        body = request.read(limit + 1)
-        request._body = body  # the endpoint reads it from here if the request goes on
-        if len(body) > limit:
+        body = read_body(request)  # kept on the request: the endpoint reads it from there
+        if isinstance(body, HttpResponse):  # over the limit: the endpoint answers its 413
             return None
         try:
             items = PARSERS[kind](load_json(body))
@@ -84,7 +72,7 @@ class AlertIntakeMiddleware:
             return None
         # The endpoint's route, for the request metrics and anything reading it later.
         request.resolver_match = self._match(kind)
-        queued = queue_alerts(source=AlertSource(pk=found[0]), alerts=alerts,
+        queued = queue_alerts(source=AlertSource(pk=source_id), alerts=alerts,
                               received_at=current_time())  # fmt: skip
         return accepted_response(queued)
 
