@@ -139,19 +139,22 @@ def home(request: HttpRequest) -> HttpResponse:
         tickets = tickets.filter(status__in=[Status.RESOLVED, Status.CLOSED])
     else:
         show = "all"
-    if (
-        show == "closed"
-    ):  # no running clock, so no deadline: newest first on ticket_customer_opened_idx
+    if show in ("closed", "confirm"):
+        # No running clock, so no deadline: newest first on ticket_customer_opened_idx (the
+        # to-confirm list too: ordering it by deadline sorted all of them on every view).
         tickets = tickets.order_by("-opened_at", "-pk")
     else:
         tickets = tickets.order_by(F("next_deadline_at").asc(nulls_last=True), "-opened_at", "-pk")
     contracts = [(c, *_status(c)) for c in _contracts(request).order_by("-end_date")]
-    # SQL-limited pages; the open list reuses the count above instead of counting again.
+    # SQL-limited pages; the open and to-confirm lists reuse the counts above instead of
+    # counting again (the to-confirm list pages through at most CONFIRM_CAP + 1 tickets; past
+    # that, the "all" and "resolved and closed" lists hold the rest).
+    known = {"open": open_count, "confirm": to_confirm}
     page = paginate_page(
         tickets,
         page=request.GET.get("page"),
         per_page=TICKETS_PER_PAGE,
-        count=open_count if show == "open" else None,
+        count=known.get(show),
     )
     return render(
         request,

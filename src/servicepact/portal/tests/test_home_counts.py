@@ -74,3 +74,15 @@ def test_to_confirm_stops_counting_past_the_cap(history, contact_client, monkeyp
     assert capped.context["open_count"] == 4  # the open count is not capped
     (count,) = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"]]
     assert "LIMIT 2" in count
+
+
+def test_the_to_confirm_list_is_newest_first_and_counted_once(history, contact_client):
+    """``?show=confirm`` reuses the capped count of the home's counts (no second COUNT over
+    every resolved ticket) and lists newest first (opened together here: the later id first)."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = contact_client.get("/portal/", {"show": "confirm"})
+    assert [t.subject for t in response.context["tickets"]] == ["resolved", "proposed"]
+    assert response.context["page"].count == 2
+    assert len([q for q in ctx.captured_queries if "COUNT(" in q["sql"]]) == 1
+    (rows,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 50" in q["sql"]]
+    assert "next_deadline_at" not in rows.split("ORDER BY")[1]
