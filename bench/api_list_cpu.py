@@ -52,6 +52,7 @@ def main() -> int:
     parser.add_argument("--user", default="bench-staff")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--dump", help="with --profile: write the pstats file here too")
     args = parser.parse_args()
     if not args.database:  # ``make bench`` runs every script with --quick: there is no data here
         print("needs --database: a database bench/scale_pages.py --child load has filled")
@@ -128,6 +129,8 @@ def main() -> int:
         if args.profile:
             profile = cProfile.Profile(time.process_time)
             profile.runcall(lambda: [listing() for _ in range(args.requests)])
+            if args.dump:
+                profile.dump_stats(args.dump)
             stats: Any = pstats.Stats(profile).stats
             whole = max(
                 ct

@@ -3,12 +3,14 @@ optionally expiring, revocable; the last use is recorded at most once a minute."
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -68,16 +70,50 @@ def create_api_token(
     return token, raw
 
 
+# The token lookup's query with a stand-in for the hash, compiled once per database alias.
+_HASH_PROBE = "\x00key_hash"
+
+
+@functools.cache
+def _token_lookup(db: str) -> tuple[str, Any, list[Any]]:
+    """(SQL with one parameter, its query, the query's columns): the ORM's own query for
+    ``authenticate_token``, compiled once per database alias instead of on every API request
+    (building and compiling it cost more than running it)."""
+    # ``key_hash`` is unique: no ordering; the expiry is checked on the row read, at the same
+    # moment (a third less to build than with both in SQL).
+    query = (
+        ApiToken.objects.using(db)
+        .select_related("user")
+        .filter(key_hash=_HASH_PROBE, revoked_at__isnull=True)
+        .order_by()[:1]
+        .query
+    )
+    compiler = query.get_compiler(using=db)
+    sql, params = compiler.as_sql()
+    if list(params) != [_HASH_PROBE]:  # the hash must be its only parameter
+        raise RuntimeError(f"unexpected parameters of the token lookup: {params!r}")
+    return sql, query, [col for col, _sql, _alias in compiler.select]
+
+
 def authenticate_token(raw: str) -> User | None:
     """The active user a live token belongs to, or None (unknown, revoked or expired)."""
     moment = now()
-    # ``key_hash`` is unique: no ordering; the expiry is checked on the row read, at the same
-    # moment (the query reads every request; a third less to build than with both in SQL).
-    found = ApiToken.objects.select_related("user").filter(
-        key_hash=hash_token(raw), revoked_at__isnull=True
-    )
-    token = next(iter(found.order_by()[:1]), None)
-    if token is None or not token.is_usable(moment) or not token.user.is_active:
+    db = router.db_for_read(ApiToken)
+    sql, query, columns = _token_lookup(db)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [hash_token(raw)])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    compiler = query.get_compiler(using=db)  # this thread's connection, for the converters
+    converters = compiler.get_converters(columns)
+    row = next(iter(compiler.apply_converters(rows, converters))) if converters else rows[0]
+    tokens, users = ApiToken._meta.concrete_fields, User._meta.concrete_fields
+    if len(row) != len(tokens) + len(users):
+        raise RuntimeError("unexpected columns of the token lookup")
+    token = ApiToken.from_db(db, [f.attname for f in tokens], row[: len(tokens)])
+    token.user = User.from_db(db, [f.attname for f in users], row[len(tokens) :])
+    if not token.is_usable(moment) or not token.user.is_active:
         return None
     record_use(token=token, at=moment)
     return token.user

@@ -196,3 +196,32 @@ def get_superuser():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_superuser("root", "root@example.com", "pw-root")
+
+
+def test_the_compiled_lookup_reads_what_the_orm_reads(clock):
+    """``authenticate_token`` runs the ORM's query compiled once: the user it returns (and the
+    token row behind it) equal the ORM's own read, field by field, converters applied (aware
+    datetimes on SQLite too); another token is found by the same compiled SQL; an inactive
+    user and an unknown token are refused."""
+    from django.contrib.auth.models import User
+
+    from servicepact.accounts.services import authenticate_token
+
+    clock.at(T0)
+    ann = user("ann", staff=True)
+    ann.first_name, ann.last_login = "Ann", T0 - timedelta(days=1)
+    ann.save()
+    _token, raw = create_api_token(user=ann)
+    found = authenticate_token(raw)
+    assert isinstance(found, User) and found._state.db == "default"
+    expected = User.objects.get(pk=ann.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert found.last_login.tzinfo is not None
+    bob = user("bob", staff=False)
+    _other, raw_bob = create_api_token(user=bob)
+    assert authenticate_token(raw_bob) == bob
+    bob.is_active = False
+    bob.save()
+    assert authenticate_token(raw_bob) is None
+    assert authenticate_token(raw + "x") is None
