@@ -163,14 +163,32 @@ def _query_error(field: str, msg: str) -> ValidationError:
     return ValidationError([{"loc": ["query", field], "msg": msg, "type": "invalid"}])
 
 
+# A page of a UI list counts at most this many rows (``LIMIT PAGER_CAP + 1`` in a subquery);
+# past it the pager says "more than" and pages through the first PAGER_CAP rows (a count over
+# a million rows is a scan on every view; nobody pages to row 10,001 — they filter).
+PAGER_CAP = 10_000
+
+
+def capped_count(queryset: QuerySet[Any], cap: int) -> int:
+    """``queryset.count()``, reading at most ``cap + 1`` rows: a result over ``cap`` means
+    "more than ``cap``". Unordered, and (for a plain model queryset) only the key selected in
+    the subquery."""
+    limited = queryset.order_by()
+    if getattr(limited, "_fields", None) is None and not limited.query.combinator:
+        limited = limited.values("pk")
+    return limited[: cap + 1].count()
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of a list for a UI: its rows, its number (from 1) and whether others exist."""
+    """One page of a list for a UI: its rows, its number (from 1) and whether others exist.
+    ``more``: over ``count`` rows exist (the count stopped at its cap, ``PAGER_CAP``)."""
 
     items: list[Any]
     number: int
     per_page: int
     count: int
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -202,12 +220,21 @@ def page_number(value: Any) -> int:
 
 
 def paginate_page(
-    queryset: QuerySet[Any], *, page: Any, per_page: int, count: int | None = None
+    queryset: QuerySet[Any],
+    *,
+    page: Any,
+    per_page: int,
+    count: int | None = None,
+    cap: int | None = None,
 ) -> Page:
-    """One SQL-limited page and one COUNT (or the ``count`` the caller already has); a page
-    number past the end shows the last page."""
-    total = queryset.count() if count is None else count
-    last = max(1, -(-total // per_page))
+    """One SQL-limited page and one count capped at ``cap`` rows (or the ``count`` the caller
+    already has); a page number past the end shows the last page (past the cap: the cap's)."""
+    more = False
+    if count is None:
+        cap = PAGER_CAP if cap is None else cap
+        counted = capped_count(queryset, cap)
+        count, more = min(counted, cap), counted > cap
+    last = max(1, -(-count // per_page))
     number = min(page_number(page), last)
     items = list(queryset[(number - 1) * per_page : number * per_page])
-    return Page(items=items, number=number, per_page=per_page, count=total)
+    return Page(items=items, number=number, per_page=per_page, count=count, more=more)

@@ -15,7 +15,6 @@ table; nobody pages through thousands of results).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -31,13 +30,6 @@ COUNT_CAP = 1000
 # Past this many matching customers or assets the term is too common to list their ids.
 MAX_IDS = 500
 NUMBER = re.compile(r"^(?:SP-?)?0*(\d{1,9})$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class SearchPage(Page):
-    """A page of results; ``more``: over ``COUNT_CAP`` tickets match (``count`` is the cap)."""
-
-    more: bool = False
 
 
 def ticket_number(term: str) -> str | None:
@@ -71,19 +63,12 @@ def search_filter(term: str) -> Q:
     return found | Q(number=number) if number else found
 
 
-def search_tickets(term: str, *, page: object = 1) -> SearchPage:
+def search_tickets(term: str, *, page: object = 1) -> Page:
     """One page of the tickets matching ``term`` (staff only: the desk has every customer)."""
     text = term.strip()[:MAX_TERM]
     if not text:
-        return SearchPage(items=[], number=1, per_page=PER_PAGE, count=0)
+        return Page(items=[], number=1, per_page=PER_PAGE, count=0)
     qs: QuerySet[Ticket] = Ticket.objects.filter(search_filter(text))
-    count = qs.order_by()[: COUNT_CAP + 1].count()
     listed = qs.select_related("customer", "asset", "assignee").order_by("-opened_at", "-pk")
-    found = paginate_page(listed, page=page, per_page=PER_PAGE, count=min(count, COUNT_CAP))
-    return SearchPage(
-        items=found.items,
-        number=found.number,
-        per_page=found.per_page,
-        count=found.count,
-        more=count > COUNT_CAP,
-    )
+    # ``more``: over COUNT_CAP tickets match (``count`` is the cap).
+    return paginate_page(listed, page=page, per_page=PER_PAGE, cap=COUNT_CAP)

@@ -81,3 +81,36 @@ def test_few_tickets_show_no_pager(acme, contact_client, clock):
     ts.open_ticket(customer=acme.customer, contact=acme.contact, asset=acme.asset, subject="One")
     html = contact_client.get("/portal/").content.decode()
     assert 'class="pager"' not in html and "One" in html
+
+
+def test_the_count_stops_at_the_pager_cap(many, contact_client, monkeypatch):
+    """The "all" list counts at most PAGER_CAP + 1 rows (LIMIT in the count's SQL): past the
+    cap the pager says "more than" and pages through the cap's rows; at the cap it is exact."""
+    from servicepact.core import pagination
+
+    monkeypatch.setattr(pagination, "PAGER_CAP", 100)
+    with CaptureQueriesContext(connection) as queries:
+        html = contact_client.get("/portal/?show=all").content.decode()
+    counted = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert any(re.search(r"LIMIT 101\b", sql) for sql in counted), counted
+    assert "1–50 of more than 100" in html and "Page 1 of more than 2" in html
+    last = contact_client.get("/portal/?show=all&page=9").content.decode()
+    assert "51–100 of more than 100" in last and 'rel="next"' not in last
+    assert len(_subjects(last)) == 50
+    monkeypatch.setattr(pagination, "PAGER_CAP", 230)
+    exact = contact_client.get("/portal/?show=all&page=5").content.decode()
+    assert "201–230 of 230" in exact and "more than" not in exact
+
+
+def test_paginate_page_caps_a_plain_and_a_values_queryset(many):
+    from servicepact.core.pagination import paginate_page
+
+    acme = Ticket.objects.filter(customer=many.customer).order_by("-pk")
+    page = paginate_page(acme, page=1, per_page=10, cap=229)
+    assert (page.count, page.more, page.pages) == (229, True, 23)
+    page = paginate_page(acme, page=1, per_page=10, cap=230)
+    assert (page.count, page.more) == (230, False)
+    rows = paginate_page(acme.values("subject"), page=3, per_page=100, cap=1000)
+    assert (rows.count, rows.more, len(rows.items)) == (230, False, 30)
+    given = paginate_page(acme, page=2, per_page=10, count=12)
+    assert (given.count, given.more, len(given.items)) == (12, False, 10)
