@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import numpy as np
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet
 from psycopg import sql as pgsql
@@ -104,7 +105,10 @@ class SlicedReads:
         connection = connections[self.using]
         table = connection.ops.quote_name(qs.model._meta.db_table)
         queries = []
-        with connection.cursor() as cursor:
+        connection.ensure_connection()
+        # The slices' SQL as text for the other connections: psycopg's client-side cursor
+        # quotes the values in (Django's cursor binds them on the server, ADR 0031).
+        with psycopg.ClientCursor(connection.connection) as cursor:
             for lo, hi in zip([None, *edges], [*edges, None], strict=True):
                 where = [f"{table}.ctid >= %s::tid"] if lo is not None else []
                 where += [f"{table}.ctid < %s::tid"] if hi is not None else []
