@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -150,6 +151,7 @@ def _move_pauses(
     row_calendar = which[pauses.rows]
     lo, hi = _per_row(layout.span_start, row_calendar), _per_row(layout.span_end, row_calendar)
     shift = _per_row(layout.shift, row_calendar)
-    start = np.minimum(np.maximum(pauses.start, lo), hi) + shift
-    end = np.minimum(np.maximum(pauses.end, lo), hi) + shift
+    # int64 throughout (the bounds are int64 values or arrays); the stubs cannot tell.
+    start = cast(Int64Array, np.minimum(np.maximum(pauses.start, lo), hi) + shift)
+    end = cast(Int64Array, np.minimum(np.maximum(pauses.end, lo), hi) + shift)
     return pauses.mapped(start, end)
