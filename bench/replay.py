@@ -14,6 +14,8 @@ are checked against the replay's, clock by clock.
     .venv/bin/python bench/replay.py [--tickets N]     # default 100,000; 1,000,000 = full run
     DATABASE_URL=postgres://.../sp_x .venv/bin/python bench/replay.py --postgres
         # the same in a throwaway PostgreSQL database (sp_x_bench_replay_<pid>), dropped after
+    ... --postgres --keep     # the database is sp_x_bench_replay_kept, left for --reuse
+    ... --postgres --reuse    # measure again on the data a --keep run left (no load)
 
 The last line is machine-readable:
 RESULT backend=... tickets=... clocks=... replay_s=... scalar_s=... ratio=... mismatches=...
@@ -111,22 +113,30 @@ def main() -> int:
     parser.add_argument(
         "--postgres", action="store_true", help="in a throwaway database next to DATABASE_URL's"
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="with --postgres: keep the database for --reuse"
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --postgres: the data a --keep run left"
+    )
     args = parser.parse_args()
     if not args.postgres:
         setup_django(ROOT / "var" / "bench" / "replay.sqlite3")
         return measure(args.tickets)
-    return on_throwaway_postgres(args.tickets)
+    return on_throwaway_postgres(args.tickets, keep=args.keep, reuse=args.reuse)
 
 
-def on_throwaway_postgres(tickets: int) -> int:
-    """``measure`` in a database created next to DATABASE_URL's and dropped after."""
+def on_throwaway_postgres(tickets: int, *, keep: bool = False, reuse: bool = False) -> int:
+    """``measure`` in a database created next to DATABASE_URL's and dropped after; with
+    ``keep`` one of a fixed name left in place, which ``reuse`` measures again unloaded."""
     import os
 
     import dj_database_url
     import psycopg
 
     server = dj_database_url.parse(os.environ["DATABASE_URL"])
-    name = f"{server['NAME']}_bench_replay_{os.getpid()}"
+    suffix = "kept" if keep or reuse else str(os.getpid())
+    name = f"{server['NAME']}_bench_replay_{suffix}"
     admin = psycopg.connect(
         dbname="postgres",
         user=server["USER"],
@@ -135,7 +145,10 @@ def on_throwaway_postgres(tickets: int) -> int:
         port=server["PORT"] or None,
         autocommit=True,
     )
-    admin.execute(f'CREATE DATABASE "{name}"')
+    if not reuse:
+        if keep:  # a kept database of an earlier run
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
     try:
         os.environ["DATABASE_URL"] = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
         os.environ["DJANGO_SETTINGS_MODULE"] = "servicepact.settings"
@@ -146,17 +159,19 @@ def on_throwaway_postgres(tickets: int) -> int:
         from django.db import connections
 
         django.setup()
-        call_command("migrate", verbosity=0)
+        if not reuse:
+            call_command("migrate", verbosity=0)
         try:
-            return measure(tickets)
+            return measure(tickets, reuse=reuse)
         finally:
             connections.close_all()
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if not (keep or reuse):
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.close()
 
 
-def measure(count: int) -> int:
+def measure(count: int, *, reuse: bool = False) -> int:
     from django.conf import settings
     from django.db import connection
 
@@ -164,11 +179,17 @@ def measure(count: int) -> int:
     from servicepact.tiers.replay import replay_clocks
 
     settings.TIME_ZONE = "UTC"
-    fix = catalogue(2)  # populate spreads the rest over the others: there is no rest
-    setup_s = populate(count, fix, epoch(ny(2025, 6, 30, 20)), contract_tickets=count)
-    print(f"bulk insert of {count:,} tickets: {setup_s:.1f} s", flush=True)
-    gold = terms_for_plan(gold_plan())
-    contract_id = fix["contracts"][0][0]
+    if reuse:
+        from servicepact.contracts.models import Contract, ServicePlan
+
+        contract_id = Contract.objects.order_by("pk").values_list("pk", flat=True)[0]
+        gold = terms_for_plan(ServicePlan.objects.get(code="gold-24x7"))
+    else:
+        fix = catalogue(2)  # populate spreads the rest over the others: there is no rest
+        setup_s = populate(count, fix, epoch(ny(2025, 6, 30, 20)), contract_tickets=count)
+        print(f"bulk insert of {count:,} tickets: {setup_s:.1f} s", flush=True)
+        gold = terms_for_plan(gold_plan())
+        contract_id = fix["contracts"][0][0]
     since, cutoff = ny(2024, 7, 1), ny(2025, 7, 1)
 
     began, cpu = time.perf_counter(), cpu_seconds()
@@ -252,12 +273,18 @@ def one_asset(
     from servicepact.tiers.replay import replay_clocks
 
     customer_id = Contract.objects.values_list("customer_id", flat=True).get(pk=contract_id)
-    assets = Asset.objects.bulk_create(
-        Asset(customer_id=customer_id, hostname=f"bench-{i:03d}") for i in range(ASSETS)
-    )
-    tickets = Ticket.objects.filter(contract_id=contract_id).annotate(r=Mod(F("id"), ASSETS))
-    for i, asset in enumerate(assets):
-        tickets.filter(r=i).update(asset_id=asset.pk)
+    assets = list(
+        Asset.objects.filter(customer_id=customer_id, hostname__startswith="bench-").order_by(
+            "hostname"
+        )
+    )  # a --reuse run: placed by the first run
+    if not assets:
+        assets = Asset.objects.bulk_create(
+            Asset(customer_id=customer_id, hostname=f"bench-{i:03d}") for i in range(ASSETS)
+        )
+        tickets = Ticket.objects.filter(contract_id=contract_id).annotate(r=Mod(F("id"), ASSETS))
+        for i, asset in enumerate(assets):
+            tickets.filter(r=i).update(asset_id=asset.pk)
     began = time.perf_counter()
     mine = replay_clocks(
         contract_ids=[contract_id],

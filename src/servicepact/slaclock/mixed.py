@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -63,17 +64,18 @@ def deadline_many_mixed(
     if target.shape != start_arr.shape:
         raise ValueError("target_seconds must have one entry per row")
     check_targets(target)
-    shift = layout.shift[which]
+    shift = _per_row(layout.shift, which)
     moved = _move_pauses(layout, which, pauses, start_arr.size)
     result = kernel.deadline_many(
         layout.timeline,
         start_arr + shift,
         target,
         moved,
-        layout.span_end[which] + shift,
-        layout.limit[which],
+        _per_row(layout.span_end, which) + shift,
+        _per_row(layout.limit, which),
     )
-    return result - shift
+    result -= shift
+    return result
 
 
 def business_seconds_many_mixed(
@@ -92,9 +94,17 @@ def business_seconds_many_mixed(
     backwards = np.flatnonzero(b_arr < a_arr)
     if backwards.size:
         raise ValueError(f"row {int(backwards[0])}: b is before a")
-    shift = layout.shift[which]
+    shift = _per_row(layout.shift, which)
     moved = _move_pauses(layout, which, pauses, a_arr.size)
     return kernel.business_many(layout.timeline, a_arr + shift, b_arr + shift, moved)
+
+
+def _per_row(values: Int64Array, which: IndexArray) -> Int64Array | int:
+    """``values[which]``: each row's calendar's value; with one calendar, that value (numpy
+    broadcasts it: no gather and no array of a million copies)."""
+    if values.size == 1:
+        return int(values[0])
+    return values[which]
 
 
 def _prepare(
@@ -117,6 +127,11 @@ def _prepare(
 
 
 def _check_span(layout: _Layout, which: IndexArray, values: Int64Array, field: str) -> None:
+    if values.size and (
+        int(values.min()) >= int(layout.span_start.max())
+        and int(values.max()) <= int(layout.span_end.min())
+    ):
+        return  # every value lies in every calendar's span: no row to look up
     outside = np.flatnonzero(
         (values < layout.span_start[which]) | (values > layout.span_end[which])
     )
@@ -134,8 +149,9 @@ def _move_pauses(
     if pauses.n_rows != n_rows:
         raise ValueError(f"pauses describe {pauses.n_rows} rows, the arrays {n_rows}")
     row_calendar = which[pauses.rows]
-    lo, hi = layout.span_start[row_calendar], layout.span_end[row_calendar]
-    shift = layout.shift[row_calendar]
-    start = np.minimum(np.maximum(pauses.start, lo), hi) + shift
-    end = np.minimum(np.maximum(pauses.end, lo), hi) + shift
+    lo, hi = _per_row(layout.span_start, row_calendar), _per_row(layout.span_end, row_calendar)
+    shift = _per_row(layout.shift, row_calendar)
+    # int64 throughout (the bounds are int64 values or arrays); the stubs cannot tell.
+    start = cast(Int64Array, np.minimum(np.maximum(pauses.start, lo), hi) + shift)
+    end = cast(Int64Array, np.minimum(np.maximum(pauses.end, lo), hi) + shift)
     return pauses.mapped(start, end)

@@ -184,3 +184,29 @@ def test_integer_rows_read_packed_equal_the_rows(clock):
     assert None in {p for _, p in holed}
     with pytest.raises(TypeError):
         _fetch(holed, 2)
+
+
+def test_packed_read_is_not_copied_into_bytes(clock, monkeypatch):
+    """On PostgreSQL numpy reads the packed bytea where libpq holds it (a memoryview, no
+    ``bytes`` copy of the whole read), and the rows are still right once the result is let
+    go (they were converted before)."""
+    from django.db import connection
+
+    from servicepact.billing import clockdata
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    june_month(clock)
+    seen = []
+    real = np.frombuffer
+
+    def spy(data, *args, **kwargs):
+        seen.append(type(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(clockdata.np, "frombuffer", spy)
+    clocks = SlaClock.objects.order_by().values_list("id", "ticket_id", "target_seconds")
+    got = clockdata._fetch(clocks, 3)
+    monkeypatch.undo()
+    assert seen == [memoryview]
+    assert sorted(map(tuple, got.tolist())) == sorted(clocks)

@@ -144,3 +144,35 @@ def test_mixed_calendars_in_one_batch() -> None:
     ends = [int(at("2025-06-09T10:00+02:00").timestamp())] * 3
     elapsed = business_seconds_many_mixed([berlin, tokyo], [0, 1, 0], starts, ends)
     assert elapsed.tolist() == [7200, 65 * 3600, 7200]
+
+
+def test_mixed_span_check_finds_the_row_outside_its_own_calendar() -> None:
+    """The mixed queries check each row against its own calendar's span: a row inside the
+    other calendar's span but outside its own is refused (by its row number), with one
+    calendar or two (the check looks per row only when some value lies outside a span).
+    One calendar (no per-row look-ups) answers as two copies of it do."""
+    from servicepact.slaclock import business_seconds_many_mixed, deadline_many_mixed
+
+    june = compile_calendar(
+        parse_calendar({"timezone": "UTC", "weekly": "24x7"}), date(2025, 6, 1), date(2025, 6, 30)
+    )
+    july = compile_calendar(
+        parse_calendar({"timezone": "UTC", "weekly": "24x7"}), date(2025, 7, 1), date(2025, 7, 31)
+    )
+    in_june = int(at("2025-06-10T00:00Z").timestamp())
+    in_july = int(at("2025-07-10T00:00Z").timestamp())
+    with pytest.raises(SpanError) as refused:
+        deadline_many_mixed([june, july], [0, 0, 1], [in_june, in_july, in_july], [60] * 3)
+    assert refused.value.row == 1
+    with pytest.raises(SpanError) as refused:
+        business_seconds_many_mixed([june, july], [1, 0], [in_july, in_june], [in_july, in_july])
+    assert refused.value.row == 1
+    with pytest.raises(SpanError) as refused:
+        deadline_many_mixed([june], [0, 0], [in_june, in_july], [60, 60])
+    assert refused.value.row == 1
+    # Every value inside every span: the same answers with one calendar as with two copies.
+    starts = np.array([in_june, in_june + 3600], dtype=np.int64)
+    one = deadline_many_mixed([june], [0, 0], starts, [60, 120])
+    two = deadline_many_mixed([june, june], [0, 1], starts, [60, 120])
+    assert one.tolist() == two.tolist() == [in_june + 60, in_june + 3600 + 120]
+    assert business_seconds_many_mixed([june], [0, 0], starts, starts + 5).tolist() == [5, 5]
