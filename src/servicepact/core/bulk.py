@@ -7,7 +7,8 @@ which costs more CPU to compile than the update itself for a few hundred rows.
 
 ``insert_rows(model, fields, rows)`` inserts plain tuples without building model instances
 (COPY on PostgreSQL); ``insert_rows_with_ids`` does the same and hands the new primary keys
-back (on PostgreSQL taken from the table's sequence first, then written by the COPY).
+back (on PostgreSQL taken from the table's sequence first, then written by the COPY);
+``insert_instances(objs)`` is ``bulk_create`` of new instances through it.
 ``insert_statement(model, fields, rows)`` inserts a few rows with ONE
 multi-row ``INSERT`` statement: atomic by itself and one round trip in autocommit, for a
 request that must have its rows committed before it answers (the alert inbox).
@@ -17,6 +18,7 @@ no ``save()`` override runs (like ``QuerySet.update``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -174,6 +176,31 @@ def insert_rows_with_ids(
             )
             ids += sorted(row[0] for row in cursor.fetchall())
     return ids
+
+
+def insert_instances(objs: Sequence[models.Model]) -> None:
+    """``bulk_create`` of new instances of one model through ``insert_rows_with_ids``: every
+    concrete column but the key (each field's ``pre_save``, so ``auto_now`` fields are set
+    as ``bulk_create`` sets them); each instance gets its key and is then a saved one. No
+    signals, no ``save()`` override (as ``bulk_create``)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = _insert_fields(model)
+    ids = insert_rows_with_ids(
+        model,
+        [f.attname for f in fields],
+        [tuple(f.pre_save(obj, True) for f in fields) for obj in objs],
+    )
+    db = router.db_for_write(model)
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, db
+
+
+@functools.cache
+def _insert_fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
 def insert_statement(

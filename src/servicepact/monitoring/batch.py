@@ -33,12 +33,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection, router
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
 from servicepact.assets.models import Asset
-from servicepact.core.bulk import concrete_field, insert_rows, insert_rows_with_ids, update_rows
+from servicepact.core.bulk import concrete_field, insert_instances, insert_rows, update_rows
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult
@@ -286,7 +286,9 @@ def _flush(batch: _Batch) -> None:
         return
     notes: list[tuple[Ticket, SystemNote]] = []
     _tickets_for_new(run, notes)
-    _insert_new([i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)])
+    # Plain rows (COPY on PostgreSQL); the instances get their ids and are then saved ones:
+    # the per-alert steps later in the batch update them.
+    insert_instances([i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)])
     _update_known([i for i in run if i.kind in (REFRESH, RESOLVE)])
     transitions: list[tuple[int, str, datetime, datetime]] = []
     for item in run:
@@ -307,27 +309,6 @@ def _flush(batch: _Batch) -> None:
     ticket_services.add_system_notes(notes=notes)
     for item in run:
         _count(item.result, item.alert)
-
-
-def _insert_new(alerts: list[Alert]) -> None:
-    """The run's new alerts as plain rows (``insert_rows_with_ids``: COPY on PostgreSQL);
-    each instance gets its id and is then a saved one (as ``bulk_create`` leaves it): the
-    per-alert steps later in the batch update it."""
-    if not alerts:
-        return
-    names = _insert_attnames()
-    ids = insert_rows_with_ids(
-        Alert, names, [tuple(getattr(alert, name) for name in names) for alert in alerts]
-    )
-    db = router.db_for_write(Alert)
-    for alert, pk in zip(alerts, ids, strict=True):
-        alert.pk = pk
-        alert._state.adding, alert._state.db = False, db
-
-
-@cache
-def _insert_attnames() -> tuple[str, ...]:
-    return tuple(f.attname for f in Alert._meta.concrete_fields if not f.primary_key)
 
 
 def _update_known(items: list[_Item]) -> None:

@@ -29,7 +29,7 @@ from servicepact.assets.coverage import (
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.terms import Terms
-from servicepact.core.bulk import insert_rows_with_ids, update_rows
+from servicepact.core.bulk import insert_instances, insert_rows_with_ids, update_rows
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
@@ -256,7 +256,8 @@ def open_tickets_many(requests: Sequence[OpenRequest]) -> list[Ticket]:
     lookups = CoverageLookups()
     lookups.preload((r.customer, r.asset, at) for r, at in zip(requests, instants, strict=True))
     built = [_build_ticket(r, at, lookups) for r, at in zip(requests, instants, strict=True)]
-    tickets = Ticket.objects.bulk_create([ticket for ticket, _ in built])
+    tickets = [ticket for ticket, _ in built]
+    insert_instances(tickets)
     for ticket in tickets:
         ticket.number = f"SP-{ticket.pk:06d}"
     update_rows(tickets, ["number"])

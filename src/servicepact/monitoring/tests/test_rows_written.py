@@ -1,5 +1,5 @@
-"""The worker's writers (plain rows: COPY on PostgreSQL, ``core.bulk``) store exactly the rows
-the ORM's ``bulk_create`` of model instances stores: every column of every row the drain
+"""The worker's writers (plain rows: COPY on PostgreSQL, ``core.bulk``; tickets and clocks
+opened too) store exactly the rows the ORM's ``bulk_create`` of model instances stores: every column of every row the drain
 writes (alerts, transitions, outages, tickets, clocks, comments, events), compared for the
 same deliveries drained at the same instant, once through each writer."""
 
@@ -17,7 +17,7 @@ from servicepact.core.time import now as current_time
 from servicepact.monitoring import batch
 from servicepact.monitoring.models import Alert, AlertTransition, Outage
 from servicepact.monitoring.services import queue_alerts
-from servicepact.tickets import events
+from servicepact.tickets import events, refresh
 from servicepact.tickets import services as ticket_services
 from servicepact.tickets.models import Comment, SlaClock, Ticket, TicketEvent
 from servicepact.tickets.testing import world
@@ -44,6 +44,11 @@ def orm_insert_rows_with_ids(
     model: type[Model], fields: Any, rows: Any, *, ready: Any = ()
 ) -> list[int]:
     return [row.pk for row in _orm_rows(model, fields, rows)]
+
+
+def orm_insert_instances(objs: list[Model]) -> None:
+    if objs:
+        type(objs[0])._default_manager.bulk_create(objs)
 
 
 def _queue(source: Any, code: str) -> None:
@@ -130,8 +135,9 @@ def test_the_drain_writes_the_rows_bulk_create_writes(clock, monkeypatch):
     _queue(acme_source, "acme")
     clock.at(done)
     with monkeypatch.context() as orm:
+        for module in (batch, ticket_services, refresh):
+            orm.setattr(module, "insert_instances", orm_insert_instances)
         orm.setattr(batch, "insert_rows", orm_insert_rows)
-        orm.setattr(batch, "insert_rows_with_ids", orm_insert_rows_with_ids)
         orm.setattr(ticket_services, "insert_rows_with_ids", orm_insert_rows_with_ids)
         orm.setattr(events, "insert_rows", orm_insert_rows)
         assert drain() == sum(len(_parse(b)) for _, b in _script("acme"))
