@@ -6,7 +6,10 @@ in-process). Django's ``bulk_update`` builds a ``CASE WHEN`` expression per row 
 which costs more CPU to compile than the update itself for a few hundred rows.
 
 ``insert_rows(model, fields, rows)`` inserts plain tuples without building model instances
-(COPY on PostgreSQL). ``insert_statement(model, fields, rows)`` inserts a few rows with ONE
+(COPY on PostgreSQL); ``insert_rows_with_ids`` does the same and hands the new primary keys
+back (on PostgreSQL taken from the table's sequence first, then written by the COPY);
+``insert_instances(objs)`` is ``bulk_create`` of new instances through it.
+``insert_statement(model, fields, rows)`` inserts a few rows with ONE
 multi-row ``INSERT`` statement: atomic by itself and one round trip in autocommit, for a
 request that must have its rows committed before it answers (the alert inbox).
 Values go through each field's ``get_db_prep_save``, as ``save()`` would do; no signals,
@@ -15,6 +18,7 @@ no ``save()`` override runs (like ``QuerySet.update``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -113,6 +117,90 @@ def insert_rows(
         marks = ", ".join(["%s"] * len(chosen))
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
         return len(params)
+
+
+def insert_rows_with_ids(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ready: Collection[str] = (),
+) -> list[int]:
+    """``insert_rows``, and the new rows' primary keys in the order of ``rows``.
+
+    PostgreSQL: the keys are drawn from the primary key's sequence with one query, then the
+    rows are written with them by ``COPY`` (what ``bulk_create`` would have drawn, without
+    its per-row model preparation and parameter quoting). Elsewhere: multi-row ``INSERT …
+    RETURNING`` (one per ``max_query_params``); rows are numbered in the order they are
+    inserted, so the keys, sorted, follow ``rows``."""
+    if not rows:
+        return []
+    db = router.db_for_write(model)
+    connection = connections[db]
+    meta = model._meta
+    pk_field, pk = concrete_field(model, meta.pk.name)
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk, len(rows)],
+            )
+            ids = sorted(row[0] for row in cursor.fetchall())
+        insert_rows(
+            model,
+            [*fields, pk_field.name],
+            [(*row, pk_id) for row, pk_id in zip(rows, ids, strict=True)],
+            ready=[*ready, pk_field.name],
+        )
+        return ids
+    chosen = [concrete_field(model, name) for name in fields]
+    ready_at = {i for i, name in enumerate(fields) if name in ready}
+    columns = ", ".join(quote(column) for _, column in chosen)
+    marks = "(" + ", ".join(["%s"] * len(chosen)) + ")"
+    per_statement = max(1, (connection.features.max_query_params or 65_535) // len(chosen))
+    ids = []
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            params = [
+                value if index in ready_at else field.get_db_prep_save(value, connection)
+                for row in chunk
+                for index, ((field, _), value) in enumerate(zip(chosen, row, strict=True))
+            ]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
+                + ", ".join([marks] * len(chunk))
+                + f" RETURNING {quote(pk)}",
+                params,
+            )
+            ids += sorted(row[0] for row in cursor.fetchall())
+    return ids
+
+
+def insert_instances(objs: Sequence[models.Model]) -> None:
+    """``bulk_create`` of new instances of one model through ``insert_rows_with_ids``: every
+    concrete column but the key (each field's ``pre_save``, so ``auto_now`` fields are set
+    as ``bulk_create`` sets them); each instance gets its key and is then a saved one. No
+    signals, no ``save()`` override (as ``bulk_create``)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = _insert_fields(model)
+    ids = insert_rows_with_ids(
+        model,
+        [f.attname for f in fields],
+        [tuple(f.pre_save(obj, True) for f in fields) for obj in objs],
+    )
+    db = router.db_for_write(model)
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, db
+
+
+@functools.cache
+def _insert_fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
 def insert_statement(

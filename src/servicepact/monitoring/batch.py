@@ -38,7 +38,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from servicepact.assets.models import Asset
-from servicepact.core.bulk import concrete_field, insert_rows, update_rows
+from servicepact.core.bulk import concrete_field, insert_instances, insert_rows, update_rows
 from servicepact.monitoring import ingest, rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
 from servicepact.monitoring.ingest import IngestResult
@@ -286,8 +286,9 @@ def _flush(batch: _Batch) -> None:
         return
     notes: list[tuple[Ticket, SystemNote]] = []
     _tickets_for_new(run, notes)
-    new = [i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)]
-    Alert.objects.bulk_create(new)
+    # Plain rows (COPY on PostgreSQL); the instances get their ids and are then saved ones:
+    # the per-alert steps later in the batch update them.
+    insert_instances([i.alert for i in run if i.kind in (NEW_FIRING, NEW_RESOLVED)])
     _update_known([i for i in run if i.kind in (REFRESH, RESOLVE)])
     transitions: list[tuple[int, str, datetime, datetime]] = []
     for item in run:

@@ -103,8 +103,8 @@ _INBOX_COLUMNS = (
 
 def drain_inbox(*, limit: int = 50, budget_seconds: float | None = None) -> int:
     """Stores up to ``limit`` inbox rows in batches, stopping early once ``budget_seconds``
-    have passed (the worker's other steps must not wait behind a storm); returns the number
-    of alerts stored."""
+    have passed (the worker's other steps must not wait behind a storm) or once a batch took
+    everything that was waiting; returns the number of alerts stored."""
     stored = taken = 0
     skip: list[int] = []  # rows that failed in this pass
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
@@ -115,15 +115,24 @@ def drain_inbox(*, limit: int = 50, budget_seconds: float | None = None) -> int:
         if done is None:
             break
         taken, stored = taken + done[0], stored + done[1]
+        if not done[2]:
+            break
     return stored
 
 
-def _drain_batch(skip: list[int], most: int, only: int | None = None) -> tuple[int, int] | None:
-    """(rows taken, alerts stored) of one batch, or None when nothing is waiting."""
+def _drain_batch(
+    skip: list[int], most: int, only: int | None = None
+) -> tuple[int, int, bool] | None:
+    """(rows taken, alerts stored, whether more may be waiting) of one batch, or None when
+    nothing is waiting."""
     ids: list[int] = []
+    # Read outside a transaction: an empty inbox (the worker's usual pass) costs one SELECT.
+    chosen, more = _waiting(skip, most, only)
+    if not chosen:
+        return None
     try:
         with transaction.atomic():
-            rows = _claim(skip, most, only)
+            rows = _claim(chosen)
             if not rows:
                 return None
             ids = [row.pk for row in rows]
@@ -133,24 +142,24 @@ def _drain_batch(skip: list[int], most: int, only: int | None = None) -> tuple[i
             ]
             ingest_batch(deliveries)
             QueuedAlerts.objects.filter(pk__in=ids).update(processed_at=current_time())
-            return len(rows), sum(len(d.alerts) for d in deliveries)
+            return len(rows), sum(len(d.alerts) for d in deliveries), more
     except Exception as exc:
         if not ids:
             raise
         if len(ids) > 1:  # find the culprit: each row of the batch on its own
             done = [_drain_batch(skip, 1, only=row_id) for row_id in ids]
-            return len(ids), sum(d[1] for d in done if d is not None)
+            return len(ids), sum(d[1] for d in done if d is not None), True
         logger.exception("queued alerts %s failed", ids[0])
         QueuedAlerts.objects.filter(pk=ids[0]).update(
             attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         skip.append(ids[0])
-        return 1, 0
+        return 1, 0, True
 
 
-def _claim(skip: list[int], most: int, only: int | None) -> list[QueuedAlerts]:
+def _waiting(skip: list[int], most: int, only: int | None) -> tuple[list[int], bool]:
     """The oldest waiting rows, up to ``most`` rows and ``BATCH_ALERTS`` alerts (at least one
-    row), claimed for this transaction."""
+    row), and whether more rows may wait behind them."""
     waiting = QueuedAlerts.objects.filter(
         processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS
     ).exclude(pk__in=skip)
@@ -158,13 +167,18 @@ def _claim(skip: list[int], most: int, only: int | None) -> list[QueuedAlerts]:
         waiting = waiting.filter(pk=only)
     chosen: list[int] = []
     alerts = 0
-    for pk, count in waiting.order_by("received_at", "id").values_list("pk", "alert_count")[:most]:
+    found = waiting.order_by("received_at", "id").values_list("pk", "alert_count")[:most]
+    for pk, count in found:
         if chosen and alerts + count > BATCH_ALERTS:
-            break
+            return chosen, True
         chosen.append(pk)
         alerts += count
-    if not chosen:
-        return []
+    return chosen, len(chosen) == most
+
+
+def _claim(chosen: list[int]) -> list[QueuedAlerts]:
+    """The rows of ``chosen`` still unprocessed, claimed for this transaction (those another
+    worker holds are skipped)."""
     claimed = QueuedAlerts.objects.filter(pk__in=chosen, processed_at__isnull=True)
     if connection.features.has_select_for_update_skip_locked:
         claimed = claimed.select_for_update(skip_locked=True, of=("self",))

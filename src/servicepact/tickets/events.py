@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from servicepact.accounts.actors import Actor
+from servicepact.core.bulk import insert_rows
 from servicepact.core.time import now as current_time
 from servicepact.tickets.choices import EventKind
 from servicepact.tickets.models import Ticket, TicketEvent
@@ -49,10 +50,11 @@ class EventBatch:
     """Events appended for many tickets, written with one INSERT (``write``).
 
     ``append`` takes what ``events.append`` takes; nothing is written before ``write``,
-    which keeps the order of the appends (the ids follow it)."""
+    which keeps the order of the appends (the ids follow it). The rows are plain values
+    (``core.bulk.insert_rows``: COPY on PostgreSQL), the same ``events.append`` saves."""
 
     def __init__(self) -> None:
-        self.rows: list[TicketEvent] = []
+        self.rows: list[tuple[Any, ...]] = []
 
     def append(
         self,
@@ -63,11 +65,18 @@ class EventBatch:
         at: datetime | None = None,
         recorded_at: datetime | None = None,
     ) -> None:
-        self.rows.append(_row(ticket, event, actor=actor, at=at, recorded_at=recorded_at))
+        at, recorded, author = _when_and_who(actor, at, recorded_at)
+        self.rows.append(
+            (ticket.pk, event.kind, at, recorded, author and author.pk, event.data, event.public)
+        )
 
-    def write(self) -> list[TicketEvent]:
+    def write(self) -> int:
+        """Writes the appended events; returns how many."""
         rows, self.rows = self.rows, []
-        return TicketEvent.objects.bulk_create(rows) if rows else []
+        return insert_rows(TicketEvent, _BATCH_FIELDS, rows)
+
+
+_BATCH_FIELDS = ("ticket", "kind", "at", "recorded_at", "actor", "data", "public")
 
 
 def _row(
@@ -78,16 +87,25 @@ def _row(
     at: datetime | None,
     recorded_at: datetime | None,
 ) -> TicketEvent:
-    recorded = recorded_at or current_time()
+    at, recorded, author = _when_and_who(actor, at, recorded_at)
     return TicketEvent(
         ticket=ticket,
         kind=event.kind,
-        at=at or recorded,
+        at=at,
         recorded_at=recorded,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=author,
         data=event.data,
         public=event.public,
     )
+
+
+def _when_and_who(
+    actor: Actor, at: datetime | None, recorded_at: datetime | None
+) -> tuple[datetime, datetime, Actor]:
+    """(when it happened, when recorded, the acting user or None): ``at`` defaults to the
+    recording instant, itself now by default; the system and anonymous actors are None."""
+    recorded = recorded_at or current_time()
+    return at or recorded, recorded, actor if getattr(actor, "pk", None) else None
 
 
 def _iso(value: datetime | None) -> str | None:

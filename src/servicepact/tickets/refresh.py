@@ -24,7 +24,7 @@ from servicepact.contracts.terms import (
     default_terms,
     terms_for_version,
 )
-from servicepact.core.bulk import update_rows
+from servicepact.core.bulk import insert_instances, update_rows
 from servicepact.core.time import local_date
 from servicepact.slaclock import ClockResult, CompiledCalendar, evaluate_clock, evaluate_clocks
 from servicepact.slaclock import ClockState as EngineState
@@ -449,7 +449,7 @@ def _store_many(
         out[ticket.pk].append((clock, result))
     if gone:
         SlaClock.objects.filter(pk__in=gone).delete()
-    SlaClock.objects.bulk_create(created)
+    insert_instances(created)
     update_rows(updated, STORED_FIELDS)
     log.write()
     store_queue_columns_many([(t, [result for _, result in out[t.pk]]) for t in tickets], now=now)

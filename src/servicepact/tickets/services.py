@@ -29,7 +29,7 @@ from servicepact.assets.coverage import (
 from servicepact.assets.models import Asset
 from servicepact.contracts.choices import CoverageStatus
 from servicepact.contracts.terms import Terms
-from servicepact.core.bulk import update_rows
+from servicepact.core.bulk import insert_instances, insert_rows_with_ids, update_rows
 from servicepact.core.errors import DomainValidationError, TransitionError
 from servicepact.core.time import now as current_time
 from servicepact.core.time import require_aware
@@ -256,7 +256,8 @@ def open_tickets_many(requests: Sequence[OpenRequest]) -> list[Ticket]:
     lookups = CoverageLookups()
     lookups.preload((r.customer, r.asset, at) for r, at in zip(requests, instants, strict=True))
     built = [_build_ticket(r, at, lookups) for r, at in zip(requests, instants, strict=True)]
-    tickets = Ticket.objects.bulk_create([ticket for ticket, _ in built])
+    tickets = [ticket for ticket, _ in built]
+    insert_instances(tickets)
     for ticket in tickets:
         ticket.number = f"SP-{ticket.pk:06d}"
     update_rows(tickets, ["number"])
@@ -831,35 +832,51 @@ def add_comment(
     return comment
 
 
-def add_system_notes(*, notes: list[tuple[Ticket, SystemNote]]) -> list[Comment]:
+def add_system_notes(*, notes: list[tuple[Ticket, SystemNote]]) -> list[int]:
     """Internal notes by the system (author None), many at once: one multi-row INSERT of the
-    comments and one of their ``commented`` events (``events.EventBatch``). Each note is
-    what ``add_comment(ticket=..., author=None, body=..., internal=True)`` writes, plus its
-    kind and parameters (``tickets.system_notes``: shown in the reader's language; the body
-    keeps the English text): an internal note changes no state of its ticket and notifies
-    nobody, so no ticket is locked."""
+    comments (COPY on PostgreSQL, ``core.bulk.insert_rows_with_ids``) and one of their
+    ``commented`` events (``events.EventBatch``); returns the comments' ids, in the order
+    of ``notes``. Each note is what ``add_comment(ticket=..., author=None, body=...,
+    internal=True)`` writes, plus its kind and parameters (``tickets.system_notes``: shown in
+    the reader's language; the body keeps the English text): an internal note changes no
+    state of its ticket and notifies nobody, so no ticket is locked."""
+    if not notes:
+        return []
     moment = current_time()
-    comments = [
-        Comment(
-            ticket=ticket,
-            author=None,
-            body=_text("body", note.english(), required="must not be empty"),
-            system_kind=note.kind,
-            system_params=note.params,
-            is_internal=True,
-            created_at=moment,
+    rows = [
+        (
+            ticket.pk,
+            None,
+            None,
+            _text("body", note.english(), required="must not be empty"),
+            note.kind,
+            note.params,
+            True,
+            moment,
         )
         for ticket, note in notes
     ]
-    if not comments:
-        return []
-    with transaction.atomic():
-        comments = Comment.objects.bulk_create(comments)
+    # Both INSERTs or neither; inside the caller's transaction without a savepoint of its
+    # own (two round trips per call): nothing here is caught and carried on from.
+    with transaction.atomic(savepoint=False):
+        ids = insert_rows_with_ids(Comment, _NOTE_FIELDS, rows)
         log = events.EventBatch()
-        for c in comments:
-            log.append(c.ticket, events.commented(comment_id=c.pk, internal=True), at=moment)
+        for (ticket, _), comment_id in zip(notes, ids, strict=True):
+            log.append(ticket, events.commented(comment_id=comment_id, internal=True), at=moment)
         log.write()
-    return comments
+    return ids
+
+
+_NOTE_FIELDS = (
+    "ticket",
+    "author",
+    "contact",
+    "body",
+    "system_kind",
+    "system_params",
+    "is_internal",
+    "created_at",
+)
 
 
 def _customer_replied(ticket: Ticket, author: Actor, comment: Comment, moment: datetime) -> None:

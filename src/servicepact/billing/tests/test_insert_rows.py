@@ -10,7 +10,7 @@ from django.db import IntegrityError
 
 from servicepact.billing.models import HoursEntry, PeriodCharge
 from servicepact.billing.testing_commerce import shop
-from servicepact.core.bulk import insert_rows, insert_statement
+from servicepact.core.bulk import insert_rows, insert_rows_with_ids, insert_statement
 from servicepact.core.testing import Clock, ny
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,31 @@ def test_one_statement_stores_all_rows_or_none(clock: Clock):
     with pytest.raises(IntegrityError):
         insert_statement(PeriodCharge, fields, [good, bad])
     assert not PeriodCharge.objects.filter(contract=s.contract).exists()
+
+
+# ``insert_rows_with_ids``: the same preparation, and each row's new key, in order.
+
+
+def test_rows_with_ids_hand_back_each_rows_key_in_order(clock: Clock):
+    s = shop(clock)
+    at = ny(2025, 7, 1, 8, 30)
+    fields = ("contract", "period", "status", "currency", "total", "hours", "computed_at")
+    periods = [f"2024-{m:02d}" for m in range(12, 0, -1)]  # not in key order on purpose
+    rows = [
+        (s.contract.pk, p, "draft", "EUR", Decimal(f"{i}.01"), {"n": str(i)}, at)
+        for i, p in enumerate(periods)
+    ]
+    ids = insert_rows_with_ids(PeriodCharge, fields, rows)
+    assert len(set(ids)) == len(rows) and ids == sorted(ids)
+    written = PeriodCharge.objects.in_bulk(ids)
+    assert [
+        (written[pk].period, written[pk].total, written[pk].hours, written[pk].computed_at)
+        for pk in ids
+    ] == [(p, Decimal(f"{i}.01"), {"n": str(i)}, at) for i, p in enumerate(periods)]
+    # The table's own numbering goes on after them.
+    later = PeriodCharge.objects.create(
+        contract=s.contract, period="2025-01", status="draft", currency="EUR", total=0,
+        hours={}, computed_at=at,
+    )  # fmt: skip
+    assert later.pk > ids[-1]
+    assert insert_rows_with_ids(PeriodCharge, fields, []) == []

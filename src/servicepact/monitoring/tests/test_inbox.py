@@ -330,7 +330,7 @@ def test_two_workers_never_store_a_delivery_twice(clock):
     def other_worker() -> None:
         try:
             with transaction.atomic():
-                held.append(len(inbox._claim([], 10, None)))
+                held.append(len(inbox._claim(inbox._waiting([], 10, None)[0])))
                 claimed.set()
                 release.wait(10)
         finally:
@@ -361,3 +361,27 @@ def test_a_big_delivery_is_one_insert_of_rows_that_keep_their_alert_count(clock,
         (2, 2),
         (4, 1),
     ]
+
+
+def test_an_empty_inbox_costs_one_select_and_a_pass_ends_with_what_was_waiting(clock):
+    """The worker polls the inbox often: nothing waiting is one SELECT, no transaction (no
+    savepoint or BEGIN/COMMIT). A pass that took everything waiting ends without asking
+    again."""
+    clock.at(utc(2025, 6, 10, 18, 1))
+    w = world()
+    source, _ = _source(w)
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox.drain_inbox() == 0
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
+    for d in range(3):
+        alert = am_alert(f"d{d}", "firing", T0, instance="acme-srv01:9100")
+        queue_alerts(source=source, alerts=_parse(am_payload(alert)), received_at=current_time())
+    with CaptureQueriesContext(connection) as queries:
+        assert inbox.drain_inbox() == 3
+    inbox_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "monitoring_queuedalerts"' in q["sql"]
+    ]
+    assert len(inbox_reads) == 2, inbox_reads  # what waits, then the claim of it
+    assert not QueuedAlerts.objects.filter(processed_at=None).exists()

@@ -179,3 +179,22 @@ def test_the_queries_do_not_grow_with_the_number_of_tickets(clock):
     opening(1)  # the process-wide caches (compiled calendars) warm
     few = opening(3)
     assert opening(12) == few
+
+
+@pytest.mark.postgres
+def test_on_postgresql_tickets_clocks_and_events_are_copied_not_inserted(clock):
+    """PostgreSQL: the tickets (keys drawn from their sequence first), their clocks and their
+    ``opened`` events are written by COPY, not by INSERT statements built from model
+    instances (``core.bulk.insert_instances``); the numbers still follow the ids."""
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; elsewhere one INSERT ... RETURNING per table")
+    requests = _requests(clock)
+    with CaptureQueriesContext(connection) as queries:
+        opened = ts.open_tickets_many(requests)
+    inserts = [q["sql"][:40] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert inserts == []
+    tickets = list(Ticket.objects.filter(pk__in=[t.pk for t in opened]).order_by("id"))
+    assert [t.number for t in tickets] == [f"SP-{t.pk:06d}" for t in tickets]
+    assert [t.subject for t in tickets] == [r.subject.strip() for r in requests]
+    assert SlaClock.objects.filter(ticket__in=tickets).count() > len(tickets)
+    assert TicketEvent.objects.filter(ticket__in=tickets, kind="opened").count() == len(tickets)

@@ -24,8 +24,8 @@ def test_a_resolved_note_in_both_languages(clock):
         at=datetime(2025, 6, 2, 13, 30, tzinfo=UTC),
         started=datetime(2025, 6, 2, 12, 0, tzinfo=UTC),
     )
-    (comment,) = ts.add_system_notes(notes=[(ticket, note)])
-    comment = Comment.objects.get(pk=comment.pk)
+    (comment_id,) = ts.add_system_notes(notes=[(ticket, note)])
+    comment = Comment.objects.get(pk=comment_id)
     assert comment.body == (
         "Monitoring: alert DiskFull on db01 resolved at 2025-06-02T13:30:00+00:00 "
         "(firing for 1h 30m)."
