@@ -59,8 +59,7 @@ def list_page(
         return ListPage(items, offset + len(items), True, cursor)  # this page is the last one
     if exact_count:
         return ListPage(items, queryset.count(), True, cursor)
-    # Only the key in the capped subquery: Django would select (and compile) every column.
-    total = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    total = capped_count(queryset, COUNT_CAP)
     if total > COUNT_CAP:
         return ListPage(items, COUNT_CAP, False, cursor)
     return ListPage(items, total, True, cursor)
@@ -169,14 +168,20 @@ def _query_error(field: str, msg: str) -> ValidationError:
 PAGER_CAP = 10_000
 
 
-def capped_count(queryset: QuerySet[Any], cap: int) -> int:
-    """``queryset.count()``, reading at most ``cap + 1`` rows: a result over ``cap`` means
-    "more than ``cap``". Unordered, and (for a plain model queryset) only the key selected in
-    the subquery."""
+def capped(queryset: QuerySet[Any], cap: int) -> QuerySet[Any]:
+    """``queryset`` unordered and cut at ``cap + 1`` rows, (for a plain model queryset) only
+    its key selected: what a count that stops past ``cap`` counts (``capped_count``, or one
+    of ``core.sql.counts``)."""
     limited = queryset.order_by()
     if getattr(limited, "_fields", None) is None and not limited.query.combinator:
         limited = limited.values("pk")
-    return limited[: cap + 1].count()
+    return limited[: cap + 1]
+
+
+def capped_count(queryset: QuerySet[Any], cap: int) -> int:
+    """``queryset.count()``, reading at most ``cap + 1`` rows: a result over ``cap`` means
+    "more than ``cap``"."""
+    return capped(queryset, cap).count()
 
 
 @dataclass(frozen=True)
@@ -227,13 +232,15 @@ def paginate_page(
     count: int | None = None,
     cap: int | None = None,
 ) -> Page:
-    """One SQL-limited page and one count capped at ``cap`` rows (or the ``count`` the caller
-    already has); a page number past the end shows the last page (past the cap: the cap's)."""
-    more = False
+    """One SQL-limited page and one count capped at ``cap`` rows (``PAGER_CAP`` by default),
+    or the ``count`` the caller already has (capped the same way: a count over ``cap`` is
+    "more than ``cap``"); a page number past the end shows the last page (past the cap: the
+    cap's)."""
+    cap = PAGER_CAP if cap is None else cap
     if count is None:
-        cap = PAGER_CAP if cap is None else cap
-        counted = capped_count(queryset, cap)
-        count, more = min(counted, cap), counted > cap
+        count = capped_count(queryset, cap)
+    more = count > cap
+    count = min(count, cap)
     last = max(1, -(-count // per_page))
     number = min(page_number(page), last)
     items = list(queryset[(number - 1) * per_page : number * per_page])

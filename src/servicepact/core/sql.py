@@ -78,7 +78,7 @@ def counts(*querysets: QuerySet[Any]) -> list[int]:
     """``[qs.count() for qs in querysets]`` in one query (one round trip, and without
     ``count()``'s aggregate rewrite of each): ``SELECT (SELECT COUNT(*) FROM (q0)), ...``.
     The querysets must use the same database. A sliced queryset is counted as it is: pass
-    ``qs.order_by().values("pk")[: cap + 1]`` for a count that reads at most ``cap + 1`` rows."""
+    ``core.pagination.capped(qs, cap)`` for a count that reads at most ``cap + 1`` rows."""
     if not querysets:
         return []
     parts: list[str] = []

@@ -39,7 +39,7 @@ from servicepact.contracts.metrics import labels as metric_labels
 from servicepact.contracts.models import Calendar, Contract
 from servicepact.contracts.terms import Terms, terms_for_version, version_in_force
 from servicepact.core.errors import DomainValidationError, TransitionError
-from servicepact.core.pagination import paginate_page
+from servicepact.core.pagination import capped, paginate_page
 from servicepact.core.sql import counts
 from servicepact.core.time import local_date, now
 from servicepact.customers.selectors import scope_to_customer
@@ -119,7 +119,7 @@ def home_counts(tickets: QuerySet[Ticket]) -> tuple[int, int]:
     customer ever had. Resolved tickets wait for the customer until the worker closes them
     (``AUTO_CLOSE_DAYS``); where they pile up (auto-close off, or a long period) their count
     stops reading at ``CONFIRM_CAP + 1`` rows, so the page does not grow with them."""
-    confirm = tickets.filter(status__in=TO_CONFIRM).order_by().values("pk")[: CONFIRM_CAP + 1]
+    confirm = capped(tickets.filter(status__in=TO_CONFIRM), CONFIRM_CAP)
     open_count, to_confirm = counts(tickets.filter(status__in=OPEN_STATUSES), confirm)
     return open_count, to_confirm
 
@@ -147,14 +147,15 @@ def home(request: HttpRequest) -> HttpResponse:
         tickets = tickets.order_by(F("next_deadline_at").asc(nulls_last=True), "-opened_at", "-pk")
     contracts = [(c, *_status(c)) for c in _contracts(request).order_by("-end_date")]
     # SQL-limited pages; the open and to-confirm lists reuse the counts above instead of
-    # counting again (the to-confirm list pages through at most CONFIRM_CAP + 1 tickets; past
-    # that, the "all" and "resolved and closed" lists hold the rest).
+    # counting again (the to-confirm list, counted to CONFIRM_CAP, says "more than" past it
+    # and pages through that many; the "all" and "resolved and closed" lists hold the rest).
     known = {"open": open_count, "confirm": to_confirm}
     page = paginate_page(
         tickets,
         page=request.GET.get("page"),
         per_page=TICKETS_PER_PAGE,
         count=known.get(show),
+        cap=CONFIRM_CAP if show == "confirm" else None,
     )
     return render(
         request,

@@ -86,3 +86,17 @@ def test_the_to_confirm_list_is_newest_first_and_counted_once(history, contact_c
     assert len([q for q in ctx.captured_queries if "COUNT(" in q["sql"]]) == 1
     (rows,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 50" in q["sql"]]
     assert "next_deadline_at" not in rows.split("ORDER BY")[1]
+
+
+def test_the_to_confirm_list_says_more_than_past_its_cap(history, contact_client, monkeypatch):
+    """Past CONFIRM_CAP the to-confirm list's pager agrees with the "N+" of the home: its page
+    is marked ``more`` (count = the cap), with no second COUNT; the page itself still holds
+    up to a page of rows."""
+    from servicepact.portal import views
+
+    monkeypatch.setattr(views, "CONFIRM_CAP", 1)
+    with CaptureQueriesContext(connection) as ctx:
+        response = contact_client.get("/portal/", {"show": "confirm"})
+    page = response.context["page"]
+    assert (page.count, page.more, len(page.items)) == (1, True, 2)
+    assert len([q for q in ctx.captured_queries if "COUNT(" in q["sql"]]) == 1
