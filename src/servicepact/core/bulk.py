@@ -11,7 +11,8 @@ back (on PostgreSQL taken from the table's sequence first, then written by the C
 ``insert_instances(objs)`` is ``bulk_create`` of new instances through it.
 ``insert_statement(model, fields, rows)`` inserts a few rows with ONE
 multi-row ``INSERT`` statement: atomic by itself and one round trip in autocommit, for a
-request that must have its rows committed before it answers (the alert inbox).
+request that must have its rows committed before it answers (the alert inbox), optionally
+only where a condition holds when it runs (``where=``).
 Values go through each field's ``get_db_prep_save``, as ``save()`` would do; no signals,
 no ``save()`` override runs (like ``QuerySet.update``).
 """
@@ -204,15 +205,25 @@ def _insert_fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], .
 
 
 def insert_statement(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    where: tuple[str, Sequence[Any]] | None = None,
 ) -> int:
-    """Inserts ``rows`` (one value per name in ``fields``) with ONE multi-row ``INSERT``.
+    """Inserts ``rows`` (one value per name in ``fields``) with ONE multi-row ``INSERT``;
+    returns the number of rows written.
 
     A single statement is atomic on its own: outside a transaction it commits by itself,
     without the ``BEGIN``/``COMMIT`` round trips of ``transaction.atomic`` (which is what
     ``bulk_create`` adds). Values go through each field's ``get_db_prep_save``; no model
     instances, no signals, Python-side defaults not applied (name every NOT NULL column).
-    Meant for a handful of rows (the parameters of all rows go in one statement)."""
+    Meant for a handful of rows (the parameters of all rows go in one statement).
+
+    ``where`` = (SQL condition, its parameters) writes the rows only if the condition holds
+    when the statement runs (``INSERT … SELECT … WHERE``): a check and the write in one
+    statement and one round trip, e.g. that the sender's token is still active (the alert
+    intake, monitoring/intake.py). 0 when it does not hold."""
     if not rows:
         return 0
     db = router.db_for_write(model)
@@ -226,12 +237,16 @@ def insert_statement(
         for row in rows
         for (field, _), value in zip(chosen, row, strict=True)
     ]
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES " + ", ".join(
-        [marks] * len(rows)
-    )
+    values = "VALUES " + ", ".join([marks] * len(rows))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "
+    if where is None:
+        sql += values
+    else:
+        sql += f"SELECT * FROM ({values}) AS written WHERE {where[0]}"
+        params.extend(where[1])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-    return len(rows)
+        return len(rows) if where is None else cursor.rowcount
 
 
 def db_instants(model: type[models.Model]) -> Callable[[datetime | None], Any] | None:

@@ -25,7 +25,6 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -45,12 +44,11 @@ CHUNK = 500  # alerts per inbox row
 BATCH_ALERTS = 2_000  # alerts per worker transaction
 MAX_ATTEMPTS = QueuedAlerts.MAX_ATTEMPTS
 _INSTANTS = ("starts_at", "ends_at")
-_FIELDS = fields(ParsedAlert)
 
 
 def to_json(alert: ParsedAlert) -> dict[str, Any]:
     # Shallow (``asdict`` deep-copies every label): the dict is serialised at once.
-    data = {f.name: getattr(alert, f.name) for f in _FIELDS}
+    data = dict(alert.__dict__)  # the fields, in their order
     for key in _INSTANTS:
         data[key] = data[key].isoformat() if data[key] is not None else None
     data["hosts"] = list(alert.hosts)
@@ -69,13 +67,37 @@ def queue_alerts(*, source: AlertSource, alerts: list[ParsedAlert], received_at:
     """Appends the delivery to the inbox with ONE multi-row INSERT (atomic by itself: a
     delivery is queued whole or not at all; in autocommit it commits without the round trips
     of a transaction block); returns the number of alerts."""
-    rows = [
-        (source.pk, received_at, first, [to_json(a) for a in chunk], len(chunk), "", 0, "")
+    insert_statement(QueuedAlerts, _INBOX_COLUMNS, _inbox_rows(source.pk, alerts, received_at))
+    return len(alerts)
+
+
+def queue_for_token(
+    *, source_id: int, token_hash: str, kind: str, alerts: list[ParsedAlert], received_at: datetime
+) -> int:
+    """``queue_alerts`` for the source ``source_id`` only if it still is an active source of
+    ``kind`` with this token hash — checked by the INSERT itself, so a source deactivated or a
+    token rotated a moment ago is refused without a lookup of its own (the intake's fast
+    path, intake.py); returns the number of alerts queued, 0 when nothing was written."""
+    table = connection.ops.quote_name(AlertSource._meta.db_table)
+    active = (
+        f"EXISTS (SELECT 1 FROM {table} WHERE id = %s AND token_hash = %s AND is_active "
+        "AND kind = %s)",
+        (source_id, token_hash, kind),
+    )
+    rows = _inbox_rows(source_id, alerts, received_at)
+    written = insert_statement(QueuedAlerts, _INBOX_COLUMNS, rows, where=active)
+    return len(alerts) if written else 0
+
+
+def _inbox_rows(
+    source_id: int, alerts: list[ParsedAlert], received_at: datetime
+) -> list[tuple[Any, ...]]:
+    """The delivery as inbox rows (``_INBOX_COLUMNS``) of at most ``CHUNK`` alerts each."""
+    return [
+        (source_id, received_at, first, [to_json(a) for a in chunk], len(chunk), "", 0, "")
         for first in range(0, len(alerts), CHUNK)
         for chunk in (alerts[first : first + CHUNK],)
     ]
-    insert_statement(QueuedAlerts, _INBOX_COLUMNS, rows)
-    return len(alerts)
 
 
 def accepted_response(queued: int, rejected: list[dict[str, Any]] | None = None) -> HttpResponse:

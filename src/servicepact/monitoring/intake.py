@@ -9,10 +9,18 @@ machinery and an ORM query for the token (docs/performance.md, issue 12's alert 
 
 ``AlertIntakeMiddleware`` sits right after ``SecurityMiddleware`` (request ids, metrics and
 the security middleware still see every delivery) and answers only the common case, with
-the same pieces the endpoint uses (``PARSERS``, ``read_body``, ``load_json``,
-``queue_alerts``) and the same response (``accepted_response``): a POST to a known kind,
-a bearer token of an active source of that kind, a body under the limit whose alerts all
-parse, more alerts than ``ALERT_INLINE_MAX``. Anything else — a missing or unknown token, a
+the same pieces the endpoint uses (``PARSERS``, ``read_body``, ``load_json``, the inbox's
+rows) and the same response (``accepted_response``): a POST to a known kind, a bearer token
+of an active source of that kind, a body under the limit whose alerts all parse, more
+alerts than ``ALERT_INLINE_MAX``.
+
+One round trip per delivery from a known sender: the first delivery of a token looks its
+source up (one SELECT); the process keeps (token hash, kind) -> source id of the tokens it
+found active, and every delivery's INSERT carries the check itself (``queue_for_token``:
+``INSERT … SELECT … WHERE EXISTS`` the source, active, of that kind, with that token hash).
+A source deactivated or a token rotated since is refused by that INSERT, nothing is written,
+the hint is dropped and the endpoint answers the request (its 401). Only tokens found active
+are kept (an unknown token cannot fill the map), at most ``KNOWN_SOURCES``. Anything else — a missing or unknown token, a
 token of another kind, a body too large, malformed JSON, a rejected alert, a delivery stored
 inline — goes on down the stack to the endpoint unchanged, which answers it as it always did
 (the body read here is kept on the request for it). The tests post the same deliveries with
@@ -26,21 +34,24 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch, resolve
 
+from servicepact.accounts.services import hash_token
 from servicepact.core.config import option
 from servicepact.core.time import now as current_time
-from servicepact.monitoring.inbox import accepted_response, queue_alerts
+from servicepact.monitoring.inbox import accepted_response, queue_for_token
 from servicepact.monitoring.limits import load_json, read_body
-from servicepact.monitoring.models import AlertSource
 from servicepact.monitoring.services import active_source_id
 from servicepact.monitoring.sources import PARSERS, ParsedAlert, PayloadError
 
 PREFIX = "/api/v1/alerts/"
+KNOWN_SOURCES = 1024  # hints kept per process (only tokens found active are kept)
 
 
 class AlertIntakeMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self._matches: dict[str, ResolverMatch] = {}
+        # (token hash, kind) -> id of a source seen active: a hint, never the authority.
+        self._sources: dict[tuple[str, str], int] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.path_info.startswith(PREFIX):
@@ -56,10 +67,17 @@ class AlertIntakeMiddleware:
         scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if scheme.lower() != "bearer" or " " in token:
             return None
-        # The token first: nothing is read or parsed for a sender without one.
-        source_id = active_source_id(token, kind)
+        # The token first: nothing is read or parsed for a sender without one. A token seen
+        # active before is not looked up again: the INSERT below checks it as it writes.
+        digest = hash_token(token)
+        source_id = self._sources.get((digest, kind))
         if source_id is None:
-            return None
+            source_id = active_source_id(token, kind)
+            if source_id is None:
+                return None
+            if len(self._sources) >= KNOWN_SOURCES:
+                self._sources.clear()
+            self._sources[digest, kind] = source_id
         body = read_body(request)  # kept on the request: the endpoint reads it from there
         if isinstance(body, HttpResponse):  # over the limit: the endpoint answers its 413
             return None
@@ -72,8 +90,11 @@ class AlertIntakeMiddleware:
             return None
         # The endpoint's route, for the request metrics and anything reading it later.
         request.resolver_match = self._match(kind)
-        queued = queue_alerts(source=AlertSource(pk=source_id), alerts=alerts,
-                              received_at=current_time())  # fmt: skip
+        queued = queue_for_token(source_id=source_id, token_hash=digest, kind=kind,
+                                 alerts=alerts, received_at=current_time())  # fmt: skip
+        if not queued:  # deactivated or rotated since it was seen: the endpoint answers
+            self._sources.pop((digest, kind), None)
+            return None
         return accepted_response(queued)
 
     def _match(self, kind: str) -> ResolverMatch:

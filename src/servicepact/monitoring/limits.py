@@ -43,21 +43,16 @@ def load_json(body: bytes) -> Any:
         raise PayloadError(f"body: JSON nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadError(f"body: not valid JSON ({exc})") from None
-    if _depth(data) > MAX_DEPTH:
+    if isinstance(data, dict | list) and _deeper(data, MAX_DEPTH - 1):
         raise PayloadError(f"body: JSON nested deeper than {MAX_DEPTH} levels")
     return data
 
 
-def _depth(data: Any) -> int:
-    """Nesting depth, without recursion (a deep document must not exhaust the stack)."""
-    deepest, stack = 0, [(data, 1)]
-    while stack:
-        value, level = stack.pop()
-        if isinstance(value, dict | list):
-            deepest = max(deepest, level)
-            if level > MAX_DEPTH:
-                break
-            stack.extend(
-                (v, level + 1) for v in (value.values() if isinstance(value, dict) else value)
-            )
-    return deepest
+def _deeper(container: dict[str, Any] | list[Any], room: int) -> bool:
+    """Whether ``container`` holds containers more than ``room`` levels below it. Recursion
+    at most ``MAX_DEPTH`` deep (it stops there), so a deep document cannot exhaust the
+    stack; the scalars, most of a payload, cost a type test each."""
+    for value in container.values() if type(container) is dict else container:
+        if (type(value) is dict or type(value) is list) and (room == 0 or _deeper(value, room - 1)):
+            return True
+    return False

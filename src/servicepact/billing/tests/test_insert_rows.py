@@ -6,10 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from servicepact.billing.models import HoursEntry, PeriodCharge
 from servicepact.billing.testing_commerce import shop
+from servicepact.contracts.models import Contract
 from servicepact.core.bulk import insert_rows, insert_rows_with_ids, insert_statement
 from servicepact.core.testing import Clock, ny
 
@@ -70,6 +71,31 @@ def test_one_statement_writes_every_row_with_its_fields_preparation(clock: Clock
         (Decimal("-0.01"), {}, at),
     ]
     assert insert_statement(PeriodCharge, fields, []) == 0
+
+
+@pytest.mark.parametrize("holds", [True, False])
+def test_one_guarded_statement_writes_every_row_only_where_its_condition_holds(clock, holds):
+    """``where=``: ``INSERT … SELECT … WHERE`` — decimals, JSON, aware instants and text go
+    through the same preparation (typed the same on PostgreSQL) when the condition holds, and
+    nothing is written when it does not."""
+    s = shop(clock)
+    at = ny(2025, 7, 1, 8, 30)
+    fields = ("contract", "period", "status", "currency", "total", "hours", "computed_at")
+    hours = {"included": "10.00", "notes": ["a", 1]}
+    rows = [
+        (s.contract.pk, "2025-06", "draft", "EUR", Decimal("1234.56"), hours, at),
+        (s.contract.pk, "2025-07", "draft", "EUR", Decimal("-0.01"), {}, at),
+    ]
+    table = connection.ops.quote_name(Contract._meta.db_table)
+    number = s.contract.number if holds else "no such contract"
+    where = (
+        f"EXISTS (SELECT 1 FROM {table} WHERE id = %s AND number = %s)",
+        [s.contract.pk, number],
+    )
+    assert insert_statement(PeriodCharge, fields, rows, where=where) == (2 if holds else 0)
+    written = PeriodCharge.objects.filter(contract=s.contract).order_by("period")
+    expected = [(Decimal("1234.56"), hours, at), (Decimal("-0.01"), {}, at)] if holds else []
+    assert [(c.total, c.hours, c.computed_at) for c in written] == expected
 
 
 @pytest.mark.django_db(transaction=True)

@@ -88,28 +88,54 @@ def each_alert(
 ) -> list[ParsedAlert | Rejection]:
     """Parses every alert; an ``Unstorable`` alert becomes a ``Rejection``, a ``PayloadError``
     still refuses the whole delivery."""
+    checked = plainly_storable(items)
     out: list[ParsedAlert | Rejection] = []
     for i, item in enumerate(items):
-        out.append(one_alert(i, item, parse_one, f"{where}[{i}]"))
+        out.append(one_alert(i, item, parse_one, f"{where}[{i}]", checked=checked))
     return out
 
 
 def one_alert(
-    index: int, item: Any, parse_one: Callable[[Any, str], ParsedAlert], where: str
+    index: int,
+    item: Any,
+    parse_one: Callable[[Any, str], ParsedAlert],
+    where: str,
+    *,
+    checked: bool = False,
 ) -> ParsedAlert | Rejection:
+    """``parse_one(item)``, or the ``Rejection`` of an unstorable alert; ``checked``: the
+    caller knows already that no text of ``item`` is unstorable (``plainly_storable``)."""
     try:
-        check_text(item, where)
+        if not checked:
+            check_text(item, where)
         return parse_one(item, where)
     except Unstorable as exc:
         return Rejection(index=index, field=exc.field, reason=exc.reason)
+
+
+# What ``json.dumps`` (ASCII output) writes for a NUL character or a surrogate code point.
+_ESCAPED_UNSTORABLE = re.compile(r"\\u(?:0000|d[89a-f])")
+
+
+def plainly_storable(value: Any) -> bool:
+    """True when no key or string anywhere in ``value`` holds a NUL character or a
+    surrogate, decided at C speed: ASCII JSON writes each of them as an escape, and the
+    other escapes it writes never look like theirs. False means "walk it": a valid emoji
+    (written as a surrogate pair), a text holding a backslash then "u0000", or a value JSON
+    cannot write — ``check_text`` then looks at each string and names the field."""
+    try:
+        return _ESCAPED_UNSTORABLE.search(json.dumps(value)) is None
+    except (TypeError, ValueError, RecursionError):
+        return False
 
 
 def check_text(value: Any, where: str) -> None:
     """No NUL character and no lone surrogate in any key or string (PostgreSQL stores
     neither in text nor in jsonb; UTF-8 cannot encode a surrogate).
 
-    Every alert of every delivery passes here: the walk first looks without building a
-    path; only an alert that holds such a string is walked again to name where."""
+    Every alert of every delivery passes here unless ``plainly_storable`` cleared its
+    delivery: the walk first looks without building a path; only an alert that holds such a
+    string is walked again to name where."""
     if _storable(value):
         return
     _name_unstorable(value, where)
@@ -185,9 +211,16 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
+_STR = {str}
+
+
 def string_map(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
         raise PayloadError(f"{where}: expected an object of strings")
+    kinds = set(map(type, value.values()))
+    kinds.update(map(type, value))
+    if kinds <= _STR:  # the usual map (C-speed check and copy); else each value converted
+        return dict(value)
     out: dict[str, str] = {}
     for key, item in value.items():
         if not isinstance(item, str | int | float | bool):

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test import Client, override_settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from servicepact.monitoring.models import AlertSource, QueuedAlerts
-from servicepact.monitoring.services import create_alert_source
+from servicepact.monitoring.services import create_alert_source, rotate_source_token
 from servicepact.tickets.testing import world
 
 from .conftest import am_alert, am_payload, sample, utc
@@ -132,8 +133,8 @@ def test_the_same_answer_and_rows_with_and_without_the_fast_path(setup, case):
 
 
 def test_a_plain_delivery_is_queued_with_two_statements(setup):
-    """The fast path answers: the token lookup and the INSERT, no ORM query of the source,
-    no session or other middleware query."""
+    """The fast path answers a sender's first delivery: the token lookup and the INSERT, no
+    ORM query of the source, no session or other middleware query."""
     with (
         override_settings(SERVICEPACT={**settings.SERVICEPACT, **QUEUE_ALL}),
         CaptureQueriesContext(connection) as queries,
@@ -142,3 +143,96 @@ def test_a_plain_delivery_is_queued_with_two_statements(setup):
     assert response.status_code == 202
     assert len(queries) == 2, [q["sql"] for q in queries]
     assert "token_hash" in queries[0]["sql"] and queries[1]["sql"].startswith("INSERT")
+
+
+def _known_sender(setup: dict[str, Any]) -> tuple[Client, Callable[[], Any]]:
+    """A client (one middleware instance, as one gunicorn worker) that has delivered once."""
+    client = Client()
+
+    def send() -> Any:
+        return client.post(
+            "/api/v1/alerts/alertmanager",
+            data=_firing("a"),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {setup['am']}",
+        )
+
+    assert send().status_code == 202
+    return client, send
+
+
+@override_settings(SERVICEPACT={**settings.SERVICEPACT, **QUEUE_ALL})
+def test_a_known_senders_delivery_is_one_statement_that_checks_the_token(setup):
+    _, send = _known_sender(setup)
+    with CaptureQueriesContext(connection) as queries:
+        assert send().status_code == 202
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    sql = queries[0]["sql"]
+    assert sql.startswith("INSERT") and "token_hash" in sql and "is_active" in sql
+    assert QueuedAlerts.objects.count() == 2
+
+
+@override_settings(SERVICEPACT={**settings.SERVICEPACT, **QUEUE_ALL})
+@pytest.mark.parametrize("change", ["deactivated", "token rotated", "kind changed"])
+def test_a_source_changed_after_its_first_delivery_is_refused_at_once(setup, change):
+    """The process remembers the source of a token it saw active; the INSERT checks the
+    token again, so nothing is queued and the endpoint answers as for any refused token."""
+    _, send = _known_sender(setup)
+    source = AlertSource.objects.get(kind="alertmanager", is_active=True)
+    if change == "deactivated":
+        AlertSource.objects.filter(pk=source.pk).update(is_active=False)
+    elif change == "token rotated":
+        rotate_source_token(source=source)
+    else:
+        AlertSource.objects.filter(pk=source.pk).update(kind="generic")
+    queued = QueuedAlerts.objects.count()
+    refused = send()
+    assert QueuedAlerts.objects.count() == queued  # nothing written
+    with WITHOUT_INTAKE:
+        endpoint = send()
+    assert refused.status_code in (401, 403)
+    assert (refused.status_code, refused.json()) == (endpoint.status_code, endpoint.json())
+    assert QueuedAlerts.objects.count() == queued
+
+
+@override_settings(SERVICEPACT={**settings.SERVICEPACT, **QUEUE_ALL})
+def test_only_tokens_found_active_are_remembered_and_never_more_than_the_bound(setup, monkeypatch):
+    from servicepact.monitoring import intake
+
+    monkeypatch.setattr(intake, "KNOWN_SOURCES", 2)
+    middleware = intake.AlertIntakeMiddleware(lambda request: HttpResponse(status=418))
+    factory = RequestFactory()
+
+    def deliver(token: str) -> int:
+        request = factory.post(
+            "/api/v1/alerts/alertmanager",
+            data=_firing("a"),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        return middleware(request).status_code
+
+    assert deliver("x-unknown") == 418 and deliver(setup["off"]) == 418  # left to the endpoint
+    assert middleware._sources == {}
+    others = [
+        create_alert_source(name=f"p{i}", kind="alertmanager", customer=setup["world"].customer)[1]
+        for i in range(3)
+    ]
+    for token in (setup["am"], *others):
+        assert deliver(token) == 202
+        assert 1 <= len(middleware._sources) <= 2
+
+
+@override_settings(SERVICEPACT={**settings.SERVICEPACT, **QUEUE_ALL})
+def test_a_delivery_of_several_inbox_rows_is_queued_alike(setup, monkeypatch):
+    """Over ``CHUNK`` alerts: several rows in the one checked INSERT, the same rows as the
+    endpoint writes."""
+    from servicepact.monitoring import inbox
+
+    monkeypatch.setattr(inbox, "CHUNK", 2)
+    body = _firing("a", "b", "c", "d", "e")
+    fast, endpoint = _both(
+        lambda: _post("/api/v1/alerts/alertmanager", body, f"Bearer {setup['am']}")
+    )
+    assert fast == endpoint
+    assert fast[0] == 202 and [row[2] for row in fast[2]] == [0, 2, 4]

@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servicepact.monitoring.models import Alert, AlertSource, AlertTransition, Outage
 from servicepact.monitoring.services import create_alert_source
+from servicepact.monitoring.sources.base import _storable, plainly_storable
 from servicepact.tickets.models import Ticket
 from servicepact.tickets.testing import world
 
@@ -228,3 +231,56 @@ def test_alerts_on_the_same_host_share_one_matching(client, token):
     assert len(lookups) == 1, lookups
     assert response.status_code == 200 and response.json()["unmatched"] == 0
     assert set(Alert.objects.values_list("asset__hostname", flat=True)) == {"acme-srv01"}
+
+
+# The delivery-wide screen (``plainly_storable``) lets a delivery skip the per-string walk;
+# it must never clear a value the walk would refuse, and text that only looks like an
+# escape of a NUL or a surrogate is still stored.
+
+_json_text = st.text(st.characters(codec=None, categories=None), max_size=12)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | _json_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_json_text, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json_values)
+def test_the_screen_never_clears_what_the_walk_refuses(value):
+    if plainly_storable(value):
+        assert _storable(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a\x00b", "lone \ud800", "lone \udfff", {"k\x00": "v"}, [["x", {"y": "\udc00"}]]],
+)
+def test_the_screen_sends_nul_and_surrogates_to_the_walk(value):
+    assert not plainly_storable(value) and not _storable(value)
+
+
+@pytest.mark.parametrize("text", ["disk full \U0001f525", "C:\\u0000x \\ud800", "磁盘已满"])
+def test_text_that_only_looks_unstorable_is_stored(client, token, text):
+    """An emoji is a surrogate pair in ASCII JSON, a backslash then "u0000" is an escape's
+    look-alike: the screen sends both to the walk, which finds nothing to refuse."""
+    alert = bad(annotations={"summary": text})
+    response = post_json(client, ALERTS, am_payload(good(), alert), token)
+    assert response.status_code == 200
+    assert "rejected" not in response.json()
+    assert Alert.objects.get(fingerprint="bad").summary == text
+
+
+def test_an_emoji_does_not_hide_a_nul_in_the_same_delivery(client, token):
+    fine = bad(fingerprint="emoji", annotations={"summary": "\U0001f525"})
+    nul = bad(labels={"alertname": "X", "job": "no\x00de"})
+    response = post_json(client, ALERTS, am_payload(good(), fine, nul), token)
+    assert response.status_code == 200
+    assert response.json()["rejected"] == [
+        {
+            "index": 2,
+            "field": "alerts[2].labels.job",
+            "reason": "contains a NUL character or an invalid code point",
+        }
+    ]
+    assert stored_fingerprints() == ["emoji", "good"]
