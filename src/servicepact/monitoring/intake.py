@@ -20,10 +20,12 @@ found active, and every delivery's INSERT carries the check itself (``queue_for_
 ``INSERT … SELECT … WHERE EXISTS`` the source, active, of that kind, with that token hash).
 A source deactivated or a token rotated since is refused by that INSERT, nothing is written,
 the hint is dropped and the endpoint answers the request (its 401). Only tokens found active
-are kept (an unknown token cannot fill the map), at most ``KNOWN_SOURCES``. Anything else — a missing or unknown token, a
-token of another kind, a body too large, malformed JSON, a rejected alert, a delivery stored
-inline — goes on down the stack to the endpoint unchanged, which answers it as it always did
-(the body read here is kept on the request for it). The tests post the same deliveries with
+are kept (an unknown token cannot fill the map), at most ``KNOWN_SOURCES`` (ADR 0032).
+
+Anything else — a missing or unknown token, a token of another kind, a body too large,
+malformed JSON, a rejected alert, a delivery stored inline — goes on down the stack to the
+endpoint unchanged, which answers it as it always did (the body read here is kept on the
+request for it). The tests post the same deliveries with
 and without this middleware and compare status, body and what was stored.
 """
 
