@@ -25,8 +25,8 @@ are kept (an unknown token cannot fill the map), at most ``KNOWN_SOURCES`` (ADR 
 Anything else — a missing or unknown token, a token of another kind, a body too large,
 malformed JSON, a rejected alert, a delivery stored inline — goes on down the stack to the
 endpoint unchanged, which answers it as it always did (the body read here is kept on the
-request for it). The tests post the same deliveries with
-and without this middleware and compare status, body and what was stored.
+request for it). The tests post the same deliveries with and without this middleware and
+compare status, body and what was stored.
 """
 
 from __future__ import annotations
