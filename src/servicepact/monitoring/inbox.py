@@ -71,6 +71,12 @@ def queue_alerts(*, source: AlertSource, alerts: list[ParsedAlert], received_at:
     return len(alerts)
 
 
+# An active source of a kind with a token hash: the rule of ``authenticate_source`` plus the
+# kind, as SQL (parameters: token hash, kind). The intake's lookup (``services.
+# active_source_id``) and its checked INSERT (``queue_for_token``) both use it.
+ACTIVE_SOURCE = "token_hash = %s AND is_active AND kind = %s"
+
+
 def queue_for_token(
     *, source_id: int, token_hash: str, kind: str, alerts: list[ParsedAlert], received_at: datetime
 ) -> int:
@@ -80,8 +86,7 @@ def queue_for_token(
     path, intake.py); returns the number of alerts queued, 0 when nothing was written."""
     table = connection.ops.quote_name(AlertSource._meta.db_table)
     active = (
-        f"EXISTS (SELECT 1 FROM {table} WHERE id = %s AND token_hash = %s AND is_active "
-        "AND kind = %s)",
+        f"EXISTS (SELECT 1 FROM {table} WHERE id = %s AND {ACTIVE_SOURCE})",
         (source_id, token_hash, kind),
     )
     rows = _inbox_rows(source_id, alerts, received_at)

@@ -71,10 +71,10 @@ class AlertIntakeMiddleware:
             return None
         # The token first: nothing is read or parsed for a sender without one. A token seen
         # active before is not looked up again: the INSERT below checks it as it writes.
-        digest = hash_token(token)
+        digest = hash_token(token) if token else ""
         source_id = self._sources.get((digest, kind))
         if source_id is None:
-            source_id = active_source_id(token, kind)
+            source_id = active_source_id(digest, kind) if digest else None
             if source_id is None:
                 return None
             if len(self._sources) >= KNOWN_SOURCES:

@@ -22,7 +22,7 @@ from servicepact.core.time import require_aware
 from servicepact.customers.models import Customer
 from servicepact.monitoring import rules
 from servicepact.monitoring.choices import AlertStatus, OutageOrigin
-from servicepact.monitoring.inbox import drain_inbox, queue_alerts
+from servicepact.monitoring.inbox import ACTIVE_SOURCE, drain_inbox, queue_alerts
 from servicepact.monitoring.ingest import IngestResult, fire_effects, ingest_alerts
 from servicepact.monitoring.measurements import record_measurement
 from servicepact.monitoring.models import Alert, AlertSource, Outage
@@ -120,18 +120,13 @@ def authenticate_source(raw: str) -> AlertSource | None:
     return next(iter(found[:1]), None)
 
 
-def active_source_id(raw: str, kind: str) -> int | None:
-    """The id of the active source of ``kind`` with this token, or None: the rule of
-    ``authenticate_source`` plus the kind, as one plain statement (the intake's fast path,
-    intake.py, runs it on every delivery; no query compilation, no model instance)."""
-    if not raw:
-        return None
+def active_source_id(token_hash: str, kind: str) -> int | None:
+    """The id of the active source of ``kind`` whose token has this hash (``hash_token``), or
+    None: ``inbox.ACTIVE_SOURCE`` as one plain statement (the intake's fast path, intake.py,
+    runs it on a sender's first delivery; no query compilation, no model instance)."""
     table = connection.ops.quote_name(AlertSource._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE token_hash = %s AND is_active AND kind = %s",
-            [hash_token(raw), kind],
-        )
+        cursor.execute(f"SELECT id FROM {table} WHERE {ACTIVE_SOURCE}", [token_hash, kind])
         found = cursor.fetchone()
     return None if found is None else int(found[0])
 
